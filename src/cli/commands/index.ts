@@ -1,0 +1,14 @@
+/**
+ * Every command module the CLI registers, in the order `rlmkit --help` lists them.
+ * A new capability adds one import and one entry here.
+ */
+import type { CommandModule } from '../registry.js';
+import { demoCommand } from './demo.js';
+import { configCommand } from './config.js';
+import { doctorCommand } from './doctor.js';
+
+export const commandModules: CommandModule[] = [
+  demoCommand,
+  configCommand,
+  doctorCommand,
+];

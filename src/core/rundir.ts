@@ -1,0 +1,140 @@
+/**
+ * Run directories: `runs/<name>/` holds the resolved config (config.yaml), metrics.jsonl,
+ * checkpoints/, traces/ and report/. Every long command writes here and can resume from here.
+ *
+ * An existing run is never overwritten silently: opening one needs `resume` (which checks that the
+ * config is the same) or `overwrite` (which moves the old run aside to `<name>.old-<time>`).
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
+import YAML from 'yaml';
+import { RlmkitError, fsError } from './errors.js';
+import { appendJsonl, cleanTempFiles, readJsonl, writeFileAtomic, writeJsonAtomic } from './fs.js';
+import { toYaml } from './config.js';
+
+export type RunMode = 'new' | 'resume' | 'overwrite' | 'auto';
+
+export interface OpenRunOptions {
+  /** Folder that holds runs; default `runs` in the current directory. */
+  root?: string;
+  /** new: refuse if it exists; resume: must match the stored config; auto: resume if it exists. */
+  mode?: RunMode;
+  /** The resolved config, stored as config.yaml and compared on resume. */
+  config?: unknown;
+}
+
+const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+
+export class RunDir {
+  readonly dir: string;
+  readonly resumed: boolean;
+
+  private constructor(dir: string, resumed: boolean) {
+    this.dir = dir;
+    this.resumed = resumed;
+  }
+
+  static open(name: string, options: OpenRunOptions = {}): RunDir {
+    if (!NAME_RE.test(name)) {
+      throw new RlmkitError(`bad run name "${name}"`, { kind: 'usage', hint: 'use letters, digits, ".", "_" and "-" (no slashes), up to 128 characters' });
+    }
+    const root = options.root ?? 'runs';
+    const dir = path.resolve(root, name);
+    const mode = options.mode ?? 'new';
+    const exists = fs.existsSync(path.join(dir, 'config.yaml')) || fs.existsSync(path.join(dir, 'metrics.jsonl'));
+
+    if (exists && mode === 'new') {
+      throw new RlmkitError(`run "${name}" already exists in ${root}/`, {
+        kind: 'usage',
+        hint: `resume it with --resume, start over with --overwrite (the old run is kept as ${name}.old-<time>), or pick another --run name`,
+      });
+    }
+    if (!exists && mode === 'resume') {
+      throw new RlmkitError(`cannot resume run "${name}": ${dir} holds no run`, { kind: 'usage', hint: 'drop --resume to start a new run' });
+    }
+    if (exists && mode === 'overwrite') {
+      const aside = `${dir}.old-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+      try {
+        fs.renameSync(dir, aside);
+      } catch (e) {
+        throw fsError(e, dir, 'move aside');
+      }
+    }
+    const resumed = exists && (mode === 'resume' || mode === 'auto');
+
+    try {
+      for (const sub of ['', 'checkpoints', 'traces', 'report']) fs.mkdirSync(path.join(dir, sub), { recursive: true });
+      fs.accessSync(dir, fs.constants.W_OK);
+    } catch (e) {
+      throw fsError(e, dir, 'create run directory');
+    }
+    const run = new RunDir(dir, resumed);
+    cleanTempFiles(dir);
+
+    if (options.config !== undefined) {
+      const cfgPath = path.join(dir, 'config.yaml');
+      if (resumed && fs.existsSync(cfgPath)) {
+        const stored = YAML.parse(fs.readFileSync(cfgPath, 'utf8'));
+        const wanted = JSON.parse(JSON.stringify(options.config));
+        if (!isDeepStrictEqual(stored, wanted)) {
+          const diff = diffKeys(stored, wanted).slice(0, 5).join(', ');
+          throw new RlmkitError(`cannot resume run "${name}": its config differs from this one (${diff})`, {
+            kind: 'usage',
+            hint: 'resume with the same config, or start a new run with another --run name or --overwrite',
+          });
+        }
+      } else {
+        writeFileAtomic(cfgPath, toYaml(options.config));
+      }
+    }
+    return run;
+  }
+
+  get metricsPath(): string { return path.join(this.dir, 'metrics.jsonl'); }
+  get checkpointsDir(): string { return path.join(this.dir, 'checkpoints'); }
+  get tracesDir(): string { return path.join(this.dir, 'traces'); }
+  get reportDir(): string { return path.join(this.dir, 'report'); }
+
+  path(...parts: string[]): string {
+    return path.join(this.dir, ...parts);
+  }
+
+  appendMetrics(record: Record<string, unknown>): void {
+    appendJsonl(this.metricsPath, { time: new Date().toISOString(), ...record });
+  }
+
+  readMetrics(): Record<string, unknown>[] {
+    return fs.existsSync(this.metricsPath) ? readJsonl<Record<string, unknown>>(this.metricsPath) : [];
+  }
+
+  /**
+   * Drops metric records past `step` (a resume from an earlier checkpoint replays those steps),
+   * rewriting the file atomically.
+   */
+  truncateMetricsAfter(step: number, key = 'step'): void {
+    const kept = this.readMetrics().filter((r) => typeof r[key] !== 'number' || (r[key] as number) <= step);
+    writeFileAtomic(this.metricsPath, kept.map((r) => JSON.stringify(r) + '\n').join(''));
+  }
+
+  writeJson(rel: string, value: unknown): string {
+    const p = this.path(rel);
+    writeJsonAtomic(p, value);
+    return p;
+  }
+
+  writeText(rel: string, text: string): string {
+    const p = this.path(rel);
+    writeFileAtomic(p, text);
+    return p;
+  }
+}
+
+function diffKeys(a: unknown, b: unknown, prefix = ''): string[] {
+  if (isDeepStrictEqual(a, b)) return [];
+  if (a && b && typeof a === 'object' && typeof b === 'object' && !Array.isArray(a) && !Array.isArray(b)) {
+    const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
+    return [...keys].flatMap((k) => diffKeys((a as any)[k], (b as any)[k], prefix ? `${prefix}.${k}` : k));
+  }
+  return [prefix || '(top level)'];
+}

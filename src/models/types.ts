@@ -1,0 +1,109 @@
+/**
+ * The model contracts every backend implements and every strategy/trainer uses. A strategy never
+ * knows which backend it talks to (embedded, OpenAI-compatible HTTP, GGUF): it calls these.
+ * Shape follows the Vercel AI SDK idea: one small provider specification.
+ */
+
+export interface ChatMessage {
+  role: 'system' | 'user' | 'assistant';
+  content: string;
+}
+
+/** One prompt: plain text (completion style) or a chat message list. */
+export interface GenerateRequest {
+  /** Completion-style prompt. Exactly one of `prompt` and `messages` is set. */
+  prompt?: string;
+  /** Chat-style prompt. Backends without chat render it with their template. */
+  messages?: ChatMessage[];
+}
+
+export interface GenerateOptions {
+  /** Completions per request (default 1). */
+  n?: number;
+  /** Maximum new tokens per completion. */
+  maxTokens?: number;
+  /** 0 = greedy. Default 1. */
+  temperature?: number;
+  topP?: number;
+  topK?: number;
+  /**
+   * Stop sequences. A completion ends *before* the first stop sequence it produces; the
+   * sequence that stopped it is reported in `Completion.stopSequence`. For embedded models the
+   * end-of-intermediate-step token is the text "\n" (see src/engine tokenizer).
+   */
+  stop?: string[];
+  /** Return per-token log-probabilities (under the sampling distribution at temperature 1). */
+  logprobs?: boolean;
+  /** Seed for reproducible sampling where the backend supports it. */
+  seed?: number;
+  /** Who is asking: the scheduler accounts usage per caller. */
+  caller?: string;
+  signal?: AbortSignal;
+}
+
+export type FinishReason = 'stop' | 'eos' | 'length' | 'error';
+
+export interface Usage {
+  promptTokens: number;
+  completionTokens: number;
+}
+
+export interface Completion {
+  text: string;
+  /** Token ids of the completion, where the backend exposes them. */
+  tokenIds?: number[];
+  /** Per-token log-probabilities of the sampled tokens, when asked for and supported. */
+  logprobs?: number[];
+  /** 'stop': hit a stop sequence; 'eos': the model ended the sequence; 'length': hit maxTokens. */
+  finishReason: FinishReason;
+  stopSequence?: string;
+  usage: Usage;
+}
+
+export interface PolicyCapabilities {
+  logprobs: boolean;
+  /** Native n>1 (otherwise the caller or scheduler repeats requests). */
+  n: boolean;
+  tokenIds: boolean;
+  prefixCaching: boolean;
+  chat: boolean;
+  /** Largest batch the backend handles well in one call. */
+  maxBatch: number;
+}
+
+export interface Policy {
+  /** A stable identifier, used in cache keys, traces and `/v1/models`. */
+  readonly id: string;
+  readonly capabilities: PolicyCapabilities;
+  /** One array of `n` completions per request, in request order. */
+  generate(requests: GenerateRequest[], options?: GenerateOptions): Promise<Completion[][]>;
+  /** Counts tokens as this model does (for budgets); may be approximate for remote models. */
+  countTokens?(text: string): number;
+  close?(): Promise<void>;
+}
+
+/** V(s) (or Q(s,a) when the state ends with an action) in [-1, 1]. */
+export interface ValueModel {
+  readonly id: string;
+  /** States are prompt + partial solution texts, as the policy sees them. */
+  value(states: string[], options?: { caller?: string; signal?: AbortSignal }): Promise<number[]>;
+  close?(): Promise<void>;
+}
+
+/** A solution to score: the prompt, the steps so far, and the final answer when there is one. */
+export interface ScoredSolution {
+  prompt: string;
+  steps: string[];
+  answer?: string | null;
+}
+
+export interface RewardModel {
+  readonly id: string;
+  /** 'process': one score per step; 'outcome': one score per solution. */
+  readonly kind: 'process' | 'outcome';
+  /** Outcome scores in [0, 1] (or [-1, 1] for value-style models; documented per model). */
+  outcome(solutions: ScoredSolution[], options?: { caller?: string }): Promise<number[]>;
+  /** Per-step scores; outcome-only models may return one score on the last step. */
+  process?(solutions: ScoredSolution[], options?: { caller?: string }): Promise<number[][]>;
+  close?(): Promise<void>;
+}
