@@ -6,9 +6,11 @@ import type { CommandModule } from '../registry.js';
 import { demoCommand } from './demo.js';
 import { configCommand } from './config.js';
 import { doctorCommand } from './doctor.js';
+import { benchCommand } from './bench.js';
 
 export const commandModules: CommandModule[] = [
   demoCommand,
   configCommand,
+  benchCommand,
   doctorCommand,
 ];
