@@ -16,10 +16,11 @@ function configError(message: string, hint?: string): RlmkitError {
 
 /** Parses YAML text; syntax errors name the file, line and column. */
 export function parseYaml(text: string, source: string): unknown {
-  const doc = YAML.parseDocument(text, { prettyErrors: false, uniqueKeys: true });
+  const lineCounter = new YAML.LineCounter();
+  const doc = YAML.parseDocument(text, { prettyErrors: false, uniqueKeys: true, lineCounter });
   if (doc.errors.length > 0) {
     const err = doc.errors[0];
-    const pos = err.linePos?.[0];
+    const pos = lineCounter.linePos(err.pos[0]);
     const where = pos ? `${source}:${pos.line}:${pos.col}` : source;
     const firstLine = err.message.split('\n')[0];
     throw configError(`${where}: YAML syntax error: ${firstLine}`, 'fix the YAML syntax (indentation, colons, quotes)');
