@@ -1,0 +1,7 @@
+/** The RL algorithm registries: advantage estimators, KL estimators, losses, aggregation, filters. */
+export * from './matrix.js';
+export * from './advantages.js';
+export * from './kl.js';
+export * from './aggregate.js';
+export * from './policy-loss.js';
+export * from './filters.js';
