@@ -1,0 +1,230 @@
+/**
+ * The Llama-style decoder of README.md ("The model, exactly"): token embedding, RMSNorm (Zhang &
+ * Sennrich 2019), rotary position embedding (Su et al. 2021, adjacent-pair form), causal multi-head
+ * attention (Vaswani et al. 2017), SwiGLU MLP (Shazeer 2020), LM head, optional tanh value head.
+ *
+ * The math here runs only inside jit-compiled functions (see tensor.ts, rule 1), so it uses the
+ * borrowing `ops`. Parameters are a flat record keyed by the README's weight names.
+ */
+import { inputError } from '../core/errors.js';
+import { Rng } from '../core/rng.js';
+import { type ModelConfig, headDim, weightShapes } from './config.js';
+import type { HostWeights } from './sampler.js';
+import { type DType, type Tensor, disposeTree, fromHost, ops, toHostSync } from './tensor.js';
+
+export type Params = Record<string, Tensor>;
+
+// ---------------------------------------------------------------- host-side tables and init
+
+/**
+ * RoPE tables for positions `pos[b][t]`: `cos` and a signed `sin` of shape [B, T, 1, headDim] so
+ * that rope(x) = x * cos + swapPairs(x) * sinSigned, with swapPairs(x)[2j] = x[2j+1],
+ * swapPairs(x)[2j+1] = x[2j] and sinSigned[2j] = -sin, sinSigned[2j+1] = +sin (README: theta_j =
+ * pos * ropeTheta^(-2j/headDim)). Computed in float64 on the host, then rounded once.
+ */
+export function ropeTables(cfg: ModelConfig, positions: number[][], dtype: DType = 'float32'): { cos: Tensor; sin: Tensor } {
+  const hd = headDim(cfg);
+  const B = positions.length;
+  const T = positions[0]?.length ?? 0;
+  const cos = new Float64Array(B * T * hd);
+  const sin = new Float64Array(B * T * hd);
+  for (let b = 0; b < B; b++) {
+    for (let t = 0; t < T; t++) {
+      const pos = positions[b][t];
+      const base = (b * T + t) * hd;
+      for (let j = 0; j < hd / 2; j++) {
+        const theta = pos * Math.pow(cfg.ropeTheta, (-2 * j) / hd);
+        const c = Math.cos(theta);
+        const s = Math.sin(theta);
+        cos[base + 2 * j] = c;
+        cos[base + 2 * j + 1] = c;
+        sin[base + 2 * j] = -s;
+        sin[base + 2 * j + 1] = s;
+      }
+    }
+  }
+  return { cos: fromHost(cos, [B, T, 1, hd], dtype), sin: fromHost(sin, [B, T, 1, hd], dtype) };
+}
+
+/** The additive causal mask [1, 1, T, T]: 0 on and below the diagonal, -1e9 above (exp gives 0). */
+export function causalMask(T: number, dtype: DType = 'float32'): Tensor {
+  const m = new Float64Array(T * T);
+  for (let i = 0; i < T; i++) for (let j = i + 1; j < T; j++) m[i * T + j] = MASKED;
+  return fromHost(m, [1, 1, T, T], dtype);
+}
+
+/** Large negative logit for masked attention entries: exp underflows to exactly 0, like -inf, but
+ * never produces NaN (inf - inf) in a fully masked padding row. */
+export const MASKED = -1e9;
+
+/**
+ * Fresh weights: N(0, 0.02) for matrices, with the residual output projections (wo, w2) scaled by
+ * 1/sqrt(2 nLayers) as in GPT-2 (Radford et al. 2019); RMSNorm gains 1; value-head bias 0.
+ */
+export function initHostWeights(cfg: ModelConfig, seed: number): HostWeights {
+  const rng = new Rng(seed).fork('engine.init');
+  const out: HostWeights = new Map();
+  const residualStd = 0.02 / Math.sqrt(2 * cfg.nLayers);
+  for (const [name, shape] of weightShapes(cfg)) {
+    const n = shape.reduce((a, b) => a * b, 1);
+    const data = new Float32Array(n);
+    if (name.endsWith('norm.weight')) data.fill(1);
+    else if (name === 'value_head.bias') data.fill(0);
+    else {
+      const std = /\.(wo|w2)\.weight$/.test(name) ? residualStd : 0.02;
+      for (let i = 0; i < n; i++) data[i] = rng.normal(0, std);
+    }
+    out.set(name, { shape, data });
+  }
+  return out;
+}
+
+/** Checks that `weights` holds exactly the tensors `cfg` needs, with the right shapes. */
+export function checkWeights(weights: HostWeights, cfg: ModelConfig, source = 'weights'): void {
+  const wanted = weightShapes(cfg);
+  for (const [name, shape] of wanted) {
+    const w = weights.get(name);
+    if (!w) throw inputError(`${source}: missing tensor "${name}" required by the model config`, 'the checkpoint and the config do not match; use the config stored with the checkpoint');
+    if (w.shape.length !== shape.length || w.shape.some((d, i) => d !== shape[i])) {
+      throw inputError(`${source}: tensor "${name}" has shape [${w.shape}] but the model config needs [${shape}]`, 'the checkpoint and the config do not match; use the config stored with the checkpoint');
+    }
+    if (w.data.length !== shape.reduce((a, b) => a * b, 1)) throw inputError(`${source}: tensor "${name}" holds ${w.data.length} values, expected ${shape.reduce((a, b) => a * b, 1)}`);
+  }
+  const names = new Set(wanted.map(([n]) => n));
+  const extra = [...weights.keys()].filter((n) => !names.has(n));
+  if (extra.length) throw inputError(`${source}: unexpected tensors ${extra.slice(0, 3).join(', ')}${extra.length > 3 ? ', ...' : ''} for this model config`, 'the checkpoint and the config do not match (e.g. valueHead or tieEmbeddings differ)');
+}
+
+export function paramsFromHost(weights: HostWeights, cfg: ModelConfig, dtype: DType = 'float32'): Params {
+  checkWeights(weights, cfg);
+  const p: Params = {};
+  for (const [name, shape] of weightShapes(cfg)) p[name] = fromHost(weights.get(name)!.data, shape, dtype);
+  return p;
+}
+
+/** Copies parameters to the host as float32 (does not consume them). */
+export function hostFromParams(params: Params, cfg: ModelConfig): HostWeights {
+  const out: HostWeights = new Map();
+  for (const [name, shape] of weightShapes(cfg)) {
+    const d = toHostSync(params[name].ref);
+    out.set(name, { shape, data: d instanceof Float32Array ? d.slice() : Float32Array.from(d) });
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------- the math (traced only)
+
+/** y = x W^T for x [N, in] and W [out, in] (PyTorch layout). */
+export function linear(x: Tensor, w: Tensor): Tensor {
+  return ops.matmul(x, ops.transpose(w));
+}
+
+/** rmsnorm(x) * g over the last axis: x / sqrt(mean(x^2) + eps) * g. */
+export function rmsNorm(x: Tensor, g: Tensor, eps: number): Tensor {
+  const ms = ops.mean(ops.square(x), -1, true);
+  return ops.mul(ops.div(x, ops.sqrt(ops.add(ms, eps))), g);
+}
+
+/** Rotary embedding on x [B, T, H, hd] with tables [B|1, T, 1, hd] (see ropeTables). */
+export function rope(x: Tensor, cos: Tensor, sinSigned: Tensor): Tensor {
+  const [B, T, H, hd] = x.shape;
+  const swapped = ops.reshape(ops.flip(ops.reshape(x, [B, T, H, hd / 2, 2]), -1), [B, T, H, hd]);
+  return ops.add(ops.mul(x, cos), ops.mul(swapped, sinSigned));
+}
+
+/** silu(h W1^T) * (h W3^T) W2^T. */
+export function swiglu(h: Tensor, w1: Tensor, w2: Tensor, w3: Tensor): Tensor {
+  return linear(ops.mul(ops.silu(linear(h, w1)), linear(h, w3)), w2);
+}
+
+/** Token embedding as one-hot @ table (vocabularies are small; this keeps the gradient a matmul). */
+export function embed(tokens: Tensor, table: Tensor, vocabSize: number, dtype: DType): Tensor {
+  const [B, T] = tokens.shape;
+  return ops.matmul(ops.oneHot(ops.reshape(tokens, [B * T]), vocabSize, dtype), table);
+}
+
+/** softmax(q k^T / sqrt(hd) + mask) v for q [B, H, Tq, hd], k/v [B, H, S, hd], mask broadcastable to [B, H, Tq, S]. */
+export function attend(q: Tensor, k: Tensor, v: Tensor, mask: Tensor): Tensor {
+  const hd = q.shape[3];
+  const scores = ops.add(ops.mul(ops.matmul(q, ops.transpose(k, [0, 1, 3, 2])), 1 / Math.sqrt(hd)), mask);
+  return ops.matmul(ops.softmax(scores, -1), v);
+}
+
+/** Splits [B*T, D] into heads [B, T, H, hd]. */
+function heads(x: Tensor, B: number, T: number, H: number, hd: number): Tensor {
+  return ops.reshape(x, [B, T, H, hd]);
+}
+
+/**
+ * The trunk over a whole sequence: tokens [B, T] -> final normed hidden states [B*T, D].
+ * `cos`/`sin` from ropeTables, `mask` additive [B|1, 1, T, T].
+ */
+export function trunk(p: Params, cfg: ModelConfig, tokens: Tensor, cos: Tensor, sin: Tensor, mask: Tensor, dtype: DType): Tensor {
+  const [B, T] = tokens.shape;
+  const H = cfg.nHeads;
+  const hd = headDim(cfg);
+  let x = embed(tokens, p['tok_embeddings.weight'], cfg.vocabSize, dtype);
+  for (let i = 0; i < cfg.nLayers; i++) {
+    const l = `layers.${i}.`;
+    const h = rmsNorm(x, p[`${l}attention_norm.weight`], cfg.normEps);
+    const q = ops.transpose(rope(heads(linear(h, p[`${l}attention.wq.weight`]), B, T, H, hd), cos, sin), [0, 2, 1, 3]);
+    const k = ops.transpose(rope(heads(linear(h, p[`${l}attention.wk.weight`]), B, T, H, hd), cos, sin), [0, 2, 1, 3]);
+    const v = ops.transpose(heads(linear(h, p[`${l}attention.wv.weight`]), B, T, H, hd), [0, 2, 1, 3]);
+    const a = ops.reshape(ops.transpose(attend(q, k, v, mask), [0, 2, 1, 3]), [B * T, cfg.dModel]);
+    x = ops.add(x, linear(a, p[`${l}attention.wo.weight`]));
+    const h2 = rmsNorm(x, p[`${l}ffn_norm.weight`], cfg.normEps);
+    x = ops.add(x, swiglu(h2, p[`${l}feed_forward.w1.weight`], p[`${l}feed_forward.w2.weight`], p[`${l}feed_forward.w3.weight`]));
+  }
+  return rmsNorm(x, p['norm.weight'], cfg.normEps);
+}
+
+/** LM head: [N, D] -> logits [N, V] (tied: the embedding table). */
+export function lmHead(p: Params, cfg: ModelConfig, x: Tensor): Tensor {
+  return linear(x, cfg.tieEmbeddings ? p['tok_embeddings.weight'] : p['output.weight']);
+}
+
+/** Value head: [N, D] -> tanh(x w^T + b) as [N]. */
+export function valueHead(p: Params, x: Tensor): Tensor {
+  const [N] = x.shape;
+  return ops.reshape(ops.tanh(ops.add(linear(x, p['value_head.weight']), p['value_head.bias'])), [N]);
+}
+
+// ---------------------------------------------------------------- the model object
+
+/** A model with its parameters on the jax-js device. Call dispose() when done. */
+export class LlamaModel {
+  private disposed = false;
+
+  constructor(readonly config: ModelConfig, public params: Params, readonly dtype: DType = 'float32') {}
+
+  static init(cfg: ModelConfig, seed: number, dtype: DType = 'float32'): LlamaModel {
+    return new LlamaModel(cfg, paramsFromHost(initHostWeights(cfg, seed), cfg, dtype), dtype);
+  }
+
+  static fromHostWeights(weights: HostWeights, cfg: ModelConfig, dtype: DType = 'float32'): LlamaModel {
+    return new LlamaModel(cfg, paramsFromHost(weights, cfg, dtype), dtype);
+  }
+
+  /** The weights on the host as float32, by README name (the ONNX sampler and checkpoints take these). */
+  hostWeights(): HostWeights {
+    this.assertAlive();
+    return hostFromParams(this.params, this.config);
+  }
+
+  /** Replaces the parameters (the old ones are released). */
+  setParams(params: Params): void {
+    this.assertAlive();
+    disposeTree(this.params);
+    this.params = params;
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    disposeTree(this.params);
+  }
+
+  assertAlive(): void {
+    if (this.disposed) throw new Error('LlamaModel used after dispose()');
+  }
+}
