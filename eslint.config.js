@@ -1,5 +1,6 @@
 // Lint rules: typescript-eslint's recommended set, with unused variables allowed when prefixed by "_".
 import js from '@eslint/js';
+import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
@@ -13,5 +14,5 @@ export default tseslint.config(
       'no-constant-condition': ['error', { checkLoops: false }],
     },
   },
-  { files: ['**/*.js', '**/*.mjs'], languageOptions: { globals: { process: 'readonly', console: 'readonly' } } },
+  { languageOptions: { globals: { ...globals.node } } },
 );
