@@ -4,7 +4,9 @@
  */
 import type { z } from 'zod';
 import { BaseConfigSchema } from '../core/index.js';
+import { RecipeSchema } from '../training/recipe.js';
 
 export const configSchemas: Record<string, z.ZodType> = {
   base: BaseConfigSchema,
+  train: RecipeSchema,
 };
