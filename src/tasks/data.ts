@@ -1,0 +1,89 @@
+/**
+ * Where benchmark files live and how to read them. Real benchmarks sit in `../shared/data` beside
+ * the repository (read-only, never copied in); users can point at their own copies with a path.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gunzipSync } from 'node:zlib';
+import { fsError, inputError } from '../core/errors.js';
+
+/** The repository root: the nearest folder above this file that holds package.json. */
+function repoRoot(): string {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 10; i++) {
+    if (fs.existsSync(path.join(dir, 'package.json'))) return dir;
+    const up = path.dirname(dir);
+    if (up === dir) break;
+    dir = up;
+  }
+  return process.cwd();
+}
+
+/**
+ * The shared data folder: $RLMKIT_DATA_DIR, else `../shared/data` relative to the repository root,
+ * else relative to the working directory.
+ */
+export function sharedDataDir(): string {
+  const env = process.env.RLMKIT_DATA_DIR;
+  if (env) return path.resolve(env);
+  const candidates = [path.resolve(repoRoot(), '..', 'shared', 'data'), path.resolve(process.cwd(), '..', 'shared', 'data')];
+  return candidates.find((c) => fs.existsSync(c)) ?? candidates[0];
+}
+
+/** Resolves a benchmark file: the user's path when given, else `<shared data>/<relative>`. */
+export function dataFile(relative: string, userPath?: string): string {
+  const file = userPath ? path.resolve(userPath) : path.join(sharedDataDir(), relative);
+  if (!fs.existsSync(file)) {
+    throw inputError(
+      `data file not found: ${file}`,
+      userPath ? 'check the --data path' : `put the benchmark at ../shared/data/${relative}, set RLMKIT_DATA_DIR, or pass a path to your own copy`,
+    );
+  }
+  return file;
+}
+
+/** Reads a text file, gunzipping when its name ends in .gz. */
+export function readDataText(file: string): string {
+  let buf: Buffer;
+  try {
+    buf = fs.readFileSync(file);
+  } catch (e) {
+    throw fsError(e, file, 'read');
+  }
+  if (file.endsWith('.gz')) {
+    try {
+      buf = gunzipSync(buf);
+    } catch (e) {
+      throw inputError(`${file} is not a valid gzip file: ${(e as Error).message}`, 'give the original .jsonl.gz or an uncompressed .jsonl');
+    }
+  }
+  return buf.toString('utf8');
+}
+
+/** Reads JSONL (optionally gzipped) into objects; a bad line is an error naming its number. */
+export function readJsonlRecords(file: string): Record<string, unknown>[] {
+  const out: Record<string, unknown>[] = [];
+  const lines = readDataText(file).split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i].trim();
+    if (!line) continue;
+    let v: unknown;
+    try {
+      v = JSON.parse(line);
+    } catch (e) {
+      throw inputError(`${file}:${i + 1}: not valid JSON: ${(e as Error).message}`, 'each line must be one JSON object');
+    }
+    if (typeof v !== 'object' || v === null || Array.isArray(v)) throw inputError(`${file}:${i + 1}: expected a JSON object`, 'each line must be one JSON object');
+    out.push(v as Record<string, unknown>);
+  }
+  return out;
+}
+
+/** Reads a required string field of a record, with an error naming the file and line. */
+export function field(rec: Record<string, unknown>, name: string, file: string, index: number): string {
+  const v = rec[name];
+  if (typeof v === 'string') return v;
+  if (typeof v === 'number') return String(v);
+  throw inputError(`${file}: record ${index + 1} has no "${name}" field`, `each record needs "${name}"; is this the right file for the task?`);
+}
