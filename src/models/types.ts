@@ -54,6 +54,11 @@ export interface Completion {
   tokenIds?: number[];
   /** Per-token log-probabilities of the sampled tokens, when asked for and supported. */
   logprobs?: number[];
+  /**
+   * The text of each completion token, aligned with `tokenIds`/`logprobs`, where the backend knows
+   * it (used by the server for OpenAI `logprobs.tokens` and per-token streaming). Additive, optional.
+   */
+  tokens?: string[];
   /** 'stop': hit a stop sequence; 'eos': the model ended the sequence; 'length': hit maxTokens. */
   finishReason: FinishReason;
   stopSequence?: string;

@@ -1,0 +1,232 @@
+/**
+ * The OpenAI-compatible HTTP API as a hono app: /health, /v1/models, /v1/completions and
+ * /v1/chat/completions (JSON or SSE streaming; n, stop, logprobs, seed). Requests are validated
+ * with zod; every error is OpenAI's error JSON (4xx for anything a client causes). Model names
+ * resolve through a ModelRegistry, so the app knows nothing about backends.
+ *
+ * Streaming note: backends answer whole batches (the embedded sampler decodes all rows at once),
+ * so a streamed response starts once its completions are ready and then sends one chunk per token.
+ * Clients see the standard SSE protocol; time to first token equals the full latency.
+ */
+import { timingSafeEqual } from 'node:crypto';
+import { Hono, type Context } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { streamSSE } from 'hono/streaming';
+import type { z } from 'zod';
+import { logger as rootLogger, type Logger } from '../core/log.js';
+import type { ChatMessage, Completion, GenerateOptions, Policy } from '../models/types.js';
+import { HttpError, errorBody, sendError, toHttpError } from './errors.js';
+import { chatChunks, chatResponse, completionChunks, completionResponse, responseId } from './openai-format.js';
+import type { ModelRegistry } from './providers.js';
+import { ChatRequestSchema, CompletionRequestSchema, describeIssues } from './schemas.js';
+
+export interface ServeAppOptions {
+  registry: ModelRegistry;
+  /** When set, /v1/* requires `Authorization: Bearer <apiKey>`. */
+  apiKey?: string;
+  /** Largest request body in bytes (default 1 MiB); larger ones get 413. */
+  maxBodyBytes?: number;
+  /** Generation requests handled at once (default 64); more get 429. */
+  maxConcurrent?: number;
+  /** max_tokens when a request gives none (default 256; OpenAI's completions default is 16). */
+  defaultMaxTokens?: number;
+  logger?: Logger;
+}
+
+/** Live counters the server reads for graceful shutdown and /health. */
+export class ServeState {
+  inflight = 0;
+  draining = false;
+  served = 0;
+  rejectedBusy = 0;
+  private idleWaiters: (() => void)[] = [];
+
+  enter(): void {
+    this.inflight++;
+  }
+
+  leave(): void {
+    this.inflight--;
+    this.served++;
+    if (this.inflight === 0) for (const w of this.idleWaiters.splice(0)) w();
+  }
+
+  /** Resolves when no generation request is running. */
+  idle(): Promise<void> {
+    return this.inflight === 0 ? Promise.resolve() : new Promise((r) => this.idleWaiters.push(r));
+  }
+}
+
+function sameSecret(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+async function readJson(c: Context): Promise<unknown> {
+  const text = await c.req.text();
+  if (!text.trim()) throw new HttpError(400, 'the request body is empty; send a JSON object', 'invalid_request_error');
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new HttpError(400, `the request body is not valid JSON: ${(e as Error).message}`, 'invalid_request_error');
+  }
+}
+
+function validate<S extends z.ZodType>(schema: S, body: unknown): z.output<S> {
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new HttpError(400, 'the request body must be a JSON object', 'invalid_request_error');
+  const r = schema.safeParse(body);
+  if (!r.success) {
+    const { message, param } = describeIssues(r.error);
+    throw new HttpError(400, message, 'invalid_request_error', param);
+  }
+  return r.data;
+}
+
+function normaliseStop(stop: string | string[] | null | undefined): string[] | undefined {
+  if (stop === null || stop === undefined) return undefined;
+  return typeof stop === 'string' ? [stop] : stop;
+}
+
+function messageText(content: string | { type: 'text'; text: string }[]): string {
+  return typeof content === 'string' ? content : content.map((p) => p.text).join('');
+}
+
+export function createServeApp(o: ServeAppOptions): { app: Hono; state: ServeState } {
+  const state = new ServeState();
+  const log = (o.logger ?? rootLogger).child({ component: 'serve' });
+  const maxConcurrent = o.maxConcurrent ?? 64;
+  const defaultMaxTokens = o.defaultMaxTokens ?? 256;
+  const app = new Hono();
+
+  app.onError((e, c) => {
+    const h = toHttpError(e);
+    if (h.status >= 500) log.error('request failed', { path: c.req.path, status: h.status, error: h.message });
+    return sendError(c, h);
+  });
+  app.notFound((c) => c.json(errorBody(`no route ${c.req.method} ${c.req.path}; the API is /v1/models, /v1/completions, /v1/chat/completions and /health`, 'invalid_request_error', null, 'not_found'), 404));
+
+  app.get('/health', (c) => c.json({ status: state.draining ? 'draining' : 'ok', inflight: state.inflight, served: state.served, models: o.registry.list().length }));
+
+  app.use('/v1/*', async (c, next) => {
+    if (o.apiKey) {
+      const auth = c.req.header('authorization') ?? '';
+      const m = /^Bearer\s+(.+)$/i.exec(auth);
+      if (!m || !sameSecret(m[1].trim(), o.apiKey)) {
+        return c.json(errorBody('missing or wrong API key; send "Authorization: Bearer <key>"', 'authentication_error', null, 'invalid_api_key'), 401);
+      }
+    }
+    await next();
+  });
+
+  // Concurrency limit, counted before the body is read so that a flood costs little.
+  const guard = async (c: Context, next: () => Promise<void>) => {
+    if (state.draining) return c.json(errorBody('the server is shutting down', 'server_shutting_down'), 503);
+    if (state.inflight >= maxConcurrent) {
+      state.rejectedBusy++;
+      c.header('Retry-After', '1');
+      return c.json(errorBody(`too many concurrent requests (limit ${maxConcurrent}); retry shortly`, 'rate_limit_error', null, 'rate_limit_exceeded'), 429);
+    }
+    state.enter();
+    try {
+      await next();
+    } finally {
+      state.leave();
+    }
+  };
+  const limit = bodyLimit({
+    maxSize: o.maxBodyBytes ?? 1024 * 1024,
+    onError: (c) => c.json(errorBody(`the request body is larger than ${o.maxBodyBytes ?? 1024 * 1024} bytes`, 'invalid_request_error', null, 'request_too_large'), 413),
+  });
+
+  app.get('/v1/models', (c) => {
+    const created = Math.floor(Date.now() / 1000);
+    return c.json({ object: 'list', data: o.registry.list().map((m) => ({ id: m.id, object: 'model', created, owned_by: `rlmkit:${m.provider}` })) });
+  });
+  app.get('/v1/models/:id{.+}', async (c) => {
+    const id = c.req.param('id');
+    const policy = await o.registry.resolve(id);
+    if (!policy) return c.json(errorBody(`model "${id}" does not exist`, 'invalid_request_error', 'model', 'model_not_found'), 404);
+    return c.json({ id, object: 'model', created: Math.floor(Date.now() / 1000), owned_by: 'rlmkit' });
+  });
+
+  async function resolveModel(model: string): Promise<Policy> {
+    const policy = await o.registry.resolve(model);
+    if (!policy) {
+      const known = o.registry.list().map((m) => m.id);
+      throw new HttpError(404, `model "${model}" does not exist; served models: ${known.join(', ') || '(none)'}`, 'invalid_request_error', 'model', 'model_not_found');
+    }
+    return policy;
+  }
+
+  function sseHeaders(c: Context) {
+    c.header('Cache-Control', 'no-cache');
+    c.header('X-Accel-Buffering', 'no');
+  }
+
+  app.post('/v1/completions', guard, limit, async (c) => {
+    const body = validate(CompletionRequestSchema, await readJson(c));
+    const n = body.n ?? 1;
+    if (body.best_of != null && body.best_of !== n) throw new HttpError(400, 'best_of different from n is not supported', 'invalid_request_error', 'best_of');
+    const policy = await resolveModel(body.model);
+    const prompts = typeof body.prompt === 'string' ? [body.prompt] : body.prompt;
+    const options: GenerateOptions = {
+      n,
+      maxTokens: body.max_tokens ?? defaultMaxTokens,
+      temperature: body.temperature ?? 1,
+      ...(body.top_p != null ? { topP: body.top_p } : {}),
+      ...(body.top_k ? { topK: body.top_k } : {}),
+      ...(normaliseStop(body.stop) ? { stop: normaliseStop(body.stop) } : {}),
+      logprobs: body.logprobs != null,
+      ...(body.seed != null ? { seed: body.seed } : {}),
+      caller: body.user ?? 'http',
+      signal: c.req.raw.signal,
+    };
+    const groups: Completion[][] = await policy.generate(prompts.map((prompt) => ({ prompt })), options);
+    const created = Math.floor(Date.now() / 1000);
+    if (!body.stream) return c.json(completionResponse(body.model, groups, created));
+    sseHeaders(c);
+    const id = responseId('cmpl');
+    return streamSSE(c, async (stream) => {
+      for (const chunk of completionChunks(id, body.model, groups, created, options.logprobs === true)) await stream.writeSSE({ data: JSON.stringify(chunk) });
+      if (body.stream_options?.include_usage) await stream.writeSSE({ data: JSON.stringify({ id, object: 'text_completion', created, model: body.model, choices: [], usage: completionResponse(body.model, groups, created).usage }) });
+      await stream.writeSSE({ data: '[DONE]' });
+    });
+  });
+
+  app.post('/v1/chat/completions', guard, limit, async (c) => {
+    const body = validate(ChatRequestSchema, await readJson(c));
+    const policy = await resolveModel(body.model);
+    const messages: ChatMessage[] = body.messages.map((m) => ({ role: m.role === 'developer' ? 'system' : m.role, content: messageText(m.content) }));
+    const options: GenerateOptions = {
+      n: body.n ?? 1,
+      maxTokens: body.max_completion_tokens ?? body.max_tokens ?? defaultMaxTokens,
+      temperature: body.temperature ?? 1,
+      ...(body.top_p != null ? { topP: body.top_p } : {}),
+      ...(body.top_k ? { topK: body.top_k } : {}),
+      ...(normaliseStop(body.stop) ? { stop: normaliseStop(body.stop) } : {}),
+      logprobs: body.logprobs === true,
+      ...(body.seed != null ? { seed: body.seed } : {}),
+      caller: body.user ?? 'http',
+      signal: c.req.raw.signal,
+    };
+    const [completions] = await policy.generate([{ messages }], options);
+    const created = Math.floor(Date.now() / 1000);
+    if (!body.stream) return c.json(chatResponse(body.model, completions, created));
+    sseHeaders(c);
+    const id = responseId('chatcmpl');
+    return streamSSE(c, async (stream) => {
+      for (const chunk of chatChunks(id, body.model, completions, created, options.logprobs === true)) await stream.writeSSE({ data: JSON.stringify(chunk) });
+      if (body.stream_options?.include_usage) await stream.writeSSE({ data: JSON.stringify({ id, object: 'chat.completion.chunk', created, model: body.model, choices: [], usage: chatResponse(body.model, completions, created).usage }) });
+      await stream.writeSSE({ data: '[DONE]' });
+    });
+  });
+
+  // Wrong methods on known paths: 405 rather than a misleading 404.
+  for (const path of ['/v1/completions', '/v1/chat/completions']) {
+    app.all(path, (c) => c.json(errorBody(`${c.req.method} is not allowed on ${path}; use POST`, 'invalid_request_error', null, 'method_not_allowed'), 405));
+  }
+  app.all('/v1/models', (c) => c.json(errorBody(`${c.req.method} is not allowed on /v1/models; use GET`, 'invalid_request_error', null, 'method_not_allowed'), 405));
+
+  return { app, state };
+}

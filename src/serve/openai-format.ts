@@ -1,0 +1,111 @@
+/**
+ * Completions -> OpenAI response and stream-chunk JSON. Kept apart from the routes so the shapes
+ * can be read against OpenAI's API reference in one place.
+ */
+import type { Completion, FinishReason } from '../models/types.js';
+
+let counter = 0;
+/** Response ids: unique per server process, no randomness needed. */
+export function responseId(prefix: string): string {
+  counter = (counter + 1) % 1e9;
+  return `${prefix}-${Date.now().toString(36)}${counter.toString(36).padStart(5, '0')}`;
+}
+
+export function openaiFinish(r: FinishReason): 'stop' | 'length' {
+  return r === 'length' ? 'length' : 'stop';
+}
+
+/** Token texts of a completion: the backend's when known, else one piece holding the whole text. */
+export function tokenPieces(c: Completion): string[] {
+  if (c.tokens && c.tokens.length > 0) return c.tokens;
+  return c.text ? [c.text] : [];
+}
+
+export function usageOf(groups: Completion[][]) {
+  let prompt = 0;
+  let completion = 0;
+  for (const g of groups) {
+    if (g.length > 0) prompt += g[0].usage.promptTokens;
+    for (const c of g) completion += c.usage.completionTokens;
+  }
+  return { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion };
+}
+
+/**
+ * Completion-style logprobs: the sampled tokens' log-probs. When the backend gives no token texts,
+ * the tokens are the completion's characters if the counts agree (character-level models), else
+ * empty strings of the right count.
+ */
+function completionLogprobs(c: Completion) {
+  if (!c.logprobs) return null;
+  const lp = c.logprobs.slice(0, c.tokens?.length ?? c.logprobs.length);
+  const tokens = c.tokens ?? (c.text.length === lp.length ? [...c.text] : lp.map(() => ''));
+  const offsets: number[] = [];
+  let at = 0;
+  for (const t of tokens) {
+    offsets.push(at);
+    at += t.length;
+  }
+  return { tokens, token_logprobs: lp, top_logprobs: null, text_offset: offsets };
+}
+
+function chatLogprobs(c: Completion) {
+  const l = completionLogprobs(c);
+  if (!l) return null;
+  return { content: l.tokens.map((token, i) => ({ token, logprob: l.token_logprobs[i], bytes: [...Buffer.from(token, 'utf8')], top_logprobs: [] })) };
+}
+
+export function completionResponse(model: string, groups: Completion[][], created: number) {
+  const choices = groups.flatMap((g, p) =>
+    g.map((c, j) => ({
+      index: p * g.length + j,
+      text: c.text,
+      finish_reason: openaiFinish(c.finishReason),
+      stop_reason: c.stopSequence ?? null,
+      logprobs: completionLogprobs(c),
+    })),
+  );
+  return { id: responseId('cmpl'), object: 'text_completion', created, model, choices, usage: usageOf(groups) };
+}
+
+export function chatResponse(model: string, completions: Completion[], created: number) {
+  const choices = completions.map((c, index) => ({
+    index,
+    message: { role: 'assistant', content: c.text, refusal: null },
+    finish_reason: openaiFinish(c.finishReason),
+    stop_reason: c.stopSequence ?? null,
+    logprobs: chatLogprobs(c),
+  }));
+  return { id: responseId('chatcmpl'), object: 'chat.completion', created, model, choices, usage: usageOf([completions]) };
+}
+
+/** The stream chunks of a completion request, in order (the final usage chunk excluded). */
+export function* completionChunks(id: string, model: string, groups: Completion[][], created: number, withLogprobs: boolean) {
+  for (let p = 0; p < groups.length; p++) {
+    const g = groups[p];
+    for (let j = 0; j < g.length; j++) {
+      const c = g[j];
+      const index = p * g.length + j;
+      const pieces = tokenPieces(c);
+      const perToken = withLogprobs && c.logprobs && c.tokens && pieces.length === c.tokens.length;
+      for (let t = 0; t < pieces.length; t++) {
+        const logprobs = perToken ? { tokens: [pieces[t]], token_logprobs: [c.logprobs![t]], top_logprobs: null, text_offset: [0] } : null;
+        yield { id, object: 'text_completion', created, model, choices: [{ index, text: pieces[t], finish_reason: null, logprobs }] };
+      }
+      yield { id, object: 'text_completion', created, model, choices: [{ index, text: '', finish_reason: openaiFinish(c.finishReason), stop_reason: c.stopSequence ?? null, logprobs: null }] };
+    }
+  }
+}
+
+export function* chatChunks(id: string, model: string, completions: Completion[], created: number, withLogprobs: boolean) {
+  for (let index = 0; index < completions.length; index++) {
+    const c = completions[index];
+    yield { id, object: 'chat.completion.chunk', created, model, choices: [{ index, delta: { role: 'assistant', content: '' }, finish_reason: null, logprobs: null }] };
+    const pieces = tokenPieces(c);
+    for (let t = 0; t < pieces.length; t++) {
+      const logprobs = withLogprobs && c.logprobs && c.tokens && pieces.length === c.tokens.length ? { content: [{ token: pieces[t], logprob: c.logprobs[t], bytes: [...Buffer.from(pieces[t], 'utf8')], top_logprobs: [] }] } : null;
+      yield { id, object: 'chat.completion.chunk', created, model, choices: [{ index, delta: { content: pieces[t] }, finish_reason: null, logprobs }] };
+    }
+    yield { id, object: 'chat.completion.chunk', created, model, choices: [{ index, delta: {}, finish_reason: openaiFinish(c.finishReason), stop_reason: c.stopSequence ?? null, logprobs: null }] };
+  }
+}

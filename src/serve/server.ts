@@ -1,0 +1,76 @@
+/**
+ * Runs the serve app on a Node HTTP server with graceful shutdown: on close (or SIGINT/SIGTERM in
+ * the CLI) the server stops accepting connections, answers new requests on open connections with
+ * 503, lets in-flight requests finish (up to `drainMs`), then closes every connection and the
+ * model registry.
+ */
+import { serve, type ServerType } from '@hono/node-server';
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { runtimeError } from '../core/errors.js';
+import { logger as rootLogger } from '../core/log.js';
+import { createServeApp, type ServeAppOptions, type ServeState } from './app.js';
+
+export interface ServerOptions extends ServeAppOptions {
+  /** Port (0 = any free port). Default 8000. */
+  port?: number;
+  /** Default 127.0.0.1: serving to the network is an explicit choice (--host 0.0.0.0). */
+  host?: string;
+  /** How long shutdown waits for in-flight requests before cutting connections (default 30 s). */
+  drainMs?: number;
+  /** Close the model registry on shutdown (default true). */
+  closeModels?: boolean;
+}
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  host: string;
+  state: ServeState;
+  /** Graceful shutdown; resolves when every request has finished and the port is free. */
+  close(): Promise<void>;
+  /** Resolves when the server has shut down, however that happened. */
+  closed: Promise<void>;
+}
+
+export async function startServer(o: ServerOptions): Promise<RunningServer> {
+  const { app, state } = createServeApp(o);
+  const host = o.host ?? '127.0.0.1';
+  const log = (o.logger ?? rootLogger).child({ component: 'serve' });
+  let server!: ServerType;
+  await new Promise<void>((resolve, reject) => {
+    server = serve({ fetch: app.fetch, port: o.port ?? 8000, hostname: host }, () => resolve());
+    server.once('error', (e: NodeJS.ErrnoException) => {
+      if (e.code === 'EADDRINUSE') reject(runtimeError(`port ${o.port} on ${host} is already in use`, 'choose another --port or stop the other server'));
+      else if (e.code === 'EACCES') reject(runtimeError(`no permission to listen on ${host}:${o.port}`, 'use a port above 1023'));
+      else reject(runtimeError(`cannot listen on ${host}:${o.port}: ${e.message}`, 'check --host and --port'));
+    });
+  });
+  const http = server as Server;
+  // Keep-alive sockets must not hold shutdown hostage for long.
+  http.keepAliveTimeout = 5_000;
+  const port = (http.address() as AddressInfo).port;
+  let resolveClosed!: () => void;
+  const closed = new Promise<void>((r) => (resolveClosed = r));
+  let closing: Promise<void> | undefined;
+
+  const close = () => {
+    closing ??= (async () => {
+      state.draining = true;
+      const stopped = new Promise<void>((r) => http.close(() => r()));
+      http.closeIdleConnections();
+      const drainMs = o.drainMs ?? 30_000;
+      const drained = await Promise.race([state.idle().then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), drainMs).unref())]);
+      if (!drained) log.warn('shutdown: cutting requests that did not finish in time', { inflight: state.inflight, drainMs });
+      // Give finished responses a moment to flush, then cut what is left (idle keep-alive sockets).
+      await new Promise((r) => setTimeout(r, 20));
+      http.closeAllConnections();
+      await stopped;
+      if (o.closeModels !== false) await o.registry.close();
+      resolveClosed();
+    })();
+    return closing;
+  };
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  return { url, port, host, state, close, closed };
+}
