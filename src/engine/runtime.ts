@@ -87,3 +87,8 @@ export function ensureRuntime(): Promise<void> {
   }
   return ready;
 }
+
+// Installed at import time so that synchronous engine code (model construction, jitted calls)
+// works even before ensureRuntime() resolves; ensureRuntime() then makes the wasm backend explicit.
+installIteratorHelpers();
+installFloat16Stub();

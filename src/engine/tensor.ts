@@ -15,6 +15,7 @@
  * leak a reference.
  */
 /* eslint-disable @typescript-eslint/no-explicit-any */
+import './runtime.js';
 import { jit, lax, nn, numpy as np, tree, valueAndGrad } from '@jax-js/jax';
 
 /** A jax-js array (a tracer inside jitted functions). Other folders only use it as a type. */
