@@ -7,10 +7,12 @@ import { demoCommand } from './demo.js';
 import { configCommand } from './config.js';
 import { doctorCommand } from './doctor.js';
 import { benchCommand } from './bench.js';
+import { dataCommand } from './data.js';
 
 export const commandModules: CommandModule[] = [
   demoCommand,
   configCommand,
   benchCommand,
+  dataCommand,
   doctorCommand,
 ];
