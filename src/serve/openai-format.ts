@@ -17,7 +17,18 @@ export function openaiFinish(r: FinishReason): 'stop' | 'length' {
 
 /** Token texts of a completion: the backend's when known, else one piece holding the whole text. */
 export function tokenPieces(c: Completion): string[] {
-  if (c.tokens && c.tokens.length > 0) return c.tokens;
+  if (c.tokens && c.tokens.length > 0) {
+    // Backends include the token that ended a completion (e.g. "\n" for end-of-step) in `tokens`
+    // but not in `text`: keep the pieces that spell the text.
+    const pieces: string[] = [];
+    let len = 0;
+    for (const t of c.tokens) {
+      if (len >= c.text.length) break;
+      pieces.push(t);
+      len += t.length;
+    }
+    if (pieces.join('') === c.text) return pieces;
+  }
   return c.text ? [c.text] : [];
 }
 
@@ -38,8 +49,19 @@ export function usageOf(groups: Completion[][]) {
  */
 function completionLogprobs(c: Completion) {
   if (!c.logprobs) return null;
-  const lp = c.logprobs.slice(0, c.tokens?.length ?? c.logprobs.length);
-  const tokens = c.tokens ?? (c.text.length === lp.length ? [...c.text] : lp.map(() => ''));
+  let tokens: string[];
+  let lp: number[];
+  if (c.tokens && c.tokens.length === c.logprobs.length) {
+    // Only the tokens that spell the text (the ending token is not part of it).
+    let len = 0;
+    let k = 0;
+    while (k < c.tokens.length && len < c.text.length) len += c.tokens[k++].length;
+    tokens = c.tokens.slice(0, k);
+    lp = c.logprobs.slice(0, k);
+  } else {
+    lp = c.logprobs;
+    tokens = [...c.text].length === lp.length ? [...c.text] : lp.map(() => '');
+  }
   const offsets: number[] = [];
   let at = 0;
   for (const t of tokens) {
@@ -79,6 +101,11 @@ export function chatResponse(model: string, completions: Completion[], created: 
   return { id: responseId('chatcmpl'), object: 'chat.completion', created, model, choices, usage: usageOf([completions]) };
 }
 
+/** True when pieces[t] is token t and logprobs[t] belongs to it. */
+function alignedLogprobs(c: Completion, pieces: string[]): boolean {
+  return !!c.tokens && !!c.logprobs && c.logprobs.length === c.tokens.length && pieces.every((p, i) => p === c.tokens![i]);
+}
+
 /** The stream chunks of a completion request, in order (the final usage chunk excluded). */
 export function* completionChunks(id: string, model: string, groups: Completion[][], created: number, withLogprobs: boolean) {
   for (let p = 0; p < groups.length; p++) {
@@ -87,7 +114,7 @@ export function* completionChunks(id: string, model: string, groups: Completion[
       const c = g[j];
       const index = p * g.length + j;
       const pieces = tokenPieces(c);
-      const perToken = withLogprobs && c.logprobs && c.tokens && pieces.length === c.tokens.length;
+      const perToken = withLogprobs && alignedLogprobs(c, pieces);
       for (let t = 0; t < pieces.length; t++) {
         const logprobs = perToken ? { tokens: [pieces[t]], token_logprobs: [c.logprobs![t]], top_logprobs: null, text_offset: [0] } : null;
         yield { id, object: 'text_completion', created, model, choices: [{ index, text: pieces[t], finish_reason: null, logprobs }] };
@@ -103,7 +130,7 @@ export function* chatChunks(id: string, model: string, completions: Completion[]
     yield { id, object: 'chat.completion.chunk', created, model, choices: [{ index, delta: { role: 'assistant', content: '' }, finish_reason: null, logprobs: null }] };
     const pieces = tokenPieces(c);
     for (let t = 0; t < pieces.length; t++) {
-      const logprobs = withLogprobs && c.logprobs && c.tokens && pieces.length === c.tokens.length ? { content: [{ token: pieces[t], logprob: c.logprobs[t], bytes: [...Buffer.from(pieces[t], 'utf8')], top_logprobs: [] }] } : null;
+      const logprobs = withLogprobs && alignedLogprobs(c, pieces) ? { content: [{ token: pieces[t], logprob: c.logprobs![t], bytes: [...Buffer.from(pieces[t], 'utf8')], top_logprobs: [] }] } : null;
       yield { id, object: 'chat.completion.chunk', created, model, choices: [{ index, delta: { content: pieces[t] }, finish_reason: null, logprobs }] };
     }
     yield { id, object: 'chat.completion.chunk', created, model, choices: [{ index, delta: {}, finish_reason: openaiFinish(c.finishReason), stop_reason: c.stopSequence ?? null, logprobs: null }] };

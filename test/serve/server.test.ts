@@ -27,7 +27,7 @@ describe('openai client against a live server', () => {
   it('lists models and answers /health', async () => {
     const models = await client.models.list();
     expect(models.data.map((m) => m.id)).toEqual(['toy']);
-    const health = await (await fetch(`${server.url}/health`)).json();
+    const health = (await (await fetch(`${server.url}/health`)).json()) as { status: string };
     expect(health.status).toBe('ok');
   });
 
