@@ -8,11 +8,13 @@ import { configCommand } from './config.js';
 import { doctorCommand } from './doctor.js';
 import { benchCommand } from './bench.js';
 import { dataCommand } from './data.js';
+import { lmCommand } from './lm.js';
 
 export const commandModules: CommandModule[] = [
   demoCommand,
   configCommand,
   benchCommand,
   dataCommand,
+  lmCommand,
   doctorCommand,
 ];
