@@ -1,0 +1,46 @@
+/** Resource limits shared by the sandboxes, with defaults sized for small test programs. */
+export interface SandboxLimits {
+  /** Wall-clock limit; the whole sandbox is killed when it passes. */
+  timeoutMs: number;
+  /** CPU seconds (RLIMIT_CPU). */
+  cpuSeconds: number;
+  /** Address space in bytes (RLIMIT_AS for Python; heap limit for JavaScript). */
+  memoryBytes: number;
+  /** Processes/threads inside the sandbox (RLIMIT_NPROC, counted in its own user namespace). */
+  maxProcesses: number;
+  /** Largest file the program may write (RLIMIT_FSIZE) and size of its private /tmp. */
+  maxFileBytes: number;
+  /** stdout and stderr are each cut to this many bytes. */
+  maxOutputBytes: number;
+}
+
+export const DEFAULT_LIMITS: SandboxLimits = {
+  timeoutMs: 10_000,
+  cpuSeconds: 10,
+  memoryBytes: 1024 * 1024 * 1024,
+  maxProcesses: 16,
+  maxFileBytes: 16 * 1024 * 1024,
+  maxOutputBytes: 16 * 1024,
+};
+
+export interface TestResult {
+  name: string;
+  passed: boolean;
+  error?: string;
+}
+
+export interface ExecutionResult {
+  /** All tests passed and the program finished normally. */
+  passed: boolean;
+  /** ok: ran to the end; error: the program raised; timeout; killed (signal, memory); crashed: no result line. */
+  status: 'ok' | 'error' | 'timeout' | 'killed' | 'crashed';
+  tests: TestResult[];
+  stdout: string;
+  stderr: string;
+  stdoutTruncated: boolean;
+  stderrTruncated: boolean;
+  exitCode: number | null;
+  signal: string | null;
+  error?: string;
+  usage: { wallMs: number; cpuMs: number | null; maxRssKb: number | null; memoryBytes?: number | null };
+}
