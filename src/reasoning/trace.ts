@@ -97,5 +97,7 @@ export const TraceSchema = z.strictObject({
     stopReason: z.string(),
   }),
   createdAt: z.string(),
+  /** Strategy-specific facts (vote table, Journey-Learning linearisation, ...); optional. */
+  notes: z.record(z.string(), z.unknown()).optional(),
 });
 export type Trace = z.infer<typeof TraceSchema>;

@@ -1,0 +1,157 @@
+/**
+ * Lockstep batching across problems (rStar-Math runs all problems of a round in lockstep so that
+ * one policy call carries requests from many searches). Each concurrently running solve gets a
+ * "lane": lane models that look like ordinary models to the strategy. A lane's calls wait until
+ * every running lane is blocked on a model call and no merged call is in flight; then all waiting
+ * calls with the same sampling parameters go to the real model as ONE call, in lane order, and the
+ * results are split back. This works with any Policy (no scheduler needed) and is deterministic:
+ * the same problems and settings give the same merged batches.
+ *
+ * Merged calls carry the first lane's seed and no abort signal: time budgets of lanes are checked
+ * between calls, not inside a merged call.
+ */
+import type { Completion, GenerateOptions, GenerateRequest, Policy, RewardModel, ScoredSolution, ValueModel } from '../models/types.js';
+import type { SearchModels } from './context.js';
+import { isProblemAware } from './legal-policy.js';
+
+type Kind = 'generate' | 'value' | 'outcome' | 'process';
+
+interface Pending {
+  lane: number;
+  kind: Kind;
+  key: string;
+  items: unknown[];
+  options: GenerateOptions;
+  resolve: (r: unknown[]) => void;
+  reject: (e: unknown) => void;
+}
+
+export interface LockstepStats {
+  /** Merged calls sent to the models, by kind. */
+  mergedCalls: Record<Kind, number>;
+  /** Calls the lanes made (before merging), by kind. */
+  laneCalls: Record<Kind, number>;
+  largestBatch: number;
+}
+
+function samplingKey(kind: Kind, o: GenerateOptions): string {
+  if (kind === 'outcome') return (o as { prm?: boolean }).prm ? 'outcome:prm' : 'outcome';
+  if (kind !== 'generate') return kind;
+  const { seed: _seed, signal: _signal, caller: _caller, ...rest } = o;
+  return `generate:${JSON.stringify(rest, Object.keys(rest).sort())}`;
+}
+
+export class Lockstep {
+  private readonly active = new Set<number>();
+  private pending: Pending[] = [];
+  private inFlight = 0;
+  private nextLane = 0;
+  private scheduled = false;
+  readonly stats: LockstepStats = {
+    mergedCalls: { generate: 0, value: 0, outcome: 0, process: 0 },
+    laneCalls: { generate: 0, value: 0, outcome: 0, process: 0 },
+    largestBatch: 0,
+  };
+
+  constructor(readonly models: SearchModels) {}
+
+  /** Models for one solve; call `leave()` when the solve ends. */
+  join(): { models: SearchModels; leave: () => void } {
+    const lane = this.nextLane++;
+    this.active.add(lane);
+    const base = this.models;
+    const submit = (kind: Kind, items: unknown[], options: GenerateOptions = {}) =>
+      new Promise<unknown[]>((resolve, reject) => {
+        this.stats.laneCalls[kind]++;
+        this.pending.push({ lane, kind, key: samplingKey(kind, options), items, options, resolve, reject });
+        this.schedule();
+      });
+    const policy: Policy & { attach?: unknown } = {
+      id: base.policy.id,
+      capabilities: base.policy.capabilities,
+      countTokens: base.policy.countTokens?.bind(base.policy),
+      generate: (requests: GenerateRequest[], options?: GenerateOptions) => submit('generate', requests, options) as Promise<Completion[][]>,
+    };
+    if (isProblemAware(base.policy)) policy.attach = base.policy.attach.bind(base.policy);
+    const models: SearchModels = { policy };
+    if (base.value) models.value = { id: base.value.id, value: (states: string[]) => submit('value', states) as Promise<number[]> } satisfies ValueModel;
+    if (base.reward) models.reward = wrapReward(base.reward, submit);
+    if (base.prm) models.prm = wrapReward(base.prm, submit);
+    return {
+      models,
+      leave: () => {
+        this.active.delete(lane);
+        this.schedule();
+      },
+    };
+  }
+
+  private schedule(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    // After the current macrotask: every lane that is about to call has called by then.
+    setImmediate(() => {
+      this.scheduled = false;
+      this.tryFlush();
+    });
+  }
+
+  private tryFlush(): void {
+    if (this.inFlight > 0 || this.pending.length === 0) return;
+    const waiting = new Set(this.pending.map((p) => p.lane));
+    for (const lane of this.active) if (!waiting.has(lane)) return; // someone is still thinking
+    const batch = this.pending.sort((a, b) => a.lane - b.lane);
+    this.pending = [];
+    const groups = new Map<string, Pending[]>();
+    for (const p of batch) (groups.get(p.key) ?? groups.set(p.key, []).get(p.key)!).push(p);
+    for (const group of groups.values()) void this.send(group);
+  }
+
+  private async send(group: Pending[]): Promise<void> {
+    this.inFlight++;
+    const kind = group[0].kind;
+    const items = group.flatMap((p) => p.items);
+    this.stats.mergedCalls[kind]++;
+    this.stats.largestBatch = Math.max(this.stats.largestBatch, items.length);
+    try {
+      const results = await this.call(kind, items, group[0].options);
+      let at = 0;
+      for (const p of group) {
+        p.resolve(results.slice(at, at + p.items.length));
+        at += p.items.length;
+      }
+    } catch (e) {
+      for (const p of group) p.reject(e);
+    } finally {
+      this.inFlight--;
+      this.schedule();
+    }
+  }
+
+  private call(kind: Kind, items: unknown[], options: GenerateOptions): Promise<unknown[]> {
+    const m = this.models;
+    const { signal: _signal, ...o } = options;
+    switch (kind) {
+      case 'generate':
+        return m.policy.generate(items as GenerateRequest[], o);
+      case 'value':
+        return m.value!.value(items as string[]);
+      case 'outcome':
+        return (o as { prm?: boolean }).prm ? m.prm!.outcome(items as ScoredSolution[]) : m.reward!.outcome(items as ScoredSolution[]);
+      case 'process':
+        return m.prm!.process!(items as ScoredSolution[]);
+    }
+  }
+}
+
+function wrapReward(r: RewardModel, submit: (kind: Kind, items: unknown[], options?: GenerateOptions) => Promise<unknown[]>): RewardModel {
+  const isPrm = r.kind === 'process';
+  const wrapped: RewardModel = {
+    id: r.id,
+    kind: r.kind,
+    // The prm flag keeps outcome calls to the PRM and to the ORM in different merged calls.
+    outcome: (solutions: ScoredSolution[]) => submit('outcome', solutions, (isPrm ? { prm: true } : {}) as GenerateOptions) as Promise<number[]>,
+  };
+  if (r.process) wrapped.process = (solutions: ScoredSolution[]) => submit('process', solutions) as Promise<number[][]>;
+  return wrapped;
+}

@@ -1,0 +1,83 @@
+/**
+ * The strategy registry: `rlmkit strategies` lists it, `rlmkit solve --strategy` and the serve
+ * proxy (`<strategy>@<model>`) look names up here. A new strategy adds one import and one entry.
+ */
+import { z } from 'zod';
+import { usageError } from '../../core/errors.js';
+import type { Strategy } from '../strategy.js';
+import { beam } from './beam.js';
+import { bestOfN } from './best-of-n.js';
+import { cot } from './cot.js';
+import { dvts } from './dvts.js';
+import { got } from './got.js';
+import { llamaBerry } from './llama-berry.js';
+import { mcts } from './mcts.js';
+import { selfConsistency } from './self-consistency.js';
+import { totBfs } from './tot-bfs.js';
+import { totDfs } from './tot-dfs.js';
+
+export const strategies: readonly Strategy[] = [cot, bestOfN, selfConsistency, beam, dvts, mcts, totBfs, totDfs, got, llamaBerry];
+
+export function strategyNames(): string[] {
+  return strategies.map((s) => s.name);
+}
+
+export function getStrategy(name: string): Strategy {
+  const s = strategies.find((x) => x.name === name);
+  if (!s) throw usageError(`unknown strategy "${name}"`, `choose one of: ${strategyNames().join(', ')} (rlmkit strategies lists their settings)`);
+  return s;
+}
+
+/** Validates settings (defaults filled in); a bad setting is a usage error naming the field. */
+export function parseSettings(strategy: Strategy, raw: Record<string, unknown> = {}): Record<string, unknown> {
+  const r = strategy.settings.safeParse(raw);
+  if (!r.success) {
+    const issues = r.error.issues.map((i) => `${i.path.join('.') || '(settings)'}: ${i.message}`).join('; ');
+    throw usageError(`invalid settings for strategy ${strategy.name}: ${issues}`, `run \`rlmkit strategies ${strategy.name}\` for its settings and defaults`);
+  }
+  return r.data as Record<string, unknown>;
+}
+
+/**
+ * Parses `--set key=value` pairs: values are read as JSON when they parse (numbers, booleans,
+ * arrays, objects), else kept as strings. Nested keys use dots: `--set a.b=1`.
+ */
+export function parseSetFlags(pairs: readonly string[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const pair of pairs) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0) throw usageError(`--set expects key=value, got "${pair}"`, 'write e.g. --set simulations=32');
+    const key = pair.slice(0, eq).trim();
+    const text = pair.slice(eq + 1);
+    let value: unknown = text;
+    try {
+      value = JSON.parse(text);
+    } catch {
+      value = text;
+    }
+    const parts = key.split('.');
+    let cur = out;
+    for (const p of parts.slice(0, -1)) cur = (cur[p] ??= {}) as Record<string, unknown>;
+    cur[parts[parts.length - 1]] = value;
+  }
+  return out;
+}
+
+/** One strategy's settings as rows (name, type, default, description) for `rlmkit strategies`. */
+export function describeSettings(strategy: Strategy): { name: string; type: string; default: unknown }[] {
+  const shape = (strategy.settings as unknown as z.ZodObject<z.ZodRawShape>).shape;
+  return Object.entries(shape).map(([name, t]) => {
+    const def = (t as z.ZodType).safeParse(undefined);
+    return { name, type: typeName(t as z.ZodType), default: def.success ? def.data : undefined };
+  });
+}
+
+function typeName(t: z.ZodType): string {
+  const def = (t as any)._zod?.def ?? (t as any).def;
+  const type: string = def?.type ?? 'unknown';
+  if (type === 'default' || type === 'optional' || type === 'prefault') return typeName(def.innerType);
+  if (type === 'enum') return Object.values(def.entries as Record<string, string>).join('|');
+  if (type === 'array') return `${typeName(def.element)}[]`;
+  if (type === 'number') return (t as any).isInt ? 'integer' : 'number';
+  return type;
+}

@@ -1,0 +1,145 @@
+/**
+ * Monte Carlo tree search in x1's form (DESIGN.md, "MCTS (x1 form)"):
+ *
+ *   select:  from the root, follow PUCT without a prior,
+ *              q(c) + sqrt(N(s) - 1) / (1 + N(c)) * (c1 + log((N(s) + c2) / c2))
+ *            until a node that was never expanded (or is terminal);
+ *   expand:  generate M children at once (one policy call with n = M);
+ *   init:    each child's q is set by the Q model (a value model on the state that ends with the
+ *            child's step); rule-invalid children are dropped (q = -1, pruned);
+ *   verify:  at terminal children, q is overwritten by the verifier (+1 correct, -1 wrong) ONLY
+ *            when the solve allows ground truth (training-data generation; never in evaluation);
+ *   simulate: the best new child (pure q, since the leaf has N = 1) is the simulated node;
+ *   backup:  N += 1 along the path, and bottom-up
+ *              q(s) <- (1 - α) q(s) + α γ Σ_c N(c) q(c) / Σ_c N(c);
+ *   repeat K simulations, then read the answer by one of x1's best-path rules: the terminal with
+ *   the highest value, or the most visited path.
+ *
+ * Invariants (tested): N(root) = simulations run; for every node, N(s) = Σ_c N(c) + the number
+ * of simulations that ended at s; every q stays in [-1, 1].
+ */
+import { z } from 'zod';
+import type { SearchContext } from '../context.js';
+import { evaluate, unitScore, type Scorer } from '../operators/evaluate.js';
+import { generate, live } from '../operators/generate.js';
+import { backupX1 } from '../operators/backpropagate.js';
+import { selectPuct } from '../operators/select.js';
+import { defineStrategy, type StrategyResult } from '../strategy.js';
+import { Scorers } from '../operators/evaluate.js';
+import type { ReasoningNode } from '../structure.js';
+
+export const mcts = defineStrategy({
+  name: 'mcts',
+  summary: "x1's MCTS: PUCT without prior, M children per expansion, Q-model init, γ/α backup",
+  structure: 'tree',
+  settings: {
+    /** K: simulations. */
+    simulations: z.number().int().min(1).max(100000).default(64),
+    /** M: children generated per expansion. */
+    children: z.number().int().min(1).max(256).default(4),
+    temperature: z.number().min(0).max(5).default(1),
+    /** PUCT constants (MuZero's values). */
+    c1: z.number().min(0).default(1.25),
+    c2: z.number().positive().default(19652),
+    /** γ: discount in the backup. */
+    gamma: z.number().min(0).max(1).default(1),
+    /** α: step size of the backup. */
+    alpha: z.number().min(0).max(1).default(0.5),
+    /** Q model for child initialisation; auto = value model, else PRM, else ORM, else none (q = 0). */
+    qModel: z.enum(['auto', 'none', ...Scorers]).default('auto'),
+    bestPath: z.enum(['highest-terminal-value', 'most-visited']).default('highest-terminal-value'),
+    dedupe: z.boolean().default(true),
+  },
+  async run(ctx, s) {
+    const g = ctx.structure('tree');
+    const qModel = resolveQModel(ctx, s.qModel);
+    const overwrite = ctx.allowGroundTruth;
+    for (let sim = 0; sim < s.simulations && ctx.meter.ok(); sim++) {
+      // Select.
+      const path: ReasoningNode[] = [g.root];
+      let node = g.root;
+      while (node.expanded && !node.terminal && !isDead(node)) {
+        const next = selectPuct(live(node.children), node.visits, s);
+        if (!next) break;
+        ctx.record('select', [next], undefined, { by: 'puct', parentVisits: node.visits });
+        path.push(next);
+        node = next;
+      }
+      // Expand, initialise, pick the simulated child.
+      if (!node.terminal && !node.expanded) {
+        const kids = live((await generate(ctx, [node], { k: s.children, temperature: s.temperature, dedupe: s.dedupe }))[0]);
+        if (!node.expanded) continue; // the budget let nothing through
+        await initialise(ctx, kids, qModel, overwrite);
+        if (kids.length === 0) {
+          node.q = -1; // every child broke the rules: a dead end
+          node.meta.dead = true;
+        } else {
+          const pick = selectPuct(kids, Math.max(1, node.visits), s)!;
+          ctx.record('select', [pick], undefined, { by: 'puct', simulated: true });
+          path.push(pick);
+        }
+      }
+      // Backpropagate.
+      backupX1(path, s);
+      ctx.record('backpropagate', path, undefined, { simulation: sim + 1 });
+    }
+    ctx.notes.simulations = g.root.visits;
+    return bestPath(ctx, s.bestPath);
+  },
+  best(ctx, s) {
+    return bestPath(ctx, s.bestPath);
+  },
+});
+
+function isDead(n: ReasoningNode): boolean {
+  return n.meta.dead === true;
+}
+
+function resolveQModel(ctx: SearchContext, q: string): Scorer | null {
+  if (q === 'none') return null;
+  if (q !== 'auto') return q as Scorer;
+  if (ctx.models.value) return 'value';
+  if (ctx.models.prm) return 'prm';
+  if (ctx.models.reward) return 'orm';
+  return null;
+}
+
+/** q(c) from the Q model (0 without one); at terminals the verifier overwrites it in training. */
+async function initialise(ctx: SearchContext, kids: ReasoningNode[], qModel: Scorer | null, overwrite: boolean): Promise<void> {
+  if (qModel) await evaluate(ctx, kids, qModel);
+  for (const k of kids) k.q = qModel ? (unitScore(k, qModel) ?? 0) : 0;
+  if (overwrite) {
+    const terminals = kids.filter((k) => k.terminal);
+    if (terminals.length > 0) {
+      await evaluate(ctx, terminals, 'verifier');
+      for (const t of terminals) {
+        t.q = unitScore(t, 'verifier') ?? t.q;
+        t.meta.verifierOverwrite = true;
+      }
+    }
+  }
+}
+
+/** x1's output rules. */
+export function bestPath(ctx: SearchContext, rule: 'highest-terminal-value' | 'most-visited'): StrategyResult {
+  const g = ctx.graph;
+  const answered = (nodes: ReasoningNode[]) => nodes.filter((n) => n.terminal && n.answer !== null && !n.pruned && n.valid !== false);
+  const highest = (nodes: ReasoningNode[]): ReasoningNode | null => {
+    let best: ReasoningNode | null = null;
+    for (const n of nodes) if (best === null || (n.q ?? -Infinity) > (best.q ?? -Infinity) || ((n.q ?? -Infinity) === (best.q ?? -Infinity) && n.visits > best.visits)) best = n;
+    return best;
+  };
+  if (rule === 'most-visited') {
+    let node = g.root;
+    while (live(node.children).length > 0) {
+      node = live(node.children).reduce((a, b) => (b.visits > a.visits || (b.visits === a.visits && (b.q ?? -1) > (a.q ?? -1)) ? b : a));
+    }
+    if (node.terminal && node.answer !== null && node.valid !== false) return { node, answer: node.answer };
+    // The most visited path stopped short of an answer: the best terminal below where it ended.
+    const below = answered(g.nodes.filter((n) => g.pathTo(n).includes(node)));
+    const pick = highest(below) ?? highest(answered(g.nodes));
+    return pick ? { node: pick, answer: pick.answer } : { node, answer: null };
+  }
+  const pick = highest(answered(g.nodes));
+  return pick ? { node: pick, answer: pick.answer } : { node: null, answer: null };
+}
