@@ -9,6 +9,8 @@ import { doctorCommand } from './doctor.js';
 import { benchCommand } from './bench.js';
 import { dataCommand } from './data.js';
 import { lmCommand } from './lm.js';
+import { serveCommand } from './serve.js';
+import { exportCommand } from './export.js';
 
 export const commandModules: CommandModule[] = [
   demoCommand,
@@ -16,5 +18,7 @@ export const commandModules: CommandModule[] = [
   benchCommand,
   dataCommand,
   lmCommand,
+  serveCommand,
+  exportCommand,
   doctorCommand,
 ];

@@ -1,0 +1,46 @@
+/**
+ * Builds the registry `rlmkit serve` serves from `--model` arguments: each spec is opened, wrapped
+ * in a batching Scheduler (so concurrent HTTP requests share backend batches) and registered under
+ * its name. `name=spec` sets the name; otherwise it is derived from the spec.
+ */
+import * as path from 'node:path';
+import { usageError } from '../core/errors.js';
+import { Scheduler, type SchedulerOptions } from '../models/scheduler.js';
+import { loadPolicy, parseModelSpec, type ModelSpec } from '../models/spec.js';
+import type { Policy } from '../models/types.js';
+import { ModelRegistry, staticProvider } from './providers.js';
+
+/** Splits "name=spec" (the name has no ":" so spec options like ?engine=jax are not mistaken for it). */
+export function splitNamedSpec(arg: string): { name?: string; spec: string } {
+  const m = /^([A-Za-z0-9][A-Za-z0-9._-]*)=(.+)$/.exec(arg);
+  return m ? { name: m[1], spec: m[2] } : { spec: arg };
+}
+
+export function defaultModelName(spec: ModelSpec): string {
+  if (spec.kind === 'http') return spec.model;
+  return path.basename(spec.path).replace(/\.(safetensors|gguf)$/i, '');
+}
+
+export async function buildRegistry(modelArgs: string[], scheduling: SchedulerOptions = {}): Promise<{ registry: ModelRegistry; names: string[] }> {
+  if (modelArgs.length === 0) throw usageError('no model to serve', 'pass --model <spec>, e.g. --model runs/demo/checkpoints/final.safetensors');
+  const named: { name: string; spec: ModelSpec }[] = modelArgs.map((arg) => {
+    const { name, spec } = splitNamedSpec(arg);
+    const parsed = parseModelSpec(spec);
+    return { name: name ?? defaultModelName(parsed), spec: parsed };
+  });
+  const dup = named.find((m, i) => named.findIndex((x) => x.name === m.name) !== i);
+  if (dup) throw usageError(`two models are named "${dup.name}"`, 'name them with --model <name>=<spec>');
+  const table: Record<string, Policy> = {};
+  try {
+    for (const m of named) {
+      const backend = await loadPolicy(m.spec);
+      // Remote servers batch on their side; send their requests with more concurrency.
+      const concurrency = scheduling.concurrency ?? (m.spec.kind === 'http' ? 16 : 1);
+      table[m.name] = new Scheduler(backend, { ...scheduling, concurrency, id: m.name });
+    }
+  } catch (e) {
+    for (const p of Object.values(table)) await p.close?.();
+    throw e;
+  }
+  return { registry: new ModelRegistry().register(staticProvider(table)), names: named.map((m) => m.name) };
+}
