@@ -90,3 +90,13 @@ export async function rollout(ctx: SearchContext, starts: readonly ReasoningNode
     });
   }
 }
+
+/**
+ * n independent chains from one node: the first steps come from ONE request with n = count (so a
+ * backend samples them as distinct completions), then every chain is rolled out to its end.
+ */
+export async function sampleRollouts(ctx: SearchContext, from: ReasoningNode, count: number, temperature: number): Promise<ReasoningNode[]> {
+  if (from.terminal) return [from];
+  const first = (await generate(ctx, [from], { k: count, temperature }))[0];
+  return rollout(ctx, first, temperature);
+}

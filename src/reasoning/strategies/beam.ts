@@ -37,7 +37,9 @@ export const beam = defineStrategy({
     let beams: ReasoningNode[] = [g.root];
     const finished: ReasoningNode[] = [];
     while (beams.length > 0 && finished.length < s.beamWidth) {
-      const candidates = live((await generate(ctx, beams, { k: s.k, temperature: s.temperature, dedupe: s.dedupe })).flat());
+      await generate(ctx, beams, { k: s.k, temperature: s.temperature, dedupe: s.dedupe });
+      // All live children count, including steps a lookahead already took from these beams.
+      const candidates = beams.flatMap((b) => live(b.children));
       if (candidates.length === 0) break;
       await scoreCandidates(ctx, candidates, scorer, s.lookahead, s.prmAggregate);
       const score = (n: ReasoningNode) => (n.scores.lookahead ?? estimate(n, scorer));

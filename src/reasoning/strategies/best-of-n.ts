@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { evaluate } from '../operators/evaluate.js';
-import { rollout } from '../operators/generate.js';
+import { sampleRollouts } from '../operators/generate.js';
 import { rankBy } from '../operators/prune.js';
 import { ScorerSetting, bestSoFar, defineStrategy, estimate, resolveScorer } from '../strategy.js';
 
@@ -22,7 +22,7 @@ export const bestOfN = defineStrategy({
   async run(ctx, s) {
     const g = ctx.structure('tree');
     const scorer = resolveScorer(ctx, s.scorer);
-    const ends = await rollout(ctx, Array.from({ length: s.n }, () => g.root), s.temperature);
+    const ends = await sampleRollouts(ctx, g.root, s.n, s.temperature);
     const finished = ends.filter((e) => e.terminal && !e.pruned);
     await evaluate(ctx, finished, scorer, { prmAggregate: s.prmAggregate });
     // Answers first, then the score; a chain without an answer can never win over one with.

@@ -8,7 +8,7 @@
 import { z } from 'zod';
 import { aggregateByAnswer, clusterByAnswer } from '../operators/aggregate.js';
 import { evaluate, unitScore } from '../operators/evaluate.js';
-import { rollout } from '../operators/generate.js';
+import { sampleRollouts } from '../operators/generate.js';
 import type { SearchContext } from '../context.js';
 import { ScorerSetting, defineStrategy, resolveScorer, type StrategyResult } from '../strategy.js';
 import type { ReasoningNode } from '../structure.js';
@@ -26,7 +26,7 @@ export const selfConsistency = defineStrategy({
   },
   async run(ctx, s) {
     const g = ctx.structure('graph');
-    const ends = await rollout(ctx, Array.from({ length: s.n }, () => g.root), s.temperature);
+    const ends = await sampleRollouts(ctx, g.root, s.n, s.temperature);
     const voters = ends.filter((e) => e.terminal && e.answer !== null && !e.pruned);
     let weight: (n: ReasoningNode) => number = () => 1;
     if (s.vote === 'weighted') {
