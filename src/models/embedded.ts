@@ -57,12 +57,8 @@ export function readEmbeddedCheckpoint(file: string): EmbeddedModelSource {
 
 /** The jax-js reference sampler, loaded lazily so that onnx-only users never start jax-js. */
 async function createJaxSampler(weights: HostWeights, config: ModelConfig): Promise<Sampler> {
-  // A computed specifier: the engine's public index lands in parallel with this file.
-  const entry = '../engine/index.js';
-  const engine = (await import(entry)) as Record<string, unknown>;
-  const make = engine.createJaxSampler as ((w: HostWeights, c: ModelConfig) => Promise<Sampler> | Sampler) | undefined;
-  if (typeof make !== 'function') throw runtimeError('this build of the engine has no jax-js sampler', 'use engine onnx');
-  return await make(weights, config);
+  const engine = await import('../engine/index.js');
+  return engine.createJaxSampler(weights, config);
 }
 
 export async function createEngineSampler(src: EmbeddedModelSource, o: EmbeddedOptions = {}): Promise<Sampler> {

@@ -78,8 +78,9 @@ export function parseJudgeScore(text: string): number | null {
   }
   // Verdict words; negated forms first so that "incorrect" is not read as "correct".
   const words = t.toLowerCase();
-  const neg = /\b(incorrect|not correct|wrong|invalid|false|no)\b/g;
-  const pos = /\b(correct|right|valid|true|yes)\b/g;
+  // "yes"/"no" count only as a verdict of their own ("No." / "Yes, ..."; "no idea" is none).
+  const neg = /\b(incorrect|not correct|wrong|invalid)\b|^\s*no\s*(?:[.!,:;]|$)/g;
+  const pos = /\b(correct|right|valid)\b|^\s*yes\s*(?:[.!,:;]|$)/g;
   let lastNeg = -1;
   let lastPos = -1;
   for (let m = neg.exec(words); m; m = neg.exec(words)) lastNeg = m.index;
