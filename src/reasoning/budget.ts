@@ -80,7 +80,8 @@ export class Meter {
 
   /** True while nothing is exhausted and time remains (loops use this to stop early). */
   ok(): boolean {
-    return this.exhausted === null && this.remainingMs() > 0;
+    if (this.exhausted === null && this.remainingMs() <= 0) this.exhausted = 'budget:time';
+    return this.exhausted === null;
   }
 
   /**

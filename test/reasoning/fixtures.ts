@@ -86,7 +86,7 @@ export class ScriptedPolicy implements Policy {
   constructor(
     private readonly problems: Map<string, TreeProblem>,
     private readonly prefs: Record<string, string[]> = {},
-    private readonly o: { chat?: boolean } = {},
+    private readonly o: { chat?: boolean; delayMs?: number; rotate?: boolean } = {},
   ) {
     if (o.chat) this.capabilities.chat = true;
   }
@@ -95,6 +95,7 @@ export class ScriptedPolicy implements Policy {
   }
   async generate(requests: GenerateRequest[], options: GenerateOptions = {}): Promise<Completion[][]> {
     this.calls++;
+    if (this.o.delayMs) await delay(this.o.delayMs, options.signal);
     this.requests += requests.length;
     this.batchSizes.push(requests.length);
     const n = options.n ?? 1;
@@ -109,7 +110,7 @@ export class ScriptedPolicy implements Policy {
       const order = this.prefs[`${p.id}:${k}`] ?? this.prefs[k] ?? p.data.tree[k] ?? [];
       const promptTokens = this.countTokens(r.prompt ?? stepsOf(r).steps.join('\n'));
       if (order.length === 0) return Array.from({ length: n }, () => ({ text: '', finishReason: 'eos' as const, usage: { promptTokens, completionTokens: 1 } }));
-      const offset = (options.temperature ?? 1) <= 0 ? 0 : new Rng(((options.seed ?? 0) ^ hashString(k) ^ Math.imul(ri + 1, 0x9e3779b1)) >>> 0).int(0, order.length - 1);
+      const offset = (options.temperature ?? 1) <= 0 || this.o.rotate === false ? 0 : new Rng(((options.seed ?? 0) ^ hashString(k) ^ Math.imul(ri + 1, 0x9e3779b1)) >>> 0).int(0, order.length - 1);
       return Array.from({ length: n }, (_, j) => {
         const step = order[(offset + ((options.temperature ?? 1) <= 0 ? 0 : j)) % order.length];
         const leaf = !(p.data.tree[key([...steps, step])]?.length);
@@ -171,4 +172,39 @@ export function voteWorld(): TreeProblem {
 
 export function problemsMap(...ps: TreeProblem[]): Map<string, TreeProblem> {
   return new Map(ps.map((p) => [p.id, p]));
+}
+
+function delay(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const t = setTimeout(resolve, ms);
+    signal?.addEventListener('abort', () => {
+      clearTimeout(t);
+      reject(new Error('aborted'));
+    }, { once: true });
+  });
+}
+
+/** A random tree world (for property tests): depth <= maxDepth, answers "1".."5", "3" is right. */
+export function randomWorld(rng: Rng, id: string, maxDepth = 3, maxBranch = 3): TreeProblem {
+  const tree: Record<string, string[]> = {};
+  const leaves: Record<string, string> = {};
+  const grow = (steps: string[]) => {
+    const k = key(steps);
+    if (steps.length >= maxDepth || (steps.length > 0 && rng.bool(0.25))) {
+      leaves[k] = String(rng.int(1, 5));
+      return;
+    }
+    const n = rng.int(1, maxBranch);
+    tree[k] = Array.from({ length: n }, (_, i) => `s${steps.length}${String.fromCharCode(97 + i)}`);
+    for (const c of tree[k]) grow([...steps, c]);
+  };
+  grow([]);
+  return { id, question: id, answer: '3', data: { tree, leaves } };
+}
+
+/** A random value table over a world's states. */
+export function randomValues(rng: Rng, p: TreeProblem): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [k, kids] of Object.entries(p.data.tree)) for (const c of kids) out[k ? `${k}/${c}` : c] = rng.next() * 2 - 1;
+  return out;
 }

@@ -23,9 +23,9 @@ export interface JourneyOptions {
 
 export const DEFAULT_JOURNEY: JourneyOptions = { maxDeadEnds: 4, backtrackText: 'This does not work. Go back to step {depth}.' };
 
-/** A failed branch worth showing: explored beyond one step, or ended, and not on the final path. */
+/** A branch the search really tried: expanded, visited or evaluated (merely generated is not enough). */
 function explored(n: ReasoningNode): boolean {
-  return n.children.length > 0 || n.terminal || n.visits > 0;
+  return n.children.length > 0 || n.visits > 0 || Object.keys(n.scores).length > 0;
 }
 
 /** The steps a dead end went through: follow the most visited (then first) child to a leaf. */
