@@ -38,7 +38,9 @@ try:
         fn = next((n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == 'check'), None)
         if fn is None:
             raise RuntimeError('the tests define no check(candidate) function')
-        local = {fn.args.args[0].arg if fn.args.args else 'candidate': g[spec['check']['entry']]}
+        # One namespace for the check body (globals == locals), so comprehensions see its names.
+        local = dict(g)
+        local[fn.args.args[0].arg if fn.args.args else 'candidate'] = g[spec['check']['entry']]
         setup_failed = None
         for i, stmt in enumerate(fn.body):
             is_test = any(isinstance(n, ast.Assert) for n in ast.walk(stmt))
@@ -48,7 +50,7 @@ try:
                 if is_test: results.append({'name': name, 'passed': False, 'error': 'set-up failed: ' + setup_failed})
                 continue
             try:
-                exec(compile(ast.Module(body=[stmt], type_ignores=[]), 'tests.py', 'exec'), g, local)
+                exec(compile(ast.Module(body=[stmt], type_ignores=[]), 'tests.py', 'exec'), local)
                 if is_test: results.append({'name': name, 'passed': True})
             except BaseException as e:
                 if isinstance(e, (KeyboardInterrupt,)): raise
