@@ -66,23 +66,26 @@ export class GraphBuilder {
   private inputs: ValueSpec[] = [];
   private outputs: ValueSpec[] = [];
   private initializers: InitializerSpec[] = [];
-  private names = new Set<string>();
+  private taken = new Set<string>();
+  private bound = new Set<string>();
   private counter = 0;
 
   constructor(readonly graphName: string) {}
 
-  /** A fresh value name with a readable prefix. */
+  /** A fresh value name with a readable prefix (bound later by the node that produces it). */
   fresh(prefix: string): string {
     let name: string;
     do name = `${prefix}_${this.counter++}`;
-    while (this.names.has(name));
-    this.names.add(name);
+    while (this.taken.has(name));
+    this.taken.add(name);
     return name;
   }
 
+  /** Binds a value name to its producer (input, initializer or node output): each at most once. */
   private claim(name: string): string {
-    if (this.names.has(name)) throw new Error(`ONNX graph: duplicate value name ${name}`);
-    this.names.add(name);
+    if (this.bound.has(name)) throw new Error(`ONNX graph: duplicate value name ${name}`);
+    this.bound.add(name);
+    this.taken.add(name);
     return name;
   }
 
@@ -108,11 +111,11 @@ export class GraphBuilder {
   }
 
   floatConst(prefix: string, dims: number[], data: Float32Array | number[]): string {
-    return this.addInitializer(this.fresh(prefix), DataType.FLOAT, dims, data instanceof Float32Array ? data : Float32Array.from(data));
+    return this.addInitializer(this.claim(this.fresh(prefix)), DataType.FLOAT, dims, data instanceof Float32Array ? data : Float32Array.from(data));
   }
 
   int64Const(prefix: string, values: number[], dims: number[] = [values.length]): string {
-    return this.addInitializer(this.fresh(prefix), DataType.INT64, dims, BigInt64Array.from(values.map((v) => BigInt(v))));
+    return this.addInitializer(this.claim(this.fresh(prefix)), DataType.INT64, dims, BigInt64Array.from(values.map((v) => BigInt(v))));
   }
 
   /**
@@ -121,8 +124,8 @@ export class GraphBuilder {
    */
   node(opType: string, inputs: string[], attributes: Record<string, Attribute> = {}, outputs: number | string[] = 1, domain = ''): string[] {
     const outNames = typeof outputs === 'number'
-      ? Array.from({ length: outputs }, () => this.fresh(opType.toLowerCase()))
-      : outputs.map((n) => this.claim(n));
+      ? Array.from({ length: outputs }, () => this.claim(this.fresh(opType.toLowerCase())))
+      : outputs.map((n) => (n === '' ? n : this.claim(n))); // '' skips an optional output
     this.nodes.push({ opType, domain, inputs, outputs: outNames, attributes, name: this.fresh(`n_${opType}`) });
     return outNames;
   }

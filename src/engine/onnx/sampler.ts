@@ -1,0 +1,328 @@
+/**
+ * `createOnnxSampler`: the fast sampling path of the engine. Builds two ONNX graphs from host
+ * weights (./decoder-graphs.ts: a sequence graph for prefill and scoring, a one-token decode graph),
+ * runs them in onnxruntime-node over a host KV cache (./kv-cache.ts), and chooses tokens on the host
+ * with the same code as the jax-js sampler (../choose.ts), consuming random numbers in the same
+ * order, so both engines draw the same tokens from the same seed up to float rounding.
+ *
+ * Batching: prompts of different lengths run together. Prefill right-pads them to the longest and
+ * masks the padding; every token carries its own position, so no row is shifted. Decode then feeds
+ * one token per active row; rows that finish leave the batch.
+ */
+import * as ort from 'onnxruntime-node';
+import { inputError, runtimeError, usageError } from '../../core/errors.js';
+import { Rng } from '../../core/rng.js';
+import { chooseToken, logSoftmax, validateSampleOptions } from '../choose.js';
+import type { ModelConfig } from '../config.js';
+import { EOS_TOKEN, type HostWeights, type SampleOptions, type SampleResult, type Sampler } from '../sampler.js';
+import { MASKED, type OpSet, buildDecodeGraph, buildSequenceGraph } from './decoder-graphs.js';
+import { KvCache, emptyCacheFeeds } from './kv-cache.js';
+import { checkWeights } from './weights.js';
+
+export interface OnnxSamplerOptions {
+  /** onnxruntime intra-op threads (default 2: the CPUs this project targets have 2 cores). */
+  threads?: number;
+  /**
+   * Most rows decoded together (default 256). More prompts run in successive batches; then the
+   * random numbers are consumed batch by batch, so tokens differ from a single-batch run.
+   */
+  maxBatch?: number;
+  /** Operators: 'onnxruntime' (default, uses onnxruntime's fused kernels) or 'standard' ONNX only. */
+  ops?: OpSet;
+}
+
+export interface OnnxSampler extends Sampler {
+  readonly kind: 'onnx';
+  readonly config: ModelConfig;
+  /** Sizes of the generated ONNX models in bytes. */
+  readonly modelBytes: { sequence: number; decode: number };
+  /** Full forward: logits [T * V] and values [T] (when valueHead) of each sequence. */
+  forward(seqs: number[][]): Promise<{ logits: Float32Array[]; values: Float32Array[] | null }>;
+  values(seqs: number[][]): Promise<number[]>;
+}
+
+/** The generated ONNX models, e.g. to save them next to a checkpoint or inspect them in Netron. */
+export function buildOnnxModels(weights: HostWeights, config: ModelConfig, ops: OpSet = 'onnxruntime'): { sequence: Uint8Array; decode: Uint8Array } {
+  const cfg = checkWeights(weights, config);
+  return { sequence: buildSequenceGraph(weights, cfg, { ops }), decode: buildDecodeGraph(weights, cfg, { ops }) };
+}
+
+export async function createOnnxSampler(weights: HostWeights, config: ModelConfig, opts: OnnxSamplerOptions = {}): Promise<OnnxSampler> {
+  const cfg = checkWeights(weights, config);
+  const threads = opts.threads ?? 2;
+  const maxBatch = opts.maxBatch ?? 256;
+  const ops = opts.ops ?? 'onnxruntime';
+  if (!Number.isInteger(threads) || threads < 1) throw usageError(`onnx sampler: threads must be a positive integer, got ${threads}`);
+  if (!Number.isInteger(maxBatch) || maxBatch < 1) throw usageError(`onnx sampler: maxBatch must be a positive integer, got ${maxBatch}`);
+  if (ops !== 'onnxruntime' && ops !== 'standard') throw usageError(`onnx sampler: ops must be 'onnxruntime' or 'standard', got ${ops}`);
+  const models = buildOnnxModels(weights, cfg, ops);
+  const options: ort.InferenceSession.SessionOptions = {
+    intraOpNumThreads: threads,
+    interOpNumThreads: 1,
+    executionMode: 'sequential',
+    graphOptimizationLevel: 'all',
+    logSeverityLevel: 3,
+  };
+  const load = async (bytes: Uint8Array) => {
+    try {
+      return await ort.InferenceSession.create(bytes, options);
+    } catch (e) {
+      throw runtimeError(`onnxruntime could not load the generated model: ${(e as Error).message}`, 'this is a bug in rlmkit\'s ONNX export; use the jax engine meanwhile', e);
+    }
+  };
+  const [sequence, decode] = [await load(models.sequence), await load(models.decode)];
+  return new OnnxSamplerImpl(sequence, decode, cfg, maxBatch, { sequence: models.sequence.length, decode: models.decode.length });
+}
+
+interface RunOutputs {
+  logits: Float32Array;
+  newKeys: Float32Array[];
+  newValues: Float32Array[];
+  values: Float32Array | null;
+}
+
+class OnnxSamplerImpl implements OnnxSampler {
+  readonly kind = 'onnx' as const;
+  private disposed = false;
+  private readonly H: number;
+  private readonly Dh: number;
+
+  constructor(
+    private readonly sequenceSession: ort.InferenceSession,
+    private readonly decodeSession: ort.InferenceSession,
+    readonly config: ModelConfig,
+    private readonly maxBatch: number,
+    readonly modelBytes: { sequence: number; decode: number },
+  ) {
+    this.H = config.nHeads;
+    this.Dh = config.dModel / config.nHeads;
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    void this.sequenceSession.release();
+    void this.decodeSession.release();
+  }
+
+  // ---- input checks -------------------------------------------------------------------------
+
+  private checkAlive(): void {
+    if (this.disposed) throw usageError('the ONNX sampler was used after dispose()', 'create a new sampler');
+  }
+
+  private checkSequences(seqs: number[][], what: string): void {
+    const { vocabSize, maxSeqLen } = this.config;
+    if (!Array.isArray(seqs)) throw usageError(`${what}s: expected an array of token-id arrays`);
+    seqs.forEach((s, i) => {
+      if (!Array.isArray(s) || s.length === 0) throw inputError(`${what} ${i} is empty`, 'start every sequence with <bos> (id 1)');
+      if (s.length > maxSeqLen) throw inputError(`${what} ${i} is ${s.length} tokens long, more than the model context of ${maxSeqLen}`, 'shorten it or use a model with a longer maxSeqLen');
+      for (let t = 0; t < s.length; t++) {
+        const id = s[t];
+        if (!Number.isInteger(id) || id < 0 || id >= vocabSize) {
+          throw inputError(`${what} ${i} has token id ${id} at position ${t}, outside the model vocabulary (0..${vocabSize - 1})`, 'encode text with the tokenizer the model was trained with');
+        }
+      }
+    });
+  }
+
+  // ---- running the graphs -----------------------------------------------------------------
+
+  private async run(session: ort.InferenceSession, feeds: Record<string, ort.Tensor>): Promise<RunOutputs> {
+    let out: ort.InferenceSession.ReturnType;
+    try {
+      out = await session.run(feeds);
+    } catch (e) {
+      throw runtimeError(`onnxruntime failed: ${(e as Error).message}`, 'this is a bug in rlmkit\'s ONNX sampler; use the jax engine meanwhile', e);
+    }
+    const newKeys: Float32Array[] = [];
+    const newValues: Float32Array[] = [];
+    for (let l = 0; l < this.config.nLayers; l++) {
+      newKeys.push(out[`new_key_${l}`].data as Float32Array);
+      newValues.push(out[`new_value_${l}`].data as Float32Array);
+    }
+    return { logits: out.logits.data as Float32Array, newKeys, newValues, values: this.config.valueHead ? (out.values.data as Float32Array) : null };
+  }
+
+  /**
+   * All tokens of each row over an empty cache: right-padded ids, positions 0..S-1, a causal mask
+   * that also hides each row's padding (a padded query still sees key 0, so no row is fully masked).
+   */
+  private async runSequences(seqs: number[][]): Promise<{ out: RunOutputs; S: number }> {
+    const B = seqs.length;
+    const S = Math.max(...seqs.map((s) => s.length));
+    const ids = new BigInt64Array(B * S);
+    const pos = new BigInt64Array(B * S);
+    const bias = new Float32Array(B * S * S);
+    for (let b = 0; b < B; b++) {
+      const s = seqs[b];
+      for (let t = 0; t < S; t++) {
+        ids[b * S + t] = BigInt(t < s.length ? s[t] : 0);
+        pos[b * S + t] = BigInt(t);
+        const row = (b * S + t) * S;
+        for (let u = 0; u < S; u++) bias[row + u] = u <= t && u < s.length ? 0 : MASKED;
+      }
+    }
+    const feeds: Record<string, ort.Tensor> = {
+      input_ids: new ort.Tensor('int64', ids, [B, S]),
+      position_ids: new ort.Tensor('int64', pos, [B, S]),
+      attention_bias: new ort.Tensor('float32', bias, [B, 1, S, S]),
+    };
+    emptyCacheFeeds(this.config.nLayers, B, this.H, this.Dh, feeds);
+    return { out: await this.run(this.sequenceSession, feeds), S };
+  }
+
+  async forward(seqs: number[][]): Promise<{ logits: Float32Array[]; values: Float32Array[] | null }> {
+    this.checkAlive();
+    this.checkSequences(seqs, 'sequence');
+    const V = this.config.vocabSize;
+    const logits: Float32Array[] = [];
+    const values: Float32Array[] | null = this.config.valueHead ? [] : null;
+    for (let start = 0; start < seqs.length; start += this.maxBatch) {
+      const chunk = seqs.slice(start, start + this.maxBatch);
+      const { out, S } = await this.runSequences(chunk);
+      chunk.forEach((s, b) => {
+        logits.push(out.logits.slice(b * S * V, (b * S + s.length) * V));
+        if (values && out.values) values.push(out.values.slice(b * S, b * S + s.length));
+      });
+    }
+    return { logits, values };
+  }
+
+  async scoreLogprobs(seqs: number[][], promptLens: number[]): Promise<number[][]> {
+    this.checkAlive();
+    if (!Array.isArray(promptLens) || promptLens.length !== seqs?.length) throw inputError(`scoreLogprobs: ${seqs?.length} sequences but ${promptLens?.length} prompt lengths`, 'pass one prompt length per sequence');
+    promptLens.forEach((p, i) => {
+      if (!Number.isInteger(p) || p < 1 || p > seqs[i].length) throw inputError(`scoreLogprobs: prompt length ${p} of sequence ${i} must be in 1..${seqs[i].length}`, 'the first token (e.g. <bos>) has no log-prob; start prompts with <bos>');
+    });
+    const { logits } = await this.forward(seqs);
+    const V = this.config.vocabSize;
+    return seqs.map((s, i) => {
+      const res: number[] = [];
+      for (let t = promptLens[i]; t < s.length; t++) res.push(logSoftmax(logits[i].subarray((t - 1) * V, t * V))[s[t]]);
+      return res;
+    });
+  }
+
+  async values(seqs: number[][]): Promise<number[]> {
+    this.checkAlive();
+    if (!this.config.valueHead) throw inputError('this model has no value head', 'use a value model checkpoint');
+    const { values } = await this.forward(seqs);
+    return values!.map((v) => v[v.length - 1]);
+  }
+
+  async sample(prompts: number[][], o: SampleOptions): Promise<SampleResult[]> {
+    this.checkAlive();
+    validateSampleOptions(o);
+    this.checkSequences(prompts, 'prompt');
+    for (const s of o.stopTokens ?? []) {
+      if (!Number.isInteger(s) || s < 0 || s >= this.config.vocabSize) throw usageError(`stop token ${s} is outside the model vocabulary (0..${this.config.vocabSize - 1})`);
+    }
+    // One stream for the whole call, consumed row by row in prompt order at each step (as ../sample.ts does).
+    const rng = new Rng(o.seed ?? 0).fork('engine.sample');
+    const results: SampleResult[] = [];
+    for (let start = 0; start < prompts.length; start += this.maxBatch) {
+      results.push(...(await this.sampleBatch(prompts.slice(start, start + this.maxBatch), o, rng)));
+    }
+    return results;
+  }
+
+  private async sampleBatch(prompts: number[][], o: SampleOptions, rng: Rng): Promise<SampleResult[]> {
+    const results: SampleResult[] = prompts.map(() => ({ tokens: [], logprobs: [], finishReason: 'length' }));
+    if (o.maxNewTokens === 0 || prompts.length === 0) return results;
+    const { vocabSize: V, nLayers, maxSeqLen } = this.config;
+    const stops = new Set(o.stopTokens ?? []);
+    const n = prompts.length;
+    // A row stops at maxNewTokens or when prompt + generated reaches the context; the last token
+    // chosen is never fed back, so the cache needs one slot less than the longest row.
+    const rowBudget = prompts.map((p) => Math.max(1, Math.min(o.maxNewTokens, maxSeqLen - p.length)));
+    const capacity = Math.max(1, ...prompts.map((p, i) => p.length + rowBudget[i] - 1));
+    const cache = new KvCache(nLayers, n, this.H, this.Dh, capacity);
+
+    // Active rows: slot a of the batch holds prompt rowOf[a], with len[a] tokens in the cache and
+    // last[a] the token to feed next. order[] lists active slots by prompt index (RNG order).
+    const rowOf = Array.from({ length: n }, (_, i) => i);
+    const len = new Int32Array(n);
+    const last = new Int32Array(n);
+    const finished: boolean[] = new Array(n).fill(false);
+    let active = n;
+
+    /** Chooses slot a's next token from a logit row; marks the slot finished when the row ends. */
+    const choose = (a: number, logits: Float32Array, offset: number): void => {
+      const r = rowOf[a];
+      const res = results[r];
+      const c = chooseToken(logits.subarray(offset, offset + V), o, rng);
+      res.tokens.push(c.token);
+      res.logprobs.push(c.logprob);
+      last[a] = c.token;
+      if (c.token === EOS_TOKEN) res.finishReason = 'eos';
+      else if (stops.has(c.token)) {
+        res.finishReason = 'stop';
+        res.stopToken = c.token;
+      } else if (res.tokens.length >= rowBudget[r]) res.finishReason = 'length';
+      else return;
+      finished[a] = true;
+    };
+    const chooseAll = (logits: Float32Array, offsetOf: (a: number) => number): void => {
+      const order = Array.from({ length: active }, (_, a) => a).sort((x, y) => rowOf[x] - rowOf[y]);
+      for (const a of order) choose(a, logits, offsetOf(a));
+    };
+    /** Drops finished rows by moving the last active row into their slot. */
+    const compact = (): void => {
+      for (let a = active - 1; a >= 0; a--) {
+        if (!finished[a]) continue;
+        const lastSlot = active - 1;
+        if (a !== lastSlot) {
+          cache.moveRow(lastSlot, a);
+          rowOf[a] = rowOf[lastSlot];
+          len[a] = len[lastSlot];
+          last[a] = last[lastSlot];
+        }
+        finished[a] = finished[lastSlot];
+        finished[lastSlot] = false;
+        active--;
+      }
+    };
+
+    // Prefill: all prompt tokens at once; each row's real tokens go into its cache slots 0..L-1.
+    const { out, S } = await this.runSequences(prompts);
+    for (let b = 0; b < n; b++) {
+      const L = prompts[b].length;
+      for (let l = 0; l < nLayers; l++) for (let t = 0; t < L; t++) cache.write(l, out.newKeys[l], out.newValues[l], S, b, t, b, t);
+      len[b] = L;
+    }
+    chooseAll(out.logits, (a) => (a * S + prompts[a].length - 1) * V);
+    compact();
+
+    // Decode: one token per active row per step.
+    const ids = new BigInt64Array(n);
+    const pos = new BigInt64Array(n);
+    const width = capacity + 1;
+    const bias = new Float32Array(n * width);
+    while (active > 0) {
+      const B = active;
+      for (let a = 0; a < B; a++) {
+        ids[a] = BigInt(last[a]);
+        pos[a] = BigInt(len[a]);
+        const row = a * width;
+        bias.fill(0, row, row + len[a]);
+        bias.fill(MASKED, row + len[a], row + capacity);
+        bias[row + capacity] = 0; // the new token attends to itself
+      }
+      const feeds: Record<string, ort.Tensor> = {
+        input_ids: new ort.Tensor('int64', ids.subarray(0, B), [B]),
+        position_ids: new ort.Tensor('int64', pos.subarray(0, B), [B]),
+        attention_bias: new ort.Tensor('float32', bias.subarray(0, B * width), [B, 1, 1, width]),
+      };
+      cache.feeds(B, feeds);
+      const step = await this.run(this.decodeSession, feeds);
+      for (let a = 0; a < B; a++) {
+        for (let l = 0; l < nLayers; l++) cache.write(l, step.newKeys[l], step.newValues[l], 1, a, 0, a, len[a]);
+        len[a]++;
+      }
+      chooseAll(step.logits, (a) => a * V);
+      compact();
+    }
+    return results;
+  }
+}
