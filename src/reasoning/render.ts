@@ -70,7 +70,7 @@ export function renderTrace(trace: Trace, o: RenderOptions = {}): string {
     kids.forEach((k, i) => walk(k.id, childPrefix, i === kids.length - 1, false));
   };
   walk(trace.root, '', true, true);
-  if (truncated > 0) lines.push(`… ${truncated} more node(s) not shown`);
+  if (truncated > 0) lines.push(`… ${trace.nodes.length - printed.size} more node(s) not shown`);
   if (hidden > 0) lines.push(`(${hidden} pruned node(s) hidden)`);
   return lines.join('\n');
 }

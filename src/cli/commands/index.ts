@@ -11,6 +11,8 @@ import { dataCommand } from './data.js';
 import { lmCommand } from './lm.js';
 import { serveCommand } from './serve.js';
 import { exportCommand } from './export.js';
+import { solveCommand } from './solve.js';
+import { strategiesCommand } from './strategies.js';
 
 export const commandModules: CommandModule[] = [
   demoCommand,
@@ -20,5 +22,7 @@ export const commandModules: CommandModule[] = [
   lmCommand,
   serveCommand,
   exportCommand,
+  solveCommand,
+  strategiesCommand,
   doctorCommand,
 ];
