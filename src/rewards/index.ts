@@ -1,0 +1,2 @@
+export * from './functions.js';
+export * from './registry.js';
