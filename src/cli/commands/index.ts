@@ -8,6 +8,7 @@ import { configCommand } from './config.js';
 import { doctorCommand } from './doctor.js';
 import { benchCommand } from './bench.js';
 import { dataCommand } from './data.js';
+import { trainCommand } from './train.js';
 import { lmCommand } from './lm.js';
 import { serveCommand } from './serve.js';
 import { exportCommand } from './export.js';
@@ -19,6 +20,7 @@ export const commandModules: CommandModule[] = [
   configCommand,
   benchCommand,
   dataCommand,
+  trainCommand,
   lmCommand,
   serveCommand,
   exportCommand,

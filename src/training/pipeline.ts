@@ -1,0 +1,100 @@
+/**
+ * `runRecipe`: opens the run directory, builds the task, tokenizer and starting models, and runs the
+ * recipe's pipeline as a sequence of resumable phases (./run.ts). The named entry points
+ * (`trainSft`, `trainRl`, `trainValue`, ...) are what `rlmkit train` and `rlmkit demo` call.
+ */
+import { usageError } from '../core/index.js';
+import type { Problem, Task } from '../tasks/types.js';
+import { type LoadedModel, startingModel } from './models.js';
+import { type Recipe, sftSection } from './recipe.js';
+import { type RunOptions, TrainingRun } from './run.js';
+import { resolveReward } from './rewards.js';
+import { type RlResult, runRlPhase } from './rl.js';
+import { runSftPhase, type SftResult } from './sft.js';
+import { resolveTask, tokenizerForTask } from './tasks.js';
+
+export interface PipelineContext {
+  recipe: Recipe;
+  run: TrainingRun;
+  task: Task<Problem>;
+  problems: Problem[];
+  /** The policy a pipeline starts from (init checkpoint or fresh preset weights). */
+  policy: LoadedModel;
+}
+
+export interface PipelineResult {
+  run: string;
+  pipeline: string;
+  /** Final model files by kind (policy, value, critic, prm). */
+  checkpoints: Record<string, string>;
+  phases: Record<string, unknown>;
+}
+
+export async function openPipeline(recipe: Recipe, o: RunOptions = {}): Promise<PipelineContext> {
+  const task = resolveTask(recipe.task.name);
+  const problems = await task.problems({ split: recipe.task.split, limit: recipe.task.limit ?? undefined, path: recipe.task.path ?? undefined });
+  if (problems.length === 0) throw usageError(`task ${task.name} split "${recipe.task.split}" holds no problems`, 'check task.split, task.limit and task.path');
+  const run = TrainingRun.open(recipe, o);
+  const tokenizer = tokenizerForTask(task, problems);
+  const policy = startingModel(recipe.model, tokenizer, recipe.run.seed, { kind: 'policy' });
+  return { recipe, run, task, problems, policy };
+}
+
+/** Supervised fine-tuning pipeline (pipeline: sft). */
+export async function trainSft(recipe: Recipe, o: RunOptions = {}): Promise<PipelineResult> {
+  const ctx = await openPipeline(recipe, o);
+  const r: SftResult = await runSftPhase({
+    run: ctx.run,
+    phase: 'sft',
+    task: ctx.task,
+    problems: ctx.problems,
+    start: ctx.policy,
+    sft: sftSection(recipe),
+    seed: recipe.run.seed,
+    checkpointEvery: recipe.checkpoint_every,
+    logEvery: recipe.log_every,
+  });
+  ctx.run.writeFinal({ policy: r.checkpoint });
+  return { run: ctx.run.dir.dir, pipeline: 'sft', checkpoints: { policy: r.checkpoint }, phases: { sft: r } };
+}
+
+/** Held-out problems for evaluation: the task's test split (never trained on), first `n`. */
+export async function heldOutProblems(task: Task<Problem>, n: number): Promise<Problem[]> {
+  if (n === 0 || !task.splits.includes('test')) return [];
+  return task.problems({ split: 'test', limit: n });
+}
+
+/** RL on verifiable rewards (pipeline: rl): GRPO family, REINFORCE++, PPO with a critic. */
+export async function trainRl(recipe: Recipe, o: RunOptions = {}): Promise<PipelineResult> {
+  const ctx = await openPipeline(recipe, o);
+  const rl = recipe.rl!;
+  const r: RlResult = await runRlPhase({
+    run: ctx.run,
+    phase: 'rl',
+    task: ctx.task,
+    problems: ctx.problems,
+    evalProblems: await heldOutProblems(ctx.task, rl.eval_problems),
+    start: ctx.policy,
+    rl,
+    reward: resolveReward(rl.reward, ctx.task),
+    seed: recipe.run.seed,
+    checkpointEvery: recipe.checkpoint_every,
+    logEvery: recipe.log_every,
+  });
+  const checkpoints: Record<string, string> = { policy: r.checkpoint };
+  if (r.critic) checkpoints.critic = r.critic;
+  ctx.run.writeFinal(checkpoints);
+  return { run: ctx.run.dir.dir, pipeline: 'rl', checkpoints, phases: { rl: r } };
+}
+
+/** Runs whatever pipeline the recipe names. */
+export async function runRecipe(recipe: Recipe, o: RunOptions = {}): Promise<PipelineResult> {
+  switch (recipe.pipeline) {
+    case 'sft':
+      return trainSft(recipe, o);
+    case 'rl':
+      return trainRl(recipe, o);
+    default:
+      throw usageError(`pipeline "${recipe.pipeline}" is not available in this build`, 'use pipeline: sft');
+  }
+}
