@@ -1,5 +1,7 @@
 /** Every benchmark `rlmkit bench` knows. A capability adds one import and one entry here. */
 import type { BenchModule } from './types.js';
+import { searchBench } from './search.js';
 
 export const benchModules: BenchModule[] = [
+  searchBench,
 ];

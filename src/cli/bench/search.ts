@@ -1,0 +1,182 @@
+/**
+ * `rlmkit bench search [--json]`: two measurements of the reasoning layer.
+ *
+ * (a) MCTS framework overhead: x1-form MCTS with K = 64 simulations on Game of 24 test puzzles
+ *     with the embedded model (policy + value model); the share of wall time spent outside model
+ *     calls (tree bookkeeping, rule checks, prompt rendering, selection, backup). Target <= 5%.
+ * (b) Batching speedup: solveMany over 50 puzzles (lockstep batching across problems) against
+ *     solving them one after another, with the same settings; greedy decoding so that both runs
+ *     must give identical results (checked). Target >= 5x. As in (a), rule checks are off so
+ *     that a random model's chains run to full length.
+ *
+ * Without `--checkpoint`, the embedded models are randomly initialised (the tiny preset, Game of
+ * 24 tokenizer): speed does not depend on the weights, but the answers are then meaningless, and
+ * the report says so. Rule checking is off in (a) so that a random model's invalid steps still
+ * grow the tree to full depth (with it on, they would be pruned and most simulations would make
+ * no model call at all, which would flatter the measurement).
+ */
+import type { Command } from 'commander';
+import { Option } from 'commander';
+import { logger } from '../../core/log.js';
+import type { Policy, ValueModel } from '../../models/types.js';
+import { solve, solveMany } from '../../reasoning/solve.js';
+import type { SearchModels } from '../../reasoning/context.js';
+import { game24Task } from '../../tasks/games/game24.js';
+import type { Problem } from '../../tasks/types.js';
+import { intOption } from '../options.js';
+import type { BenchModule } from './types.js';
+
+interface SearchBenchFlags {
+  checkpoint?: string;
+  value?: string;
+  engine: 'onnx' | 'jax';
+  simulations: number;
+  overheadProblems: number;
+  problems: number;
+  batchStrategy: string;
+  seed: number;
+}
+
+async function openModels(f: SearchBenchFlags, problems: Problem[]): Promise<{ models: SearchModels; randomInit: boolean; close: () => Promise<void> }> {
+  const { EmbeddedPolicy, EmbeddedValueModel, createEngineSampler } = await import('../../models/embedded.js');
+  let policy: Policy;
+  let value: ValueModel | undefined;
+  let randomInit = false;
+  if (f.checkpoint) {
+    policy = await EmbeddedPolicy.load(f.checkpoint, { engine: f.engine });
+    if (f.value) value = await EmbeddedValueModel.load(f.value, { engine: f.engine });
+  } else {
+    randomInit = true;
+    const engine = await import('../../engine/index.js');
+    const { tokenizerForTask } = await import('../../training/tasks.js');
+    const tokenizer = tokenizerForTask(game24Task as never, problems);
+    const cfg = engine.presetConfig('tiny', { vocabSize: tokenizer.vocabSize });
+    policy = await EmbeddedPolicy.fromSource({ config: cfg, weights: engine.initHostWeights(cfg, f.seed), tokenizer, name: 'random-init-tiny' }, { engine: f.engine });
+    const vcfg = engine.presetConfig('tiny', { vocabSize: tokenizer.vocabSize, valueHead: true });
+    const vsrc = { config: vcfg, weights: engine.initHostWeights(vcfg, f.seed + 1), tokenizer, name: 'random-init-tiny-value' };
+    value = new EmbeddedValueModel(await createEngineSampler(vsrc, { engine: f.engine }), vsrc);
+  }
+  return {
+    models: { policy, ...(value ? { value } : {}) },
+    randomInit,
+    close: async () => {
+      await policy.close?.();
+      await value?.close?.();
+    },
+  };
+}
+
+async function measureOverhead(models: SearchModels, problems: Problem[], f: SearchBenchFlags) {
+  // One warm-up solve so that first-call compilation is not counted as framework time.
+  const settings = { simulations: f.simulations, children: 4, ruleCheck: false, maxDepth: 4, stepMaxTokens: 20 };
+  await solve(problems[0], { task: game24Task, strategy: 'mcts', settings: { ...settings, simulations: 2 }, models, seed: f.seed, trace: false });
+  let wall = 0;
+  let model = 0;
+  let outer = 0;
+  let calls = 0;
+  let evalCalls = 0;
+  let tokens = 0;
+  let sims = 0;
+  for (const p of problems.slice(0, f.overheadProblems)) {
+    const t0 = performance.now();
+    const r = await solve(p, { task: game24Task, strategy: 'mcts', settings, models, seed: f.seed, trace: true });
+    outer += performance.now() - t0;
+    wall += r.usage.wallMs;
+    model += r.usage.modelMs;
+    calls += r.usage.calls;
+    evalCalls += r.usage.evalCalls;
+    tokens += r.usage.promptTokens + r.usage.completionTokens;
+    sims += r.graph.root.visits;
+    logger.info('mcts overhead', { problem: p.id, wallMs: Math.round(r.usage.wallMs), modelMs: Math.round(r.usage.modelMs), nodes: r.graph.nodes.length });
+  }
+  return {
+    problems: Math.min(f.overheadProblems, problems.length),
+    simulationsPerProblem: f.simulations,
+    simulationsRun: sims,
+    policyCalls: calls,
+    valueCalls: evalCalls,
+    tokens,
+    wallMs: Math.round(wall),
+    modelMs: Math.round(model),
+    frameworkShare: (wall - model) / wall,
+    frameworkMsPerSimulation: (wall - model) / Math.max(1, sims),
+    // Including trace building and the post-hoc answer check, which happen after the search.
+    frameworkShareWithTrace: (outer - model) / outer,
+    target: 0.05,
+    met: (wall - model) / wall <= 0.05,
+  };
+}
+
+async function measureBatching(models: SearchModels, problems: Problem[], f: SearchBenchFlags) {
+  // Rule checks off and 4 steps at most, as in (a): a random model's chains then run to full length.
+  const shape = { ruleCheck: false, maxDepth: 4, stepMaxTokens: 20 };
+  const settings = f.batchStrategy === 'cot' ? { ...shape, decoding: 'greedy' } : f.batchStrategy === 'mcts' ? { ...shape, simulations: 8, children: 4, temperature: 0 } : { ...shape, temperature: 0 };
+  const common = { task: game24Task, strategy: f.batchStrategy, settings, models, seed: f.seed, trace: false };
+  const seqStart = performance.now();
+  const seq = await solveMany(problems, { ...common, batching: 'sequential' });
+  const seqMs = performance.now() - seqStart;
+  logger.info('sequential done', { ms: Math.round(seqMs) });
+  const lockStart = performance.now();
+  const lock = await solveMany(problems, { ...common, batching: 'lockstep' });
+  const lockMs = performance.now() - lockStart;
+  const same = seq.results.every((r, i) => r.answer === lock.results[i].answer && r.usage.completionTokens === lock.results[i].usage.completionTokens && r.graph.nodes.length === lock.results[i].graph.nodes.length);
+  return {
+    strategy: f.batchStrategy,
+    settings,
+    problems: problems.length,
+    sequentialMs: Math.round(seqMs),
+    lockstepMs: Math.round(lockMs),
+    speedup: seqMs / lockMs,
+    sameResults: same,
+    policyCalls: seq.results.reduce((s, r) => s + r.usage.calls, 0),
+    mergedPolicyCalls: lock.lockstep!.mergedCalls.generate,
+    largestBatch: lock.lockstep!.largestBatch,
+    target: 5,
+    met: seqMs / lockMs >= 5 && same,
+  };
+}
+
+export const searchBench: BenchModule = {
+  name: 'search',
+  summary: 'reasoning: MCTS framework overhead (share of time outside model calls) and solveMany batching speedup',
+  configure(cmd: Command) {
+    cmd
+      .option('--checkpoint <ckpt>', 'embedded policy checkpoint (default: a randomly initialised tiny model)')
+      .option('--value <ckpt>', 'embedded value-model checkpoint (with --checkpoint)')
+      .addOption(new Option('--engine <engine>', 'embedded sampler').choices(['onnx', 'jax']).default('onnx'))
+      .option('--simulations <n>', 'MCTS simulations per problem in (a)', intOption(1), 64)
+      .option('--overhead-problems <n>', 'puzzles solved in (a)', intOption(1), 3)
+      .option('--problems <n>', 'puzzles in the batching measurement (b)', intOption(1), 50)
+      .option('--batch-strategy <name>', 'strategy for (b): cot (greedy) | mcts | tot-bfs | beam (at temperature 0)', 'cot')
+      .option('--seed <n>', 'seed', intOption(0), 0);
+  },
+  async run(opts) {
+    const f = opts as unknown as SearchBenchFlags;
+    const all = await game24Task.problems({ split: 'test' });
+    const { models, randomInit, close } = await openModels(f, all);
+    try {
+      const overhead = await measureOverhead(models, all, f);
+      const batching = await measureBatching(models, all.slice(0, f.problems), f);
+      return {
+        bench: 'search',
+        model: models.policy.id,
+        randomInit,
+        note: randomInit ? 'randomly initialised embedded models (no trained checkpoint given): timings are real, answers are meaningless' : 'trained checkpoint',
+        machine: { cpus: (await import('node:os')).cpus().length, node: process.version },
+        mctsOverhead: overhead,
+        batching,
+      };
+    } finally {
+      await close();
+    }
+  },
+  format(r) {
+    const o = r.mctsOverhead as Record<string, number | boolean>;
+    const b = r.batching as Record<string, unknown>;
+    return [
+      `model: ${r.model}${r.randomInit ? ' (random init: timings only)' : ''}`,
+      `(a) MCTS K=${o.simulationsPerProblem} on ${o.problems} Game of 24 puzzles: framework ${(100 * (o.frameworkShare as number)).toFixed(2)}% of wall time (${(o.frameworkMsPerSimulation as number).toFixed(3)} ms per simulation; ${(100 * (o.frameworkShareWithTrace as number)).toFixed(2)}% with trace building) — target <= 5%: ${o.met ? 'met' : 'NOT met'}`,
+      `(b) solveMany ${b.strategy} over ${b.problems} puzzles: sequential ${b.sequentialMs} ms, lockstep ${b.lockstepMs} ms, speedup ${(b.speedup as number).toFixed(2)}x, same results: ${b.sameResults} (${b.policyCalls} calls merged into ${b.mergedPolicyCalls}, largest batch ${b.largestBatch}) — target >= 5x: ${b.met ? 'met' : 'NOT met'}`,
+    ].join('\n');
+  },
+};
