@@ -2,8 +2,9 @@
  * `createOnnxSampler`: the fast sampling path of the engine. Builds two ONNX graphs from host
  * weights (./decoder-graphs.ts: a sequence graph for prefill and scoring, a one-token decode graph),
  * runs them in onnxruntime-node over a host KV cache (./kv-cache.ts), and chooses tokens on the host
- * with the same code as the jax-js sampler (../choose.ts), consuming random numbers in the same
- * order, so both engines draw the same tokens from the same seed up to float rounding.
+ * exactly as the jax-js sampler does (../choose.ts, via ./token-chooser.ts), consuming random
+ * numbers in the same order, so both engines draw the same tokens from the same seed (up to float
+ * rounding of the logits).
  *
  * Batching: prompts of different lengths run together. Prefill right-pads them to the longest and
  * masks the padding; every token carries its own position, so no row is shifted. Decode then feeds
@@ -12,11 +13,12 @@
 import * as ort from 'onnxruntime-node';
 import { inputError, runtimeError, usageError } from '../../core/errors.js';
 import { Rng } from '../../core/rng.js';
-import { chooseToken, logSoftmax, validateSampleOptions } from '../choose.js';
+import { logSoftmax, validateSampleOptions } from '../choose.js';
 import type { ModelConfig } from '../config.js';
 import { EOS_TOKEN, type HostWeights, type SampleOptions, type SampleResult, type Sampler } from '../sampler.js';
 import { MASKED, type OpSet, buildDecodeGraph, buildSequenceGraph } from './decoder-graphs.js';
 import { KvCache, emptyCacheFeeds } from './kv-cache.js';
+import { TokenChooser } from './token-chooser.js';
 import { checkWeights } from './weights.js';
 
 export interface OnnxSamplerOptions {
@@ -39,6 +41,8 @@ export interface OnnxSampler extends Sampler {
   /** Full forward: logits [T * V] and values [T] (when valueHead) of each sequence. */
   forward(seqs: number[][]): Promise<{ logits: Float32Array[]; values: Float32Array[] | null }>;
   values(seqs: number[][]): Promise<number[]>;
+  /** Counters for profiling: onnxruntime calls and the wall time spent in them (reset freely). */
+  readonly stats: { runs: number; runMs: number };
 }
 
 /** The generated ONNX models, e.g. to save them next to a checkpoint or inspect them in Netron. */
@@ -83,6 +87,7 @@ interface RunOutputs {
 
 class OnnxSamplerImpl implements OnnxSampler {
   readonly kind = 'onnx' as const;
+  readonly stats = { runs: 0, runMs: 0 };
   private disposed = false;
   private readonly H: number;
   private readonly Dh: number;
@@ -130,8 +135,11 @@ class OnnxSamplerImpl implements OnnxSampler {
 
   private async run(session: ort.InferenceSession, feeds: Record<string, ort.Tensor>): Promise<RunOutputs> {
     let out: ort.InferenceSession.ReturnType;
+    const t0 = performance.now();
     try {
       out = await session.run(feeds);
+      this.stats.runs++;
+      this.stats.runMs += performance.now() - t0;
     } catch (e) {
       throw runtimeError(`onnxruntime failed: ${(e as Error).message}`, 'this is a bug in rlmkit\'s ONNX sampler; use the jax engine meanwhile', e);
     }
@@ -238,6 +246,7 @@ class OnnxSamplerImpl implements OnnxSampler {
     const rowBudget = prompts.map((p) => Math.max(1, Math.min(o.maxNewTokens, maxSeqLen - p.length)));
     const capacity = Math.max(1, ...prompts.map((p, i) => p.length + rowBudget[i] - 1));
     const cache = new KvCache(nLayers, n, this.H, this.Dh, capacity);
+    const chooser = new TokenChooser(V);
 
     // Active rows: slot a of the batch holds prompt rowOf[a], with len[a] tokens in the cache and
     // last[a] the token to feed next. order[] lists active slots by prompt index (RNG order).
@@ -251,7 +260,7 @@ class OnnxSamplerImpl implements OnnxSampler {
     const choose = (a: number, logits: Float32Array, offset: number): void => {
       const r = rowOf[a];
       const res = results[r];
-      const c = chooseToken(logits.subarray(offset, offset + V), o, rng);
+      const c = chooser.choose(logits, offset, o, rng);
       res.tokens.push(c.token);
       res.logprobs.push(c.logprob);
       last[a] = c.token;
