@@ -9,16 +9,15 @@
  *   sampler stop tokens, so generation ends right there. Longer stop sequences are applied to the
  *   decoded text afterwards (the sampler has no per-step text hook); the result is the same text,
  *   only the compute past the stop is wasted.
- * - Each completion returns its token ids, their log-probs (temperature 1, from the sampler) and
- *   token texts. The token that ended a completion (`<eos_step>`, `<eos>` or the tokens of a stop
+ * - Each completion returns its token ids, their log-probs at temperature 1 (the sampler's own at
+ *   temperature 0 or 1, else a rescoring pass) and token texts. The token that ended a completion (`<eos_step>`, `<eos>` or the tokens of a stop
  *   sequence) is included in tokenIds/logprobs, because a trainer needs the probability of ending
  *   the step, but not in `text`.
  */
-import { inputError, runtimeError, usageError } from '../core/errors.js';
+import { inputError, isRlmkitError, runtimeError, usageError } from '../core/errors.js';
 import { logger } from '../core/log.js';
 import { loadCheckpoint } from '../engine/checkpoint.js';
 import type { ModelConfig } from '../engine/config.js';
-import { createOnnxSampler } from '../engine/onnx/sampler.js';
 import type { HostWeights, Sampler } from '../engine/sampler.js';
 import { tokenizerFromSpec, type Tokenizer } from '../engine/tokenizer.js';
 import { requestText, truncateAtStop } from './text.js';
@@ -66,8 +65,11 @@ export async function createEngineSampler(src: EmbeddedModelSource, o: EmbeddedO
   if (engine !== 'onnx' && engine !== 'jax') throw usageError(`unknown engine "${String(engine)}"`, 'use onnx or jax');
   if (engine === 'jax') return createJaxSampler(src.weights, src.config);
   try {
+    // Loaded lazily: when onnxruntime's native binary cannot load, the import itself fails.
+    const { createOnnxSampler } = await import('../engine/onnx/sampler.js');
     return await createOnnxSampler(src.weights, src.config, { threads: o.threads ?? 2, maxBatch: o.maxBatch ?? 64 });
   } catch (e) {
+    if (isRlmkitError(e) && (e.kind === 'usage' || e.kind === 'input')) throw e;
     logger.warn('onnxruntime sampler unavailable, falling back to jax-js', { model: src.name, error: (e as Error).message });
     return createJaxSampler(src.weights, src.config);
   }
@@ -143,6 +145,13 @@ export class EmbeddedPolicy implements Policy {
       stopTokens: [...stopMap.keys()],
       seed: o.seed ?? 0,
     });
+    const temperature = o.temperature ?? 1;
+    if (o.logprobs && temperature !== 0 && temperature !== 1) {
+      // The sampler scores tokens at the sampling temperature; the Policy contract promises
+      // temperature-1 log-probs (what trainers recompute), so rescore the sampled tokens.
+      const rescored = await this.sampler.scoreLogprobs(results.map((r, k) => [...rows[k], ...r.tokens]), rows.map((r) => r.length));
+      results.forEach((r, k) => (r.logprobs = rescored[k]));
+    }
     return prompts.map((p, i) => results.slice(i * n, (i + 1) * n).map((r) => this.toCompletion(p, r, stopMap, o)));
   }
 

@@ -3,8 +3,8 @@
  * `rlmkit export gguf`) run in-process by node-llama-cpp (pinned 3.22.1; its CPU binaries ship in
  * npm packages, nothing is built or downloaded at run time).
  *
- * - `threads` is always set explicitly (default 2, the cores of the machines rlmkit targets), so
- *   llama.cpp never sizes its pool from a machine it shares.
+ * - `threads` is always set explicitly (default 1 for small files, 2 otherwise: the cores of the
+ *   machines rlmkit targets), so llama.cpp never sizes its pool from a machine it shares.
  * - Requests run on a pool of context sequences (`parallel`, default 4), which llama.cpp batches
  *   together in one evaluation; each of n completions uses its own sequence.
  * - Stop sequences are matched on the detokenised text as tokens arrive and end generation early.
@@ -17,12 +17,13 @@
 import type { Llama, LlamaContext, LlamaContextSequence, LlamaModel, Token } from 'node-llama-cpp';
 import { inputError, runtimeError, usageError } from '../core/errors.js';
 import * as fs from 'node:fs';
+import { readGgufHeader } from './gguf-read.js';
 import { requestText, truncateAtStop } from './text.js';
 import type { ChatMessage, Completion, GenerateOptions, GenerateRequest, Policy, PolicyCapabilities } from './types.js';
 import { validateGenerateOptions, validateRequests } from './validate.js';
 
 export interface GgufOptions {
-  /** CPU threads for llama.cpp (default 2). */
+  /** CPU threads for llama.cpp (default 1 for files under 64 MiB, else 2). */
   threads?: number;
   /** Sequences evaluated together (default 4). */
   parallel?: number;
@@ -70,10 +71,15 @@ export class GgufPolicy implements Policy {
 
   static async load(file: string, o: GgufOptions = {}): Promise<GgufPolicy> {
     if (!fs.existsSync(file)) throw inputError(`GGUF file ${file} does not exist`, 'check the path, or export one with `rlmkit export gguf`');
-    const threads = o.threads ?? 2;
+    // Explicit thread count. Tiny models (our exports) run fastest on one thread: llama.cpp
+    // synchronises its threads after every op, which costs more than the op itself and stalls
+    // badly on a busy machine. Bigger models get the 2 cores this project targets.
+    const threads = o.threads ?? (fs.statSync(file).size < 64 * 1024 * 1024 ? 1 : 2);
     const parallel = o.parallel ?? 4;
     if (!Number.isInteger(threads) || threads < 1) throw usageError(`gguf: threads must be a positive integer, got ${threads}`);
     if (!Number.isInteger(parallel) || parallel < 1) throw usageError(`gguf: parallel must be a positive integer, got ${parallel}`);
+    // llama.cpp can hang or abort on a truncated file: check the header and sizes first.
+    readGgufHeader(file);
     const llama = await getCpuLlama();
     let model: LlamaModel;
     try {
