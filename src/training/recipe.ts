@@ -12,6 +12,8 @@ import { RunSectionSchema } from '../core/index.js';
 import { AdvantageNames, advantageEstimators } from './algos/advantages.js';
 import { LossAggModes } from './algos/aggregate.js';
 import { KlEstimatorNames } from './algos/kl.js';
+import { RewardConfigSchema } from '../rewards/index.js';
+import { RewardNames } from './rewards.js';
 
 const pos = () => z.number().positive();
 const posInt = () => z.number().int().positive();
@@ -128,8 +130,9 @@ export const RlSectionSchema = z.strictObject({
     /** Soft overlong punishment (DAPO eq. 13): penalty from max_length - cache_length to max_length. */
     soft: z.strictObject({ max_length: posInt(), cache_length: posInt() }).nullable().default(null),
   }).prefault({}),
-  /** Reward function of src/rewards (default: the task's verifier, 1 when correct). */
-  reward: z.string().default('verifier'),
+  /** Reward: verifier (the task's checker, 1 when correct), format-verifier, or a src/rewards
+   * weighted-sum config { terms: [{ type: correctness }, { type: overlong, ... }, ...] }. */
+  reward: z.union([z.enum(RewardNames), RewardConfigSchema]).default('verifier'),
   rollout: RolloutSectionSchema.prefault({}),
   /** A value model for GAE (PPO); required exactly when advantage is gae. */
   critic: CriticSchema.nullable().default(null),

@@ -1,10 +1,16 @@
 /**
- * Rewards for RL on verifiable tasks. `verifier` (the default) is the task's own checker: the
- * answer extracted from the completion, verified by the rules (Game of 24, Countdown) or against
- * the reference answer (arithmetic); its score is 1 when correct and 0 otherwise (or the task's
- * partial credit).
+ * Rewards for RL on verifiable tasks, scored a batch at a time. A recipe's `reward` is either a
+ * name or a src/rewards weighted-sum config ({ terms: [...] }: correctness, format, overlong,
+ * repetition, exploration, constraint, ...), built with the task so that correctness runs the
+ * task's verifier.
+ *   verifier         the task's checker: the answer extracted from the completion, verified by the
+ *                    rules (Game of 24, Countdown) or against the reference answer (arithmetic);
+ *                    1 when correct, 0 otherwise (or the task's partial credit)
+ *   format-verifier  1 when correct, 0.1 when an answer could be extracted but is wrong, 0 when none
+ *                    (TinyZero / DeepSeek-R1's format reward)
  */
 import { usageError } from '../core/index.js';
+import { buildReward } from '../rewards/index.js';
 import type { Problem, Task } from '../tasks/types.js';
 
 export interface RewardResult {
@@ -12,35 +18,42 @@ export interface RewardResult {
   correct: boolean;
 }
 
-export type RewardFn = (problem: Problem, completion: string) => Promise<RewardResult>;
+export interface RewardSampleIn {
+  problem: Problem;
+  completion: string;
+  /** Completion length in tokens. */
+  tokens: number;
+}
 
-export function verifierReward(task: Task<Problem>): RewardFn {
-  return async (problem, completion) => {
-    const answer = task.extractAnswer(completion, problem);
-    const v = await task.verify(answer, problem);
-    return { score: v.score, correct: v.correct };
+export type RewardFn = (samples: readonly RewardSampleIn[]) => Promise<RewardResult[]>;
+
+export function verifierReward(task: Task<Problem>, wrongAnswerScore = 0): RewardFn {
+  return async (samples) => {
+    const out: RewardResult[] = [];
+    for (const s of samples) {
+      const answer = task.extractAnswer(s.completion, s.problem);
+      const v = await task.verify(answer, s.problem);
+      out.push({ score: v.correct ? v.score : answer !== null && wrongAnswerScore ? wrongAnswerScore : v.score, correct: v.correct });
+    }
+    return out;
   };
 }
 
-/**
- * Format-aware verifier (TinyZero / DeepSeek-R1 style): 1 when correct, `formatScore` when the
- * completion yields an answer that is wrong, 0 when no answer can be extracted.
- */
-export function formatVerifierReward(task: Task<Problem>, formatScore = 0.1): RewardFn {
-  return async (problem, completion) => {
-    const answer = task.extractAnswer(completion, problem);
-    const v = await task.verify(answer, problem);
-    return { score: v.correct ? 1 : answer !== null ? formatScore : 0, correct: v.correct };
+/** A src/rewards composite (weighted sum of terms); `correct` comes from the task's verifier. */
+export function compositeReward(task: Task<Problem>, config: unknown): RewardFn {
+  const composite = buildReward(config, { task });
+  return async (samples) => {
+    const verified = await verifierReward(task)(samples);
+    const results = await composite.evaluateBatch(samples.map((s) => ({ problem: s.problem, completion: s.completion, tokens: s.tokens })));
+    return results.map((r, i) => ({ score: r.total, correct: r.correct ?? verified[i].correct }));
   };
 }
 
-const REWARDS: Record<string, (task: Task<Problem>) => RewardFn> = {
-  verifier: verifierReward,
-  'format-verifier': (t) => formatVerifierReward(t),
-};
+export const RewardNames = ['verifier', 'format-verifier'] as const;
 
-export function resolveReward(name: string, task: Task<Problem>): RewardFn {
-  const make = REWARDS[name];
-  if (!make) throw usageError(`unknown reward "${name}"`, `known rewards: ${Object.keys(REWARDS).join(', ')}`);
-  return make(task);
+export function resolveReward(spec: string | Record<string, unknown>, task: Task<Problem>): RewardFn {
+  if (typeof spec !== 'string') return compositeReward(task, spec);
+  if (spec === 'verifier') return verifierReward(task);
+  if (spec === 'format-verifier') return verifierReward(task, 0.1);
+  throw usageError(`unknown reward "${spec}"`, `use one of ${RewardNames.join(', ')}, or a src/rewards config { terms: [...] }`);
 }

@@ -78,8 +78,8 @@ export async function greedyAccuracy(weights: HostWeights, config: ModelConfig, 
     const prompts = problems.map((p) => promptIds(tok, task, p));
     const maxNew = Math.max(1, Math.min(maxNewTokens, config.maxSeqLen - Math.max(...prompts.map((p) => p.length))));
     const res = await sampler.sample(prompts, { maxNewTokens: maxNew, temperature: 0 });
-    let correct = 0;
-    for (let i = 0; i < problems.length; i++) if ((await reward(problems[i], tok.decode(res[i].tokens))).correct) correct++;
+    const scored = await reward(problems.map((p, i) => ({ problem: p, completion: tok.decode(res[i].tokens), tokens: res[i].tokens.length })));
+    const correct = scored.filter((r) => r.correct).length;
     return correct / problems.length;
   } finally {
     sampler.dispose();
@@ -202,15 +202,12 @@ export async function runRlPhase(input: RlPhaseInput): Promise<RlResult> {
 
         // ---- 2. scoring
         const scored = await timer.time('scoring', async () => {
-          const all: Rollout[] = [];
-          for (let i = 0; i < rows.length; i++) {
-            const s = samples[i];
-            const text = tok.decode(s.tokens.filter((t) => t !== EOS));
-            const r = await reward(batchProblems[groups[i]], text);
-            let score = r.score;
+          const rewards = await reward(samples.map((s, i) => ({ problem: batchProblems[groups[i]], completion: tok.decode(s.tokens.filter((t) => t !== EOS)), tokens: s.tokens.length })));
+          const all: Rollout[] = samples.map((s, i) => {
+            let score = rewards[i].score;
             if (rl.overlong.soft) score += softOverlongPenalty(s.tokens.length, rl.overlong.soft.max_length, rl.overlong.soft.cache_length);
-            all.push({ seq: { ids: [...rows[i], ...s.tokens], promptLen: rows[i].length }, group: groups[i], behaviourLogp: s.logprobs, truncated: s.finishReason === 'length', score, correct: r.correct });
-          }
+            return { seq: { ids: [...rows[i], ...s.tokens], promptLen: rows[i].length }, group: groups[i], behaviourLogp: s.logprobs, truncated: s.finishReason === 'length', score, correct: rewards[i].correct };
+          });
           const ds = rl.dynamic_sampling ? dynamicSampling(all.map((r) => r.score), all.map((r) => r.group)) : null;
           const zeroVar = est.needsGroups ? dynamicSampling(all.map((r) => r.score), all.map((r) => r.group)).zeroVarianceShare : null;
           const kept = ds ? ds.keepRows.map((i) => all[i]) : all;

@@ -26,7 +26,7 @@ function args(recipe: string, run: string, sets: string[], extra: string[] = [])
 /** Metrics without the wall-clock fields, which differ between runs. */
 function comparable(run: string): Record<string, unknown>[] {
   return readJsonl<Record<string, unknown>>(path.join(root, run, 'metrics.jsonl')).map((r) =>
-    Object.fromEntries(Object.entries(r).filter(([k]) => k !== 'time' && !k.startsWith('time_') && !k.endsWith('_per_s'))),
+    Object.fromEntries(Object.entries(r).filter(([k]) => k !== 'time' && !k.startsWith('time_') && !k.startsWith('share_') && !k.endsWith('_per_s'))),
   );
 }
 
@@ -70,5 +70,23 @@ describe('SIGKILL mid-training, then --resume', () => {
     const b = comparable('killed');
     expect(a.map((r) => r.step)).toEqual([1, 2, 3, 4, 5, 6, 7]);
     expect(b).toEqual(a);
+  });
+
+  it('RL (GRPO from the SFT checkpoint): rollouts, scoring and updates repeat exactly after a kill', async () => {
+    expect(fs.existsSync(path.join(root, 'full', 'checkpoints', 'final.json'))).toBe(true);
+    const sets = [
+      'task.name=game24', `model.init=${path.join(root, 'full')}`, 'rl.steps=4', 'rl.prompts_per_step=4', 'rl.group_size=4', 'rl.dynamic_sampling=false',
+      'rl.reward=format-verifier', 'rl.overlong.soft=null', 'rl.rollout.max_new_tokens=24', 'rl.eval_problems=4', 'rl.eval_every=2', 'checkpoint_every=2', 'log_every=1',
+    ];
+    const full = await runCliAsync(args('recipes/countdown-grpo.yaml', 'rl-full', sets));
+    expect(full.code, full.stderr).toBe(0);
+    const killed = await runAndKill(args('recipes/countdown-grpo.yaml', 'rl-killed', sets), path.join(root, 'rl-killed', 'metrics.jsonl'), 3);
+    expect(killed.killed, killed.stderr).toBe(true);
+    const resumed = await runCliAsync(args('recipes/countdown-grpo.yaml', 'rl-killed', sets, ['--resume']));
+    expect(resumed.code, resumed.stderr).toBe(0);
+    const a = comparable('rl-full');
+    expect(a.map((r) => r.step)).toEqual([0, 1, 2, 3, 4]);
+    expect(a.slice(1).every((r) => typeof r.pg_loss === 'number' && typeof r.entropy === 'number')).toBe(true);
+    expect(comparable('rl-killed')).toEqual(a);
   });
 });
