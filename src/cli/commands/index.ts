@@ -14,6 +14,8 @@ import { serveCommand } from './serve.js';
 import { exportCommand } from './export.js';
 import { solveCommand } from './solve.js';
 import { strategiesCommand } from './strategies.js';
+import { gradeCommand } from './grade.js';
+import { evalCommand } from './eval.js';
 
 export const commandModules: CommandModule[] = [
   demoCommand,
@@ -26,5 +28,7 @@ export const commandModules: CommandModule[] = [
   exportCommand,
   solveCommand,
   strategiesCommand,
+  gradeCommand,
+  evalCommand,
   doctorCommand,
 ];
