@@ -19,7 +19,7 @@ import { backtrack } from '../operators/backtrack.js';
 import { evaluate, type Scorer, Scorers } from '../operators/evaluate.js';
 import { generate, live } from '../operators/generate.js';
 import { pruneBelow, rankBy } from '../operators/prune.js';
-import { bestSoFar, defineStrategy, estimate, resolveScorer } from '../strategy.js';
+import { bestSoFar, defineStrategy, estimate, resolveScorer, type StrategyResult } from '../strategy.js';
 import type { ReasoningNode } from '../structure.js';
 
 export const totDfs = defineStrategy({
@@ -43,14 +43,20 @@ export const totDfs = defineStrategy({
     if (accept === 'verifier') ctx.checksUsed.add(ctx.env.task.verifierNeedsAnswer ? 'ground-truth-verifier' : 'rule-verifier');
     const found = await dfs(ctx, g.root, { ...s, scorer, accept });
     if (found) return { node: found, answer: found.answer };
-    return bestSoFar(ctx, scorer ?? undefined);
+    return notRejected(ctx, scorer);
   },
   best(ctx, s) {
-    return bestSoFar(ctx, s.scorer === 'none' ? undefined : resolveScorer(ctx, s.scorer));
+    return notRejected(ctx, s.scorer === 'none' ? null : resolveScorer(ctx, s.scorer));
   },
 });
 
 type Accept = 'verifier' | 'threshold' | 'any';
+
+/** The best answer so far, never one the verifier already rejected (no answer rather than a known-wrong one). */
+function notRejected(ctx: SearchContext, scorer: Scorer | null): StrategyResult {
+  const r = bestSoFar(ctx, scorer ?? undefined);
+  return r.node && r.node.scores.verifier === 0 ? { node: null, answer: null } : r;
+}
 
 function resolveAccept(ctx: SearchContext, a: 'auto' | Accept): Accept {
   const verifierAllowed = !ctx.env.task.verifierNeedsAnswer || ctx.allowGroundTruth;
