@@ -19,3 +19,4 @@ export {
 } from './tokenizer.js';
 export { type Checkpoint, type CheckpointMeta, type SidecarState, type LoadOptions, CHECKPOINT_FORMAT, saveCheckpoint, loadCheckpoint, sidecarPath } from './checkpoint.js';
 export { encodeSafetensors, decodeSafetensors, readSafetensors, writeSafetensors } from './safetensors.js';
+export * from './onnx/index.js';

@@ -15,7 +15,7 @@
  *   past_value_{i} float [B, H, P, Dh]
  *   -> logits      float [B, S, V]                    float [B, V]
  *   -> new_key_{i} float [B, H, Dh, S]                float [B, H, 1, Dh]
- *   -> new_value_{i} float [B, H, S, Dh]              float [B, D]
+ *   -> new_value_{i} float [B, H, S, Dh]              float [B, H, 1, Dh] ([B, D] with standard ops)
  *   -> values      float [B, S]                       float [B]     (only with a value head)
  *
  * attention_bias is 0 where a query may attend a key and MASKED elsewhere; keys are the P cached
@@ -144,23 +144,22 @@ class DecoderEmitter {
   }
 
   /**
-   * One MatMul over h [..., D] for layer i. With standard ops the weight holds
-   * [q*s | k | swap(q)*s | swap(k) | v] (see the file comment) and RoPE is applied here, giving
-   * roped `qk` [..., 2D]; with onnxruntime ops it holds [q*s | k | v] and `qk` is left for
-   * `rotary` (onnxruntime's RotaryEmbedding kernel). s = 1/sqrt(Dh) is the attention scale.
+   * q, k and v of layer i from one MatMul over h [..., D], with s = 1/sqrt(Dh) (the attention
+   * scale) folded into q. With standard ops (`rope` given) the weight holds
+   * [q*s | k | swap(q)*s | swap(k) | v] and RoPE is applied here (see the file comment), giving
+   * roped `qk` [..., 2D] and `v` [..., D]. With onnxruntime ops it holds [q*s | k | v] and the
+   * caller splits and rotates the packed [..., 3D] output itself (`packed`).
    */
-  qkv(i: number, h: string, axis: number, rope: { cos: string; sin: string } | null, vName?: string): { qk: string; v: string } {
+  qkv(i: number, h: string, axis: number, rope: { cos: string; sin: string } | null, vName?: string): { qk: string; v: string } | { packed: string } {
     const { g, D } = this;
     const p = `layers.${i}.`;
     const wq = this.w(`${p}attention.wq.weight`);
     const wk = this.w(`${p}attention.wk.weight`);
     const wv = this.w(`${p}attention.wv.weight`);
     const scale = 1 / Math.sqrt(this.Dh);
-    const v = vName ?? g.fresh('v');
     if (rope === null) {
       const w = this.matrix(`${p}attention.qkv_t`, [{ w: wq, rows: D, scale }, { w: wk, rows: D }, { w: wv, rows: D }], D);
-      const [qk] = g.node('Split', [g.op('MatMul', [h, w]), this.ints([2 * D, D])], { axis: attr.int(axis) }, [g.fresh('qk'), v]);
-      return { qk, v };
+      return { packed: g.op('MatMul', [h, w]) };
     }
     const swapPairs = (r: number) => r ^ 1; // rows 2j <-> 2j+1 (Dh is even, heads are contiguous)
     const w = this.matrix(`${p}attention.qkv_rot_t`, [
@@ -170,6 +169,7 @@ class DecoderEmitter {
       { w: wk, rows: D, rowOf: swapPairs },
       { w: wv, rows: D },
     ], D);
+    const v = vName ?? g.fresh('v');
     const [qk, qkSwapped] = g.node('Split', [g.op('MatMul', [h, w]), this.ints([2 * D, 2 * D, D])], { axis: attr.int(axis) }, [g.fresh('qk'), g.fresh('qk_swapped'), v]);
     return { qk: g.op('Add', [g.op('Mul', [qk, rope.cos]), g.op('Mul', [qkSwapped, rope.sin])]), v };
   }
@@ -250,15 +250,22 @@ export function buildSequenceGraph(weights: HostWeights, cfg: ModelConfig, o: Gr
 
   let x = e.embed(ids); // residual stream [B,S,D]
   const rope = e.rope(pos);
-  const pastLen = g.op('Shape', [pastK[0]], { start: attr.int(3), end: attr.int(4) }); // [P]
+  // Split sizes [P, S] of the attention probabilities: cached keys, then new ones.
+  const pastLen = g.op('Shape', [pastK[0]], { start: attr.int(3), end: attr.int(4) });
+  const keySplit = g.op('Concat', [pastLen, g.op('Shape', [ids], { start: attr.int(1), end: attr.int(2) })], { axis: attr.int(0) });
   const headsShape = e.ints([0, 0, H, Dh]);
   let delta: string | null = null; // the last block's output, not yet added to x
   for (let i = 0; i < cfg.nLayers; i++) {
     let h: string;
     [h, x] = e.addNorm(x, delta, `layers.${i}.attention_norm.weight`);
     const proj = e.qkv(i, h, 2, rope);
-    const qk = rope ? proj.qk : e.rotary(proj.qk, pos, 2 * H);
-    const v = proj.v;
+    let qk: string;
+    let v: string;
+    if ('packed' in proj) {
+      const [qkRaw, vRaw] = g.node('Split', [proj.packed, e.ints([2 * D, D])], { axis: attr.int(2) }, 2);
+      qk = e.rotary(qkRaw, pos, 2 * H);
+      v = vRaw;
+    } else ({ qk, v } = proj);
     const [q, k] = g.node('Split', [qk, e.ints([D, D])], { axis: attr.int(2) }, 2);
     const qHeads = g.op('Transpose', [g.op('Reshape', [q, headsShape])], { perm: attr.ints([0, 2, 1, 3]) }); // [B,H,S,Dh]
     const kNew = g.op('Transpose', [g.op('Reshape', [k, headsShape])], { perm: attr.ints([0, 2, 3, 1]) }, `new_key_${i}`); // [B,H,Dh,S]
@@ -266,8 +273,7 @@ export function buildSequenceGraph(weights: HostWeights, cfg: ModelConfig, o: Gr
     // softmax(q k^T / sqrt(Dh) + mask) v over [cache | new] keys, without concatenating the cache.
     const scores = g.op('Concat', [g.op('MatMul', [qHeads, pastK[i]]), g.op('MatMul', [qHeads, kNew])], { axis: attr.int(3) });
     const probs = g.op('Softmax', [g.op('Add', [scores, bias])], { axis: attr.int(-1) });
-    const probsPast = g.op('Slice', [probs, e.ints([0]), pastLen, e.ints([3])]);
-    const probsNew = g.op('Slice', [probs, pastLen, e.ints([Number.MAX_SAFE_INTEGER]), e.ints([3])]);
+    const [probsPast, probsNew] = g.node('Split', [probs, keySplit], { axis: attr.int(3) }, 2);
     const attn = g.op('Add', [g.op('MatMul', [probsPast, pastV[i]]), g.op('MatMul', [probsNew, vNew])]); // [B,H,S,Dh]
     const merged = g.op('Reshape', [g.op('Transpose', [attn], { perm: attr.ints([0, 2, 1, 3]) }), e.ints([0, 0, D])]);
     const [h2, x2] = e.addNorm(x, e.outProjection(i, merged), `layers.${i}.ffn_norm.weight`);
@@ -298,32 +304,34 @@ export function buildDecodeGraph(weights: HostWeights, cfg: ModelConfig, o: Grap
 
   let x = e.embed(ids); // residual stream [B,D]
   const rope = e.rope(pos);
-  const pastLen = g.op('Shape', [pastK[0]], { start: attr.int(3), end: attr.int(4) }); // [P]
+  // Split sizes [P, 1] of the attention probabilities: cached keys, then the token itself.
+  const keySplit = g.op('Concat', [g.op('Shape', [pastK[0]], { start: attr.int(3), end: attr.int(4) }), e.ints([1])], { axis: attr.int(0) });
   const heads4 = e.ints([0, H, 1, Dh]);
   const pos2d = rope ? null : g.op('Reshape', [pos, e.ints([-1, 1])]); // [B,1] for RotaryEmbedding
   let delta: string | null = null;
   for (let i = 0; i < cfg.nLayers; i++) {
     let h: string;
     [h, x] = e.addNorm(x, delta, `layers.${i}.attention_norm.weight`);
-    const { qk, v } = e.qkv(i, h, 1, rope, `new_value_${i}`);
-    // q4, k4: [B,H,1,Dh]; new_key_i holds k4 (same memory layout as [B,D]).
+    const proj = e.qkv(i, h, 1, rope, `new_value_${i}`);
+    // q4, k4, v4: [B,H,1,Dh]; new_key_i / new_value_i hold k4 / v4 (memory layout of [B,D]).
     let q4: string;
     let k4: string;
-    if (rope) {
-      const [q, k] = g.node('Split', [qk, e.ints([D, D])], { axis: attr.int(1) }, 2);
+    let v4: string;
+    if ('packed' in proj) {
+      const [qkHeads, vHeads] = g.node('Split', [g.op('Reshape', [proj.packed, e.ints([0, 3 * H, 1, Dh])]), e.ints([2 * H, H])], { axis: attr.int(1) }, [g.fresh('qk4'), `new_value_${i}`]);
+      [q4, k4] = g.node('Split', [e.rotary(qkHeads, pos2d!, 2 * H), e.ints([H, H])], { axis: attr.int(1) }, [g.fresh('q4'), `new_key_${i}`]);
+      v4 = vHeads;
+    } else {
+      const [q, k] = g.node('Split', [proj.qk, e.ints([D, D])], { axis: attr.int(1) }, 2);
       q4 = g.op('Reshape', [q, heads4]);
       k4 = g.op('Reshape', [k, heads4], {}, `new_key_${i}`);
-    } else {
-      const roped = e.rotary(g.op('Reshape', [qk, e.ints([0, 2 * H, 1, Dh])]), pos2d!, 2 * H);
-      [q4, k4] = g.node('Split', [roped, e.ints([H, H])], { axis: attr.int(1) }, [g.fresh('q4'), `new_key_${i}`]);
+      v4 = g.op('Reshape', [proj.v, heads4]);
     }
-    const v4 = g.op('Reshape', [v, heads4]);
     // Scores against the cache (MatMul) and against the token itself (elementwise dot product).
     const scorePast = g.op('MatMul', [q4, pastK[i]]); // [B,H,1,P]
     const scoreSelf = g.op('ReduceSum', [g.op('Mul', [q4, k4]), e.ints([3])], { keepdims: attr.int(1) }); // [B,H,1,1]
     const probs = g.op('Softmax', [g.op('Add', [g.op('Concat', [scorePast, scoreSelf], { axis: attr.int(3) }), bias])], { axis: attr.int(-1) });
-    const probsPast = g.op('Slice', [probs, e.ints([0]), pastLen, e.ints([3])]);
-    const probSelf = g.op('Slice', [probs, pastLen, e.ints([Number.MAX_SAFE_INTEGER]), e.ints([3])]);
+    const [probsPast, probSelf] = g.node('Split', [probs, keySplit], { axis: attr.int(3) }, 2);
     const attn = g.op('Add', [g.op('MatMul', [probsPast, pastV[i]]), g.op('Mul', [probSelf, v4])]); // [B,H,1,Dh]
     const [h2, x2] = e.addNorm(x, e.outProjection(i, g.op('Reshape', [attn, e.ints([0, D])])), `layers.${i}.ffn_norm.weight`);
     x = x2;
@@ -335,7 +343,7 @@ export function buildDecodeGraph(weights: HostWeights, cfg: ModelConfig, o: Grap
   g.output('logits', DataType.FLOAT, ['batch', cfg.vocabSize]);
   for (let i = 0; i < cfg.nLayers; i++) {
     g.output(`new_key_${i}`, DataType.FLOAT, ['batch', H, 1, Dh]);
-    g.output(`new_value_${i}`, DataType.FLOAT, ['batch', D]);
+    g.output(`new_value_${i}`, DataType.FLOAT, rope ? ['batch', D] : ['batch', H, 1, Dh]);
   }
   if (cfg.valueHead) g.output('values', DataType.FLOAT, ['batch']);
   return e.encode('decode');

@@ -8,7 +8,7 @@ import type { HostWeights } from '../sampler.js';
 
 export function weight(weights: HostWeights, name: string): Float32Array {
   const w = weights.get(name);
-  if (!w) throw new Error(`ONNX graph: weight ${name} missing (checkWeights should have caught this)`);
+  if (!w) throw new Error(`ONNX graph: weight ${name} missing (validateHostWeights should have caught this)`);
   return w.data;
 }
 

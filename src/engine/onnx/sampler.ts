@@ -19,7 +19,7 @@ import { EOS_TOKEN, type HostWeights, type SampleOptions, type SampleResult, typ
 import { MASKED, type OpSet, buildDecodeGraph, buildSequenceGraph } from './decoder-graphs.js';
 import { KvCache, emptyCacheFeeds } from './kv-cache.js';
 import { TokenChooser } from './token-chooser.js';
-import { checkWeights } from './weights.js';
+import { validateHostWeights } from './weights.js';
 
 export interface OnnxSamplerOptions {
   /** onnxruntime intra-op threads (default 2: the CPUs this project targets have 2 cores). */
@@ -47,12 +47,12 @@ export interface OnnxSampler extends Sampler {
 
 /** The generated ONNX models, e.g. to save them next to a checkpoint or inspect them in Netron. */
 export function buildOnnxModels(weights: HostWeights, config: ModelConfig, ops: OpSet = 'onnxruntime'): { sequence: Uint8Array; decode: Uint8Array } {
-  const cfg = checkWeights(weights, config);
+  const cfg = validateHostWeights(weights, config);
   return { sequence: buildSequenceGraph(weights, cfg, { ops }), decode: buildDecodeGraph(weights, cfg, { ops }) };
 }
 
 export async function createOnnxSampler(weights: HostWeights, config: ModelConfig, opts: OnnxSamplerOptions = {}): Promise<OnnxSampler> {
-  const cfg = checkWeights(weights, config);
+  const cfg = validateHostWeights(weights, config);
   const threads = opts.threads ?? 2;
   const maxBatch = opts.maxBatch ?? 256;
   const ops = opts.ops ?? 'onnxruntime';

@@ -10,7 +10,7 @@ import type { HostWeights } from '../sampler.js';
 const sameShape = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((x, i) => x === b[i]);
 
 /** Throws an RlmkitError for a missing, extra or wrongly shaped tensor; returns the validated config. */
-export function checkWeights(weights: HostWeights, config: ModelConfig): ModelConfig {
+export function validateHostWeights(weights: HostWeights, config: ModelConfig): ModelConfig {
   const cfg = validateModelConfig(config);
   const expected = weightShapes(cfg);
   const hint = 'the weights do not match the model config: load the config saved with the checkpoint, or retrain';
