@@ -120,13 +120,24 @@ export function buildCommand(codeDir: string, limits: SandboxLimits, python: str
   return { cmd: t.bwrap, args: bwrapArgs };
 }
 
-/** Keeps at most `max` bytes of a stream, remembering whether anything was cut. */
+/**
+ * Keeps the first `max` bytes of a stream (what the user sees) and, separately, its last
+ * `tailMax` bytes (where the runner's report line is), remembering whether anything was cut.
+ */
 class CappedBuffer {
   private chunks: Buffer[] = [];
   private size = 0;
+  private tailBuf = Buffer.alloc(0);
   truncated = false;
-  constructor(private readonly max: number) {}
+  constructor(
+    private readonly max: number,
+    private readonly tailMax = 0,
+  ) {}
   push(b: Buffer): void {
+    if (this.tailMax > 0) {
+      const joined = Buffer.concat([this.tailBuf, b]);
+      this.tailBuf = joined.length > this.tailMax ? Buffer.from(joined.subarray(joined.length - this.tailMax)) : joined;
+    }
     if (this.size >= this.max) {
       this.truncated = true;
       return;
@@ -139,6 +150,9 @@ class CappedBuffer {
   }
   text(): string {
     return Buffer.concat(this.chunks).toString('utf8');
+  }
+  tail(): string {
+    return this.tailBuf.toString('utf8');
   }
 }
 
@@ -162,8 +176,8 @@ export async function runPython(program: PythonProgram, options: PythonSandboxOp
 function execute(cmd: string, args: string[], nonce: string, stdin: string, limits: SandboxLimits): Promise<ExecutionResult> {
   return new Promise((resolve) => {
     const t0 = performance.now();
-    // The result line can be long (many tests): give stdout room for it beyond the user's cap.
-    const out = new CappedBuffer(limits.maxOutputBytes + 256 * 1024);
+    // The report line is the last line of stdout: keep a tail large enough for it (many tests).
+    const out = new CappedBuffer(limits.maxOutputBytes, 512 * 1024);
     const err = new CappedBuffer(limits.maxOutputBytes);
     const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'], detached: true, env: {} });
     let timedOut = false;
@@ -190,22 +204,23 @@ function execute(cmd: string, args: string[], nonce: string, stdin: string, limi
       clearTimeout(timer);
       kill();
       const wallMs = performance.now() - t0;
-      const raw = out.text();
       const marker = `\u0000RLMKIT:${nonce}:`;
-      const at = raw.lastIndexOf(marker);
+      const tail = out.tail();
+      const at = tail.lastIndexOf(marker);
       let report: any = null;
-      let stdout = raw;
+      let stdout = out.text();
       if (at >= 0) {
-        const end = raw.indexOf('\n', at);
+        const end = tail.indexOf('\n', at);
         try {
-          report = JSON.parse(raw.slice(at + marker.length, end < 0 ? undefined : end));
+          report = JSON.parse(tail.slice(at + marker.length, end < 0 ? undefined : end));
         } catch {
           report = null;
         }
-        stdout = raw.slice(0, at).replace(/\n$/, '');
+        // Drop the report line from what the user sees (it is at the end when nothing was cut).
+        const inHead = stdout.lastIndexOf(marker);
+        if (inHead >= 0) stdout = stdout.slice(0, inHead).replace(/\n$/, '');
       }
-      const stdoutTruncated = out.truncated || stdout.length > limits.maxOutputBytes;
-      stdout = stdout.slice(0, limits.maxOutputBytes);
+      const stdoutTruncated = out.truncated;
       const tests = (report?.tests ?? []) as ExecutionResult['tests'];
       const status: ExecutionResult['status'] = timedOut
         ? 'timeout'
