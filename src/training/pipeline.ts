@@ -6,11 +6,13 @@
 import { usageError } from '../core/index.js';
 import type { Problem, Task } from '../tasks/types.js';
 import { type LoadedModel, startingModel } from './models.js';
-import { type Recipe, sftSection } from './recipe.js';
+import { type Recipe, sftSection, valueSection } from './recipe.js';
 import { type RunOptions, TrainingRun } from './run.js';
 import { resolveReward } from './rewards.js';
 import { type RlResult, runRlPhase } from './rl.js';
 import { runSftPhase, type SftResult } from './sft.js';
+import { runValuePhase, valueExamplesFromRollouts, valueExamplesFromTraces, type ValueExample } from './value.js';
+import { withValueHead } from './models.js';
 import { resolveTask, tokenizerForTask } from './tasks.js';
 
 export interface PipelineContext {
@@ -30,12 +32,13 @@ export interface PipelineResult {
   phases: Record<string, unknown>;
 }
 
-export async function openPipeline(recipe: Recipe, o: RunOptions = {}): Promise<PipelineContext> {
+/** `extraTexts`: text the data will show beyond the task's prompts and solutions (e.g. trace steps). */
+export async function openPipeline(recipe: Recipe, o: RunOptions = {}, extraTexts: readonly string[] = []): Promise<PipelineContext> {
   const task = resolveTask(recipe.task.name);
   const problems = await task.problems({ split: recipe.task.split, limit: recipe.task.limit ?? undefined, path: recipe.task.path ?? undefined });
   if (problems.length === 0) throw usageError(`task ${task.name} split "${recipe.task.split}" holds no problems`, 'check task.split, task.limit and task.path');
   const run = TrainingRun.open(recipe, o);
-  const tokenizer = tokenizerForTask(task, problems);
+  const tokenizer = tokenizerForTask(task, problems, 300, extraTexts);
   const policy = startingModel(recipe.model, tokenizer, recipe.run.seed, { kind: 'policy' });
   return { recipe, run, task, problems, policy };
 }
@@ -87,6 +90,36 @@ export async function trainRl(recipe: Recipe, o: RunOptions = {}): Promise<Pipel
   return { run: ctx.run.dir.dir, pipeline: 'rl', checkpoints, phases: { rl: r } };
 }
 
+/**
+ * Value / Q model (pipeline: value) or process reward model (pipeline: prm): from MCTS traces
+ * (value.traces) or, without traces, from Monte Carlo rollouts of the init policy.
+ */
+export async function trainValue(recipe: Recipe, o: RunOptions = {}): Promise<PipelineResult> {
+  const value = valueSection(recipe);
+  const kind = recipe.pipeline === 'prm' ? 'prm' : 'value';
+  const fromTraces = value.traces ? valueExamplesFromTraces(value.traces, value.target, value.min_visits) : null;
+  const ctx = await openPipeline(recipe, o, fromTraces ? fromTraces.map((e) => e.steps.join('\n')) : []);
+  let examples: ValueExample[];
+  if (fromTraces) examples = fromTraces;
+  else {
+    if (!recipe.model.init) throw usageError(`pipeline ${recipe.pipeline} without value.traces labels states with rollouts of a policy, but model.init is not set`, 'set value.traces to a folder of MCTS traces, or model.init to a policy checkpoint');
+    examples = await valueExamplesFromRollouts(ctx.policy, ctx.task, ctx.problems.slice(0, 256), 4, resolveReward('verifier', ctx.task), recipe.run.seed, 64);
+  }
+  const r = await runValuePhase({
+    run: ctx.run,
+    phase: kind,
+    task: ctx.task,
+    examples,
+    start: withValueHead(ctx.policy, true, recipe.run.seed),
+    value,
+    kind,
+    seed: recipe.run.seed,
+    checkpointEvery: recipe.checkpoint_every,
+  });
+  ctx.run.writeFinal({ [kind]: r.checkpoint });
+  return { run: ctx.run.dir.dir, pipeline: recipe.pipeline, checkpoints: { [kind]: r.checkpoint }, phases: { [kind]: r } };
+}
+
 /** Runs whatever pipeline the recipe names. */
 export async function runRecipe(recipe: Recipe, o: RunOptions = {}): Promise<PipelineResult> {
   switch (recipe.pipeline) {
@@ -94,6 +127,9 @@ export async function runRecipe(recipe: Recipe, o: RunOptions = {}): Promise<Pip
       return trainSft(recipe, o);
     case 'rl':
       return trainRl(recipe, o);
+    case 'value':
+    case 'prm':
+      return trainValue(recipe, o);
     default:
       throw usageError(`pipeline "${recipe.pipeline}" is not available in this build`, 'use pipeline: sft');
   }

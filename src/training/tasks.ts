@@ -34,8 +34,8 @@ export function resolveTask(name: string): Task<Problem> {
  * given problems, solver solutions of up to `probe` of them, digits and arithmetic signs. Built
  * deterministically (sorted characters), so the same task gives the same ids.
  */
-export function tokenizerForTask(task: Task<Problem>, problems: readonly Problem[], probe = 300): CharTokenizer {
-  const texts: string[] = ['0123456789+-*/=()|. '];
+export function tokenizerForTask(task: Task<Problem>, problems: readonly Problem[], probe = 300, extraTexts: readonly string[] = []): CharTokenizer {
+  const texts: string[] = ['0123456789+-*/=()|. ', ...extraTexts];
   for (const p of problems) texts.push(task.renderPlain(p, []));
   if (task.solve) {
     for (const p of problems.slice(0, probe)) {

@@ -47,7 +47,7 @@ describe('dataset formats', () => {
     expect(recs).toHaveLength(1);
     expect(recs[0].steps).toEqual(['4+8=12 (4 6 12)', '6-4=2 (12 2)', '12*2=24 (24)']);
     expect(recs[0].completion).toBe('4+8=12 (4 6 12)\n6-4=2 (12 2)\n12*2=24 (24)');
-    expect(recs[0].problem.data).toEqual({ numbers: [4, 4, 6, 8] });
+    expect(recs[0].problem.data).toEqual({ numbers: [4, 4, 6, 8], target: 24 });
     expect(recs[0].answer).toBe('24');
   });
 
@@ -88,7 +88,7 @@ describe('dataset formats', () => {
   it('verl rows: one per problem, verl columns, the problem data as ground truth for rule tasks', () => {
     const rows = toVerlRows([...one(), ...one()]);
     expect(rows).toHaveLength(1);
-    expect(rows[0]).toMatchObject({ data_source: 'rlmkit/game24', ability: 'math', prompt: [{ role: 'user', content: '4 4 6 8' }], reward_model: { style: 'rule', ground_truth: '{"numbers":[4,4,6,8]}' } });
+    expect(rows[0]).toMatchObject({ data_source: 'rlmkit/game24', ability: 'math', prompt: [{ role: 'user', content: '4 4 6 8' }], reward_model: { style: 'rule', ground_truth: '{"numbers":[4,4,6,8],"target":24}' } });
   });
 });
 
@@ -122,28 +122,32 @@ describe('export files', () => {
     expect(schema.extra_info).toMatch(/^struct<split: string, index: int64, problem_id: string/);
     expect(Object.keys(schema)).toEqual(['data_source', 'prompt', 'ability', 'reward_model', 'extra_info']);
     expect(rows[0].prompt[0]).toEqual({ role: 'user', content: '4 4 6 8' });
-    expect(rows[1].reward_model.ground_truth).toBe('{"numbers":[1,2,3,4]}');
+    expect(rows[1].reward_model.ground_truth).toBe('{"numbers":[1,2,3,4],"target":24}');
     expect(rows[1].extra_info.index).toBe(1);
   });
 
-  it('the CLI writes every JSONL format and fails clearly on bad input', () => {
-    for (const format of ['sft', 'pairs', 'pbs', 'tbs']) {
+  it('every JSONL format is written, one record per line', () => {
+    for (const format of ['sft', 'pairs', 'pbs', 'tbs'] as const) {
       const out = path.join(dir, `${format}.jsonl`);
-      const r = runCli(['data', 'export', '--traces', path.join(dir, 'traces'), '--format', format, '--out', out]);
-      expect(r.code, r.stderr).toBe(0);
-      expect(readJsonl(out).length).toBeGreaterThan(0);
+      const r = exportDataset({ traces: path.join(dir, 'traces'), format, out });
+      expect(readJsonl(out)).toHaveLength(r.records);
+      expect(r.records).toBeGreaterThan(0);
     }
     expect(readJsonl(path.join(dir, 'sft.jsonl'))).toHaveLength(2);
-    const missing = runCli(['data', 'export', '--traces', path.join(dir, 'nope'), '--format', 'sft', '--out', path.join(dir, 'x.jsonl')]);
-    expect(missing.code).toBe(2);
-    expect(missing.stderr).toMatch(/no such file or directory/);
+  });
+
+  it('the CLI exports, and fails clearly on bad input', () => {
+    const out = path.join(dir, 'cli-pairs.jsonl');
+    const ok = runCli(['data', 'export', '--traces', path.join(dir, 'traces'), '--format', 'pairs', '--pair-level', 'step', '--out', out]);
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(readJsonl<{ level: string }>(out).every((p) => p.level === 'step')).toBe(true);
     fs.writeFileSync(path.join(dir, 'bad.json'), JSON.stringify({ version: 1, task: 'x' }));
     const bad = runCli(['data', 'export', '--traces', path.join(dir, 'bad.json'), '--format', 'sft', '--out', path.join(dir, 'x.jsonl')]);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/bad\.json is not a valid trace/);
-    const fmt = runCli(['data', 'export', '--traces', dir, '--format', 'csv', '--out', 'x']);
-    expect(fmt.code).toBe(2);
-    expect(fmt.stderr).toMatch(/csv/);
+    expect(bad.stderr).not.toMatch(/\n\s+at /);
+    expect(() => exportDataset({ traces: path.join(dir, 'nope'), format: 'sft', out: path.join(dir, 'x.jsonl') })).toThrow(/no such file or directory/);
+    expect(() => exportDataset({ traces: dir, format: 'csv' as never, out: 'x' })).toThrow(/unknown export format "csv"/);
   });
 
   it('loadTraces reads JSONL files of traces too', () => {

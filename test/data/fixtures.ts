@@ -50,7 +50,7 @@ export function mctsTrace(problemId = 'game24/train/1', numbers = [4, 4, 6, 8]):
   return {
     version: 1,
     task: 'game24',
-    problem: { id: problemId, question: numbers.join(' '), data: { numbers } },
+    problem: { id: problemId, question: numbers.join(' '), data: { numbers, target: 24 } },
     strategy: { name: 'mcts', settings: { simulations: 4 } },
     models: { policy: 'embedded:test', value: 'embedded:q' },
     structure: 'tree',
