@@ -60,18 +60,21 @@ function splitOperands(lhs: string): Array<{ a: Rational; op: Op; b: Rational }>
  * returned and the checker keeps the one that fits the true state.
  */
 export function parseStep(text: string): ParsedStep[] {
-  const m = /^\s*([-\d/+*]+?)\s*=\s*(-?\d+(?:\/\d+)?)\s*(?:\(([^()]*)\))?\s*$/.exec(text.replace(/[×x]/g, '*').replace(/÷/g, '/').replace(/\s+(?=[-+*/])|(?<=[-+*/])\s+/g, ''));
-  if (!m) return [];
-  const claimed = parseRational(m[2]);
+  const eqAt = text.indexOf('=');
+  if (eqAt < 0) return [];
+  const lhs = text.slice(0, eqAt).replace(/[×x]/g, '*').replace(/÷/g, '/').replace(/\s+/g, '');
+  const m = /^\s*(-?\d+(?:\/\d+)?)\s*(?:\(([^()]*)\))?\s*$/.exec(text.slice(eqAt + 1));
+  if (!m || !/^[-\d/+*]+$/.test(lhs)) return [];
+  const claimed = parseRational(m[1]);
   if (!claimed) return [];
   let claimedRest: Rational[] | null = null;
-  if (m[3] !== undefined) {
-    const parts = m[3].trim().split(/\s+/).filter(Boolean);
+  if (m[2] !== undefined) {
+    const parts = m[2].trim().split(/\s+/).filter(Boolean);
     const parsed = parts.map(parseRational);
     if (parsed.some((p) => p === null)) return [];
     claimedRest = parsed as Rational[];
   }
-  return splitOperands(m[1]).map((s) => ({ ...s, claimed, claimedRest }));
+  return splitOperands(lhs).map((s) => ({ ...s, claimed, claimedRest }));
 }
 
 function removeOne(xs: Rational[], x: Rational): Rational[] | null {
