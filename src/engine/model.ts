@@ -16,13 +16,21 @@ export type Params = Record<string, Tensor>;
 
 // ---------------------------------------------------------------- host-side tables and init
 
+/** Inputs of rope(): see ropeTables. */
+export interface RopeTables {
+  cos: Tensor;
+  sin: Tensor;
+  swap: Tensor;
+}
+
 /**
  * RoPE tables for positions `pos[b][t]`: `cos` and a signed `sin` of shape [B, T, 1, headDim] so
  * that rope(x) = x * cos + swapPairs(x) * sinSigned, with swapPairs(x)[2j] = x[2j+1],
  * swapPairs(x)[2j+1] = x[2j] and sinSigned[2j] = -sin, sinSigned[2j+1] = +sin (README: theta_j =
- * pos * ropeTheta^(-2j/headDim)). Computed in float64 on the host, then rounded once.
+ * pos * ropeTheta^(-2j/headDim)). Computed in float64 on the host, then rounded once. `swap` is the
+ * [hd, hd] permutation matrix with x @ swap = swapPairs(x) (exact: one 1 per column).
  */
-export function ropeTables(cfg: ModelConfig, positions: number[][], dtype: DType = 'float32'): { cos: Tensor; sin: Tensor } {
+export function ropeTables(cfg: ModelConfig, positions: number[][], dtype: DType = 'float32'): RopeTables {
   const hd = headDim(cfg);
   const B = positions.length;
   const T = positions[0]?.length ?? 0;
@@ -43,7 +51,12 @@ export function ropeTables(cfg: ModelConfig, positions: number[][], dtype: DType
       }
     }
   }
-  return { cos: fromHost(cos, [B, T, 1, hd], dtype), sin: fromHost(sin, [B, T, 1, hd], dtype) };
+  const swap = new Float64Array(hd * hd);
+  for (let j = 0; j < hd / 2; j++) {
+    swap[(2 * j + 1) * hd + 2 * j] = 1;
+    swap[2 * j * hd + 2 * j + 1] = 1;
+  }
+  return { cos: fromHost(cos, [B, T, 1, hd], dtype), sin: fromHost(sin, [B, T, 1, hd], dtype), swap: fromHost(swap, [hd, hd], dtype) };
 }
 
 /** The additive causal mask [1, 1, T, T]: 0 on and below the diagonal, -1e9 above (exp gives 0). */
@@ -114,9 +127,12 @@ export function hostFromParams(params: Params, cfg: ModelConfig): HostWeights {
 
 // ---------------------------------------------------------------- the math (traced only)
 
-/** y = x W^T for x [N, in] and W [out, in] (PyTorch layout). */
+/**
+ * y = x W^T for x [N, in] and W [out, in] (PyTorch layout). The output passes a gradBarrier so
+ * that the backward matmuls read a materialised cotangent (see ops.gradBarrier).
+ */
 export function linear(x: Tensor, w: Tensor): Tensor {
-  return ops.matmul(x, ops.transpose(w));
+  return ops.gradBarrier(ops.matmul(x, ops.transpose(w)));
 }
 
 /** rmsnorm(x) * g over the last axis: x / sqrt(mean(x^2) + eps) * g. */
@@ -125,11 +141,12 @@ export function rmsNorm(x: Tensor, g: Tensor, eps: number): Tensor {
   return ops.mul(ops.div(x, ops.sqrt(ops.add(ms, eps))), g);
 }
 
-/** Rotary embedding on x [B, T, H, hd] with tables [B|1, T, 1, hd] (see ropeTables). */
-export function rope(x: Tensor, cos: Tensor, sinSigned: Tensor): Tensor {
-  const [B, T, H, hd] = x.shape;
-  const swapped = ops.reshape(ops.flip(ops.reshape(x, [B, T, H, hd / 2, 2]), -1), [B, T, H, hd]);
-  return ops.add(ops.mul(x, cos), ops.mul(swapped, sinSigned));
+/**
+ * Rotary embedding on x [B, T, H, hd] with tables [B|1, T, 1, hd] (see ropeTables). The pair swap
+ * is a matmul with a permutation matrix: jax-js differentiates a flip-of-reshape 10x slower.
+ */
+export function rope(x: Tensor, r: RopeTables): Tensor {
+  return ops.add(ops.mul(x, r.cos), ops.mul(ops.matmul(x, r.swap), r.sin));
 }
 
 /** silu(h W1^T) * (h W3^T) W2^T. */
@@ -140,14 +157,25 @@ export function swiglu(h: Tensor, w1: Tensor, w2: Tensor, w3: Tensor): Tensor {
 /** Token embedding as one-hot @ table (vocabularies are small; this keeps the gradient a matmul). */
 export function embed(tokens: Tensor, table: Tensor, vocabSize: number, dtype: DType): Tensor {
   const [B, T] = tokens.shape;
-  return ops.matmul(ops.oneHot(ops.reshape(tokens, [B * T]), vocabSize, dtype), table);
+  return ops.gradBarrier(ops.matmul(ops.oneHot(ops.reshape(tokens, [B * T]), vocabSize, dtype), table));
 }
 
 /** softmax(q k^T / sqrt(hd) + mask) v for q [B, H, Tq, hd], k/v [B, H, S, hd], mask broadcastable to [B, H, Tq, S]. */
 export function attend(q: Tensor, k: Tensor, v: Tensor, mask: Tensor): Tensor {
   const hd = q.shape[3];
-  const scores = ops.add(ops.mul(ops.matmul(q, ops.transpose(k, [0, 1, 3, 2])), 1 / Math.sqrt(hd)), mask);
+  const scores = ops.add(ops.mul(ops.gradBarrier(ops.matmul(q, ops.transpose(k, [0, 1, 3, 2]))), 1 / Math.sqrt(hd)), mask);
   return ops.matmul(ops.softmax(scores, -1), v);
+}
+
+/**
+ * Attention output [B, H, T, hd] -> NEGATED concat of heads [B*T, D]; the caller subtracts
+ * (x - (-a) Wo^T == x + a Wo^T exactly in IEEE arithmetic). Why the negation: jax-js fuses the
+ * transpose + reshape view into the Wo matmul's loads, and that merged view costs a div/mod per
+ * multiply-add (measured 5x slower). An elementwise op (negation is exact) makes jit materialise
+ * the transposed heads contiguously first; a multiplication by 1 would be folded away.
+ */
+export function mergeHeadsNegated(a: Tensor, rows: number, dModel: number): Tensor {
+  return ops.reshape(ops.neg(ops.transpose(a, [0, 2, 1, 3])), [rows, dModel]);
 }
 
 /** Splits [B*T, D] into heads [B, T, H, hd]. */
@@ -157,9 +185,9 @@ function heads(x: Tensor, B: number, T: number, H: number, hd: number): Tensor {
 
 /**
  * The trunk over a whole sequence: tokens [B, T] -> final normed hidden states [B*T, D].
- * `cos`/`sin` from ropeTables, `mask` additive [B|1, 1, T, T].
+ * `r` from ropeTables, `mask` additive [B|1, 1, T, T].
  */
-export function trunk(p: Params, cfg: ModelConfig, tokens: Tensor, cos: Tensor, sin: Tensor, mask: Tensor, dtype: DType): Tensor {
+export function trunk(p: Params, cfg: ModelConfig, tokens: Tensor, r: RopeTables, mask: Tensor, dtype: DType): Tensor {
   const [B, T] = tokens.shape;
   const H = cfg.nHeads;
   const hd = headDim(cfg);
@@ -167,11 +195,10 @@ export function trunk(p: Params, cfg: ModelConfig, tokens: Tensor, cos: Tensor, 
   for (let i = 0; i < cfg.nLayers; i++) {
     const l = `layers.${i}.`;
     const h = rmsNorm(x, p[`${l}attention_norm.weight`], cfg.normEps);
-    const q = ops.transpose(rope(heads(linear(h, p[`${l}attention.wq.weight`]), B, T, H, hd), cos, sin), [0, 2, 1, 3]);
-    const k = ops.transpose(rope(heads(linear(h, p[`${l}attention.wk.weight`]), B, T, H, hd), cos, sin), [0, 2, 1, 3]);
+    const q = ops.transpose(rope(heads(linear(h, p[`${l}attention.wq.weight`]), B, T, H, hd), r), [0, 2, 1, 3]);
+    const k = ops.transpose(rope(heads(linear(h, p[`${l}attention.wk.weight`]), B, T, H, hd), r), [0, 2, 1, 3]);
     const v = ops.transpose(heads(linear(h, p[`${l}attention.wv.weight`]), B, T, H, hd), [0, 2, 1, 3]);
-    const a = ops.reshape(ops.transpose(attend(q, k, v, mask), [0, 2, 1, 3]), [B * T, cfg.dModel]);
-    x = ops.add(x, linear(a, p[`${l}attention.wo.weight`]));
+    x = ops.sub(x, linear(mergeHeadsNegated(attend(q, k, v, mask), B * T, cfg.dModel), p[`${l}attention.wo.weight`]));
     const h2 = rmsNorm(x, p[`${l}ffn_norm.weight`], cfg.normEps);
     x = ops.add(x, swiglu(h2, p[`${l}feed_forward.w1.weight`], p[`${l}feed_forward.w2.weight`], p[`${l}feed_forward.w3.weight`]));
   }

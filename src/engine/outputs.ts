@@ -5,7 +5,7 @@
  */
 import { usageError } from '../core/errors.js';
 import type { ModelConfig } from './config.js';
-import { type Params, lmHead, trunk, valueHead } from './model.js';
+import { type Params, type RopeTables, lmHead, trunk, valueHead } from './model.js';
 import { type DType, type Tensor, ops } from './tensor.js';
 
 export interface ModelOutputs {
@@ -26,8 +26,7 @@ export interface ModelOutputs {
 export interface ForwardInputs {
   tokens: Tensor;
   targets: Tensor;
-  cos: Tensor;
-  sin: Tensor;
+  rope: RopeTables;
   mask: Tensor;
 }
 
@@ -37,7 +36,7 @@ export function buildOutputs(p: Params, cfg: ModelConfig, inp: ForwardInputs, dt
   let hidden: Tensor | undefined;
   let logitsFlat: Tensor | undefined;
   let logp: Tensor | undefined;
-  const getHidden = () => (hidden ??= trunk(p, cfg, inp.tokens, inp.cos, inp.sin, inp.mask, dtype));
+  const getHidden = () => (hidden ??= trunk(p, cfg, inp.tokens, inp.rope, inp.mask, dtype));
   const getLogits = () => {
     if (!logitsFlat) {
       const raw = lmHead(p, cfg, getHidden());

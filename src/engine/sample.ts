@@ -12,7 +12,7 @@ import { inputError } from '../core/errors.js';
 import { Rng } from '../core/rng.js';
 import { type ModelConfig, headDim } from './config.js';
 import { chooseToken, validateSampleOptions } from './choose.js';
-import { LlamaModel, MASKED, type Params, attend, embed, linear, lmHead, rmsNorm, rope, ropeTables, swiglu } from './model.js';
+import { LlamaModel, MASKED, type Params, type RopeTables, attend, embed, linear, lmHead, mergeHeadsNegated, rmsNorm, rope, ropeTables, swiglu } from './model.js';
 import type { HostWeights, SampleOptions, SampleResult, Sampler } from './sampler.js';
 import { Scorer, checkSequence, lengthBucket } from './score.js';
 import { EOS } from './tokenizer.js';
@@ -21,9 +21,8 @@ import { type Compiled, type DType, type Tensor, compile, disposeTree, fromHost,
 interface StepInputs {
   /** [B, 1] int32 */
   token: Tensor;
-  /** [B, 1, 1, hd] RoPE tables for each row's position */
-  cos: Tensor;
-  sin: Tensor;
+  /** RoPE tables for each row's position ([B, 1, 1, hd]) */
+  rope: RopeTables;
   /** [B, 1, 1, L] additive attention mask */
   mask: Tensor;
   /** [1, 1, L, 1] boolean: the slot written this step */
@@ -45,13 +44,12 @@ function decodeStep(cfg: ModelConfig, dtype: DType): StepFn {
       const l = `layers.${i}.`;
       const h = rmsNorm(x, p[`${l}attention_norm.weight`], cfg.normEps);
       const split = (t: Tensor) => ops.reshape(t, [B, 1, H, hd]);
-      const q = ops.transpose(rope(split(linear(h, p[`${l}attention.wq.weight`])), inp.cos, inp.sin), [0, 2, 1, 3]);
-      const kNew = ops.transpose(rope(split(linear(h, p[`${l}attention.wk.weight`])), inp.cos, inp.sin), [0, 2, 1, 3]);
+      const q = ops.transpose(rope(split(linear(h, p[`${l}attention.wq.weight`])), inp.rope), [0, 2, 1, 3]);
+      const kNew = ops.transpose(rope(split(linear(h, p[`${l}attention.wk.weight`])), inp.rope), [0, 2, 1, 3]);
       const vNew = ops.transpose(split(linear(h, p[`${l}attention.wv.weight`])), [0, 2, 1, 3]);
       k.push(ops.where(inp.slot, kNew, cache.k[i]));
       v.push(ops.where(inp.slot, vNew, cache.v[i]));
-      const a = ops.reshape(ops.transpose(attend(q, k[i], v[i], inp.mask), [0, 2, 1, 3]), [B, cfg.dModel]);
-      x = ops.add(x, linear(a, p[`${l}attention.wo.weight`]));
+      x = ops.sub(x, linear(mergeHeadsNegated(attend(q, k[i], v[i], inp.mask), B, cfg.dModel), p[`${l}attention.wo.weight`]));
       const h2 = rmsNorm(x, p[`${l}ffn_norm.weight`], cfg.normEps);
       x = ops.add(x, swiglu(h2, p[`${l}feed_forward.w1.weight`], p[`${l}feed_forward.w2.weight`], p[`${l}feed_forward.w3.weight`]));
     }
@@ -108,19 +106,18 @@ export class JaxSampler implements Sampler {
       // The last slot that can be written is L-1; a token chosen there is returned but never fed.
       for (let s = 0; s < L && !done.every(Boolean); s++) {
         const positions = pads.map((pad) => [Math.max(0, s - pad)]);
-        const { cos, sin } = ropeTables(cfg, positions, dtype);
+        const tables = ropeTables(cfg, positions, dtype);
         const mask = new Float32Array(B * L);
         for (let b = 0; b < B; b++) for (let j = 0; j < L; j++) mask[b * L + j] = j >= pads[b] && j <= s ? 0 : MASKED;
         const slot = new Float32Array(L);
         slot[s] = 1;
         const inputs: StepInputs = {
           token: intsFromHost(current, [B, 1]),
-          cos: ops.reshape(cos, [B, 1, 1, hd]),
-          sin: ops.reshape(sin, [B, 1, 1, hd]),
+          rope: { cos: ops.reshape(tables.cos, [B, 1, 1, hd]), sin: ops.reshape(tables.sin, [B, 1, 1, hd]), swap: tables.swap.ref },
           mask: fromHost(mask, [B, 1, 1, L], dtype),
           slot: ops.greater(fromHost(slot, [1, 1, L, 1], dtype), 0.5),
         };
-        disposeTree([cos, sin]);
+        disposeTree(tables);
         const [logitsT, next] = step(refTree(this.model.params), cache, inputs);
         cache = next;
         const logits = toHostSync(logitsT);

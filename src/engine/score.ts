@@ -6,7 +6,7 @@
  */
 import { inputError } from '../core/errors.js';
 import type { ModelConfig } from './config.js';
-import { type LlamaModel, type Params, causalMask, ropeTables } from './model.js';
+import { type LlamaModel, type Params, type RopeTables, causalMask, ropeTables } from './model.js';
 import { type ForwardInputs, buildOutputs } from './outputs.js';
 import { checkTokenId } from './train.js';
 import { type Compiled, type Tensor, compile, disposeTree, intsFromHost, refTree, toHostSync } from './tensor.js';
@@ -29,7 +29,7 @@ export function checkSequence(seq: number[], cfg: ModelConfig, what = 'sequence'
 
 export class Scorer {
   private readonly fns = new Map<string, Compiled<ScoreFn>>();
-  private readonly tables = new Map<number, Tensor[]>();
+  private readonly tables = new Map<number, { rope: RopeTables; mask: Tensor }>();
 
   constructor(private readonly model: LlamaModel, private readonly chunk = 16) {}
 
@@ -66,7 +66,7 @@ export class Scorer {
     const T = lengthBucket(Math.max(1, ...seqs.map((s) => s.length)), cfg.maxSeqLen);
     const B = Math.min(this.chunk, Math.max(1, seqs.length));
     const fn = this.fn(withValues, B, T);
-    const [cos, sin, mask] = this.table(T);
+    const { rope, mask } = this.table(T);
     for (let start = 0; start < seqs.length; start += B) {
       const part = seqs.slice(start, start + B);
       const tok = new Int32Array(B * T);
@@ -77,7 +77,7 @@ export class Scorer {
           if (t + 1 < s.length) tgt[b * T + t] = s[t + 1];
         }
       });
-      const res = fn(refTree(this.model.params), { tokens: intsFromHost(tok, [B, T]), targets: intsFromHost(tgt, [B, T]), cos: cos.ref, sin: sin.ref, mask: mask.ref });
+      const res = fn(refTree(this.model.params), { tokens: intsFromHost(tok, [B, T]), targets: intsFromHost(tgt, [B, T]), rope: refTree(rope), mask: mask.ref });
       const lp = toHostSync(res[0]);
       const val = withValues ? toHostSync(res[1]) : undefined;
       part.forEach((_, b) => {
@@ -102,12 +102,11 @@ export class Scorer {
     return f;
   }
 
-  private table(T: number): Tensor[] {
+  private table(T: number): { rope: RopeTables; mask: Tensor } {
     let t = this.tables.get(T);
     if (!t) {
       const cfg = this.model.config;
-      const { cos, sin } = ropeTables(cfg, [Array.from({ length: T }, (_, i) => i)], this.model.dtype);
-      t = [cos, sin, causalMask(T, this.model.dtype)];
+      t = { rope: ropeTables(cfg, [Array.from({ length: T }, (_, i) => i)], this.model.dtype), mask: causalMask(T, this.model.dtype) };
       this.tables.set(T, t);
     }
     return t;

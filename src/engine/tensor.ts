@@ -67,6 +67,14 @@ export const ops = {
   oneHot: (ids: Tensor, n: number, dtype: DType = 'float32'): Tensor => nn.oneHot(t(ids), n).astype(toDType(dtype)),
   astype: (a: Tensor, dtype: DType): Tensor => t(a).astype(toDType(dtype)),
   flip: (a: Tensor, axis: number): Tensor => np.flip(t(a), axis),
+  /**
+   * Identity that makes jit materialise this tensor's gradient: (x + x) / 2 summed over a
+   * broadcast axis of size 2 (exact in IEEE arithmetic). Without it, jax-js fuses elementwise
+   * backward expressions (softmax, SiLU derivatives) into the loads of the backward matmuls and
+   * recomputes them for every multiply-add (measured 10x slower for the LM head). Use on matmul
+   * outputs that feed nonlinearities.
+   */
+  gradBarrier: (a: Tensor): Tensor => np.multiply(np.sum(np.broadcastTo(t(a), [2, ...a.shape]), 0), 0.5),
 };
 
 export function toDType(d: DType): np.DType {

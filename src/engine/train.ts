@@ -6,7 +6,7 @@
  */
 import { usageError } from '../core/errors.js';
 import type { ModelConfig } from './config.js';
-import { type LlamaModel, type Params, causalMask, paramsFromHost, ropeTables } from './model.js';
+import { type LlamaModel, type Params, type RopeTables, causalMask, paramsFromHost, ropeTables } from './model.js';
 import { type AdamWOptions, DEFAULT_ADAMW, type ScheduleOptions, learningRate, makeAdamWUpdate, validateAdamW } from './optim.js';
 import { type ForwardInputs, type ModelOutputs, buildOutputs } from './outputs.js';
 import type { HostWeights } from './sampler.js';
@@ -69,8 +69,7 @@ export class Trainer {
   private stepCount = 0;
   private m: Params;
   private v: Params;
-  private readonly cos: Tensor;
-  private readonly sin: Tensor;
+  private readonly rope: RopeTables;
   private readonly mask: Tensor;
   private readonly gradFn: Compiled<GradFn>;
   private readonly lossOnly: Compiled<LossOnly>;
@@ -93,9 +92,7 @@ export class Trainer {
     this.m = zeros(model.params);
     this.v = zeros(model.params);
     const positions = [Array.from({ length: o.seqLen }, (_, t) => t)];
-    const tables = ropeTables(this.config, positions, this.dtype);
-    this.cos = tables.cos;
-    this.sin = tables.sin;
+    this.rope = ropeTables(this.config, positions, this.dtype);
     this.mask = causalMask(o.seqLen, this.dtype);
     const cfg = this.config;
     const dtype = this.dtype;
@@ -196,7 +193,7 @@ export class Trainer {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
-    disposeTree([this.m, this.v, this.cos, this.sin, this.mask]);
+    disposeTree([this.m, this.v, this.rope, this.mask]);
     this.gradFn.dispose();
     this.lossOnly.dispose();
     this.update.dispose();
@@ -251,8 +248,7 @@ export class Trainer {
     const inp: ForwardInputs = {
       tokens: intsFromHost(tok, [B, T]),
       targets: intsFromHost(tgt, [B, T]),
-      cos: this.cos.ref,
-      sin: this.sin.ref,
+      rope: refTree(this.rope),
       mask: this.mask.ref,
     };
     return [inp, floats];

@@ -77,15 +77,15 @@ describe('finite-difference gradient checks (float64)', () => {
     const r = randomHost([B * T, D], rng);
     gradCheck((p, c) => {
       const split = (x: Tensor) => ops.reshape(x, [B, T, H, hd]);
-      const q = ops.transpose(rope(split(linear(p.h, p.wq)), c.cos, c.sin), [0, 2, 1, 3]);
-      const k = ops.transpose(rope(split(linear(p.h, p.wk)), c.cos, c.sin), [0, 2, 1, 3]);
+      const q = ops.transpose(rope(split(linear(p.h, p.wq)), { cos: c.cos, sin: c.sin, swap: c.swap }), [0, 2, 1, 3]);
+      const k = ops.transpose(rope(split(linear(p.h, p.wk)), { cos: c.cos, sin: c.sin, swap: c.swap }), [0, 2, 1, 3]);
       const v = ops.transpose(split(linear(p.h, p.wv)), [0, 2, 1, 3]);
       const a = ops.reshape(ops.transpose(attend(q, k, v, c.mask), [0, 2, 1, 3]), [B * T, D]);
       return ops.sum(ops.mul(linear(a, p.wo), c.r));
     }, { h: randomHost([B * T, D], rng), wq: randomHost([D, D], rng), wk: randomHost([D, D], rng), wv: randomHost([D, D], rng), wo: randomHost([D, D], rng) },
     () => {
-      const { cos, sin } = ropeTables(cfg, [[0, 1, 2, 3, 4]], 'float64');
-      return { cos, sin, mask: causalMask(T, 'float64'), r: fromHost(r.data, r.shape, 'float64') };
+      const { cos, sin, swap } = ropeTables(cfg, [[0, 1, 2, 3, 4]], 'float64');
+      return { cos, sin, swap, mask: causalMask(T, 'float64'), r: fromHost(r.data, r.shape, 'float64') };
     });
   });
 
@@ -115,12 +115,12 @@ describe('finite-difference gradient checks (float64)', () => {
     for (const k of Object.keys(host)) if (k.endsWith('norm.weight')) host[k].data.forEach((_, i, a) => { a[i] = 1 + rng.normal(0, 0.1); });
     const mask = tokens.map((_, i) => (i % 5 === 0 ? 0 : 1));
     gradCheck((p, c) => {
-      const out = buildOutputs(p, vcfg, { tokens: c.tok, targets: c.tgt, cos: c.cos, sin: c.sin, mask: c.mask }, 'float64');
+      const out = buildOutputs(p, vcfg, { tokens: c.tok, targets: c.tgt, rope: { cos: c.cos, sin: c.sin, swap: c.swap }, mask: c.mask }, 'float64');
       const ce = maskedCrossEntropy(out, { mask: c.lossMask }).loss;
       return ops.add(ops.add(ce, ops.mul(ops.mean(out.entropy()), 0.1)), ops.mean(out.values()));
     }, host, () => {
-      const { cos, sin } = ropeTables(vcfg, [[0, 1, 2, 3, 4]], 'float64');
-      return { tok: intsFromHost(tokens, [B, T]), tgt: intsFromHost(targets, [B, T]), cos, sin, mask: causalMask(T, 'float64'), lossMask: fromHost(mask, [B, T], 'float64') };
+      const { cos, sin, swap } = ropeTables(vcfg, [[0, 1, 2, 3, 4]], 'float64');
+      return { tok: intsFromHost(tokens, [B, T]), tgt: intsFromHost(targets, [B, T]), cos, sin, swap, mask: causalMask(T, 'float64'), lossMask: fromHost(mask, [B, T], 'float64') };
     }, 1);
     // trunk is exercised above; keep the import honest
     expect(typeof trunk).toBe('function');

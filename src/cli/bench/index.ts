@@ -1,7 +1,11 @@
 /** Every benchmark `rlmkit bench` knows. A capability adds one import and one entry here. */
 import type { BenchModule } from './types.js';
+import { engineBench } from './engine.js';
 import { searchBench } from './search.js';
+import { serveBench } from './serve.js';
 
 export const benchModules: BenchModule[] = [
+  engineBench,
   searchBench,
+  serveBench,
 ];

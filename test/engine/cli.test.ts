@@ -1,0 +1,79 @@
+/** `rlmkit lm train` / `rlmkit lm sample` as subprocesses on a tiny dataset. */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runCliAsync } from '../helpers/cli.js';
+
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rlmkit-lm-cli-'));
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+const tinyModel = ['--set', 'dModel=16', '--set', 'nLayers=1', '--set', 'nHeads=2', '--set', 'dFF=32', '--set', 'maxSeqLen=16'];
+
+function writeData(name: string, lines: string[]): string {
+  const p = path.join(dir, name);
+  fs.writeFileSync(p, lines.join('\n') + '\n');
+  return p;
+}
+
+describe('rlmkit lm', () => {
+  const data = writeData('pairs.jsonl', Array.from({ length: 12 }, (_, i) => JSON.stringify({ prompt: `${i}+1=`, response: `${i + 1}` })).concat([JSON.stringify({ text: 'ab\ncd' })]));
+
+  it('trains with metrics and checkpoints, resumes, and samples with both engines', async () => {
+    const train = await runCliAsync(['lm', 'train', '--data', data, '--steps', '4', '--batch-size', '4', '--save-every', '2', '--run', 'r1', '--runs-root', dir, ...tinyModel], { cwd: dir });
+    expect(train.code, train.stderr).toBe(0);
+    const ckpt = train.stdout.trim().split('\n').pop()!;
+    expect(ckpt).toBe(path.join(dir, 'r1', 'checkpoints', 'step-4.safetensors'));
+    const metrics = fs.readFileSync(path.join(dir, 'r1', 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(metrics.map((m) => m.step)).toEqual([1, 2, 3, 4]);
+    expect(metrics.every((m) => Number.isFinite(m.loss) && m.loss > 0)).toBe(true);
+    expect(fs.existsSync(path.join(dir, 'r1', 'checkpoints', 'step-2.optim.safetensors'))).toBe(true);
+
+    // an existing run is not overwritten silently; --resume with the same settings finds nothing to do
+    const again = await runCliAsync(['lm', 'train', '--data', data, '--steps', '4', '--batch-size', '4', '--save-every', '2', '--run', 'r1', '--runs-root', dir, ...tinyModel], { cwd: dir });
+    expect(again.code).toBe(2);
+    expect(again.stderr).toMatch(/already exists/);
+    const resumed = await runCliAsync(['lm', 'train', '--data', data, '--steps', '4', '--batch-size', '4', '--save-every', '2', '--run', 'r1', '--runs-root', dir, '--resume', '--json', ...tinyModel], { cwd: dir });
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(JSON.parse(resumed.stdout).step).toBe(4);
+
+    for (const engine of ['jax', 'onnx']) {
+      const s = await runCliAsync(['lm', 'sample', '--model', ckpt, '--prompt', '3+1=', '--n', '3', '--max-tokens', '5', '--seed', '1', '--engine', engine, '--json'], { cwd: dir });
+      expect(s.code, s.stderr).toBe(0);
+      const rows = s.stdout.trim().split('\n').map((l) => JSON.parse(l));
+      expect(rows).toHaveLength(3);
+      for (const r of rows) {
+        expect(['eos', 'stop', 'length']).toContain(r.finishReason);
+        expect(r.logprobs).toHaveLength(r.tokens.length);
+        expect(typeof r.text).toBe('string');
+      }
+    }
+  }, 120_000);
+
+  it('gives clear errors and exit codes for bad inputs', async () => {
+    const missing = await runCliAsync(['lm', 'train', '--data', path.join(dir, 'nope.jsonl'), '--run', 'x'], { cwd: dir });
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/cannot read .*nope\.jsonl: no such file/);
+    const bad = await runCliAsync(['lm', 'train', '--data', writeData('bad.jsonl', ['{"text": "ok"}', '{oops']), '--run', 'x'], { cwd: dir });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/bad\.jsonl:2: not valid JSON/);
+    const empty = await runCliAsync(['lm', 'train', '--data', writeData('empty.jsonl', []), '--run', 'x'], { cwd: dir });
+    expect(empty.code).toBe(2);
+    expect(empty.stderr).toMatch(/holds no examples/);
+    const long = await runCliAsync(['lm', 'train', '--data', writeData('long.jsonl', [JSON.stringify({ text: 'x'.repeat(40) })]), '--run', 'y', '--runs-root', dir, ...tinyModel], { cwd: dir });
+    expect(long.code).toBe(2);
+    expect(long.stderr).toMatch(/example 1 is 42 tokens long.*context of 16/);
+    expect(long.stderr).not.toMatch(/\n\s+at /);
+    const ckpt = path.join(dir, 'r1', 'checkpoints', 'step-4.safetensors');
+    const oov = await runCliAsync(['lm', 'sample', '--model', ckpt, '--prompt', 'Zz', '--engine', 'jax'], { cwd: dir });
+    expect(oov.code).toBe(2);
+    expect(oov.stderr).toMatch(/character "Z" .* is not in the tokenizer's vocabulary/);
+    const broken = path.join(dir, 'broken.safetensors');
+    fs.writeFileSync(broken, fs.readFileSync(ckpt).subarray(0, 300));
+    const trunc = await runCliAsync(['lm', 'sample', '--model', broken, '--prompt', '1', '--engine', 'jax'], { cwd: dir });
+    expect(trunc.code).toBe(2);
+    expect(trunc.stderr).toMatch(/not a valid safetensors checkpoint/);
+    const badSet = await runCliAsync(['lm', 'train', '--data', data, '--set', 'depth=3', '--run', 'z'], { cwd: dir });
+    expect(badSet.code).toBe(2);
+    expect(badSet.stderr).toMatch(/unknown model setting "depth"/);
+  }, 120_000);
+});
