@@ -2,10 +2,8 @@
 import type { BenchModule } from './types.js';
 import { engineBench } from './engine.js';
 import { searchBench } from './search.js';
-import { serveBench } from './serve.js';
 
 export const benchModules: BenchModule[] = [
   engineBench,
   searchBench,
-  serveBench,
 ];
