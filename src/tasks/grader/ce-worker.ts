@@ -1,6 +1,10 @@
 /** Worker thread for MathGrader: runs the symbolic comparison (compute-engine is synchronous). */
 import { parentPort } from 'node:worker_threads';
-import { decidePair, type PreparedPair } from './grade.js';
+import { decidePair, preparePair, type PreparedPair } from './grade.js';
+
+// Warm up compute-engine (its first parse is slow), then tell the pool we are ready, so that the
+// time limit covers comparisons only, never start-up.
+decidePair(preparePair('x^2', '\\boxed{x\\cdot x}'), true);
 
 parentPort!.on('message', (msg: { id: number; pair: PreparedPair }) => {
   let result;
@@ -11,3 +15,4 @@ parentPort!.on('message', (msg: { id: number; pair: PreparedPair }) => {
   }
   parentPort!.postMessage({ id: msg.id, result });
 });
+parentPort!.postMessage({ ready: true });

@@ -263,14 +263,10 @@ export function compareNormalized(a: string, b: string, tol: Tolerance = DEFAULT
     return compareLists(splitTopLevel(a.slice(1, -1), ','), splitTopLevel(b.slice(1, -1), ','), true, tol, symbolic, a[0] === '(' && a.endsWith(')') ? 'tuple' : 'interval');
   }
 
-  const la = splitTopLevel(a, ',');
-  const lb = splitTopLevel(b, ',');
+  // Comma lists of values ("1, -2"), where "1\pm\sqrt{2}" stands for two values.
+  const la = splitTopLevel(a, ',').flatMap(expandPlusMinus);
+  const lb = splitTopLevel(b, ',').flatMap(expandPlusMinus);
   if (la.length > 1 || lb.length > 1) return compareLists(la, lb, false, tol, symbolic, 'list');
-
-  // "1\pm\sqrt{2}" stands for two values.
-  const pa = expandPlusMinus(a);
-  const pb = expandPlusMinus(b);
-  if (pa.length > 1 || pb.length > 1) return compareLists(pa, pb, false, tol, symbolic, '\\pm values');
 
   const qa = splitTopLevel(a, '=');
   const qb = splitTopLevel(b, '=');

@@ -16,6 +16,8 @@ interface Job {
 
 interface Slot {
   worker: Worker;
+  /** The worker has loaded compute-engine; the time limit starts only then. */
+  ready: boolean;
   job: Job | null;
   timer: NodeJS.Timeout | null;
 }
@@ -68,30 +70,50 @@ export class MathGrader {
 
   private pump(): void {
     while (this.queue.length > 0) {
-      let slot = this.slots.find((s) => s.job === null);
-      if (!slot && this.slots.length < this.size) slot = this.addSlot();
+      if (this.slots.length < this.size && !this.slots.some((s) => s.job === null)) this.addSlot();
+      const slot = this.slots.find((s) => s.ready && s.job === null);
       if (!slot) return;
       const job = this.queue.shift()!;
       slot.job = job;
       slot.worker.ref();
-      slot.timer = setTimeout(() => this.timeOut(slot!), this.timeoutMs);
+      slot.timer = setTimeout(() => this.timeOut(slot), this.timeoutMs);
       slot.worker.postMessage({ id: job.id, pair: job.pair });
     }
   }
 
   private addSlot(): Slot {
-    const slot: Slot = { worker: spawnWorker(), job: null, timer: null };
-    slot.worker.on('message', (msg: { id: number; result: Omit<GradeResult, 'gold' | 'pred'> }) => {
-      if (!slot.job || slot.job.id !== msg.id) return;
+    const slot: Slot = { worker: spawnWorker(), ready: false, job: null, timer: null };
+    // Keep the process alive while the worker starts up with jobs waiting.
+    slot.worker.ref();
+    slot.worker.on('message', (msg: { id?: number; ready?: boolean; result?: Omit<GradeResult, 'gold' | 'pred'> }) => {
+      if (msg.ready) {
+        slot.ready = true;
+        slot.worker.unref();
+        this.pump();
+        return;
+      }
+      if (!slot.job || slot.job.id !== msg.id || !msg.result) return;
       this.finish(slot, msg.result);
     });
-    slot.worker.on('error', (e) => this.replace(slot, { correct: false, reason: `grader worker failed: ${e.message}` }));
+    slot.worker.on('error', (e) => {
+      if (!slot.ready) return this.failStart(slot, e.message);
+      this.replace(slot, { correct: false, reason: `grader worker failed: ${e.message}` });
+    });
     slot.worker.on('exit', () => {
+      if (!slot.ready) return this.failStart(slot, 'it exited during start-up');
       if (slot.job) this.replace(slot, { correct: false, reason: 'grader worker exited' });
     });
-    slot.worker.unref();
     this.slots.push(slot);
     return slot;
+  }
+
+  /** A worker that cannot even start would fail forever: answer the waiting jobs instead of respawning. */
+  private failStart(slot: Slot, why: string): void {
+    const i = this.slots.indexOf(slot);
+    if (i < 0) return;
+    this.slots.splice(i, 1);
+    void slot.worker.terminate();
+    for (const job of this.queue.splice(0)) job.resolve({ correct: false, reason: `grader worker failed to start: ${why}` });
   }
 
   private finish(slot: Slot, result: Omit<GradeResult, 'gold' | 'pred'>): void {
