@@ -48,7 +48,8 @@ export function repetitionPenalty(text: string, o: { n: number; coef: number; un
   if (total <= 0) return 0;
   const seen = new Set<string>();
   for (let i = 0; i < total; i++) seen.add(units.slice(i, i + o.n).join('\u0001'));
-  return -o.coef * (1 - seen.size / total);
+  const repeated = 1 - seen.size / total;
+  return repeated === 0 ? 0 : -o.coef * repeated;
 }
 
 /**
