@@ -2,7 +2,7 @@
  * Measures the ONNX sampler's batched decode speed on the reference model of issue 3 (vocab 64,
  * d_model 128, 4 layers, 4 heads, context 64) with random weights. Standalone:
  *
- *   npx tsx src/engine/onnx/bench-decode.ts [--batch 32] [--threads 2] [--ops onnxruntime|standard]
+ *   npx tsx src/engine/onnx/bench-decode.ts [--batch 32] [--threads auto|1|2] [--ops onnxruntime|standard]
  *                                           [--reps 5] [--prompt 4] [--json]
  *
  * Every row generates until the context is full: the weights make <eos> vanishingly unlikely (its
@@ -20,7 +20,7 @@ import { createOnnxSampler } from './sampler.js';
 
 export interface DecodeBenchOptions {
   batch?: number;
-  threads?: number;
+  threads?: number | 'auto';
   ops?: OpSet;
   reps?: number;
   promptLength?: number;
@@ -29,7 +29,9 @@ export interface DecodeBenchOptions {
 
 export interface DecodeBenchResult {
   batch: number;
-  threads: number;
+  threads: number | 'auto';
+  /** Thread count the decode graph ended up using. */
+  decode_threads: number;
   ops: OpSet;
   tokens_per_run: number;
   tokens_per_s_best: number;
@@ -51,7 +53,7 @@ export function benchWeights(cfg: ModelConfig, seed = 1): HostWeights {
 export async function benchOnnxDecode(o: DecodeBenchOptions = {}): Promise<DecodeBenchResult> {
   const cfg = o.config ?? presetConfig('reference', { tieEmbeddings: false });
   const batch = o.batch ?? 32;
-  const threads = o.threads ?? 2;
+  const threads = o.threads ?? 'auto';
   const ops = o.ops ?? 'onnxruntime';
   const reps = o.reps ?? 5;
   const promptLength = o.promptLength ?? 4;
@@ -81,6 +83,7 @@ export async function benchOnnxDecode(o: DecodeBenchOptions = {}): Promise<Decod
     return {
       batch,
       threads,
+      decode_threads: sampler.decodeThreads,
       ops,
       tokens_per_run: tokens,
       tokens_per_s_best: Math.round(wall[wall.length - 1]),
@@ -100,6 +103,7 @@ if (isMain) {
     return i >= 0 ? process.argv[i + 1] : undefined;
   };
   const num = (name: string) => (arg(name) === undefined ? undefined : Number(arg(name)));
-  const result = await benchOnnxDecode({ batch: num('batch'), threads: num('threads'), ops: arg('ops') as OpSet | undefined, reps: num('reps'), promptLength: num('prompt') });
+  const threadsArg = arg('threads');
+  const result = await benchOnnxDecode({ batch: num('batch'), threads: threadsArg === undefined || threadsArg === 'auto' ? 'auto' : Number(threadsArg), ops: arg('ops') as OpSet | undefined, reps: num('reps'), promptLength: num('prompt') });
   console.log(process.argv.includes('--json') ? JSON.stringify(result) : result);
 }

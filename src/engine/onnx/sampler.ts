@@ -10,6 +10,7 @@
  * masks the padding; every token carries its own position, so no row is shifted. Decode then feeds
  * one token per active row; rows that finish leave the batch.
  */
+import { availableParallelism } from 'node:os';
 import * as ort from 'onnxruntime-node';
 import { inputError, runtimeError, usageError } from '../../core/errors.js';
 import { Rng } from '../../core/rng.js';
@@ -17,13 +18,18 @@ import { logSoftmax, validateSampleOptions } from '../choose.js';
 import type { ModelConfig } from '../config.js';
 import { EOS_TOKEN, type HostWeights, type SampleOptions, type SampleResult, type Sampler } from '../sampler.js';
 import { MASKED, type OpSet, buildDecodeGraph, buildSequenceGraph } from './decoder-graphs.js';
+import { AdaptiveSession } from './adaptive-session.js';
 import { KvCache, emptyCacheFeeds } from './kv-cache.js';
 import { TokenChooser } from './token-chooser.js';
 import { validateHostWeights } from './weights.js';
 
 export interface OnnxSamplerOptions {
-  /** onnxruntime intra-op threads (default 2: the CPUs this project targets have 2 cores). */
-  threads?: number;
+  /**
+   * onnxruntime intra-op threads: a number, or 'auto' (default) to measure 1 and 2 threads while
+   * running and use the faster (./adaptive-session.ts). Two threads win on an idle 2-core machine
+   * and lose badly on a busy one; the results are the same either way.
+   */
+  threads?: number | 'auto';
   /**
    * Most rows decoded together (default 256). More prompts run in successive batches; then the
    * random numbers are consumed batch by batch, so tokens differ from a single-batch run.
@@ -43,6 +49,8 @@ export interface OnnxSampler extends Sampler {
   values(seqs: number[][]): Promise<number[]>;
   /** Counters for profiling: onnxruntime calls and the wall time spent in them (reset freely). */
   readonly stats: { runs: number; runMs: number };
+  /** The intra-op thread count the decode graph currently runs with. */
+  readonly decodeThreads: number;
 }
 
 /** The generated ONNX models, e.g. to save them next to a checkpoint or inspect them in Netron. */
@@ -53,29 +61,37 @@ export function buildOnnxModels(weights: HostWeights, config: ModelConfig, ops: 
 
 export async function createOnnxSampler(weights: HostWeights, config: ModelConfig, opts: OnnxSamplerOptions = {}): Promise<OnnxSampler> {
   const cfg = validateHostWeights(weights, config);
-  const threads = opts.threads ?? 2;
+  const threads = opts.threads ?? 'auto';
   const maxBatch = opts.maxBatch ?? 256;
   const ops = opts.ops ?? 'onnxruntime';
-  if (!Number.isInteger(threads) || threads < 1) throw usageError(`onnx sampler: threads must be a positive integer, got ${threads}`);
+  if (threads !== 'auto' && (!Number.isInteger(threads) || threads < 1)) throw usageError(`onnx sampler: threads must be a positive integer or 'auto', got ${threads}`);
   if (!Number.isInteger(maxBatch) || maxBatch < 1) throw usageError(`onnx sampler: maxBatch must be a positive integer, got ${maxBatch}`);
   if (ops !== 'onnxruntime' && ops !== 'standard') throw usageError(`onnx sampler: ops must be 'onnxruntime' or 'standard', got ${ops}`);
   const models = buildOnnxModels(weights, cfg, ops);
-  const options: ort.InferenceSession.SessionOptions = {
-    intraOpNumThreads: threads,
-    interOpNumThreads: 1,
-    executionMode: 'sequential',
-    graphOptimizationLevel: 'all',
-    logSeverityLevel: 3,
-  };
-  const load = async (bytes: Uint8Array) => {
+  const threadCounts = threads === 'auto' ? (availableParallelism() >= 2 ? [1, 2] : [1]) : [threads];
+  const load = async (bytes: Uint8Array, n: number) => {
+    const options: ort.InferenceSession.SessionOptions = {
+      intraOpNumThreads: n,
+      interOpNumThreads: 1,
+      executionMode: 'sequential',
+      graphOptimizationLevel: 'all',
+      logSeverityLevel: 3,
+      // Spinning worker threads burn the core another job needs and stall when it is busy.
+      ...(n > 1 ? { extra: { session: { intra_op: { allow_spinning: '0' } } } } : {}),
+    };
     try {
-      return await ort.InferenceSession.create(bytes, options);
+      return { session: await ort.InferenceSession.create(bytes, options), threads: n };
     } catch (e) {
       throw runtimeError(`onnxruntime could not load the generated model: ${(e as Error).message}`, 'this is a bug in rlmkit\'s ONNX export; use the jax engine meanwhile', e);
     }
   };
-  const [sequence, decode] = [await load(models.sequence), await load(models.decode)];
-  return new OnnxSamplerImpl(sequence, decode, cfg, maxBatch, { sequence: models.sequence.length, decode: models.decode.length });
+  const sequence: { session: ort.InferenceSession; threads: number }[] = [];
+  const decode: { session: ort.InferenceSession; threads: number }[] = [];
+  for (const n of threadCounts) {
+    sequence.push(await load(models.sequence, n));
+    decode.push(await load(models.decode, n));
+  }
+  return new OnnxSamplerImpl(new AdaptiveSession(sequence), new AdaptiveSession(decode), cfg, maxBatch, { sequence: models.sequence.length, decode: models.decode.length });
 }
 
 interface RunOutputs {
@@ -93,14 +109,18 @@ class OnnxSamplerImpl implements OnnxSampler {
   private readonly Dh: number;
 
   constructor(
-    private readonly sequenceSession: ort.InferenceSession,
-    private readonly decodeSession: ort.InferenceSession,
+    private readonly sequenceSession: AdaptiveSession,
+    private readonly decodeSession: AdaptiveSession,
     readonly config: ModelConfig,
     private readonly maxBatch: number,
     readonly modelBytes: { sequence: number; decode: number },
   ) {
     this.H = config.nHeads;
     this.Dh = config.dModel / config.nHeads;
+  }
+
+  get decodeThreads(): number {
+    return this.decodeSession.threads;
   }
 
   dispose(): void {
@@ -133,11 +153,12 @@ class OnnxSamplerImpl implements OnnxSampler {
 
   // ---- running the graphs -----------------------------------------------------------------
 
-  private async run(session: ort.InferenceSession, feeds: Record<string, ort.Tensor>): Promise<RunOutputs> {
+  /** Runs a graph; `units` (rows x new tokens) normalises the timing the thread choice uses. */
+  private async run(session: AdaptiveSession, feeds: Record<string, ort.Tensor>, units: number): Promise<RunOutputs> {
     let out: ort.InferenceSession.ReturnType;
     const t0 = performance.now();
     try {
-      out = await session.run(feeds);
+      out = await session.run(feeds, units);
       this.stats.runs++;
       this.stats.runMs += performance.now() - t0;
     } catch (e) {
@@ -177,7 +198,7 @@ class OnnxSamplerImpl implements OnnxSampler {
       attention_bias: new ort.Tensor('float32', bias, [B, 1, S, S]),
     };
     emptyCacheFeeds(this.config.nLayers, B, this.H, this.Dh, feeds);
-    return { out: await this.run(this.sequenceSession, feeds), S };
+    return { out: await this.run(this.sequenceSession, feeds, B * S), S };
   }
 
   async forward(seqs: number[][]): Promise<{ logits: Float32Array[]; values: Float32Array[] | null }> {
@@ -324,7 +345,7 @@ class OnnxSamplerImpl implements OnnxSampler {
         attention_bias: new ort.Tensor('float32', bias.subarray(0, B * width), [B, 1, 1, width]),
       };
       cache.feeds(B, feeds);
-      const step = await this.run(this.decodeSession, feeds);
+      const step = await this.run(this.decodeSession, feeds, B);
       for (let a = 0; a < B; a++) {
         for (let l = 0; l < nLayers; l++) cache.write(l, step.newKeys[l], step.newValues[l], 1, a, 0, a, len[a]);
         len[a]++;

@@ -1,0 +1,30 @@
+/** The thread-count bandit: prefers the faster session and follows a change in speed. */
+import { describe, expect, it } from 'vitest';
+import type * as ort from 'onnxruntime-node';
+import { AdaptiveSession } from '../../src/engine/onnx/adaptive-session.js';
+
+/** A fake clock, and a stand-in session whose run advances it by `delay.ms` and counts its calls. */
+const clock = { t: 0 };
+function fakeSession(delay: { ms: number }) {
+  const s = { calls: 0, run: async () => { s.calls++; clock.t += delay.ms; return {}; }, release: async () => undefined };
+  return s;
+}
+
+describe('AdaptiveSession', () => {
+  it('uses the faster arm most of the time and switches when speeds change', async () => {
+    const d1 = { ms: 1 };
+    const d2 = { ms: 8 };
+    const one = fakeSession(d1);
+    const two = fakeSession(d2);
+    const a = new AdaptiveSession([{ session: one as unknown as ort.InferenceSession, threads: 1 }, { session: two as unknown as ort.InferenceSession, threads: 2 }], () => clock.t);
+    for (let i = 0; i < 40; i++) await a.run({}, 1);
+    expect(a.threads).toBe(1);
+    expect(one.calls).toBeGreaterThan(30);
+    expect(two.calls).toBeGreaterThanOrEqual(3); // tried, and retried now and then
+    d1.ms = 12;
+    d2.ms = 1;
+    for (let i = 0; i < 200 && a.threads !== 2; i++) await a.run({}, 1);
+    expect(a.threads).toBe(2);
+    await a.release();
+  });
+});
