@@ -34,6 +34,8 @@ export interface ContextOptions {
   seeded: boolean;
   caller?: string;
   signal?: AbortSignal;
+  /** Called after every model call (progress reporting). */
+  onModelCall?: () => void;
 }
 
 export class SearchContext<P extends Problem = Problem> {
@@ -134,6 +136,7 @@ export class SearchContext<P extends Problem = Problem> {
         for (const c of cs) completion += c.usage.completionTokens;
       });
       this.meter.recordGenerate(prompt, completion, batch.length);
+      this.options.onModelCall?.();
       return out;
     } catch (e) {
       if (this.meter.remainingMs() <= 0 && !(e instanceof BudgetExhausted)) {
@@ -160,6 +163,7 @@ export class SearchContext<P extends Problem = Problem> {
     try {
       const out = await this.meter.timed(() => model.value(states, { caller: this.options.caller, signal: this.signal() }));
       this.meter.recordEval(1);
+      this.options.onModelCall?.();
       return out;
     } finally {
       this.meter.release(r);

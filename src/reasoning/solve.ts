@@ -41,6 +41,19 @@ export interface SolveOptions<P extends Problem = Problem> {
   signal?: AbortSignal;
   /** Verify terminal nodes after the search to fill `correct` in the trace (default 256 at most). */
   markCorrectLimit?: number;
+  /** Progress after model calls (at most every `progressEveryMs`, default 250). */
+  onProgress?: (p: SolveProgress) => void;
+  progressEveryMs?: number;
+}
+
+export interface SolveProgress {
+  problemId: string;
+  strategy: string;
+  nodes: number;
+  calls: number;
+  evalCalls: number;
+  tokens: number;
+  elapsedMs: number;
 }
 
 export interface SolveResult {
@@ -72,7 +85,17 @@ export async function solve<P extends Problem>(problem: P, o: SolveOptions<P>): 
   const env = new Environment(o.task, problem, { style: chooseStyle(o), maxDepth: settings.maxDepth, stepMaxTokens: settings.stepMaxTokens, ruleCheck: settings.ruleCheck });
   const meter = new Meter(budgetCheck.data);
   const rng = new Rng(o.seed ?? 0).fork(`solve:${problem.id}`);
-  const ctx = new SearchContext(env, o.models, meter, rng, { allowGroundTruth: o.allowGroundTruth ?? false, seeded: o.seeded ?? true, caller: o.caller, signal: o.signal });
+  let lastProgress = -Infinity;
+  const onModelCall = o.onProgress
+    ? () => {
+        const now = meter.elapsedMs();
+        if (now - lastProgress < (o.progressEveryMs ?? 250)) return;
+        lastProgress = now;
+        const u = meter.usage;
+        o.onProgress!({ problemId: problem.id, strategy: strategy.name, nodes: ctx.graph.nodes.length, calls: u.calls, evalCalls: u.evalCalls, tokens: u.promptTokens + u.completionTokens, elapsedMs: Math.round(now) });
+      }
+    : undefined;
+  const ctx: SearchContext = new SearchContext(env, o.models, meter, rng, { allowGroundTruth: o.allowGroundTruth ?? false, seeded: o.seeded ?? true, caller: o.caller, signal: o.signal, onModelCall });
   let result: StrategyResult;
   let stopReason = 'done';
   try {

@@ -14,7 +14,7 @@ import { bodyLimit } from 'hono/body-limit';
 import { streamSSE } from 'hono/streaming';
 import type { z } from 'zod';
 import { logger as rootLogger, type Logger } from '../core/log.js';
-import type { ChatMessage, Completion, GenerateOptions, Policy } from '../models/types.js';
+import type { ChatMessage, Completion, GenerateOptions, GenerateRequest, Policy } from '../models/types.js';
 import { HttpError, errorBody, sendError, toHttpError } from './errors.js';
 import { chatChunks, chatResponse, completionChunks, completionResponse, responseId } from './openai-format.js';
 import type { ModelRegistry } from './providers.js';
@@ -92,6 +92,15 @@ function messageText(content: string | { type: 'text'; text: string }[]): string
   return typeof content === 'string' ? content : content.map((p) => p.text).join('');
 }
 
+/** A policy that wants the whole request: its extra body fields and a progress callback (the reasoning proxy). */
+type RequestAwarePolicy = Policy & {
+  generateForRequest(requests: GenerateRequest[], options: GenerateOptions, request: { body: Record<string, unknown>; onProgress?: (e: Record<string, unknown>) => void }): Promise<Completion[][]>;
+};
+
+function isRequestAware(p: Policy): p is RequestAwarePolicy {
+  return typeof (p as Partial<RequestAwarePolicy>).generateForRequest === 'function';
+}
+
 export function createServeApp(o: ServeAppOptions): { app: Hono; state: ServeState } {
   const state = new ServeState();
   const log = (o.logger ?? rootLogger).child({ component: 'serve' });
@@ -165,7 +174,8 @@ export function createServeApp(o: ServeAppOptions): { app: Hono; state: ServeSta
   }
 
   app.post('/v1/completions', guard, limit, async (c) => {
-    const body = validate(CompletionRequestSchema, await readJson(c));
+    const raw = await readJson(c);
+    const body = validate(CompletionRequestSchema, raw);
     const n = body.n ?? 1;
     if (body.best_of != null && body.best_of !== n) throw new HttpError(400, 'best_of different from n is not supported', 'invalid_request_error', 'best_of');
     const policy = await resolveModel(body.model);
@@ -182,7 +192,12 @@ export function createServeApp(o: ServeAppOptions): { app: Hono; state: ServeSta
       caller: body.user ?? 'http',
       signal: c.req.raw.signal,
     };
-    const groups: Completion[][] = await policy.generate(prompts.map((prompt) => ({ prompt })), options);
+    if (body.stream && isRequestAware(policy)) {
+      return streamWithProgress(c, policy, prompts.map((prompt) => ({ prompt })), options, raw as Record<string, unknown>, 'text_completion', (id, groups, created) =>
+        [...completionChunks(id, body.model, groups, created, false), ...(body.stream_options?.include_usage ? [{ id, object: 'text_completion', created, model: body.model, choices: [], usage: completionResponse(body.model, groups, created).usage }] : [])],
+      );
+    }
+    const groups: Completion[][] = isRequestAware(policy) ? await policy.generateForRequest(prompts.map((prompt) => ({ prompt })), options, { body: raw as Record<string, unknown> }) : await policy.generate(prompts.map((prompt) => ({ prompt })), options);
     const created = Math.floor(Date.now() / 1000);
     if (!body.stream) return c.json(completionResponse(body.model, groups, created));
     sseHeaders(c);
@@ -195,7 +210,8 @@ export function createServeApp(o: ServeAppOptions): { app: Hono; state: ServeSta
   });
 
   app.post('/v1/chat/completions', guard, limit, async (c) => {
-    const body = validate(ChatRequestSchema, await readJson(c));
+    const raw = await readJson(c);
+    const body = validate(ChatRequestSchema, raw);
     const policy = await resolveModel(body.model);
     const messages: ChatMessage[] = body.messages.map((m) => ({ role: m.role === 'developer' ? 'system' : m.role, content: messageText(m.content) }));
     const options: GenerateOptions = {
@@ -210,7 +226,12 @@ export function createServeApp(o: ServeAppOptions): { app: Hono; state: ServeSta
       caller: body.user ?? 'http',
       signal: c.req.raw.signal,
     };
-    const [completions] = await policy.generate([{ messages }], options);
+    if (body.stream && isRequestAware(policy)) {
+      return streamWithProgress(c, policy, [{ messages }], options, raw as Record<string, unknown>, 'chat.completion.chunk', (id, groups, created) =>
+        [...chatChunks(id, body.model, groups[0], created, false), ...(body.stream_options?.include_usage ? [{ id, object: 'chat.completion.chunk', created, model: body.model, choices: [], usage: chatResponse(body.model, groups[0], created).usage }] : [])],
+      );
+    }
+    const [completions] = isRequestAware(policy) ? await policy.generateForRequest([{ messages }], options, { body: raw as Record<string, unknown> }) : await policy.generate([{ messages }], options);
     const created = Math.floor(Date.now() / 1000);
     if (!body.stream) return c.json(chatResponse(body.model, completions, created));
     sseHeaders(c);
@@ -227,6 +248,43 @@ export function createServeApp(o: ServeAppOptions): { app: Hono; state: ServeSta
     app.all(path, (c) => c.json(errorBody(`${c.req.method} is not allowed on ${path}; use POST`, 'invalid_request_error', null, 'method_not_allowed'), 405));
   }
   app.all('/v1/models', (c) => c.json(errorBody(`${c.req.method} is not allowed on /v1/models; use GET`, 'invalid_request_error', null, 'method_not_allowed'), 405));
+
+  /**
+   * Streaming for policies that report progress (the reasoning proxy, `<strategy>@<model>`): the
+   * stream opens at once, sends progress chunks (empty `choices`, an `rlmkit_progress` field that
+   * OpenAI clients skip) while the search runs, then the answer's chunks. An error after the
+   * stream opened is sent as an `error` event.
+   */
+  function streamWithProgress(
+    c: Context,
+    policy: RequestAwarePolicy,
+    requests: GenerateRequest[],
+    options: GenerateOptions,
+    body: Record<string, unknown>,
+    object: string,
+    chunks: (id: string, groups: Completion[][], created: number) => unknown[],
+  ) {
+    sseHeaders(c);
+    const id = responseId(object === 'text_completion' ? 'cmpl' : 'chatcmpl');
+    const model = String(body.model);
+    return streamSSE(c, async (stream) => {
+      let writing = Promise.resolve();
+      const onProgress = (e: Record<string, unknown>) => {
+        const created = Math.floor(Date.now() / 1000);
+        writing = writing.then(() => stream.writeSSE({ data: JSON.stringify({ id, object, created, model, choices: [], rlmkit_progress: e }) }));
+      };
+      try {
+        const groups = await policy.generateForRequest(requests, options, { body, onProgress });
+        await writing;
+        for (const chunk of chunks(id, groups, Math.floor(Date.now() / 1000))) await stream.writeSSE({ data: JSON.stringify(chunk) });
+      } catch (e) {
+        await writing.catch(() => undefined);
+        const h = toHttpError(e);
+        await stream.writeSSE({ event: 'error', data: JSON.stringify(errorBody(h.message, h.type, h.param, h.code)) });
+      }
+      await stream.writeSSE({ data: '[DONE]' });
+    });
+  }
 
   return { app, state };
 }

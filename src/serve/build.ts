@@ -1,13 +1,15 @@
 /**
  * Builds the registry `rlmkit serve` serves from `--model` arguments: each spec is opened, wrapped
  * in a batching Scheduler (so concurrent HTTP requests share backend batches) and registered under
- * its name. `name=spec` sets the name; otherwise it is derived from the spec.
+ * its name. `name=spec` sets the name; otherwise it is derived from the spec. The reasoning proxy
+ * provider also resolves `<strategy>@<name>` (e.g. `mcts@tiny`) to a strategy running on a model.
  */
 import * as path from 'node:path';
 import { usageError } from '../core/errors.js';
 import { Scheduler, type SchedulerOptions } from '../models/scheduler.js';
 import { loadPolicy, parseModelSpec, type ModelSpec } from '../models/spec.js';
 import type { Policy } from '../models/types.js';
+import { reasoningProvider } from '../reasoning/proxy.js';
 import { ModelRegistry, staticProvider } from './providers.js';
 
 /** Splits "name=spec" (the name has no ":" so spec options like ?engine=jax are not mistaken for it). */
@@ -42,5 +44,9 @@ export async function buildRegistry(modelArgs: string[], scheduling: SchedulerOp
     for (const p of Object.values(table)) await p.close?.();
     throw e;
   }
-  return { registry: new ModelRegistry().register(staticProvider(table)), names: named.map((m) => m.name) };
+  const names = named.map((m) => m.name);
+  // Every strategy is served as a model too: "<strategy>@<name>" (src/reasoning/proxy.ts); these
+  // names resolve on request but are not listed in /v1/models.
+  const registry = new ModelRegistry().register(staticProvider(table)).register(reasoningProvider());
+  return { registry, names };
 }

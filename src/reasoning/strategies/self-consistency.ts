@@ -10,7 +10,7 @@ import { aggregateByAnswer, clusterByAnswer } from '../operators/aggregate.js';
 import { evaluate, unitScore } from '../operators/evaluate.js';
 import { sampleRollouts } from '../operators/generate.js';
 import type { SearchContext } from '../context.js';
-import { ScorerSetting, defineStrategy, resolveScorer, type StrategyResult } from '../strategy.js';
+import { ScorerSetting, bestSoFar, defineStrategy, resolveScorer, type StrategyResult } from '../strategy.js';
 import type { ReasoningNode } from '../structure.js';
 
 export const selfConsistency = defineStrategy({
@@ -34,6 +34,7 @@ export const selfConsistency = defineStrategy({
       await evaluate(ctx, voters, scorer);
       weight = (n) => ((unitScore(n, scorer) ?? 0) + 1) / 2;
     }
+    if (voters.length === 0) return bestSoFar(ctx); // no chain stated an answer: the best chain, unvoted
     const merged = aggregateByAnswer(ctx, voters, weight);
     return pickWinner(ctx, merged, s.vote);
   },
