@@ -3,7 +3,7 @@
  * recipe's pipeline as a sequence of resumable phases (./run.ts). The named entry points
  * (`trainSft`, `trainRl`, `trainValue`, ...) are what `rlmkit train` and `rlmkit demo` call.
  */
-import { usageError } from '../core/index.js';
+import { runtimeError, usageError } from '../core/index.js';
 import type { Problem, Task } from '../tasks/types.js';
 import { type LoadedModel, startingModel } from './models.js';
 import { type Recipe, sftSection, valueSection } from './recipe.js';
@@ -13,6 +13,9 @@ import { type RlResult, runRlPhase } from './rl.js';
 import { runSftPhase, type SftResult } from './sft.js';
 import { runValuePhase, valueExamplesFromRollouts, valueExamplesFromTraces, type ValueExample } from './value.js';
 import { withValueHead } from './models.js';
+import { runDpoPhase } from './dpo.js';
+import { runRest } from './rest.js';
+import { runX1 } from './x1.js';
 import { resolveTask, tokenizerForTask } from './tasks.js';
 
 export interface PipelineContext {
@@ -120,6 +123,34 @@ export async function trainValue(recipe: Recipe, o: RunOptions = {}): Promise<Pi
   return { run: ctx.run.dir.dir, pipeline: recipe.pipeline, checkpoints: { [kind]: r.checkpoint }, phases: { [kind]: r } };
 }
 
+/** DPO from preference pairs (pipeline: dpo). */
+export async function trainDpo(recipe: Recipe, o: RunOptions = {}): Promise<PipelineResult> {
+  const ctx = await openPipeline(recipe, o);
+  const r = await runDpoPhase({ run: ctx.run, phase: 'dpo', task: ctx.task, start: ctx.policy, dpo: recipe.dpo!, seed: recipe.run.seed, checkpointEvery: recipe.checkpoint_every });
+  ctx.run.writeFinal({ policy: r.checkpoint });
+  return { run: ctx.run.dir.dir, pipeline: 'dpo', checkpoints: { policy: r.checkpoint }, phases: { dpo: r } };
+}
+
+/** Rejection sampling / ReST (pipeline: rest). */
+export async function trainRest(recipe: Recipe, o: RunOptions = {}): Promise<PipelineResult> {
+  const ctx = await openPipeline(recipe, o);
+  const rest = recipe.rest!;
+  const r = await runRest({ run: ctx.run, task: ctx.task, problems: ctx.problems, start: ctx.policy, rest, reward: resolveReward('verifier', ctx.task), seed: recipe.run.seed, checkpointEvery: recipe.checkpoint_every });
+  if (!r.checkpoint.endsWith('.safetensors')) {
+    throw runtimeError(`ReST kept no verified sample in ${rest.iterations} iterations, so the policy was never fine-tuned`, 'start from a stronger policy (model.init: an SFT run) or sample more (rest.samples_per_problem)');
+  }
+  ctx.run.writeFinal({ policy: r.checkpoint });
+  return { run: ctx.run.dir.dir, pipeline: 'rest', checkpoints: { policy: r.checkpoint }, phases: { rest: r } };
+}
+
+/** The x1 two-phase recipe (pipeline: x1). */
+export async function trainX1(recipe: Recipe, o: RunOptions = {}): Promise<PipelineResult> {
+  const ctx = await openPipeline(recipe, o);
+  const r = await runX1({ recipe, run: ctx.run, task: ctx.task, problems: ctx.problems, start: ctx.policy, reward: resolveReward('verifier', ctx.task) });
+  ctx.run.writeFinal({ policy: r.policy, value: r.value });
+  return { run: ctx.run.dir.dir, pipeline: 'x1', checkpoints: { policy: r.policy, value: r.value }, phases: { x1: r } };
+}
+
 /** Runs whatever pipeline the recipe names. */
 export async function runRecipe(recipe: Recipe, o: RunOptions = {}): Promise<PipelineResult> {
   switch (recipe.pipeline) {
@@ -130,7 +161,13 @@ export async function runRecipe(recipe: Recipe, o: RunOptions = {}): Promise<Pip
     case 'value':
     case 'prm':
       return trainValue(recipe, o);
+    case 'dpo':
+      return trainDpo(recipe, o);
+    case 'rest':
+      return trainRest(recipe, o);
+    case 'x1':
+      return trainX1(recipe, o);
     default:
-      throw usageError(`pipeline "${recipe.pipeline}" is not available in this build`, 'use pipeline: sft');
+      throw usageError(`unknown pipeline "${recipe.pipeline as string}"`);
   }
 }

@@ -158,18 +158,20 @@ export async function runValuePhase(input: ValuePhaseInput): Promise<ValueResult
     const root = new Rng(input.seed).fork(`${phase}.data`);
     const validate = async () => {
       if (val.length === 0) return { mse: null, sign: null };
+      // V at the last token of each held-out state, from the onnxruntime graph of the current weights
+      const sampler = await makeSampler(model.hostWeights(), config, 'onnx');
+      let v: number[];
+      try {
+        v = await sampler.values!(val.map((e) => e.seq.slice(0, -1)));
+      } finally {
+        sampler.dispose();
+      }
       let se = 0;
       let signOk = 0;
-      for (let i = 0; i < val.length; i += value.batch_size) {
-        const part = val.slice(i, i + value.batch_size);
-        // one state at a time: the masked loss is then that state's squared error and value_mean its value
-        for (const e of part) {
-          const r = await trainer.evaluate(batchOf([e]));
-          se += r.loss;
-          const v = r.metrics.value_mean;
-          if (Math.sign(v) === Math.sign(e.ex.target) || (e.ex.target === 0 && Math.abs(v) < 0.5)) signOk++;
-        }
-      }
+      val.forEach((e, i) => {
+        se += (v[i] - e.ex.target) ** 2;
+        if (Math.sign(v[i]) === Math.sign(e.ex.target) || (e.ex.target === 0 && Math.abs(v[i]) < 0.5)) signOk++;
+      });
       return { mse: se / val.length, sign: signOk / val.length };
     };
     const progress = run.progress(phase, value.steps);
