@@ -30,11 +30,12 @@ export class KvCache {
     const keys = this.keys[layer];
     const values = this.values[layer];
     for (let h = 0; h < H; h++) {
-      const srcK = ((srcRow * H + h) * Dh) * S + t;
-      const dstK = ((dstRow * H + h) * Dh) * capacity + slot;
+      const srcK = (srcRow * H + h) * Dh * S + t;
+      const dstK = (dstRow * H + h) * Dh * capacity + slot;
       for (let d = 0; d < Dh; d++) keys[dstK + d * capacity] = newKey[srcK + d * S];
       const srcV = ((srcRow * H + h) * S + t) * Dh;
-      values.set(newValue.subarray(srcV, srcV + Dh), ((dstRow * H + h) * capacity + slot) * Dh);
+      const dstV = ((dstRow * H + h) * capacity + slot) * Dh;
+      for (let d = 0; d < Dh; d++) values[dstV + d] = newValue[srcV + d];
     }
   }
 

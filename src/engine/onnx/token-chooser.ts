@@ -14,12 +14,41 @@ export class TokenChooser {
   private readonly logp: Float64Array;
   private readonly weights: Float64Array;
   private readonly order: Int32Array;
+  private readonly sortedKeys: Float64Array;
+  private readonly taken: Uint8Array;
 
   constructor(private readonly V: number) {
     this.scaled = new Float64Array(V);
     this.logp = new Float64Array(V);
     this.weights = new Float64Array(V);
     this.order = new Int32Array(V);
+    this.sortedKeys = new Float64Array(V);
+    this.taken = new Uint8Array(V);
+  }
+
+  /**
+   * order = token ids by descending log-prob, ties to the lower id: the unique order the comparator
+   * sort of ../choose.ts produces. Sorts the keys -logp natively (no comparator calls), then places
+   * each id, in increasing id order, at the first free rank of its key (binary search).
+   */
+  private sortByLogprob(): void {
+    const { V, logp, order, sortedKeys, taken } = this;
+    for (let i = 0; i < V; i++) sortedKeys[i] = -logp[i];
+    sortedKeys.sort();
+    taken.fill(0);
+    for (let i = 0; i < V; i++) {
+      const key = -logp[i];
+      let lo = 0;
+      let hi = V;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (sortedKeys[mid] < key) lo = mid + 1;
+        else hi = mid;
+      }
+      while (taken[lo]) lo++;
+      taken[lo] = 1;
+      order[lo] = i;
+    }
   }
 
   /** log_softmax(x) into `out`, exactly as ../choose.ts computes it. */
@@ -45,17 +74,7 @@ export class TokenChooser {
     }
     for (let i = 0; i < V; i++) scaled[i] = logits[offset + i] / temperature;
     this.logSoftmaxInto(scaled, 0, logp);
-    // Candidates by descending log-prob, ties to the lower id: an insertion sort, which gives the
-    // same (unique) order as the comparator sort of ../choose.ts.
-    for (let i = 0; i < V; i++) {
-      const lp = logp[i];
-      let j = i - 1;
-      while (j >= 0 && logp[order[j]] < lp) {
-        order[j + 1] = order[j];
-        j--;
-      }
-      order[j + 1] = i;
-    }
+    this.sortByLogprob();
     let keep = o.topK && o.topK > 0 && o.topK < V ? o.topK : V;
     const topP = o.topP ?? 1;
     if (topP < 1) {
