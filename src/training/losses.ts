@@ -73,7 +73,8 @@ export function policyLoss(s: PolicyLossSettings): LossFn {
     }
     const pg = weightedSum(perToken, b.weight);
     metrics.pg_loss = pg;
-    let loss = pg;
+    // The loss must be its own tensor, not the metric's (jax-js moves each output once).
+    let loss = ops.mul(pg, 1);
     if (s.klLoss) {
       const kl = weightedSum(klTensor(s.klLoss.estimator, logp, b.ref_logp), b.weight);
       metrics.kl = kl;

@@ -1,0 +1,84 @@
+/**
+ * The preference and replay trainers on a tiny model: DPO from pairs exported from a search trace,
+ * and x1's replay-buffer policy update from sibling steps' backed-up q. Each must move the policy
+ * towards the preferred steps.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { validateConfig } from '../../src/core/index.js';
+import { exportDataset, loadTraces } from '../../src/data/index.js';
+import { Scorer, initEngine, LlamaModel } from '../../src/engine/index.js';
+import { game24Task } from '../../src/tasks/games/game24.js';
+import { runDpoPhase } from '../../src/training/dpo.js';
+import { startingModel, type LoadedModel } from '../../src/training/models.js';
+import { RecipeSchema, RlSectionSchema } from '../../src/training/recipe.js';
+import { runReplayPolicyPhase, stepGroupsFromTraces } from '../../src/training/replay.js';
+import { TrainingRun } from '../../src/training/run.js';
+import { promptIds, stepIds } from '../../src/training/sequences.js';
+import { tokenizerForTask } from '../../src/training/tasks.js';
+import type { Problem } from '../../src/tasks/types.js';
+import { mctsTrace } from '../data/fixtures.js';
+
+let root: string;
+let start: LoadedModel;
+const trace = mctsTrace('game24/train/1', [4, 4, 6, 8]);
+const problem = trace.problem as Problem;
+
+beforeAll(async () => {
+  await initEngine();
+  root = fs.mkdtempSync(path.join(os.tmpdir(), 'rlmkit-pipelines-'));
+  fs.mkdirSync(path.join(root, 'traces'));
+  fs.writeFileSync(path.join(root, 'traces', 'a.json'), JSON.stringify(trace));
+  const tok = tokenizerForTask(game24Task as never, [problem], 1, ['?']);
+  start = startingModel({ preset: 'tiny', init: null, d_model: 32, n_layers: 1, n_heads: 2, d_ff: 64, max_seq_len: 64 }, tok, 3);
+});
+afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
+
+function openRun(name: string, pipeline: string, extra: Record<string, unknown>): TrainingRun {
+  const recipe = validateConfig(RecipeSchema, { kind: 'train', pipeline, run: { name, root, seed: 0 }, task: { name: 'game24' }, model: { init: 'x.safetensors' }, log_every: 1, ...extra }, 'test');
+  return TrainingRun.open(recipe, { progress: 'silent' });
+}
+
+/** log pi(step | prefix) under `weights`. */
+async function stepLogp(weights: LoadedModel['weights'], prefix: string[], step: string): Promise<number> {
+  const model = LlamaModel.fromHostWeights(weights, start.config);
+  const scorer = new Scorer(model);
+  const p = promptIds(start.tokenizer, game24Task as never, problem, prefix);
+  const [lp] = await scorer.logprobs([[...p, ...stepIds(start.tokenizer, step, false)]], [p.length]);
+  scorer.dispose();
+  model.dispose();
+  return lp.reduce((a, b) => a + b, 0);
+}
+
+describe('preference and replay trainers', () => {
+  it('DPO on step pairs mined from the trace raises the chosen step over the rejected one', async () => {
+    const pairs = path.join(root, 'pairs.jsonl');
+    exportDataset({ traces: path.join(root, 'traces'), format: 'pairs', out: pairs, pairLevels: ['step'] });
+    const run = openRun('dpo', 'dpo', { dpo: { pairs, steps: 1 } });
+    const r = await runDpoPhase({ run, phase: 'dpo', task: game24Task as never, start, dpo: { pairs, steps: 25, batch_size: 2, beta: 0.5, optim: { lr: 0.01, weight_decay: 0, beta1: 0.9, beta2: 0.99, grad_clip: 1, warmup_steps: 0, schedule: 'constant', min_lr_ratio: 1 } }, seed: 0, checkpointEvery: 100 });
+    expect(r.pairs).toBe(2);
+    const m = run.metrics();
+    expect(m[0].loss).toBeCloseTo(Math.log(2), 3); // policy == reference at the start
+    expect(m.at(-1)!.loss as number).toBeLessThan(0.5);
+    expect(m.at(-1)!.preference_accuracy).toBe(1);
+  });
+
+  it('x1 replay update: sibling steps with higher backed-up q gain probability', async () => {
+    const groups = stepGroupsFromTraces(loadTraces(path.join(root, 'traces')));
+    // root: n1 (q 0.5) vs n2 (q -0.6); n1: n3 (q 1) vs n4 (q -1); the invalid n9 is left out
+    expect(groups.map((g) => g.children.map((c) => c.score))).toEqual([[0.5, -0.6], [1, -1]]);
+    const before = (await stepLogp(start.weights, [], '4+8=12 (4 6 12)')) - (await stepLogp(start.weights, [], '4*4=16 (16 6 8)'));
+    const rl = RlSectionSchema.parse({ steps: 15, prompts_per_step: 2, group_size: 4, ppo_epochs: 1, optim: { lr: 0.01, schedule: 'constant' } });
+    const run = openRun('replay', 'x1', {});
+    const r = await runReplayPolicyPhase({ run, phase: 'iter1/policy', task: game24Task as never, groups, start, rl, seed: 0, checkpointEvery: 100 });
+    expect(r.groups).toBe(2);
+    const ck = run.checkpoints('iter1/policy').latest()!;
+    const after = (await stepLogp(ck.models.policy.weights, [], '4+8=12 (4 6 12)')) - (await stepLogp(ck.models.policy.weights, [], '4*4=16 (16 6 8)'));
+    expect(after).toBeGreaterThan(before + 1);
+    const m = run.metrics();
+    expect(m).toHaveLength(15);
+    expect(m.every((x) => typeof x.pg_loss === 'number')).toBe(true);
+  });
+});
