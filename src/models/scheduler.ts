@@ -27,6 +27,11 @@ export interface SchedulerOptions {
   maxBatch?: number;
   /** How long the first request of a batch waits for company, in ms (default 2). */
   maxWaitMs?: number;
+  /**
+   * When usually k > 1 requests of the same parameters are outstanding at once, a batch waits up
+   * to this long (ms) for k of them before it goes (default 25). 1-client traffic never waits.
+   */
+  maxFillWaitMs?: number;
   /** Backend calls in flight at once (default 1: an in-process model uses every core already). */
   concurrency?: number;
   /** Time limit of one backend call in ms (default 120000; 0 = none). */
@@ -66,6 +71,27 @@ interface Group {
   options: GenerateOptions;
   items: Item[];
   timer?: NodeJS.Timeout;
+  /** Waited long enough (or is full): goes out as soon as a backend slot is free. */
+  ready: boolean;
+  immediate?: NodeJS.Immediate;
+  /** When a ready group smaller than the usual crowd stops waiting for it. */
+  fillDeadline?: number;
+  fillTimer?: NodeJS.Timeout;
+}
+
+interface LoadTracker {
+  /** Requests enqueued and not yet answered. */
+  outstanding: number;
+  /** Largest `outstanding` since the last batch of this parameter set was sent. */
+  peak: number;
+  /** `peak` of the last 8 batches. */
+  recentPeaks: number[];
+}
+
+/** The group key without the per-call suffix of seeded sampling. */
+function baseKey(key: string): string {
+  const i = key.indexOf('#call');
+  return i < 0 ? key : key.slice(0, i);
 }
 
 const DEFAULT_CALLER = 'default';
@@ -85,7 +111,11 @@ export class Scheduler implements Policy {
   private readonly rng: Rng;
   private readonly groups = new Map<string, Group>();
   private running = 0;
-  private readonly slotWaiters: (() => void)[] = [];
+  /** Keys of groups whose batching wait is over, in the order they became ready. */
+  private readonly readyOrder: string[] = [];
+  /** Outstanding requests per parameter set (see expected()). */
+  private readonly load = new Map<string, LoadTracker>();
+  private readonly maxFillWaitMs: number;
   private callCounter = 0;
   private closed = false;
   private readonly counters = { batches: 0, batchedRequests: 0, largestBatch: 0, retries: 0, failedBatches: 0, inBatches: 0 };
@@ -94,6 +124,7 @@ export class Scheduler implements Policy {
     this.id = o.id ?? backend.id;
     this.maxBatch = Math.max(1, o.maxBatch ?? backend.capabilities.maxBatch);
     this.maxWaitMs = Math.max(0, o.maxWaitMs ?? 2);
+    this.maxFillWaitMs = Math.max(this.maxWaitMs, o.maxFillWaitMs ?? 25);
     this.concurrency = Math.max(1, o.concurrency ?? 1);
     this.timeoutMs = o.timeoutMs ?? 120_000;
     this.retries = Math.max(0, o.retries ?? 2);
@@ -182,58 +213,150 @@ export class Scheduler implements Policy {
 
   private enqueue(request: GenerateRequest, options: GenerateOptions, callId: number): Promise<Completion[]> {
     const key = this.groupKey(options, callId);
+    const load = this.loadOf(baseKey(key));
     return new Promise<Completion[]>((resolve, reject) => {
-      const item: Item = { request, options, resolve, reject, settled: false };
+      const item: Item = {
+        request,
+        options,
+        settled: false,
+        resolve: (c) => (load.outstanding--, resolve(c)),
+        reject: (e) => (load.outstanding--, reject(e)),
+      };
+      load.outstanding++;
+      load.peak = Math.max(load.peak, load.outstanding);
       const signal = options.signal;
       if (signal) {
-        if (signal.aborted) return reject(abortError(signal));
+        if (signal.aborted) return item.reject(abortError(signal));
         signal.addEventListener('abort', () => {
           if (item.settled) return;
           item.settled = true;
           const g = this.groups.get(key);
           if (g) g.items = g.items.filter((x) => x !== item);
-          reject(abortError(signal));
+          item.reject(abortError(signal));
         }, { once: true });
       }
       let g = this.groups.get(key);
       if (!g) {
-        g = { options, items: [] };
+        g = { options, items: [], ready: false };
         this.groups.set(key, g);
       }
       g.items.push(item);
-      if (g.items.length >= this.maxBatch || this.maxWaitMs === 0) this.flush(key);
-      else if (!g.timer) g.timer = setTimeout(() => this.flush(key), this.maxWaitMs);
+      if (g.ready) return this.pump();
+      if (g.items.length >= this.maxBatch) return this.flush(key);
+      if (g.timer || g.immediate) return;
+      // Requests of this same tick always join; then wait maxWaitMs for company.
+      if (this.maxWaitMs === 0 || g.items.length >= this.expected(key)) g.immediate = setImmediate(() => this.flush(key));
+      else g.timer = setTimeout(() => this.flush(key), this.maxWaitMs);
     });
   }
 
-  /** Sends the waiting requests of one group as batches of at most maxBatch. */
+  private loadOf(key: string): LoadTracker {
+    let l = this.load.get(key);
+    if (!l) {
+      l = { outstanding: 0, peak: 0, recentPeaks: [] };
+      this.load.set(key, l);
+    }
+    return l;
+  }
+
+  /**
+   * How many requests of these parameters are usually outstanding at once: the largest peak over
+   * the last 8 batches. Callers in a steady loop (search workers, HTTP clients) come back in
+   * about that number, but spread over a few milliseconds when they go through a network stack.
+   * Without waiting for them, a full crowd splits into two half batches that then alternate for
+   * ever (one runs while the other gathers).
+   */
+  private expected(key: string): number {
+    const l = this.load.get(baseKey(key));
+    if (!l) return 1;
+    return Math.min(this.maxBatch, Math.max(l.peak, ...l.recentPeaks));
+  }
+
+  /**
+   * Marks a group ready to send. Its batch is cut only when a backend slot is free, so requests
+   * that arrive while the backend is busy join the next batch instead of forming small ones
+   * (continuous batching, as in Orca, Yu et al. 2022, at request granularity).
+   */
   private flush(key: string): void {
     const g = this.groups.get(key);
     if (!g) return;
     if (g.timer) clearTimeout(g.timer);
-    this.groups.delete(key);
-    const items = g.items.filter((x) => !x.settled);
-    for (let i = 0; i < items.length; i += this.maxBatch) void this.dispatch(items.slice(i, i + this.maxBatch), g.options);
-  }
-
-  private async acquire(): Promise<void> {
-    if (this.running < this.concurrency) {
-      this.running++;
-      return;
+    if (g.immediate) clearImmediate(g.immediate);
+    g.timer = undefined;
+    g.immediate = undefined;
+    if (!g.ready) {
+      g.ready = true;
+      this.readyOrder.push(key);
     }
-    await new Promise<void>((resolve) => this.slotWaiters.push(resolve));
-    // The releasing call handed its slot over; `running` is unchanged.
+    this.pump();
   }
 
-  private release(): void {
-    const next = this.slotWaiters.shift();
-    if (next) next();
-    else this.running--;
+  /**
+   * May a ready group go now? Yes when it holds the usual crowd, else once it has waited
+   * maxFillWaitMs since a slot could first have taken it.
+   */
+  private mayGo(g: Group, size: number): boolean {
+    if (size >= this.maxBatch || size >= this.expectedOf(g)) return true;
+    const now = performance.now();
+    g.fillDeadline ??= now + this.maxFillWaitMs;
+    if (now >= g.fillDeadline) return true;
+    g.fillTimer ??= setTimeout(() => {
+      g.fillTimer = undefined;
+      this.pump();
+    }, Math.ceil(g.fillDeadline - now) + 1);
+    return false;
   }
 
+  private expectedOf(g: Group): number {
+    return this.expected(JSON.stringify(samplingParams(g.options)));
+  }
+
+  /** Starts batches while slots are free, oldest ready group first. */
+  private pump(): void {
+    while (this.running < this.concurrency) {
+      let picked: { key: string; g: Group; live: Item[] } | undefined;
+      for (let idx = 0; idx < this.readyOrder.length && !picked; idx++) {
+        const key = this.readyOrder[idx];
+        const g = this.groups.get(key);
+        const live = g ? g.items.filter((x) => !x.settled) : [];
+        if (!g || live.length === 0) {
+          this.readyOrder.splice(idx--, 1);
+          if (g) this.dropGroup(key, g);
+          continue;
+        }
+        if (this.mayGo(g, live.length)) picked = { key, g, live };
+      }
+      if (!picked) return;
+      const { key, g, live } = picked;
+      const batch = live.slice(0, this.maxBatch);
+      g.items = live.slice(this.maxBatch);
+      g.fillDeadline = undefined;
+      if (g.fillTimer) clearTimeout(g.fillTimer);
+      g.fillTimer = undefined;
+      if (g.items.length === 0) {
+        this.readyOrder.splice(this.readyOrder.indexOf(key), 1);
+        this.dropGroup(key, g);
+      }
+      const load = this.load.get(baseKey(key));
+      if (load && !key.includes('#call')) {
+        load.recentPeaks = [...load.recentPeaks, load.peak].slice(-8);
+        load.peak = load.outstanding;
+      }
+      this.running++;
+      void this.dispatch(batch, g.options);
+    }
+  }
+
+  private dropGroup(key: string, g: Group): void {
+    if (g.fillTimer) clearTimeout(g.fillTimer);
+    if (g.timer) clearTimeout(g.timer);
+    if (g.immediate) clearImmediate(g.immediate);
+    this.groups.delete(key);
+  }
+
+  /** Runs one batch on the backend (the caller has taken a slot: `running` counts it). */
   private async dispatch(items: Item[], options: GenerateOptions): Promise<void> {
     this.counters.inBatches += items.length;
-    await this.acquire();
     try {
       const live = items.filter((x) => !x.settled);
       if (live.length === 0) return;
@@ -267,8 +390,9 @@ export class Scheduler implements Policy {
         }
       }
     } finally {
-      this.release();
+      this.running--;
       this.counters.inBatches -= items.length;
+      this.pump();
     }
   }
 }

@@ -39,8 +39,27 @@ describe('Scheduler batching', () => {
       return toy.generate(...a);
     } };
     const s = new Scheduler(slow, { maxWaitMs: 0, concurrency: 2 });
-    await Promise.all(Array.from({ length: 8 }, (_, i) => s.generate([{ prompt: `c${i}` }], { temperature: 0 })));
+    // Different maxTokens: eight groups that cannot share a batch.
+    await Promise.all(Array.from({ length: 8 }, (_, i) => s.generate([{ prompt: `c${i}` }], { temperature: 0, maxTokens: i + 1 })));
     expect(peak).toBe(2);
+    expect(s.stats().batches).toBe(8);
+  });
+
+  it('waits for the usual number of callers once batches have formed, but never makes a lone caller wait', async () => {
+    const toy = new ToyPolicy('adaptive', 40);
+    const s = new Scheduler(toy, { maxWaitMs: 1, maxFillWaitMs: 200 });
+    const t0 = performance.now();
+    await s.generate([{ prompt: 'alone' }], { temperature: 0 });
+    expect(performance.now() - t0).toBeLessThan(150);
+    // Six callers whose requests arrive spread over ~20 ms, as through a network stack.
+    const round = () => Promise.all(Array.from({ length: 6 }, (_, i) => new Promise((r) => setTimeout(r, i * 4)).then(() => s.generate([{ prompt: `w${i}` }], { temperature: 0 }))));
+    await round();
+    // Cold: the first arrival went alone and the rest queued behind it.
+    expect(toy.batches.slice(1)).toEqual([1, 5]);
+    const before = toy.batches.length;
+    await round();
+    // Warm: the scheduler waited for the crowd instead of sending the first arrival alone.
+    expect(toy.batches[before]).toBeGreaterThanOrEqual(5);
   });
 
   it('repeats requests when the backend has no native n, with distinct seeds', async () => {

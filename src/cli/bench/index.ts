@@ -2,8 +2,12 @@
 import type { BenchModule } from './types.js';
 import { engineBench } from './engine.js';
 import { searchBench } from './search.js';
+import { serveBench } from './serve.js';
+import { trainBench } from './train.js';
 
 export const benchModules: BenchModule[] = [
   engineBench,
   searchBench,
+  serveBench,
+  trainBench,
 ];
