@@ -126,10 +126,13 @@ describe('ONNX sampler', () => {
 
   it('builds models that onnxruntime loads, with the config in the metadata', async () => {
     const { sequence, decode } = buildOnnxModels(weights, cfg, 'standard');
-    const s = await ort.InferenceSession.create(decode);
+    const s = await ort.InferenceSession.create(sequence);
     expect(s.inputNames).toEqual(expect.arrayContaining(['input_ids', 'position_ids', 'attention_bias', 'past_key_0', 'past_value_1']));
     expect(s.outputNames).toEqual(expect.arrayContaining(['logits', 'new_key_0', 'new_value_1', 'values']));
     await s.release();
+    const d = await ort.InferenceSession.create(decode);
+    expect(d.outputNames).toEqual(['logits', 'new_kv']);
+    await d.release();
     expect(new TextDecoder().decode(sequence)).toContain('"vocabSize":19');
   });
 });

@@ -14,9 +14,10 @@
  *   past_key_{i}   float [B, H, Dh, P]   (cached rotated keys, stored transposed)
  *   past_value_{i} float [B, H, P, Dh]
  *   -> logits      float [B, S, V]                    float [B, V]
- *   -> new_key_{i} float [B, H, Dh, S]                float [B, H, 1, Dh]
- *   -> new_value_{i} float [B, H, S, Dh]              float [B, H, 1, Dh] ([B, D] with standard ops)
- *   -> values      float [B, S]                       float [B]     (only with a value head)
+ *   -> new_key_{i} float [B, H, Dh, S]                new_kv float [2 L B, H, 1, Dh]: blocks of B
+ *   -> new_value_{i} float [B, H, S, Dh]                rows, key of layer 0, value of layer 0, key
+ *                                                       of layer 1, ...
+ *   -> values      float [B, S]  (with a value head)  (none: sampling needs no values)
  *
  * attention_bias is 0 where a query may attend a key and MASKED elsewhere; keys are the P cached
  * slots followed by the new tokens. Every token carries its own position, so rows of different
@@ -202,12 +203,12 @@ class DecoderEmitter {
     return g.op('MatMul', [g.op('Mul', [silu, up]), w2]);
   }
 
-  /** LM head to `logits`, and the tanh value head to `values` (reshaped by `valueShape`). */
-  heads(h: string, valueShape: number[]): void {
+  /** LM head to `logits`, and the tanh value head to `values` (reshaped by `valueShape`; null: none). */
+  heads(h: string, valueShape: number[] | null): void {
     const { g, cfg, D } = this;
     const head = this.w(cfg.tieEmbeddings ? 'tok_embeddings.weight' : 'output.weight');
     g.op('MatMul', [h, this.matrix('lm_head_t', [{ w: head, rows: cfg.vocabSize }], D)], {}, 'logits');
-    if (cfg.valueHead) {
+    if (cfg.valueHead && valueShape) {
       const vw = g.initializer('value_head.weight_t', DataType.FLOAT, [D, 1], this.w('value_head.weight'));
       const vb = g.initializer('value_head.bias', DataType.FLOAT, [1], this.w('value_head.bias'));
       const value = g.op('Tanh', [g.op('Add', [g.op('MatMul', [h, vw]), vb])]);
@@ -307,26 +308,28 @@ export function buildDecodeGraph(weights: HostWeights, cfg: ModelConfig, o: Grap
   // Split sizes [P, 1] of the attention probabilities: cached keys, then the token itself.
   const keySplit = g.op('Concat', [g.op('Shape', [pastK[0]], { start: attr.int(3), end: attr.int(4) }), e.ints([1])], { axis: attr.int(0) });
   const heads4 = e.ints([0, H, 1, Dh]);
+  const newKv: string[] = []; // k4, v4 of every layer, returned as one output
   const pos2d = rope ? null : g.op('Reshape', [pos, e.ints([-1, 1])]); // [B,1] for RotaryEmbedding
   let delta: string | null = null;
   for (let i = 0; i < cfg.nLayers; i++) {
     let h: string;
     [h, x] = e.addNorm(x, delta, `layers.${i}.attention_norm.weight`);
-    const proj = e.qkv(i, h, 1, rope, `new_value_${i}`);
-    // q4, k4, v4: [B,H,1,Dh]; new_key_i / new_value_i hold k4 / v4 (memory layout of [B,D]).
+    const proj = e.qkv(i, h, 1, rope);
+    // q4, k4, v4: [B,H,1,Dh] (the memory layout of [B,D]).
     let q4: string;
     let k4: string;
     let v4: string;
     if ('packed' in proj) {
-      const [qkHeads, vHeads] = g.node('Split', [g.op('Reshape', [proj.packed, e.ints([0, 3 * H, 1, Dh])]), e.ints([2 * H, H])], { axis: attr.int(1) }, [g.fresh('qk4'), `new_value_${i}`]);
-      [q4, k4] = g.node('Split', [e.rotary(qkHeads, pos2d!, 2 * H), e.ints([H, H])], { axis: attr.int(1) }, [g.fresh('q4'), `new_key_${i}`]);
+      const [qkHeads, vHeads] = g.node('Split', [g.op('Reshape', [proj.packed, e.ints([0, 3 * H, 1, Dh])]), e.ints([2 * H, H])], { axis: attr.int(1) }, 2);
+      [q4, k4] = g.node('Split', [e.rotary(qkHeads, pos2d!, 2 * H), e.ints([H, H])], { axis: attr.int(1) }, 2);
       v4 = vHeads;
     } else {
       const [q, k] = g.node('Split', [proj.qk, e.ints([D, D])], { axis: attr.int(1) }, 2);
       q4 = g.op('Reshape', [q, heads4]);
-      k4 = g.op('Reshape', [k, heads4], {}, `new_key_${i}`);
+      k4 = g.op('Reshape', [k, heads4]);
       v4 = g.op('Reshape', [proj.v, heads4]);
     }
+    newKv.push(k4, v4);
     // Scores against the cache (MatMul) and against the token itself (elementwise dot product).
     const scorePast = g.op('MatMul', [q4, pastK[i]]); // [B,H,1,P]
     const scoreSelf = g.op('ReduceSum', [g.op('Mul', [q4, k4]), e.ints([3])], { keepdims: attr.int(1) }); // [B,H,1,1]
@@ -338,13 +341,11 @@ export function buildDecodeGraph(weights: HostWeights, cfg: ModelConfig, o: Grap
     delta = e.mlp(i, h2, 1);
   }
   const [hFinal] = e.addNorm(x, delta, 'norm.weight');
-  e.heads(hFinal, [-1]);
+  e.heads(hFinal, null); // sampling needs no values
+  // One output for all new keys and values: onnxruntime-node copies each output separately (~10 us).
+  g.op('Concat', newKv, { axis: attr.int(0) }, 'new_kv');
 
   g.output('logits', DataType.FLOAT, ['batch', cfg.vocabSize]);
-  for (let i = 0; i < cfg.nLayers; i++) {
-    g.output(`new_key_${i}`, DataType.FLOAT, ['batch', H, 1, Dh]);
-    g.output(`new_value_${i}`, DataType.FLOAT, rope ? ['batch', D] : ['batch', H, 1, Dh]);
-  }
-  if (cfg.valueHead) g.output('values', DataType.FLOAT, ['batch']);
+  g.output('new_kv', DataType.FLOAT, ['kv_rows', H, 1, Dh]);
   return e.encode('decode');
 }

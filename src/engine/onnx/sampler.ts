@@ -154,23 +154,16 @@ class OnnxSamplerImpl implements OnnxSampler {
   // ---- running the graphs -----------------------------------------------------------------
 
   /** Runs a graph; `units` (rows x new tokens) normalises the timing the thread choice uses. */
-  private async run(session: AdaptiveSession, feeds: Record<string, ort.Tensor>, units: number): Promise<RunOutputs> {
-    let out: ort.InferenceSession.ReturnType;
+  private async run(session: AdaptiveSession, feeds: Record<string, ort.Tensor>, units: number): Promise<ort.InferenceSession.ReturnType> {
     const t0 = performance.now();
     try {
-      out = await session.run(feeds, units);
+      const out = await session.run(feeds, units);
       this.stats.runs++;
       this.stats.runMs += performance.now() - t0;
+      return out;
     } catch (e) {
       throw runtimeError(`onnxruntime failed: ${(e as Error).message}`, 'this is a bug in rlmkit\'s ONNX sampler; use the jax engine meanwhile', e);
     }
-    const newKeys: Float32Array[] = [];
-    const newValues: Float32Array[] = [];
-    for (let l = 0; l < this.config.nLayers; l++) {
-      newKeys.push(out[`new_key_${l}`].data as Float32Array);
-      newValues.push(out[`new_value_${l}`].data as Float32Array);
-    }
-    return { logits: out.logits.data as Float32Array, newKeys, newValues, values: this.config.valueHead ? (out.values.data as Float32Array) : null };
   }
 
   /**
@@ -198,7 +191,18 @@ class OnnxSamplerImpl implements OnnxSampler {
       attention_bias: new ort.Tensor('float32', bias, [B, 1, S, S]),
     };
     emptyCacheFeeds(this.config.nLayers, B, this.H, this.Dh, feeds);
-    return { out: await this.run(this.sequenceSession, feeds, B * S), S };
+    const out = await this.run(this.sequenceSession, feeds, B * S);
+    const data = (name: string) => out[name].data as Float32Array;
+    const layers = Array.from({ length: this.config.nLayers }, (_, l) => l);
+    return {
+      out: {
+        logits: data('logits'),
+        newKeys: layers.map((l) => data(`new_key_${l}`)),
+        newValues: layers.map((l) => data(`new_value_${l}`)),
+        values: this.config.valueHead ? data('values') : null,
+      },
+      S,
+    };
   }
 
   async forward(seqs: number[][]): Promise<{ logits: Float32Array[]; values: Float32Array[] | null }> {
@@ -346,11 +350,15 @@ class OnnxSamplerImpl implements OnnxSampler {
       };
       cache.feeds(B, feeds);
       const step = await this.run(this.decodeSession, feeds, B);
-      for (let a = 0; a < B; a++) {
-        for (let l = 0; l < nLayers; l++) cache.write(l, step.newKeys[l], step.newValues[l], 1, a, 0, a, len[a]);
-        len[a]++;
+      const newKv = step.new_kv.data as Float32Array; // [2 L B, H, 1, Dh]
+      const block = B * this.H * this.Dh;
+      for (let l = 0; l < nLayers; l++) {
+        const keys = newKv.subarray(2 * l * block, (2 * l + 1) * block);
+        const values = newKv.subarray((2 * l + 1) * block, (2 * l + 2) * block);
+        for (let a = 0; a < B; a++) cache.write(l, keys, values, 1, a, 0, a, len[a]);
       }
-      chooseAll(step.logits, (a) => a * V);
+      for (let a = 0; a < B; a++) len[a]++;
+      chooseAll(step.logits.data as Float32Array, (a) => a * V);
       compact();
     }
     return results;
