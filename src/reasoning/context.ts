@@ -47,7 +47,8 @@ export class SearchContext<P extends Problem = Problem> {
 
   constructor(
     readonly env: Environment<P>,
-    readonly models: SearchModels,
+    /** Swappable: a strategy may route its calls through a batcher for a while (GoT levels). */
+    public models: SearchModels,
     readonly meter: Meter,
     readonly rng: Rng,
     readonly options: ContextOptions,

@@ -114,6 +114,20 @@ describe('strategies on the greedy-trap world', () => {
     validateShape(r.graph);
   });
 
+  it('Graph of Thoughts merges the calls of operations on the same level into one policy call', async () => {
+    const policy = new ScriptedPolicy(problemsMap(trap));
+    const graph = [
+      { id: 'g1', op: 'generate', k: 2 },
+      { id: 'g2', op: 'generate', k: 3 },
+      { id: 'best', op: 'keep-best', from: ['g1', 'g2'], n: 1, scorer: 'value' },
+    ];
+    const r = await solve(trap, { task, strategy: 'got', settings: { graph }, models: { policy, value: new ScriptedValue(values) } });
+    expect(r.answer).toBe('7');
+    // Each step of the 5 chains is one call for both generate operations (2 steps deep): 2 calls, not 4.
+    expect(policy.calls).toBe(2);
+    expect(r.trace!.notes!.gotOperationCalls).toBe(4);
+  });
+
   it('Graph of Thoughts rejects a graph that reads a later operation', async () => {
     const e = await solve(trap, { task, strategy: 'got', settings: { graph: [{ id: 's', op: 'score', from: ['g'] }, { id: 'g', op: 'generate', k: 2 }] }, models: models({ value: true }) }).catch((x) => x);
     expect(isRlmkitError(e)).toBe(true);

@@ -22,6 +22,7 @@ import type { Policy, ValueModel } from '../../models/types.js';
 import { solve, solveMany } from '../../reasoning/solve.js';
 import type { SearchModels } from '../../reasoning/context.js';
 import { game24Task } from '../../tasks/games/game24.js';
+import type { NumberGameProblem } from '../../tasks/games/number-game.js';
 import type { Problem } from '../../tasks/types.js';
 import { intOption } from '../options.js';
 import type { BenchModule } from './types.js';
@@ -143,9 +144,26 @@ async function measureBatching(models: SearchModels, problems: Problem[], f: Sea
     concurrentSchedulerSpeedup: seqMs / concMs,
     concurrentSchedulerSameResults: sameAs(conc),
     concurrentSchedulerBatches: schedStats.batches,
+    engineBatchingBound: await engineBound(models, problems),
     target: 5,
     met: seqMs / lockMs >= 5 && same,
   };
+}
+
+/**
+ * The most any cross-problem batching can gain with this backend: the time of one-row calls times
+ * the number of rows, over the time of one call with all the rows (first steps of every puzzle).
+ */
+async function engineBound(models: SearchModels, problems: Problem[]): Promise<{ oneRowMs: number; batchMs: number; rows: number; bound: number }> {
+  const requests = problems.map((p) => ({ prompt: game24Task.renderPlain(p as NumberGameProblem, []) }));
+  const o = { n: 1, temperature: 0, maxTokens: 20, stop: ['\n'] };
+  let t0 = performance.now();
+  for (const r of requests.slice(0, 10)) await models.policy.generate([r], o);
+  const oneRowMs = (performance.now() - t0) / Math.min(10, requests.length);
+  t0 = performance.now();
+  await models.policy.generate(requests, o);
+  const batchMs = performance.now() - t0;
+  return { oneRowMs, batchMs, rows: requests.length, bound: (oneRowMs * requests.length) / batchMs };
 }
 
 export const searchBench: BenchModule = {
@@ -190,6 +208,7 @@ export const searchBench: BenchModule = {
       `(a) MCTS K=${o.simulationsPerProblem} on ${o.problems} Game of 24 puzzles: framework ${(100 * (o.frameworkShare as number)).toFixed(2)}% of wall time (${(o.frameworkMsPerSimulation as number).toFixed(3)} ms per simulation; ${(100 * (o.frameworkShareWithTrace as number)).toFixed(2)}% with trace building) — target <= 5%: ${o.met ? 'met' : 'NOT met'}`,
       `(b) solveMany ${b.strategy} over ${b.problems} puzzles: sequential ${b.sequentialMs} ms, lockstep ${b.lockstepMs} ms, speedup ${(b.speedup as number).toFixed(2)}x, same results: ${b.sameResults} (${b.policyCalls} calls merged into ${b.mergedPolicyCalls}, largest batch ${b.largestBatch}) — target >= 5x: ${b.met ? 'met' : 'NOT met'}`,
       `    concurrent solves through the batching Scheduler: ${b.concurrentSchedulerMs} ms, speedup ${(b.concurrentSchedulerSpeedup as number).toFixed(2)}x, same results: ${b.concurrentSchedulerSameResults} (${b.concurrentSchedulerBatches} backend batches)`,
+      `    engine bound: one row ${(b.engineBatchingBound as { oneRowMs: number }).oneRowMs.toFixed(1)} ms, ${(b.engineBatchingBound as { rows: number }).rows} rows in one call ${(b.engineBatchingBound as { batchMs: number }).batchMs.toFixed(0)} ms: batching can gain at most ${(b.engineBatchingBound as { bound: number }).bound.toFixed(2)}x`,
     ].join('\n');
   },
 };

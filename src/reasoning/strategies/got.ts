@@ -20,6 +20,7 @@ import type { SearchContext } from '../context.js';
 import { aggregateByAnswer, aggregateWithModel } from '../operators/aggregate.js';
 import { evaluate, type Scorer } from '../operators/evaluate.js';
 import { keepTopK } from '../operators/prune.js';
+import { Lockstep } from '../lockstep.js';
 import { refine } from '../operators/refine.js';
 import { addSolutionNode, sampleChains } from '../operators/solutions.js';
 import { ScorerSetting, bestSoFar, defineStrategy, estimate, resolveScorer } from '../strategy.js';
@@ -61,11 +62,24 @@ export const got = defineStrategy({
     const g = ctx.structure('graph');
     const levels = planLevels(s.graph);
     const out = new Map<string, ReasoningNode[]>();
-    for (const level of levels) {
-      const results = await Promise.all(level.map((op) => runOperation(ctx, op, op.op === 'generate' ? [g.root] : inputs(out, op.from), s.temperature)));
-      level.forEach((op, i) => out.set(op.id, results[i]));
-      ctx.notes.gotLevelsDone = (ctx.notes.gotLevelsDone as number | undefined ?? 0) + 1;
+    // The operations of a level run concurrently; a one-lane lockstep merges the model calls they
+    // make at the same time into one call per sampling setting, whatever the policy.
+    const lockstep = new Lockstep(ctx.models);
+    const lane = lockstep.join();
+    const direct = ctx.models;
+    ctx.models = lane.models;
+    try {
+      for (const level of levels) {
+        const results = await Promise.all(level.map((op) => runOperation(ctx, op, op.op === 'generate' ? [g.root] : inputs(out, op.from), s.temperature)));
+        level.forEach((op, i) => out.set(op.id, results[i]));
+        ctx.notes.gotLevelsDone = (ctx.notes.gotLevelsDone as number | undefined ?? 0) + 1;
+      }
+    } finally {
+      ctx.models = direct;
+      lane.leave();
     }
+    ctx.notes.gotMergedCalls = lockstep.stats.mergedCalls.generate;
+    ctx.notes.gotOperationCalls = lockstep.stats.laneCalls.generate;
     const last = s.graph[s.graph.length - 1];
     const finalScorer = 'scorer' in last ? resolveScorer(ctx, last.scorer) : undefined;
     const final = (out.get(last.id) ?? []).filter((n) => n.answer !== null);
