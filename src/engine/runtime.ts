@@ -13,27 +13,17 @@ export function installIteratorHelpers(): void {
   function* gen<T>(it: Iterator<T>): Generator<T> {
     for (let r = it.next(); !r.done; r = it.next()) yield r.value;
   }
+  function* mapGen(src: Iterator<unknown>, fn: (v: unknown, i: number) => unknown) { let i = 0; for (const v of gen(src)) yield fn(v, i++); }
+  function* filterGen(src: Iterator<unknown>, fn: (v: unknown, i: number) => unknown) { let i = 0; for (const v of gen(src)) if (fn(v, i++)) yield v; }
+  function* flatMapGen(src: Iterator<unknown>, fn: (v: unknown, i: number) => Iterable<unknown>) { let i = 0; for (const v of gen(src)) yield* fn(v, i++); }
+  function* takeGen(src: Iterator<unknown>, n: number) { if (n <= 0) return; let i = 0; for (const v of gen(src)) { yield v; if (++i >= n) return; } }
+  function* dropGen(src: Iterator<unknown>, n: number) { let i = 0; for (const v of gen(src)) if (i++ >= n) yield v; }
   const helpers: Record<string, (this: AnyIter, ...args: never[]) => unknown> = {
-    map(this: AnyIter, fn: (v: unknown, i: number) => unknown) {
-      const src = this;
-      return (function* () { let i = 0; for (const v of gen(src)) yield fn(v, i++); })();
-    },
-    filter(this: AnyIter, fn: (v: unknown, i: number) => unknown) {
-      const src = this;
-      return (function* () { let i = 0; for (const v of gen(src)) if (fn(v, i++)) yield v; })();
-    },
-    flatMap(this: AnyIter, fn: (v: unknown, i: number) => Iterable<unknown>) {
-      const src = this;
-      return (function* () { let i = 0; for (const v of gen(src)) yield* fn(v, i++); })();
-    },
-    take(this: AnyIter, n: number) {
-      const src = this;
-      return (function* () { if (n <= 0) return; let i = 0; for (const v of gen(src)) { yield v; if (++i >= n) return; } })();
-    },
-    drop(this: AnyIter, n: number) {
-      const src = this;
-      return (function* () { let i = 0; for (const v of gen(src)) if (i++ >= n) yield v; })();
-    },
+    map(this: AnyIter, fn: (v: unknown, i: number) => unknown) { return mapGen(this, fn); },
+    filter(this: AnyIter, fn: (v: unknown, i: number) => unknown) { return filterGen(this, fn); },
+    flatMap(this: AnyIter, fn: (v: unknown, i: number) => Iterable<unknown>) { return flatMapGen(this, fn); },
+    take(this: AnyIter, n: number) { return takeGen(this, n); },
+    drop(this: AnyIter, n: number) { return dropGen(this, n); },
     toArray(this: AnyIter) { return [...gen(this)]; },
     forEach(this: AnyIter, fn: (v: unknown, i: number) => void) { let i = 0; for (const v of gen(this)) fn(v, i++); },
     some(this: AnyIter, fn: (v: unknown, i: number) => unknown) { let i = 0; for (const v of gen(this)) if (fn(v, i++)) return true; return false; },

@@ -14,7 +14,6 @@
  * `ops` must not be used on concrete arrays outside an engine-jitted function: every call would
  * leak a reference.
  */
-/* eslint-disable @typescript-eslint/no-explicit-any */
 import './runtime.js';
 import { jit, lax, nn, numpy as np, tree, valueAndGrad } from '@jax-js/jax';
 
