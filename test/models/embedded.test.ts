@@ -92,6 +92,20 @@ describe('EmbeddedPolicy', () => {
   });
 });
 
+describe('engine choice', () => {
+  it('gives the same greedy tokens on the jax-js sampler as on the default engine', async () => {
+    const jax = (await loadPolicy(`embedded:${file}?engine=jax`)) as EmbeddedPolicy;
+    try {
+      expect(jax.sampler.kind).toBe('jax');
+      const req = [{ prompt: '4 4 6 8|' }, { prompt: 'abc' }, { prompt: '12+7=' }];
+      const [a, b] = [await jax.generate(req, { temperature: 0, maxTokens: 12 }), await policy.generate(req, { temperature: 0, maxTokens: 12 })];
+      expect(a.map((c) => c[0].tokenIds)).toEqual(b.map((c) => c[0].tokenIds));
+    } finally {
+      await jax.close();
+    }
+  });
+});
+
 describe('EmbeddedValueModel', () => {
   it('returns one value in [-1, 1] per state and refuses checkpoints without a value head', async () => {
     const v = writeTinyCheckpoint({ seed: 4, valueHead: true, dir });

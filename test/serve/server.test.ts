@@ -8,7 +8,7 @@ import { Scheduler } from '../../src/models/scheduler.js';
 import { HttpPolicy } from '../../src/models/http.js';
 import { ModelRegistry, staticProvider } from '../../src/serve/providers.js';
 import { startServer, type RunningServer } from '../../src/serve/server.js';
-import { ToyPolicy, toyCompletion } from '../models/fixtures.js';
+import { FlakyPolicy, ToyPolicy, toyCompletion } from '../models/fixtures.js';
 
 let server: RunningServer;
 let client: OpenAI;
@@ -105,6 +105,22 @@ describe('HTTP backend against the same live server', () => {
     const remote = new HttpPolicy({ model: 'toy', baseURL: `${server.url}/v1`, apiKey: 'sekret' });
     const [[c]] = await remote.generate([{ messages: [{ role: 'user', content: 'chat me' }] }], { maxTokens: 9, temperature: 0 });
     expect(c.text).toBe(toyCompletion('chat me', { maxTokens: 9, temperature: 0 }, 0).text);
+  });
+
+  it('retries a server that fails with a 5xx and then answers', async () => {
+    const flaky = new FlakyPolicy(1);
+    const s = await startServer({ registry: new ModelRegistry().register(staticProvider({ flaky })), port: 0 });
+    try {
+      const remote = new HttpPolicy({ model: 'flaky', baseURL: `${s.url}/v1`, maxRetries: 2 });
+      const [[c]] = await remote.generate([{ prompt: 'again' }], { maxTokens: 4, temperature: 0 });
+      expect(typeof c.text).toBe('string');
+      expect(flaky.calls).toBe(2);
+      const noRetry = new HttpPolicy({ model: 'flaky', baseURL: `${s.url}/v1`, maxRetries: 0 });
+      flaky.calls = -5; // the next calls fail again
+      await expect(noRetry.generate([{ prompt: 'x' }], { maxTokens: 2 })).rejects.toThrow(/answered 500/);
+    } finally {
+      await s.close();
+    }
   });
 
   it('reads base URL and key from the environment and reports a server that is down', async () => {
