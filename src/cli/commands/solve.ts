@@ -18,24 +18,11 @@ import { getStrategy, parseSetFlags, parseSettings } from '../../reasoning/strat
 import { writeTrace } from '../../reasoning/tracer.js';
 import type { Budget } from '../../reasoning/budget.js';
 import type { SearchModels } from '../../reasoning/context.js';
-import { countdownClassicTask, countdownTask } from '../../tasks/games/countdown.js';
-import { game24Task } from '../../tasks/games/game24.js';
+import { getTask, listTasks } from '../../tasks/registry.js';
 import type { Problem, Task } from '../../tasks/types.js';
 import { collect, floatOption, intOption } from '../options.js';
 import type { CommandModule } from '../registry.js';
 
-/** Tasks `rlmkit solve` knows by name. */
-export const SOLVE_TASKS: Record<string, Task<any>> = {
-  game24: game24Task,
-  countdown: countdownTask,
-  'countdown-classic': countdownClassicTask,
-};
-
-export function lookupTask(name: string): Task<Problem> {
-  const t = SOLVE_TASKS[name];
-  if (!t) throw usageError(`unknown task "${name}"`, `choose one of: ${Object.keys(SOLVE_TASKS).join(', ')}`);
-  return t;
-}
 
 /** Model-free policy names accepted by --model. */
 export const MODEL_FREE = ['legal-uniform', 'random'];
@@ -135,7 +122,7 @@ export const solveCommand: CommandModule = {
     program
       .command('solve')
       .description('run a reasoning strategy on a task problem; prints the answer, usage and the explored tree (see src/reasoning/README.md)')
-      .requiredOption('--task <name>', `task: ${Object.keys(SOLVE_TASKS).join(', ')}`)
+      .requiredOption('--task <name>', `task: ${listTasks().map((t) => t.name).join(', ')}`)
       .requiredOption('--strategy <name>', 'strategy (rlmkit strategies lists them)')
       .requiredOption('--model <spec>', `policy: ${MODEL_FREE.join(' | ')} (model-free baseline), embedded:<ckpt>, gguf:<file>, http://host/v1#<model>, openai:<model>`)
       .option('--value <spec>', 'value model (embedded checkpoint with a value head)')
@@ -159,7 +146,7 @@ export const solveCommand: CommandModule = {
       .option('--no-tree', 'do not print the explored tree')
       .option('--max-lines <n>', 'lines of tree to print at most', intOption(1), 120)
       .action(async (f: SolveFlags) => {
-        const task = lookupTask(f.task);
+        const task = getTask(f.task);
         const strategy = getStrategy(f.strategy);
         const settings = parseSettings(strategy, parseSetFlags(f.set));
         const budget: Budget = {
