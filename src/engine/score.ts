@@ -13,6 +13,13 @@ import { type Compiled, type Tensor, compile, disposeTree, intsFromHost, refTree
 
 type ScoreFn = (p: Params, inp: ForwardInputs) => Tensor[];
 
+interface ScoredRow {
+  /** lp[t] = log P(seq[t+1] | seq[<=t]) (at the scorer's temperature); last entry unused. */
+  lp: Float32Array;
+  /** val[t] = value-head output at position t. */
+  val?: Float32Array;
+}
+
 /** Smallest power of two >= n, at least 8, at most `cap`. */
 export function lengthBucket(n: number, cap: number): number {
   let b = 8;
@@ -44,6 +51,22 @@ export class Scorer {
     return rows.map(({ lp }, i) => Array.from(lp.subarray(promptLens[i] - 1, seqs[i].length - 1)));
   }
 
+  /**
+   * Per-token log-probs of every sequence on the host: result[i][t] = log P(seq[t+1] | seq[<=t]),
+   * length len-1, computed as log_softmax(logits / temperature) (default 1). No gradients.
+   */
+  async tokenLogprobs(seqs: number[][], temperature = 1): Promise<Float32Array[]> {
+    const rows = await this.run(seqs, false, temperature);
+    return rows.map(({ lp }, i) => lp.slice(0, Math.max(0, seqs[i].length - 1)));
+  }
+
+  /** Value-head output at every position of every sequence (length len each). No gradients. */
+  async tokenValues(seqs: number[][]): Promise<Float32Array[]> {
+    if (!this.model.config.valueHead) throw inputError('this model has no value head', 'use a value model checkpoint');
+    const rows = await this.run(seqs, true);
+    return rows.map(({ val }, i) => val!.slice(0, seqs[i].length));
+  }
+
   /** Value-head output at the last position of each sequence. */
   async values(seqs: number[][]): Promise<number[]> {
     if (!this.model.config.valueHead) throw inputError('this model has no value head', 'use a value model checkpoint');
@@ -59,13 +82,14 @@ export class Scorer {
     this.tables.clear();
   }
 
-  private async run(seqs: number[][], withValues: boolean): Promise<{ lp: Float32Array; val?: Float32Array }[]> {
+  private async run(seqs: number[][], withValues: boolean, temperature = 1): Promise<ScoredRow[]> {
+    if (!(temperature > 0)) throw inputError(`scoring temperature must be positive, got ${temperature}`);
     const cfg = this.model.config;
     seqs.forEach((s, i) => checkSequence(s, cfg, `sequence ${i}`));
-    const out: { lp: Float32Array; val?: Float32Array }[] = [];
+    const out: ScoredRow[] = [];
     const T = lengthBucket(Math.max(1, ...seqs.map((s) => s.length)), cfg.maxSeqLen);
     const B = Math.min(this.chunk, Math.max(1, seqs.length));
-    const fn = this.fn(withValues, B, T);
+    const fn = this.fn(withValues, B, T, temperature);
     const { rope, mask } = this.table(T);
     for (let start = 0; start < seqs.length; start += B) {
       const part = seqs.slice(start, start + B);
@@ -87,14 +111,14 @@ export class Scorer {
     return out;
   }
 
-  private fn(withValues: boolean, B: number, T: number): Compiled<ScoreFn> {
-    const key = `${withValues}:${B}:${T}`;
+  private fn(withValues: boolean, B: number, T: number, temperature: number): Compiled<ScoreFn> {
+    const key = `${withValues}:${B}:${T}:${temperature}`;
     let f = this.fns.get(key);
     if (!f) {
       const cfg = this.model.config;
       const dtype = this.model.dtype;
       f = compile((p: Params, inp: ForwardInputs) => {
-        const o = buildOutputs(p, cfg, inp, dtype);
+        const o = buildOutputs(p, cfg, inp, dtype, temperature);
         return withValues ? [o.logprobs(), o.values()] : [o.logprobs()];
       });
       this.fns.set(key, f);

@@ -4,6 +4,7 @@ import { validateModelConfig } from '../../src/engine/config.js';
 import { chooseToken, logSoftmax } from '../../src/engine/choose.js';
 import { LlamaModel, initHostWeights } from '../../src/engine/model.js';
 import { JaxSampler, createJaxSampler } from '../../src/engine/sample.js';
+import { Scorer } from '../../src/engine/score.js';
 
 // Larger init than the default so the distribution is far from uniform and sampling choices matter.
 const cfg = validateModelConfig({ vocabSize: 20, dModel: 32, nLayers: 2, nHeads: 4, dFF: 48, maxSeqLen: 24, valueHead: true });
@@ -27,6 +28,25 @@ describe('jax-js sampler', () => {
     });
     expect(res.some((r) => r.tokens.length > 3)).toBe(true);
     expect(maxDiff).toBeLessThan(1e-4);
+  });
+
+  it('scores per-token log-probs at a temperature and per-token values on the host', async () => {
+    const res = await sampler.sample(prompts, { maxNewTokens: 8, seed: 4, temperature: 0.7 });
+    const seqs = prompts.map((p, i) => [...p, ...res[i].tokens]);
+    const scorer = new Scorer(model);
+    const lp = await scorer.tokenLogprobs(seqs, 0.7);
+    res.forEach((r, i) => {
+      expect(lp[i]).toBeInstanceOf(Float32Array);
+      expect(lp[i].length).toBe(seqs[i].length - 1);
+      r.logprobs.forEach((x, j) => expect(Math.abs(x - lp[i][prompts[i].length - 1 + j])).toBeLessThan(1e-4));
+    });
+    const vals = await scorer.tokenValues(seqs);
+    const last = await sampler.values!(seqs);
+    vals.forEach((v, i) => {
+      expect(v.length).toBe(seqs[i].length);
+      expect(v[v.length - 1]).toBeCloseTo(last[i], 5);
+    });
+    scorer.dispose();
   });
 
   it('is deterministic under a seed; different seeds differ', async () => {
