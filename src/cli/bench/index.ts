@@ -4,10 +4,12 @@ import { engineBench } from './engine.js';
 import { searchBench } from './search.js';
 import { serveBench } from './serve.js';
 import { trainBench } from './train.js';
+import { tasksBench } from './tasks.js';
 
 export const benchModules: BenchModule[] = [
   engineBench,
   searchBench,
   serveBench,
   trainBench,
+  tasksBench,
 ];

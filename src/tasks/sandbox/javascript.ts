@@ -10,7 +10,31 @@
  * The module is dropped after the run, so nothing a guest did survives into the next one.
  */
 import { RELEASE_SYNC, newQuickJSWASMModule, newVariant, shouldInterruptAfterDeadline, type QuickJSContext, type QuickJSHandle } from 'quickjs-emscripten';
+import * as fs from 'node:fs';
+import { createRequire } from 'node:module';
 import { type ExecutionResult, type SandboxLimits, type TestResult, DEFAULT_LIMITS } from './limits.js';
+
+// WebAssembly is a Node global; the project compiles without the DOM lib that declares it.
+const WA = (globalThis as unknown as {
+  WebAssembly: { Memory: new (d: { initial: number; maximum: number }) => { buffer: ArrayBuffer }; compile(bytes: Uint8Array): Promise<unknown> };
+}).WebAssembly;
+
+let compiled: Promise<unknown | null> | null = null;
+/**
+ * QuickJS's WebAssembly code, compiled once per process (instances, with their memory, are still
+ * fresh per run). Null when the file cannot be found: then each run compiles it again (slower).
+ */
+function compiledQuickJS(): Promise<unknown | null> {
+  compiled ??= (async () => {
+    try {
+      const file = createRequire(import.meta.url).resolve('@jitl/quickjs-wasmfile-release-sync/wasm');
+      return await WA.compile(fs.readFileSync(file));
+    } catch {
+      return null;
+    }
+  })();
+  return compiled;
+}
 
 export interface JavaScriptProgram {
   program: string;
@@ -42,10 +66,9 @@ export async function runJavaScript(js: JavaScriptProgram, options: { limits?: P
   const PAGE = 65536;
   const basePages = 256; // 16 MiB: QuickJS's own start-up size
   const maxPages = Math.min(32768, basePages + Math.ceil(limits.memoryBytes / PAGE));
-  // (WebAssembly is a Node global; the project compiles without the DOM lib that declares it.)
-  const WasmMemory = (globalThis as unknown as { WebAssembly: { Memory: new (d: { initial: number; maximum: number }) => { buffer: ArrayBuffer } } }).WebAssembly.Memory;
-  const memory = new WasmMemory({ initial: basePages, maximum: maxPages });
-  const QuickJS = await newQuickJSWASMModule(newVariant(RELEASE_SYNC, { wasmMemory: memory }));
+  const memory = new WA.Memory({ initial: basePages, maximum: maxPages });
+  const wasmModule = await compiledQuickJS();
+  const QuickJS = await newQuickJSWASMModule(newVariant(RELEASE_SYNC, { wasmMemory: memory as never, ...(wasmModule ? { wasmModule: wasmModule as never } : {}) }));
   const heap = (): number => memory.buffer.byteLength;
   const heapAtStart = heap();
   const runtime = QuickJS.newRuntime();
