@@ -93,9 +93,9 @@ export class Environment<P extends Problem = Problem> {
     let valid: boolean | null = chk ? chk.valid : null;
     let answer: string | null = chk?.terminal ? (chk.answer ?? null) : null;
     if (!terminal && (modelEnded || all.length >= this.options.maxDepth)) {
+      // The model stopped (or the depth limit hit) before the rules call it finished.
       terminal = true;
       answer = this.task.extractAnswer(all.join('\n'), this.problem);
-      if (chk && chk.valid && !chk.terminal && modelEnded) valid = valid ?? true;
     }
     if (!chk && answer === null && !terminal) {
       // Without a rule check, a step that states the final answer ends the solution.

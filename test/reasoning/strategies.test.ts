@@ -27,6 +27,14 @@ describe('strategies on the greedy-trap world', () => {
     expect(r.usage.calls).toBe(2);
   });
 
+  it('runs the same search with a chat policy (renderChat prompts, steps in the assistant turn)', async () => {
+    const policy = new ScriptedPolicy(problemsMap(trap), {}, { chat: true });
+    const r = await solve(trap, { task, strategy: 'beam', settings: { beamWidth: 1, k: 2, scorer: 'value' }, models: { policy, value: new ScriptedValue(values) } });
+    expect(r.answer).toBe('7');
+    const greedy = await solve(trap, { task, strategy: 'cot', style: 'chat', models: { policy } });
+    expect(greedy.answer).toBe('1');
+  });
+
   it('beam search with a value model finds what greedy misses', async () => {
     const r = await solve(trap, { task, strategy: 'beam', settings: { beamWidth: 1, k: 2, scorer: 'value' }, models: models({ value: true }) });
     expect(r.answer).toBe('7');
