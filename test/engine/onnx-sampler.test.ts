@@ -39,7 +39,7 @@ describe('ONNX sampler', () => {
     expect(c.map((r) => r.tokens)).not.toEqual(a.map((r) => r.tokens));
   });
 
-  it('greedy decoding does not depend on the batch around a prompt or on maxBatch', async () => {
+  it('greedy decoding does not depend on the batch around a prompt, maxBatch or cacheMiB', async () => {
     const o = { maxNewTokens: 9, temperature: 0 };
     const batched = await sampler.sample(prompts, o);
     for (let i = 0; i < prompts.length; i++) {
@@ -47,11 +47,16 @@ describe('ONNX sampler', () => {
       expect(alone.tokens).toEqual(batched[i].tokens);
       for (let j = 0; j < alone.logprobs.length; j++) expect(alone.logprobs[j]).toBeCloseTo(batched[i].logprobs[j], 5);
     }
-    const small = await createOnnxSampler(weights, cfg, { threads: 1, maxBatch: 2 });
-    try {
-      expect((await small.sample(prompts, o)).map((r) => r.tokens)).toEqual(batched.map((r) => r.tokens));
-    } finally {
-      small.dispose();
+    for (const opts of [{ maxBatch: 2 }, { cacheMiB: 0.01 }]) {
+      // successive small batches: the same greedy tokens, the same scores
+      const small = await createOnnxSampler(weights, cfg, { threads: 1, ...opts });
+      try {
+        expect((await small.sample(prompts, o)).map((r) => r.tokens)).toEqual(batched.map((r) => r.tokens));
+        const [a, b] = [await small.scoreLogprobs(prompts, prompts.map(() => 1)), await sampler.scoreLogprobs(prompts, prompts.map(() => 1))];
+        a.forEach((row, i) => row.forEach((x, j) => expect(x).toBeCloseTo(b[i][j], 5)));
+      } finally {
+        small.dispose();
+      }
     }
   });
 

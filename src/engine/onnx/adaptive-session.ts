@@ -50,10 +50,11 @@ export class AdaptiveSession {
     return this.calls % every === 0 ? other : best;
   }
 
-  async run(feeds: Record<string, ort.Tensor>, units: number): Promise<ort.InferenceSession.ReturnType> {
+  /** Runs the chosen session; `fetches` limits the outputs copied back (default: all). */
+  async run(feeds: Record<string, ort.Tensor>, units: number, fetches?: string[]): Promise<ort.InferenceSession.ReturnType> {
     const arm = this.pick();
     const t0 = this.now();
-    const out = await arm.session.run(feeds);
+    const out = fetches ? await arm.session.run(feeds, fetches) : await arm.session.run(feeds);
     const ms = (this.now() - t0) / Math.max(1, units);
     // The first run of a session plans its memory: too slow to count.
     if (arm.samples === 1) arm.msPerUnit = ms;

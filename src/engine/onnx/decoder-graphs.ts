@@ -284,12 +284,13 @@ export function buildSequenceGraph(weights: HostWeights, cfg: ModelConfig, o: Gr
   const [hFinal] = e.addNorm(x, delta, 'norm.weight');
   e.heads(hFinal, [0, 0]);
 
+  // logits and values first: scoring fetches only this prefix of the outputs (see sampler.ts).
   g.output('logits', DataType.FLOAT, ['batch', 'seq', cfg.vocabSize]);
+  if (cfg.valueHead) g.output('values', DataType.FLOAT, ['batch', 'seq']);
   for (let i = 0; i < cfg.nLayers; i++) {
     g.output(`new_key_${i}`, DataType.FLOAT, ['batch', H, Dh, 'seq']);
     g.output(`new_value_${i}`, DataType.FLOAT, ['batch', H, 'seq', Dh]);
   }
-  if (cfg.valueHead) g.output('values', DataType.FLOAT, ['batch', 'seq']);
   return e.encode('sequence');
 }
 

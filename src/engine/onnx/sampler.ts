@@ -31,12 +31,15 @@ export interface OnnxSamplerOptions {
    */
   threads?: number | 'auto';
   /**
-   * Most rows decoded together (default 256). More prompts run in successive batches; then the
-   * random numbers are consumed batch by batch, so tokens differ from a single-batch run.
+   * Most rows decoded together (default 256; see also cacheMiB). More prompts run in successive
+   * batches; then the random numbers are consumed batch by batch, so the tokens drawn differ from
+   * those of one big batch (and of the jax-js sampler, which always uses one batch).
    */
   maxBatch?: number;
   /** Operators: 'onnxruntime' (default, uses onnxruntime's fused kernels) or 'standard' ONNX only. */
   ops?: OpSet;
+  /** Most memory for one batch's KV cache, in MiB (default 256); fewer rows per batch beyond it. */
+  cacheMiB?: number;
 }
 
 export interface OnnxSampler extends Sampler {
@@ -64,6 +67,8 @@ export async function createOnnxSampler(weights: HostWeights, config: ModelConfi
   const threads = opts.threads ?? 'auto';
   const maxBatch = opts.maxBatch ?? 256;
   const ops = opts.ops ?? 'onnxruntime';
+  const cacheMiB = opts.cacheMiB ?? 256;
+  if (!(cacheMiB > 0)) throw usageError(`onnx sampler: cacheMiB must be positive, got ${cacheMiB}`);
   if (threads !== 'auto' && (!Number.isInteger(threads) || threads < 1)) throw usageError(`onnx sampler: threads must be a positive integer or 'auto', got ${threads}`);
   if (!Number.isInteger(maxBatch) || maxBatch < 1) throw usageError(`onnx sampler: maxBatch must be a positive integer, got ${maxBatch}`);
   if (ops !== 'onnxruntime' && ops !== 'standard') throw usageError(`onnx sampler: ops must be 'onnxruntime' or 'standard', got ${ops}`);
@@ -91,7 +96,7 @@ export async function createOnnxSampler(weights: HostWeights, config: ModelConfi
     sequence.push(await load(models.sequence, n));
     decode.push(await load(models.decode, n));
   }
-  return new OnnxSamplerImpl(new AdaptiveSession(sequence), new AdaptiveSession(decode), cfg, maxBatch, { sequence: models.sequence.length, decode: models.decode.length });
+  return new OnnxSamplerImpl(new AdaptiveSession(sequence), new AdaptiveSession(decode), cfg, maxBatch, cacheMiB, { sequence: models.sequence.length, decode: models.decode.length });
 }
 
 interface RunOutputs {
@@ -113,6 +118,7 @@ class OnnxSamplerImpl implements OnnxSampler {
     private readonly decodeSession: AdaptiveSession,
     readonly config: ModelConfig,
     private readonly maxBatch: number,
+    private readonly cacheMiB: number,
     readonly modelBytes: { sequence: number; decode: number },
   ) {
     this.H = config.nHeads;
@@ -126,8 +132,8 @@ class OnnxSamplerImpl implements OnnxSampler {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
-    void this.sequenceSession.release();
-    void this.decodeSession.release();
+    this.sequenceSession.release().catch(() => undefined);
+    this.decodeSession.release().catch(() => undefined);
   }
 
   // ---- input checks -------------------------------------------------------------------------
@@ -154,10 +160,10 @@ class OnnxSamplerImpl implements OnnxSampler {
   // ---- running the graphs -----------------------------------------------------------------
 
   /** Runs a graph; `units` (rows x new tokens) normalises the timing the thread choice uses. */
-  private async run(session: AdaptiveSession, feeds: Record<string, ort.Tensor>, units: number): Promise<ort.InferenceSession.ReturnType> {
+  private async run(session: AdaptiveSession, feeds: Record<string, ort.Tensor>, units: number, fetches?: string[]): Promise<ort.InferenceSession.ReturnType> {
     const t0 = performance.now();
     try {
-      const out = await session.run(feeds, units);
+      const out = await session.run(feeds, units, fetches);
       this.stats.runs++;
       this.stats.runMs += performance.now() - t0;
       return out;
@@ -169,8 +175,9 @@ class OnnxSamplerImpl implements OnnxSampler {
   /**
    * All tokens of each row over an empty cache: right-padded ids, positions 0..S-1, a causal mask
    * that also hides each row's padding (a padded query still sees key 0, so no row is fully masked).
+   * With `withCache` false only logits and values are copied back (scoring needs no keys).
    */
-  private async runSequences(seqs: number[][]): Promise<{ out: RunOutputs; S: number }> {
+  private async runSequences(seqs: number[][], withCache: boolean): Promise<{ out: RunOutputs; S: number }> {
     const B = seqs.length;
     const S = Math.max(...seqs.map((s) => s.length));
     const ids = new BigInt64Array(B * S);
@@ -191,14 +198,17 @@ class OnnxSamplerImpl implements OnnxSampler {
       attention_bias: new ort.Tensor('float32', bias, [B, 1, S, S]),
     };
     emptyCacheFeeds(this.config.nLayers, B, this.H, this.Dh, feeds);
-    const out = await this.run(this.sequenceSession, feeds, B * S);
-    const data = (name: string) => out[name].data as Float32Array;
     const layers = Array.from({ length: this.config.nLayers }, (_, l) => l);
+    // onnxruntime-node 1.23.2 labels a subset of fetched outputs with the first output names of the
+    // graph, whatever was asked; scoring therefore fetches a prefix of the outputs (logits, values).
+    const fetches = withCache ? undefined : ['logits', ...(this.config.valueHead ? ['values'] : [])];
+    const out = await this.run(this.sequenceSession, feeds, B * S, fetches);
+    const data = (name: string) => out[name].data as Float32Array;
     return {
       out: {
         logits: data('logits'),
-        newKeys: layers.map((l) => data(`new_key_${l}`)),
-        newValues: layers.map((l) => data(`new_value_${l}`)),
+        newKeys: withCache ? layers.map((l) => data(`new_key_${l}`)) : [],
+        newValues: withCache ? layers.map((l) => data(`new_value_${l}`)) : [],
         values: this.config.valueHead ? data('values') : null,
       },
       S,
@@ -208,15 +218,18 @@ class OnnxSamplerImpl implements OnnxSampler {
   async forward(seqs: number[][]): Promise<{ logits: Float32Array[]; values: Float32Array[] | null }> {
     this.checkAlive();
     this.checkSequences(seqs, 'sequence');
-    const V = this.config.vocabSize;
+    const { vocabSize: V, dModel: D, dFF: F } = this.config;
     const logits: Float32Array[] = [];
     const values: Float32Array[] | null = this.config.valueHead ? [] : null;
-    for (let start = 0; start < seqs.length; start += this.maxBatch) {
-      const chunk = seqs.slice(start, start + this.maxBatch);
-      const { out, S } = await this.runSequences(chunk);
+    // Rows per run: maxBatch, fewer when the mask, logits and activations would exceed cacheMiB.
+    const S = Math.max(1, ...seqs.map((s) => s.length));
+    const rows = Math.max(1, Math.min(this.maxBatch, Math.floor((this.cacheMiB * 2 ** 20) / (4 * S * (S + V + 6 * D + 2 * F)))));
+    for (let start = 0; start < seqs.length; start += rows) {
+      const chunk = seqs.slice(start, start + rows);
+      const { out, S: width } = await this.runSequences(chunk, false);
       chunk.forEach((s, b) => {
-        logits.push(out.logits.slice(b * S * V, (b * S + s.length) * V));
-        if (values && out.values) values.push(out.values.slice(b * S, b * S + s.length));
+        logits.push(out.logits.slice(b * width * V, (b * width + s.length) * V));
+        if (values && out.values) values.push(out.values.slice(b * width, b * width + s.length));
       });
     }
     return { logits, values };
@@ -253,9 +266,14 @@ class OnnxSamplerImpl implements OnnxSampler {
     }
     // One stream for the whole call, consumed row by row in prompt order at each step (as ../sample.ts does).
     const rng = new Rng(o.seed ?? 0).fork('engine.sample');
+    // Rows per batch: maxBatch, fewer when their KV cache would exceed cacheMiB.
+    const { nLayers, maxSeqLen, dModel } = this.config;
+    const longest = Math.min(maxSeqLen, Math.max(0, ...prompts.map((p) => p.length)) + o.maxNewTokens);
+    const bytesPerRow = 2 * nLayers * dModel * longest * 4;
+    const rows = Math.max(1, Math.min(this.maxBatch, Math.floor((this.cacheMiB * 2 ** 20) / bytesPerRow)));
     const results: SampleResult[] = [];
-    for (let start = 0; start < prompts.length; start += this.maxBatch) {
-      results.push(...(await this.sampleBatch(prompts.slice(start, start + this.maxBatch), o, rng)));
+    for (let start = 0; start < prompts.length; start += rows) {
+      results.push(...(await this.sampleBatch(prompts.slice(start, start + rows), o, rng)));
     }
     return results;
   }
@@ -319,7 +337,7 @@ class OnnxSamplerImpl implements OnnxSampler {
     };
 
     // Prefill: all prompt tokens at once; each row's real tokens go into its cache slots 0..L-1.
-    const { out, S } = await this.runSequences(prompts);
+    const { out, S } = await this.runSequences(prompts, true);
     for (let b = 0; b < n; b++) {
       const L = prompts[b].length;
       for (let l = 0; l < nLayers; l++) for (let t = 0; t < L; t++) cache.write(l, out.newKeys[l], out.newValues[l], S, b, t, b, t);
