@@ -307,6 +307,10 @@ export const RecipeSchema = RecipeSchemaBase.superRefine((r, ctx) => {
   if (r.pipeline === 'rl' && r.model.init === null) {
     issue(['model', 'init'], 'conflict: RL from random weights cannot find any reward; set model.init to an SFT checkpoint (e.g. from `rlmkit train --config recipes/<sft recipe>.yaml`)');
   }
+  const sizeKeys = (['d_model', 'n_layers', 'n_heads', 'd_ff', 'max_seq_len'] as const).filter((k) => r.model[k] !== undefined);
+  if (r.model.init !== null && sizeKeys.length) {
+    issue(['model', sizeKeys[0]], `conflict: model.${sizeKeys.join(', model.')} set together with model.init; a checkpoint brings its own sizes, so remove these or model.init`);
+  }
   if (r.pipeline === 'dpo' && r.model.init === null) {
     issue(['model', 'init'], 'conflict: DPO needs a starting policy, which is also its reference; set model.init to a checkpoint');
   }

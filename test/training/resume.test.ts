@@ -19,8 +19,10 @@ afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
 
 const TINY = ['model.d_model=32', 'model.n_layers=1', 'model.n_heads=2', 'model.d_ff=64', 'model.max_seq_len=64'];
 
+/** `rlmkit train` arguments; a run from model.init takes the checkpoint's sizes, others the tiny ones. */
 function args(recipe: string, run: string, sets: string[], extra: string[] = []): string[] {
-  return ['train', '--config', recipe, '--run', run, '--quiet', ...[...TINY, `run.root=${root}`, ...sets].flatMap((s) => ['--set', s]), ...extra];
+  const sizes = sets.some((s) => s.startsWith('model.init=')) ? [] : TINY;
+  return ['train', '--config', recipe, '--run', run, '--quiet', ...[...sizes, `run.root=${root}`, ...sets].flatMap((s) => ['--set', s]), ...extra];
 }
 
 /** Metrics without the wall-clock fields, which differ between runs. */
