@@ -132,3 +132,31 @@ describe('HTTP backend against the same live server', () => {
     await expect(down.generate([{ prompt: 'x' }], { maxTokens: 2 })).rejects.toThrow(/cannot reach the model server/);
   });
 });
+
+describe('model providers', () => {
+  it('resolves computed names through a pluggable provider that wraps a registered model', async () => {
+    const toy = new ToyPolicy('inner');
+    const registry = new ModelRegistry().register(staticProvider({ inner: toy }));
+    // A provider in the style of the reasoning proxy: "<prefix>@<model>" upper-cases the inner model's answer.
+    registry.register({
+      name: 'shout',
+      list: () => ['shout@inner'],
+      async resolve(model, reg) {
+        const m = /^shout@(.+)$/.exec(model);
+        const inner = m ? await reg.resolve(m[1]) : undefined;
+        if (!inner) return undefined;
+        return { id: model, capabilities: inner.capabilities, generate: async (r, o) => (await inner.generate(r, o)).map((cs) => cs.map((c) => ({ ...c, text: c.text.toUpperCase(), tokens: undefined }))) };
+      },
+    });
+    const s = await startServer({ registry, port: 0 });
+    try {
+      const c = new OpenAI({ baseURL: `${s.url}/v1`, apiKey: 'none', maxRetries: 0 });
+      expect((await c.models.list()).data.map((m) => m.id)).toEqual(['inner', 'shout@inner']);
+      const res = await c.completions.create({ model: 'shout@inner', prompt: 'abc', max_tokens: 8, temperature: 0 });
+      expect(res.choices[0].text).toBe(toyCompletion('abc', { maxTokens: 8, temperature: 0 }, 0).text.toUpperCase());
+      await expect(c.completions.create({ model: 'shout@missing', prompt: 'abc' })).rejects.toMatchObject({ status: 404 });
+    } finally {
+      await s.close();
+    }
+  });
+});
