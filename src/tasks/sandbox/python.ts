@@ -156,10 +156,59 @@ class CappedBuffer {
   }
 }
 
+/**
+ * At most this many sandboxes run at once in this process (default: the number of CPUs, or
+ * $RLMKIT_SANDBOX_CONCURRENCY), so a trainer verifying a large batch cannot start hundreds.
+ */
+const maxConcurrent = Math.max(1, Number(process.env.RLMKIT_SANDBOX_CONCURRENCY) || os.cpus().length || 1);
+let running = 0;
+const waiting: Array<() => void> = [];
+async function acquire(): Promise<void> {
+  if (running < maxConcurrent) {
+    running++;
+    return;
+  }
+  await new Promise<void>((resolve) => waiting.push(resolve));
+}
+function release(): void {
+  const next = waiting.shift();
+  if (next) next();
+  else running--;
+}
+
+let startupCheck: Promise<void> | null = null;
+/**
+ * Checks once per process that bubblewrap can start here (it needs unprivileged user namespaces).
+ * A failure is a clear error instead of every program silently "failing its tests".
+ */
+function checkStartup(python: string): Promise<void> {
+  startupCheck ??= (async () => {
+    const r = await runUnchecked({ program: 'pass', tests: [] }, { limits: { timeoutMs: 15_000 } }, python);
+    if (r.status === 'ok') return;
+    const why = (r.stderr.trim().split('\n')[0] || r.error || r.status).slice(0, 300);
+    startupCheck = null;
+    throw runtimeError(
+      `the Python sandbox cannot start: ${why}`,
+      'bubblewrap needs unprivileged user namespaces (Debian: sysctl kernel.unprivileged_userns_clone=1; Ubuntu 24.04: sysctl kernel.apparmor_restrict_unprivileged_userns=0); run `rlmkit doctor` or `bash scripts/setup.sh`',
+    );
+  })();
+  return startupCheck;
+}
+
 /** Runs a program with its tests in the sandbox. */
 export async function runPython(program: PythonProgram, options: PythonSandboxOptions = {}): Promise<ExecutionResult> {
-  const limits = { ...DEFAULT_LIMITS, ...options.limits };
   const python = options.python ?? defaultPython();
+  await checkStartup(python);
+  await acquire();
+  try {
+    return await runUnchecked(program, options, python);
+  } finally {
+    release();
+  }
+}
+
+async function runUnchecked(program: PythonProgram, options: PythonSandboxOptions, python: string): Promise<ExecutionResult> {
+  const limits = { ...DEFAULT_LIMITS, ...options.limits };
   const codeDir = fs.mkdtempSync(path.join(os.tmpdir(), 'rlmkit-py-'));
   try {
     fs.chmodSync(codeDir, 0o755);
@@ -232,6 +281,7 @@ function execute(cmd: string, args: string[], nonce: string, stdin: string, limi
               ? 'error'
               : 'ok';
       const passed = status === 'ok' && code === 0 && tests.length > 0 && tests.every((t) => t.passed);
+      // (A run with no tests cannot pass: "passed" always means some test ran and succeeded.)
       resolve({
         passed,
         status,
