@@ -6,6 +6,7 @@
  * `prepareHost`.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
@@ -22,7 +23,7 @@ export interface Host {
 }
 
 export async function prepareHost(): Promise<Host> {
-  const canary = `canary-${Math.random().toString(36).slice(2)}`;
+  const canary = `canary-${randomBytes(8).toString('hex')}`;
   process.env.RLMKIT_ATTACK_CANARY = canary;
   const markerPath = path.join(os.tmpdir(), `rlmkit-attack-marker-${process.pid}`);
   fs.rmSync(markerPath, { force: true });

@@ -1,4 +1,8 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { game24Task } from '../../src/tasks/games/game24.js';
 import { isRlmkitError } from '../../src/core/errors.js';
 import { getTask, listTasks } from '../../src/tasks/registry.js';
 import { arithmeticTask } from '../../src/tasks/synthetic/arithmetic.js';
@@ -25,6 +29,22 @@ describe('registry', () => {
     expect(isRlmkitError(err) && err.message).toMatch(/unknown task "nope"/);
     expect(isRlmkitError(err) && err.hint).toMatch(/game24/);
     await expect(getTask('game24').problems({ split: 'validation' })).rejects.toThrow(/no split "validation"/);
+  });
+
+  it('loads a user-given data file, and names the line of a bad record', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rlmkit-tasks-'));
+    const csv = path.join(dir, 'mine.csv');
+    fs.writeFileSync(csv, 'Rank,Puzzles\n1,4 4 6 8\n905,1 5 5 5\n');
+    const test = await game24Task.problems({ split: 'test', path: csv });
+    expect(test.map((p) => p.data.numbers)).toEqual([[1, 5, 5, 5]]);
+    const jsonl = path.join(dir, 'gsm.jsonl');
+    fs.writeFileSync(jsonl, JSON.stringify({ question: 'q', answer: 'x\n#### 1,234' }) + '\n' + JSON.stringify({ question: 'q2' }) + '\n');
+    await expect(gsm8kTask.problems({ split: 'test', path: jsonl })).rejects.toThrow(/record 2 has no "answer"/);
+    fs.writeFileSync(jsonl, JSON.stringify({ question: 'q', answer: 'x\n#### 1,234' }) + '\n');
+    expect((await gsm8kTask.problems({ split: 'test', path: jsonl }))[0].answer).toBe('1234');
+    fs.writeFileSync(csv, 'Rank,Puzzles\n1,4 4 six 8\n');
+    await expect(game24Task.problems({ split: 'all', path: csv })).rejects.toThrow(/mine\.csv:2/);
+    fs.rmSync(dir, { recursive: true, force: true });
   });
 
   it('a missing data file is an input error with a hint', async () => {
