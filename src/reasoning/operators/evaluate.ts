@@ -12,7 +12,8 @@
  *   no reference answer (Game of 24) or the solve allows ground truth (training).
  * - `judge`: the policy itself as an LLM judge, asked for a 0–10 rating (temperature 0).
  *
- * Scores go to `node.scores[scorer]`; `value` also sets node.value. `unitScore` maps any of them
+ * Scores go to `node.scores[scorer]`; `value` also sets node.value; a PRM's score of the node's
+ * own step goes to `node.rewards.process` and a verifier's outcome to `node.rewards.outcome`. `unitScore` maps any of them
  * to [-1, 1] so strategies can mix them with values.
  */
 import { usageError } from '../../core/errors.js';
@@ -73,6 +74,11 @@ async function scoreWith(ctx: SearchContext, nodes: readonly ReasoningNode[], sc
       return ctx.outcome(nodes.map((n) => env.solution(n.steps, n.answer)));
     case 'prm': {
       const per = await ctx.process(nodes.map((n) => env.solution(n.steps, n.answer)));
+      // The last step's own score is this node's process reward (kept for dataset export).
+      per.forEach((steps, i) => {
+        const last = steps[steps.length - 1];
+        if (last !== undefined && !Number.isNaN(last)) nodes[i].rewards.process = last;
+      });
       return per.map((steps) => aggregatePrm(steps, o.prmAggregate ?? 'min'));
     }
     case 'verifier': {
@@ -80,7 +86,9 @@ async function scoreWith(ctx: SearchContext, nodes: readonly ReasoningNode[], sc
       return Promise.all(
         nodes.map(async (n) => {
           if (!n.terminal) return n.valid === false ? 0 : 0.5;
-          return (await env.task.verify(n.answer, env.problem)).score;
+          const score = (await env.task.verify(n.answer, env.problem)).score;
+          n.rewards.outcome = score;
+          return score;
         }),
       );
     }
