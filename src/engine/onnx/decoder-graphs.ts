@@ -29,14 +29,14 @@
  *   graph never concatenates the cache with the new keys: scores against the cache and against the
  *   new tokens are computed separately, softmaxed together, and the two halves of the probabilities
  *   multiply the two halves of the values.
- * - q, k and v come from one MatMul. RoPE's pair rotation is a fixed permutation, so it is folded
- *   into extra weight columns: rope(x) = x * cos + swap_pairs(x) * sin_signed, where
- *   swap_pairs(h W^T) = h (P W)^T with P swapping rows 2j and 2j+1. The 1/sqrt(Dh) attention
- *   scale is folded into the query weights.
- * - The gate and up projections of the SwiGLU MLP are one MatMul.
- * - `ops: 'onnxruntime'` replaces RMSNorm and the residual adds with onnxruntime's
- *   (Skip)SimplifiedLayerNormalization kernels (fewer nodes; onnxruntime only). `ops: 'standard'`
- *   keeps to standard ONNX opset 17.
+ * - q, k and v come from one MatMul, with the 1/sqrt(Dh) attention scale folded into the query
+ *   weights; the gate and up projections of the SwiGLU MLP are one MatMul.
+ * - `ops: 'onnxruntime'` (default) uses onnxruntime's kernels (domain com.microsoft and its ONNX-domain
+ *   extensions): (Skip)SimplifiedLayerNormalization for RMSNorm and the residual adds, and
+ *   RotaryEmbedding (interleaved = the spec's adjacent pairs) for RoPE. Fewer nodes, onnxruntime only.
+ * - `ops: 'standard'` keeps to standard ONNX opset 17. RoPE's pair rotation is a fixed permutation,
+ *   so it is folded into extra weight columns: rope(x) = x * cos + swap_pairs(x) * sin_signed,
+ *   where swap_pairs(h W^T) = h (P W)^T with P swapping rows 2j and 2j+1.
  */
 import type { ModelConfig } from '../config.js';
 import type { HostWeights } from '../sampler.js';
