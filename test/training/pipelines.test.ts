@@ -9,9 +9,10 @@ import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { validateConfig } from '../../src/core/index.js';
 import { exportDataset, loadTraces } from '../../src/data/index.js';
-import { Scorer, initEngine, LlamaModel } from '../../src/engine/index.js';
+import { Scorer, initEngine, LlamaModel, saveCheckpoint } from '../../src/engine/index.js';
 import { game24Task } from '../../src/tasks/games/game24.js';
 import { runDpoPhase } from '../../src/training/dpo.js';
+import { trainRl } from '../../src/training/pipeline.js';
 import { startingModel, type LoadedModel } from '../../src/training/models.js';
 import { RecipeSchema, RlSectionSchema } from '../../src/training/recipe.js';
 import { runReplayPolicyPhase, stepGroupsFromTraces } from '../../src/training/replay.js';
@@ -80,5 +81,21 @@ describe('preference and replay trainers', () => {
     const m = run.metrics();
     expect(m).toHaveLength(15);
     expect(m.every((x) => typeof x.pg_loss === 'number')).toBe(true);
+  });
+
+  it('RL: on the first update the recomputed log-probs match the sampler behaviour log-probs (ratio 1, nothing clipped)', async () => {
+    const file = path.join(root, 'start.safetensors');
+    saveCheckpoint(file, { kind: 'policy', config: start.config, tokenizer: start.tokenizer.spec(), step: 0, extra: { bos: true } }, start.weights);
+    const recipe = validateConfig(RecipeSchema, {
+      kind: 'train', pipeline: 'rl', run: { name: 'parity', root, seed: 0 }, task: { name: 'game24', limit: 16 }, model: { init: file },
+      rl: { steps: 1, prompts_per_step: 4, group_size: 4, mini_batches: 1, ppo_epochs: 1, reward: 'format-verifier', eval_problems: 0, rollout: { max_new_tokens: 16, temperature: 0.8 } },
+    }, 'test');
+    const r = await trainRl(recipe, { progress: 'silent' });
+    expect(r.checkpoints.policy).toMatch(/policy-step-1\.safetensors$/);
+    const [m] = fs.readFileSync(path.join(root, 'parity', 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(m.rollout_tokens).toBeGreaterThan(0);
+    expect(Math.abs(m.approx_kl)).toBeLessThan(1e-3);
+    expect(m.clip_frac).toBe(0);
+    for (const k of ['reward', 'accuracy', 'entropy', 'response_length', 'rollout_tokens_per_s', 'train_tokens_per_s', 'share_rollout', 'share_scoring', 'share_training']) expect(typeof m[k], k).toBe('number');
   });
 });

@@ -72,6 +72,13 @@ describe('conflicting options fail at config time, naming the conflict', () => {
     expect(configMessage(() => load('countdown-grpo.yaml', ['rl.eps_clip=0.2']))).toMatch(/unknown key rl\.eps_clip/);
     expect(configMessage(() => load('countdown-grpo.yaml', ['rl.advantage=ppo']))).toMatch(/rl\.advantage: expected one of "grpo"/);
   });
+  it('`rlmkit train` refuses a conflicting recipe before any work, exit 2', () => {
+    const r = runCli(['train', '--config', 'recipes/countdown-grpo.yaml', '--set', 'rl.clip.dual=0.9', '--set', 'run.root=/nonexistent-rlmkit-root']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/rl\.clip\.dual: conflict: the dual-clip constant c must be greater than 1/);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+
   it('through the CLI: `config print` exits 2 with the message', () => {
     const r = runCli(['config', 'print', 'recipes/arith-ppo.yaml', '--set', 'rl.critic=null']);
     expect(r.code).toBe(2);
