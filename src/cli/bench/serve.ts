@@ -37,14 +37,24 @@ function percentile(sorted: number[], p: number): number {
   return sorted[i];
 }
 
-function summarise(latencies: number[], tokens: number, seconds: number, total: number): PathResult {
-  latencies.sort((a, b) => a - b);
+/** What one timed run of a path measured. */
+interface RawRun {
+  latencies: number[];
+  tokens: number;
+  seconds: number;
+}
+
+/** Merges the rounds of one path: throughput over their summed time, percentiles over all requests. */
+function summarise(runs: RawRun[]): PathResult {
+  const latencies = runs.flatMap((r) => r.latencies).sort((a, b) => a - b);
+  const tokens = runs.reduce((n, r) => n + r.tokens, 0);
+  const seconds = runs.reduce((n, r) => n + r.seconds, 0);
   const round = (x: number) => Math.round(x * 10) / 10;
-  return { requests: total, completionTokens: tokens, seconds: Math.round(seconds * 1000) / 1000, tokensPerSec: round(tokens / seconds), p50Ms: round(percentile(latencies, 50)), p99Ms: round(percentile(latencies, 99)) };
+  return { requests: latencies.length, completionTokens: tokens, seconds: Math.round(seconds * 1000) / 1000, tokensPerSec: round(tokens / seconds), p50Ms: round(percentile(latencies, 50)), p99Ms: round(percentile(latencies, 99)) };
 }
 
 /** `clients` loops in this thread share `total` requests (the in-process path). */
-async function drive(clients: number, total: number, one: (i: number) => Promise<number>): Promise<PathResult> {
+async function drive(clients: number, total: number, one: (i: number) => Promise<number>): Promise<RawRun> {
   const latencies: number[] = [];
   let tokens = 0;
   let next = 0;
@@ -60,7 +70,7 @@ async function drive(clients: number, total: number, one: (i: number) => Promise
       }
     }),
   );
-  return summarise(latencies, tokens, (performance.now() - started) / 1000, total);
+  return { latencies, tokens, seconds: (performance.now() - started) / 1000 };
 }
 
 /**
@@ -106,13 +116,13 @@ function post(body) {
 })().catch((e) => parentPort.postMessage({ error: String(e && e.message || e) }));
 `;
 
-function driveHttp(url: string, clients: number, total: number, maxTokens: number, prompts: string[]): Promise<PathResult> {
+function driveHttp(url: string, clients: number, total: number, maxTokens: number, prompts: string[]): Promise<RawRun> {
   return new Promise((resolve, reject) => {
     const w = new Worker(HTTP_CLIENT_WORKER, { eval: true, workerData: { url, clients, total, maxTokens, prompts } });
     w.once('message', (m: { latencies: number[]; tokens: number; seconds: number; error?: string }) => {
       void w.terminate();
       if (m.error) reject(runtimeError(`bench client failed: ${m.error}`));
-      else resolve(summarise(m.latencies, m.tokens, m.seconds, total));
+      else resolve(m);
     });
     w.once('error', reject);
   });
@@ -159,18 +169,34 @@ export const serveBench: BenchModule = {
       await driveHttp(url, 4, 8, maxTokens, prompts);
       for (const clients of levels) {
         logger.info('bench serve', { clients });
-        const s0 = inProcess.stats();
-        const a = await drive(clients, total, direct);
-        const s1 = served.stats();
-        const b = await driveHttp(url, clients, total, maxTokens, prompts);
-        const s2 = served.stats();
-        const s3 = inProcess.stats();
+        // Alternate the two paths in rounds (A B, B A, ...) so that load changes on a shared
+        // machine hit both alike.
+        const rounds = Math.max(1, Math.min(4, Math.floor(total / clients)));
+        const per = Math.ceil(total / rounds);
+        const a: RawRun[] = [];
+        const b: RawRun[] = [];
+        const before = { in: inProcess.stats(), srv: served.stats() };
+        for (let r = 0; r < rounds; r++) {
+          const runA = () => drive(clients, per, direct).then((x) => void a.push(x));
+          const runB = () => driveHttp(url, clients, per, maxTokens, prompts).then((x) => void b.push(x));
+          if (r % 2 === 0) {
+            await runA();
+            await runB();
+          } else {
+            await runB();
+            await runA();
+          }
+        }
+        const after = { in: inProcess.stats(), srv: served.stats() };
         const meanBatch = (x: { batches: number; batchedRequests: number }, y: { batches: number; batchedRequests: number }) => Math.round(((y.batchedRequests - x.batchedRequests) / Math.max(1, y.batches - x.batches)) * 10) / 10;
+        const inP = summarise(a);
+        const srv = summarise(b);
         results.push({
           clients,
-          inProcess: { ...a, meanBatch: meanBatch(s0, s3) },
-          server: { ...b, meanBatch: meanBatch(s1, s2) },
-          serverToInProcess: Math.round((b.tokensPerSec / a.tokensPerSec) * 1000) / 1000,
+          rounds,
+          inProcess: { ...inP, meanBatch: meanBatch(before.in, after.in) },
+          server: { ...srv, meanBatch: meanBatch(before.srv, after.srv) },
+          serverToInProcess: Math.round((srv.tokensPerSec / inP.tokensPerSec) * 1000) / 1000,
         });
       }
     } finally {
