@@ -18,6 +18,7 @@ const cases: { name: string; cfg: ModelConfig; ops: 'onnxruntime' | 'standard' }
   { name: 'untied + value head, standard ops', cfg: tinyConfig(), ops: 'standard' },
   { name: 'tied, no value head, head size 8, onnxruntime ops', cfg: tinyConfig({ tieEmbeddings: true, valueHead: false, nHeads: 4, nLayers: 3, ropeTheta: 500 }), ops: 'onnxruntime' },
   { name: 'tied, no value head, head size 8, standard ops', cfg: tinyConfig({ tieEmbeddings: true, valueHead: false, nHeads: 4, nLayers: 3, ropeTheta: 500 }), ops: 'standard' },
+  { name: 'reference-model widths (d128, 4 heads of 32), one layer', cfg: tinyConfig({ vocabSize: 64, dModel: 128, nHeads: 4, dFF: 352, nLayers: 1 }), ops: 'onnxruntime' },
 ];
 
 describe.each(cases)('ONNX decoder vs float64 reference: $name', ({ cfg, ops }) => {
