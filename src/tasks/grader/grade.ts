@@ -37,13 +37,21 @@ export interface PreparedPair {
   tolerance: Tolerance;
 }
 
+/**
+ * Final answers longer than this are not compared (no benchmark answer comes close; MATH-500's
+ * longest is under 100 characters) so that a runaway completion cannot stall the calling thread.
+ */
+export const MAX_ANSWER_CHARS = 2000;
+
+const normalizeBounded = (a: string | null): string | null => (a === null || a.length > MAX_ANSWER_CHARS ? null : normalizeAnswer(a));
+
 /** Extraction and normalisation, cheap and safe on any thread. */
 export function preparePair(gold: string, pred: string, options: GradeOptions = {}): PreparedPair {
   const g = extractReference(gold);
   const p = extractAnswer(pred, { choices: options.choices });
   return {
-    gold: { raw: gold, extracted: g.answer, normalized: g.answer === null ? null : normalizeAnswer(g.answer), method: g.method },
-    pred: { raw: pred, extracted: p.answer, normalized: p.answer === null ? null : normalizeAnswer(p.answer), method: p.method },
+    gold: { raw: gold, extracted: g.answer, normalized: normalizeBounded(g.answer), method: g.method },
+    pred: { raw: pred, extracted: p.answer, normalized: normalizeBounded(p.answer), method: p.method },
     tolerance: { relTol: options.relTol ?? DEFAULT_TOLERANCE.relTol, absTol: options.absTol ?? DEFAULT_TOLERANCE.absTol },
   };
 }
@@ -53,6 +61,9 @@ export function preparePair(gold: string, pred: string, options: GradeOptions = 
  * decide (so the caller can run it under a time limit).
  */
 export function decidePair(pair: PreparedPair, symbolic: boolean): Omit<GradeResult, 'gold' | 'pred'> | null {
+  if ((pair.gold.extracted?.length ?? 0) > MAX_ANSWER_CHARS || (pair.pred.extracted?.length ?? 0) > MAX_ANSWER_CHARS) {
+    return { correct: false, reason: `answer longer than ${MAX_ANSWER_CHARS} characters; not compared` };
+  }
   if (pair.gold.normalized === null || pair.gold.normalized === '') return { correct: false, reason: 'the reference has no answer' };
   if (pair.pred.normalized === null || pair.pred.normalized === '') return { correct: false, reason: 'no answer found in the prediction' };
   const v = compareNormalized(pair.gold.normalized, pair.pred.normalized, pair.tolerance, symbolic);

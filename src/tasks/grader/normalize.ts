@@ -82,7 +82,8 @@ export function normalizeAnswer(input: string): string {
   s = unwrapCommand(s, ['text', 'textbf', 'textit', 'mathrm', 'mathbf', 'mbox', 'boxed'], true);
   s = s.replace(/\s+/g, ' ').trim();
   // Units after a number ("5 cm", "1,000 dollars", "4 \text{ inches}^2").
-  for (let guard = 0; guard < 3; guard++) {
+  // (Only on short answers: the unit pattern backtracks, and answers with units are short.)
+  for (let guard = 0; guard < 3 && s.length <= 200; guard++) {
     const m = UNIT_RE.exec(s);
     if (!m) break;
     s = m[1].trim();
