@@ -128,6 +128,19 @@ describe('MathGrader time limit', () => {
     expect((await grader.grade('(x+1)^2', '\\boxed{x^2+2x+1}')).correct).toBe(true);
   });
 
+  it('runaway predictions never stall the calling thread', async () => {
+    const t0 = performance.now();
+    const huge = await grader.grade('5', `\\boxed{${'1 '.repeat(50_000)}}`);
+    expect(huge.correct).toBe(false);
+    expect(huge.reason).toMatch(/longer than/);
+    const long = await grader.grade('7', `${'blah 12 '.repeat(100_000)} so the answer is 7`);
+    expect(long.correct).toBe(true);
+    const xs = Array.from({ length: 300 }, (_, i) => `${i}.0`);
+    const list = await grader.grade(xs.join(','), `\\boxed{${[...xs].reverse().join(', ')}}`);
+    expect(list.correct || list.timedOut).toBe(true);
+    expect(performance.now() - t0).toBeLessThan(1500 + 1500);
+  });
+
   it('a busy worker is terminated at the limit (synthetic spin)', async () => {
     // A comparison that cannot finish: a sum with 10^15 terms evaluated numerically.
     const t0 = performance.now();
