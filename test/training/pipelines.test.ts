@@ -12,9 +12,11 @@ import { exportDataset, loadTraces } from '../../src/data/index.js';
 import { Scorer, initEngine, LlamaModel, saveCheckpoint } from '../../src/engine/index.js';
 import { game24Task } from '../../src/tasks/games/game24.js';
 import { runDpoPhase } from '../../src/training/dpo.js';
-import { trainRl } from '../../src/training/pipeline.js';
+import { trainRl, trainX1 } from '../../src/training/pipeline.js';
 import { startingModel, type LoadedModel } from '../../src/training/models.js';
-import { RecipeSchema, RlSectionSchema } from '../../src/training/recipe.js';
+import { RecipeSchema, RestSectionSchema, RlSectionSchema } from '../../src/training/recipe.js';
+import { runRest } from '../../src/training/rest.js';
+import type { RewardFn } from '../../src/training/rewards.js';
 import { runReplayPolicyPhase, stepGroupsFromTraces } from '../../src/training/replay.js';
 import { TrainingRun } from '../../src/training/run.js';
 import { promptIds, stepIds } from '../../src/training/sequences.js';
@@ -97,5 +99,40 @@ describe('preference and replay trainers', () => {
     expect(Math.abs(m.approx_kl)).toBeLessThan(1e-3);
     expect(m.clip_frac).toBe(0);
     for (const k of ['reward', 'accuracy', 'entropy', 'response_length', 'rollout_tokens_per_s', 'train_tokens_per_s', 'share_rollout', 'share_scoring', 'share_training']) expect(typeof m[k], k).toBe('number');
+  });
+
+  it('ReST: keeps distinct verified samples per problem and fine-tunes on all kept so far', async () => {
+    const run = openRun('rest', 'rest', { rest: { iterations: 1 } });
+    const rest = RestSectionSchema.parse({ iterations: 2, problems_per_iteration: 2, samples_per_problem: 3, keep_per_problem: 2, rollout: { max_new_tokens: 12 }, sft: { steps: 2, batch_size: 4 } });
+    // a verifier that accepts everything, so that the mechanics run on an untrained model
+    const acceptAll: RewardFn = async (xs) => xs.map(() => ({ score: 1, correct: true }));
+    const problems = await game24Task.problems({ split: 'train', limit: 4 });
+    const r = await runRest({ run, task: game24Task as never, problems, start, rest, reward: acceptAll, seed: 0, checkpointEvery: 100 });
+    expect(r.iterations).toHaveLength(2);
+    expect(r.iterations[0].kept).toBeGreaterThan(0);
+    expect(r.iterations[0].kept).toBeLessThanOrEqual(4); // 2 problems x at most 2 distinct
+    expect(r.iterations[1].kept).toBeGreaterThanOrEqual(r.iterations[0].kept); // the data accumulates
+    expect(r.checkpoint).toMatch(/iter2\/sft\/policy-step-2\.safetensors$/);
+  });
+
+  it('x1 end to end at a reduced size: SFT, Q from rollouts, MCTS traces, replay update, Q update', async () => {
+    const recipe = validateConfig(RecipeSchema, {
+      kind: 'train', pipeline: 'x1', run: { name: 'x1', root, seed: 0 }, task: { name: 'game24', limit: 24 },
+      model: { preset: 'tiny', d_model: 32, n_layers: 1, n_heads: 2, d_ff: 64, max_seq_len: 80 }, checkpoint_every: 50,
+      x1: {
+        phase1: { sft: { steps: 3, batch_size: 8 }, q: { steps: 3, batch_size: 8 }, rollouts_per_problem: 1 },
+        phase2: { iterations: 1, problems_per_iteration: 2, mcts: { simulations: 3, expand: 2, max_depth: 4 }, policy: { steps: 1, prompts_per_step: 2, group_size: 2 }, q: { steps: 2, batch_size: 4 } },
+      },
+    }, 'test');
+    const r = await trainX1(recipe, { progress: 'silent' });
+    expect(Object.keys(r.checkpoints).sort()).toEqual(['policy', 'value']);
+    for (const f of Object.values(r.checkpoints)) expect(fs.existsSync(f)).toBe(true);
+    const traces = loadTraces(path.join(root, 'x1', 'traces', 'iter1'));
+    expect(traces).toHaveLength(2);
+    expect(traces[0].trace.strategy.name).toBe('mcts');
+    const phases = new Set(fs.readFileSync(path.join(root, 'x1', 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l).phase));
+    for (const p of ['phase1/sft', 'phase1/q-data', 'phase1/q', 'iter1/mcts']) expect(phases.has(p), p).toBe(true);
+    const finals = JSON.parse(fs.readFileSync(path.join(root, 'x1', 'checkpoints', 'final.json'), 'utf8'));
+    expect(Object.keys(finals).sort()).toEqual(['policy', 'value']);
   });
 });
