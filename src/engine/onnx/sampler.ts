@@ -351,6 +351,8 @@ class OnnxSamplerImpl implements OnnxSampler {
     const pos = new BigInt64Array(n);
     const width = capacity + 1;
     const bias = new Float32Array(n * width);
+    let feeds: Record<string, ort.Tensor> = {};
+    let feedsRows = -1;
     while (active > 0) {
       const B = active;
       for (let a = 0; a < B; a++) {
@@ -361,12 +363,16 @@ class OnnxSamplerImpl implements OnnxSampler {
         bias.fill(MASKED, row + len[a], row + capacity);
         bias[row + capacity] = 0; // the new token attends to itself
       }
-      const feeds: Record<string, ort.Tensor> = {
-        input_ids: new ort.Tensor('int64', ids.subarray(0, B), [B]),
-        position_ids: new ort.Tensor('int64', pos.subarray(0, B), [B]),
-        attention_bias: new ort.Tensor('float32', bias.subarray(0, B * width), [B, 1, 1, width]),
-      };
-      cache.feeds(B, feeds);
+      if (feedsRows !== B) {
+        // Views of the host buffers: rebuilt only when the batch shrinks, refilled in place.
+        feeds = {
+          input_ids: new ort.Tensor('int64', ids.subarray(0, B), [B]),
+          position_ids: new ort.Tensor('int64', pos.subarray(0, B), [B]),
+          attention_bias: new ort.Tensor('float32', bias.subarray(0, B * width), [B, 1, 1, width]),
+        };
+        cache.feeds(B, feeds);
+        feedsRows = B;
+      }
       const step = await this.run(this.decodeSession, feeds, B);
       const newKv = step.new_kv.data as Float32Array; // [2 L B, H, 1, Dh]
       const block = B * this.H * this.Dh;
