@@ -146,13 +146,14 @@ export const serveBench: BenchModule = {
       .option('--clients <list>', 'comma-separated concurrency levels', '1,8,32')
       .option('--max-batch <n>', 'scheduler batch limit', intOption(1), 32)
       .option('--max-wait-ms <n>', 'scheduler batching wait', intOption(0), 2)
-      .option('--max-fill-wait-ms <n>', 'scheduler wait for the usual crowd of callers', intOption(0), 25);
+      .option('--max-fill-wait-ms <n>', 'scheduler wait for the usual crowd of callers', intOption(0), 25)
+      .option('--concurrency <n>', 'backend calls in flight at once (both paths)', intOption(1, 8), 1);
   },
   async run(o) {
     const levels = String(o.clients ?? '1,8,32').split(',').map((s) => Number(s.trim())).filter((n) => Number.isInteger(n) && n > 0);
     const total = Number(o.requests ?? 96);
     const maxTokens = Number(o.maxTokens ?? 32);
-    const sched = { maxBatch: Number(o.maxBatch ?? 32), maxWaitMs: Number(o.maxWaitMs ?? 2), maxFillWaitMs: Number(o.maxFillWaitMs ?? 25) };
+    const sched = { maxBatch: Number(o.maxBatch ?? 32), maxWaitMs: Number(o.maxWaitMs ?? 2), maxFillWaitMs: Number(o.maxFillWaitMs ?? 25), concurrency: Number(o.concurrency ?? 1) };
     const backend = o.model ? await loadPolicy(String(o.model)) : await defaultModel();
     const inProcess = new Scheduler(backend, sched);
     const served = new Scheduler(backend, sched);
