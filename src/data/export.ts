@@ -65,6 +65,28 @@ export function toVerlRows(traces: readonly LoadedTrace[], options: Pick<ExportO
   return rows;
 }
 
+/** A problem as a trace-like record, for exporting prompts straight from a task split. */
+export interface PromptSource {
+  task: string;
+  problem: { id: string; question: string; answer?: string; data?: unknown };
+  /** The chat messages of the problem (the task's renderChat). */
+  messages: ChatMessage[];
+}
+
+/** verl prompt rows from problems (no traces needed): `rlmkit data export --task <name> --format verl-parquet`. */
+export function verlRowsFromProblems(sources: readonly PromptSource[], split: string): VerlPromptRow[] {
+  return sources.map((s, index) => {
+    const data = s.problem.data === undefined ? null : JSON.stringify(s.problem.data);
+    return {
+      data_source: `rlmkit/${s.task}`,
+      prompt: s.messages.map((m) => ({ role: m.role, content: m.content })),
+      ability: abilityOf(s.task),
+      reward_model: { style: 'rule', ground_truth: s.problem.answer ?? data ?? '' },
+      extra_info: { split, index, problem_id: s.problem.id, question: s.problem.question, answer: s.problem.answer ?? null, data },
+    };
+  });
+}
+
 export function exportDataset(options: ExportOptions): ExportResult {
   if (!(ExportFormats as readonly string[]).includes(options.format)) {
     throw inputError(`unknown export format "${options.format}"`, `use one of: ${ExportFormats.join(', ')}`);

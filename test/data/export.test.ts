@@ -14,7 +14,10 @@ import {
   toSftChains,
   toStepLabels,
   toVerlRows,
+  verlRowsFromProblems,
+  writeVerlParquet,
 } from '../../src/data/index.js';
+import { game24Task } from '../../src/tasks/games/game24.js';
 import { runCli } from '../helpers/cli.js';
 import { mctsTrace } from './fixtures.js';
 
@@ -148,6 +151,18 @@ describe('export files', () => {
     expect(bad.stderr).not.toMatch(/\n\s+at /);
     expect(() => exportDataset({ traces: path.join(dir, 'nope'), format: 'sft', out: path.join(dir, 'x.jsonl') })).toThrow(/no such file or directory/);
     expect(() => exportDataset({ traces: dir, format: 'csv' as never, out: 'x' })).toThrow(/unknown export format "csv"/);
+  });
+
+  it('prompts straight from a task split, with the task\'s chat rendering', async () => {
+    const problems = await game24Task.problems({ split: 'test', limit: 3 });
+    const rows = verlRowsFromProblems(problems.map((p) => ({ task: 'game24', problem: p, messages: game24Task.renderChat(p) })), 'test');
+    const out = path.join(dir, 'task.parquet');
+    writeVerlParquet(out, rows);
+    const back = await readVerlParquet(out);
+    expect(back).toHaveLength(3);
+    expect(back[0].prompt.map((m) => m.role)).toEqual(['system', 'user']);
+    expect(back[0].extra_info).toMatchObject({ split: 'test', index: 0, problem_id: problems[0].id });
+    expect(JSON.parse(back[2].reward_model.ground_truth)).toEqual(problems[2].data);
   });
 
   it('loadTraces reads JSONL files of traces too', () => {

@@ -1,12 +1,35 @@
 /**
  * `rlmkit data export`: traces -> datasets (SFT chains, preference pairs, PBS step labels, TBS
- * operator traces as JSONL; prompts as Parquet in verl's layout). See src/data/README.md.
+ * operator traces as JSONL; prompts as Parquet in verl's layout), or a task split's prompts straight
+ * to verl Parquet. See src/data/README.md.
  */
 import { Command, Option } from 'commander';
-import { logger } from '../../core/index.js';
-import { ExportFormats, type ExportFormat, exportDataset } from '../../data/index.js';
+import { logger, usageError } from '../../core/index.js';
+import { ExportFormats, type ExportFormat, exportDataset, verlRowsFromProblems, writeVerlParquet } from '../../data/index.js';
+import { resolveTask } from '../../training/tasks.js';
 import { intOption } from '../options.js';
 import type { CommandModule } from '../registry.js';
+
+interface ExportFlags {
+  traces?: string;
+  task?: string;
+  format: ExportFormat;
+  out: string;
+  maxPerProblem?: number;
+  minVisits?: number;
+  pairLevel: string;
+  split: string;
+  limit?: number;
+}
+
+async function exportTaskPrompts(opts: ExportFlags): Promise<void> {
+  if (opts.format !== 'verl-parquet') throw usageError(`--task exports prompts only (--format verl-parquet); ${opts.format} needs --traces`, 'give --traces <dir> for sft, pairs, pbs and tbs');
+  const task = resolveTask(opts.task!);
+  const problems = await task.problems({ split: opts.split, limit: opts.limit });
+  const rows = verlRowsFromProblems(problems.map((p) => ({ task: task.name, problem: p, messages: task.renderChat(p) })), opts.split);
+  writeVerlParquet(opts.out, rows);
+  logger.info(`wrote ${rows.length} verl prompts of ${task.name}/${opts.split}`, { out: opts.out });
+}
 
 export const dataCommand: CommandModule = {
   name: 'data',
@@ -15,17 +38,21 @@ export const dataCommand: CommandModule = {
     const data = program.command('data').description('dataset tools');
     data
       .command('export')
-      .description('convert traces into a dataset file')
-      .requiredOption('--traces <path>', 'a trace .json file, a .jsonl of traces, or a folder of them (e.g. runs/<name>/traces)')
+      .description('convert traces (or a task split\'s prompts) into a dataset file')
+      .option('--traces <path>', 'a trace .json file, a .jsonl of traces, or a folder of them (e.g. runs/<name>/traces)')
+      .option('--task <name>', 'instead of traces: the prompts of a task split (verl-parquet only)')
       .addOption(new Option('--format <format>', 'what to write').choices([...ExportFormats]).makeOptionMandatory())
       .requiredOption('--out <file>', 'output file (.jsonl, or .parquet for verl-parquet)')
       .option('--max-per-problem <n>', 'sft/pairs: at most n records per problem', intOption(1))
       .option('--min-visits <n>', 'pbs: skip nodes visited fewer than n times', intOption(0))
       .addOption(new Option('--pair-level <level>', 'pairs: which pairs to mine').choices(['solution', 'step', 'both']).default('both'))
-      .option('--split <name>', 'verl-parquet: split name written in extra_info', 'train')
-      .action((opts: { traces: string; format: ExportFormat; out: string; maxPerProblem?: number; minVisits?: number; pairLevel: string; split: string }) => {
+      .option('--split <name>', 'verl-parquet: the split (with --task: the split to read) written in extra_info', 'train')
+      .option('--limit <n>', 'with --task: at most n problems', intOption(1))
+      .action(async (opts: ExportFlags) => {
+        if (!opts.traces === !opts.task) throw usageError('give exactly one of --traces and --task', 'rlmkit data export --traces runs/<run>/traces --format sft --out sft.jsonl');
+        if (opts.task) return exportTaskPrompts(opts);
         const result = exportDataset({
-          traces: opts.traces,
+          traces: opts.traces!,
           format: opts.format,
           out: opts.out,
           maxPerProblem: opts.maxPerProblem,
