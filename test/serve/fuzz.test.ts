@@ -156,14 +156,18 @@ describe('fuzzed malformed requests', () => {
 
 describe('limits and shutdown', () => {
   it('answers requests beyond the concurrency limit with 429 and Retry-After', async () => {
-    const registry = new ModelRegistry().register(staticProvider({ slow: new ToyPolicy('slow', 150) }));
+    const registry = new ModelRegistry().register(staticProvider({ slow: new ToyPolicy('slow', 500) }));
     const s = await startServer({ registry, port: 0, maxConcurrent: 2 });
     try {
       const results = await Promise.all(
         Array.from({ length: 6 }, () => fetch(`${s.url}/v1/completions`, { method: 'POST', body: JSON.stringify({ model: 'slow', prompt: 'x', max_tokens: 2 }) }).then(async (r) => ({ status: r.status, retry: r.headers.get('retry-after'), body: (await r.json()) as any }))),
       );
-      const statuses = results.map((r) => r.status).sort();
-      expect(statuses).toEqual([200, 200, 429, 429, 429, 429]);
+      const statuses = results.map((r) => r.status);
+      // Two are served; the rest arrive while both slots are busy (a loaded machine may let a
+      // straggler in after a slot frees, so count rather than match exactly).
+      expect(statuses.every((x) => x === 200 || x === 429)).toBe(true);
+      expect(statuses.filter((x) => x === 200).length).toBeGreaterThanOrEqual(2);
+      expect(statuses.filter((x) => x === 429).length).toBeGreaterThanOrEqual(3);
       const busy = results.find((r) => r.status === 429)!;
       expect(busy.retry).toBe('1');
       expect(busy.body.error.type).toBe('rate_limit_error');
@@ -173,10 +177,10 @@ describe('limits and shutdown', () => {
   });
 
   it('finishes in-flight requests on shutdown, then refuses connections', async () => {
-    const registry = new ModelRegistry().register(staticProvider({ slow: new ToyPolicy('slow', 300) }));
+    const registry = new ModelRegistry().register(staticProvider({ slow: new ToyPolicy('slow', 800) }));
     const s = await startServer({ registry, port: 0 });
     const inflight = fetch(`${s.url}/v1/completions`, { method: 'POST', body: JSON.stringify({ model: 'slow', prompt: 'finish me', max_tokens: 3, temperature: 0 }) });
-    await new Promise((r) => setTimeout(r, 50));
+    for (let i = 0; i < 200 && s.state.inflight === 0; i++) await new Promise((r) => setTimeout(r, 10));
     expect(s.state.inflight).toBe(1);
     const closing = s.close();
     const res = await inflight;
