@@ -1,25 +1,35 @@
 /**
  * Picks onnxruntime's thread count by measurement. On an idle 2-core machine a second intra-op
- * thread speeds up the MatMuls; on a busy one (training beside sampling, other jobs) it is 2-4x
- * slower than one thread, because the threads wait on each other. Results are bitwise identical
- * either way (MLAS splits work by output block, so no sum changes order), so this only decides speed:
- * it keeps one session per thread count, times every run per row-token, uses the faster one, and
- * now and then retries the other so it follows the machine's load (an epsilon-greedy bandit).
+ * thread speeds up the MatMuls; on a busy one it can be slower (the threads wait on each other and
+ * on the scheduler), or faster (two runnable threads get more CPU share), depending on who else
+ * runs. Results are bitwise identical either way (MLAS splits work by output block, so no sum
+ * changes order), so this only decides speed: it keeps one session per thread count, times every
+ * run per row-token, uses the arm with the lowest median of its recent timings, and now and then
+ * retries the other so it follows the machine's load (an epsilon-greedy bandit; medians because
+ * wall-clock timings on a shared machine have heavy tails).
  */
 import type * as ort from 'onnxruntime-node';
+
+const WINDOW = 9;
 
 interface Arm {
   session: ort.InferenceSession;
   threads: number;
-  /** Exponential moving average of milliseconds per row-token. */
-  msPerUnit: number;
-  samples: number;
+  /** Recent milliseconds per row-token (ring buffer), and how many runs were timed in total. */
+  recent: number[];
+  runs: number;
 }
 
 /** Retry the slower arm every EXPLORE calls, or RARE calls when it was far slower. */
 const EXPLORE = 16;
 const RARE = 64;
-const ALPHA = 0.2;
+/** Runs per arm before the choice is trusted (the first run of a session plans memory: not timed). */
+const MIN_RUNS = 4;
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[s.length >> 1];
+}
 
 export class AdaptiveSession {
   private readonly arms: Arm[];
@@ -27,7 +37,7 @@ export class AdaptiveSession {
 
   /** `now` is the clock (milliseconds); tests pass a fake one. */
   constructor(sessions: { session: ort.InferenceSession; threads: number }[], private readonly now: () => number = () => performance.now()) {
-    this.arms = sessions.map((s) => ({ ...s, msPerUnit: 0, samples: 0 }));
+    this.arms = sessions.map((s) => ({ ...s, recent: [], runs: 0 }));
   }
 
   /** Thread count of the arm currently preferred. */
@@ -36,17 +46,19 @@ export class AdaptiveSession {
   }
 
   private best(): Arm {
-    return this.arms.reduce((a, b) => (b.samples > 1 && (a.samples <= 1 || b.msPerUnit < a.msPerUnit) ? b : a));
+    const timed = this.arms.filter((a) => a.recent.length > 0);
+    if (timed.length === 0) return this.arms[0];
+    return timed.reduce((a, b) => (median(b.recent) < median(a.recent) ? b : a));
   }
 
   private pick(): Arm {
     this.calls++;
-    const untried = this.arms.find((a) => a.samples < 3);
+    const untried = this.arms.find((a) => a.runs < MIN_RUNS);
     if (untried) return untried;
     const best = this.best();
     if (this.arms.length === 1) return best;
     const other = this.arms.find((a) => a !== best)!;
-    const every = other.msPerUnit > 1.5 * best.msPerUnit ? RARE : EXPLORE;
+    const every = median(other.recent) > 1.5 * median(best.recent) ? RARE : EXPLORE;
     return this.calls % every === 0 ? other : best;
   }
 
@@ -55,11 +67,11 @@ export class AdaptiveSession {
     const arm = this.pick();
     const t0 = this.now();
     const out = fetches ? await arm.session.run(feeds, fetches) : await arm.session.run(feeds);
-    const ms = (this.now() - t0) / Math.max(1, units);
-    // The first run of a session plans its memory: too slow to count.
-    if (arm.samples === 1) arm.msPerUnit = ms;
-    else if (arm.samples > 1) arm.msPerUnit = (1 - ALPHA) * arm.msPerUnit + ALPHA * ms;
-    arm.samples++;
+    if (arm.runs > 0) {
+      arm.recent.push((this.now() - t0) / Math.max(1, units));
+      if (arm.recent.length > WINDOW) arm.recent.shift();
+    }
+    arm.runs++;
     return out;
   }
 
