@@ -61,7 +61,7 @@ async function scoreCandidates(ctx: SearchContext, candidates: ReasoningNode[], 
   await evaluate(ctx, candidates, scorer, { prmAggregate });
   if (lookahead === 0) return;
   // Roll every open candidate `lookahead` greedy steps forward, batched, and score where it lands.
-  let fronts = candidates.map((c) => c);
+  const fronts = candidates.map((c) => c);
   for (let step = 0; step < lookahead; step++) {
     const open = fronts.map((f, i) => [f, i] as const).filter(([f]) => !f.terminal);
     if (open.length === 0) break;
@@ -80,5 +80,4 @@ async function scoreCandidates(ctx: SearchContext, candidates: ReasoningNode[], 
     const f = fronts[i];
     c.scores.lookahead = f === c ? estimate(c, scorer) : f.valid === false ? -1 : estimate(f, scorer);
   });
-  fronts = [];
 }

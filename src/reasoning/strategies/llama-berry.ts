@@ -16,13 +16,12 @@
  */
 import { z } from 'zod';
 import type { SearchContext } from '../context.js';
-import { evaluate, unitScore, type Scorer } from '../operators/evaluate.js';
+import { evaluate, Scorers, unitScore, type Scorer } from '../operators/evaluate.js';
 import { backupMean } from '../operators/backpropagate.js';
 import { refine } from '../operators/refine.js';
 import { selectUct } from '../operators/select.js';
 import { addSolutionNode, sampleChains } from '../operators/solutions.js';
 import { defineStrategy, resolveScorer, type StrategyResult } from '../strategy.js';
-import { Scorers } from '../operators/evaluate.js';
 import type { ReasoningNode } from '../structure.js';
 
 export const llamaBerry = defineStrategy({

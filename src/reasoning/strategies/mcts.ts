@@ -20,12 +20,11 @@
  */
 import { z } from 'zod';
 import type { SearchContext } from '../context.js';
-import { evaluate, unitScore, type Scorer } from '../operators/evaluate.js';
+import { evaluate, Scorers, unitScore, type Scorer } from '../operators/evaluate.js';
 import { generate, live } from '../operators/generate.js';
 import { backupX1 } from '../operators/backpropagate.js';
 import { selectPuct } from '../operators/select.js';
 import { defineStrategy, type StrategyResult } from '../strategy.js';
-import { Scorers } from '../operators/evaluate.js';
 import type { ReasoningNode } from '../structure.js';
 
 export const mcts = defineStrategy({

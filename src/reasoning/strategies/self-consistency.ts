@@ -38,12 +38,12 @@ export const selfConsistency = defineStrategy({
     const merged = aggregateByAnswer(ctx, voters, weight);
     return pickWinner(ctx, merged, s.vote);
   },
-  best(ctx, s) {
+  best(ctx) {
+    // Votes among the chains finished so far (merged nodes do not exist yet).
     const voters = ctx.graph.nodes.filter((n) => n.terminal && n.answer !== null && !n.pruned && n.parents.length === 1);
     const classes = clusterByAnswer(ctx, voters);
     if (classes.length === 0) return { node: null, answer: null };
     const top = classes.reduce((a, b) => (b.votes > a.votes ? b : a));
-    void s;
     return { node: top.members[0], answer: top.answer };
   },
 });
