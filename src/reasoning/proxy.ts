@@ -26,6 +26,7 @@ import type { Problem, Task } from '../tasks/types.js';
 import { BudgetSchema, type Budget } from './budget.js';
 import { getStrategy, parseSettings, strategyNames } from './strategies/index.js';
 import type { Strategy } from './strategy.js';
+import type { ReasoningNode } from './structure.js';
 import { solveMany, type SolveProgress, type SolveResult } from './solve.js';
 
 /** A served conversation as a problem: the messages (chat) or the prompt text (completions). */
@@ -165,10 +166,23 @@ export class ReasoningPolicy implements Policy {
 
   /** The final path's text as the assistant's answer; usage is the whole search's. */
   private toCompletion(r: SolveResult, promptTokens: number, chat: boolean): Completion {
-    const steps = r.node ? [...r.node.steps] : [];
+    const node = r.node ?? fallbackNode(r);
+    const steps = node ? [...node.steps] : [];
     const text = steps.join(chat ? CHAT_STEP_SEPARATOR : '\n') || (r.answer ?? '');
     return { text, finishReason: r.stopReason === 'done' ? 'stop' : 'length', usage: { promptTokens, completionTokens: r.usage.completionTokens } };
   }
+}
+
+/**
+ * When a search found no answer, the reply is still the furthest it got: a finished solution if
+ * any (the most visited, then the first), else the deepest explored node.
+ */
+function fallbackNode(r: SolveResult): ReasoningNode | null {
+  const nodes = r.graph.nodes.filter((n) => n !== r.graph.root && !n.pruned);
+  if (nodes.length === 0) return null;
+  const finished = nodes.filter((n) => n.terminal);
+  const pool = finished.length > 0 ? finished : nodes;
+  return pool.reduce((a, b) => (b.visits > a.visits || (b.visits === a.visits && b.steps.length > a.steps.length) ? b : a));
 }
 
 /** Anything that resolves model names (the serve registry). */

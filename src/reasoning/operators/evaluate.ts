@@ -17,6 +17,7 @@
  * to [-1, 1] so strategies can mix them with values.
  */
 import { usageError } from '../../core/errors.js';
+import { isBudgetExhausted } from '../budget.js';
 import type { SearchContext } from '../context.js';
 import type { ReasoningNode } from '../structure.js';
 
@@ -114,7 +115,16 @@ async function judge(ctx: SearchContext, nodes: readonly ReasoningNode[]): Promi
     const body = `Problem:\n${env.problem.question}\n\nSolution so far:\n${n.steps.join('\n') || '(empty)'}\n\n${JUDGE_INSTRUCTION}`;
     return env.style === 'chat' ? { messages: [{ role: 'user' as const, content: body }] } : { prompt: `${body}\nScore:` };
   });
-  const out = await ctx.generate(requests, { n: 1, temperature: 0, maxTokens: 8, stop: ['\n'] });
+  let out: Awaited<ReturnType<typeof ctx.generate>>;
+  try {
+    out = await ctx.generate(requests, { n: 1, temperature: 0, maxTokens: 8, stop: ['\n'] });
+  } catch (e) {
+    // A policy that cannot even read the judge prompt (e.g. a character model missing letters of
+    // its vocabulary) gives no information: every node scores the neutral 0.5. Budgets still stop.
+    if (isBudgetExhausted(e)) throw e;
+    ctx.notes.judgeFailed = (e as Error).message;
+    return nodes.map(() => 0.5);
+  }
   let unparsed = 0;
   const scores = nodes.map((_, i) => {
     const text = out[i]?.[0]?.text ?? '';
