@@ -157,7 +157,8 @@ export async function runRlPhase(input: RlPhaseInput): Promise<RlResult> {
       if (ckCritic) ct.loadOptimizerState(ckCritic.optimizer!);
       critic = { model: cm, trainer: ct, config: cc };
     }
-    const needsRef = (rl.kl_loss !== null && rl.kl_loss.coef > 0) || rl.kl_reward !== null;
+    // The reference policy scores the rollouts whenever a KL term is configured (also with beta 0, for the metric).
+    const needsRef = rl.kl_loss !== null || rl.kl_reward !== null;
     const refSampler: Sampler | null = needsRef ? await makeSampler(refWeights, input.start.config, rl.rollout.backend) : null;
 
     const evalNow = (w: HostWeights) => greedyAccuracy(w, config, tok, task, input.evalProblems, reward, rl.rollout.backend, maxNew);
@@ -208,8 +209,9 @@ export async function runRlPhase(input: RlPhaseInput): Promise<RlResult> {
             if (rl.overlong.soft) score += softOverlongPenalty(s.tokens.length, rl.overlong.soft.max_length, rl.overlong.soft.cache_length);
             return { seq: { ids: [...rows[i], ...s.tokens], promptLen: rows[i].length }, group: groups[i], behaviourLogp: s.logprobs, truncated: s.finishReason === 'length', score, correct: rewards[i].correct };
           });
-          const ds = rl.dynamic_sampling ? dynamicSampling(all.map((r) => r.score), all.map((r) => r.group)) : null;
-          const zeroVar = est.needsGroups ? dynamicSampling(all.map((r) => r.score), all.map((r) => r.group)).zeroVarianceShare : null;
+          const groupStats = est.needsGroups ? dynamicSampling(all.map((r) => r.score), all.map((r) => r.group)) : null;
+          const ds = rl.dynamic_sampling ? groupStats : null;
+          const zeroVar = groupStats ? groupStats.zeroVarianceShare : null;
           const kept = ds ? ds.keepRows.map((i) => all[i]) : all;
           if (kept.length === 0) return { all, kept, zeroVar, adv: null as null | { advantages: Matrix; returns: Matrix }, mask: matrix(0, 0), oldLogp: matrix(0, 0), refLogp: null as Matrix | null, values: null as Matrix | null, klReward: null as number | null };
           const cols = Math.max(...kept.map((r) => r.seq.ids.length - r.seq.promptLen));
