@@ -198,6 +198,24 @@ export function legalMoves(state: readonly Rational[], rules: GameRules): Array<
   return out;
 }
 
+/**
+ * One random legal move (uniform over ordered pairs and operators, retried when illegal), without
+ * listing every move: generators call this millions of times. Null when `tries` all fail.
+ */
+export function randomMove(state: readonly Rational[], rules: Omit<GameRules, 'target'>, rng: { next(): number }, tries = 30): Rational[] | null {
+  if (state.length < 2) return null;
+  for (let t = 0; t < tries; t++) {
+    const i = Math.floor(rng.next() * state.length);
+    let j = Math.floor(rng.next() * (state.length - 1));
+    if (j >= i) j++;
+    const op = OPS[Math.floor(rng.next() * OPS.length)];
+    const r = apply(op, state[i], state[j]);
+    if (!resultAllowed(r, { ...rules, target: rat(0) }) || r.n < 0n) continue;
+    return [...state.filter((_, k) => k !== i && k !== j), r];
+  }
+  return null;
+}
+
 /** Whether a finished state is a win. */
 export function isWin(state: readonly Rational[], rules: GameRules): boolean {
   if (rules.useAll) return state.length === 1 && eq(state[0], rules.target);

@@ -11,32 +11,31 @@
 import { Rng } from '../../core/rng.js';
 import { checkSplit } from '../splits.js';
 import type { LoadOptions } from '../types.js';
-import { type GameRules, legalMoves } from './combine.js';
+import { type GameRules, legalMoves, randomMove } from './combine.js';
 import { type NumberGameData, type NumberGameProblem, makeNumberGameTask } from './number-game.js';
-import { isInteger, rat } from './rational.js';
+import { type Rational, isInteger, rat } from './rational.js';
 
 const SPLITS = ['train', 'test'] as const;
 const DEFAULT_SIZE = { train: 10000, test: 500 } as const;
 
 const key = (d: NumberGameData) => `${[...d.numbers].sort((a, b) => a - b).join(',')}>${d.target}`;
 
-/** One solvable puzzle: random numbers, then a random walk of legal steps to a target in 10..100. */
+/**
+ * One solvable puzzle: random numbers, a random walk of legal steps, and a last step chosen among
+ * those whose result is a whole number in 10..100 (the target).
+ */
 function samplePuzzle(rng: Rng, rules: Omit<GameRules, 'target'>): NumberGameData | null {
   const count = rng.int(3, 4);
   const numbers = Array.from({ length: count }, () => rng.int(1, 99));
-  let state = numbers.map((n) => rat(n));
-  const dummyTarget = { ...rules, target: rat(-1) };
+  let state: Rational[] | null = numbers.map((n) => rat(n));
   const stepsWanted = rules.useAll ? count - 1 : rng.int(1, count - 1);
-  for (let i = 0; i < stepsWanted; i++) {
-    const moves = legalMoves(state, dummyTarget);
-    if (moves.length === 0) return null;
-    state = rng.pick(moves).state;
-  }
-  const result = state[state.length - 1];
-  if (!isInteger(result) || result.n < 10n || result.n > 100n) return null;
-  const target = Number(result.n);
-  if (numbers.includes(target)) return null;
-  return { numbers, target };
+  for (let i = 0; i < stepsWanted - 1 && state; i++) state = randomMove(state, rules, rng);
+  if (!state) return null;
+  const finals = legalMoves(state, { ...rules, target: rat(-1) })
+    .map((m) => m.state[m.state.length - 1])
+    .filter((r) => isInteger(r) && r.n >= 10n && r.n <= 100n && !numbers.includes(Number(r.n)));
+  if (finals.length === 0) return null;
+  return { numbers, target: Number(rng.pick(finals).n) };
 }
 
 function generate(split: string, count: number, seed: number, rules: Omit<GameRules, 'target'>, name: string): NumberGameProblem[] {
