@@ -36,9 +36,12 @@ export async function buildRegistry(modelArgs: string[], scheduling: SchedulerOp
   try {
     for (const m of named) {
       const backend = await loadPolicy(m.spec);
-      // Remote servers batch on their side; send their requests with more concurrency.
-      const concurrency = scheduling.concurrency ?? (m.spec.kind === 'http' ? 16 : 1);
-      table[m.name] = new Scheduler(backend, { ...scheduling, concurrency, id: m.name });
+      // Remote servers batch on their side: send them many requests at once. In-process models
+      // run two batches at once, so one batch's host work (token choice, HTTP) overlaps the other's
+      // native compute; embedded batches of 16 rows kept that overlap best (bench serve).
+      const concurrency = scheduling.concurrency ?? (m.spec.kind === 'http' ? 16 : 2);
+      const maxBatch = scheduling.maxBatch ?? (m.spec.kind === 'embedded' ? 16 : undefined);
+      table[m.name] = new Scheduler(backend, { ...scheduling, concurrency, ...(maxBatch ? { maxBatch } : {}), id: m.name });
     }
   } catch (e) {
     for (const p of Object.values(table)) await p.close?.();

@@ -39,7 +39,7 @@ export const serveCommand: CommandModule = {
       .option('--api-key <key>', 'require "Authorization: Bearer <key>" (default: $RLMKIT_SERVE_API_KEY)')
       .option('--max-body <bytes>', 'largest request body', intOption(1024), 1024 * 1024)
       .option('--max-concurrent <n>', 'requests handled at once; more get 429', intOption(1), 64)
-      .option('--max-batch <n>', 'requests merged into one backend call (default: the backend\'s)', intOption(1))
+      .option('--max-batch <n>', 'requests merged into one backend call (default: 16 for embedded models, else the backend\'s)', intOption(1))
       .option('--max-wait-ms <ms>', 'how long a request waits for others to batch with', intOption(0), 2)
       .option('--timeout-ms <ms>', 'time limit of one backend call (0 = none)', intOption(0), 120_000)
       .option('--retries <n>', 'retries of a failed backend call', intOption(0, 10), 1)
