@@ -16,7 +16,7 @@ import { LlamaModel, MASKED, type Params, type RopeTables, attend, embed, linear
 import type { HostWeights, SampleOptions, SampleResult, Sampler } from './sampler.js';
 import { Scorer, checkSequence, lengthBucket } from './score.js';
 import { EOS } from './tokenizer.js';
-import { type Compiled, type DType, type Tensor, compile, disposeTree, fromHost, intsFromHost, ops, refTree, toHostSync } from './tensor.js';
+import { type Compiled, type DType, type Tensor, compile, disposeTree, fromHost, intsFromHost, ops, refTree, toHostSync, withoutGradBarriers } from './tensor.js';
 
 interface StepInputs {
   /** [B, 1] int32 */
@@ -169,7 +169,8 @@ export class JaxSampler implements Sampler {
     const key = `${B}:${L}`;
     let f = this.steps.get(key);
     if (!f) {
-      f = compile(decodeStep(this.model.config, this.model.dtype));
+      const step = decodeStep(this.model.config, this.model.dtype);
+      f = compile((p: Params, cache: Cache, inp: StepInputs) => withoutGradBarriers(() => step(p, cache, inp)));
       this.steps.set(key, f);
     }
     return f;

@@ -9,7 +9,7 @@ import type { ModelConfig } from './config.js';
 import { type LlamaModel, type Params, type RopeTables, causalMask, ropeTables } from './model.js';
 import { type ForwardInputs, buildOutputs } from './outputs.js';
 import { checkTokenId } from './train.js';
-import { type Compiled, type Tensor, compile, disposeTree, intsFromHost, refTree, toHostSync } from './tensor.js';
+import { type Compiled, type Tensor, compile, disposeTree, intsFromHost, refTree, toHostSync, withoutGradBarriers } from './tensor.js';
 
 type ScoreFn = (p: Params, inp: ForwardInputs) => Tensor[];
 
@@ -117,10 +117,10 @@ export class Scorer {
     if (!f) {
       const cfg = this.model.config;
       const dtype = this.model.dtype;
-      f = compile((p: Params, inp: ForwardInputs) => {
+      f = compile((p: Params, inp: ForwardInputs) => withoutGradBarriers(() => {
         const o = buildOutputs(p, cfg, inp, dtype, temperature);
         return withValues ? [o.logprobs(), o.values()] : [o.logprobs()];
-      });
+      }));
       this.fns.set(key, f);
     }
     return f;

@@ -73,8 +73,25 @@ export const ops = {
    * recomputes them for every multiply-add (measured 10x slower for the LM head). Use on matmul
    * outputs that feed nonlinearities.
    */
-  gradBarrier: (a: Tensor): Tensor => np.multiply(np.sum(np.broadcastTo(t(a), [2, ...a.shape]), 0), 0.5),
+  gradBarrier: (a: Tensor): Tensor => (gradBarriers ? np.multiply(np.sum(np.broadcastTo(t(a), [2, ...a.shape]), 0), 0.5) : t(a)),
 };
+
+let gradBarriers = true;
+
+/**
+ * Runs `trace` (the body of a function being jit-traced) with `ops.gradBarrier` as a plain
+ * identity: forward-only programs (scoring, decoding) have no backward pass to protect, and each
+ * barrier would cost an extra kernel.
+ */
+export function withoutGradBarriers<T>(trace: () => T): T {
+  const saved = gradBarriers;
+  gradBarriers = false;
+  try {
+    return trace();
+  } finally {
+    gradBarriers = saved;
+  }
+}
 
 export function toDType(d: DType): np.DType {
   return d === 'float64' ? np.float64 : np.float32;
