@@ -39,7 +39,7 @@ export interface SolveOptions<P extends Problem = Problem> {
   seeded?: boolean;
   caller?: string;
   signal?: AbortSignal;
-  /** Verify terminal nodes after the search to fill `correct` in the trace (default 256 at most). */
+  /** Verify terminal nodes after the search to fill `correct` in the trace: at most this many distinct answers (default 64; verifiers that run code are slow). */
   markCorrectLimit?: number;
   /** Progress after model calls (at most every `progressEveryMs`, default 250). */
   onProgress?: (p: SolveProgress) => void;
@@ -109,7 +109,7 @@ export async function solve<P extends Problem>(problem: P, o: SolveOptions<P>): 
   const usage = meter.finish();
   const verification = await checkAnswer(o.task, problem, result.answer);
   if (result.node && result.node.terminal) result.node.correct = verification?.correct ?? null;
-  await markTerminals(ctx, o.markCorrectLimit ?? 256);
+  await markTerminals(ctx, o.markCorrectLimit ?? 64);
   let journey: JourneyStep[] | undefined;
   if (o.journey && result.node) journey = restructureJourney(ctx, ctx.graph.pathTo(result.node));
   const out: SolveResult = {
