@@ -11,10 +11,10 @@
  *   input_ids      int64 [B, S]                       int64 [B]
  *   position_ids   int64 [B, S]                       int64 [B]
  *   attention_bias float [B, 1, S, P+S]               float [B, 1, 1, P+1]
- *   past_key_{i}   float [B, H, Dh, P]   (cached rotated keys, stored transposed)
+ *   past_key_{i}   float [B, H, P, Dh]   (cached rotated keys)
  *   past_value_{i} float [B, H, P, Dh]
  *   -> logits      float [B, S, V]                    float [B, V]
- *   -> new_key_{i} float [B, H, Dh, S]                new_kv float [2 L B, H, 1, Dh]: blocks of B
+ *   -> new_key_{i} float [B, H, S, Dh]                new_kv float [2 L B, H, 1, Dh]: blocks of B
  *   -> new_value_{i} float [B, H, S, Dh]                rows, key of layer 0, value of layer 0, key
  *                                                       of layer 1, ...
  *   -> values      float [B, S]  (with a value head)  (none: sampling needs no values)
@@ -221,7 +221,7 @@ class DecoderEmitter {
     const pastK: string[] = [];
     const pastV: string[] = [];
     for (let i = 0; i < this.cfg.nLayers; i++) {
-      pastK.push(g.input(`past_key_${i}`, DataType.FLOAT, ['batch', H, Dh, 'past']));
+      pastK.push(g.input(`past_key_${i}`, DataType.FLOAT, ['batch', H, 'past', Dh]));
       pastV.push(g.input(`past_value_${i}`, DataType.FLOAT, ['batch', H, 'past', Dh]));
     }
     return { pastK, pastV };
@@ -252,7 +252,7 @@ export function buildSequenceGraph(weights: HostWeights, cfg: ModelConfig, o: Gr
   let x = e.embed(ids); // residual stream [B,S,D]
   const rope = e.rope(pos);
   // Split sizes [P, S] of the attention probabilities: cached keys, then new ones.
-  const pastLen = g.op('Shape', [pastK[0]], { start: attr.int(3), end: attr.int(4) });
+  const pastLen = g.op('Shape', [pastK[0]], { start: attr.int(2), end: attr.int(3) });
   const keySplit = g.op('Concat', [pastLen, g.op('Shape', [ids], { start: attr.int(1), end: attr.int(2) })], { axis: attr.int(0) });
   const headsShape = e.ints([0, 0, H, Dh]);
   let delta: string | null = null; // the last block's output, not yet added to x
@@ -269,10 +269,12 @@ export function buildSequenceGraph(weights: HostWeights, cfg: ModelConfig, o: Gr
     } else ({ qk, v } = proj);
     const [q, k] = g.node('Split', [qk, e.ints([D, D])], { axis: attr.int(2) }, 2);
     const qHeads = g.op('Transpose', [g.op('Reshape', [q, headsShape])], { perm: attr.ints([0, 2, 1, 3]) }); // [B,H,S,Dh]
-    const kNew = g.op('Transpose', [g.op('Reshape', [k, headsShape])], { perm: attr.ints([0, 2, 3, 1]) }, `new_key_${i}`); // [B,H,Dh,S]
+    const kNew = g.op('Transpose', [g.op('Reshape', [k, headsShape])], { perm: attr.ints([0, 2, 1, 3]) }, `new_key_${i}`); // [B,H,S,Dh]
     const vNew = g.op('Transpose', [g.op('Reshape', [v, headsShape])], { perm: attr.ints([0, 2, 1, 3]) }, `new_value_${i}`); // [B,H,S,Dh]
     // softmax(q k^T / sqrt(Dh) + mask) v over [cache | new] keys, without concatenating the cache.
-    const scores = g.op('Concat', [g.op('MatMul', [qHeads, pastK[i]]), g.op('MatMul', [qHeads, kNew])], { axis: attr.int(3) });
+    // (This graph transposes the cached keys; the sampler only runs it with an empty cache.)
+    const keysT = (keys: string) => g.op('Transpose', [keys], { perm: attr.ints([0, 1, 3, 2]) }); // [B,H,Dh,*]
+    const scores = g.op('Concat', [g.op('MatMul', [qHeads, keysT(pastK[i])]), g.op('MatMul', [qHeads, keysT(kNew)])], { axis: attr.int(3) });
     const probs = g.op('Softmax', [g.op('Add', [scores, bias])], { axis: attr.int(-1) });
     const [probsPast, probsNew] = g.node('Split', [probs, keySplit], { axis: attr.int(3) }, 2);
     const attn = g.op('Add', [g.op('MatMul', [probsPast, pastV[i]]), g.op('MatMul', [probsNew, vNew])]); // [B,H,S,Dh]
@@ -288,7 +290,7 @@ export function buildSequenceGraph(weights: HostWeights, cfg: ModelConfig, o: Gr
   g.output('logits', DataType.FLOAT, ['batch', 'seq', cfg.vocabSize]);
   if (cfg.valueHead) g.output('values', DataType.FLOAT, ['batch', 'seq']);
   for (let i = 0; i < cfg.nLayers; i++) {
-    g.output(`new_key_${i}`, DataType.FLOAT, ['batch', H, Dh, 'seq']);
+    g.output(`new_key_${i}`, DataType.FLOAT, ['batch', H, 'seq', Dh]);
     g.output(`new_value_${i}`, DataType.FLOAT, ['batch', H, 'seq', Dh]);
   }
   return e.encode('sequence');
@@ -307,8 +309,10 @@ export function buildDecodeGraph(weights: HostWeights, cfg: ModelConfig, o: Grap
   let x = e.embed(ids); // residual stream [B,D]
   const rope = e.rope(pos);
   // Split sizes [P, 1] of the attention probabilities: cached keys, then the token itself.
-  const keySplit = g.op('Concat', [g.op('Shape', [pastK[0]], { start: attr.int(3), end: attr.int(4) }), e.ints([1])], { axis: attr.int(0) });
+  const keySplit = g.op('Concat', [g.op('Shape', [pastK[0]], { start: attr.int(2), end: attr.int(3) }), e.ints([1])], { axis: attr.int(0) });
   const heads4 = e.ints([0, H, 1, Dh]);
+  const qColumn = e.ints([0, H, Dh, 1]);
+  const scoreRow = e.ints([0, H, 1, -1]);
   const newKv: string[] = []; // k4, v4 of every layer, returned as one output
   const pos2d = rope ? null : g.op('Reshape', [pos, e.ints([-1, 1])]); // [B,1] for RotaryEmbedding
   let delta: string | null = null;
@@ -332,7 +336,9 @@ export function buildDecodeGraph(weights: HostWeights, cfg: ModelConfig, o: Grap
     }
     newKv.push(k4, v4);
     // Scores against the cache (MatMul) and against the token itself (elementwise dot product).
-    const scorePast = g.op('MatMul', [q4, pastK[i]]); // [B,H,1,P]
+    // Cache on the left, [B,H,P,Dh] x [B,H,Dh,1], so the host stores keys as rows like the values
+    // (a slot's write is contiguous); both reshapes only relabel memory.
+    const scorePast = g.op('Reshape', [g.op('MatMul', [pastK[i], g.op('Reshape', [q4, qColumn])]), scoreRow]); // [B,H,1,P]
     const scoreSelf = g.op('ReduceSum', [g.op('Mul', [q4, k4]), e.ints([3])], { keepdims: attr.int(1) }); // [B,H,1,1]
     const probs = g.op('Softmax', [g.op('Add', [g.op('Concat', [scorePast, scoreSelf], { axis: attr.int(3) }), bias])], { axis: attr.int(-1) });
     const [probsPast, probSelf] = g.node('Split', [probs, keySplit], { axis: attr.int(3) }, 2);

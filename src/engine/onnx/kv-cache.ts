@@ -1,7 +1,7 @@
 /**
- * The host-side KV cache of the ONNX sampler: one fixed-capacity buffer per layer for keys
- * [rows, H, Dh, capacity] (stored transposed, ready for q k^T) and one for values
- * [rows, H, capacity, Dh]. A row's token at position p lives in slot p; slots a row has not
+ * The host-side KV cache of the ONNX sampler: one fixed-capacity buffer per layer for keys and one
+ * for values, both [rows, H, capacity, Dh], so writing a slot is contiguous (a transposed key
+ * layout made the per-step scattered writes cost as much as a third of the graph's run). A row's token at position p lives in slot p; slots a row has not
  * filled yet are masked out by the attention bias. The graph reads the buffers in place (no copy
  * into onnxruntime) and returns only the new tokens' keys and values, which `write` stores.
  * Rows that finish are removed by moving the last active row into their place, so the batch
@@ -22,20 +22,20 @@ export class KvCache {
   }
 
   /**
-   * Stores token `t` of row `srcRow` from a run's outputs (newKey [B, H, Dh, S], newValue
-   * [B, H, S, Dh]) into slot `slot` of cache row `dstRow`.
+   * Stores token `t` of row `srcRow` from a run's outputs (newKey and newValue [B, H, S, Dh]) into
+   * slot `slot` of cache row `dstRow`.
    */
   write(layer: number, newKey: Float32Array, newValue: Float32Array, S: number, srcRow: number, t: number, dstRow: number, slot: number): void {
     const { H, Dh, capacity } = this;
     const keys = this.keys[layer];
     const values = this.values[layer];
     for (let h = 0; h < H; h++) {
-      const srcK = (srcRow * H + h) * Dh * S + t;
-      const dstK = (dstRow * H + h) * Dh * capacity + slot;
-      for (let d = 0; d < Dh; d++) keys[dstK + d * capacity] = newKey[srcK + d * S];
-      const srcV = ((srcRow * H + h) * S + t) * Dh;
-      const dstV = ((dstRow * H + h) * capacity + slot) * Dh;
-      for (let d = 0; d < Dh; d++) values[dstV + d] = newValue[srcV + d];
+      const src = ((srcRow * H + h) * S + t) * Dh;
+      const dst = ((dstRow * H + h) * capacity + slot) * Dh;
+      for (let d = 0; d < Dh; d++) {
+        keys[dst + d] = newKey[src + d];
+        values[dst + d] = newValue[src + d];
+      }
     }
   }
 
@@ -54,7 +54,7 @@ export class KvCache {
     const { H, Dh, capacity } = this;
     const n = rows * this.rowStride;
     for (let l = 0; l < this.nLayers; l++) {
-      into[`past_key_${l}`] = new ort.Tensor('float32', this.keys[l].subarray(0, n), [rows, H, Dh, capacity]);
+      into[`past_key_${l}`] = new ort.Tensor('float32', this.keys[l].subarray(0, n), [rows, H, capacity, Dh]);
       into[`past_value_${l}`] = new ort.Tensor('float32', this.values[l].subarray(0, n), [rows, H, capacity, Dh]);
     }
   }
@@ -64,7 +64,7 @@ export class KvCache {
 export function emptyCacheFeeds(nLayers: number, rows: number, H: number, Dh: number, into: Record<string, ort.Tensor>): void {
   const empty = new Float32Array(0);
   for (let l = 0; l < nLayers; l++) {
-    into[`past_key_${l}`] = new ort.Tensor('float32', empty, [rows, H, Dh, 0]);
+    into[`past_key_${l}`] = new ort.Tensor('float32', empty, [rows, H, 0, Dh]);
     into[`past_value_${l}`] = new ort.Tensor('float32', empty, [rows, H, 0, Dh]);
   }
 }
