@@ -25,7 +25,7 @@ interface StepInputs {
   rope: RopeTables;
   /** [B, 1, 1, L] additive attention mask */
   mask: Tensor;
-  /** [1, 1, L, 1] boolean: the slot written this step */
+  /** [1, 1, L, 1]: 1 at the slot written this step, else 0 */
   slot: Tensor;
 }
 type Cache = { k: Tensor[]; v: Tensor[] };
@@ -47,8 +47,9 @@ function decodeStep(cfg: ModelConfig, dtype: DType): StepFn {
       const q = ops.transpose(rope(split(linear(h, p[`${l}attention.wq.weight`])), inp.rope), [0, 2, 1, 3]);
       const kNew = ops.transpose(rope(split(linear(h, p[`${l}attention.wk.weight`])), inp.rope), [0, 2, 1, 3]);
       const vNew = ops.transpose(split(linear(h, p[`${l}attention.wv.weight`])), [0, 2, 1, 3]);
-      k.push(ops.where(inp.slot, kNew, cache.k[i]));
-      v.push(ops.where(inp.slot, vNew, cache.v[i]));
+      const write = ops.greater(inp.slot, 0.5);
+      k.push(ops.where(write, kNew, cache.k[i]));
+      v.push(ops.where(write, vNew, cache.v[i]));
       x = ops.sub(x, linear(mergeHeadsNegated(attend(q, k[i], v[i], inp.mask), B, cfg.dModel), p[`${l}attention.wo.weight`]));
       const h2 = rmsNorm(x, p[`${l}ffn_norm.weight`], cfg.normEps);
       x = ops.add(x, swiglu(h2, p[`${l}feed_forward.w1.weight`], p[`${l}feed_forward.w2.weight`], p[`${l}feed_forward.w3.weight`]));
@@ -106,18 +107,17 @@ export class JaxSampler implements Sampler {
       // The last slot that can be written is L-1; a token chosen there is returned but never fed.
       for (let s = 0; s < L && !done.every(Boolean); s++) {
         const positions = pads.map((pad) => [Math.max(0, s - pad)]);
-        const tables = ropeTables(cfg, positions, dtype);
+        const rope = ropeTables(cfg, positions, dtype); // [B, 1, 1, hd]: one position per row
         const mask = new Float32Array(B * L);
         for (let b = 0; b < B; b++) for (let j = 0; j < L; j++) mask[b * L + j] = j >= pads[b] && j <= s ? 0 : MASKED;
         const slot = new Float32Array(L);
         slot[s] = 1;
         const inputs: StepInputs = {
           token: intsFromHost(current, [B, 1]),
-          rope: { cos: ops.reshape(tables.cos, [B, 1, 1, hd]), sin: ops.reshape(tables.sin, [B, 1, 1, hd]), swap: tables.swap.ref },
+          rope,
           mask: fromHost(mask, [B, 1, 1, L], dtype),
-          slot: ops.greater(fromHost(slot, [1, 1, L, 1], dtype), 0.5),
+          slot: fromHost(slot, [1, 1, L, 1], dtype),
         };
-        disposeTree(tables);
         const [logitsT, next] = step(refTree(this.model.params), cache, inputs);
         cache = next;
         const logits = toHostSync(logitsT);
