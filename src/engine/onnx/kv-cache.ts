@@ -1,8 +1,9 @@
 /**
  * The host-side KV cache of the ONNX sampler: one fixed-capacity buffer per layer for keys and one
  * for values, both [rows, H, capacity, Dh], so writing a slot is contiguous (a transposed key
- * layout made the per-step scattered writes cost as much as a third of the graph's run). A row's token at position p lives in slot p; slots a row has not
- * filled yet are masked out by the attention bias. The graph reads the buffers in place (no copy
+ * layout made the per-step scattered writes cost as much as a third of the graph's run). A row's
+ * token at position p lives in slot p; slots a row has not filled yet are masked out by the
+ * attention bias. The graph reads the buffers in place (no copy
  * into onnxruntime) and returns only the new tokens' keys and values, which `write` stores.
  * Rows that finish are removed by moving the last active row into their place, so the batch
  * shrinks and finished rows cost nothing.

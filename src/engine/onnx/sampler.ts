@@ -99,6 +99,10 @@ export async function createOnnxSampler(weights: HostWeights, config: ModelConfi
   return new OnnxSamplerImpl(new AdaptiveSession(sequence), new AdaptiveSession(decode), cfg, maxBatch, cacheMiB, { sequence: models.sequence.length, decode: models.decode.length });
 }
 
+function longestLength(seqs: number[][]): number {
+  return seqs.reduce((n, s) => Math.max(n, s.length), 0);
+}
+
 interface RunOutputs {
   logits: Float32Array;
   newKeys: Float32Array[];
@@ -179,7 +183,7 @@ class OnnxSamplerImpl implements OnnxSampler {
    */
   private async runSequences(seqs: number[][], withCache: boolean): Promise<{ out: RunOutputs; S: number }> {
     const B = seqs.length;
-    const S = Math.max(...seqs.map((s) => s.length));
+    const S = longestLength(seqs);
     const ids = new BigInt64Array(B * S);
     const pos = new BigInt64Array(B * S);
     const bias = new Float32Array(B * S * S);
@@ -222,7 +226,7 @@ class OnnxSamplerImpl implements OnnxSampler {
     const logits: Float32Array[] = [];
     const values: Float32Array[] | null = this.config.valueHead ? [] : null;
     // Rows per run: maxBatch, fewer when the mask, logits and activations would exceed cacheMiB.
-    const S = Math.max(1, ...seqs.map((s) => s.length));
+    const S = Math.max(1, longestLength(seqs));
     const rows = Math.max(1, Math.min(this.maxBatch, Math.floor((this.cacheMiB * 2 ** 20) / (4 * S * (S + V + 6 * D + 2 * F)))));
     for (let start = 0; start < seqs.length; start += rows) {
       const chunk = seqs.slice(start, start + rows);
@@ -268,7 +272,7 @@ class OnnxSamplerImpl implements OnnxSampler {
     const rng = new Rng(o.seed ?? 0).fork('engine.sample');
     // Rows per batch: maxBatch, fewer when their KV cache would exceed cacheMiB.
     const { nLayers, maxSeqLen, dModel } = this.config;
-    const longest = Math.min(maxSeqLen, Math.max(0, ...prompts.map((p) => p.length)) + o.maxNewTokens);
+    const longest = Math.min(maxSeqLen, longestLength(prompts) + o.maxNewTokens);
     const bytesPerRow = 2 * nLayers * dModel * longest * 4;
     const rows = Math.max(1, Math.min(this.maxBatch, Math.floor((this.cacheMiB * 2 ** 20) / bytesPerRow)));
     const results: SampleResult[] = [];
@@ -287,12 +291,12 @@ class OnnxSamplerImpl implements OnnxSampler {
     // A row stops at maxNewTokens or when prompt + generated reaches the context; the last token
     // chosen is never fed back, so the cache needs one slot less than the longest row.
     const rowBudget = prompts.map((p) => Math.max(1, Math.min(o.maxNewTokens, maxSeqLen - p.length)));
-    const capacity = Math.max(1, ...prompts.map((p, i) => p.length + rowBudget[i] - 1));
+    const capacity = prompts.reduce((c, p, i) => Math.max(c, p.length + rowBudget[i] - 1), 1);
     const cache = new KvCache(nLayers, n, this.H, this.Dh, capacity);
     const chooser = new TokenChooser(V);
 
     // Active rows: slot a of the batch holds prompt rowOf[a], with len[a] tokens in the cache and
-    // last[a] the token to feed next. order[] lists active slots by prompt index (RNG order).
+    // last[a] the token to feed next. Tokens are chosen in prompt order (the RNG order).
     const rowOf = Array.from({ length: n }, (_, i) => i);
     const len = new Int32Array(n);
     const last = new Int32Array(n);
