@@ -61,6 +61,20 @@ describe("MCTS (x1's form)", () => {
     expect(x1Target(parent, 0.9)).toBeCloseTo((0.9 * (2 * 0.5 + 1 * -1)) / 3, 12);
   });
 
+  it('parallel simulations expand several leaves in one policy call and keep finding the answer', async () => {
+    const rng = new Rng(21);
+    const problem = randomWorld(rng, 'wide', 4, 3);
+    const values = randomValues(rng, problem);
+    const seqPolicy = new ScriptedPolicy(problemsMap(problem));
+    const seq = await solve(problem, { task, strategy: 'mcts', settings: { simulations: 32, children: 3 }, models: { policy: seqPolicy, value: new ScriptedValue(values) } });
+    const parPolicy = new ScriptedPolicy(problemsMap(problem));
+    const par = await solve(problem, { task, strategy: 'mcts', settings: { simulations: 32, children: 3, parallel: 8 }, models: { policy: parPolicy, value: new ScriptedValue(values) } });
+    expect(par.graph.root.visits).toBe(32);
+    expect(parPolicy.calls).toBeLessThan(seqPolicy.calls);
+    expect(Math.max(...parPolicy.batchSizes)).toBeGreaterThan(1);
+    expect(seq.graph.root.visits).toBe(32);
+  });
+
   it('overwrites terminal values with the verifier only when ground truth is allowed', async () => {
     const { problem, values } = trapWorld();
     const r = await solve(problem, { task, strategy: 'mcts', settings: { simulations: 6, children: 2 }, models: { policy: new ScriptedPolicy(problemsMap(problem)), value: new ScriptedValue(values) }, allowGroundTruth: true });
@@ -75,10 +89,10 @@ describe("MCTS (x1's form)", () => {
 
   it('keeps its invariants on random trees (property)', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.integer({ min: 0, max: 1e6 }), fc.integer({ min: 1, max: 40 }), fc.integer({ min: 1, max: 4 }), fc.double({ min: 0.5, max: 1, noNaN: true }), fc.double({ min: 0.05, max: 1, noNaN: true }), async (seed, sims, m, gamma, alpha) => {
+      fc.asyncProperty(fc.integer({ min: 0, max: 1e6 }), fc.integer({ min: 1, max: 40 }), fc.integer({ min: 1, max: 4 }), fc.double({ min: 0.5, max: 1, noNaN: true }), fc.double({ min: 0.05, max: 1, noNaN: true }), fc.constantFrom(1, 1, 3, 8), async (seed, sims, m, gamma, alpha, parallel) => {
         const rng = new Rng(seed);
         const problem = randomWorld(rng, `w${seed}`);
-        const r = await solve(problem, { task, strategy: 'mcts', seed, settings: { simulations: sims, children: m, gamma, alpha }, models: { policy: new ScriptedPolicy(problemsMap(problem)), value: new ScriptedValue(randomValues(rng, problem)) } });
+        const r = await solve(problem, { task, strategy: 'mcts', seed, settings: { simulations: sims, children: m, gamma, alpha, parallel }, models: { policy: new ScriptedPolicy(problemsMap(problem)), value: new ScriptedValue(randomValues(rng, problem)) } });
         const ends = endsAt(r.trace!);
         const g = r.graph;
         const ran = r.trace!.operators.filter((o) => o.op === 'backpropagate').length;

@@ -48,39 +48,53 @@ export const mcts = defineStrategy({
     qModel: z.enum(['auto', 'none', ...Scorers]).default('auto'),
     bestPath: z.enum(['highest-terminal-value', 'most-visited']).default('highest-terminal-value'),
     dedupe: z.boolean().default(true),
+    /** Simulations selected before one batched expansion (virtual loss); 1 = x1's sequential form. */
+    parallel: z.number().int().min(1).max(1024).default(1),
   },
   async run(ctx, s) {
     const g = ctx.structure('tree');
     const qModel = resolveQModel(ctx, s.qModel);
     const overwrite = ctx.allowGroundTruth;
-    for (let sim = 0; sim < s.simulations && ctx.meter.ok(); sim++) {
-      // Select.
-      const path: ReasoningNode[] = [g.root];
-      let node = g.root;
-      while (node.expanded && !node.terminal && !isDead(node)) {
-        const next = selectPuct(live(node.children), node.visits, s);
-        if (!next) break;
-        ctx.record('select', [next], undefined, { by: 'puct', parentVisits: node.visits });
-        path.push(next);
-        node = next;
+    let sim = 0;
+    while (sim < s.simulations && ctx.meter.ok()) {
+      // Select `parallel` paths (1 = x1's sequential search). Virtual visits on the paths already
+      // chosen steer later selections elsewhere (Chaslot et al. 2008's virtual loss) and are
+      // removed before the real backup.
+      const wave = Math.min(s.parallel, s.simulations - sim);
+      const paths: ReasoningNode[][] = [];
+      for (let i = 0; i < wave; i++) {
+        const path = selectPath(ctx, g.root, s);
+        for (const n of path) n.visits += 1;
+        paths.push(path);
       }
-      // Expand, initialise, pick the simulated child.
-      if (!node.terminal && !node.expanded) {
-        const kids = live((await generate(ctx, [node], { k: s.children, temperature: s.temperature, dedupe: s.dedupe }))[0]);
-        if (!node.expanded) continue; // the budget let nothing through
-        await initialise(ctx, kids, qModel, overwrite);
-        if (kids.length === 0) {
-          node.q = -1; // every child broke the rules: a dead end
-          node.meta.dead = true;
-        } else {
-          const pick = selectPuct(kids, Math.max(1, node.visits), s)!;
+      for (const path of paths) for (const n of path) n.visits -= 1;
+      // Expand every distinct unexpanded leaf in one policy call; initialise all children at once.
+      const leaves = [...new Set(paths.map((p) => p[p.length - 1]).filter((n) => !n.terminal && !n.expanded))];
+      if (leaves.length > 0) {
+        const kids = await generate(ctx, leaves, { k: s.children, temperature: s.temperature, dedupe: s.dedupe });
+        await initialise(ctx, live(kids.flat()), qModel, overwrite);
+        leaves.forEach((leaf, i) => {
+          if (leaf.expanded && live(kids[i]).length === 0) {
+            leaf.q = -1; // every child broke the rules: a dead end
+            leaf.meta.dead = true;
+          }
+        });
+      }
+      const expandedNow = new Set(leaves.filter((l) => l.expanded));
+      for (const path of paths) {
+        const leaf = path[path.length - 1];
+        if (!leaf.terminal && !leaf.expanded) continue; // the budget let nothing through
+        if (expandedNow.has(leaf) && !isDead(leaf)) {
+          // Simulate the best new child (PUCT; pure q while N(leaf) <= 1).
+          const pick = selectPuct(live(leaf.children), Math.max(1, leaf.visits), s)!;
           ctx.record('select', [pick], undefined, { by: 'puct', simulated: true });
           path.push(pick);
         }
+        backupX1(path, s);
+        sim++;
+        ctx.record('backpropagate', path, undefined, { simulation: sim });
       }
-      // Backpropagate.
-      backupX1(path, s);
-      ctx.record('backpropagate', path, undefined, { simulation: sim + 1 });
+      if (leaves.length > 0 && expandedNow.size === 0) break; // nothing fits the budget any more
     }
     ctx.notes.simulations = g.root.visits;
     return bestPath(ctx, s.bestPath);
@@ -89,6 +103,20 @@ export const mcts = defineStrategy({
     return bestPath(ctx, s.bestPath);
   },
 });
+
+/** Follows PUCT from the root to a node that is unexpanded, terminal or dead. */
+function selectPath(ctx: SearchContext, root: ReasoningNode, k: { c1: number; c2: number }): ReasoningNode[] {
+  const path: ReasoningNode[] = [root];
+  let node = root;
+  while (node.expanded && !node.terminal && !isDead(node)) {
+    const next = selectPuct(live(node.children), node.visits, k);
+    if (!next) break;
+    ctx.record('select', [next], undefined, { by: 'puct', parentVisits: node.visits });
+    path.push(next);
+    node = next;
+  }
+  return path;
+}
 
 function isDead(n: ReasoningNode): boolean {
   return n.meta.dead === true;
