@@ -4,7 +4,8 @@ import * as ort from 'onnxruntime-node';
 import { RlmkitError } from '../../src/core/errors.js';
 import { Rng } from '../../src/core/rng.js';
 import { EOS_TOKEN } from '../../src/engine/sampler.js';
-import { type OnnxSampler, buildOnnxModels, createOnnxSampler } from '../../src/engine/onnx/sampler.js';
+import { type OnnxSampler, createOnnxSampler } from '../../src/engine/onnx/sampler.js';
+import { buildOnnxModels } from '../../src/engine/onnx/models.js';
 import { randomSeqs, testWeights, tinyConfig } from './onnx-helpers.js';
 
 const cfg = tinyConfig();

@@ -17,7 +17,8 @@ import { Rng } from '../../core/rng.js';
 import { logSoftmax, validateSampleOptions } from '../choose.js';
 import type { ModelConfig } from '../config.js';
 import { EOS_TOKEN, type HostWeights, type SampleOptions, type SampleResult, type Sampler } from '../sampler.js';
-import { MASKED, type OpSet, buildDecodeGraph, buildSequenceGraph } from './decoder-graphs.js';
+import { MASKED, type OpSet } from './decoder-graphs.js';
+import { buildOnnxModels } from './models.js';
 import { AdaptiveSession } from './adaptive-session.js';
 import { KvCache, emptyCacheFeeds } from './kv-cache.js';
 import { TokenChooser } from './token-chooser.js';
@@ -54,12 +55,6 @@ export interface OnnxSampler extends Sampler {
   readonly stats: { runs: number; runMs: number };
   /** The intra-op thread count the decode graph currently runs with. */
   readonly decodeThreads: number;
-}
-
-/** The generated ONNX models, e.g. to save them next to a checkpoint or inspect them in Netron. */
-export function buildOnnxModels(weights: HostWeights, config: ModelConfig, ops: OpSet = 'onnxruntime'): { sequence: Uint8Array; decode: Uint8Array } {
-  const cfg = validateHostWeights(weights, config);
-  return { sequence: buildSequenceGraph(weights, cfg, { ops }), decode: buildDecodeGraph(weights, cfg, { ops }) };
 }
 
 export async function createOnnxSampler(weights: HostWeights, config: ModelConfig, opts: OnnxSamplerOptions = {}): Promise<OnnxSampler> {
