@@ -37,6 +37,11 @@ export interface EmbeddedOptions {
   bos?: boolean;
   /** Policy id (default `embedded:<file>`). */
   id?: string;
+  /**
+   * Run the model in a worker thread (`WorkerPolicy`) where the caller supports it: `rlmkit serve`
+   * does by default, so that HTTP handling and model compute use different cores.
+   */
+  worker?: boolean;
 }
 
 /** A loaded model: config, weights and tokenizer, from a checkpoint or built in memory. */

@@ -1,7 +1,7 @@
 /**
  * `--model <spec>`: one string that names a model and its backend, used by every CLI command.
  *
- *   embedded:<checkpoint.safetensors>[?engine=onnx|jax&threads=N&maxBatch=N&bos=true|false]
+ *   embedded:<checkpoint.safetensors>[?engine=onnx|jax&threads=N&maxBatch=N&bos=true|false&worker=true|false]
  *   gguf:<file.gguf>[?threads=N&parallel=N&context=N]
  *   http(s)://host:port/v1#<model>[?api=auto|chat|completions&concurrency=N&retries=N&timeout=MS]
  *   openai:<model>[@<baseURL>][?api=...&concurrency=N&retries=N&timeout=MS]
@@ -102,7 +102,7 @@ export function parseModelSpec(spec: string): ModelSpec {
   if (scheme === 'embedded') {
     const [path, params] = splitQuery(s.slice(colon + 1));
     if (!path) throw bad(spec, 'the checkpoint path is empty');
-    const o = readOptions(spec, params, { engine: ['onnx', 'jax'], threads: 'int', maxBatch: 'int', bos: 'bool' });
+    const o = readOptions(spec, params, { engine: ['onnx', 'jax'], threads: 'int', maxBatch: 'int', bos: 'bool', worker: 'bool' });
     return { kind: 'embedded', path, options: o as EmbeddedOptions };
   }
   if (scheme === 'gguf') {

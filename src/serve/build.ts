@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { usageError } from '../core/errors.js';
 import { Scheduler, type SchedulerOptions } from '../models/scheduler.js';
 import { loadPolicy, parseModelSpec, type ModelSpec } from '../models/spec.js';
+import { WorkerPolicy } from '../models/worker-policy.js';
 import type { Policy } from '../models/types.js';
 import { reasoningProvider } from '../reasoning/proxy.js';
 import { ModelRegistry, staticProvider } from './providers.js';
@@ -35,7 +36,9 @@ export async function buildRegistry(modelArgs: string[], scheduling: SchedulerOp
   const table: Record<string, Policy> = {};
   try {
     for (const m of named) {
-      const backend = await loadPolicy(m.spec);
+      // Embedded models run in a worker thread unless ?worker=false: onnxruntime-node computes
+      // synchronously on its calling thread, which would stall HTTP handling.
+      const backend = m.spec.kind === 'embedded' && m.spec.options.worker !== false ? await WorkerPolicy.start({ file: m.spec.path }, m.spec.options) : await loadPolicy(m.spec);
       // Remote servers batch on their side: send them many requests at once. In-process models
       // run two batches at once, so one batch's host work (token choice, HTTP) overlaps the other's
       // native compute; embedded batches of 16 rows kept that overlap best (bench serve).

@@ -18,9 +18,9 @@ import { logger } from '../../core/log.js';
 import { presetConfig } from '../../engine/config.js';
 import { initHostWeights } from '../../engine/model.js';
 import { CharTokenizer } from '../../engine/tokenizer.js';
-import { EmbeddedPolicy } from '../../models/embedded.js';
+import { WorkerPolicy } from '../../models/worker-policy.js';
 import { Scheduler } from '../../models/scheduler.js';
-import { loadPolicy } from '../../models/spec.js';
+import { loadPolicy, parseModelSpec } from '../../models/spec.js';
 import type { Policy } from '../../models/types.js';
 import { ModelRegistry, staticProvider } from '../../serve/providers.js';
 import { startServer } from '../../serve/server.js';
@@ -137,7 +137,7 @@ function driveHttp(url: string, clients: number, total: number, maxTokens: numbe
 async function defaultModel(): Promise<Policy> {
   const tokenizer = new CharTokenizer([...' 0123456789+-*/=()|abcdefghijklmnopqrstuvwxyz.,']);
   const config = presetConfig('tiny', { vocabSize: tokenizer.vocabSize });
-  return EmbeddedPolicy.fromSource({ config, weights: initHostWeights(config, 0), tokenizer, name: 'random-tiny' });
+  return WorkerPolicy.start({ source: { config, weights: initHostWeights(config, 0), tokenizer, name: 'random-tiny' } });
 }
 
 export const serveBench: BenchModule = {
@@ -159,7 +159,9 @@ export const serveBench: BenchModule = {
     const total = Number(o.requests ?? 96);
     const maxTokens = Number(o.maxTokens ?? 32);
     const sched = { maxBatch: Number(o.maxBatch ?? 16), maxWaitMs: Number(o.maxWaitMs ?? 2), maxFillWaitMs: Number(o.maxFillWaitMs ?? 25), concurrency: Number(o.concurrency ?? 2) };
-    const backend = o.model ? await loadPolicy(String(o.model)) : await defaultModel();
+    const spec = o.model ? parseModelSpec(String(o.model)) : undefined;
+    // Embedded models run in a worker thread, as `rlmkit serve` runs them (src/serve/build.ts).
+    const backend = !spec ? await defaultModel() : spec.kind === 'embedded' && spec.options.worker !== false ? await WorkerPolicy.start({ file: spec.path }, spec.options) : await loadPolicy(spec);
     const inProcess = new Scheduler(backend, sched);
     const served = new Scheduler(backend, sched);
     const server = await startServer({ registry: new ModelRegistry().register(staticProvider({ bench: served })), port: 0, maxConcurrent: 256, closeModels: false });
