@@ -9,8 +9,8 @@
  * Clients see the standard SSE protocol; time to first token equals the full latency.
  */
 import { timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Hono, type Context } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import { streamSSE } from 'hono/streaming';
 import type { z } from 'zod';
 import { logger as rootLogger, type Logger } from '../core/log.js';
@@ -63,14 +63,71 @@ function sameSecret(a: string, b: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
-async function readJson(c: Context): Promise<unknown> {
-  const text = await c.req.text();
+function tooLarge(maxBytes: number): HttpError {
+  return new HttpError(413, `the request body is larger than ${maxBytes} bytes`, 'invalid_request_error', null, 'request_too_large');
+}
+
+/**
+ * The body as text, at most `maxBytes` (413 beyond, whether or not a content-length was sent).
+ * Under @hono/node-server it is read straight from Node's request stream: touching the Web
+ * `Request` body (or its signal) makes the adapter build a full undici Request per call, which
+ * cost more CPU than the rest of the request handling together.
+ */
+async function readBodyText(c: Context, maxBytes: number): Promise<string> {
+  const declared = Number(c.req.header('content-length'));
+  if (Number.isFinite(declared) && declared > maxBytes) throw tooLarge(maxBytes);
+  const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
+  if (!incoming || incoming.readableEnded) {
+    const text = await c.req.text();
+    if (Buffer.byteLength(text) > maxBytes) throw tooLarge(maxBytes);
+    return text;
+  }
+  return new Promise<string>((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let done = false;
+    incoming.on('data', (chunk: Buffer) => {
+      if (done) return;
+      size += chunk.length;
+      if (size > maxBytes) {
+        done = true;
+        reject(tooLarge(maxBytes));
+        return;
+      }
+      chunks.push(chunk);
+    });
+    incoming.once('end', () => {
+      if (done) return;
+      done = true;
+      resolve(Buffer.concat(chunks).toString('utf8'));
+    });
+    incoming.once('error', (e) => {
+      if (done) return;
+      done = true;
+      reject(new HttpError(400, `could not read the request body: ${e.message}`, 'invalid_request_error'));
+    });
+  });
+}
+
+async function readJson(c: Context, maxBytes: number): Promise<unknown> {
+  const text = await readBodyText(c, maxBytes);
   if (!text.trim()) throw new HttpError(400, 'the request body is empty; send a JSON object', 'invalid_request_error');
   try {
     return JSON.parse(text);
   } catch (e) {
     throw new HttpError(400, `the request body is not valid JSON: ${(e as Error).message}`, 'invalid_request_error');
   }
+}
+
+/** Aborted when the client goes away before its answer is written (from Node's response stream). */
+function disconnectSignal(c: Context): AbortSignal | undefined {
+  const outgoing = (c.env as { outgoing?: ServerResponse } | undefined)?.outgoing;
+  if (!outgoing) return undefined;
+  const ctl = new AbortController();
+  outgoing.once('close', () => {
+    if (!outgoing.writableFinished) ctl.abort();
+  });
+  return ctl.signal;
 }
 
 function validate<S extends z.ZodType>(schema: S, body: unknown): z.output<S> {
@@ -143,10 +200,7 @@ export function createServeApp(o: ServeAppOptions): { app: Hono; state: ServeSta
       state.leave();
     }
   };
-  const limit = bodyLimit({
-    maxSize: o.maxBodyBytes ?? 1024 * 1024,
-    onError: (c) => c.json(errorBody(`the request body is larger than ${o.maxBodyBytes ?? 1024 * 1024} bytes`, 'invalid_request_error', null, 'request_too_large'), 413),
-  });
+  const maxBodyBytes = o.maxBodyBytes ?? 1024 * 1024;
 
   app.get('/v1/models', (c) => {
     const created = Math.floor(Date.now() / 1000);
@@ -173,8 +227,8 @@ export function createServeApp(o: ServeAppOptions): { app: Hono; state: ServeSta
     c.header('X-Accel-Buffering', 'no');
   }
 
-  app.post('/v1/completions', guard, limit, async (c) => {
-    const raw = await readJson(c);
+  app.post('/v1/completions', guard, async (c) => {
+    const raw = await readJson(c, maxBodyBytes);
     const body = validate(CompletionRequestSchema, raw);
     const n = body.n ?? 1;
     if (body.best_of != null && body.best_of !== n) throw new HttpError(400, 'best_of different from n is not supported', 'invalid_request_error', 'best_of');
@@ -190,7 +244,7 @@ export function createServeApp(o: ServeAppOptions): { app: Hono; state: ServeSta
       logprobs: body.logprobs != null,
       ...(body.seed != null ? { seed: body.seed } : {}),
       caller: body.user ?? 'http',
-      signal: c.req.raw.signal,
+      signal: disconnectSignal(c),
     };
     if (body.stream && isRequestAware(policy)) {
       return streamWithProgress(c, policy, prompts.map((prompt) => ({ prompt })), options, raw as Record<string, unknown>, 'text_completion', (id, groups, created) =>
@@ -209,8 +263,8 @@ export function createServeApp(o: ServeAppOptions): { app: Hono; state: ServeSta
     });
   });
 
-  app.post('/v1/chat/completions', guard, limit, async (c) => {
-    const raw = await readJson(c);
+  app.post('/v1/chat/completions', guard, async (c) => {
+    const raw = await readJson(c, maxBodyBytes);
     const body = validate(ChatRequestSchema, raw);
     const policy = await resolveModel(body.model);
     const messages: ChatMessage[] = body.messages.map((m) => ({ role: m.role === 'developer' ? 'system' : m.role, content: messageText(m.content) }));
@@ -224,7 +278,7 @@ export function createServeApp(o: ServeAppOptions): { app: Hono; state: ServeSta
       logprobs: body.logprobs === true,
       ...(body.seed != null ? { seed: body.seed } : {}),
       caller: body.user ?? 'http',
-      signal: c.req.raw.signal,
+      signal: disconnectSignal(c),
     };
     if (body.stream && isRequestAware(policy)) {
       return streamWithProgress(c, policy, [{ messages }], options, raw as Record<string, unknown>, 'chat.completion.chunk', (id, groups, created) =>

@@ -134,10 +134,10 @@ function driveHttp(url: string, clients: number, total: number, maxTokens: numbe
 }
 
 /** The default benchmark model: a random-init `tiny` preset over a Game-of-24-like character vocabulary. */
-async function defaultModel(): Promise<Policy> {
+async function defaultModel(threads: number): Promise<Policy> {
   const tokenizer = new CharTokenizer([...' 0123456789+-*/=()|abcdefghijklmnopqrstuvwxyz.,']);
   const config = presetConfig('tiny', { vocabSize: tokenizer.vocabSize });
-  return WorkerPolicy.start({ source: { config, weights: initHostWeights(config, 0), tokenizer, name: 'random-tiny' } });
+  return WorkerPolicy.start({ source: { config, weights: initHostWeights(config, 0), tokenizer, name: 'random-tiny' } }, { threads });
 }
 
 export const serveBench: BenchModule = {
@@ -152,7 +152,8 @@ export const serveBench: BenchModule = {
       .option('--max-batch <n>', 'scheduler batch limit', intOption(1), 16)
       .option('--max-wait-ms <n>', 'scheduler batching wait', intOption(0), 2)
       .option('--max-fill-wait-ms <n>', 'scheduler wait for the usual crowd of callers', intOption(0), 25)
-      .option('--concurrency <n>', 'backend calls in flight at once (both paths)', intOption(1, 8), 2);
+      .option('--concurrency <n>', 'backend calls in flight at once (both paths)', intOption(1, 8), 2)
+      .option('--threads <n>', 'onnxruntime threads of the default model', intOption(1, 64), 2);
   },
   async run(o) {
     const levels = String(o.clients ?? '1,8,32').split(',').map((s) => Number(s.trim())).filter((n) => Number.isInteger(n) && n > 0);
@@ -161,7 +162,7 @@ export const serveBench: BenchModule = {
     const sched = { maxBatch: Number(o.maxBatch ?? 16), maxWaitMs: Number(o.maxWaitMs ?? 2), maxFillWaitMs: Number(o.maxFillWaitMs ?? 25), concurrency: Number(o.concurrency ?? 2) };
     const spec = o.model ? parseModelSpec(String(o.model)) : undefined;
     // Embedded models run in a worker thread, as `rlmkit serve` runs them (src/serve/build.ts).
-    const backend = !spec ? await defaultModel() : spec.kind === 'embedded' && spec.options.worker !== false ? await WorkerPolicy.start({ file: spec.path }, spec.options) : await loadPolicy(spec);
+    const backend = !spec ? await defaultModel(Number(o.threads ?? 2)) : spec.kind === 'embedded' && spec.options.worker !== false ? await WorkerPolicy.start({ file: spec.path }, spec.options) : await loadPolicy(spec);
     const inProcess = new Scheduler(backend, sched);
     const served = new Scheduler(backend, sched);
     const server = await startServer({ registry: new ModelRegistry().register(staticProvider({ bench: served })), port: 0, maxConcurrent: 256, closeModels: false });

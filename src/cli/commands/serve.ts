@@ -5,7 +5,6 @@
 import type { Command } from 'commander';
 import { logger } from '../../core/log.js';
 import { buildRegistry } from '../../serve/build.js';
-import { providerPlugins } from '../../serve/plugins.js';
 import { startServer } from '../../serve/server.js';
 import { collect, intOption } from '../options.js';
 import type { CommandModule } from '../registry.js';
@@ -54,10 +53,6 @@ export const serveCommand: CommandModule = {
           retries: f.retries,
           cache: f.cache === true,
         });
-        for (const plugin of providerPlugins) {
-          const provider = plugin(registry, { models: names });
-          if (provider) registry.register(provider);
-        }
         const server = await startServer({
           registry,
           host: f.host,
