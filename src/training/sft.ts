@@ -8,7 +8,7 @@
  * The batch of step s is a pure function of (seed, phase, s), so a resumed run trains on exactly
  * the batches an uninterrupted one does.
  */
-import { Rng, inputError, readJsonl } from '../core/index.js';
+import { Rng, inputError, logger, readJsonl } from '../core/index.js';
 import { BOS, EOS, LlamaModel, Trainer, type Tokenizer, initEngine } from '../engine/index.js';
 import type { Problem, Task } from '../tasks/types.js';
 import { adamwFrom, roundMetrics, scheduleFrom, StepTimer } from './common.js';
@@ -136,6 +136,7 @@ export async function runSftPhase(input: SftPhaseInput): Promise<SftResult> {
     let loss = NaN;
     let tokens = 0;
     let seconds = 0;
+    let warnedLong = false;
     try {
       while (trainer.step < sft.steps) {
         const step = trainer.step;
@@ -144,6 +145,10 @@ export async function runSftPhase(input: SftPhaseInput): Promise<SftResult> {
           const batch = source.batch(step, sft.batch_size).map((e) => encodeExample(tokenizer, task, e));
           return batch.filter((s) => s.ids.length - 1 <= seqLen);
         });
+        if (seqs.length < sft.batch_size && !warnedLong) {
+          warnedLong = true;
+          logger.warn(`${phase}: examples longer than the training length ${seqLen} are skipped (counted as skipped_long in metrics.jsonl)`, { hint: 'raise model.max_seq_len' });
+        }
         const r = await timer.time('training', () => trainer.trainStep([{ ...tokenRows(seqs), floats: { mask: responseMaskRows(seqs, seqLen, sft.loss_on === 'all') } }]));
         loss = r.loss;
         if (!Number.isFinite(loss)) throw inputError(`${phase}: training diverged at step ${r.step} (loss ${loss})`, 'lower the learning rate or raise warmup_steps');
