@@ -6,8 +6,8 @@
  * would); in-process callers run in the main thread. Target: server >= 0.8x in-process
  * throughput at 32 clients.
  *
- * Defaults (both paths): batches of at most 16 with 2 in flight, as `rlmkit serve` runs embedded
- * models. Two calls in flight let one batch's host-side work (token choice, KV-cache copies,
+ * Defaults (both paths): the model in a worker thread (WorkerPolicy), batches of at most 16 with
+ * 2 in flight, as `rlmkit serve` runs embedded models. Two calls in flight let one batch's host-side work (token choice, KV-cache copies,
  * HTTP) overlap the other's onnxruntime compute; measured here, two concurrent 16-row calls took
  * a third of the time of the same calls in sequence.
  */
