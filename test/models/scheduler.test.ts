@@ -47,10 +47,11 @@ describe('Scheduler batching', () => {
 
   it('waits for the usual number of callers once batches have formed, but never makes a lone caller wait', async () => {
     const toy = new ToyPolicy('adaptive', 40);
-    const s = new Scheduler(toy, { maxWaitMs: 1, maxFillWaitMs: 200 });
+    const s = new Scheduler(toy, { maxWaitMs: 1, maxFillWaitMs: 3000 });
     const t0 = performance.now();
     await s.generate([{ prompt: 'alone' }], { temperature: 0 });
-    expect(performance.now() - t0).toBeLessThan(150);
+    // Far below the 3 s fill wait, whatever the machine's load.
+    expect(performance.now() - t0).toBeLessThan(2000);
     // Six callers whose requests arrive spread over ~20 ms, as through a network stack.
     const round = () => Promise.all(Array.from({ length: 6 }, (_, i) => new Promise((r) => setTimeout(r, i * 4)).then(() => s.generate([{ prompt: `w${i}` }], { temperature: 0 }))));
     await round();
