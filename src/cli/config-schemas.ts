@@ -5,8 +5,10 @@
 import type { z } from 'zod';
 import { BaseConfigSchema } from '../core/index.js';
 import { RecipeSchema } from '../training/recipe.js';
+import { DemoConfigSchema } from './demo/config.js';
 
 export const configSchemas: Record<string, z.ZodType> = {
   base: BaseConfigSchema,
   train: RecipeSchema,
+  demo: DemoConfigSchema,
 };
