@@ -86,6 +86,8 @@ interface LoadTracker {
   peak: number;
   /** `peak` of the last 8 batches. */
   recentPeaks: number[];
+  /** Requests of this parameter set in batches the backend is running. */
+  running: number;
 }
 
 /** The group key without the per-call suffix of seeded sampling. */
@@ -253,7 +255,7 @@ export class Scheduler implements Policy {
   private loadOf(key: string): LoadTracker {
     let l = this.load.get(key);
     if (!l) {
-      l = { outstanding: 0, peak: 0, recentPeaks: [] };
+      l = { outstanding: 0, peak: 0, recentPeaks: [], running: 0 };
       this.load.set(key, l);
     }
     return l;
@@ -269,7 +271,9 @@ export class Scheduler implements Policy {
   private expected(key: string): number {
     const l = this.load.get(baseKey(key));
     if (!l) return 1;
-    return Math.min(this.maxBatch, Math.max(l.peak, ...l.recentPeaks));
+    // Requests in running batches cannot join this one: with two batches in flight, the other
+    // half of the crowd is busy, and this batch should go without waiting for it.
+    return Math.max(1, Math.min(this.maxBatch, Math.max(l.peak, ...l.recentPeaks) - l.running));
   }
 
   /**
@@ -343,7 +347,7 @@ export class Scheduler implements Policy {
         load.peak = load.outstanding;
       }
       this.running++;
-      void this.dispatch(batch, g.options);
+      void this.dispatch(batch, g.options, load);
     }
   }
 
@@ -355,8 +359,9 @@ export class Scheduler implements Policy {
   }
 
   /** Runs one batch on the backend (the caller has taken a slot: `running` counts it). */
-  private async dispatch(items: Item[], options: GenerateOptions): Promise<void> {
+  private async dispatch(items: Item[], options: GenerateOptions, load?: LoadTracker): Promise<void> {
     this.counters.inBatches += items.length;
+    if (load) load.running += items.length;
     try {
       const live = items.filter((x) => !x.settled);
       if (live.length === 0) return;
@@ -392,6 +397,7 @@ export class Scheduler implements Policy {
     } finally {
       this.running--;
       this.counters.inBatches -= items.length;
+      if (load) load.running -= items.length;
       this.pump();
     }
   }
