@@ -22,7 +22,10 @@ export function wilson(successes: number, n: number, z = Z95): MeanCI {
   const denom = 1 + z2 / n;
   const centre = (p + z2 / (2 * n)) / denom;
   const half = (z * Math.sqrt((p * (1 - p)) / n + z2 / (4 * n * n))) / denom;
-  return { mean: p, lo: Math.max(0, centre - half), hi: Math.min(1, centre + half), n, method: 'wilson' };
+  // At p = 0 (or 1) the bound is exactly 0 (or 1); computed, it can miss by a rounding error.
+  const lo = successes === 0 ? 0 : Math.max(0, centre - half);
+  const hi = successes === n ? 1 : Math.min(1, centre + half);
+  return { mean: p, lo, hi, n, method: 'wilson' };
 }
 
 /** Percentile bootstrap of the mean. */
