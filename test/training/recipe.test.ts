@@ -60,7 +60,7 @@ describe('conflicting options fail at config time, naming the conflict', () => {
     expect(configMessage(() => load('arith-ppo.yaml', ['rl.dynamic_sampling=true']))).toMatch(/dynamic sampling/);
     expect(configMessage(() => load('countdown-grpo.yaml', ['rl.clip.high=0.1']))).toMatch(/clip\.high .* below clip\.low/);
     expect(configMessage(() => load('countdown-grpo.yaml', ['rl.overlong.soft.max_length=100']))).toMatch(/exceeds rollout\.max_new_tokens/);
-    expect(configMessage(() => load('countdown-grpo.yaml', ['rl.overlong.soft.cache_length=64']))).toMatch(/cache_length .* must be below max_length/);
+    expect(configMessage(() => load('countdown-grpo.yaml', ['rl.overlong.soft.cache_length=80']))).toMatch(/cache_length .* must be below max_length/);
   });
   it('the conflict is also checked inside the x1 phase-2 policy section', () => {
     expect(configMessage(() => load('game24-x1.yaml', ['x1.phase2.policy.group_size=1']))).toMatch(/x1\.phase2\.policy\.group_size: conflict/);
