@@ -16,8 +16,16 @@ for cmd in "${!wanted[@]}"; do
   command -v "$cmd" >/dev/null 2>&1 || missing+=("${wanted[$cmd]}")
 done
 
+# pyarrow: the tests check that a real Parquet reader accepts our verl-layout files.
+ensure_pyarrow() {
+  if python3 -c 'import pyarrow' >/dev/null 2>&1; then return 0; fi
+  echo "setup: installing pyarrow (Python) for the Parquet reader check"
+  python3 -m pip install -q pyarrow==26.0.1 || python3 -m pip install -q --break-system-packages pyarrow==26.0.1
+}
+
 if [ ${#missing[@]} -eq 0 ]; then
   echo "setup: system packages present (bubblewrap, util-linux, python3)"
+  ensure_pyarrow
   exit 0
 fi
 
@@ -37,3 +45,4 @@ export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 echo "setup: installed ${missing[*]}"
+ensure_pyarrow

@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runCli } from '../helpers/cli.js';
+import { repoRoot, runCli } from '../helpers/cli.js';
 
 function tmpDir(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), 'rlmkit-cli-'));
@@ -67,7 +67,7 @@ describe('rlmkit CLI', () => {
       ['bad --set', () => ['config', 'print', write(dir, 'set.yaml', 'run: {}\n'), '--set', 'seed'], 2, /bad --set "seed"/],
       ['unknown config kind', () => ['config', 'print', write(dir, 'kind.yaml', 'kind: spaceship\n')], 2, /unknown config kind "spaceship"/],
       ['config path is a directory', () => ['config', 'print', dir], 2, /is a directory/],
-      ['bad run name', () => ['demo', '--run', '../escape'], 2, /bad run name/],
+      ['bad run name', () => ['demo', '--run', '../escape', '--set', `checkpoint=${path.join(repoRoot, 'package.json')}`], 2, /run\.name: letters, digits/],
     ];
     for (const [name, args, code, pattern] of cases) {
       it(name, () => expectCleanFailure(runCli(args()), code, pattern));
@@ -76,7 +76,7 @@ describe('rlmkit CLI', () => {
     it('unwritable run directory', () => {
       const cwd = tmpDir();
       fs.writeFileSync(path.join(cwd, 'runs'), 'a file where the runs folder should be');
-      const r = runCli(['demo'], { cwd });
+      const r = runCli(['demo', '--set', `checkpoint=${path.join(repoRoot, 'package.json')}`], { cwd });
       expectCleanFailure(r, 2, /cannot create run directory .*runs\/demo/);
     });
   });
