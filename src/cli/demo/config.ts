@@ -45,14 +45,14 @@ export const DemoConfigSchema = z.strictObject({
     samples: posInt().default(4),
   }).prefault({}),
   rl: z.strictObject({
-    steps: posInt().default(24),
+    steps: posInt().default(20),
     prompts_per_step: posInt().default(16),
     group_size: posInt().default(8),
     lr: z.number().positive().default(5e-5),
   }).prefault({}),
   value: z.strictObject({
-    steps: posInt().default(200),
-    batch_size: posInt().default(64),
+    steps: posInt().default(60),
+    batch_size: posInt().default(32),
     /** Training puzzles whose rollouts label the value model's states. */
     problems: posInt().default(256),
   }).prefault({}),
