@@ -249,7 +249,10 @@ function execute(cmd: string, args: string[], nonce: string, stdin: string, limi
       clearTimeout(timer);
       resolve(failed(`cannot start the sandbox: ${e.message}`, performance.now() - t0));
     });
-    child.on('close', (code, signal) => {
+    child.on('close', (code, directSignal) => {
+      // bwrap reports a child killed by a signal (SIGXCPU from the CPU limit, SIGKILL from the memory
+      // limit) as exit code 128 + n, not as its own signal.
+      const signal = directSignal ?? signalFromExitCode(code);
       clearTimeout(timer);
       kill();
       const wallMs = performance.now() - t0;
@@ -311,4 +314,12 @@ export async function pythonSandboxAvailable(): Promise<{ ok: boolean; reason?: 
   } catch (e) {
     return { ok: false, reason: (e as Error).message };
   }
+}
+
+/** The signal name behind a shell-style exit code 128 + n, or null. */
+function signalFromExitCode(code: number | null): NodeJS.Signals | null {
+  if (code === null || code <= 128 || code > 128 + 64) return null;
+  const n = code - 128;
+  const entry = Object.entries(os.constants.signals).find(([, v]) => v === n);
+  return entry ? (entry[0] as NodeJS.Signals) : null;
 }
