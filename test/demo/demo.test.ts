@@ -42,7 +42,10 @@ describe('rlmkit demo (reduced size)', () => {
     expect(demo.stdout).toContain('model-free MCTS');
     const html = fs.readFileSync(path.join(root, 'demo', 'report.html'), 'utf8');
     expect(html).toContain('Accuracy vs tokens');
-    expect((html.match(/<svg/g) ?? []).length).toBeGreaterThanOrEqual(3);
+    expect((html.match(/<svg/g) ?? []).length).toBeGreaterThanOrEqual(4);
+    // One explored MCTS tree per outcome (with a 3-step model: at least the failed one).
+    expect(html).not.toContain('no trees recorded');
+    expect(fs.readdirSync(path.join(root, 'demo', 'traces')).filter((f) => f.startsWith('mcts-')).length).toBeGreaterThanOrEqual(1);
 
     // Running it again with the same settings resumes (finished stages are not redone) ...
     const again = await runCliAsync(['demo', '--quick', ...sets.flatMap((s) => ['--set', s])]);

@@ -56,7 +56,7 @@ export const DemoConfigSchema = z.strictObject({
     /** Training puzzles whose rollouts label the value model's states. */
     problems: posInt().default(256),
   }).prefault({}),
-  strategies: z.array(DemoStrategySchema).default(DEFAULT_STRATEGIES as any),
+  strategies: z.array(DemoStrategySchema).prefault(DEFAULT_STRATEGIES),
 });
 export type DemoConfig = z.output<typeof DemoConfigSchema>;
 
