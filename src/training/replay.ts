@@ -7,12 +7,12 @@
  * which is also the KL reference.
  */
 import { Rng, inputError, logger } from '../core/index.js';
-import { LlamaModel, Trainer, initEngine } from '../engine/index.js';
+import { LlamaModel, initEngine } from '../engine/index.js';
 import { type LoadedTrace, TraceTree } from '../data/index.js';
 import type { Problem, Task } from '../tasks/types.js';
 import { aggregationWeights, computeAdvantages, matrix, type Matrix } from './algos/index.js';
-import { adamwFrom, chunk, mean, roundMetrics, scheduleFrom, StepTimer } from './common.js';
-import { policyLoss } from './losses.js';
+import { chunk, mean, roundMetrics, StepTimer } from './common.js';
+import { policyTrainer } from './rl.js';
 import type { LoadedModel } from './models.js';
 import type { RlSection } from './recipe.js';
 import type { TrainingRun } from './run.js';
@@ -86,13 +86,7 @@ export async function runReplayPolicyPhase(input: { run: TrainingRun; phase: str
     const maxRows = rl.prompts_per_step * rl.group_size;
     const rowsPerMicro = Math.ceil(maxRows / rl.mini_batches);
     const seqLen = Math.max(...flat.map((k) => k.seq.ids.length - 1));
-    const trainer = new Trainer(model, {
-      batchSize: rowsPerMicro,
-      seqLen,
-      lossFn: policyLoss({ clipLow: rl.clip.low, clipHigh: rl.clip.high, dualClip: rl.clip.dual, klLoss: rl.kl_loss, entropyCoef: rl.entropy_coef }),
-      optimizer: adamwFrom(rl.optim),
-      schedule: scheduleFrom(rl.optim, rl.steps * rl.ppo_epochs * rl.mini_batches),
-    });
+    const trainer = policyTrainer(model, rl, rowsPerMicro, seqLen);
     if (saved) trainer.loadOptimizerState(saved.optimizer!);
     const startStep = latest ? latest.step : 0;
     const progress = run.progress(phase, rl.steps);

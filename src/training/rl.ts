@@ -71,6 +71,22 @@ interface Rollout {
 }
 
 /** Greedy accuracy of `weights` on `problems` (one batch of full solutions). */
+/**
+ * The policy's trainer for an RL section: PPO-clip loss (with clip-higher, dual clip, KL and
+ * entropy terms as configured) over micro-batches of `batchSize` rows, one optimiser step per
+ * mini-batch and PPO epoch. `temperature`: the rollout temperature the log-probs are taken at.
+ */
+export function policyTrainer(model: LlamaModel, rl: RlSection, batchSize: number, seqLen: number, temperature?: number): Trainer {
+  return new Trainer(model, {
+    batchSize,
+    seqLen,
+    lossFn: policyLoss({ clipLow: rl.clip.low, clipHigh: rl.clip.high, dualClip: rl.clip.dual, klLoss: rl.kl_loss, entropyCoef: rl.entropy_coef }),
+    optimizer: adamwFrom(rl.optim),
+    schedule: scheduleFrom(rl.optim, rl.steps * rl.ppo_epochs * rl.mini_batches),
+    ...(temperature === undefined ? {} : { temperature }),
+  });
+}
+
 export async function greedyAccuracy(weights: HostWeights, config: ModelConfig, tok: Tokenizer, task: Task<Problem>, problems: readonly Problem[], reward: RewardFn, backend: 'onnx' | 'jax', maxNewTokens: number): Promise<number> {
   if (problems.length === 0) return NaN;
   const sampler = await makeSampler(weights, config, backend);
@@ -131,14 +147,7 @@ export async function runRlPhase(input: RlPhaseInput): Promise<RlResult> {
     const seqLen = Math.min(config.maxSeqLen, longestPrompt + maxNew - 1);
     const total = rl.prompts_per_step * rl.group_size;
     const microRows = Math.ceil(total / rl.mini_batches);
-    const trainer = new Trainer(model, {
-      batchSize: microRows,
-      seqLen,
-      lossFn: policyLoss({ clipLow: rl.clip.low, clipHigh: rl.clip.high, dualClip: rl.clip.dual, klLoss: rl.kl_loss, entropyCoef: rl.entropy_coef }),
-      optimizer: adamwFrom(rl.optim),
-      schedule: scheduleFrom(rl.optim, rl.steps * rl.ppo_epochs * rl.mini_batches),
-      temperature: rl.rollout.temperature,
-    });
+    const trainer = policyTrainer(model, rl, microRows, seqLen, rl.rollout.temperature);
     if (policyCk) trainer.loadOptimizerState(policyCk.optimizer!);
 
     let critic: { model: LlamaModel; trainer: Trainer; config: ModelConfig } | null = null;
