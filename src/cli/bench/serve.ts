@@ -13,7 +13,7 @@
  */
 import type { Command } from 'commander';
 import { Worker } from 'node:worker_threads';
-import { runtimeError } from '../../core/errors.js';
+import { runtimeError, usageError } from '../../core/errors.js';
 import { logger } from '../../core/log.js';
 import { presetConfig } from '../../engine/config.js';
 import { initHostWeights } from '../../engine/model.js';
@@ -24,7 +24,7 @@ import { loadPolicy, parseModelSpec } from '../../models/spec.js';
 import type { Policy } from '../../models/types.js';
 import { ModelRegistry, staticProvider } from '../../serve/providers.js';
 import { startServer } from '../../serve/server.js';
-import { intOption } from '../options.js';
+import { floatOption, intOption } from '../options.js';
 import type { BenchModule } from './types.js';
 
 interface PathResult {
@@ -42,95 +42,135 @@ function percentile(sorted: number[], p: number): number {
   return sorted[i];
 }
 
-/** What one timed run of a path measured. */
+/** What one timed round of a path measured. `counts[k]` is the completion tokens of request `first + k`. */
 interface RawRun {
   latencies: number[];
-  tokens: number;
+  counts: number[];
   seconds: number;
 }
+
+const sum = (xs: number[]) => xs.reduce((n, x) => n + x, 0);
+const round1 = (x: number) => Math.round(x * 10) / 10;
 
 /** Merges the rounds of one path: throughput over their summed time, percentiles over all requests. */
 function summarise(runs: RawRun[]): PathResult {
   const latencies = runs.flatMap((r) => r.latencies).sort((a, b) => a - b);
-  const tokens = runs.reduce((n, r) => n + r.tokens, 0);
-  const seconds = runs.reduce((n, r) => n + r.seconds, 0);
-  const round = (x: number) => Math.round(x * 10) / 10;
-  return { requests: latencies.length, completionTokens: tokens, seconds: Math.round(seconds * 1000) / 1000, tokensPerSec: round(tokens / seconds), p50Ms: round(percentile(latencies, 50)), p99Ms: round(percentile(latencies, 99)) };
+  const tokens = sum(runs.map((r) => sum(r.counts)));
+  const seconds = sum(runs.map((r) => r.seconds));
+  return { requests: latencies.length, completionTokens: tokens, seconds: Math.round(seconds * 1000) / 1000, tokensPerSec: round1(tokens / seconds), p50Ms: round1(percentile(latencies, 50)), p99Ms: round1(percentile(latencies, 99)) };
 }
 
-/** `clients` loops in this thread share `total` requests (the in-process path). */
-async function drive(clients: number, total: number, one: (i: number) => Promise<number>): Promise<RawRun> {
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length === 0 ? 0 : s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+}
+
+/** `clients` loops in this thread share requests first..first+total-1 (the in-process path). */
+async function drive(clients: number, first: number, total: number, one: (i: number) => Promise<number>): Promise<RawRun> {
   const latencies: number[] = [];
-  let tokens = 0;
+  const counts = new Array<number>(total).fill(0);
   let next = 0;
   const started = performance.now();
   await Promise.all(
     Array.from({ length: clients }, async () => {
       while (next < total) {
-        const i = next++;
+        const k = next++;
         const t0 = performance.now();
-        const got = await one(i); // not `tokens += await ...`: that reads `tokens` before awaiting
-        tokens += got;
+        counts[k] = await one(first + k);
         latencies.push(performance.now() - t0);
       }
     }),
   );
-  return { latencies, tokens, seconds: (performance.now() - started) / 1000 };
+  return { latencies, counts, seconds: (performance.now() - started) / 1000 };
 }
 
 /**
  * HTTP clients run in a worker thread, as separate client programs would: their request and JSON
- * work does not share the server's event loop. Plain JS (eval) so it runs from src and dist alike.
+ * work does not share the server's event loop. One worker serves every round, over one keep-alive
+ * agent, so the connections stay open between rounds as a real client's would (a fresh worker per
+ * round paid thread start-up and TCP connects inside the timed rounds). Plain JS (eval) so it runs
+ * from src and dist alike.
  */
 const HTTP_CLIENT_WORKER = `
 const { parentPort, workerData } = require('node:worker_threads');
 const http = require('node:http');
-const { url, clients, total, maxTokens, prompts } = workerData;
+const { url, maxSockets, prompts, body } = workerData;
 const target = new URL(url);
 // node:http with keep-alive: undici's fetch costs several times more CPU per request, which made
 // the client, not the server, the bottleneck.
-const agent = new http.Agent({ keepAlive: true, maxSockets: clients });
-function post(body) {
+const agent = new http.Agent({ keepAlive: true, maxSockets });
+function post(payload) {
   return new Promise((resolve, reject) => {
-    const req = http.request({ agent, host: target.hostname, port: target.port, path: target.pathname, method: 'POST', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
+    const req = http.request({ agent, host: target.hostname, port: target.port, path: target.pathname, method: 'POST', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } }, (res) => {
       const chunks = [];
       res.on('data', (c) => chunks.push(c));
       res.on('end', () => resolve({ status: res.statusCode, body: Buffer.concat(chunks).toString('utf8') }));
       res.on('error', reject);
     });
     req.on('error', reject);
-    req.end(body);
+    req.end(payload);
   });
 }
-(async () => {
+async function run({ clients, first, total }) {
   const latencies = [];
-  let tokens = 0, next = 0;
+  const counts = new Array(total).fill(0);
+  let next = 0;
   const started = performance.now();
   await Promise.all(Array.from({ length: clients }, async () => {
     while (next < total) {
-      const i = next++;
+      const k = next++;
       const t0 = performance.now();
-      const res = await post(JSON.stringify({ model: 'bench', prompt: prompts[i % prompts.length], max_tokens: maxTokens, temperature: 1 }));
+      const res = await post(JSON.stringify({ ...body, prompt: prompts[(first + k) % prompts.length] }));
       if (res.status !== 200) throw new Error('server answered ' + res.status + ': ' + res.body);
-      tokens += JSON.parse(res.body).usage.completion_tokens;
+      counts[k] = JSON.parse(res.body).usage.completion_tokens;
       latencies.push(performance.now() - t0);
     }
   }));
-  agent.destroy();
-  parentPort.postMessage({ latencies, tokens, seconds: (performance.now() - started) / 1000 });
-})().catch((e) => parentPort.postMessage({ error: String(e && e.message || e) }));
+  return { latencies, counts, seconds: (performance.now() - started) / 1000 };
+}
+parentPort.on('message', (job) => {
+  if (job === 'close') {
+    agent.destroy();
+    parentPort.close();
+    return;
+  }
+  run(job).then((r) => parentPort.postMessage(r), (e) => parentPort.postMessage({ error: String((e && e.message) || e) }));
+});
 `;
 
-function driveHttp(url: string, clients: number, total: number, maxTokens: number, prompts: string[]): Promise<RawRun> {
-  return new Promise((resolve, reject) => {
-    const w = new Worker(HTTP_CLIENT_WORKER, { eval: true, workerData: { url, clients, total, maxTokens, prompts } });
-    w.once('message', (m: { latencies: number[]; tokens: number; seconds: number; error?: string }) => {
-      void w.terminate();
-      if (m.error) reject(runtimeError(`bench client failed: ${m.error}`));
-      else resolve(m);
-    });
-    w.once('error', reject);
-  });
+/** The persistent HTTP client worker: `run` posts one round and resolves with what it measured. */
+function startHttpClients(url: string, maxSockets: number, prompts: string[], body: Record<string, unknown>) {
+  const w = new Worker(HTTP_CLIENT_WORKER, { eval: true, workerData: { url, maxSockets, prompts, body } });
+  let failed: Error | undefined;
+  w.on('error', (e) => (failed = e));
+  return {
+    run(clients: number, first: number, total: number): Promise<RawRun> {
+      if (failed) return Promise.reject(runtimeError(`bench client failed: ${failed.message}`));
+      return new Promise((resolve, reject) => {
+        const onError = (e: Error) => reject(runtimeError(`bench client failed: ${e.message}`));
+        w.once('error', onError);
+        w.once('message', (m: RawRun & { error?: string }) => {
+          w.off('error', onError);
+          if (m.error) reject(runtimeError(`bench client failed: ${m.error}`));
+          else resolve(m);
+        });
+        w.postMessage({ clients, first, total });
+      });
+    },
+    async close() {
+      w.postMessage('close');
+      await w.terminate();
+    },
+  };
+}
+
+/**
+ * Requests per level and path when --requests is not given: enough for a few seconds of work at
+ * the throughputs measured here (about 40 requests/s at 1 client, 250 at 32), so that timer
+ * granularity, ramp-up and the tail of the last batches stay small next to the whole.
+ */
+function defaultRequests(clients: number): number {
+  return Math.min(1024, Math.max(160, 96 * clients));
 }
 
 /** The default benchmark model: a random-init `tiny` preset over a Game-of-24-like character vocabulary. */
@@ -146,8 +186,9 @@ export const serveBench: BenchModule = {
   configure(cmd: Command) {
     cmd
       .option('--model <spec>', 'model to serve (default: a random-init tiny embedded model)')
-      .option('--requests <n>', 'requests per concurrency level and path', intOption(1), 96)
+      .option('--requests <n>', 'requests per concurrency level and path (default: 96 per client, 160 to 1024)', intOption(1))
       .option('--max-tokens <n>', 'max_tokens per request', intOption(1), 32)
+      .option('--temperature <t>', 'sampling temperature of every request (0 = greedy: both paths must then produce the same tokens)', floatOption(0, 100), 0)
       .option('--clients <list>', 'comma-separated concurrency levels', '1,8,32')
       .option('--max-batch <n>', 'scheduler batch limit', intOption(1), 16)
       .option('--max-wait-ms <n>', 'scheduler batching wait', intOption(0), 2)
@@ -157,37 +198,54 @@ export const serveBench: BenchModule = {
   },
   async run(o) {
     const levels = String(o.clients ?? '1,8,32').split(',').map((s) => Number(s.trim())).filter((n) => Number.isInteger(n) && n > 0);
-    const total = Number(o.requests ?? 96);
+    if (levels.length === 0) throw usageError(`--clients "${String(o.clients)}" names no concurrency level`, 'pass positive integers, e.g. --clients 1,8,32');
+    const fixedRequests = o.requests === undefined ? undefined : Number(o.requests);
     const maxTokens = Number(o.maxTokens ?? 32);
+    const temperature = Number(o.temperature ?? 0);
     const sched = { maxBatch: Number(o.maxBatch ?? 16), maxWaitMs: Number(o.maxWaitMs ?? 2), maxFillWaitMs: Number(o.maxFillWaitMs ?? 25), concurrency: Number(o.concurrency ?? 2) };
     const spec = o.model ? parseModelSpec(String(o.model)) : undefined;
     // Embedded models run in a worker thread, as `rlmkit serve` runs them (src/serve/build.ts).
     const backend = !spec ? await defaultModel(Number(o.threads ?? 2)) : spec.kind === 'embedded' && spec.options.worker !== false ? await WorkerPolicy.start({ file: spec.path }, spec.options) : await loadPolicy(spec);
+    // Two schedulers with the same settings over the same backend: one for each path.
     const inProcess = new Scheduler(backend, sched);
     const served = new Scheduler(backend, sched);
     const server = await startServer({ registry: new ModelRegistry().register(staticProvider({ bench: served })), port: 0, maxConcurrent: 256, closeModels: false });
     const prompt = (i: number) => `${i % 10} ${(i * 7) % 10} ${(i * 3) % 10}|`;
     const prompts = Array.from({ length: 100 }, (_, i) => prompt(i));
-    const params = { maxTokens, temperature: 1 };
-    const url = `${server.url}/v1/completions`;
+    // The same requests on both paths: request i has prompt(i), these settings, and no seed.
+    const params = { maxTokens, temperature };
+    const clientsWorker = startHttpClients(`${server.url}/v1/completions`, Math.max(...levels), prompts, { model: 'bench', max_tokens: maxTokens, temperature });
     const direct = async (i: number) => (await inProcess.generate([{ prompt: prompt(i) }], params))[0][0].usage.completionTokens;
     const results: Record<string, unknown>[] = [];
     try {
-      // Warm up both paths (first sampler calls and HTTP connections).
-      await drive(4, 8, direct);
-      await driveHttp(url, 4, 8, maxTokens, prompts);
       for (const clients of levels) {
-        logger.info('bench serve', { clients });
-        // Alternate the two paths in rounds (A B, B A, ...) so that load changes on a shared
-        // machine hit both alike.
-        const rounds = Math.max(1, Math.min(4, Math.floor(total / clients)));
+        const total = fixedRequests ?? defaultRequests(clients);
+        logger.info('bench serve', { clients, requests: total });
+        // Warm-up at this level on both paths (untimed): first sampler calls, keep-alive
+        // connections, and the schedulers' estimate of how many callers come back together.
+        await drive(clients, 0, 2 * clients, direct);
+        await clientsWorker.run(clients, 0, 2 * clients);
+        // Alternate the two paths in rounds (A B B A A B ...) so that load changes on a shared
+        // machine hit both alike; every round covers at least 8 cycles of the clients.
+        const rounds = Math.max(2, Math.min(8, 2 * Math.floor(total / (16 * clients))));
         const per = Math.ceil(total / rounds);
         const a: RawRun[] = [];
         const b: RawRun[] = [];
+        let serverBusy = 0;
+        let serverWall = 0;
         const before = { in: inProcess.stats(), srv: served.stats() };
         for (let r = 0; r < rounds; r++) {
-          const runA = () => drive(clients, per, direct).then((x) => void a.push(x));
-          const runB = () => driveHttp(url, clients, per, maxTokens, prompts).then((x) => void b.push(x));
+          const first = r * per;
+          const count = Math.min(per, total - first);
+          if (count <= 0) break;
+          const runA = async () => void a.push(await drive(clients, first, count, direct));
+          const runB = async () => {
+            const elu = performance.eventLoopUtilization();
+            b.push(await clientsWorker.run(clients, first, count));
+            const used = performance.eventLoopUtilization(elu);
+            serverBusy += used.active;
+            serverWall += used.idle + used.active;
+          };
           if (r % 2 === 0) {
             await runA();
             await runB();
@@ -197,18 +255,27 @@ export const serveBench: BenchModule = {
           }
         }
         const after = { in: inProcess.stats(), srv: served.stats() };
-        const meanBatch = (x: { batches: number; batchedRequests: number }, y: { batches: number; batchedRequests: number }) => Math.round(((y.batchedRequests - x.batchedRequests) / Math.max(1, y.batches - x.batches)) * 10) / 10;
+        const meanBatch = (x: { batches: number; batchedRequests: number }, y: { batches: number; batchedRequests: number }) => round1((y.batchedRequests - x.batchedRequests) / Math.max(1, y.batches - x.batches));
         const inP = summarise(a);
         const srv = summarise(b);
+        const aCounts = a.flatMap((x) => x.counts);
+        const bCounts = b.flatMap((x) => x.counts);
+        const differing = aCounts.filter((n, k) => n !== bCounts[k]).length;
+        const tps = (x: RawRun) => sum(x.counts) / x.seconds;
         results.push({
           clients,
-          rounds,
+          rounds: a.length,
           inProcess: { ...inP, meanBatch: meanBatch(before.in, after.in) },
-          server: { ...srv, meanBatch: meanBatch(before.srv, after.srv) },
+          server: { ...srv, meanBatch: meanBatch(before.srv, after.srv), mainThreadBusy: Math.round((serverBusy / Math.max(1e-9, serverWall)) * 1000) / 1000 },
           serverToInProcess: Math.round((srv.tokensPerSec / inP.tokensPerSec) * 1000) / 1000,
+          // Ratio of each round pair, median: less sensitive to one round that met a load spike.
+          roundRatioMedian: Math.round(median(a.map((x, k) => tps(b[k]) / tps(x))) * 1000) / 1000,
+          // With greedy requests both paths must produce the same completions.
+          requestsWithDifferentTokenCounts: differing,
         });
       }
     } finally {
+      await clientsWorker.close();
       await server.close();
       await backend.close?.();
     }
@@ -216,8 +283,9 @@ export const serveBench: BenchModule = {
     return {
       benchmark: 'serve',
       model: backend.id,
-      requestsPerLevel: total,
+      requestsPerLevel: fixedRequests ?? Object.fromEntries(levels.map((c) => [c, defaultRequests(c)])),
       maxTokens,
+      temperature,
       scheduler: sched,
       levels: results,
       target: { clients: 32, minRatio: 0.8, ratio: at32?.serverToInProcess ?? null, met: at32 ? at32.serverToInProcess >= 0.8 : null },
@@ -225,10 +293,12 @@ export const serveBench: BenchModule = {
     };
   },
   format(r) {
-    const lines = [`bench serve: ${r.model}, ${r.requestsPerLevel} requests/level, max_tokens ${r.maxTokens}`, 'clients  path        tok/s     p50 ms   p99 ms'];
-    for (const l of r.levels as { clients: number; inProcess: PathResult; server: PathResult; serverToInProcess: number }[]) {
-      for (const [name, p] of [['in-process', l.inProcess], ['server', l.server]] as const) lines.push(`${String(l.clients).padStart(7)}  ${name.padEnd(10)} ${p.tokensPerSec.toFixed(0).padStart(7)} ${p.p50Ms.toFixed(1).padStart(9)} ${p.p99Ms.toFixed(1).padStart(8)}`);
-      lines.push(`         server / in-process: ${l.serverToInProcess.toFixed(3)}`);
+    const lines = [`bench serve: ${r.model}, max_tokens ${r.maxTokens}, temperature ${r.temperature}`, 'clients  path        requests    tokens   tok/s     p50 ms   p99 ms  batch'];
+    for (const l of r.levels as { clients: number; inProcess: PathResult & { meanBatch: number }; server: PathResult & { meanBatch: number }; serverToInProcess: number; roundRatioMedian: number }[]) {
+      for (const [name, p] of [['in-process', l.inProcess], ['server', l.server]] as const) {
+        lines.push(`${String(l.clients).padStart(7)}  ${name.padEnd(10)} ${String(p.requests).padStart(8)} ${String(p.completionTokens).padStart(9)} ${p.tokensPerSec.toFixed(0).padStart(7)} ${p.p50Ms.toFixed(1).padStart(9)} ${p.p99Ms.toFixed(1).padStart(8)} ${p.meanBatch.toFixed(1).padStart(6)}`);
+      }
+      lines.push(`         server / in-process: ${l.serverToInProcess.toFixed(3)} (median of round pairs ${l.roundRatioMedian.toFixed(3)})`);
     }
     const t = r.target as { ratio: number | null; met: boolean | null };
     lines.push(`target server >= 0.8x in-process at 32 clients: ${t.met === null ? 'not measured' : t.met ? `met (${t.ratio})` : `NOT met (${t.ratio})`}`);
