@@ -30,7 +30,12 @@ export interface EngineBenchResult extends Record<string, unknown> {
   model: string;
   parameters: number;
   batch: number;
+  /** The faster of one thread and one thread per core (train_workers says which). */
   train_tokens_per_s: number;
+  train_workers: number;
+  train_tokens_per_s_one_thread: number;
+  train_parallel_speedup: number;
+  /** One thread's tokens per second of CPU time. */
   train_tokens_per_cpu_s: number;
   sample_tokens_per_s_jax: number;
   sample_tokens_per_s_onnx: number | null;
@@ -70,26 +75,38 @@ export async function runEngineBench(o: EngineBenchOptions = {}): Promise<Engine
   const result: Partial<EngineBenchResult> = { model: 'reference (vocab 64, d128, 4 layers, 4 heads, ctx 64)', batch: BATCH };
 
   // Training: full-length random sequences, loss on every token. Each optimiser step sees a batch
-  // of 32 sequences as 2 accumulated micro-batches of 16: the same tokens/s as one batch of 32
-  // (measured) with a third less peak memory (jax-js keeps every activation for the backward).
-  log(`train: ${trainSteps} timed steps of ${BATCH} x ${cfg.maxSeqLen} tokens (2 micro-batches of ${MICRO})`);
-  const trainer = new Trainer(model, { batchSize: MICRO, seqLen: cfg.maxSeqLen, lossFn: maskedCrossEntropy, schedule: { warmupSteps: 2, totalSteps: trainSteps + 2 } });
+  // of 32 sequences as 2 chunks of 16 (microBatches: 2), computed on one thread per core (workers:
+  // 'auto'; the step is bit-identical to the one-thread step, see train.ts). The one-thread rate is
+  // measured too, in the same run, for the ratio.
   const micro = () => {
-    const seqs = Array.from({ length: MICRO }, () => Array.from({ length: cfg.maxSeqLen + 1 }, () => rng.int(4, cfg.vocabSize - 1)));
+    const seqs = Array.from({ length: BATCH }, () => Array.from({ length: cfg.maxSeqLen + 1 }, () => rng.int(4, cfg.vocabSize - 1)));
     return { tokens: seqs.map((s) => s.slice(0, -1)), targets: seqs.map((s) => s.slice(1)), floats: { mask: seqs.map((s) => s.slice(1).map(() => 1)) } };
   };
-  const batch = () => Array.from({ length: BATCH / MICRO }, micro);
-  for (let i = 0; i < 2; i++) await trainer.trainStep(batch());
-  const t0 = performance.now();
-  const c0 = process.cpuUsage();
-  for (let i = 0; i < trainSteps; i++) await trainer.trainStep(batch());
-  const c1 = process.cpuUsage(c0);
-  result.train_tokens_per_s = Math.round((trainSteps * BATCH * cfg.maxSeqLen) / ((performance.now() - t0) / 1000));
-  // Tokens per second of this process's own CPU time: the figure a quiet machine would show when
-  // other processes compete for the cores (wall-clock figures then drop, this one does not).
-  result.train_tokens_per_cpu_s = Math.round((trainSteps * BATCH * cfg.maxSeqLen) / ((c1.user + c1.system) / 1e6));
+  const trainRate = async (workers: number | 'auto') => {
+    const trainer = new Trainer(model, { batchSize: BATCH, microBatches: BATCH / MICRO, workers, seqLen: cfg.maxSeqLen, lossFn: maskedCrossEntropy, schedule: { warmupSteps: 2, totalSteps: trainSteps + 2 } });
+    log(`train (${trainer.workers} thread${trainer.workers > 1 ? 's' : ''}): ${trainSteps} timed steps of ${BATCH} x ${cfg.maxSeqLen} tokens (${BATCH / MICRO} chunks of ${MICRO})`);
+    try {
+      for (let i = 0; i < 2; i++) await trainer.trainStep([micro()]);
+      const t0 = performance.now();
+      const c0 = process.cpuUsage();
+      for (let i = 0; i < trainSteps; i++) await trainer.trainStep([micro()]);
+      const c1 = process.cpuUsage(c0);
+      const tokens = trainSteps * BATCH * cfg.maxSeqLen;
+      // Tokens per second of this process's own CPU time (all threads): what a quiet machine
+      // would show per core when other processes compete for the cores.
+      return { workers: trainer.workers, perS: Math.round(tokens / ((performance.now() - t0) / 1000)), perCpuS: Math.round(tokens / ((c1.user + c1.system) / 1e6)) };
+    } finally {
+      trainer.dispose();
+    }
+  };
+  const single = await trainRate(1);
+  const parallel = await trainRate('auto');
+  result.train_tokens_per_s = Math.max(single.perS, parallel.perS);
+  result.train_workers = parallel.perS >= single.perS ? parallel.workers : 1;
+  result.train_tokens_per_s_one_thread = single.perS;
+  result.train_parallel_speedup = +(parallel.perS / single.perS).toFixed(2);
+  result.train_tokens_per_cpu_s = single.perCpuS;
   log(`train: rss ${Math.round(process.memoryUsage().rss / 2 ** 20)} MB`);
-  trainer.dispose();
   result.parameters = [...model.hostWeights().values()].reduce((n, w) => n + w.data.length, 0);
 
   // Sampling with both engines on the same (trained-for-a-few-steps) weights.

@@ -1,18 +1,28 @@
 /**
  * The generic training step: a loss builder over the model outputs (ModelOutputs) and the batch
- * tensors, differentiated and jit-compiled once, followed by a jitted AdamW update. SFT, PPO, GRPO
- * and value training are all this step with different loss builders (see losses.ts and
- * src/training). Gradient accumulation: `step()` takes k micro-batches and averages their gradients.
+ * tensors, differentiated and jit-compiled once (./grad.ts), followed by a jitted AdamW update.
+ * SFT, PPO, GRPO and value training are all this step with different loss builders (see
+ * losses.ts and src/training).
+ *
+ * Micro-batches and threads: `trainStep()` takes k batches and averages their gradients (gradient
+ * accumulation). With `microBatches: m`, each batch is further split into m row chunks, combined as
+ * the loss says (./loss-info.ts: summed for losses whose weights are normalised over the whole
+ * batch, so the step equals the unsplit one; averaged otherwise). With `workers: n`, the chunks are
+ * computed on this thread and n - 1 worker threads at once (./grad-pool.ts) and summed in chunk
+ * order, so the result does not depend on n: workers only change the speed.
  */
+import * as os from 'node:os';
 import { usageError } from '../core/errors.js';
 import type { ModelConfig } from './config.js';
-import { type LlamaModel, type Params, type RopeTables, causalMask, paramsFromHost, ropeTables } from './model.js';
+import { weightShapes } from './config.js';
+import { GradComputer } from './grad.js';
+import { GradPool } from './grad-pool.js';
+import { lossInfo, type LossInfo } from './loss-info.js';
+import { type LlamaModel, type Params, paramsFromHost } from './model.js';
 import { type AdamWOptions, DEFAULT_ADAMW, type ScheduleOptions, learningRate, makeAdamWUpdate, validateAdamW } from './optim.js';
-import { type ForwardInputs, type ModelOutputs, buildOutputs } from './outputs.js';
+import type { ModelOutputs } from './outputs.js';
 import type { HostWeights } from './sampler.js';
-import {
-  type Compiled, type DType, type Tensor, compile, disposeTree, fromHost, hostTree, intsFromHost, ops, refTree, scalar, toHostSync, valueAndGradWithAux,
-} from './tensor.js';
+import { type Compiled, type DType, type Tensor, compile, disposeTree, fromHost, hostTree, ops, scalar, toHostSync } from './tensor.js';
 
 /** One (micro-)batch on the host. Rows shorter than the trainer's seqLen are padded. */
 export interface TrainBatch {
@@ -38,6 +48,17 @@ export interface TrainerOptions {
   schedule?: Partial<ScheduleOptions>;
   /** Temperature applied to logits before log-probs/entropy (RL on tempered samples). Default 1. */
   temperature?: number;
+  /**
+   * Splits every batch passed to trainStep into this many row chunks of ceil(batchSize / m) rows
+   * (see the top of this file). Default 1.
+   */
+  microBatches?: number;
+  /**
+   * Threads computing the chunks: this one plus workers - 1 worker threads (each with its own
+   * copy of the model and activations). 'auto': one per CPU core, at most microBatches. Only
+   * the speed depends on it. Needs a loss described with a source (./loss-info.ts). Default 1.
+   */
+  workers?: number | 'auto';
 }
 
 export interface StepResult {
@@ -56,23 +77,23 @@ export interface OptimizerState {
   moments: HostWeights;
 }
 
-type GradFn = (p: Params, inp: ForwardInputs, floats: Record<string, Tensor>) => [[Tensor, Record<string, Tensor>], Params];
-type LossOnly = (p: Params, inp: ForwardInputs, floats: Record<string, Tensor>) => [Tensor, Record<string, Tensor>];
-
 export class Trainer {
   readonly config: ModelConfig;
   readonly batchSize: number;
   readonly seqLen: number;
+  readonly microBatches: number;
+  /** Threads that compute gradients (this one included). */
+  readonly workers: number;
   readonly adam: AdamWOptions;
   readonly schedule: ScheduleOptions;
   private readonly dtype: DType;
+  private readonly loss: LossInfo;
+  private readonly temperature: number;
   private stepCount = 0;
   private m: Params;
   private v: Params;
-  private readonly rope: RopeTables;
-  private readonly mask: Tensor;
-  private readonly gradFn: Compiled<GradFn>;
-  private readonly lossOnly: Compiled<LossOnly>;
+  private readonly computer: GradComputer;
+  private pool?: Promise<GradPool>;
   private readonly update: ReturnType<typeof makeAdamWUpdate>;
   private readonly addGrads: Compiled<(a: Params, b: Params) => Params>;
   private disposed = false;
@@ -84,29 +105,30 @@ export class Trainer {
     if (!Number.isInteger(o.seqLen) || o.seqLen < 1 || o.seqLen > this.config.maxSeqLen) {
       throw usageError(`training sequence length ${o.seqLen} is outside 1..${this.config.maxSeqLen} (the model's maxSeqLen)`, 'shorten the sequences or use a model with a longer context');
     }
+    const micro = o.microBatches ?? 1;
+    if (!Number.isInteger(micro) || micro < 1 || micro > o.batchSize) throw usageError(`micro-batches must be an integer in 1..${o.batchSize} (the batch size), got ${micro}`);
+    const workers = o.workers === 'auto' ? Math.min(micro, Math.max(1, os.availableParallelism())) : (o.workers ?? 1);
+    if (!Number.isInteger(workers) || workers < 1 || workers > 64) throw usageError(`workers must be a whole number of threads in 1..64 or "auto", got ${o.workers}`);
+    this.loss = lossInfo(o.lossFn);
+    if (workers > 1 && !this.loss.source) throw usageError('training on several threads needs a loss with a source (describeLoss in src/engine/loss-info.ts)', 'use workers: 1 with this loss');
     this.batchSize = o.batchSize;
     this.seqLen = o.seqLen;
+    this.microBatches = micro;
+    this.workers = workers;
+    this.temperature = o.temperature ?? 1;
     this.adam = validateAdamW({ ...DEFAULT_ADAMW, ...o.optimizer });
     this.schedule = { warmupSteps: 0, totalSteps: 1, minLrRatio: 0.1, ...o.schedule };
     const zeros = (p: Params): Params => Object.fromEntries(Object.entries(p).map(([k, a]) => [k, fromHost(new Float32Array(a.size), a.shape, this.dtype)]));
     this.m = zeros(model.params);
     this.v = zeros(model.params);
-    const positions = [Array.from({ length: o.seqLen }, (_, t) => t)];
-    this.rope = ropeTables(this.config, positions, this.dtype);
-    this.mask = causalMask(o.seqLen, this.dtype);
-    const cfg = this.config;
-    const dtype = this.dtype;
-    const temperature = o.temperature ?? 1;
-    const lossFn = o.lossFn;
-    const objective: LossOnly = (p, inp, floats) => {
-      const out = buildOutputs(p, cfg, inp, dtype, temperature);
-      const { loss, metrics } = lossFn(out, { ...floats, tokens: inp.tokens, targets: inp.targets });
-      return [loss, metrics ?? {}];
-    };
-    this.gradFn = compile(valueAndGradWithAux(objective) as GradFn);
-    this.lossOnly = compile(objective);
+    this.computer = new GradComputer(this.config, this.dtype, this.chunkRows, o.seqLen, o.lossFn, this.temperature);
     this.update = makeAdamWUpdate(this.adam);
     this.addGrads = compile((a: Params, b: Params) => Object.fromEntries(Object.keys(a).map((k) => [k, ops.add(a[k], b[k])])));
+  }
+
+  /** Rows per chunk: the compiled batch dimension. */
+  get chunkRows(): number {
+    return Math.ceil(this.batchSize / this.microBatches);
   }
 
   /** Optimiser steps taken so far. */
@@ -119,28 +141,48 @@ export class Trainer {
     return learningRate(this.stepCount, this.adam.lr, this.schedule);
   }
 
-  /** One optimiser step over k micro-batches (their gradients averaged: gradient accumulation). */
-  async trainStep(microBatches: TrainBatch[]): Promise<StepResult> {
+  /**
+   * One optimiser step over k batches (their gradients averaged: gradient accumulation), each
+   * split into `microBatches` chunks.
+   */
+  async trainStep(batches: TrainBatch[]): Promise<StepResult> {
     this.assertAlive();
-    if (microBatches.length === 0) throw usageError('trainStep needs at least one batch');
-    let gradSum: Params | undefined;
-    let lossSum = 0;
-    const metricSums: Record<string, number> = {};
-    for (const mb of microBatches) {
-      const [inp, floats] = this.inputs(mb);
-      const [[loss, metrics], grads] = this.gradFn(refTree(this.model.params), inp, floats);
-      gradSum = gradSum ? this.addGrads(gradSum, grads) : grads;
-      lossSum += toHostSync(loss)[0];
-      for (const [k, t] of Object.entries(metrics)) metricSums[k] = (metricSums[k] ?? 0) + toHostSync(t)[0];
+    if (batches.length === 0) throw usageError('trainStep needs at least one batch');
+    for (const b of batches) {
+      if (b.tokens.length > this.batchSize) throw usageError(`batch has ${b.tokens.length} rows but the trainer's batch size is ${this.batchSize}`, 'split it into micro-batches');
     }
-    const k = microBatches.length;
+    // Chunks in order, each with its weight in the step: summed within a batch for 'sum' losses,
+    // averaged otherwise; averaged over the k batches.
+    const chunks: { batch: TrainBatch; weight: number; sums: number }[] = [];
+    for (const b of batches) {
+      const parts = splitRows(b, this.chunkRows);
+      // A mean loss: chunks weighted by their share of the batch's rows (equal for full batches).
+      for (const part of parts) chunks.push({ batch: part, weight: (this.loss.rows === 'sum' || b.tokens.length === 0 ? 1 : part.tokens.length / b.tokens.length) / batches.length, sums: 1 / batches.length });
+    }
+    const results = await this.gradients(chunks.map((c) => c.batch));
+    // Gradients summed in chunk order; a common weight is applied in the update (exact for the
+    // usual equal weights), unequal weights scale each chunk first.
+    const uniform = chunks.every((c) => c.weight === chunks[0].weight);
+    let gradSum: Params | undefined;
+    for (let i = 0; i < results.length; i++) {
+      const g = uniform ? results[i].grads : this.scaled(results[i].grads, chunks[i].weight);
+      gradSum = gradSum ? this.addGrads(gradSum, g) : g;
+    }
+    let loss = 0;
+    const metrics: Record<string, number> = {};
+    const summed = new Set(this.loss.summedMetrics);
+    results.forEach((r, i) => {
+      loss += r.loss * chunks[i].weight;
+      const meanWeight = this.loss.rows === 'sum' ? 1 / results.length : chunks[i].weight;
+      for (const [k, x] of Object.entries(r.metrics)) metrics[k] = (metrics[k] ?? 0) + x * (summed.has(k) ? chunks[i].sums : meanWeight);
+    });
     const t = this.stepCount + 1;
     const lr = learningRate(this.stepCount, this.adam.lr, this.schedule);
     const scalars = {
       lr: scalar(lr, this.dtype),
       bc1: scalar(1 - Math.pow(this.adam.beta1, t), this.dtype),
       bc2: scalar(1 - Math.pow(this.adam.beta2, t), this.dtype),
-      gradScale: scalar(1 / k, this.dtype),
+      gradScale: scalar(uniform ? chunks[0].weight : 1, this.dtype),
     };
     const [p, m, v, norm] = this.update(this.model.params, gradSum!, this.m, this.v, scalars);
     this.model.params = p;
@@ -148,19 +190,13 @@ export class Trainer {
     this.v = v;
     this.stepCount = t;
     const gradNorm = toHostSync(norm)[0];
-    const metrics: Record<string, number> = {};
-    for (const [name, s] of Object.entries(metricSums)) metrics[name] = s / k;
-    return { step: t, loss: lossSum / k, lr, gradNorm, metrics };
+    return { step: t, loss, lr, gradNorm, metrics };
   }
 
-  /** Loss and metrics of a batch without a gradient or an update. */
+  /** Loss and metrics of a batch (at most chunkRows rows) without a gradient or an update. */
   async evaluate(batch: TrainBatch): Promise<{ loss: number; metrics: Record<string, number> }> {
     this.assertAlive();
-    const [inp, floats] = this.inputs(batch);
-    const [loss, metrics] = this.lossOnly(refTree(this.model.params), inp, floats);
-    const out: Record<string, number> = {};
-    for (const [k, t] of Object.entries(metrics)) out[k] = toHostSync(t)[0];
-    return { loss: toHostSync(loss)[0], metrics: out };
+    return this.computer.evaluate(this.model.params, batch);
   }
 
   /** Optimiser moments and step, for checkpoints. */
@@ -193,71 +229,86 @@ export class Trainer {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
-    disposeTree([this.m, this.v, this.rope, this.mask]);
-    this.gradFn.dispose();
-    this.lossOnly.dispose();
+    disposeTree([this.m, this.v]);
+    this.computer.dispose();
     this.update.dispose();
     this.addGrads.dispose();
+    this.scaleGrads?.dispose();
+    void this.pool?.then((p) => p.close()).catch(() => undefined);
+  }
+
+  private scaleGrads?: Compiled<(g: Params, w: Tensor) => Params>;
+
+  /** g * w for every gradient (consumes g). */
+  private scaled(g: Params, w: number): Params {
+    this.scaleGrads ??= compile((a: Params, s: Tensor) => Object.fromEntries(Object.keys(a).map((k) => [k, ops.mul(a[k], s)])));
+    return this.scaleGrads(g, scalar(w, this.dtype));
+  }
+
+  /**
+   * Gradients of every chunk, in order: chunk i runs on thread i mod n (0 = this one). Worker
+   * jobs are posted first, then this thread computes its share while they run.
+   */
+  private async gradients(chunks: TrainBatch[]): Promise<{ loss: number; metrics: Record<string, number>; grads: Params }[]> {
+    const threads = Math.min(this.workers, chunks.length);
+    const out: { loss: number; metrics: Record<string, number>; grads: Params }[] = new Array(chunks.length);
+    let remote: Promise<void>[] = [];
+    if (threads > 1) {
+      const pool = await this.startPool();
+      const shapes = weightShapes(this.config);
+      const host = hostTree(this.model.params);
+      remote = Array.from({ length: threads - 1 }, (_, w) => {
+        const mine = chunks.map((c, i) => [c, i] as const).filter(([, i]) => i % threads === w + 1);
+        const params = shapes.map(([name]) => host.get(name)!.data.slice());
+        return pool.run(w, params, mine.map(([c]) => c)).then((res) => {
+          res.forEach((r, j) => {
+            const grads: Params = Object.fromEntries(shapes.map(([name, shape], k) => [name, fromHost(r.grads[k], shape, this.dtype)]));
+            out[mine[j][1]] = { loss: r.loss, metrics: r.metrics, grads };
+          });
+        });
+      });
+    }
+    try {
+      for (let i = 0; i < chunks.length; i += threads) out[i] = this.computer.grad(this.model.params, chunks[i]);
+    } finally {
+      // Even when this thread failed, wait for the workers so no job outlives the step.
+      const settled = await Promise.allSettled(remote);
+      const failed = settled.find((s) => s.status === 'rejected');
+      if (failed) {
+        disposeTree(out.filter(Boolean).map((r) => r.grads));
+        throw (failed as PromiseRejectedResult).reason;
+      }
+    }
+    return out;
+  }
+
+  private startPool(): Promise<GradPool> {
+    this.pool ??= GradPool.start(this.workers - 1, {
+      config: this.config,
+      dtype: this.dtype,
+      batchSize: this.chunkRows,
+      seqLen: this.seqLen,
+      temperature: this.temperature,
+      loss: this.loss.source!,
+    });
+    return this.pool;
   }
 
   private assertAlive(): void {
     if (this.disposed) throw new Error('Trainer used after dispose()');
     this.model.assertAlive();
   }
-
-  /** Pads a host batch to [batchSize, seqLen] and uploads it (the arrays are consumed by the call). */
-  private inputs(b: TrainBatch): [ForwardInputs, Record<string, Tensor>] {
-    const B = this.batchSize;
-    const T = this.seqLen;
-    if (b.tokens.length > B) throw usageError(`batch has ${b.tokens.length} rows but the trainer's batch size is ${B}`, 'split it into micro-batches');
-    if (b.targets.length !== b.tokens.length) throw usageError(`batch has ${b.tokens.length} token rows but ${b.targets.length} target rows`);
-    const V = this.config.vocabSize;
-    const tok = new Int32Array(B * T);
-    const tgt = new Int32Array(B * T);
-    for (let i = 0; i < b.tokens.length; i++) {
-      const row = b.tokens[i];
-      const trow = b.targets[i];
-      if (row.length > T) throw usageError(`sequence ${i} has ${row.length} tokens, more than the training length ${T}`, 'truncate sequences to the context length');
-      if (trow.length !== row.length) throw usageError(`sequence ${i}: ${row.length} tokens but ${trow.length} targets`);
-      for (let j = 0; j < row.length; j++) {
-        checkTokenId(row[j], V);
-        checkTokenId(trow[j], V);
-        tok[i * T + j] = row[j];
-        tgt[i * T + j] = trow[j];
-      }
-    }
-    const floats: Record<string, Tensor> = {};
-    for (const [name, rows] of Object.entries(b.floats ?? {})) {
-      if (name === 'tokens' || name === 'targets') throw usageError(`batch float "${name}" clashes with a built-in batch input`);
-      if (rows.length > B) throw usageError(`batch float "${name}" has ${rows.length} rows, more than the batch size ${B}`);
-      const perToken = rows.some((r) => Array.isArray(r));
-      if (perToken) {
-        const data = new Float64Array(B * T);
-        rows.forEach((r, i) => {
-          const row = r as number[];
-          if (row.length > T) throw usageError(`batch float "${name}" row ${i} is longer than ${T}`);
-          for (let j = 0; j < row.length; j++) data[i * T + j] = row[j];
-        });
-        floats[name] = fromHost(data, [B, T], this.dtype);
-      } else {
-        const data = new Float64Array(B);
-        (rows as number[]).forEach((x, i) => { data[i] = x; });
-        floats[name] = fromHost(data, [B], this.dtype);
-      }
-    }
-    const inp: ForwardInputs = {
-      tokens: intsFromHost(tok, [B, T]),
-      targets: intsFromHost(tgt, [B, T]),
-      rope: refTree(this.rope),
-      mask: this.mask.ref,
-    };
-    return [inp, floats];
-  }
 }
 
-/** A token id outside the vocabulary is a user-visible error, not a silent zero embedding. */
-export function checkTokenId(id: number, vocabSize: number): void {
-  if (!Number.isInteger(id) || id < 0 || id >= vocabSize) {
-    throw usageError(`token id ${id} is outside the model vocabulary (0..${vocabSize - 1})`, 'encode text with the tokenizer the model was trained with');
+/** Splits a batch into chunks of at most `rows` rows (row-indexed floats split alike); no empty chunks. */
+export function splitRows(b: TrainBatch, rows: number): TrainBatch[] {
+  if (b.tokens.length <= rows) return [b];
+  const out: TrainBatch[] = [];
+  for (let start = 0; start < b.tokens.length; start += rows) {
+    const floats = b.floats ? Object.fromEntries(Object.entries(b.floats).map(([k, v]) => [k, v.slice(start, start + rows)])) : undefined;
+    out.push({ tokens: b.tokens.slice(start, start + rows), targets: b.targets.slice(start, start + rows), ...(floats ? { floats } : {}) });
   }
+  return out;
 }
+
+export { checkTokenId } from './grad.js';

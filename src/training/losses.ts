@@ -12,7 +12,7 @@
  * and, per builder, the inputs named in its comment.
  */
 import type { LossFn, ModelOutputs, Tensor } from '../engine/index.js';
-import { ops } from '../engine/index.js';
+import { describeLoss, ops } from '../engine/index.js';
 import type { KlEstimatorName } from './algos/kl.js';
 import { LOG_RATIO_CLAMP } from './algos/kl.js';
 
@@ -52,7 +52,7 @@ export interface PolicyLossSettings {
  * Metrics: pg_loss, kl, entropy, clip_frac, dual_clip_frac, approx_kl (old vs new), ratio_mean.
  */
 export function policyLoss(s: PolicyLossSettings): LossFn {
-  return (out: ModelOutputs, b: Record<string, Tensor>) => {
+  const fn: LossFn = (out: ModelOutputs, b: Record<string, Tensor>) => {
     const logp = out.logprobs();
     const adv = b.adv;
     const logRatio = ops.clip(ops.sub(logp, b.old_logp), -LOG_RATIO_CLAMP, LOG_RATIO_CLAMP);
@@ -85,6 +85,8 @@ export function policyLoss(s: PolicyLossSettings): LossFn {
     if (s.entropyCoef > 0) loss = ops.sub(loss, ops.mul(entropy, s.entropyCoef));
     return { loss, metrics };
   };
+  // The weights are normalised over the whole batch: row chunks add up (src/engine/loss-info.ts).
+  return describeLoss(fn, { rows: 'sum', summedMetrics: ['pg_loss', 'kl', 'entropy'], source: { module: import.meta.url, name: 'policyLoss', args: [s] } });
 }
 
 /**
@@ -92,7 +94,7 @@ export function policyLoss(s: PolicyLossSettings): LossFn {
  * aggregated with `weight`. Batch floats: mask, weight, returns, and old_values when clipping.
  */
 export function criticLoss(valueClip: number | null): LossFn {
-  return (out: ModelOutputs, b: Record<string, Tensor>): { loss: Tensor; metrics: Record<string, Tensor> } => {
+  const fn: LossFn = (out: ModelOutputs, b: Record<string, Tensor>): { loss: Tensor; metrics: Record<string, Tensor> } => {
     const v = out.values();
     const e1 = ops.square(ops.sub(v, b.returns));
     if (valueClip === null) return { loss: ops.mul(weightedSum(e1, b.weight), 0.5), metrics: { value_mean: ops.maskedMean(v, b.mask) } };
@@ -103,26 +105,33 @@ export function criticLoss(valueClip: number | null): LossFn {
       metrics: { value_clip_frac: maskedShare(ops.greater(e2, e1), b.mask), value_mean: ops.maskedMean(v, b.mask) },
     };
   };
+  return describeLoss(fn, { rows: 'sum', source: { module: import.meta.url, name: 'criticLoss', args: [valueClip] } });
 }
 
 /**
  * Value / Q regression and PRM labels: MSE between the value head and `target` on the positions
  * where `mask` is 1 (the last token of each state), averaged over them. Batch floats: mask, target.
  */
-export const valueRegressionLoss: LossFn = (out, b) => {
-  const v = out.values();
-  const err = ops.square(ops.sub(v, b.target));
-  return { loss: ops.maskedMean(err, b.mask), metrics: { value_mean: ops.maskedMean(v, b.mask), abs_err: ops.maskedMean(ops.abs(ops.sub(v, b.target)), b.mask) } };
-};
+export const valueRegressionLoss: LossFn = describeLoss(
+  (out, b) => {
+    const v = out.values();
+    const err = ops.square(ops.sub(v, b.target));
+    return { loss: ops.maskedMean(err, b.mask), metrics: { value_mean: ops.maskedMean(v, b.mask), abs_err: ops.maskedMean(ops.abs(ops.sub(v, b.target)), b.mask) } };
+  },
+  { rows: 'mean', source: { module: import.meta.url, name: 'valueRegressionLoss' } },
+);
 
 /**
  * Supervised fine-tuning: token-mean negative log-likelihood over `mask` (the response or step
  * tokens), with the entropy as a metric.
  */
-export const sftLoss: LossFn = (out, b) => {
-  const logp = out.logprobs();
-  return { loss: ops.neg(ops.maskedMean(logp, b.mask)), metrics: { entropy: ops.maskedMean(out.entropy(), b.mask) } };
-};
+export const sftLoss: LossFn = describeLoss(
+  (out, b) => {
+    const logp = out.logprobs();
+    return { loss: ops.neg(ops.maskedMean(logp, b.mask)), metrics: { entropy: ops.maskedMean(out.entropy(), b.mask) } };
+  },
+  { rows: 'mean', source: { module: import.meta.url, name: 'sftLoss' } },
+);
 
 /**
  * DPO (Rafailov et al. 2023, eq. 7): for a pair (chosen y_w, rejected y_l) of one prompt,
@@ -136,7 +145,7 @@ export const sftLoss: LossFn = (out, b) => {
  *   pair_weight [B]     1/P on row 2i of each of the P real pairs, 0 elsewhere (padding rows)
  */
 export function dpoLoss(beta: number): LossFn {
-  return (out, b) => {
+  const fn: LossFn = (out, b) => {
     const logp = out.logprobs();
     // signed per-row sums: row 2i holds +log pi(y_w), row 2i+1 holds -log pi(y_l)
     const signed = ops.sum(ops.mul(logp, b.sign), -1); // [B]
@@ -151,4 +160,6 @@ export function dpoLoss(beta: number): LossFn {
     const loss = ops.sum(ops.mul(softplus, pw));
     return { loss, metrics: { reward_margin: ops.sum(ops.mul(z, pw)), accuracy: ops.sum(ops.mul(ops.where(ops.greater(z, 0), 1, 0), pw)) } };
   };
+  // Pair weights are normalised over the whole batch (chunks must keep pairs together: even sizes).
+  return describeLoss(fn, { rows: 'sum', summedMetrics: ['reward_margin', 'accuracy'], source: { module: import.meta.url, name: 'dpoLoss', args: [beta] } });
 }

@@ -57,10 +57,22 @@ export const TaskSectionSchema = z.strictObject({
   path: z.string().nullable().default(null),
 });
 
+/**
+ * How a trainer spreads each batch over the CPU (src/engine/train.ts): `micro_batches` row chunks,
+ * computed on `workers` threads. Chunks of batch-normalised RL losses add up to exactly the unsplit
+ * batch; for mean losses (SFT, value) a step averages the chunks' means, weighted by rows. The
+ * number of workers never changes the results, only the speed ('auto': one per core).
+ */
+const parallelKeys = {
+  micro_batches: posInt().default(2),
+  workers: z.union([z.literal('auto'), posInt()]).default('auto'),
+};
+
 /** Supervised fine-tuning (masked loss on the response / step tokens). */
 export const SftSectionSchema = z.strictObject({
   steps: posInt().default(1000),
   batch_size: posInt().default(32),
+  ...parallelKeys,
   /** Where examples come from: the task's solver (fresh random solutions) or a JSONL file (src/data sft format). */
   data: z.enum(['solver', 'jsonl']).default('solver'),
   path: z.string().nullable().default(null),
@@ -103,6 +115,8 @@ export const RlSectionSchema = z.strictObject({
   ppo_epochs: posInt().default(1),
   /** Splits each batch into this many optimiser steps. */
   mini_batches: posInt().default(1),
+  /** Row chunks of each mini-batch, and threads computing them (see parallelKeys). */
+  ...parallelKeys,
   advantage: z.enum(AdvantageNames).default('grpo'),
   gamma: z.number().min(0).max(1).default(1),
   lambda: z.number().min(0).max(1).default(1),
@@ -146,6 +160,7 @@ export const RlSectionSchema = z.strictObject({
 export const ValueSectionSchema = z.strictObject({
   steps: posInt().default(500),
   batch_size: posInt().default(32),
+  ...parallelKeys,
   /** Traces to learn from (src/reasoning trace JSON files); null: generate them with the policy. */
   traces: z.string().nullable().default(null),
   /** q: regress each node's backed-up q; outcome: +1/-1 from whether its subtree reaches a correct answer. */
@@ -286,6 +301,8 @@ function checkRl(rl: RlSection, at: (string | number)[], issue: (path: (string |
   }
   if (rl.mini_batches > rl.prompts_per_step * rl.group_size) {
     issue([...at, 'mini_batches'], `conflict: ${rl.mini_batches} mini-batches for only ${rl.prompts_per_step * rl.group_size} samples per step`);
+  } else if (rl.micro_batches > Math.ceil((rl.prompts_per_step * rl.group_size) / rl.mini_batches)) {
+    issue([...at, 'micro_batches'], `conflict: ${rl.micro_batches} micro-batches for mini-batches of only ${Math.ceil((rl.prompts_per_step * rl.group_size) / rl.mini_batches)} samples`);
   }
 }
 
@@ -313,6 +330,12 @@ export const RecipeSchema = RecipeSchemaBase.superRefine((r, ctx) => {
   }
   if (r.pipeline === 'dpo' && r.model.init === null) {
     issue(['model', 'init'], 'conflict: DPO needs a starting policy, which is also its reference; set model.init to a checkpoint');
+  }
+  const batched: [string[], { batch_size: number; micro_batches: number } | undefined][] = [
+    [['sft'], r.sft], [['rest', 'sft'], r.rest?.sft], [['x1', 'phase1', 'sft'], r.x1?.phase1.sft], [['value'], r.value], [['x1', 'phase1', 'q'], r.x1?.phase1.q], [['x1', 'phase2', 'q'], r.x1?.phase2.q],
+  ];
+  for (const [at, s] of batched) {
+    if (s && s.micro_batches > s.batch_size) issue([...at, 'micro_batches'], `conflict: ${at.join('.')}.micro_batches (${s.micro_batches}) exceeds its batch_size (${s.batch_size})`);
   }
   const sftSources: [string[], SftSection | undefined][] = [[['sft'], r.sft], [['rest', 'sft'], r.rest?.sft], [['x1', 'phase1', 'sft'], r.x1?.phase1.sft]];
   for (const [at, s] of sftSources) {

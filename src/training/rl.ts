@@ -80,6 +80,8 @@ export function policyTrainer(model: LlamaModel, rl: RlSection, batchSize: numbe
   return new Trainer(model, {
     batchSize,
     seqLen,
+    microBatches: Math.min(rl.micro_batches, batchSize),
+    workers: rl.workers,
     lossFn: policyLoss({ clipLow: rl.clip.low, clipHigh: rl.clip.high, dualClip: rl.clip.dual, klLoss: rl.kl_loss, entropyCoef: rl.entropy_coef }),
     optimizer: adamwFrom(rl.optim),
     schedule: scheduleFrom(rl.optim, rl.steps * rl.ppo_epochs * rl.mini_batches),
@@ -159,6 +161,8 @@ export async function runRlPhase(input: RlPhaseInput): Promise<RlResult> {
       const ct = new Trainer(cm, {
         batchSize: microRows,
         seqLen,
+        microBatches: Math.min(rl.micro_batches, microRows),
+        workers: rl.workers,
         lossFn: criticLoss(rl.critic.value_clip),
         optimizer: adamwFrom(rl.critic.optim),
         schedule: scheduleFrom(rl.critic.optim, rl.steps * rl.ppo_epochs * rl.mini_batches),

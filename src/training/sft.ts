@@ -126,6 +126,8 @@ export async function runSftPhase(input: SftPhaseInput): Promise<SftResult> {
     const trainer = new Trainer(model, {
       batchSize: sft.batch_size,
       seqLen,
+      microBatches: sft.micro_batches,
+      workers: sft.workers,
       lossFn: sftLoss,
       optimizer: adamwFrom(sft.optim),
       schedule: scheduleFrom(sft.optim, sft.steps),

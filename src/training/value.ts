@@ -142,6 +142,8 @@ export async function runValuePhase(input: ValuePhaseInput): Promise<ValueResult
     const trainer = new Trainer(model, {
       batchSize: value.batch_size,
       seqLen,
+      microBatches: value.micro_batches,
+      workers: value.workers,
       lossFn: valueRegressionLoss,
       optimizer: adamwFrom(value.optim),
       schedule: scheduleFrom(value.optim, value.steps),
