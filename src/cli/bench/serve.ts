@@ -86,20 +86,29 @@ async function drive(clients: number, first: number, total: number, one: (i: num
 
 /**
  * HTTP clients run in a worker thread, as separate client programs would: their request and JSON
- * work does not share the server's event loop. One worker serves every round, over one keep-alive
- * agent, so the connections stay open between rounds as a real client's would (a fresh worker per
- * round paid thread start-up and TCP connects inside the timed rounds). Plain JS (eval) so it runs
- * from src and dist alike.
+ * work does not share the server's event loop. One worker serves every round over persistent
+ * keep-alive connections, as a real client's would (a fresh worker per round paid thread start-up,
+ * cold JIT and TCP connects inside the timed rounds). Plain JS (eval) so it runs from src and dist
+ * alike.
+ *
+ * In a deployment the clients run elsewhere; here they share the two cores with the server and
+ * the model, so every microsecond of client CPU is taken from the path being measured. The default
+ * client is therefore a lean HTTP/1.1 client on raw sockets, as load generators (wrk, autocannon)
+ * are: it writes each request whole and reads the status, Content-Length framing and JSON body of
+ * each answer. It uses about 40 us of CPU per request against about 115 us for node:http, which
+ * measured the client as much as the server (--client node keeps that one for comparison).
  */
 const HTTP_CLIENT_WORKER = `
 const { parentPort, workerData } = require('node:worker_threads');
 const http = require('node:http');
-const { url, maxSockets, prompts, body } = workerData;
+const net = require('node:net');
+const { url, maxSockets, prompts, body, client } = workerData;
 const target = new URL(url);
-// node:http with keep-alive: undici's fetch costs several times more CPU per request, which made
-// the client, not the server, the bottleneck.
+const HEAD_END = Buffer.from('\\r\\n\\r\\n');
+
+// --client node: node:http with keep-alive (undici's fetch cost several times more CPU still).
 const agent = new http.Agent({ keepAlive: true, maxSockets });
-function post(payload) {
+function postNode(slot, payload) {
   return new Promise((resolve, reject) => {
     const req = http.request({ agent, host: target.hostname, port: target.port, path: target.pathname, method: 'POST', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } }, (res) => {
       const chunks = [];
@@ -111,16 +120,80 @@ function post(payload) {
     req.end(payload);
   });
 }
+
+// --client raw: one keep-alive socket per client slot, one request in flight on each.
+const conns = [];
+function connect() {
+  const conn = { sock: net.connect({ host: target.hostname, port: Number(target.port) }), buf: null, pending: null, closed: false };
+  conn.sock.setNoDelay(true);
+  conn.sock.on('data', (d) => {
+    conn.buf = conn.buf ? Buffer.concat([conn.buf, d]) : d;
+    readAnswer(conn);
+  });
+  const fail = (e) => {
+    conn.closed = true;
+    const p = conn.pending;
+    conn.pending = null;
+    if (p) p.reject(e);
+  };
+  conn.sock.on('error', fail);
+  conn.sock.on('close', () => fail(new Error('the server closed the connection')));
+  return conn;
+}
+function readAnswer(conn) {
+  if (!conn.pending || !conn.buf) return;
+  const buf = conn.buf;
+  const end = buf.indexOf(HEAD_END);
+  if (end < 0) return;
+  const head = buf.toString('latin1', 0, end);
+  const m = /\\r\\ncontent-length: *(\\d+)/i.exec(head);
+  const p = conn.pending;
+  if (!m) {
+    conn.pending = null;
+    p.reject(new Error('answer without Content-Length: ' + head.split('\\r\\n')[0]));
+    return;
+  }
+  const bodyEnd = end + 4 + Number(m[1]);
+  if (buf.length < bodyEnd) return;
+  conn.buf = buf.length > bodyEnd ? buf.subarray(bodyEnd) : null;
+  conn.pending = null;
+  p.resolve({ status: Number(head.slice(9, 12)), body: buf.toString('utf8', end + 4, bodyEnd) });
+}
+function send(conn, payload) {
+  return new Promise((resolve, reject) => {
+    conn.pending = { resolve, reject };
+    conn.sock.write('POST ' + target.pathname + ' HTTP/1.1\\r\\nHost: ' + target.host + '\\r\\nContent-Type: application/json\\r\\nContent-Length: ' + Buffer.byteLength(payload) + '\\r\\n\\r\\n' + payload);
+  });
+}
+async function postRaw(slot, payload) {
+  // The server closes idle keep-alive sockets after a few seconds: open a new one then.
+  if (!conns[slot] || conns[slot].closed) conns[slot] = connect();
+  const conn = conns[slot];
+  const reused = conn.used;
+  conn.used = true;
+  try {
+    return await send(conn, payload);
+  } catch (e) {
+    // A reused socket the server closed as idle just as this request went out: resend once on a
+    // new one (as HTTP clients do for idempotent retries of a stale keep-alive connection).
+    if (!reused || !conn.closed || conn.buf) throw e;
+    conns[slot] = connect();
+    conns[slot].used = true;
+    return send(conns[slot], payload);
+  }
+}
+
+const post = client === 'node' ? postNode : postRaw;
 async function run({ clients, first, total }) {
   const latencies = [];
   const counts = new Array(total).fill(0);
   let next = 0;
   const started = performance.now();
-  await Promise.all(Array.from({ length: clients }, async () => {
+  await Promise.all(Array.from({ length: clients }, async (_, slot) => {
     while (next < total) {
       const k = next++;
       const t0 = performance.now();
-      const res = await post(JSON.stringify({ ...body, prompt: prompts[(first + k) % prompts.length] }));
+      const res = await post(slot, JSON.stringify({ ...body, prompt: prompts[(first + k) % prompts.length] }));
       if (res.status !== 200) throw new Error('server answered ' + res.status + ': ' + res.body);
       counts[k] = JSON.parse(res.body).usage.completion_tokens;
       latencies.push(performance.now() - t0);
@@ -131,6 +204,7 @@ async function run({ clients, first, total }) {
 parentPort.on('message', (job) => {
   if (job === 'close') {
     agent.destroy();
+    for (const c of conns) if (c) c.sock.destroy();
     parentPort.close();
     return;
   }
@@ -139,8 +213,8 @@ parentPort.on('message', (job) => {
 `;
 
 /** The persistent HTTP client worker: `run` posts one round and resolves with what it measured. */
-function startHttpClients(url: string, maxSockets: number, prompts: string[], body: Record<string, unknown>) {
-  const w = new Worker(HTTP_CLIENT_WORKER, { eval: true, workerData: { url, maxSockets, prompts, body } });
+function startHttpClients(url: string, maxSockets: number, prompts: string[], body: Record<string, unknown>, client: 'raw' | 'node') {
+  const w = new Worker(HTTP_CLIENT_WORKER, { eval: true, workerData: { url, maxSockets, prompts, body, client } });
   let failed: Error | undefined;
   w.on('error', (e) => (failed = e));
   return {
@@ -190,6 +264,7 @@ export const serveBench: BenchModule = {
       .option('--max-tokens <n>', 'max_tokens per request', intOption(1), 32)
       .option('--temperature <t>', 'sampling temperature of every request (0 = greedy: both paths must then produce the same tokens)', floatOption(0, 100), 0)
       .option('--clients <list>', 'comma-separated concurrency levels', '1,8,32')
+      .option('--client <kind>', 'HTTP load generator: raw (lean keep-alive sockets) or node (node:http Agent)', 'raw')
       .option('--max-batch <n>', 'scheduler batch limit', intOption(1), 16)
       .option('--max-wait-ms <n>', 'scheduler batching wait', intOption(0), 2)
       .option('--max-fill-wait-ms <n>', 'scheduler wait for the usual crowd of callers', intOption(0), 25)
@@ -199,6 +274,8 @@ export const serveBench: BenchModule = {
   async run(o) {
     const levels = String(o.clients ?? '1,8,32').split(',').map((s) => Number(s.trim())).filter((n) => Number.isInteger(n) && n > 0);
     if (levels.length === 0) throw usageError(`--clients "${String(o.clients)}" names no concurrency level`, 'pass positive integers, e.g. --clients 1,8,32');
+    const client = String(o.client ?? 'raw');
+    if (client !== 'raw' && client !== 'node') throw usageError(`--client must be raw or node, got "${client}"`, 'pass --client raw (default) or --client node');
     const fixedRequests = o.requests === undefined ? undefined : Number(o.requests);
     const maxTokens = Number(o.maxTokens ?? 32);
     const temperature = Number(o.temperature ?? 0);
@@ -214,7 +291,7 @@ export const serveBench: BenchModule = {
     const prompts = Array.from({ length: 100 }, (_, i) => prompt(i));
     // The same requests on both paths: request i has prompt(i), these settings, and no seed.
     const params = { maxTokens, temperature };
-    const clientsWorker = startHttpClients(`${server.url}/v1/completions`, Math.max(...levels), prompts, { model: 'bench', max_tokens: maxTokens, temperature });
+    const clientsWorker = startHttpClients(`${server.url}/v1/completions`, Math.max(...levels), prompts, { model: 'bench', max_tokens: maxTokens, temperature }, client);
     const direct = async (i: number) => (await inProcess.generate([{ prompt: prompt(i) }], params))[0][0].usage.completionTokens;
     const results: Record<string, unknown>[] = [];
     try {
@@ -286,6 +363,7 @@ export const serveBench: BenchModule = {
       requestsPerLevel: fixedRequests ?? Object.fromEntries(levels.map((c) => [c, defaultRequests(c)])),
       maxTokens,
       temperature,
+      client,
       scheduler: sched,
       levels: results,
       target: { clients: 32, minRatio: 0.8, ratio: at32?.serverToInProcess ?? null, met: at32 ? at32.serverToInProcess >= 0.8 : null },
