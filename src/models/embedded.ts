@@ -19,6 +19,7 @@ import { logger } from '../core/log.js';
 import { loadCheckpoint } from '../engine/checkpoint.js';
 import type { ModelConfig } from '../engine/config.js';
 import type { HostWeights, Sampler } from '../engine/sampler.js';
+import type { OnnxSampler } from '../engine/onnx/sampler.js';
 import { tokenizerFromSpec, type Tokenizer } from '../engine/tokenizer.js';
 import { requestText, truncateAtStop } from './text.js';
 import type { Completion, GenerateOptions, GenerateRequest, Policy, PolicyCapabilities, ValueModel } from './types.js';
@@ -33,6 +34,12 @@ export interface EmbeddedOptions {
   threads?: number;
   /** Rows per sampler call (default 64). */
   maxBatch?: number;
+  /**
+   * Prefix caching (onnx engine), in MiB (default 64; 0: off): keys and values of finished
+   * completions are kept, so that the next step's prompt, which starts with the previous prompt and
+   * step, runs only its new tokens (src/engine/onnx/prefix-cache.ts).
+   */
+  prefixCacheMiB?: number;
   /** Prepend `<bos>` to prompts (default: the checkpoint's `extra.bos`, else false). */
   bos?: boolean;
   /** Policy id (default `embedded:<file>`). */
@@ -72,7 +79,7 @@ export async function createEngineSampler(src: EmbeddedModelSource, o: EmbeddedO
   try {
     // Loaded lazily: when onnxruntime's native binary cannot load, the import itself fails.
     const { createOnnxSampler } = await import('../engine/onnx/sampler.js');
-    return await createOnnxSampler(src.weights, src.config, { threads: o.threads ?? 2, maxBatch: o.maxBatch ?? 64 });
+    return await createOnnxSampler(src.weights, src.config, { threads: o.threads ?? 2, maxBatch: o.maxBatch ?? 64, prefixCacheMiB: o.prefixCacheMiB ?? 64 });
   } catch (e) {
     if (isRlmkitError(e) && (e.kind === 'usage' || e.kind === 'input')) throw e;
     logger.warn('onnxruntime sampler unavailable, falling back to jax-js', { model: src.name, error: (e as Error).message });
@@ -92,7 +99,13 @@ export class EmbeddedPolicy implements Policy {
     this.config = src.config;
     this.tokenizer = src.tokenizer;
     this.bos = o.bos ?? src.bos ?? false;
-    this.capabilities = { logprobs: true, n: true, tokenIds: true, prefixCaching: false, chat: false, maxBatch: o.maxBatch ?? 64 };
+    const prefixCaching = 'clearPrefixCache' in sampler && (o.prefixCacheMiB ?? 64) > 0;
+    this.capabilities = { logprobs: true, n: true, tokenIds: true, prefixCaching, chat: false, maxBatch: o.maxBatch ?? 64 };
+  }
+
+  /** Forgets cached prompt prefixes (a no-op without prefix caching), e.g. before a timed run. */
+  clearCaches(): void {
+    (this.sampler as Partial<OnnxSampler>).clearPrefixCache?.();
   }
 
   static async load(file: string, o: EmbeddedOptions = {}): Promise<EmbeddedPolicy> {

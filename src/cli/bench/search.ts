@@ -9,16 +9,24 @@
  *     must give identical results (checked). Target >= 5x. As in (a), rule checks are off so
  *     that a random model's chains run to full length.
  *
- * Without `--checkpoint`, the embedded models are randomly initialised (the tiny preset, Game of
- * 24 tokenizer): speed does not depend on the weights, but the answers are then meaningless, and
- * the report says so. Rule checking is off in (a) so that a random model's invalid steps still
- * grow the tree to full depth (with it on, they would be pruned and most simulations would make
- * no model call at all, which would flatter the measurement).
+ * Models: `--checkpoint` (and `--value`), else the committed Game of 24 SFT policy
+ * (checkpoints/game24-sft/policy.safetensors; no value model is committed, so (a) then runs MCTS
+ * without one), so that steps have the lengths a trained model writes. `--random-init` (or no
+ * committed checkpoint) uses randomly initialised tiny models (policy and value, Game of 24
+ * tokenizer): the timings are real, the answers meaningless, and the report says so. Rule checking
+ * is off in (a) so that invalid steps still grow the tree to full depth (with it on, they would be
+ * pruned and most simulations would make no model call at all, which would flatter the measurement).
+ *
+ * Every timed run starts with empty model caches (the embedded policy's prefix cache), so no run
+ * reuses work done by an earlier one; `--prefix-cache-mib 0` turns prefix caching off altogether.
  */
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import { logger } from '../../core/log.js';
-import type { Policy, ValueModel } from '../../models/types.js';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { usageError } from '../../core/errors.js';
+import type { ValueModel } from '../../models/types.js';
 import { solve, solveMany } from '../../reasoning/solve.js';
 import type { SearchModels } from '../../reasoning/context.js';
 import { game24Task } from '../../tasks/games/game24.js';
@@ -29,6 +37,8 @@ import type { BenchModule } from './types.js';
 
 interface SearchBenchFlags {
   checkpoint?: string;
+  randomInit?: boolean;
+  prefixCacheMib: number;
   value?: string;
   engine: 'onnx' | 'jax';
   simulations: number;
@@ -38,28 +48,46 @@ interface SearchBenchFlags {
   seed: number;
 }
 
-async function openModels(f: SearchBenchFlags, problems: Problem[]): Promise<{ models: SearchModels; randomInit: boolean; close: () => Promise<void> }> {
+/** The committed trained policy (see checkpoints/README.md), from src/cli/bench or dist/cli/bench. */
+function committedCheckpoint(): string | null {
+  const file = fileURLToPath(new URL('../../../checkpoints/game24-sft/policy.safetensors', import.meta.url));
+  return existsSync(file) ? file : null;
+}
+
+interface OpenModels {
+  models: SearchModels;
+  randomInit: boolean;
+  checkpoint: string | null;
+  /** Empties the models' caches, so that a timed run does not reuse an earlier run's work. */
+  reset: () => void;
+  close: () => Promise<void>;
+}
+
+async function openModels(f: SearchBenchFlags, problems: Problem[]): Promise<OpenModels> {
   const { EmbeddedPolicy, EmbeddedValueModel, createEngineSampler } = await import('../../models/embedded.js');
-  let policy: Policy;
+  let policy: InstanceType<typeof EmbeddedPolicy>;
   let value: ValueModel | undefined;
-  let randomInit = false;
-  if (f.checkpoint) {
-    policy = await EmbeddedPolicy.load(f.checkpoint, { engine: f.engine });
-    if (f.value) value = await EmbeddedValueModel.load(f.value, { engine: f.engine });
+  const checkpoint = f.randomInit ? null : f.checkpoint ?? committedCheckpoint();
+  const options = { engine: f.engine, prefixCacheMiB: f.prefixCacheMib };
+  if (f.value && !checkpoint) throw usageError('--value needs a policy checkpoint', 'give --checkpoint too, or drop --random-init');
+  if (checkpoint) {
+    policy = await EmbeddedPolicy.load(checkpoint, options);
+    if (f.value) value = await EmbeddedValueModel.load(f.value, options);
   } else {
-    randomInit = true;
     const engine = await import('../../engine/index.js');
     const { tokenizerForTask } = await import('../../training/tasks.js');
     const tokenizer = tokenizerForTask(game24Task as never, problems);
     const cfg = engine.presetConfig('tiny', { vocabSize: tokenizer.vocabSize });
-    policy = await EmbeddedPolicy.fromSource({ config: cfg, weights: engine.initHostWeights(cfg, f.seed), tokenizer, name: 'random-init-tiny' }, { engine: f.engine });
+    policy = await EmbeddedPolicy.fromSource({ config: cfg, weights: engine.initHostWeights(cfg, f.seed), tokenizer, name: 'random-init-tiny' }, options);
     const vcfg = engine.presetConfig('tiny', { vocabSize: tokenizer.vocabSize, valueHead: true });
     const vsrc = { config: vcfg, weights: engine.initHostWeights(vcfg, f.seed + 1), tokenizer, name: 'random-init-tiny-value' };
-    value = new EmbeddedValueModel(await createEngineSampler(vsrc, { engine: f.engine }), vsrc);
+    value = new EmbeddedValueModel(await createEngineSampler(vsrc, options), vsrc);
   }
   return {
     models: { policy, ...(value ? { value } : {}) },
-    randomInit,
+    randomInit: !checkpoint,
+    checkpoint,
+    reset: () => policy.clearCaches(),
     close: async () => {
       await policy.close?.();
       await value?.close?.();
@@ -67,7 +95,8 @@ async function openModels(f: SearchBenchFlags, problems: Problem[]): Promise<{ m
   };
 }
 
-async function measureOverhead(models: SearchModels, problems: Problem[], f: SearchBenchFlags) {
+async function measureOverhead(om: OpenModels, problems: Problem[], f: SearchBenchFlags) {
+  const { models } = om;
   // One warm-up solve so that first-call compilation is not counted as framework time.
   const settings = { simulations: f.simulations, children: 4, ruleCheck: false, maxDepth: 4, stepMaxTokens: 20 };
   await solve(problems[0], { task: game24Task, strategy: 'mcts', settings: { ...settings, simulations: 2 }, models, seed: f.seed, trace: false });
@@ -78,6 +107,7 @@ async function measureOverhead(models: SearchModels, problems: Problem[], f: Sea
   let evalCalls = 0;
   let tokens = 0;
   let sims = 0;
+  om.reset();
   for (const p of problems.slice(0, f.overheadProblems)) {
     const t0 = performance.now();
     const r = await solve(p, { task: game24Task, strategy: 'mcts', settings, models, seed: f.seed, trace: true });
@@ -92,6 +122,7 @@ async function measureOverhead(models: SearchModels, problems: Problem[], f: Sea
   }
   return {
     problems: Math.min(f.overheadProblems, problems.length),
+    valueModel: models.value?.id ?? null,
     simulationsPerProblem: f.simulations,
     simulationsRun: sims,
     policyCalls: calls,
@@ -108,23 +139,28 @@ async function measureOverhead(models: SearchModels, problems: Problem[], f: Sea
   };
 }
 
-async function measureBatching(models: SearchModels, problems: Problem[], f: SearchBenchFlags) {
+async function measureBatching(om: OpenModels, problems: Problem[], f: SearchBenchFlags) {
+  const { models } = om;
   // Rule checks off and 4 steps at most, as in (a): a random model's chains then run to full length.
   const shape = { ruleCheck: false, maxDepth: 4, stepMaxTokens: 20 };
   const settings = f.batchStrategy === 'cot' ? { ...shape, decoding: 'greedy' } : f.batchStrategy === 'mcts' ? { ...shape, simulations: 8, children: 4, temperature: 0 } : { ...shape, temperature: 0 };
   const common = { task: game24Task, strategy: f.batchStrategy, settings, models, seed: f.seed, trace: false };
+  om.reset();
   const seqStart = performance.now();
   const seq = await solveMany(problems, { ...common, batching: 'sequential' });
   const seqMs = performance.now() - seqStart;
   logger.info('sequential done', { ms: Math.round(seqMs) });
+  om.reset();
   const lockStart = performance.now();
   const lock = await solveMany(problems, { ...common, batching: 'lockstep' });
   const lockMs = performance.now() - lockStart;
+  const prefixCache = (models.policy as { sampler?: { prefixCacheStats?: unknown } }).sampler?.prefixCacheStats ?? null;
   const sameAs = (other: typeof seq) => seq.results.every((r, i) => r.answer === other.results[i].answer && r.usage.completionTokens === other.results[i].usage.completionTokens && r.graph.nodes.length === other.results[i].graph.nodes.length);
   const same = sameAs(lock);
   // The other route: all searches at once, merged by the models layer's batching Scheduler.
   const { Scheduler } = await import('../../models/scheduler.js');
   const scheduler = new Scheduler(models.policy, { maxWaitMs: 2, maxBatch: 256 });
+  om.reset();
   const concStart = performance.now();
   const conc = await solveMany(problems, { ...common, models: { ...models, policy: scheduler }, batching: 'concurrent' });
   const concMs = performance.now() - concStart;
@@ -144,7 +180,8 @@ async function measureBatching(models: SearchModels, problems: Problem[], f: Sea
     concurrentSchedulerSpeedup: seqMs / concMs,
     concurrentSchedulerSameResults: sameAs(conc),
     concurrentSchedulerBatches: schedStats.batches,
-    engineBatchingBound: await engineBound(models, problems),
+    lockstepPrefixCache: prefixCache,
+    engineBatchingBound: await engineBound(om, problems),
     target: 5,
     met: seqMs / lockMs >= 5 && same,
   };
@@ -154,12 +191,15 @@ async function measureBatching(models: SearchModels, problems: Problem[], f: Sea
  * The most any cross-problem batching can gain with this backend: the time of one-row calls times
  * the number of rows, over the time of one call with all the rows (first steps of every puzzle).
  */
-async function engineBound(models: SearchModels, problems: Problem[]): Promise<{ oneRowMs: number; batchMs: number; rows: number; bound: number }> {
+async function engineBound(om: OpenModels, problems: Problem[]): Promise<{ oneRowMs: number; batchMs: number; rows: number; bound: number }> {
+  const { models } = om;
   const requests = problems.map((p) => ({ prompt: game24Task.renderPlain(p as NumberGameProblem, []) }));
   const o = { n: 1, temperature: 0, maxTokens: 20, stop: ['\n'] };
+  om.reset();
   let t0 = performance.now();
   for (const r of requests.slice(0, 10)) await models.policy.generate([r], o);
   const oneRowMs = (performance.now() - t0) / Math.min(10, requests.length);
+  om.reset();
   t0 = performance.now();
   await models.policy.generate(requests, o);
   const batchMs = performance.now() - t0;
@@ -171,8 +211,10 @@ export const searchBench: BenchModule = {
   summary: 'reasoning: MCTS framework overhead (share of time outside model calls) and solveMany batching speedup',
   configure(cmd: Command) {
     cmd
-      .option('--checkpoint <ckpt>', 'embedded policy checkpoint (default: a randomly initialised tiny model)')
-      .option('--value <ckpt>', 'embedded value-model checkpoint (with --checkpoint)')
+      .option('--checkpoint <ckpt>', 'embedded policy checkpoint (default: the committed checkpoints/game24-sft/policy.safetensors)')
+      .option('--value <ckpt>', 'embedded value-model checkpoint (default: none with a checkpoint)')
+      .option('--random-init', 'randomly initialised tiny policy and value models instead of a checkpoint (timings only)')
+      .option('--prefix-cache-mib <n>', 'prefix cache of the embedded policy in MiB (0: off)', intOption(0), 64)
       .addOption(new Option('--engine <engine>', 'embedded sampler').choices(['onnx', 'jax']).default('onnx'))
       .option('--simulations <n>', 'MCTS simulations per problem in (a)', intOption(1), 64)
       .option('--overhead-problems <n>', 'puzzles solved in (a)', intOption(1), 3)
@@ -183,28 +225,30 @@ export const searchBench: BenchModule = {
   async run(opts) {
     const f = opts as unknown as SearchBenchFlags;
     const all = await game24Task.problems({ split: 'test' });
-    const { models, randomInit, close } = await openModels(f, all);
+    const om = await openModels(f, all);
+    const { models, randomInit } = om;
     try {
-      const overhead = await measureOverhead(models, all, f);
-      const batching = await measureBatching(models, all.slice(0, f.problems), f);
+      const overhead = await measureOverhead(om, all, f);
+      const batching = await measureBatching(om, all.slice(0, f.problems), f);
       return {
         bench: 'search',
         model: models.policy.id,
         randomInit,
-        note: randomInit ? 'randomly initialised embedded models (no trained checkpoint given): timings are real, answers are meaningless' : 'trained checkpoint',
+        prefixCacheMiB: f.prefixCacheMib,
+        note: randomInit ? 'randomly initialised embedded models: timings are real, answers are meaningless' : 'trained checkpoint',
         machine: { cpus: (await import('node:os')).cpus().length, node: process.version },
         mctsOverhead: overhead,
         batching,
       };
     } finally {
-      await close();
+      await om.close();
     }
   },
   format(r) {
     const o = r.mctsOverhead as Record<string, number | boolean>;
     const b = r.batching as Record<string, unknown>;
     return [
-      `model: ${r.model}${r.randomInit ? ' (random init: timings only)' : ''}`,
+      `model: ${r.model}${r.randomInit ? ' (random init: timings only)' : ''}, prefix cache ${r.prefixCacheMiB} MiB`,
       `(a) MCTS K=${o.simulationsPerProblem} on ${o.problems} Game of 24 puzzles: framework ${(100 * (o.frameworkShare as number)).toFixed(2)}% of wall time (${(o.frameworkMsPerSimulation as number).toFixed(3)} ms per simulation; ${(100 * (o.frameworkShareWithTrace as number)).toFixed(2)}% with trace building) — target <= 5%: ${o.met ? 'met' : 'NOT met'}`,
       `(b) solveMany ${b.strategy} over ${b.problems} puzzles: sequential ${b.sequentialMs} ms, lockstep ${b.lockstepMs} ms, speedup ${(b.speedup as number).toFixed(2)}x, same results: ${b.sameResults} (${b.policyCalls} calls merged into ${b.mergedPolicyCalls}, largest batch ${b.largestBatch}) — target >= 5x: ${b.met ? 'met' : 'NOT met'}`,
       `    concurrent solves through the batching Scheduler: ${b.concurrentSchedulerMs} ms, speedup ${(b.concurrentSchedulerSpeedup as number).toFixed(2)}x, same results: ${b.concurrentSchedulerSameResults} (${b.concurrentSchedulerBatches} backend batches)`,

@@ -16,11 +16,27 @@ export class KvCache {
   /** Floats per row in one layer's buffer. */
   readonly rowStride: number;
 
-  constructor(readonly nLayers: number, readonly rows: number, readonly H: number, readonly Dh: number, readonly capacity: number) {
+  /**
+   * `storage`: buffers of an earlier cache to reuse (each at least rows * H * capacity * Dh long),
+   * see `CacheStorePool`. Their stale contents are harmless: a slot is read only after it is
+   * written, and unwritten slots are masked (their attention weight is exactly 0).
+   */
+  constructor(readonly nLayers: number, readonly rows: number, readonly H: number, readonly Dh: number, readonly capacity: number, storage?: KvStorage) {
     this.rowStride = H * Dh * capacity;
-    this.keys = Array.from({ length: nLayers }, () => new Float32Array(rows * this.rowStride));
-    this.values = Array.from({ length: nLayers }, () => new Float32Array(rows * this.rowStride));
+    const n = rows * this.rowStride;
+    if (storage && storage.floats >= n) {
+      this.keys = storage.keys.map((b) => b.subarray(0, n));
+      this.values = storage.values.map((b) => b.subarray(0, n));
+      this.storage = storage;
+    } else {
+      this.keys = Array.from({ length: nLayers }, () => new Float32Array(n));
+      this.values = Array.from({ length: nLayers }, () => new Float32Array(n));
+      this.storage = { keys: this.keys, values: this.values, floats: n };
+    }
   }
+
+  /** The whole buffers behind this cache (to hand back to a pool). */
+  readonly storage: KvStorage;
 
   /**
    * Stores token `t` of row `srcRow` from a run's outputs (newKey and newValue [B, H, S, Dh]) into
@@ -42,6 +58,11 @@ export class KvCache {
 
   /** Copies row `from` over row `to` in every layer (used to drop finished rows). */
   moveRow(from: number, to: number): void {
+    this.copyRow(from, to);
+  }
+
+  /** Copies row `from` over row `to` in every layer (e.g. a repeated prompt's prefilled row). */
+  copyRow(from: number, to: number): void {
     if (from === to) return;
     const n = this.rowStride;
     for (let l = 0; l < this.nLayers; l++) {
@@ -58,6 +79,42 @@ export class KvCache {
       into[`past_key_${l}`] = new ort.Tensor('float32', this.keys[l].subarray(0, n), [rows, H, capacity, Dh]);
       into[`past_value_${l}`] = new ort.Tensor('float32', this.values[l].subarray(0, n), [rows, H, capacity, Dh]);
     }
+  }
+}
+
+export interface KvStorage {
+  keys: Float32Array[];
+  values: Float32Array[];
+  /** Length of every buffer. */
+  floats: number;
+}
+
+/**
+ * Keeps the buffers of finished batches for the next one: a sampler runs many short calls (one per
+ * search step), and allocating a fresh zeroed cache for each cost page faults and garbage
+ * collection. Holds at most `keep` storages of at most `maxFloats` floats each (all buffers:
+ * 16 MiB by default), so small caches are reused and big ones are left to the collector.
+ */
+export class KvStoragePool {
+  private readonly free: KvStorage[] = [];
+
+  constructor(readonly keep = 2, readonly maxFloats = 2 ** 22) {}
+
+  /** A cache over pooled buffers when one is large enough, else over new ones. */
+  take(nLayers: number, rows: number, H: number, Dh: number, capacity: number): KvCache {
+    const need = rows * H * Dh * capacity;
+    const i = this.free.findIndex((s) => s.floats >= need && s.keys.length === nLayers);
+    const storage = i >= 0 ? this.free.splice(i, 1)[0] : undefined;
+    return new KvCache(nLayers, rows, H, Dh, capacity, storage);
+  }
+
+  give(cache: KvCache): void {
+    const s = cache.storage;
+    if (2 * s.keys.length * s.floats > this.maxFloats) return;
+    this.free.push(s);
+    // Keep the largest ones.
+    this.free.sort((a, b) => b.floats - a.floats);
+    this.free.length = Math.min(this.free.length, this.keep);
   }
 }
 

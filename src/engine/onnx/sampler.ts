@@ -20,7 +20,8 @@ import { EOS_TOKEN, type HostWeights, type SampleOptions, type SampleResult, typ
 import { MASKED, type OpSet } from './decoder-graphs.js';
 import { buildOnnxModels } from './models.js';
 import { AdaptiveSession } from './adaptive-session.js';
-import { KvCache, emptyCacheFeeds } from './kv-cache.js';
+import { KvCache, KvStoragePool, emptyCacheFeeds } from './kv-cache.js';
+import { PrefixCache, type PrefixCacheStats } from './prefix-cache.js';
 import { TokenChooser } from './token-chooser.js';
 import { validateHostWeights } from './weights.js';
 
@@ -41,6 +42,12 @@ export interface OnnxSamplerOptions {
   ops?: OpSet;
   /** Most memory for one batch's KV cache, in MiB (default 256); fewer rows per batch beyond it. */
   cacheMiB?: number;
+  /**
+   * Memory for prefix caching, in MiB (default 0: off). The keys and values of finished rows are
+   * kept (least recently used dropped first), and a prompt that starts with cached tokens runs
+   * only the rest (./prefix-cache.ts). Results match an uncached run up to float rounding.
+   */
+  prefixCacheMiB?: number;
 }
 
 export interface OnnxSampler extends Sampler {
@@ -55,6 +62,10 @@ export interface OnnxSampler extends Sampler {
   readonly stats: { runs: number; runMs: number };
   /** The intra-op thread count the decode graph currently runs with. */
   readonly decodeThreads: number;
+  /** Prefix-cache counters (null when prefix caching is off). */
+  readonly prefixCacheStats: PrefixCacheStats | null;
+  /** Forgets every cached prefix (e.g. between timed runs that must start cold). */
+  clearPrefixCache(): void;
 }
 
 export async function createOnnxSampler(weights: HostWeights, config: ModelConfig, opts: OnnxSamplerOptions = {}): Promise<OnnxSampler> {
@@ -63,7 +74,9 @@ export async function createOnnxSampler(weights: HostWeights, config: ModelConfi
   const maxBatch = opts.maxBatch ?? 256;
   const ops = opts.ops ?? 'onnxruntime';
   const cacheMiB = opts.cacheMiB ?? 256;
+  const prefixCacheMiB = opts.prefixCacheMiB ?? 0;
   if (!(cacheMiB > 0)) throw usageError(`onnx sampler: cacheMiB must be positive, got ${cacheMiB}`);
+  if (!(prefixCacheMiB >= 0)) throw usageError(`onnx sampler: prefixCacheMiB must be 0 (off) or positive, got ${prefixCacheMiB}`);
   if (threads !== 'auto' && (!Number.isInteger(threads) || threads < 1)) throw usageError(`onnx sampler: threads must be a positive integer or 'auto', got ${threads}`);
   if (!Number.isInteger(maxBatch) || maxBatch < 1) throw usageError(`onnx sampler: maxBatch must be a positive integer, got ${maxBatch}`);
   if (ops !== 'onnxruntime' && ops !== 'standard') throw usageError(`onnx sampler: ops must be 'onnxruntime' or 'standard', got ${ops}`);
@@ -91,7 +104,8 @@ export async function createOnnxSampler(weights: HostWeights, config: ModelConfi
     sequence.push(await load(models.sequence, n));
     decode.push(await load(models.decode, n));
   }
-  return new OnnxSamplerImpl(new AdaptiveSession(sequence), new AdaptiveSession(decode), cfg, maxBatch, cacheMiB, { sequence: models.sequence.length, decode: models.decode.length });
+  const prefix = prefixCacheMiB > 0 ? new PrefixCache(prefixCacheMiB * 2 ** 20, cfg.nLayers, cfg.nHeads, cfg.dModel / cfg.nHeads) : null;
+  return new OnnxSamplerImpl(new AdaptiveSession(sequence), new AdaptiveSession(decode), cfg, maxBatch, cacheMiB, { sequence: models.sequence.length, decode: models.decode.length }, prefix);
 }
 
 function longestLength(seqs: number[][]): number {
@@ -109,6 +123,7 @@ class OnnxSamplerImpl implements OnnxSampler {
   readonly kind = 'onnx' as const;
   readonly stats = { runs: 0, runMs: 0 };
   private disposed = false;
+  private readonly cachePool = new KvStoragePool();
   private readonly H: number;
   private readonly Dh: number;
 
@@ -119,6 +134,7 @@ class OnnxSamplerImpl implements OnnxSampler {
     private readonly maxBatch: number,
     private readonly cacheMiB: number,
     readonly modelBytes: { sequence: number; decode: number },
+    private readonly prefix: PrefixCache | null,
   ) {
     this.H = config.nHeads;
     this.Dh = config.dModel / config.nHeads;
@@ -126,6 +142,14 @@ class OnnxSamplerImpl implements OnnxSampler {
 
   get decodeThreads(): number {
     return this.decodeSession.threads;
+  }
+
+  get prefixCacheStats(): PrefixCacheStats | null {
+    return this.prefix ? this.prefix.stats : null;
+  }
+
+  clearPrefixCache(): void {
+    this.prefix?.clear();
   }
 
   dispose(): void {
@@ -175,28 +199,37 @@ class OnnxSamplerImpl implements OnnxSampler {
    * All tokens of each row over an empty cache: right-padded ids, positions 0..S-1, a causal mask
    * that also hides each row's padding (a padded query still sees key 0, so no row is fully masked).
    * With `withCache` false only logits and values are copied back (scoring needs no keys).
+   *
+   * With `past`, row b continues after `past.lengths[b]` tokens already in slots 0.. of row b of
+   * `past.cache` (which then has at least B rows): its tokens take positions lengths[b].., attend
+   * to those slots (the rest of the capacity is masked) and to themselves causally.
    */
-  private async runSequences(seqs: number[][], withCache: boolean): Promise<{ out: RunOutputs; S: number }> {
+  private async runSequences(seqs: number[][], withCache: boolean, past?: { cache: KvCache; lengths: Int32Array }): Promise<{ out: RunOutputs; S: number }> {
     const B = seqs.length;
     const S = longestLength(seqs);
+    const P = past ? past.cache.capacity : 0;
+    const W = P + S;
     const ids = new BigInt64Array(B * S);
     const pos = new BigInt64Array(B * S);
-    const bias = new Float32Array(B * S * S);
+    const bias = new Float32Array(B * S * W);
     for (let b = 0; b < B; b++) {
       const s = seqs[b];
+      const start = past ? past.lengths[b] : 0;
       for (let t = 0; t < S; t++) {
         ids[b * S + t] = BigInt(t < s.length ? s[t] : 0);
-        pos[b * S + t] = BigInt(t);
-        const row = (b * S + t) * S;
-        for (let u = 0; u < S; u++) bias[row + u] = u <= t && u < s.length ? 0 : MASKED;
+        pos[b * S + t] = BigInt(start + t);
+        const row = (b * S + t) * W;
+        if (P > 0) bias.fill(MASKED, row + start, row + P); // cached slots 0..start-1 stay 0
+        for (let u = 0; u < S; u++) bias[row + P + u] = u <= t && u < s.length ? 0 : MASKED;
       }
     }
     const feeds: Record<string, ort.Tensor> = {
       input_ids: new ort.Tensor('int64', ids, [B, S]),
       position_ids: new ort.Tensor('int64', pos, [B, S]),
-      attention_bias: new ort.Tensor('float32', bias, [B, 1, S, S]),
+      attention_bias: new ort.Tensor('float32', bias, [B, 1, S, W]),
     };
-    emptyCacheFeeds(this.config.nLayers, B, this.H, this.Dh, feeds);
+    if (past) past.cache.feeds(B, feeds);
+    else emptyCacheFeeds(this.config.nLayers, B, this.H, this.Dh, feeds);
     const layers = Array.from({ length: this.config.nLayers }, (_, l) => l);
     // onnxruntime-node 1.23.2 labels a subset of fetched outputs with the first output names of the
     // graph, whatever was asked; scoring therefore fetches a prefix of the outputs (logits, values).
@@ -280,23 +313,53 @@ class OnnxSamplerImpl implements OnnxSampler {
   private async sampleBatch(prompts: number[][], o: SampleOptions, rng: Rng): Promise<SampleResult[]> {
     const results: SampleResult[] = prompts.map(() => ({ tokens: [], logprobs: [], finishReason: 'length' }));
     if (o.maxNewTokens === 0 || prompts.length === 0) return results;
-    const { vocabSize: V, nLayers, maxSeqLen } = this.config;
-    const stops = new Set(o.stopTokens ?? []);
+    const { nLayers, maxSeqLen } = this.config;
     const n = prompts.length;
     // A row stops at maxNewTokens or when prompt + generated reaches the context; the last token
     // chosen is never fed back, so the cache needs one slot less than the longest row.
     const rowBudget = prompts.map((p) => Math.max(1, Math.min(o.maxNewTokens, maxSeqLen - p.length)));
     const capacity = prompts.reduce((c, p, i) => Math.max(c, p.length + rowBudget[i] - 1), 1);
-    const cache = new KvCache(nLayers, n, this.H, this.Dh, capacity);
+    const cache = this.cachePool.take(nLayers, n, this.H, this.Dh, capacity);
+    try {
+      return await this.decodeBatch(prompts, o, rng, results, rowBudget, cache);
+    } finally {
+      this.cachePool.give(cache);
+    }
+  }
+
+  private async decodeBatch(prompts: number[][], o: SampleOptions, rng: Rng, results: SampleResult[], rowBudget: number[], cache: KvCache): Promise<SampleResult[]> {
+    const { vocabSize: V, nLayers } = this.config;
+    const { capacity } = cache;
+    const stops = new Set(o.stopTokens ?? []);
+    const n = prompts.length;
     const chooser = new TokenChooser(V);
 
     // Active rows: slot a of the batch holds prompt rowOf[a], with len[a] tokens in the cache and
     // last[a] the token to feed next. Tokens are chosen in prompt order (the RNG order).
-    const rowOf = Array.from({ length: n }, (_, i) => i);
+    // Slots 0..U-1 hold the distinct prompts and are prefilled; a prompt repeated (n > 1 samples of
+    // one prompt) takes a later slot and copies its keys and values from its first occurrence.
+    const rowOf: number[] = [];
+    const copyFrom: number[] = []; // slot a >= U copies slot copyFrom[a - U]
+    const repeats: number[] = [];
+    const firstSlot = new Map<string, number>();
+    for (let i = 0; i < n; i++) {
+      const key = n > 1 ? prompts[i].join(',') : '';
+      const s = firstSlot.get(key);
+      if (s === undefined) {
+        firstSlot.set(key, rowOf.length);
+        rowOf.push(i);
+      } else {
+        repeats.push(i);
+        copyFrom.push(s);
+      }
+    }
+    const U = rowOf.length;
+    rowOf.push(...repeats);
     const len = new Int32Array(n);
     const last = new Int32Array(n);
     const finished: boolean[] = new Array(n).fill(false);
     let active = n;
+    const prefix = this.prefix;
 
     /** Chooses slot a's next token from a logit row; marks the slot finished when the row ends. */
     const choose = (a: number, logits: Float32Array, offset: number): void => {
@@ -313,6 +376,8 @@ class OnnxSamplerImpl implements OnnxSampler {
       } else if (res.tokens.length >= rowBudget[r]) res.finishReason = 'length';
       else return;
       finished[a] = true;
+      // The slot holds the prompt and every chosen token but this last one (never fed back).
+      if (prefix) prefix.store(prompts[r].concat(res.tokens.slice(0, len[a] - prompts[r].length)), cache, a);
     };
     const chooseAll = (logits: Float32Array, offsetOf: (a: number) => number): void => {
       const order = Array.from({ length: active }, (_, a) => a).sort((x, y) => rowOf[x] - rowOf[y]);
@@ -335,35 +400,24 @@ class OnnxSamplerImpl implements OnnxSampler {
       }
     };
 
-    // Prefill: all prompt tokens at once; each row's real tokens go into its cache slots 0..L-1.
-    const { out, S } = await this.runSequences(prompts, true);
-    for (let b = 0; b < n; b++) {
-      const L = prompts[b].length;
-      for (let l = 0; l < nLayers; l++) for (let t = 0; t < L; t++) cache.write(l, out.newKeys[l], out.newValues[l], S, b, t, b, t);
-      len[b] = L;
-    }
-    chooseAll(out.logits, (a) => (a * S + prompts[a].length - 1) * V);
-    compact();
-
-    // Decode: one token per active row per step.
+    // One decode-graph run: token[a] for slot a < B after len[a] cached tokens; its key and value
+    // go into slot len[a]. Buffers are views refilled in place, rebuilt only when B changes.
     const ids = new BigInt64Array(n);
     const pos = new BigInt64Array(n);
     const width = capacity + 1;
     const bias = new Float32Array(n * width);
     let feeds: Record<string, ort.Tensor> = {};
     let feedsRows = -1;
-    while (active > 0) {
-      const B = active;
+    const decodeRun = async (B: number, token: Int32Array, at: Int32Array): Promise<Float32Array> => {
       for (let a = 0; a < B; a++) {
-        ids[a] = BigInt(last[a]);
-        pos[a] = BigInt(len[a]);
+        ids[a] = BigInt(token[a]);
+        pos[a] = BigInt(at[a]);
         const row = a * width;
-        bias.fill(0, row, row + len[a]);
-        bias.fill(MASKED, row + len[a], row + capacity);
+        bias.fill(0, row, row + at[a]);
+        bias.fill(MASKED, row + at[a], row + capacity);
         bias[row + capacity] = 0; // the new token attends to itself
       }
       if (feedsRows !== B) {
-        // Views of the host buffers: rebuilt only when the batch shrinks, refilled in place.
         feeds = {
           input_ids: new ort.Tensor('int64', ids.subarray(0, B), [B]),
           position_ids: new ort.Tensor('int64', pos.subarray(0, B), [B]),
@@ -378,10 +432,44 @@ class OnnxSamplerImpl implements OnnxSampler {
       for (let l = 0; l < nLayers; l++) {
         const keys = newKv.subarray(2 * l * block, (2 * l + 1) * block);
         const values = newKv.subarray((2 * l + 1) * block, (2 * l + 2) * block);
-        for (let a = 0; a < B; a++) cache.write(l, keys, values, 1, a, 0, a, len[a]);
+        for (let a = 0; a < B; a++) cache.write(l, keys, values, 1, a, 0, a, at[a]);
       }
-      for (let a = 0; a < B; a++) len[a]++;
-      chooseAll(step.logits.data as Float32Array, (a) => a * V);
+      return step.logits.data as Float32Array;
+    };
+
+    // Prefill: the prompt tokens of the distinct prompts at once, each row's real tokens into its
+    // cache slots. With prefix caching a row first takes its longest cached prefix (at most all but
+    // the last prompt token, whose logits start the decoding) and runs only the rest; when that is
+    // one token for every row (the usual case in step-by-step search), it is one decode-graph run.
+    const reused = new Int32Array(U);
+    if (prefix) for (let a = 0; a < U; a++) reused[a] = prefix.restore(prompts[rowOf[a]], prompts[rowOf[a]].length - 1, cache, a);
+    const rest = Array.from({ length: U }, (_, a) => prompts[rowOf[a]].slice(reused[a]));
+    const prefillRow = (a: number) => (a < U ? a : copyFrom[a - U]);
+    let logits: Float32Array;
+    let logitOffset: (a: number) => number;
+    if (rest.every((r) => r.length === 1)) {
+      logits = await decodeRun(U, Int32Array.from(rest, (r) => r[0]), reused);
+      logitOffset = (a) => prefillRow(a) * V;
+    } else {
+      const anyReused = reused.some((c) => c > 0);
+      const { out, S } = await this.runSequences(rest, true, anyReused ? { cache, lengths: reused } : undefined);
+      for (let a = 0; a < U; a++) {
+        const T = rest[a].length;
+        for (let l = 0; l < nLayers; l++) for (let t = 0; t < T; t++) cache.write(l, out.newKeys[l], out.newValues[l], S, a, t, a, reused[a] + t);
+      }
+      logits = out.logits;
+      logitOffset = (a) => (prefillRow(a) * S + rest[prefillRow(a)].length - 1) * V;
+    }
+    for (let a = U; a < n; a++) cache.copyRow(copyFrom[a - U], a);
+    for (let a = 0; a < n; a++) len[a] = prompts[rowOf[a]].length;
+    chooseAll(logits, logitOffset);
+    compact();
+
+    // Decode: one token per active row per step.
+    while (active > 0) {
+      const logits = await decodeRun(active, last, len);
+      for (let a = 0; a < active; a++) len[a]++;
+      chooseAll(logits, (a) => a * V);
       compact();
     }
     return results;
