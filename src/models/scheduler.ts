@@ -57,6 +57,11 @@ export interface SchedulerStats {
   failedBatches: number;
   /** Requests waiting to be batched plus requests in running batches. */
   pending: number;
+  /**
+   * Wall time of finished backend calls in ms, summed over calls that overlap. Its growth over
+   * `concurrency` x elapsed time is how busy the backend slots were.
+   */
+  backendBusyMs: number;
 }
 
 interface Item {
@@ -120,7 +125,7 @@ export class Scheduler implements Policy {
   private readonly maxFillWaitMs: number;
   private callCounter = 0;
   private closed = false;
-  private readonly counters = { batches: 0, batchedRequests: 0, largestBatch: 0, retries: 0, failedBatches: 0, inBatches: 0 };
+  private readonly counters = { batches: 0, batchedRequests: 0, largestBatch: 0, retries: 0, failedBatches: 0, inBatches: 0, backendBusyMs: 0 };
 
   constructor(readonly backend: Policy, o: SchedulerOptions = {}) {
     this.id = o.id ?? backend.id;
@@ -369,6 +374,7 @@ export class Scheduler implements Policy {
       this.counters.batchedRequests += live.length;
       this.counters.largestBatch = Math.max(this.counters.largestBatch, live.length);
       const { signal: _s, caller: _c, ...backendOptions } = options;
+      const started = performance.now();
       try {
         const out = await withRetry((signal) => this.backend.generate(live.map((x) => x.request), { ...backendOptions, signal }), {
           retries: this.retries,
@@ -394,6 +400,7 @@ export class Scheduler implements Policy {
           x.reject(e);
         }
       }
+      this.counters.backendBusyMs += performance.now() - started;
     } finally {
       this.running--;
       this.counters.inBatches -= items.length;

@@ -45,6 +45,22 @@ describe('Scheduler batching', () => {
     expect(s.stats().batches).toBe(8);
   });
 
+  it('accounts the wall time of backend calls (backendBusyMs)', async () => {
+    const toy = new ToyPolicy();
+    const slow = { ...toy, id: 'slow', capabilities: toy.capabilities, generate: async (...a: Parameters<ToyPolicy['generate']>) => {
+      await new Promise((r) => setTimeout(r, 20));
+      return toy.generate(...a);
+    } };
+    const s = new Scheduler(slow, { maxWaitMs: 0, concurrency: 2 });
+    const t0 = performance.now();
+    // Four groups that cannot share a batch, two at a time: about 4 x 20 ms of calls in 40 ms.
+    await Promise.all(Array.from({ length: 4 }, (_, i) => s.generate([{ prompt: `d${i}` }], { temperature: 0, maxTokens: i + 1 })));
+    const elapsed = performance.now() - t0;
+    const busy = s.stats().backendBusyMs;
+    expect(busy).toBeGreaterThanOrEqual(4 * 19);
+    expect(busy).toBeLessThanOrEqual(2 * elapsed + 1);
+  });
+
   it('never makes a lone caller wait for a crowd', async () => {
     const toy = new ToyPolicy('lone', 5);
     const s = new Scheduler(toy, { maxWaitMs: 1, maxFillWaitMs: 3000 });

@@ -1,15 +1,21 @@
 /**
  * `rlmkit bench serve [--json]`: tokens/s and p50/p99 latency at 1, 8 and 32 concurrent clients,
  * through `rlmkit serve` (HTTP on 127.0.0.1) and by direct in-process calls, on the same model in
- * the same run. Both paths go through the same kind of batching Scheduler, so the ratio isolates
- * what HTTP, JSON and the server add. HTTP clients run in a worker thread (as separate programs
- * would); in-process callers run in the main thread. Target: server >= 0.8x in-process
- * throughput at 32 clients.
+ * the same run. Both paths go through their own batching Scheduler with the same settings and
+ * send the same requests (request i: prompt i, the same max_tokens and temperature, no seed), so
+ * the ratio isolates what HTTP, JSON and the server add. HTTP clients run in a worker thread (as
+ * separate programs would); in-process callers run in the main thread. Target: server >= 0.8x
+ * in-process throughput at 32 clients.
+ *
+ * Measurement: each level runs a few seconds per path (--requests), after an untimed warm-up of
+ * both paths at that level, in alternating rounds (A B B A ...) so that load changes on a shared
+ * machine hit both alike. Requests are greedy by default, so both paths must return the same
+ * completions: the result counts requests whose token counts differ (expected 0).
  *
  * Defaults (both paths): the model in a worker thread (WorkerPolicy), batches of at most 16 with
- * 2 in flight, as `rlmkit serve` runs embedded models. Two calls in flight let one batch's host-side work (token choice, KV-cache copies,
- * HTTP) overlap the other's onnxruntime compute; measured here, two concurrent 16-row calls took
- * a third of the time of the same calls in sequence.
+ * 2 in flight, as `rlmkit serve` runs embedded models. Two calls in flight let one batch's
+ * host-side work (token choice, KV-cache copies, HTTP) overlap the other's onnxruntime compute,
+ * and keep the model busy while the clients of the other batch send their next requests.
  */
 import type { Command } from 'commander';
 import { Worker } from 'node:worker_threads';
@@ -19,7 +25,7 @@ import { presetConfig } from '../../engine/config.js';
 import { initHostWeights } from '../../engine/model.js';
 import { CharTokenizer } from '../../engine/tokenizer.js';
 import { WorkerPolicy } from '../../models/worker-policy.js';
-import { Scheduler } from '../../models/scheduler.js';
+import { Scheduler, type SchedulerStats } from '../../models/scheduler.js';
 import { loadPolicy, parseModelSpec } from '../../models/spec.js';
 import type { Policy } from '../../models/types.js';
 import { ModelRegistry, staticProvider } from '../../serve/providers.js';
@@ -332,7 +338,9 @@ export const serveBench: BenchModule = {
           }
         }
         const after = { in: inProcess.stats(), srv: served.stats() };
-        const meanBatch = (x: { batches: number; batchedRequests: number }, y: { batches: number; batchedRequests: number }) => round1((y.batchedRequests - x.batchedRequests) / Math.max(1, y.batches - x.batches));
+        const meanBatch = (x: SchedulerStats, y: SchedulerStats) => round1((y.batchedRequests - x.batchedRequests) / Math.max(1, y.batches - x.batches));
+        // How busy the backend slots were during the path's rounds (1 = every slot always running a batch).
+        const slotBusy = (x: SchedulerStats, y: SchedulerStats, seconds: number) => Math.round(((y.backendBusyMs - x.backendBusyMs) / (sched.concurrency * seconds * 1000)) * 1000) / 1000;
         const inP = summarise(a);
         const srv = summarise(b);
         const aCounts = a.flatMap((x) => x.counts);
@@ -342,8 +350,8 @@ export const serveBench: BenchModule = {
         results.push({
           clients,
           rounds: a.length,
-          inProcess: { ...inP, meanBatch: meanBatch(before.in, after.in) },
-          server: { ...srv, meanBatch: meanBatch(before.srv, after.srv), mainThreadBusy: Math.round((serverBusy / Math.max(1e-9, serverWall)) * 1000) / 1000 },
+          inProcess: { ...inP, meanBatch: meanBatch(before.in, after.in), slotBusy: slotBusy(before.in, after.in, inP.seconds) },
+          server: { ...srv, meanBatch: meanBatch(before.srv, after.srv), slotBusy: slotBusy(before.srv, after.srv, srv.seconds), mainThreadBusy: Math.round((serverBusy / Math.max(1e-9, serverWall)) * 1000) / 1000 },
           serverToInProcess: Math.round((srv.tokensPerSec / inP.tokensPerSec) * 1000) / 1000,
           // Ratio of each round pair, median: less sensitive to one round that met a load spike.
           roundRatioMedian: Math.round(median(a.map((x, k) => tps(b[k]) / tps(x))) * 1000) / 1000,
