@@ -309,7 +309,8 @@ export const serveBench: BenchModule = {
         await drive(clients, 0, 2 * clients, direct);
         await clientsWorker.run(clients, 0, 2 * clients);
         // Alternate the two paths in rounds (A B B A A B ...) so that load changes on a shared
-        // machine hit both alike; every round covers at least 8 cycles of the clients.
+        // machine hit both alike. With enough requests, each round covers at least 8 cycles of
+        // the clients, so its ramp-up and tail stay small.
         const rounds = Math.max(2, Math.min(8, 2 * Math.floor(total / (16 * clients))));
         const per = Math.ceil(total / rounds);
         const a: RawRun[] = [];
