@@ -68,7 +68,7 @@ export async function runX1(input: { recipe: Recipe; run: TrainingRun; task: Tas
         const res = await solveMany(problems, {
           task,
           strategy: 'mcts',
-          settings: { simulations: p2.mcts.simulations, children: p2.mcts.expand, c1: p2.mcts.c1, c2: p2.mcts.c2, alpha: p2.mcts.alpha, gamma: p2.mcts.gamma, maxDepth: p2.mcts.max_depth },
+          settings: { simulations: p2.mcts.simulations, children: p2.mcts.expand, stopWhenSolved: false, c1: p2.mcts.c1, c2: p2.mcts.c2, alpha: p2.mcts.alpha, gamma: p2.mcts.gamma, maxDepth: p2.mcts.max_depth },
           models: { policy: pol, value: val },
           seed: new Rng(seed).fork(`x1.mcts.seed.${it}`).nextU32(),
           style: 'plain',

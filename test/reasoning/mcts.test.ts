@@ -5,7 +5,7 @@ import { solve } from '../../src/reasoning/solve.js';
 import type { ReasoningNode } from '../../src/reasoning/structure.js';
 import { puctScore } from '../../src/reasoning/operators/select.js';
 import { x1Target } from '../../src/reasoning/operators/backpropagate.js';
-import { makeTreeTask, problemsMap, randomValues, randomWorld, ScriptedPolicy, ScriptedValue, trapWorld } from './fixtures.js';
+import { makeTreeTask, problemsMap, randomValues, randomWorld, ScriptedPolicy, ScriptedValue, trapWorld, type TreeProblem } from './fixtures.js';
 
 const task = makeTreeTask();
 
@@ -85,6 +85,42 @@ describe("MCTS (x1's form)", () => {
       expect(t.q).toBe(t.answer === '7' ? 1 : -1);
     }
     expect(r.trace!.usedGroundTruth).toBe(true);
+  });
+
+  it('at evaluation, uses a rule verifier (no answer key) at terminals, widens exhausted nodes and stops once solved', async () => {
+    const rules = makeTreeTask(false);
+    // Root moves a, b, c; only c wins. Two children per expansion: a seeded rotation gives (a,b),
+    // (b,c) or (c,a), so a search that first draws (a,b) can only win by widening the root.
+    const problem: TreeProblem = { id: 'w', question: 'w', answer: '7', data: { tree: { '': ['a', 'b', 'c'] }, leaves: { a: '1', b: '2', c: '7' } } };
+    let widenedAndSolved = 0;
+    for (let seed = 0; seed < 24; seed++) {
+      const r = await solve(problem, { task: rules, strategy: 'mcts', seed, settings: { simulations: 20, children: 2 }, models: { policy: new ScriptedPolicy(problemsMap(problem)) } });
+      expect(r.trace!.usedGroundTruth).toBe(false);
+      expect(r.trace!.checksUsed).toContain('rule-verifier');
+      for (const t of r.graph.nodes.filter((x) => x.terminal && !x.pruned)) expect(t.q).toBe(t.answer === '7' ? 1 : -1);
+      const root = r.graph.root;
+      if (r.answer === '7') {
+        // stopWhenSolved: no simulation after the expansion that produced the win
+        expect(root.visits).toBeLessThan(20);
+        if ((root.meta.widened as number | undefined) ?? 0) widenedAndSolved++;
+      } else {
+        // only when a widening drew nothing new: the root is then a dead end
+        expect(root.meta.widened).toBeGreaterThanOrEqual(1);
+        expect(root.meta.dead).toBe(true);
+        expect(root.children.map((c) => c.steps[0]).sort()).toEqual(['a', 'b']);
+      }
+    }
+    expect(widenedAndSolved).toBeGreaterThan(0);
+    // x1's single expansion (widen 0) never adds children to an expanded node.
+    for (let seed = 0; seed < 8; seed++) {
+      const r = await solve(problem, { task: rules, strategy: 'mcts', seed, settings: { simulations: 20, children: 2, widen: 0 }, models: { policy: new ScriptedPolicy(problemsMap(problem)) } });
+      expect(r.graph.root.children.length).toBeLessThanOrEqual(2);
+    }
+  });
+
+  it('refuses an answer-key verifier at terminals during evaluation', async () => {
+    const { problem, values } = trapWorld();
+    await expect(solve(problem, { task, strategy: 'mcts', settings: { simulations: 4, terminalCheck: 'verifier' }, models: { policy: new ScriptedPolicy(problemsMap(problem)), value: new ScriptedValue(values) } })).rejects.toThrow(/terminalCheck=verifier needs the reference answer/);
   });
 
   it('keeps its invariants on random trees (property)', async () => {

@@ -7,18 +7,23 @@
  *   expand:  generate M children at once (one policy call with n = M);
  *   init:    each child's q is set by the Q model (a value model on the state that ends with the
  *            child's step); rule-invalid children are dropped (q = -1, pruned);
- *   verify:  at terminal children, q is overwritten by the verifier (+1 correct, -1 wrong) ONLY
- *            when the solve allows ground truth (training-data generation; never in evaluation);
+ *   verify:  at terminal children, q is overwritten by the verifier (+1 correct, -1 wrong) when
+ *            the verifier may be used: always for tasks whose verifier is a rule check that needs
+ *            no answer key (Game of 24, Countdown: the target is part of the puzzle), and for
+ *            answer-key verifiers ONLY when the solve allows ground truth (training-data
+ *            generation; never in evaluation). The trace's checksUsed says which one ran;
  *   simulate: the best new child (pure q, since the leaf has N = 1) is the simulated node;
  *   backup:  N += 1 along the path, and bottom-up
  *              q(s) <- (1 - α) q(s) + α γ Σ_c N(c) q(c) / Σ_c N(c);
- *   repeat K simulations, then read the answer by one of x1's best-path rules: the terminal with
+ *   repeat K simulations (or stop at the first terminal the verifier accepts, stopWhenSolved),
+ *   then read the answer by one of x1's best-path rules: the terminal with
  *   the highest value, or the most visited path.
  *
  * Invariants (tested): N(root) = simulations run; for every node, N(s) = Σ_c N(c) + the number
  * of simulations that ended at s; every q stays in [-1, 1].
  */
 import { z } from 'zod';
+import { usageError } from '../../core/errors.js';
 import type { SearchContext } from '../context.js';
 import { evaluate, Scorers, unitScore, type Scorer } from '../operators/evaluate.js';
 import { generate, live } from '../operators/generate.js';
@@ -50,34 +55,54 @@ export const mcts = defineStrategy({
     dedupe: z.boolean().default(true),
     /** Simulations selected before one batched expansion (virtual loss); 1 = x1's sequential form. */
     parallel: z.number().int().min(1).max(1024).default(1),
+    /**
+     * Terminal values from the verifier: auto = when allowed (a rule verifier always, an
+     * answer-key verifier only with ground truth allowed); none = the Q model's value only.
+     */
+    terminalCheck: z.enum(['auto', 'verifier', 'none']).default('auto'),
+    /** Stop as soon as the verifier accepts a terminal (no simulation can improve on it). */
+    stopWhenSolved: z.boolean().default(true),
+    /**
+     * Re-expansions of a node whose children all failed (verifier-rejected terminals or dead
+     * ends): M more children are sampled for it. x1 expands a node once (0), which leaves a peaked
+     * policy with a tiny tree that is exhausted long before the K simulations end.
+     */
+    widen: z.number().int().min(0).max(64).default(3),
   },
   async run(ctx, s) {
     const g = ctx.structure('tree');
     const qModel = resolveQModel(ctx, s.qModel);
-    const overwrite = ctx.allowGroundTruth;
+    const overwrite = verifierAtTerminals(ctx, s.terminalCheck);
+    // Widening needs to know that children failed, which only the verifier says.
+    const widen = overwrite ? s.widen : 0;
     let sim = 0;
-    while (sim < s.simulations && ctx.meter.ok()) {
+    let solved = false;
+    while (sim < s.simulations && ctx.meter.ok() && !solved) {
       // Select `parallel` paths (1 = x1's sequential search). Virtual visits on the paths already
       // chosen steer later selections elsewhere (Chaslot et al. 2008's virtual loss) and are
       // removed before the real backup.
       const wave = Math.min(s.parallel, s.simulations - sim);
       const paths: ReasoningNode[][] = [];
       for (let i = 0; i < wave; i++) {
-        const path = selectPath(ctx, g.root, s);
+        const path = selectPath(ctx, g.root, s, widen);
         for (const n of path) n.visits += 1;
         paths.push(path);
       }
       for (const path of paths) for (const n of path) n.visits -= 1;
       // Expand every distinct unexpanded leaf in one policy call; initialise all children at once.
-      const leaves = [...new Set(paths.map((p) => p[p.length - 1]).filter((n) => !n.terminal && !n.expanded))];
+      const leaves = [...new Set(paths.map((p) => p[p.length - 1]).filter((n) => !n.terminal && !isDead(n) && (!n.expanded || exhausted(n))))];
       if (leaves.length > 0) {
+        for (const l of leaves) if (l.expanded) l.meta.widened = ((l.meta.widened as number | undefined) ?? 0) + 1;
         const kids = await generate(ctx, leaves, { k: s.children, temperature: s.temperature, dedupe: s.dedupe });
         await initialise(ctx, live(kids.flat()), qModel, overwrite);
+        if (overwrite && s.stopWhenSolved) solved = kids.flat().some((k) => !k.pruned && k.terminal && k.scores.verifier === 1);
         leaves.forEach((leaf, i) => {
-          if (leaf.expanded && live(kids[i]).length === 0) {
-            leaf.q = -1; // every child broke the rules: a dead end
-            leaf.meta.dead = true;
-          }
+          if (!leaf.expanded || live(kids[i]).length > 0) return;
+          // Every child broke the rules, or a widening found nothing new (the policy has no other
+          // move to offer here; measured on Game of 24, giving up at once leaves more simulations
+          // for other branches than retrying): a dead end.
+          leaf.q = -1;
+          leaf.meta.dead = true;
         });
       }
       const expandedNow = new Set(leaves.filter((l) => l.expanded));
@@ -104,11 +129,15 @@ export const mcts = defineStrategy({
   },
 });
 
-/** Follows PUCT from the root to a node that is unexpanded, terminal or dead. */
-function selectPath(ctx: SearchContext, root: ReasoningNode, k: { c1: number; c2: number }): ReasoningNode[] {
+/**
+ * Follows PUCT from the root to a node that is unexpanded, terminal or dead, or to an exhausted
+ * node (every child failed) that may still be widened.
+ */
+function selectPath(ctx: SearchContext, root: ReasoningNode, k: { c1: number; c2: number }, widen: number): ReasoningNode[] {
   const path: ReasoningNode[] = [root];
   let node = root;
   while (node.expanded && !node.terminal && !isDead(node)) {
+    if (widen > 0 && exhausted(node) && ((node.meta.widened as number | undefined) ?? 0) < widen) break;
     const next = selectPuct(live(node.children), node.visits, k);
     if (!next) break;
     ctx.record('select', [next], undefined, { by: 'puct', parentVisits: node.visits });
@@ -116,6 +145,22 @@ function selectPath(ctx: SearchContext, root: ReasoningNode, k: { c1: number; c2
     node = next;
   }
   return path;
+}
+
+/** Whether terminal q comes from the verifier (see the top of this file). */
+function verifierAtTerminals(ctx: SearchContext, mode: 'auto' | 'verifier' | 'none'): boolean {
+  if (mode === 'none') return false;
+  const allowed = !ctx.env.task.verifierNeedsAnswer || ctx.allowGroundTruth;
+  if (mode === 'verifier' && !allowed) {
+    throw usageError(`terminalCheck=verifier needs the reference answer of task ${ctx.env.task.name}`, 'use terminalCheck=auto or none for evaluation, or --allow-ground-truth for data generation');
+  }
+  return allowed;
+}
+
+/** Every live child failed: a verifier-rejected terminal or a dead end (and there is one at least). */
+function exhausted(n: ReasoningNode): boolean {
+  const kids = live(n.children);
+  return kids.length > 0 && kids.every((c) => isDead(c) || (c.terminal && c.scores.verifier === 0));
 }
 
 function isDead(n: ReasoningNode): boolean {
