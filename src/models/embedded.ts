@@ -30,8 +30,12 @@ export type EngineKind = 'onnx' | 'jax';
 export interface EmbeddedOptions {
   /** Sampler: 'onnx' (default; falls back to jax when onnxruntime fails) or 'jax'. */
   engine?: EngineKind;
-  /** onnxruntime threads (default 2). */
-  threads?: number;
+  /**
+   * onnxruntime intra-op threads: a number, or 'auto' (default): 1 and 2 threads are timed while
+   * running, separately for small and large batches, and the faster is used for each (a batch of
+   * many rows gains from a second core; a single row's tiny kernels lose to the synchronisation).
+   */
+  threads?: number | 'auto';
   /** Rows per sampler call (default 64). */
   maxBatch?: number;
   /**
@@ -79,7 +83,7 @@ export async function createEngineSampler(src: EmbeddedModelSource, o: EmbeddedO
   try {
     // Loaded lazily: when onnxruntime's native binary cannot load, the import itself fails.
     const { createOnnxSampler } = await import('../engine/onnx/sampler.js');
-    return await createOnnxSampler(src.weights, src.config, { threads: o.threads ?? 2, maxBatch: o.maxBatch ?? 64, prefixCacheMiB: o.prefixCacheMiB ?? 64 });
+    return await createOnnxSampler(src.weights, src.config, { threads: o.threads ?? 'auto', maxBatch: o.maxBatch ?? 64, prefixCacheMiB: o.prefixCacheMiB ?? 64 });
   } catch (e) {
     if (isRlmkitError(e) && (e.kind === 'usage' || e.kind === 'input')) throw e;
     logger.warn('onnxruntime sampler unavailable, falling back to jax-js', { model: src.name, error: (e as Error).message });

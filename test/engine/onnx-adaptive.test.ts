@@ -27,4 +27,19 @@ describe('AdaptiveSession', () => {
     expect(a.threads).toBe(2);
     await a.release();
   });
+
+  it('chooses separately for single rows and for large batches', async () => {
+    // One thread: 1 ms per run whatever its size; two threads: 2 ms for one row, 0.5 ms for 64 rows.
+    let units = 1;
+    const one = { calls: 0, run: async () => { one.calls++; clock.t += 1; return {}; }, release: async () => undefined };
+    const two = { calls: 0, run: async () => { two.calls++; clock.t += units === 1 ? 2 : 0.5; return {}; }, release: async () => undefined };
+    const a = new AdaptiveSession([{ session: one as unknown as ort.InferenceSession, threads: 1 }, { session: two as unknown as ort.InferenceSession, threads: 2 }], () => clock.t);
+    for (let i = 0; i < 60; i++) {
+      units = i % 2 === 0 ? 1 : 64;
+      await a.run({}, units);
+    }
+    expect(a.threadsFor(1)).toBe(1);
+    expect(a.threadsFor(64)).toBe(2);
+    expect(a.threads).toBe(2); // the last run was a large one
+  });
 });

@@ -97,9 +97,11 @@ async function openModels(f: SearchBenchFlags, problems: Problem[]): Promise<Ope
 
 async function measureOverhead(om: OpenModels, problems: Problem[], f: SearchBenchFlags) {
   const { models } = om;
-  // One warm-up solve so that first-call compilation is not counted as framework time.
+  // One full warm-up solve of a puzzle that is not measured, so that first-call compilation (of the
+  // JavaScript of the search and of the task's rule checks, and onnxruntime's first runs) is not
+  // counted: the figure is the steady state of a process that solves more than one problem.
   const settings = { simulations: f.simulations, children: 4, ruleCheck: false, maxDepth: 4, stepMaxTokens: 20 };
-  await solve(problems[0], { task: game24Task, strategy: 'mcts', settings: { ...settings, simulations: 2 }, models, seed: f.seed, trace: false });
+  await solve(problems[problems.length - 1], { task: game24Task, strategy: 'mcts', settings, models, seed: f.seed, trace: true });
   let wall = 0;
   let model = 0;
   let outer = 0;
@@ -139,12 +141,14 @@ async function measureOverhead(om: OpenModels, problems: Problem[], f: SearchBen
   };
 }
 
-async function measureBatching(om: OpenModels, problems: Problem[], f: SearchBenchFlags) {
+async function measureBatching(om: OpenModels, problems: Problem[], warmUp: Problem[], f: SearchBenchFlags) {
   const { models } = om;
   // Rule checks off and 4 steps at most, as in (a): a random model's chains then run to full length.
   const shape = { ruleCheck: false, maxDepth: 4, stepMaxTokens: 20 };
   const settings = f.batchStrategy === 'cot' ? { ...shape, decoding: 'greedy' } : f.batchStrategy === 'mcts' ? { ...shape, simulations: 8, children: 4, temperature: 0 } : { ...shape, temperature: 0 };
   const common = { task: game24Task, strategy: f.batchStrategy, settings, models, seed: f.seed, trace: false };
+  // Both modes once on a few other puzzles first, so that neither pays for compiling the code.
+  for (const batching of ['sequential', 'lockstep'] as const) await solveMany(warmUp, { ...common, batching });
   om.reset();
   const seqStart = performance.now();
   const seq = await solveMany(problems, { ...common, batching: 'sequential' });
@@ -229,7 +233,7 @@ export const searchBench: BenchModule = {
     const { models, randomInit } = om;
     try {
       const overhead = await measureOverhead(om, all, f);
-      const batching = await measureBatching(om, all.slice(0, f.problems), f);
+      const batching = await measureBatching(om, all.slice(0, f.problems), all.slice(f.problems, f.problems + 5), f);
       return {
         bench: 'search',
         model: models.policy.id,

@@ -7,6 +7,11 @@
  * run per row-token, uses the arm with the lowest median of its recent timings, and now and then
  * retries the other so it follows the machine's load (an epsilon-greedy bandit; medians because
  * wall-clock timings on a shared machine have heavy tails).
+ *
+ * The choice is made separately for small and large runs (by rows x new tokens): a second thread
+ * can only help a run with enough rows to split, while a single-row decode step is a chain of
+ * tiny kernels that a second thread only slows down with synchronisation. Mixing the two in one
+ * statistic would pick one thread count for both.
  */
 import type * as ort from 'onnxruntime-node';
 
@@ -18,6 +23,15 @@ interface Arm {
   /** Recent milliseconds per row-token (ring buffer), and how many runs were timed in total. */
   recent: number[];
   runs: number;
+}
+
+/** Size classes by units (rows x new tokens): upper bounds, the last class is open-ended. */
+const CLASS_BOUNDS = [4, 32];
+
+function sizeClass(units: number): number {
+  let c = 0;
+  while (c < CLASS_BOUNDS.length && units >= CLASS_BOUNDS[c]) c++;
+  return c;
 }
 
 /** Retry the slower arm every EXPLORE calls, or RARE calls when it was far slower. */
@@ -32,39 +46,49 @@ function median(xs: number[]): number {
 }
 
 export class AdaptiveSession {
-  private readonly arms: Arm[];
-  private calls = 0;
+  private readonly sessions: { session: ort.InferenceSession; threads: number }[];
+  /** Per size class: the arms' statistics, and the calls made. */
+  private readonly classes: { arms: Arm[]; calls: number }[];
+  private lastClass = 0;
 
   /** `now` is the clock (milliseconds); tests pass a fake one. */
   constructor(sessions: { session: ort.InferenceSession; threads: number }[], private readonly now: () => number = () => performance.now()) {
-    this.arms = sessions.map((s) => ({ ...s, recent: [], runs: 0 }));
+    this.sessions = sessions;
+    this.classes = Array.from({ length: CLASS_BOUNDS.length + 1 }, () => ({ arms: sessions.map((s) => ({ ...s, recent: [], runs: 0 })), calls: 0 }));
   }
 
-  /** Thread count of the arm currently preferred. */
+  /** Thread count of the arm currently preferred for runs the size of the last one. */
   get threads(): number {
-    return this.best().threads;
+    return this.best(this.classes[this.lastClass].arms).threads;
   }
 
-  private best(): Arm {
-    const timed = this.arms.filter((a) => a.recent.length > 0);
-    if (timed.length === 0) return this.arms[0];
+  /** Thread count preferred for a run of `units` rows x new tokens. */
+  threadsFor(units: number): number {
+    return this.best(this.classes[sizeClass(units)].arms).threads;
+  }
+
+  private best(arms: Arm[]): Arm {
+    const timed = arms.filter((a) => a.recent.length > 0);
+    if (timed.length === 0) return arms[0];
     return timed.reduce((a, b) => (median(b.recent) < median(a.recent) ? b : a));
   }
 
-  private pick(): Arm {
-    this.calls++;
-    const untried = this.arms.find((a) => a.runs < MIN_RUNS);
+  private pick(units: number): Arm {
+    this.lastClass = sizeClass(units);
+    const cls = this.classes[this.lastClass];
+    cls.calls++;
+    const untried = cls.arms.find((a) => a.runs < MIN_RUNS);
     if (untried) return untried;
-    const best = this.best();
-    if (this.arms.length === 1) return best;
-    const other = this.arms.find((a) => a !== best)!;
+    const best = this.best(cls.arms);
+    if (cls.arms.length === 1) return best;
+    const other = cls.arms.find((a) => a !== best)!;
     const every = median(other.recent) > 1.5 * median(best.recent) ? RARE : EXPLORE;
-    return this.calls % every === 0 ? other : best;
+    return cls.calls % every === 0 ? other : best;
   }
 
   /** Runs the chosen session; `fetches` limits the outputs copied back (default: all). */
   async run(feeds: Record<string, ort.Tensor>, units: number, fetches?: string[]): Promise<ort.InferenceSession.ReturnType> {
-    const arm = this.pick();
+    const arm = this.pick(units);
     const t0 = this.now();
     const out = fetches ? await arm.session.run(feeds, fetches) : await arm.session.run(feeds);
     if (arm.runs > 0) {
@@ -76,6 +100,6 @@ export class AdaptiveSession {
   }
 
   async release(): Promise<void> {
-    await Promise.all(this.arms.map((a) => a.session.release()));
+    await Promise.all(this.sessions.map((s) => s.session.release()));
   }
 }
