@@ -100,7 +100,8 @@ async function measureOverhead(om: OpenModels, problems: Problem[], f: SearchBen
   // One full warm-up solve of a puzzle that is not measured, so that first-call compilation (of the
   // JavaScript of the search and of the task's rule checks, and onnxruntime's first runs) is not
   // counted: the figure is the steady state of a process that solves more than one problem.
-  const settings = { simulations: f.simulations, children: 4, ruleCheck: false, maxDepth: 4, stepMaxTokens: 20 };
+  // All K simulations run (MCTS would otherwise stop at the first solution the rule verifier accepts).
+  const settings = { simulations: f.simulations, children: 4, ruleCheck: false, maxDepth: 4, stepMaxTokens: 20, stopWhenSolved: false };
   await solve(problems[problems.length - 1], { task: game24Task, strategy: 'mcts', settings, models, seed: f.seed, trace: true });
   let wall = 0;
   let model = 0;

@@ -15,20 +15,30 @@
  * prompt and a stored sequence can be reused, not only a whole stored sequence. Entries are kept
  * in least-recently-used order within a memory bound. A reused prefix gives the same logits up to
  * float rounding (the attention sums are split differently), like a different batch does.
+ *
+ * Storage is paged (as vLLM's PagedAttention stores its KV cache): fixed blocks of BLOCK tokens in
+ * a few large slabs, reused through a free list. A search stores thousands of short steps; one
+ * typed array per step made the garbage collector a visible share of a search's time.
  */
 import type { KvCache } from './kv-cache.js';
 
+/** Tokens per block. Steps are short (a line of a solution), so small blocks waste little. */
+const BLOCK = 8;
+/** Blocks per slab (one typed array), allocated as the cache fills. */
+const SLAB_BLOCKS = 64;
+
 /**
  * A stored sequence. Its first `shared` tokens are those of `parent` (whose chain holds their keys
- * and values); `kv` holds only its own tokens shared..n-1, as [layer][key, value][head][token][Dh].
- * So a step stored after its prompt costs the step's tokens, not the whole prompt again (a tree of
- * segments, as in RadixAttention). A parent is evicted only with its descendants.
+ * and values); its `blocks` hold only its own tokens shared..n-1. So a step stored after its prompt
+ * costs the step's tokens, not the whole prompt again (a tree of segments, as in RadixAttention).
+ * A parent is evicted only with its descendants.
  */
 interface Entry {
   tokens: Int32Array;
   parent: Entry | null;
   shared: number;
-  kv: Float32Array;
+  /** Block ids, BLOCK own tokens each (the last one partly filled). */
+  blocks: number[];
   bytes: number;
   children: Set<Entry>;
 }
@@ -41,6 +51,7 @@ export interface PrefixCacheStats {
   promptTokens: number;
   reusedTokens: number;
   entries: number;
+  /** Bytes held by the entries (blocks and token ids). */
   bytes: number;
 }
 
@@ -57,17 +68,37 @@ export class PrefixCache {
   private readonly entries = new Set<Entry>();
   private bytes = 0;
   private counters = { lookups: 0, hits: 0, promptTokens: 0, reusedTokens: 0 };
+  /** Floats of one block: [layer][key, value][head][BLOCK tokens][Dh]. */
+  private readonly blockFloats: number;
+  private readonly blockBytes: number;
+  private slabs: Float32Array[] = [];
+  private free: number[] = [];
 
-  constructor(readonly maxBytes: number, readonly nLayers: number, readonly H: number, readonly Dh: number) {}
+  constructor(readonly maxBytes: number, readonly nLayers: number, readonly H: number, readonly Dh: number) {
+    this.blockFloats = 2 * nLayers * H * BLOCK * Dh;
+    this.blockBytes = 4 * this.blockFloats;
+  }
 
   get stats(): PrefixCacheStats {
     return { ...this.counters, entries: this.entries.size, bytes: this.bytes };
   }
 
+  /** Forgets every entry and gives the slabs back to the collector. */
   clear(): void {
     this.entries.clear();
     this.bytes = 0;
+    this.slabs = [];
+    this.free = [];
     this.counters = { lookups: 0, hits: 0, promptTokens: 0, reusedTokens: 0 };
+  }
+
+  private allocBlock(): number {
+    if (this.free.length === 0) {
+      const first = this.slabs.length * SLAB_BLOCKS;
+      this.slabs.push(new Float32Array(SLAB_BLOCKS * this.blockFloats));
+      for (let b = SLAB_BLOCKS - 1; b >= 0; b--) this.free.push(first + b);
+    }
+    return this.free.pop()!;
   }
 
   /** The entry sharing the longest prefix with `tokens`, and that length. */
@@ -86,6 +117,38 @@ export class PrefixCache {
   }
 
   /**
+   * Copies own tokens [from, to) of entry e (positions e.shared + from ..) to or from slots
+   * e.shared + from .. of row `row` of `cache`.
+   */
+  private copy(e: Entry, from: number, to: number, cache: KvCache, row: number, toCache: boolean): void {
+    const { nLayers, H, Dh } = this;
+    for (let j = from; j < to; ) {
+      const k = j % BLOCK;
+      const floats = Math.min(BLOCK - k, to - j) * Dh;
+      const block = e.blocks[Math.floor(j / BLOCK)];
+      const slab = this.slabs[Math.floor(block / SLAB_BLOCKS)];
+      const base = (block % SLAB_BLOCKS) * this.blockFloats + k * Dh;
+      for (let l = 0; l < nLayers; l++) {
+        const keys = cache.keys[l];
+        const values = cache.values[l];
+        for (let h = 0; h < H; h++) {
+          const slot = ((row * H + h) * cache.capacity + e.shared + j) * Dh;
+          const kOff = base + (2 * l * H + h) * BLOCK * Dh;
+          const vOff = base + ((2 * l + 1) * H + h) * BLOCK * Dh;
+          if (toCache) {
+            keys.set(slab.subarray(kOff, kOff + floats), slot);
+            values.set(slab.subarray(vOff, vOff + floats), slot);
+          } else {
+            slab.set(keys.subarray(slot, slot + floats), kOff);
+            slab.set(values.subarray(slot, slot + floats), vOff);
+          }
+        }
+      }
+      j += floats / Dh;
+    }
+  }
+
+  /**
    * Copies the longest cached prefix of `prompt` (at most `limit` tokens) into slots 0.. of row
    * `row` of `cache`, and returns its length (0: nothing reused).
    */
@@ -98,22 +161,11 @@ export class PrefixCache {
     this.counters.hits++;
     this.counters.reusedTokens += length;
     this.touchChain(found.entry);
-    const { nLayers, H, Dh } = this;
     // Walk up the chain: each entry supplies its own tokens below `end`, its parent the rest.
     let end = length;
     for (let e: Entry | null = found.entry; e && end > 0; e = e.parent) {
-      const own = e.tokens.length - e.shared;
       if (end > e.shared) {
-        const count = (end - e.shared) * Dh;
-        for (let l = 0; l < nLayers; l++) {
-          for (let h = 0; h < H; h++) {
-            const dst = ((row * H + h) * cache.capacity + e.shared) * Dh;
-            const k = ((2 * l * H + h) * own) * Dh;
-            const v = (((2 * l + 1) * H + h) * own) * Dh;
-            cache.keys[l].set(e.kv.subarray(k, k + count), dst);
-            cache.values[l].set(e.kv.subarray(v, v + count), dst);
-          }
-        }
+        this.copy(e, 0, end - e.shared, cache, row, true);
         end = e.shared;
       }
     }
@@ -135,28 +187,23 @@ export class PrefixCache {
     }
     const shared = found.entry ? found.length : 0;
     const own = n - shared;
-    const { nLayers, H, Dh } = this;
-    const bytes = 2 * nLayers * H * own * Dh * 4 + 4 * n;
+    const nBlocks = Math.ceil(own / BLOCK);
+    const bytes = nBlocks * this.blockBytes + 4 * n;
     if (bytes > this.maxBytes) return;
-    const kv = new Float32Array(2 * nLayers * H * own * Dh);
-    for (let l = 0; l < nLayers; l++) {
-      for (let h = 0; h < H; h++) {
-        const src = ((row * H + h) * cache.capacity + shared) * Dh;
-        kv.set(cache.keys[l].subarray(src, src + own * Dh), ((2 * l * H + h) * own) * Dh);
-        kv.set(cache.values[l].subarray(src, src + own * Dh), (((2 * l + 1) * H + h) * own) * Dh);
-      }
-    }
-    const entry: Entry = { tokens: Int32Array.from(tokens), parent: shared > 0 ? found.entry : null, shared, kv, bytes, children: new Set() };
-    if (entry.parent) {
-      this.touchChain(entry.parent);
-      entry.parent.children.add(entry);
-    }
-    this.entries.add(entry);
-    this.bytes += bytes;
+    // Make room first, so that freed blocks are reused; the new entry's parent chain is kept.
+    if (found.entry && shared > 0) this.touchChain(found.entry);
     for (const e of this.entries) {
-      if (this.bytes <= this.maxBytes) break;
+      if (this.bytes + bytes <= this.maxBytes) break;
+      if (found.entry && shared > 0 && isAncestor(e, found.entry)) continue;
       this.remove(e);
     }
+    if (this.bytes + bytes > this.maxBytes) return;
+    const entry: Entry = { tokens: Int32Array.from(tokens), parent: shared > 0 ? found.entry : null, shared, blocks: [], bytes, children: new Set() };
+    for (let b = 0; b < nBlocks; b++) entry.blocks.push(this.allocBlock());
+    this.copy(entry, 0, own, cache, row, false);
+    entry.parent?.children.add(entry);
+    this.entries.add(entry);
+    this.bytes += bytes;
   }
 
   /** Marks an entry and its ancestors used, ancestors last (most recent), so leaves go first. */
@@ -171,7 +218,14 @@ export class PrefixCache {
   private remove(e: Entry): void {
     if (!this.entries.delete(e)) return;
     this.bytes -= e.bytes;
+    for (const b of e.blocks) this.free.push(b);
     e.parent?.children.delete(e);
     for (const c of e.children) this.remove(c);
   }
+}
+
+/** Whether `a` is `e` or one of its ancestors. */
+function isAncestor(a: Entry, e: Entry | null): boolean {
+  for (; e; e = e.parent) if (e === a) return true;
+  return false;
 }
