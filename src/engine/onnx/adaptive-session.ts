@@ -22,6 +22,8 @@ interface Arm {
   threads: number;
   /** Recent milliseconds per row-token (ring buffer), and how many runs were timed in total. */
   recent: number[];
+  /** Median of `recent`, kept up to date as timings arrive (picked from on every run). */
+  median: number;
   runs: number;
 }
 
@@ -54,7 +56,7 @@ export class AdaptiveSession {
   /** `now` is the clock (milliseconds); tests pass a fake one. */
   constructor(sessions: { session: ort.InferenceSession; threads: number }[], private readonly now: () => number = () => performance.now()) {
     this.sessions = sessions;
-    this.classes = Array.from({ length: CLASS_BOUNDS.length + 1 }, () => ({ arms: sessions.map((s) => ({ ...s, recent: [], runs: 0 })), calls: 0 }));
+    this.classes = Array.from({ length: CLASS_BOUNDS.length + 1 }, () => ({ arms: sessions.map((s) => ({ ...s, recent: [], median: Infinity, runs: 0 })), calls: 0 }));
   }
 
   /** Thread count of the arm currently preferred for runs the size of the last one. */
@@ -70,7 +72,7 @@ export class AdaptiveSession {
   private best(arms: Arm[]): Arm {
     const timed = arms.filter((a) => a.recent.length > 0);
     if (timed.length === 0) return arms[0];
-    return timed.reduce((a, b) => (median(b.recent) < median(a.recent) ? b : a));
+    return timed.reduce((a, b) => (b.median < a.median ? b : a));
   }
 
   private pick(units: number): Arm {
@@ -82,7 +84,7 @@ export class AdaptiveSession {
     const best = this.best(cls.arms);
     if (cls.arms.length === 1) return best;
     const other = cls.arms.find((a) => a !== best)!;
-    const every = median(other.recent) > 1.5 * median(best.recent) ? RARE : EXPLORE;
+    const every = other.median > 1.5 * best.median ? RARE : EXPLORE;
     return cls.calls % every === 0 ? other : best;
   }
 
@@ -94,6 +96,7 @@ export class AdaptiveSession {
     if (arm.runs > 0) {
       arm.recent.push((this.now() - t0) / Math.max(1, units));
       if (arm.recent.length > WINDOW) arm.recent.shift();
+      arm.median = median(arm.recent);
     }
     arm.runs++;
     return out;
