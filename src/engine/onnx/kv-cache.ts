@@ -56,18 +56,29 @@ export class KvCache {
     }
   }
 
-  /** Copies row `from` over row `to` in every layer (used to drop finished rows). */
-  moveRow(from: number, to: number): void {
-    this.copyRow(from, to);
+  /**
+   * Copies the first `slots` slots (default: all) of row `from` over row `to` in every layer, e.g.
+   * to drop a finished row by moving the last active one into its place. Only filled slots need
+   * copying: the rest are masked.
+   */
+  moveRow(from: number, to: number, slots = this.capacity): void {
+    this.copyRow(from, to, slots);
   }
 
-  /** Copies row `from` over row `to` in every layer (e.g. a repeated prompt's prefilled row). */
-  copyRow(from: number, to: number): void {
+  /** Copies the first `slots` slots (default: all) of row `from` over row `to` in every layer. */
+  copyRow(from: number, to: number, slots = this.capacity): void {
     if (from === to) return;
-    const n = this.rowStride;
+    const { H, Dh, capacity } = this;
+    const count = Math.min(slots, capacity) * Dh;
     for (let l = 0; l < this.nLayers; l++) {
-      this.keys[l].copyWithin(to * n, from * n, (from + 1) * n);
-      this.values[l].copyWithin(to * n, from * n, (from + 1) * n);
+      const keys = this.keys[l];
+      const values = this.values[l];
+      for (let h = 0; h < H; h++) {
+        const src = (from * H + h) * capacity * Dh;
+        const dst = (to * H + h) * capacity * Dh;
+        keys.copyWithin(dst, src, src + count);
+        values.copyWithin(dst, src, src + count);
+      }
     }
   }
 

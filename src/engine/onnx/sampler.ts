@@ -389,7 +389,7 @@ class OnnxSamplerImpl implements OnnxSampler {
         if (!finished[a]) continue;
         const lastSlot = active - 1;
         if (a !== lastSlot) {
-          cache.moveRow(lastSlot, a);
+          cache.moveRow(lastSlot, a, len[lastSlot]);
           rowOf[a] = rowOf[lastSlot];
           len[a] = len[lastSlot];
           last[a] = last[lastSlot];
@@ -460,7 +460,7 @@ class OnnxSamplerImpl implements OnnxSampler {
       logits = out.logits;
       logitOffset = (a) => (prefillRow(a) * S + rest[prefillRow(a)].length - 1) * V;
     }
-    for (let a = U; a < n; a++) cache.copyRow(copyFrom[a - U], a);
+    for (let a = U; a < n; a++) cache.copyRow(copyFrom[a - U], a, prompts[rowOf[a]].length);
     for (let a = 0; a < n; a++) len[a] = prompts[rowOf[a]].length;
     chooseAll(logits, logitOffset);
     compact();
