@@ -8,7 +8,7 @@
  * retries the other so it follows the machine's load (an epsilon-greedy bandit; medians because
  * wall-clock timings on a shared machine have heavy tails).
  *
- * The choice is made separately for small and large runs (by rows x new tokens): a second thread
+ * The choice is made separately for runs of different sizes (rows x new tokens): a second thread
  * can only help a run with enough rows to split, while a single-row decode step is a chain of
  * tiny kernels that a second thread only slows down with synchronisation. Mixing the two in one
  * statistic would pick one thread count for both.
@@ -27,8 +27,12 @@ interface Arm {
   runs: number;
 }
 
-/** Size classes by units (rows x new tokens): upper bounds, the last class is open-ended. */
-const CLASS_BOUNDS = [4, 32];
+/**
+ * Size classes by units (rows x new tokens): upper bounds, the last class is open-ended. Powers of
+ * two, because the time per unit falls steeply with the batch: a decode loop whose batch shrinks
+ * as rows finish compares the arms on batches of about the same size.
+ */
+const CLASS_BOUNDS = [2, 4, 8, 16, 32, 64];
 
 function sizeClass(units: number): number {
   let c = 0;
@@ -36,9 +40,13 @@ function sizeClass(units: number): number {
   return c;
 }
 
-/** Retry the slower arm every EXPLORE calls, or RARE calls when it was far slower. */
+/**
+ * Retry the slower arm every EXPLORE calls, RARE calls when it was 1.5x slower, VERY_RARE when 2x
+ * (a one-row decode step on two threads of a busy machine is ~2.5x slower: each retry costs).
+ */
 const EXPLORE = 16;
 const RARE = 64;
+const VERY_RARE = 256;
 /** Runs per arm before the choice is trusted (the first run of a session plans memory: not timed). */
 const MIN_RUNS = 4;
 
@@ -84,7 +92,7 @@ export class AdaptiveSession {
     const best = this.best(cls.arms);
     if (cls.arms.length === 1) return best;
     const other = cls.arms.find((a) => a !== best)!;
-    const every = other.median > 1.5 * best.median ? RARE : EXPLORE;
+    const every = other.median > 2 * best.median ? VERY_RARE : other.median > 1.5 * best.median ? RARE : EXPLORE;
     return cls.calls % every === 0 ? other : best;
   }
 
