@@ -104,7 +104,7 @@ export class EmbeddedPolicy implements Policy {
     this.tokenizer = src.tokenizer;
     this.bos = o.bos ?? src.bos ?? false;
     const prefixCaching = 'clearPrefixCache' in sampler && (o.prefixCacheMiB ?? 64) > 0;
-    this.capabilities = { logprobs: true, n: true, tokenIds: true, prefixCaching, chat: false, maxBatch: o.maxBatch ?? 64 };
+    this.capabilities = { logprobs: true, n: true, tokenIds: true, prefixCaching, chat: false, maxBatch: o.maxBatch ?? 64, contextTokens: this.config.maxSeqLen };
   }
 
   /** Forgets cached prompt prefixes (a no-op without prefix caching), e.g. before a timed run. */

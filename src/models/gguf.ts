@@ -66,7 +66,7 @@ export class GgufPolicy implements Policy {
     for (let i = 0; i < parallel; i++) this.free.push(context.getSequence());
     const meta = model.fileInfo.metadata as { tokenizer?: { chat_template?: unknown } };
     this.hasChatTemplate = typeof meta.tokenizer?.chat_template === 'string';
-    this.capabilities = { logprobs: true, n: true, tokenIds: true, prefixCaching: false, chat: this.hasChatTemplate, maxBatch: parallel };
+    this.capabilities = { logprobs: true, n: true, tokenIds: true, prefixCaching: false, chat: this.hasChatTemplate, maxBatch: parallel, contextTokens: context.contextSize };
   }
 
   static async load(file: string, o: GgufOptions = {}): Promise<GgufPolicy> {

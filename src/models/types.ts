@@ -74,6 +74,11 @@ export interface PolicyCapabilities {
   chat: boolean;
   /** Largest batch the backend handles well in one call. */
   maxBatch: number;
+  /**
+   * Tokens the model holds, prompt and completion together (absent: unknown). Searches use it to
+   * end a chain whose prompt no longer fits, instead of sending a request the backend refuses.
+   */
+  contextTokens?: number;
 }
 
 export interface Policy {

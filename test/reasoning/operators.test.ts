@@ -10,6 +10,7 @@ import { backupMean, backupX1 } from '../../src/reasoning/operators/backpropagat
 import { keepTopK, pruneBelow } from '../../src/reasoning/operators/prune.js';
 import { selectGreedy, selectSample, selectUct } from '../../src/reasoning/operators/select.js';
 import { ReasoningGraph, validateShape } from '../../src/reasoning/structure.js';
+import { solve } from '../../src/reasoning/solve.js';
 import { makeTreeTask, problemsMap, ScriptedPolicy, trapWorld, voteWorld } from './fixtures.js';
 
 const task = makeTreeTask();
@@ -95,6 +96,24 @@ describe('operators', () => {
     expect(aggregatePrm([0.9, NaN, 0.5], 'last')).toBe(0.5);
     expect(aggregatePrm([0.9, 0.2, 0.5], 'min')).toBe(0.2);
     expect(aggregatePrm([0.5, 0.5], 'prod')).toBe(0.25);
+  });
+
+  it('Generate ends a chain whose prompt fills the policy context, instead of sending it', async () => {
+    const { problem } = trapWorld();
+    const policy = new ScriptedPolicy(problemsMap(problem));
+    const task = makeTreeTask();
+    // Prompts are "Qtrap|" (6 characters = tokens) then "Qtrap|a\n" (8): a context of 8 leaves no
+    // room after the first step.
+    const full = await solve(problem, { task, strategy: 'cot', settings: { decoding: 'greedy' }, models: { policy: Object.assign(policy, { capabilities: { ...policy.capabilities, contextTokens: 8 } }) } });
+    const last = full.graph.nodes[full.graph.nodes.length - 1];
+    expect(full.graph.nodes).toHaveLength(2);
+    expect(last.terminal).toBe(true);
+    expect(last.answer).toBeNull();
+    expect(String(last.meta.reason)).toMatch(/context of 8 tokens is full/);
+    expect(policy.calls).toBe(1);
+    const roomy = new ScriptedPolicy(problemsMap(problem));
+    const ok = await solve(problem, { task, strategy: 'cot', settings: { decoding: 'greedy' }, models: { policy: Object.assign(roomy, { capabilities: { ...roomy.capabilities, contextTokens: 64 } }) } });
+    expect(ok.answer).not.toBeNull();
   });
 
   it('x1 backup keeps every q within [-1, 1] for any values (property)', () => {

@@ -33,6 +33,7 @@ export async function generate(ctx: SearchContext, parents: readonly ReasoningNo
   if (openIdx.length > 0 && room <= 0) ctx.meter.expand(1);
   openIdx = openIdx.slice(0, room);
   const out: ReasoningNode[][] = parents.map(() => []);
+  openIdx = openIdx.filter((i) => !contextFull(ctx, parents[i]));
   if (openIdx.length === 0) return out;
   const maxTokens = s.maxTokens ?? ctx.env.options.stepMaxTokens;
   const results = await ctx.generate(
@@ -68,6 +69,24 @@ export async function generate(ctx: SearchContext, parents: readonly ReasoningNo
   const pruned = produced.filter((c) => c.pruned);
   if (pruned.length > 0) ctx.record('prune', pruned, undefined, { by: 'rule-check' });
   return out;
+}
+
+/**
+ * A chain whose next prompt leaves no room for a token in the policy's context ends here, as a
+ * terminal node without an answer (what a model that ran out of context produces), rather than a
+ * request the backend would refuse.
+ */
+function contextFull(ctx: SearchContext, node: ReasoningNode): boolean {
+  const policy = ctx.models.policy;
+  const limit = policy.capabilities.contextTokens;
+  if (limit === undefined || !policy.countTokens) return false;
+  const req = ctx.env.request(node.steps);
+  if (req.prompt === undefined) return false;
+  if (policy.countTokens(req.prompt) < limit - 1) return false;
+  node.terminal = true;
+  node.answer = null;
+  node.meta.reason = `the context of ${limit} tokens is full`;
+  return true;
 }
 
 /** Live (not pruned) nodes. */
