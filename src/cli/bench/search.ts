@@ -10,8 +10,10 @@
  *     that a random model's chains run to full length.
  *
  * Models: `--checkpoint` (and `--value`), else the committed Game of 24 SFT policy
- * (checkpoints/game24-sft/policy.safetensors; no value model is committed, so (a) then runs MCTS
- * without one), so that steps have the lengths a trained model writes. `--random-init` (or no
+ * (checkpoints/game24-sft/policy.safetensors), so that steps have the lengths a trained model
+ * writes. No trained value model is committed: without `--value`, (a) runs x1's MCTS with a Q
+ * model of the policy's size and random weights (real cost, meaningless values), and reports the
+ * share without any value model too (`mctsOverheadPolicyOnly`). `--random-init` (or no
  * committed checkpoint) uses randomly initialised tiny models (policy and value, Game of 24
  * tokenizer): the timings are real, the answers meaningless, and the report says so. Rule checking
  * is off in (a) so that invalid steps still grow the tree to full depth (with it on, they would be
@@ -39,6 +41,7 @@ interface SearchBenchFlags {
   checkpoint?: string;
   randomInit?: boolean;
   prefixCacheMib: number;
+  threads: string;
   value?: string;
   engine: 'onnx' | 'jax';
   simulations: number;
@@ -57,6 +60,8 @@ function committedCheckpoint(): string | null {
 interface OpenModels {
   models: SearchModels;
   randomInit: boolean;
+  /** The value model has random weights (timings only). */
+  randomValue: boolean;
   checkpoint: string | null;
   /** Empties the models' caches, so that a timed run does not reuse an earlier run's work. */
   reset: () => void;
@@ -68,11 +73,23 @@ async function openModels(f: SearchBenchFlags, problems: Problem[]): Promise<Ope
   let policy: InstanceType<typeof EmbeddedPolicy>;
   let value: ValueModel | undefined;
   const checkpoint = f.randomInit ? null : f.checkpoint ?? committedCheckpoint();
-  const options = { engine: f.engine, prefixCacheMiB: f.prefixCacheMib };
+  const threads: number | 'auto' = f.threads === 'auto' ? 'auto' : Number(f.threads);
+  if (threads !== 'auto' && !(Number.isInteger(threads) && threads >= 1)) throw usageError(`--threads must be a positive integer or auto, got ${f.threads}`);
+  const options = { engine: f.engine, prefixCacheMiB: f.prefixCacheMib, threads };
   if (f.value && !checkpoint) throw usageError('--value needs a policy checkpoint', 'give --checkpoint too, or drop --random-init');
+  let randomValue = false;
   if (checkpoint) {
     policy = await EmbeddedPolicy.load(checkpoint, options);
     if (f.value) value = await EmbeddedValueModel.load(f.value, options);
+    else {
+      // No trained value model is committed: x1's MCTS needs a Q model, so (a) uses one of the
+      // policy's size with random weights (its cost is real, its values are not).
+      const engine = await import('../../engine/index.js');
+      const vcfg = { ...policy.config, valueHead: true };
+      const vsrc = { config: vcfg, weights: engine.initHostWeights(vcfg, f.seed + 1), tokenizer: policy.tokenizer, name: 'random-init-value' };
+      value = new EmbeddedValueModel(await createEngineSampler(vsrc, options), vsrc);
+      randomValue = true;
+    }
   } else {
     const engine = await import('../../engine/index.js');
     const { tokenizerForTask } = await import('../../training/tasks.js');
@@ -86,6 +103,7 @@ async function openModels(f: SearchBenchFlags, problems: Problem[]): Promise<Ope
   return {
     models: { policy, ...(value ? { value } : {}) },
     randomInit: !checkpoint,
+    randomValue: randomValue || !checkpoint,
     checkpoint,
     reset: () => policy.clearCaches(),
     close: async () => {
@@ -95,8 +113,7 @@ async function openModels(f: SearchBenchFlags, problems: Problem[]): Promise<Ope
   };
 }
 
-async function measureOverhead(om: OpenModels, problems: Problem[], f: SearchBenchFlags) {
-  const { models } = om;
+async function measureOverhead(om: OpenModels, models: SearchModels, problems: Problem[], f: SearchBenchFlags) {
   // One full warm-up solve of a puzzle that is not measured, so that first-call compilation (of the
   // JavaScript of the search and of the task's rule checks, and onnxruntime's first runs) is not
   // counted: the figure is the steady state of a process that solves more than one problem.
@@ -125,7 +142,7 @@ async function measureOverhead(om: OpenModels, problems: Problem[], f: SearchBen
   }
   return {
     problems: Math.min(f.overheadProblems, problems.length),
-    valueModel: models.value?.id ?? null,
+    valueModel: models.value ? `${models.value.id}${om.randomValue ? ' (random weights: timings only)' : ''}` : null,
     simulationsPerProblem: f.simulations,
     simulationsRun: sims,
     policyCalls: calls,
@@ -148,8 +165,11 @@ async function measureBatching(om: OpenModels, problems: Problem[], warmUp: Prob
   const shape = { ruleCheck: false, maxDepth: 4, stepMaxTokens: 20 };
   const settings = f.batchStrategy === 'cot' ? { ...shape, decoding: 'greedy' } : f.batchStrategy === 'mcts' ? { ...shape, simulations: 8, children: 4, temperature: 0 } : { ...shape, temperature: 0 };
   const common = { task: game24Task, strategy: f.batchStrategy, settings, models, seed: f.seed, trace: false };
-  // Both modes once on a few other puzzles first, so that neither pays for compiling the code.
-  for (const batching of ['sequential', 'lockstep'] as const) await solveMany(warmUp, { ...common, batching });
+  // Both modes once on other puzzles first, so that neither pays for compiling the code, and the
+  // sampler's thread choice (measured per batch size, ../../engine/onnx/adaptive-session.ts) has
+  // seen batches of every size the measured runs make: lockstep over as many puzzles as measured.
+  await solveMany(warmUp.slice(0, 5), { ...common, batching: 'sequential' });
+  await solveMany(warmUp, { ...common, batching: 'lockstep' });
   om.reset();
   const seqStart = performance.now();
   const seq = await solveMany(problems, { ...common, batching: 'sequential' });
@@ -220,6 +240,7 @@ export const searchBench: BenchModule = {
       .option('--value <ckpt>', 'embedded value-model checkpoint (default: none with a checkpoint)')
       .option('--random-init', 'randomly initialised tiny policy and value models instead of a checkpoint (timings only)')
       .option('--prefix-cache-mib <n>', 'prefix cache of the embedded policy in MiB (0: off)', intOption(0), 64)
+      .option('--threads <n>', 'onnxruntime intra-op threads: a number, or auto (measured per batch size)', 'auto')
       .addOption(new Option('--engine <engine>', 'embedded sampler').choices(['onnx', 'jax']).default('onnx'))
       .option('--simulations <n>', 'MCTS simulations per problem in (a)', intOption(1), 64)
       .option('--overhead-problems <n>', 'puzzles solved in (a)', intOption(1), 3)
@@ -233,8 +254,11 @@ export const searchBench: BenchModule = {
     const om = await openModels(f, all);
     const { models, randomInit } = om;
     try {
-      const overhead = await measureOverhead(om, all, f);
-      const batching = await measureBatching(om, all.slice(0, f.problems), all.slice(f.problems, f.problems + 5), f);
+      const overhead = await measureOverhead(om, models, all, f);
+      // The same without a value model (children start at q = 0): the framework's share of a
+      // search whose only model is the policy.
+      const policyOnly = models.value ? await measureOverhead(om, { policy: models.policy }, all, f) : null;
+      const batching = await measureBatching(om, all.slice(0, f.problems), all.slice(f.problems, 2 * f.problems), f);
       return {
         bench: 'search',
         model: models.policy.id,
@@ -243,6 +267,7 @@ export const searchBench: BenchModule = {
         note: randomInit ? 'randomly initialised embedded models: timings are real, answers are meaningless' : 'trained checkpoint',
         machine: { cpus: (await import('node:os')).cpus().length, node: process.version },
         mctsOverhead: overhead,
+        mctsOverheadPolicyOnly: policyOnly && { frameworkShare: policyOnly.frameworkShare, frameworkMsPerSimulation: policyOnly.frameworkMsPerSimulation, wallMs: policyOnly.wallMs, modelMs: policyOnly.modelMs, policyCalls: policyOnly.policyCalls },
         batching,
       };
     } finally {
@@ -255,6 +280,7 @@ export const searchBench: BenchModule = {
     return [
       `model: ${r.model}${r.randomInit ? ' (random init: timings only)' : ''}, prefix cache ${r.prefixCacheMiB} MiB`,
       `(a) MCTS K=${o.simulationsPerProblem} on ${o.problems} Game of 24 puzzles: framework ${(100 * (o.frameworkShare as number)).toFixed(2)}% of wall time (${(o.frameworkMsPerSimulation as number).toFixed(3)} ms per simulation; ${(100 * (o.frameworkShareWithTrace as number)).toFixed(2)}% with trace building) — target <= 5%: ${o.met ? 'met' : 'NOT met'}`,
+      ...(r.mctsOverheadPolicyOnly ? [`    without a value model: framework ${(100 * (r.mctsOverheadPolicyOnly as { frameworkShare: number }).frameworkShare).toFixed(2)}% (${(r.mctsOverheadPolicyOnly as { frameworkMsPerSimulation: number }).frameworkMsPerSimulation.toFixed(3)} ms per simulation)`] : []),
       `(b) solveMany ${b.strategy} over ${b.problems} puzzles: sequential ${b.sequentialMs} ms, lockstep ${b.lockstepMs} ms, speedup ${(b.speedup as number).toFixed(2)}x, same results: ${b.sameResults} (${b.policyCalls} calls merged into ${b.mergedPolicyCalls}, largest batch ${b.largestBatch}) — target >= 5x: ${b.met ? 'met' : 'NOT met'}`,
       `    concurrent solves through the batching Scheduler: ${b.concurrentSchedulerMs} ms, speedup ${(b.concurrentSchedulerSpeedup as number).toFixed(2)}x, same results: ${b.concurrentSchedulerSameResults} (${b.concurrentSchedulerBatches} backend batches)`,
       `    engine bound: one row ${(b.engineBatchingBound as { oneRowMs: number }).oneRowMs.toFixed(1)} ms, ${(b.engineBatchingBound as { rows: number }).rows} rows in one call ${(b.engineBatchingBound as { batchMs: number }).batchMs.toFixed(0)} ms: batching can gain at most ${(b.engineBatchingBound as { bound: number }).bound.toFixed(2)}x`,
