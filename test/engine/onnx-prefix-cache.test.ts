@@ -61,6 +61,21 @@ describe('ONNX sampler prefix cache', () => {
     expect(cached.prefixCacheStats!.hits).toBe(new Set(next.map((p) => p.join(','))).size);
   });
 
+  it('a long reused prefix next to a long new prompt near the context end stays finite and exact', async () => {
+    cached.clearPrefixCache();
+    // Row 0 reuses all but one token of a prompt close to the context; row 1 has nothing cached and
+    // a long prompt, so row 0's padding runs far past the context (its positions must stay valid).
+    const rng = new Rng(12);
+    const long = randomSeqs(rng, [cfg.maxSeqLen - 4], cfg.vocabSize)[0];
+    await cached.sample([long.slice(0, -1)], { maxNewTokens: 1, temperature: 0 });
+    const rows = [long, ...randomSeqs(rng, [cfg.maxSeqLen - 6], cfg.vocabSize)];
+    const o = { maxNewTokens: 2, temperature: 1, seed: 5 };
+    const got = await cached.sample(rows, o);
+    expect(cached.prefixCacheStats!.reusedTokens).toBeGreaterThan(cfg.maxSeqLen / 2);
+    for (const r of got) for (const lp of r.logprobs) expect(Number.isFinite(lp)).toBe(true);
+    expectSame(got, await plain.sample(rows, o));
+  });
+
   it('keeps its memory bound and can be cleared; bad sizes are usage errors', async () => {
     const small = await createOnnxSampler(weights, cfg, { threads: 1, prefixCacheMiB: 0.01 });
     try {

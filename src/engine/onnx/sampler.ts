@@ -217,7 +217,9 @@ class OnnxSamplerImpl implements OnnxSampler {
       const start = past ? past.lengths[b] : 0;
       for (let t = 0; t < S; t++) {
         ids[b * S + t] = BigInt(t < s.length ? s[t] : 0);
-        pos[b * S + t] = BigInt(start + t);
+        // Padding takes a valid position: past the context, the rotary tables give NaN keys, and a
+        // masked NaN score still poisons the softmax of every real query in the row.
+        pos[b * S + t] = BigInt(t < s.length ? start + t : start);
         const row = (b * S + t) * W;
         if (P > 0) bias.fill(MASKED, row + start, row + P); // cached slots 0..start-1 stay 0
         for (let u = 0; u < S; u++) bias[row + P + u] = u <= t && u < s.length ? 0 : MASKED;
