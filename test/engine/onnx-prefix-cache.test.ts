@@ -76,6 +76,19 @@ describe('ONNX sampler prefix cache', () => {
     expectSame(got, await plain.sample(rows, o));
   });
 
+  it('values of states that extend cached ones match the uncached values', async () => {
+    cached.clearPrefixCache();
+    const parents = randomSeqs(new Rng(12), [3, 6, 4], cfg.vocabSize);
+    const children = parents.flatMap((p, i) => [[...p, 2, 5], [...p, 7], [...p, 3, 3, i + 1]]);
+    for (const states of [parents, children]) {
+      const [a, b] = [await plain.values(states), await cached.values(states)];
+      b.forEach((v, i) => expect(v).toBeCloseTo(a[i], 5));
+    }
+    // Every child reused its parent: all of it (parents are at most the child minus its last token).
+    expect(cached.prefixCacheStats!).toMatchObject({ lookups: 12, hits: 9 });
+    expect(cached.prefixCacheStats!.reusedTokens).toBe(3 * (3 + 6 + 4));
+  });
+
   it('keeps its memory bound and can be cleared; bad sizes are usage errors', async () => {
     const small = await createOnnxSampler(weights, cfg, { threads: 1, prefixCacheMiB: 0.01 });
     try {

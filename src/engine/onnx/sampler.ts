@@ -287,8 +287,37 @@ class OnnxSamplerImpl implements OnnxSampler {
   async values(seqs: number[][]): Promise<number[]> {
     this.checkAlive();
     if (!this.config.valueHead) throw inputError('this model has no value head', 'use a value model checkpoint');
-    const { values } = await this.forward(seqs);
-    return values!.map((v) => v[v.length - 1]);
+    if (!this.prefix) {
+      const { values } = await this.forward(seqs);
+      return values!.map((v) => v[v.length - 1]);
+    }
+    // With prefix caching: a search scores states that extend states it scored before (a child
+    // is its parent and one step), so each row runs only the tokens past its longest cached prefix.
+    this.checkSequences(seqs, 'sequence');
+    const { nLayers, dModel } = this.config;
+    const bytesPerRow = 2 * nLayers * dModel * Math.max(1, longestLength(seqs)) * 4;
+    const rows = Math.max(1, Math.min(this.maxBatch, Math.floor((this.cacheMiB * 2 ** 20) / bytesPerRow)));
+    const out: number[] = [];
+    for (let start = 0; start < seqs.length; start += rows) out.push(...(await this.cachedValues(seqs.slice(start, start + rows), this.prefix)));
+    return out;
+  }
+
+  /** Values at the last position, reusing and then storing cached prefixes (see `values`). */
+  private async cachedValues(seqs: number[][], prefix: PrefixCache): Promise<number[]> {
+    const n = seqs.length;
+    const cache = this.cachePool.take(this.config.nLayers, n, this.H, this.Dh, longestLength(seqs));
+    try {
+      const reused = Int32Array.from(seqs, (s, a) => prefix.restore(s, s.length - 1, cache, a));
+      const rest = seqs.map((s, a) => s.slice(reused[a]));
+      const { out, S } = await this.runSequences(rest, true, reused.some((c) => c > 0) ? { cache, lengths: reused } : undefined);
+      for (let a = 0; a < n; a++) {
+        for (let l = 0; l < this.config.nLayers; l++) for (let t = 0; t < rest[a].length; t++) cache.write(l, out.newKeys[l], out.newValues[l], S, a, t, a, reused[a] + t);
+        prefix.store(seqs[a], cache, a);
+      }
+      return rest.map((r, a) => out.values![a * S + r.length - 1]);
+    } finally {
+      this.cachePool.give(cache);
+    }
   }
 
   async sample(prompts: number[][], o: SampleOptions): Promise<SampleResult[]> {
