@@ -244,6 +244,11 @@ export class EmbeddedValueModel implements ValueModel {
     return v.map((x) => Math.max(-1, Math.min(1, x)));
   }
 
+  /** Forgets cached state prefixes (a no-op without prefix caching), e.g. before a timed run. */
+  clearCaches(): void {
+    (this.sampler as Partial<OnnxSampler>).clearPrefixCache?.();
+  }
+
   async close(): Promise<void> {
     this.sampler.dispose();
   }

@@ -28,7 +28,6 @@ import { logger } from '../../core/log.js';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { usageError } from '../../core/errors.js';
-import type { ValueModel } from '../../models/types.js';
 import { solve, solveMany } from '../../reasoning/solve.js';
 import type { SearchModels } from '../../reasoning/context.js';
 import { game24Task } from '../../tasks/games/game24.js';
@@ -71,7 +70,7 @@ interface OpenModels {
 async function openModels(f: SearchBenchFlags, problems: Problem[]): Promise<OpenModels> {
   const { EmbeddedPolicy, EmbeddedValueModel, createEngineSampler } = await import('../../models/embedded.js');
   let policy: InstanceType<typeof EmbeddedPolicy>;
-  let value: ValueModel | undefined;
+  let value: InstanceType<typeof EmbeddedValueModel> | undefined;
   const checkpoint = f.randomInit ? null : f.checkpoint ?? committedCheckpoint();
   const threads: number | 'auto' = f.threads === 'auto' ? 'auto' : Number(f.threads);
   if (threads !== 'auto' && !(Number.isInteger(threads) && threads >= 1)) throw usageError(`--threads must be a positive integer or auto, got ${f.threads}`);
@@ -105,7 +104,10 @@ async function openModels(f: SearchBenchFlags, problems: Problem[]): Promise<Ope
     randomInit: !checkpoint,
     randomValue: randomValue || !checkpoint,
     checkpoint,
-    reset: () => policy.clearCaches(),
+    reset: () => {
+      policy.clearCaches();
+      value?.clearCaches();
+    },
     close: async () => {
       await policy.close?.();
       await value?.close?.();
