@@ -268,16 +268,17 @@ export class Trainer {
         });
       });
     }
+    let localError: unknown;
     try {
       for (let i = 0; i < chunks.length; i += threads) out[i] = this.computer.grad(this.model.params, chunks[i]);
-    } finally {
-      // Even when this thread failed, wait for the workers so no job outlives the step.
-      const settled = await Promise.allSettled(remote);
-      const failed = settled.find((s) => s.status === 'rejected');
-      if (failed) {
-        disposeTree(out.filter(Boolean).map((r) => r.grads));
-        throw (failed as PromiseRejectedResult).reason;
-      }
+    } catch (e) {
+      localError = e;
+    }
+    // Even when this thread failed, wait for the workers so no job outlives the step.
+    const failed = (await Promise.allSettled(remote)).find((s) => s.status === 'rejected');
+    if (localError !== undefined || failed) {
+      disposeTree(out.filter(Boolean).map((r) => r.grads));
+      throw localError ?? (failed as PromiseRejectedResult).reason;
     }
     return out;
   }

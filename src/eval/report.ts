@@ -5,7 +5,7 @@
  */
 import { Rng } from '../core/rng.js';
 import { type ScoredSample, bestOfK, passAtK, votingAtK } from './passk.js';
-import { type MeanCI, type Summary, meanWithCI, summarize } from './stats.js';
+import { type MeanCI, type PairedComparison, type Summary, meanWithCI, summarize } from './stats.js';
 
 export interface EvalSample extends ScoredSample {
   promptTokens?: number;
@@ -39,6 +39,8 @@ export interface EvalReport {
   wallMs?: number;
   perProblem: Array<{ problemId: string; n: number; correct: number; answers: Array<string | null>; promptTokens: number; completionTokens: number }>;
   settings?: Record<string, unknown>;
+  /** With a baseline report (`--baseline`): the paired per-problem accuracy difference. */
+  comparison?: PairedComparison & { baselineModel: string };
   createdAt: string;
 }
 
@@ -122,5 +124,10 @@ export function renderReport(r: EvalReport): string {
   const head = `${r.task}${r.split ? `/${r.split}` : ''} · strategy ${r.strategy} · model ${r.model} · ${r.problems} problems × ${r.samplesPerProblem} samples`;
   const t = r.tokensPerProblem;
   const usage = `tokens per problem (all samples): mean ${t.total.mean.toFixed(0)} (prompt ${t.prompt.mean.toFixed(0)}, completion ${t.completion.mean.toFixed(0)}), median ${t.total.median.toFixed(0)}${r.wallMs !== undefined ? ` · wall ${(r.wallMs / 1000).toFixed(1)} s` : ''}`;
-  return `${head}\n\n${renderTable(['metric', 'k', 'score %', '95% CI', 'CI method'], rows)}\n\n${usage}\n`;
+  const c = r.comparison;
+  const pct = (x: number) => (100 * x).toFixed(1);
+  const vs = c
+    ? `\nagainst ${c.baselineModel} on the same ${c.problems} problems (accuracy per problem, paired): ${pct(c.baseline)}% -> ${pct(c.current)}%, difference ${c.difference.mean >= 0 ? '+' : ''}${pct(c.difference.mean)} points, 95% CI [${pct(c.difference.lo)}, ${pct(c.difference.hi)}] (paired bootstrap); better on ${c.better}, worse on ${c.worse}, same on ${c.same}\n`
+    : '';
+  return `${head}\n\n${renderTable(['metric', 'k', 'score %', '95% CI', 'CI method'], rows)}\n\n${usage}\n${vs}`;
 }

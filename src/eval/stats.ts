@@ -69,3 +69,50 @@ export function summarize(values: readonly number[]): Summary {
   const mid = s.length >> 1;
   return { mean: total / s.length, median: s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2, min: s[0], max: s[s.length - 1], total };
 }
+
+/** Per-problem accuracy of a report row: correct samples over samples. */
+export interface ProblemAccuracy {
+  problemId: string;
+  n: number;
+  correct: number;
+}
+
+export interface PairedComparison {
+  /** Problems present in both runs (matched by id). */
+  problems: number;
+  /** Mean per-problem accuracy of the baseline and of this run. */
+  baseline: number;
+  current: number;
+  /** current - baseline, with a 95% percentile-bootstrap interval over problems (paired). */
+  difference: MeanCI;
+  /** Problems only this run solved more often, only the baseline did, and ties. */
+  better: number;
+  worse: number;
+  same: number;
+}
+
+/**
+ * Paired comparison of two runs on the same problems: the difference of per-problem accuracies,
+ * resampled by problem (the paired bootstrap; Efron & Tibshirani 1993, ch. 16), which is tighter
+ * and more honest than comparing two independent intervals, because both runs share the problems'
+ * difficulty. Problems found in only one run are left out.
+ */
+export function pairedDifference(baseline: readonly ProblemAccuracy[], current: readonly ProblemAccuracy[], o: { seed?: number; resamples?: number } = {}): PairedComparison {
+  const base = new Map(baseline.map((p) => [p.problemId, p.n > 0 ? p.correct / p.n : 0]));
+  const pairs: [number, number][] = [];
+  for (const p of current) {
+    const b = base.get(p.problemId);
+    if (b !== undefined) pairs.push([b, p.n > 0 ? p.correct / p.n : 0]);
+  }
+  const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN);
+  const diffs = pairs.map(([b, c]) => c - b);
+  return {
+    problems: pairs.length,
+    baseline: mean(pairs.map(([b]) => b)),
+    current: mean(pairs.map(([, c]) => c)),
+    difference: bootstrapMean(diffs, { seed: o.seed, resamples: o.resamples ?? 10_000 }),
+    better: diffs.filter((d) => d > 0).length,
+    worse: diffs.filter((d) => d < 0).length,
+    same: diffs.filter((d) => d === 0).length,
+  };
+}

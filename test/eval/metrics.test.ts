@@ -4,7 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Rng } from '../../src/core/rng.js';
-import { binomial, bestOfK, bootstrapMean, buildReport, meanWithCI, passAtK, renderReport, renderTable, runEval, votingAtK, wilson } from '../../src/eval/index.js';
+import { binomial, bestOfK, bootstrapMean, buildReport, meanWithCI, pairedDifference, passAtK, renderReport, renderTable, runEval, votingAtK, wilson } from '../../src/eval/index.js';
 import type { EvalSample } from '../../src/eval/report.js';
 import { gradeCommand } from '../../src/cli/commands/grade.js';
 import { evalCommand } from '../../src/cli/commands/eval.js';
@@ -229,6 +229,38 @@ describe('CLI', () => {
     expect(report.samplesPerProblem).toBe(2);
     expect(report.metrics.length).toBeGreaterThanOrEqual(4);
     expect(report.tokensPerProblem.total.mean).toBeGreaterThan(0);
+    // A second run compared with the first, paired by problem.
+    const second = path.join(dir, 'second.json');
+    const vs = await run(evalCommand, ['eval', '--task', 'game24', '--strategy', 'tot-dfs', '--model', 'legal-uniform', '--limit', '5', '--set', 'k=8', '--baseline', file, '--out', second]);
+    expect(vs).toMatch(/same 5 problems .*paired/);
+    const cmp = JSON.parse(fs.readFileSync(second, 'utf8')).comparison;
+    expect(cmp.problems).toBe(5);
+    expect(cmp.better + cmp.worse + cmp.same).toBe(5);
+    expect(cmp.difference.mean).toBeCloseTo(cmp.current - cmp.baseline, 12);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('paired difference: matched by problem id, with a bootstrap interval around the mean difference', () => {
+    const base = Array.from({ length: 200 }, (_, i) => ({ problemId: `p${i}`, n: 4, correct: i % 4 }));
+    // +1 correct sample of 4 on every other problem: +12.5 points on average; one problem unmatched.
+    const cur = base.map((p, i) => ({ ...p, correct: Math.min(4, p.correct + (i % 2)) })).concat([{ problemId: 'extra', n: 1, correct: 1 }]);
+    const c = pairedDifference(base, cur, { seed: 1 });
+    expect(c.problems).toBe(200);
+    const exact = cur.slice(0, 200).reduce((s, p, i) => s + (p.correct - base[i].correct) / 4, 0) / 200;
+    expect(c.difference.mean).toBeCloseTo(exact, 12);
+    expect(c.difference.lo).toBeLessThan(exact);
+    expect(c.difference.hi).toBeGreaterThan(exact);
+    expect(c.difference.lo).toBeGreaterThan(0);
+    expect(c.better + c.worse + c.same).toBe(200);
+    expect(c.worse).toBe(0);
+  });
+
+  it('rlmkit eval refuses a baseline that is not an eval report, before any work', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rlmkit-eval-'));
+    const bad = path.join(dir, 'bad.json');
+    fs.writeFileSync(bad, '{"hello": 1}');
+    await expect(run(evalCommand, ['eval', '--task', 'game24', '--strategy', 'cot', '--model', 'legal-uniform', '--limit', '2', '--baseline', bad])).rejects.toThrow(/no per-problem results/);
+    await expect(run(evalCommand, ['eval', '--task', 'game24', '--strategy', 'cot', '--model', 'legal-uniform', '--limit', '2', '--baseline', path.join(dir, 'missing.json')])).rejects.toThrow(/no such file/);
     fs.rmSync(dir, { recursive: true, force: true });
   });
 });

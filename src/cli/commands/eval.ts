@@ -6,11 +6,12 @@
  */
 import type { Command } from 'commander';
 import { Option } from 'commander';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { usageError } from '../../core/errors.js';
 import { writeJsonAtomic } from '../../core/fs.js';
 import { logger } from '../../core/log.js';
-import { type EvalStrategy, renderReport, runEval } from '../../eval/index.js';
+import { type EvalReport, type EvalStrategy, type ProblemAccuracy, pairedDifference, renderReport, runEval } from '../../eval/index.js';
 import type { EvalSample } from '../../eval/report.js';
 import type { RewardModel } from '../../models/types.js';
 import type { SearchModels } from '../../reasoning/context.js';
@@ -37,6 +38,22 @@ interface EvalFlags {
   style: 'auto' | 'plain' | 'chat';
   out?: string;
   json?: boolean;
+  baseline?: string;
+}
+
+/** The per-problem rows of an earlier `rlmkit eval` report, for a paired comparison. */
+function readBaseline(file: string): { model: string; task: string; split?: string; perProblem: ProblemAccuracy[] } {
+  let r: Partial<EvalReport>;
+  try {
+    r = JSON.parse(fs.readFileSync(file, 'utf8')) as Partial<EvalReport>;
+  } catch (e) {
+    throw usageError(`--baseline ${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : 'not a JSON eval report'}`, 'pass the JSON report an earlier `rlmkit eval --out` wrote');
+  }
+  const rows = r.perProblem;
+  if (!Array.isArray(rows) || !rows.every((x) => x && typeof x.problemId === 'string' && Number.isInteger(x.n) && Number.isInteger(x.correct))) {
+    throw usageError(`--baseline ${file}: no per-problem results (perProblem) in it`, 'pass the JSON report an earlier `rlmkit eval --out` wrote');
+  }
+  return { model: String(r.model ?? file), task: String(r.task), split: r.split, perProblem: rows };
 }
 
 function parseKs(text: string): number[] {
@@ -103,9 +120,14 @@ export const evalCommand: CommandModule = {
       .addOption(new Option('--style <style>', 'prompt style').choices(['auto', 'plain', 'chat']).default('auto'))
       .option('--out <file>', 'where to write the JSON report (default runs/eval/<task>-<strategy>.json)')
       .option('--json', 'print the JSON report instead of the table')
+      .option('--baseline <report.json>', 'an earlier eval report on the same problems: adds the paired accuracy difference with a 95% CI')
       .action(async (f: EvalFlags) => {
         const task = getTask(f.task);
         const ks = parseKs(f.k);
+        const baseline = f.baseline ? readBaseline(f.baseline) : undefined;
+        if (baseline && (baseline.task !== task.name || (baseline.split ?? f.split) !== f.split)) {
+          throw usageError(`--baseline ${f.baseline} is a report on ${baseline.task}/${baseline.split ?? '?'}, not ${task.name}/${f.split}`, 'compare runs on the same task and split');
+        }
         const n = f.n ?? Math.max(...ks);
         if (Math.max(...ks) > n) throw usageError(`--k ${Math.max(...ks)} needs at least that many samples, but --n is ${n}`, `raise --n to ${Math.max(...ks)} or lower --k`);
         const strategy = getStrategy(f.strategy);
@@ -128,6 +150,11 @@ export const evalCommand: CommandModule = {
             seed: f.seed,
             settings,
           });
+          if (baseline) {
+            const cmp = pairedDifference(baseline.perProblem, report.perProblem, { seed: f.seed });
+            if (cmp.problems === 0) throw usageError(`--baseline ${f.baseline} shares no problem with this run`, 'compare runs on the same problems (same split, seed and --limit)');
+            report.comparison = { ...cmp, baselineModel: baseline.model };
+          }
           const out = f.out ?? path.join('runs', 'eval', `${task.name}-${strategy.name}.json`);
           writeJsonAtomic(out, report);
           if (f.json) process.stdout.write(JSON.stringify(report) + '\n');
