@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RlmkitError } from '../../src/core/errors.js';
 import { Rng } from '../../src/core/rng.js';
-import { KvCache } from '../../src/engine/onnx/kv-cache.js';
+import { KvCache, KvStoragePool } from '../../src/engine/onnx/kv-cache.js';
 import { PrefixCache } from '../../src/engine/onnx/prefix-cache.js';
 import { type OnnxSampler, createOnnxSampler } from '../../src/engine/onnx/sampler.js';
 import { randomSeqs, testWeights, tinyConfig } from './onnx-helpers.js';
@@ -168,5 +168,21 @@ describe('PrefixCache', () => {
     expect(pc.restore([...seqs[4], 0], 15, probe, 0)).toBe(15);
     const want = filled([{ tokens: seqs[4] }], 16);
     for (let l = 0; l < L; l++) expect(Array.from(probe.keys[l])).toEqual(Array.from(want.keys[l]));
+  });
+});
+
+describe('KvStoragePool', () => {
+  it('reuses the buffers of a finished batch, but never those of a batch that produced NaN', () => {
+    const pool = new KvStoragePool();
+    const a = pool.take(2, 3, 2, 4, 5);
+    pool.give(a);
+    const b = pool.take(2, 2, 2, 4, 5); // smaller: fits in a's buffers
+    expect(b.keys[0].buffer).toBe(a.keys[0].buffer);
+    expect(b.keys[0].length).toBe(2 * 2 * 4 * 5);
+    b.poisoned = true;
+    pool.give(b);
+    const c = pool.take(2, 2, 2, 4, 5);
+    expect(c.keys[0].buffer).not.toBe(a.keys[0].buffer);
+    expect(Array.from(c.keys[1]).every((x) => x === 0)).toBe(true);
   });
 });

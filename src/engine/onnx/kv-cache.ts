@@ -37,6 +37,11 @@ export class KvCache {
 
   /** The whole buffers behind this cache (to hand back to a pool). */
   readonly storage: KvStorage;
+  /**
+   * Set when a run over this cache produced NaN: its buffers may hold NaN keys, which even a masked
+   * slot turns into NaN attention, so they are not reused.
+   */
+  poisoned = false;
 
   /**
    * Stores token `t` of row `srcRow` from a run's outputs (newKey and newValue [B, H, S, Dh]) into
@@ -121,7 +126,7 @@ export class KvStoragePool {
 
   give(cache: KvCache): void {
     const s = cache.storage;
-    if (2 * s.keys.length * s.floats > this.maxFloats) return;
+    if (cache.poisoned || 2 * s.keys.length * s.floats > this.maxFloats) return;
     this.free.push(s);
     // Keep the largest ones.
     this.free.sort((a, b) => b.floats - a.floats);

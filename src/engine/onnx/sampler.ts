@@ -310,11 +310,13 @@ class OnnxSamplerImpl implements OnnxSampler {
       const reused = Int32Array.from(seqs, (s, a) => prefix.restore(s, s.length - 1, cache, a));
       const rest = seqs.map((s, a) => s.slice(reused[a]));
       const { out, S } = await this.runSequences(rest, true, reused.some((c) => c > 0) ? { cache, lengths: reused } : undefined);
-      for (let a = 0; a < n; a++) {
+      const values = rest.map((r, a) => out.values![a * S + r.length - 1]);
+      if (values.some((v) => Number.isNaN(v))) cache.poisoned = true; // a model fault: cache nothing
+      for (let a = 0; a < n && !cache.poisoned; a++) {
         for (let l = 0; l < this.config.nLayers; l++) for (let t = 0; t < rest[a].length; t++) cache.write(l, out.newKeys[l], out.newValues[l], S, a, t, a, reused[a] + t);
         prefix.store(seqs[a], cache, a);
       }
-      return rest.map((r, a) => out.values![a * S + r.length - 1]);
+      return values;
     } finally {
       this.cachePool.give(cache);
     }
@@ -397,6 +399,7 @@ class OnnxSamplerImpl implements OnnxSampler {
       const r = rowOf[a];
       const res = results[r];
       const c = chooser.choose(logits, offset, o, rng);
+      if (Number.isNaN(c.logprob)) cache.poisoned = true; // a model fault: keep it out of every cache
       res.tokens.push(c.token);
       res.logprobs.push(c.logprob);
       last[a] = c.token;
@@ -408,7 +411,7 @@ class OnnxSamplerImpl implements OnnxSampler {
       else return;
       finished[a] = true;
       // The slot holds the prompt and every chosen token but this last one (never fed back).
-      if (prefix) prefix.store(prompts[r].concat(res.tokens.slice(0, len[a] - prompts[r].length)), cache, a);
+      if (prefix && !cache.poisoned) prefix.store(prompts[r].concat(res.tokens.slice(0, len[a] - prompts[r].length)), cache, a);
     };
     const chooseAll = (logits: Float32Array, offsetOf: (a: number) => number): void => {
       const order = Array.from({ length: active }, (_, a) => a).sort((x, y) => rowOf[x] - rowOf[y]);
