@@ -98,9 +98,10 @@ export class SearchContext<P extends Problem = Problem> {
   async generate(requests: GenerateRequest[], options: GenerateOptions & { maxTokens: number }): Promise<Completion[][]> {
     if (requests.length === 0) return [];
     const n = options.n ?? 1;
-    const fit = this.meter.fitGenerate(requests.map((r) => this.promptTokens(r)), n * options.maxTokens);
+    const promptTokens = requests.map((r) => this.promptTokens(r)); // tokenised once per request
+    const fit = this.meter.fitGenerate(promptTokens, n * options.maxTokens);
     const batch = requests.slice(0, fit);
-    const reservation = this.meter.reserve({ calls: batch.length, tokens: batch.reduce((s, r) => s + this.promptTokens(r) + n * options.maxTokens, 0), completionTokens: batch.length * n * options.maxTokens });
+    const reservation = this.meter.reserve({ calls: batch.length, tokens: promptTokens.slice(0, fit).reduce((s, t) => s + t + n * options.maxTokens, 0), completionTokens: batch.length * n * options.maxTokens });
     const policy = this.models.policy;
     const temperature = options.temperature ?? 1;
     const base: GenerateOptions = { ...options, caller: this.options.caller ?? options.caller, signal: this.signal() };
