@@ -47,7 +47,15 @@ export async function generate(ctx: SearchContext, parents: readonly ReasoningNo
     const parent = parents[pi];
     parent.meta.expanded = true;
     const seen = new Set(parent.children.map((c) => c.step));
+    // Completions identical to one already read here read the same way: with dedupe they are
+    // dropped before the environment replays the state (a confident policy repeats itself often).
+    const read = new Set<string>();
     for (const c of results[j]) {
+      if (s.dedupe) {
+        const key = `${c.finishReason}\u0000${c.stopSequence ?? ''}\u0000${c.text}`;
+        if (read.has(key)) continue;
+        read.add(key);
+      }
       const r = ctx.env.interpret(parent.steps, c);
       if (s.dedupe && seen.has(r.step)) continue;
       seen.add(r.step);
