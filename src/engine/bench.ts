@@ -75,7 +75,7 @@ export async function runEngineBench(o: EngineBenchOptions = {}): Promise<Engine
   const result: Partial<EngineBenchResult> = { model: 'reference (vocab 64, d128, 4 layers, 4 heads, ctx 64)', batch: BATCH };
 
   // Training: full-length random sequences, loss on every token. Each optimiser step sees a batch
-  // of 32 sequences as 2 chunks of 16 (microBatches: 2), computed on one thread per core (workers:
+  // of 32 sequences as 2 chunks of 16 (microBatchRows: 16), computed on one thread per core (workers:
   // 'auto'; the step is bit-identical to the one-thread step, see train.ts). The one-thread rate is
   // measured too, in the same run, for the ratio.
   const micro = () => {
@@ -83,7 +83,7 @@ export async function runEngineBench(o: EngineBenchOptions = {}): Promise<Engine
     return { tokens: seqs.map((s) => s.slice(0, -1)), targets: seqs.map((s) => s.slice(1)), floats: { mask: seqs.map((s) => s.slice(1).map(() => 1)) } };
   };
   const trainRate = async (workers: number | 'auto') => {
-    const trainer = new Trainer(model, { batchSize: BATCH, microBatches: BATCH / MICRO, workers, seqLen: cfg.maxSeqLen, lossFn: maskedCrossEntropy, schedule: { warmupSteps: 2, totalSteps: trainSteps + 2 } });
+    const trainer = new Trainer(model, { batchSize: BATCH, microBatchRows: MICRO, workers, seqLen: cfg.maxSeqLen, lossFn: maskedCrossEntropy, schedule: { warmupSteps: 2, totalSteps: trainSteps + 2 } });
     log(`train (${trainer.workers} thread${trainer.workers > 1 ? 's' : ''}): ${trainSteps} timed steps of ${BATCH} x ${cfg.maxSeqLen} tokens (${BATCH / MICRO} chunks of ${MICRO})`);
     try {
       for (let i = 0; i < 2; i++) await trainer.trainStep([micro()]);

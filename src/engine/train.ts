@@ -5,7 +5,7 @@
  * losses.ts and src/training).
  *
  * Micro-batches and threads: `trainStep()` takes k batches and averages their gradients (gradient
- * accumulation). With `microBatches: m`, each batch is further split into m row chunks, combined as
+ * accumulation). With `microBatchRows: r`, each batch is further split into chunks of r rows, combined as
  * the loss says (./loss-info.ts: summed for losses whose weights are normalised over the whole
  * batch, so the step equals the unsplit one; averaged otherwise). With `workers: n`, the chunks are
  * computed on this thread and n - 1 worker threads at once (./grad-pool.ts) and summed in chunk
@@ -49,13 +49,15 @@ export interface TrainerOptions {
   /** Temperature applied to logits before log-probs/entropy (RL on tempered samples). Default 1. */
   temperature?: number;
   /**
-   * Splits every batch passed to trainStep into this many row chunks of ceil(batchSize / m) rows
-   * (see the top of this file). Default 1.
+   * Rows per chunk (micro-batch): every batch passed to trainStep is split into chunks of at most
+   * this many rows (see the top of this file), the compiled batch dimension. A batch with fewer
+   * rows runs fewer chunks, so a half-empty batch (RL after dynamic sampling) costs half. Default:
+   * batchSize (no split).
    */
-  microBatches?: number;
+  microBatchRows?: number;
   /**
    * Threads computing the chunks: this one plus workers - 1 worker threads (each with its own
-   * copy of the model and activations). 'auto': one per CPU core, at most microBatches. Only
+   * copy of the model and activations). 'auto': one per CPU core, at most the chunks of a full batch. Only
    * the speed depends on it. Needs a loss described with a source (./loss-info.ts). Default 1.
    */
   workers?: number | 'auto';
@@ -81,7 +83,8 @@ export class Trainer {
   readonly config: ModelConfig;
   readonly batchSize: number;
   readonly seqLen: number;
-  readonly microBatches: number;
+  /** Rows per chunk: the compiled batch dimension. */
+  readonly chunkRows: number;
   /** Threads that compute gradients (this one included). */
   readonly workers: number;
   readonly adam: AdamWOptions;
@@ -105,15 +108,15 @@ export class Trainer {
     if (!Number.isInteger(o.seqLen) || o.seqLen < 1 || o.seqLen > this.config.maxSeqLen) {
       throw usageError(`training sequence length ${o.seqLen} is outside 1..${this.config.maxSeqLen} (the model's maxSeqLen)`, 'shorten the sequences or use a model with a longer context');
     }
-    const micro = o.microBatches ?? 1;
-    if (!Number.isInteger(micro) || micro < 1 || micro > o.batchSize) throw usageError(`micro-batches must be an integer in 1..${o.batchSize} (the batch size), got ${micro}`);
-    const workers = o.workers === 'auto' ? Math.min(micro, Math.max(1, os.availableParallelism())) : (o.workers ?? 1);
+    const rows = o.microBatchRows ?? o.batchSize;
+    if (!Number.isInteger(rows) || rows < 1) throw usageError(`micro-batch rows must be a positive integer, got ${rows}`);
+    this.chunkRows = Math.min(rows, o.batchSize);
+    const workers = o.workers === 'auto' ? Math.min(Math.ceil(o.batchSize / this.chunkRows), Math.max(1, os.availableParallelism())) : (o.workers ?? 1);
     if (!Number.isInteger(workers) || workers < 1 || workers > 64) throw usageError(`workers must be a whole number of threads in 1..64 or "auto", got ${o.workers}`);
     this.loss = lossInfo(o.lossFn);
     if (workers > 1 && !this.loss.source) throw usageError('training on several threads needs a loss with a source (describeLoss in src/engine/loss-info.ts)', 'use workers: 1 with this loss');
     this.batchSize = o.batchSize;
     this.seqLen = o.seqLen;
-    this.microBatches = micro;
     this.workers = workers;
     this.temperature = o.temperature ?? 1;
     this.adam = validateAdamW({ ...DEFAULT_ADAMW, ...o.optimizer });
@@ -124,11 +127,6 @@ export class Trainer {
     this.computer = new GradComputer(this.config, this.dtype, this.chunkRows, o.seqLen, o.lossFn, this.temperature);
     this.update = makeAdamWUpdate(this.adam);
     this.addGrads = compile((a: Params, b: Params) => Object.fromEntries(Object.keys(a).map((k) => [k, ops.add(a[k], b[k])])));
-  }
-
-  /** Rows per chunk: the compiled batch dimension. */
-  get chunkRows(): number {
-    return Math.ceil(this.batchSize / this.microBatches);
   }
 
   /** Optimiser steps taken so far. */
@@ -143,7 +141,7 @@ export class Trainer {
 
   /**
    * One optimiser step over k batches (their gradients averaged: gradient accumulation), each
-   * split into `microBatches` chunks.
+   * split into chunks of at most `chunkRows` rows.
    */
   async trainStep(batches: TrainBatch[]): Promise<StepResult> {
     this.assertAlive();

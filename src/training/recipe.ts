@@ -58,13 +58,15 @@ export const TaskSectionSchema = z.strictObject({
 });
 
 /**
- * How a trainer spreads each batch over the CPU (src/engine/train.ts): `micro_batches` row chunks,
- * computed on `workers` threads. Chunks of batch-normalised RL losses add up to exactly the unsplit
- * batch; for mean losses (SFT, value) a step averages the chunks' means, weighted by rows. The
- * number of workers never changes the results, only the speed ('auto': one per core).
+ * How a trainer spreads each batch over the CPU (src/engine/train.ts): chunks of at most
+ * `micro_batch_size` rows (verl's ppo_micro_batch_size), computed on `workers` threads. Chunks of
+ * batch-normalised RL losses add up to exactly the unsplit batch; for mean losses (SFT, value) a
+ * step averages the chunks' means, weighted by rows. A batch with fewer rows (RL after dynamic
+ * sampling) runs fewer chunks. The number of workers never changes the results, only the speed
+ * ('auto': one per core).
  */
 const parallelKeys = {
-  micro_batches: posInt().default(2),
+  micro_batch_size: posInt().default(16),
   workers: z.union([z.literal('auto'), posInt()]).default('auto'),
 };
 
@@ -301,8 +303,6 @@ function checkRl(rl: RlSection, at: (string | number)[], issue: (path: (string |
   }
   if (rl.mini_batches > rl.prompts_per_step * rl.group_size) {
     issue([...at, 'mini_batches'], `conflict: ${rl.mini_batches} mini-batches for only ${rl.prompts_per_step * rl.group_size} samples per step`);
-  } else if (rl.micro_batches > Math.ceil((rl.prompts_per_step * rl.group_size) / rl.mini_batches)) {
-    issue([...at, 'micro_batches'], `conflict: ${rl.micro_batches} micro-batches for mini-batches of only ${Math.ceil((rl.prompts_per_step * rl.group_size) / rl.mini_batches)} samples`);
   }
 }
 
@@ -330,12 +330,6 @@ export const RecipeSchema = RecipeSchemaBase.superRefine((r, ctx) => {
   }
   if (r.pipeline === 'dpo' && r.model.init === null) {
     issue(['model', 'init'], 'conflict: DPO needs a starting policy, which is also its reference; set model.init to a checkpoint');
-  }
-  const batched: [string[], { batch_size: number; micro_batches: number } | undefined][] = [
-    [['sft'], r.sft], [['rest', 'sft'], r.rest?.sft], [['x1', 'phase1', 'sft'], r.x1?.phase1.sft], [['value'], r.value], [['x1', 'phase1', 'q'], r.x1?.phase1.q], [['x1', 'phase2', 'q'], r.x1?.phase2.q],
-  ];
-  for (const [at, s] of batched) {
-    if (s && s.micro_batches > s.batch_size) issue([...at, 'micro_batches'], `conflict: ${at.join('.')}.micro_batches (${s.micro_batches}) exceeds its batch_size (${s.batch_size})`);
   }
   const sftSources: [string[], SftSection | undefined][] = [[['sft'], r.sft], [['rest', 'sft'], r.rest?.sft], [['x1', 'phase1', 'sft'], r.x1?.phase1.sft]];
   for (const [at, s] of sftSources) {

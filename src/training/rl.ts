@@ -80,7 +80,7 @@ export function policyTrainer(model: LlamaModel, rl: RlSection, batchSize: numbe
   return new Trainer(model, {
     batchSize,
     seqLen,
-    microBatches: Math.min(rl.micro_batches, batchSize),
+    microBatchRows: rl.micro_batch_size,
     workers: rl.workers,
     lossFn: policyLoss({ clipLow: rl.clip.low, clipHigh: rl.clip.high, dualClip: rl.clip.dual, klLoss: rl.kl_loss, entropyCoef: rl.entropy_coef }),
     optimizer: adamwFrom(rl.optim),
@@ -161,7 +161,7 @@ export async function runRlPhase(input: RlPhaseInput): Promise<RlResult> {
       const ct = new Trainer(cm, {
         batchSize: microRows,
         seqLen,
-        microBatches: Math.min(rl.micro_batches, microRows),
+        microBatchRows: rl.micro_batch_size,
         workers: rl.workers,
         lossFn: criticLoss(rl.critic.value_clip),
         optimizer: adamwFrom(rl.critic.optim),

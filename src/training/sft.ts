@@ -126,7 +126,7 @@ export async function runSftPhase(input: SftPhaseInput): Promise<SftResult> {
     const trainer = new Trainer(model, {
       batchSize: sft.batch_size,
       seqLen,
-      microBatches: sft.micro_batches,
+      microBatchRows: sft.micro_batch_size,
       workers: sft.workers,
       lossFn: sftLoss,
       optimizer: adamwFrom(sft.optim),

@@ -142,7 +142,7 @@ export async function runValuePhase(input: ValuePhaseInput): Promise<ValueResult
     const trainer = new Trainer(model, {
       batchSize: value.batch_size,
       seqLen,
-      microBatches: value.micro_batches,
+      microBatchRows: value.micro_batch_size,
       workers: value.workers,
       lossFn: valueRegressionLoss,
       optimizer: adamwFrom(value.optim),

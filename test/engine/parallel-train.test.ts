@@ -30,9 +30,9 @@ function batch(seed: number, rows = 16, len = 11): TrainBatch {
 
 const ppo: LossFn = policyLoss({ clipLow: 0.2, clipHigh: 0.28, dualClip: 3, klLoss: null, entropyCoef: 0.01 });
 
-async function run(lossFn: LossFn, microBatches: number, workers: number, steps = 3) {
+async function run(lossFn: LossFn, chunks: number, workers: number, steps = 3) {
   const model = LlamaModel.init(cfg, 7);
-  const tr = new Trainer(model, { batchSize: 16, seqLen: 11, lossFn, microBatches, workers, optimizer: { lr: 1e-2 }, schedule: { warmupSteps: 1, totalSteps: steps } });
+  const tr = new Trainer(model, { batchSize: 16, seqLen: 11, lossFn, microBatchRows: 16 / chunks, workers, optimizer: { lr: 1e-2 }, schedule: { warmupSteps: 1, totalSteps: steps } });
   const results = [];
   try {
     for (let s = 0; s < steps; s++) results.push(await tr.trainStep([batch(s)]));
@@ -81,8 +81,8 @@ describe('data-parallel training', () => {
   it('refuses threads for a loss without a source, and bad settings', () => {
     const model = LlamaModel.init(cfg, 1);
     const anon: LossFn = (out, b) => maskedCrossEntropy(out, b);
-    expect(() => new Trainer(model, { batchSize: 8, seqLen: 8, lossFn: anon, microBatches: 2, workers: 2 })).toThrow(/loss with a source/);
-    expect(() => new Trainer(model, { batchSize: 8, seqLen: 8, lossFn: anon, microBatches: 9 })).toThrow(/micro-batches/);
+    expect(() => new Trainer(model, { batchSize: 8, seqLen: 8, lossFn: anon, microBatchRows: 4, workers: 2 })).toThrow(/loss with a source/);
+    expect(() => new Trainer(model, { batchSize: 8, seqLen: 8, lossFn: anon, microBatchRows: 0 })).toThrow(/micro-batch rows/);
     expect(() => new Trainer(model, { batchSize: 8, seqLen: 8, lossFn: anon, workers: 0 })).toThrow(/workers/);
     model.dispose();
   });
