@@ -138,27 +138,51 @@ export interface ReplayResult {
   expressions: string[];
 }
 
-/** Replays steps from the start, stopping at the first invalid one; builds the equivalent expression. */
+/**
+ * Replays steps from the start, stopping at the first invalid one; builds the equivalent expression.
+ *
+ * A search asks for the same prefixes again and again (every child of a node replays its parent's
+ * steps, MCTS re-checks paths): results are memoised per (start, rules, prefix), so checking a new
+ * step costs one step, not the whole path. The memo is bounded (cleared when full) and results are
+ * frozen copies, so callers cannot alter cached states.
+ */
 export function replay(start: readonly Rational[], steps: readonly string[], rules: GameRules): ReplayResult {
-  let state = [...start];
-  let exprs = start.map(formatRational);
-  for (let i = 0; i < steps.length; i++) {
-    const out = applyStep(state, steps[i], rules);
-    if (!out.valid || !out.state) return { invalidAt: i, reason: out.reason, state, expressions: exprs };
-    const reading = out.step!;
-    const next = out.state;
-    const ia = state.findIndex((x) => eq(x, reading.a));
-    const restA = state.filter((_, k) => k !== ia);
-    const exprRestA = exprs.filter((_, k) => k !== ia);
-    const ib = restA.findIndex((x) => eq(x, reading.b));
-    const ea = exprs[ia];
-    const eb = exprRestA[ib];
-    const wrap = (e: string) => (/^\d+$/.test(e) ? e : `(${e})`);
-    const newExpr = `${wrap(ea)}${reading.op}${wrap(eb)}`;
-    exprs = [...exprRestA.filter((_, k) => k !== ib), newExpr];
-    state = next;
-  }
-  return { invalidAt: -1, state, expressions: exprs };
+  const head = `${start.map(formatRational).join(' ')}|${formatRational(rules.target)}|${rules.useAll ? 1 : 0}${rules.integerOnly ? 1 : 0}|`;
+  return replayMemo(head, start, steps, steps.length, rules);
+}
+
+const MEMO_LIMIT = 50_000;
+const memo = new Map<string, ReplayResult>();
+
+function replayMemo(head: string, start: readonly Rational[], steps: readonly string[], n: number, rules: GameRules): ReplayResult {
+  if (n === 0) return { invalidAt: -1, state: [...start], expressions: start.map(formatRational) };
+  const key = head + steps.slice(0, n).join('\n');
+  const hit = memo.get(key);
+  if (hit) return copyResult(hit);
+  const prev = replayMemo(head, start, steps, n - 1, rules);
+  const result = prev.invalidAt >= 0 ? prev : extend(prev, steps[n - 1], n - 1, rules);
+  if (memo.size >= MEMO_LIMIT) memo.clear();
+  memo.set(key, copyResult(result));
+  return result;
+}
+
+const copyResult = (r: ReplayResult): ReplayResult => ({ ...r, state: [...r.state], expressions: [...r.expressions] });
+
+/** One more step (index i) after a valid replay. */
+function extend(prev: ReplayResult, step: string, i: number, rules: GameRules): ReplayResult {
+  const { state, expressions: exprs } = prev;
+  const out = applyStep(state, step, rules);
+  if (!out.valid || !out.state) return { invalidAt: i, reason: out.reason, state, expressions: exprs };
+  const reading = out.step!;
+  const ia = state.findIndex((x) => eq(x, reading.a));
+  const restA = state.filter((_, k) => k !== ia);
+  const exprRestA = exprs.filter((_, k) => k !== ia);
+  const ib = restA.findIndex((x) => eq(x, reading.b));
+  const ea = exprs[ia];
+  const eb = exprRestA[ib];
+  const wrap = (e: string) => (/^\d+$/.test(e) ? e : `(${e})`);
+  const newExpr = `${wrap(ea)}${reading.op}${wrap(eb)}`;
+  return { invalidAt: -1, state: out.state, expressions: [...exprRestA.filter((_, k) => k !== ib), newExpr] };
 }
 
 /** Whether a state is finished: one number left, or (when not all numbers must be used) the target reached. */
