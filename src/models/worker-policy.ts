@@ -8,9 +8,8 @@
  * clones (small next to a decode); an AbortSignal cannot cross, so cancellation only drops the
  * answer.
  */
-import { createRequire } from 'node:module';
-import { pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { spawnSiblingWorker } from '../core/worker.js';
 import { RlmkitError, runtimeError } from '../core/errors.js';
 import type { ModelConfig } from '../engine/config.js';
 import { tokenizerFromSpec, type Tokenizer } from '../engine/tokenizer.js';
@@ -28,20 +27,9 @@ function revive(e: WireError): RlmkitError {
   return new RlmkitError(e.message, { kind: e.kind ?? 'model', hint: e.hint });
 }
 
-/**
- * Creates the worker: the compiled embedded-worker.js next to this file, or, when running from
- * TypeScript sources (tsx, vitest), a small bootstrap that registers tsx's loader in the worker
- * and then imports embedded-worker.ts.
- */
+/** The worker: embedded-worker.js next to this file (or its .ts source under tsx / vitest). */
 function spawnWorker(workerData: unknown): Worker {
-  const here = import.meta.url;
-  if (!here.endsWith('.ts')) return new Worker(new URL('./embedded-worker.js', here), { workerData });
-  const require = createRequire(here);
-  // The ESM build of tsx's API (require.resolve finds the CJS one, which registers by a bad path).
-  const tsxApi = pathToFileURL(require.resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs')).href;
-  const entry = new URL('./embedded-worker.ts', here).href;
-  const bootstrap = `import(${JSON.stringify(tsxApi)}).then((api) => api.tsImport(${JSON.stringify(entry)}, ${JSON.stringify(entry)}))`;
-  return new Worker(bootstrap, { eval: true, workerData });
+  return spawnSiblingWorker(import.meta.url, 'embedded-worker', workerData);
 }
 
 export class WorkerPolicy implements Policy {
