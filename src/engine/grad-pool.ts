@@ -53,7 +53,7 @@ class GradWorker {
       this.pending.set(id, { resolve, reject });
       this.worker.ref();
       const job: GradJob = { id, params, batches };
-      this.worker.postMessage(job);
+      this.worker.postMessage(job, params.map((p) => p.buffer as ArrayBuffer));
     });
   }
 
@@ -89,7 +89,7 @@ export class GradPool {
     return this.workers.length;
   }
 
-  /** Runs `batches` on worker `i` at `params` (in weightShapes order; each worker needs its own copies). */
+  /** Runs `batches` on worker `i` at `params` (in weightShapes order; the buffers are transferred, so each worker needs its own). */
   run(i: number, params: Float32Array[], batches: TrainBatch[]): Promise<GradJobResult[]> {
     return this.workers[i].run(params, batches);
   }

@@ -257,7 +257,9 @@ export class Trainer {
       const host = hostTree(this.model.params);
       remote = Array.from({ length: threads - 1 }, (_, w) => {
         const mine = chunks.map((c, i) => [c, i] as const).filter(([, i]) => i % threads === w + 1);
-        const params = shapes.map(([name]) => host.get(name)!.data.slice());
+        // hostTree made fresh copies: the last worker takes them, the others their own copies
+        // (the buffers are moved to the worker, not cloned).
+        const params = shapes.map(([name]) => (w === threads - 2 ? host.get(name)!.data : host.get(name)!.data.slice()));
         return pool.run(w, params, mine.map(([c]) => c)).then((res) => {
           res.forEach((r, j) => {
             const grads: Params = Object.fromEntries(shapes.map(([name, shape], k) => [name, fromHost(r.grads[k], shape, this.dtype)]));
