@@ -42,4 +42,16 @@ describe('AdaptiveSession', () => {
     expect(a.threadsFor(64)).toBe(2);
     expect(a.threads).toBe(2); // the last run was a large one
   });
+
+  it('tries both arms within the first runs of a size, so a rare big run still gets measured', async () => {
+    // A size seen only a few times (a big prefill once per search): the arms alternate from the start.
+    const one = fakeSession({ ms: 4 });
+    const two = fakeSession({ ms: 1 });
+    const a = new AdaptiveSession([{ session: one as unknown as ort.InferenceSession, threads: 1 }, { session: two as unknown as ort.InferenceSession, threads: 2 }], () => clock.t);
+    for (let i = 0; i < 4; i++) await a.run({}, 600);
+    expect(one.calls).toBe(2);
+    expect(two.calls).toBe(2);
+    // Each arm's first run is untimed (it plans memory); after the second, the faster arm leads.
+    expect(a.threadsFor(600)).toBe(2);
+  });
 });

@@ -7,7 +7,9 @@
  * (b) Batching speedup: solveMany over 50 puzzles (lockstep batching across problems) against
  *     solving them one after another, with the same settings; greedy decoding so that both runs
  *     must give identical results (checked). Target >= 5x. As in (a), rule checks are off so
- *     that a random model's chains run to full length.
+ *     that a random model's chains run to full length. `--repeats` rounds (default 3) run the
+ *     modes back to back; the figures are medians over rounds, and onnxruntime's own time in
+ *     each mode is reported beside the wall time (what batching can act on, and what it cannot).
  *
  * Models: `--checkpoint` (and `--value`), else the committed Game of 24 SFT policy
  * (checkpoints/game24-sft/policy.safetensors), so that steps have the lengths a trained model
@@ -47,6 +49,7 @@ interface SearchBenchFlags {
   overheadProblems: number;
   problems: number;
   batchStrategy: string;
+  repeats: number;
   seed: number;
 }
 
@@ -161,6 +164,18 @@ async function measureOverhead(om: OpenModels, models: SearchModels, problems: P
   };
 }
 
+/** Median of a non-empty list. */
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+}
+
+/** onnxruntime time of the embedded policy's sampler (null for other models). */
+function engineMs(models: SearchModels): (() => number) | null {
+  const stats = (models.policy as { sampler?: { stats?: { runMs: number } } }).sampler?.stats;
+  return stats ? () => stats.runMs : null;
+}
+
 async function measureBatching(om: OpenModels, problems: Problem[], warmUp: Problem[], f: SearchBenchFlags) {
   const { models } = om;
   // Rule checks off and 4 steps at most, as in (a): a random model's chains then run to full length.
@@ -172,41 +187,79 @@ async function measureBatching(om: OpenModels, problems: Problem[], warmUp: Prob
   // seen batches of every size the measured runs make: lockstep over as many puzzles as measured.
   await solveMany(warmUp.slice(0, 5), { ...common, batching: 'sequential' });
   await solveMany(warmUp, { ...common, batching: 'lockstep' });
-  om.reset();
-  const seqStart = performance.now();
-  const seq = await solveMany(problems, { ...common, batching: 'sequential' });
-  const seqMs = performance.now() - seqStart;
-  logger.info('sequential done', { ms: Math.round(seqMs) });
-  om.reset();
-  const lockStart = performance.now();
-  const lock = await solveMany(problems, { ...common, batching: 'lockstep' });
-  const lockMs = performance.now() - lockStart;
-  const prefixCache = (models.policy as { sampler?: { prefixCacheStats?: unknown } }).sampler?.prefixCacheStats ?? null;
-  const sameAs = (other: typeof seq) => seq.results.every((r, i) => r.answer === other.results[i].answer && r.usage.completionTokens === other.results[i].usage.completionTokens && r.graph.nodes.length === other.results[i].graph.nodes.length);
-  const same = sameAs(lock);
-  // The other route: all searches at once, merged by the models layer's batching Scheduler.
   const { Scheduler } = await import('../../models/scheduler.js');
-  const scheduler = new Scheduler(models.policy, { maxWaitMs: 2, maxBatch: 256 });
-  om.reset();
-  const concStart = performance.now();
-  const conc = await solveMany(problems, { ...common, models: { ...models, policy: scheduler }, batching: 'concurrent' });
-  const concMs = performance.now() - concStart;
-  const schedStats = scheduler.stats();
+  const engine = engineMs(models);
+  /** One timed run from empty caches: wall and onnxruntime milliseconds. */
+  const timed = async <T>(run: () => Promise<T>): Promise<{ result: T; ms: number; engineMs: number | null }> => {
+    om.reset();
+    const e0 = engine?.() ?? 0;
+    const t0 = performance.now();
+    const result = await run();
+    const ms = performance.now() - t0;
+    return { result, ms, engineMs: engine ? engine() - e0 : null };
+  };
+  // The machine is shared: each repeat runs the modes back to back, and the figures are medians
+  // over repeats, so that a burst of someone else's load hits one run of a mode, not the figure.
+  const runs: { sequential: number[]; lockstep: number[]; concurrent: number[]; seqEngine: number[]; lockEngine: number[] } = { sequential: [], lockstep: [], concurrent: [], seqEngine: [], lockEngine: [] };
+  let same = true;
+  let concurrentSame = true;
+  let seqResult: Awaited<ReturnType<typeof solveMany>> | null = null;
+  let lockResult: Awaited<ReturnType<typeof solveMany>> | null = null;
+  let schedBatches = 0;
+  const sameAs = (a: typeof seqResult, b: typeof seqResult) => a!.results.every((r, i) => r.answer === b!.results[i].answer && r.usage.completionTokens === b!.results[i].usage.completionTokens && r.graph.nodes.length === b!.results[i].graph.nodes.length);
+  for (let rep = 0; rep < f.repeats; rep++) {
+    const seq = await timed(() => solveMany(problems, { ...common, batching: 'sequential' }));
+    const lock = await timed(() => solveMany(problems, { ...common, batching: 'lockstep' }));
+    // The other route: all searches at once, merged by the models layer's batching Scheduler.
+    const scheduler = new Scheduler(models.policy, { maxWaitMs: 2, maxBatch: 256 });
+    const conc = await timed(() => solveMany(problems, { ...common, models: { ...models, policy: scheduler }, batching: 'concurrent' }));
+    logger.info('batching repeat', { rep, sequentialMs: Math.round(seq.ms), lockstepMs: Math.round(lock.ms), concurrentMs: Math.round(conc.ms) });
+    runs.sequential.push(seq.ms);
+    runs.lockstep.push(lock.ms);
+    runs.concurrent.push(conc.ms);
+    if (seq.engineMs !== null && lock.engineMs !== null) {
+      runs.seqEngine.push(seq.engineMs);
+      runs.lockEngine.push(lock.engineMs);
+    }
+    seqResult ??= seq.result;
+    lockResult = lock.result;
+    same &&= sameAs(seq.result, lock.result) && sameAs(seqResult, seq.result);
+    concurrentSame &&= sameAs(seq.result, conc.result);
+    schedBatches = scheduler.stats().batches;
+  }
+  const seqMs = median(runs.sequential);
+  const lockMs = median(runs.lockstep);
+  const concMs = median(runs.concurrent);
+  const prefixCache = (models.policy as { sampler?: { prefixCacheStats?: unknown } }).sampler?.prefixCacheStats ?? null;
+  const engineSplit = runs.seqEngine.length
+    ? {
+        // onnxruntime's own time in each mode (medians), and what is left for everything else
+        // (prompt and token handling in the sampler, prefix-cache copies, the search itself).
+        sequentialEngineMs: Math.round(median(runs.seqEngine)),
+        lockstepEngineMs: Math.round(median(runs.lockEngine)),
+        engineSpeedup: median(runs.seqEngine) / median(runs.lockEngine),
+        lockstepOutsideEngineMs: Math.round(lockMs - median(runs.lockEngine)),
+        sequentialOutsideEngineMs: Math.round(seqMs - median(runs.seqEngine)),
+      }
+    : null;
   return {
     strategy: f.batchStrategy,
     settings,
     problems: problems.length,
+    repeats: f.repeats,
     sequentialMs: Math.round(seqMs),
     lockstepMs: Math.round(lockMs),
     speedup: seqMs / lockMs,
+    runs: { sequentialMs: runs.sequential.map(Math.round), lockstepMs: runs.lockstep.map(Math.round), concurrentSchedulerMs: runs.concurrent.map(Math.round) },
     sameResults: same,
-    policyCalls: seq.results.reduce((s, r) => s + r.usage.calls, 0),
-    mergedPolicyCalls: lock.lockstep!.mergedCalls.generate,
-    largestBatch: lock.lockstep!.largestBatch,
+    policyCalls: seqResult!.results.reduce((s, r) => s + r.usage.calls, 0),
+    mergedPolicyCalls: lockResult!.lockstep!.mergedCalls.generate,
+    largestBatch: lockResult!.lockstep!.largestBatch,
+    ...(engineSplit ?? {}),
     concurrentSchedulerMs: Math.round(concMs),
     concurrentSchedulerSpeedup: seqMs / concMs,
-    concurrentSchedulerSameResults: sameAs(conc),
-    concurrentSchedulerBatches: schedStats.batches,
+    concurrentSchedulerSameResults: concurrentSame,
+    concurrentSchedulerBatches: schedBatches,
     lockstepPrefixCache: prefixCache,
     engineBatchingBound: await engineBound(om, problems),
     target: 5,
@@ -248,6 +301,7 @@ export const searchBench: BenchModule = {
       .option('--overhead-problems <n>', 'puzzles solved in (a)', intOption(1), 3)
       .option('--problems <n>', 'puzzles in the batching measurement (b)', intOption(1), 50)
       .option('--batch-strategy <name>', 'strategy for (b): cot (greedy) | mcts | tot-bfs | beam (at temperature 0)', 'cot')
+      .option('--repeats <n>', 'timed runs of each batching mode in (b), interleaved; the figures are medians', intOption(1), 3)
       .option('--seed <n>', 'seed', intOption(0), 0);
   },
   async run(opts) {
@@ -285,7 +339,8 @@ export const searchBench: BenchModule = {
       `model: ${r.model}${r.randomInit ? ' (random init: timings only)' : ''}, prefix cache ${r.prefixCacheMiB} MiB`,
       `(a) MCTS K=${o.simulationsPerProblem} on ${o.problems} Game of 24 puzzles: framework ${(100 * (o.frameworkShare as number)).toFixed(2)}% of wall time (${(o.frameworkMsPerSimulation as number).toFixed(3)} ms per simulation; ${(100 * (o.frameworkShareWithTrace as number)).toFixed(2)}% with trace building) — target <= 5%: ${o.met ? 'met' : 'NOT met'}`,
       ...(r.mctsOverheadPolicyOnly ? [`    without a value model: framework ${(100 * (r.mctsOverheadPolicyOnly as { frameworkShare: number }).frameworkShare).toFixed(2)}% (${(r.mctsOverheadPolicyOnly as { frameworkMsPerSimulation: number }).frameworkMsPerSimulation.toFixed(3)} ms per simulation)`] : []),
-      `(b) solveMany ${b.strategy} over ${b.problems} puzzles: sequential ${b.sequentialMs} ms, lockstep ${b.lockstepMs} ms, speedup ${(b.speedup as number).toFixed(2)}x, same results: ${b.sameResults} (${b.policyCalls} calls merged into ${b.mergedPolicyCalls}, largest batch ${b.largestBatch}) — target >= 5x: ${b.met ? 'met' : 'NOT met'}`,
+      `(b) solveMany ${b.strategy} over ${b.problems} puzzles, median of ${b.repeats}: sequential ${b.sequentialMs} ms, lockstep ${b.lockstepMs} ms, speedup ${(b.speedup as number).toFixed(2)}x, same results: ${b.sameResults} (${b.policyCalls} calls merged into ${b.mergedPolicyCalls}, largest batch ${b.largestBatch}) — target >= 5x: ${b.met ? 'met' : 'NOT met'}`,
+      ...(b.engineSpeedup !== undefined ? [`    onnxruntime time: sequential ${b.sequentialEngineMs} ms, lockstep ${b.lockstepEngineMs} ms (${(b.engineSpeedup as number).toFixed(2)}x); outside it: sequential ${b.sequentialOutsideEngineMs} ms, lockstep ${b.lockstepOutsideEngineMs} ms`] : []),
       `    concurrent solves through the batching Scheduler: ${b.concurrentSchedulerMs} ms, speedup ${(b.concurrentSchedulerSpeedup as number).toFixed(2)}x, same results: ${b.concurrentSchedulerSameResults} (${b.concurrentSchedulerBatches} backend batches)`,
       `    engine bound: one row ${(b.engineBatchingBound as { oneRowMs: number }).oneRowMs.toFixed(1)} ms, ${(b.engineBatchingBound as { rows: number }).rows} rows in one call ${(b.engineBatchingBound as { batchMs: number }).batchMs.toFixed(0)} ms: batching can gain at most ${(b.engineBatchingBound as { bound: number }).bound.toFixed(2)}x`,
     ].join('\n');

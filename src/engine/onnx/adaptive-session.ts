@@ -87,8 +87,10 @@ export class AdaptiveSession {
     this.lastClass = sizeClass(units);
     const cls = this.classes[this.lastClass];
     cls.calls++;
-    const untried = cls.arms.find((a) => a.runs < MIN_RUNS);
-    if (untried) return untried;
+    // Arms take turns until each has its first MIN_RUNS runs (one after another, a size that
+    // occurs only a few times per search, like a big prefill, would never get to the second arm).
+    const untried = cls.arms.filter((a) => a.runs < MIN_RUNS);
+    if (untried.length > 0) return untried.reduce((a, b) => (b.runs < a.runs ? b : a));
     const best = this.best(cls.arms);
     if (cls.arms.length === 1) return best;
     const other = cls.arms.find((a) => a !== best)!;
