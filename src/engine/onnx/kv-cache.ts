@@ -62,6 +62,40 @@ export class KvCache {
   }
 
   /**
+   * Stores one decode step's new keys and values, newKv [2 L B, H, 1, Dh] (B rows of keys of layer
+   * 0, then of values of layer 0, then layer 1, ...), into slot at[a] of row a, a < B. One loop
+   * over everything, with the offsets kept in locals: a `write` call per row and layer was ~1.5x
+   * slower, and a decode step of 50 rows writes 51,200 floats.
+   */
+  writeStep(newKv: Float32Array, B: number, at: Int32Array): void {
+    const H = this.H;
+    const Dh = this.Dh;
+    const headStride = this.capacity * Dh;
+    const rowStride = H * headStride;
+    const block = B * H * Dh;
+    for (let l = 0; l < this.nLayers; l++) {
+      const keys = this.keys[l];
+      const values = this.values[l];
+      const kBase = 2 * l * block;
+      const vBase = kBase + block;
+      for (let a = 0; a < B; a++) {
+        let src = a * H * Dh;
+        let dst = a * rowStride + at[a] * Dh;
+        for (let h = 0; h < H; h++) {
+          const k0 = kBase + src;
+          const v0 = vBase + src;
+          for (let d = 0; d < Dh; d++) {
+            keys[dst + d] = newKv[k0 + d];
+            values[dst + d] = newKv[v0 + d];
+          }
+          src += Dh;
+          dst += headStride;
+        }
+      }
+    }
+  }
+
+  /**
    * Copies the first `slots` slots (default: all) of row `from` over row `to` in every layer, e.g.
    * to drop a finished row by moving the last active one into its place. Only filled slots need
    * copying: the rest are masked.

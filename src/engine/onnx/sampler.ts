@@ -138,7 +138,11 @@ class OnnxSamplerImpl implements OnnxSampler {
   ) {
     this.H = config.nHeads;
     this.Dh = config.dModel / config.nHeads;
+    this.big = Array.from({ length: Math.max(config.vocabSize, config.maxSeqLen) + 1 }, (_, i) => BigInt(i));
   }
+
+  /** BigInt(i) for every token id and position: int64 inputs take BigInts, and each BigInt(i) call allocates. */
+  private readonly big: bigint[];
 
   get decodeThreads(): number {
     return this.decodeSession.threads;
@@ -155,6 +159,7 @@ class OnnxSamplerImpl implements OnnxSampler {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
+    this.prefix?.release();
     this.sequenceSession.release().catch(() => undefined);
     this.decodeSession.release().catch(() => undefined);
   }
@@ -216,10 +221,10 @@ class OnnxSamplerImpl implements OnnxSampler {
       const s = seqs[b];
       const start = past ? past.lengths[b] : 0;
       for (let t = 0; t < S; t++) {
-        ids[b * S + t] = BigInt(t < s.length ? s[t] : 0);
+        ids[b * S + t] = this.big[t < s.length ? s[t] : 0];
         // Padding takes a valid position: past the context, the rotary tables give NaN keys, and a
         // masked NaN score still poisons the softmax of every real query in the row.
-        pos[b * S + t] = BigInt(t < s.length ? start + t : start);
+        pos[b * S + t] = this.big[t < s.length ? start + t : start];
         const row = (b * S + t) * W;
         if (P > 0) bias.fill(MASKED, row + start, row + P); // cached slots 0..start-1 stay 0
         for (let u = 0; u < S; u++) bias[row + P + u] = u <= t && u < s.length ? 0 : MASKED;
@@ -444,8 +449,8 @@ class OnnxSamplerImpl implements OnnxSampler {
     let feedsRows = -1;
     const decodeRun = async (B: number, token: Int32Array, at: Int32Array): Promise<Float32Array> => {
       for (let a = 0; a < B; a++) {
-        ids[a] = BigInt(token[a]);
-        pos[a] = BigInt(at[a]);
+        ids[a] = this.big[token[a]];
+        pos[a] = this.big[at[a]];
         const row = a * width;
         bias.fill(0, row, row + at[a]);
         bias.fill(MASKED, row + at[a], row + capacity);
@@ -461,13 +466,7 @@ class OnnxSamplerImpl implements OnnxSampler {
         feedsRows = B;
       }
       const step = await this.run(this.decodeSession, feeds, B);
-      const newKv = step.new_kv.data as Float32Array; // [2 L B, H, 1, Dh]
-      const block = B * this.H * this.Dh;
-      for (let l = 0; l < nLayers; l++) {
-        const keys = newKv.subarray(2 * l * block, (2 * l + 1) * block);
-        const values = newKv.subarray((2 * l + 1) * block, (2 * l + 2) * block);
-        for (let a = 0; a < B; a++) cache.write(l, keys, values, 1, a, 0, a, at[a]);
-      }
+      cache.writeStep(step.new_kv.data as Float32Array, B, at); // new_kv: [2 L B, H, 1, Dh]
       return step.logits.data as Float32Array;
     };
 
