@@ -182,11 +182,16 @@ async function measureBatching(om: OpenModels, problems: Problem[], warmUp: Prob
   const shape = { ruleCheck: false, maxDepth: 4, stepMaxTokens: 20 };
   const settings = f.batchStrategy === 'cot' ? { ...shape, decoding: 'greedy' } : f.batchStrategy === 'mcts' ? { ...shape, simulations: 8, children: 4, temperature: 0 } : { ...shape, temperature: 0 };
   const common = { task: game24Task, strategy: f.batchStrategy, settings, models, seed: f.seed, trace: false };
-  // Both modes once on other puzzles first, so that neither pays for compiling the code, and the
+  // Both modes on other puzzles first, so that neither pays for compiling the code, and the
   // sampler's thread choice (measured per batch size, ../../engine/onnx/adaptive-session.ts) has
-  // seen batches of every size the measured runs make: lockstep over as many puzzles as measured.
+  // tried both thread counts on batches of every size the measured runs make: lockstep over as
+  // many puzzles as measured, four times (its 50-row prefill comes once per run, and each thread
+  // count needs a few timed runs of it before the choice settles).
   await solveMany(warmUp.slice(0, 5), { ...common, batching: 'sequential' });
-  await solveMany(warmUp, { ...common, batching: 'lockstep' });
+  for (let i = 0; i < 4; i++) {
+    om.reset();
+    await solveMany(warmUp, { ...common, batching: 'lockstep' });
+  }
   const { Scheduler } = await import('../../models/scheduler.js');
   const engine = engineMs(models);
   /** One timed run from empty caches: wall and onnxruntime milliseconds. */
