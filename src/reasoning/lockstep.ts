@@ -34,11 +34,24 @@ export interface LockstepStats {
   largestBatch: number;
 }
 
+/** Options that do not change what a merged call computes (the merged call takes the first lane's seed). */
+const PER_LANE = new Set(['seed', 'signal', 'caller']);
+
+/**
+ * Calls with the same key can share one model call: the options but seed, signal and caller, top
+ * level keys in sorted order. (A replacer array in JSON.stringify would also filter the keys of
+ * nested values, so two different nested objects could have given the same key.)
+ */
 function samplingKey(kind: Kind, o: GenerateOptions): string {
   if (kind === 'outcome') return (o as { prm?: boolean }).prm ? 'outcome:prm' : 'outcome';
   if (kind !== 'generate') return kind;
-  const { seed: _seed, signal: _signal, caller: _caller, ...rest } = o;
-  return `generate:${JSON.stringify(rest, Object.keys(rest).sort())}`;
+  let key = 'generate';
+  for (const k of Object.keys(o).sort()) {
+    const v = (o as Record<string, unknown>)[k];
+    if (PER_LANE.has(k) || v === undefined) continue;
+    key += `|${k}=${JSON.stringify(v)}`;
+  }
+  return key;
 }
 
 export class Lockstep {

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { solve, solveMany } from '../../src/reasoning/solve.js';
 import { LegalUniformPolicy } from '../../src/reasoning/legal-policy.js';
+import { Lockstep } from '../../src/reasoning/lockstep.js';
+import type { Completion, GenerateOptions, GenerateRequest, Policy } from '../../src/models/types.js';
 import { makeTreeTask, problemsMap, ScriptedPolicy, ScriptedValue, trapWorld } from './fixtures.js';
 
 const task = makeTreeTask();
@@ -35,6 +37,31 @@ describe('solveMany', () => {
     const b = await run();
     expect(a).toEqual(b);
     expect(a.answers.every((x) => x === '7')).toBe(true);
+  });
+
+  it('merges calls that differ only in seed, caller or option order, and keeps other options apart', async () => {
+    const calls: { prompts: string[]; options: GenerateOptions }[] = [];
+    const echo: Policy = {
+      id: 'echo',
+      capabilities: { logprobs: false, n: true, tokenIds: false, prefixCaching: false, chat: false, maxBatch: 64 },
+      generate: async (requests: GenerateRequest[], options: GenerateOptions = {}): Promise<Completion[][]> => {
+        calls.push({ prompts: requests.map((r) => r.prompt ?? ''), options });
+        return requests.map((r) => [{ text: `${r.prompt}!`, finishReason: 'stop' as const, usage: { promptTokens: 1, completionTokens: 1 } }]);
+      },
+    };
+    const lockstep = new Lockstep({ policy: echo });
+    const lanes = Array.from({ length: 4 }, () => lockstep.join());
+    const options: GenerateOptions[] = [
+      { temperature: 0, maxTokens: 8, stop: ['\n'], seed: 1, caller: 'a' },
+      { stop: ['\n'], maxTokens: 8, temperature: 0, seed: 2 },
+      { temperature: 0.5, maxTokens: 8, stop: ['\n'] },
+      { temperature: 0, maxTokens: 8, stop: [';'] },
+    ];
+    const out = await Promise.all(lanes.map((l, i) => l.models.policy.generate([{ prompt: `p${i}` }], options[i])));
+    lanes.forEach((l) => l.leave());
+    expect(out.map((c) => c[0][0].text)).toEqual(['p0!', 'p1!', 'p2!', 'p3!']);
+    expect(calls.map((c) => c.prompts).sort()).toEqual([['p0', 'p1'], ['p2'], ['p3']]);
+    expect(calls.find((c) => c.prompts.length === 2)!.options.seed).toBe(1); // the first lane's seed
   });
 
   it('concurrent mode runs problems at once and keeps input order', async () => {
