@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RlmkitError } from '../../src/core/errors.js';
 import { Rng } from '../../src/core/rng.js';
 import { KvCache, KvStoragePool } from '../../src/engine/onnx/kv-cache.js';
-import { PrefixCache } from '../../src/engine/onnx/prefix-cache.js';
+import { BLOCK, PrefixCache } from '../../src/engine/onnx/prefix-cache.js';
 import { type OnnxSampler, createOnnxSampler } from '../../src/engine/onnx/sampler.js';
 import { randomSeqs, testWeights, tinyConfig } from './onnx-helpers.js';
 
@@ -96,7 +96,7 @@ describe('ONNX sampler prefix cache', () => {
       const out = await small.sample(prompts, { maxNewTokens: 6, temperature: 0 });
       expectSame(out, await plain.sample(prompts, { maxNewTokens: 6, temperature: 0 }));
       expect(small.prefixCacheStats!.bytes).toBeLessThanOrEqual(0.01 * 2 ** 20);
-      expect(small.prefixCacheStats!.entries).toBeGreaterThan(0); // two blocks of 8 tokens fit: some rows were kept
+      expect(small.prefixCacheStats!.entries).toBeGreaterThan(0); // a block fits: some rows were kept
       small.clearPrefixCache();
       expect(small.prefixCacheStats).toMatchObject({ entries: 0, bytes: 0, lookups: 0 });
     } finally {
@@ -109,7 +109,7 @@ describe('ONNX sampler prefix cache', () => {
 
 describe('PrefixCache', () => {
   const [L, H, Dh] = [2, 2, 3];
-  const blockBytes = 2 * L * H * 8 * Dh * 4;
+  const blockBytes = 2 * L * H * BLOCK * Dh * 4;
   /** A cache whose slot contents encode (row, token id, layer, head, d), so copies can be checked. */
   function filled(rows: { tokens: number[] }[], capacity: number): KvCache {
     const c = new KvCache(L, rows.length, H, Dh, capacity);
@@ -135,7 +135,7 @@ describe('PrefixCache', () => {
     pc.store(c, src, 2);
     pc.store(a, src, 0); // already contained: not stored again
     expect(pc.stats.entries).toBe(3);
-    // Each entry holds its own tokens (4, 2 and 1) in one block of 8 tokens, and its token ids.
+    // Each entry holds its own tokens (4, 2 and 1) in one block, and its token ids.
     expect(pc.stats.bytes).toBe(3 * blockBytes + 4 * (4 + 6 + 3));
     const prompt = [1, 5, 6, 7, 8, 9, 3];
     const dst = new KvCache(L, 2, H, Dh, 10);

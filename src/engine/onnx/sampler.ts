@@ -418,9 +418,15 @@ class OnnxSamplerImpl implements OnnxSampler {
       // The slot holds the prompt and every chosen token but this last one (never fed back).
       if (prefix && !cache.poisoned) prefix.store(prompts[r].concat(res.tokens.slice(0, len[a] - prompts[r].length)), cache, a);
     };
+    // Slots in prompt order without sorting: slotOfRow[r] is the slot of prompt r, -1 once finished.
+    const slotOfRow = new Int32Array(n);
     const chooseAll = (logits: Float32Array, offsetOf: (a: number) => number): void => {
-      const order = Array.from({ length: active }, (_, a) => a).sort((x, y) => rowOf[x] - rowOf[y]);
-      for (const a of order) choose(a, logits, offsetOf(a));
+      slotOfRow.fill(-1);
+      for (let a = 0; a < active; a++) slotOfRow[rowOf[a]] = a;
+      for (let r = 0; r < n; r++) {
+        const a = slotOfRow[r];
+        if (a >= 0) choose(a, logits, offsetOf(a));
+      }
     };
     /** Drops finished rows by moving the last active row into their slot. */
     const compact = (): void => {
