@@ -49,6 +49,8 @@ const RARE = 64;
 const VERY_RARE = 256;
 /** Runs per arm before the choice is trusted (the first run of a session plans memory: not timed). */
 const MIN_RUNS = 4;
+/** In the largest size class (runs of milliseconds, whose timings vary little), fewer suffice. */
+const MIN_RUNS_LARGE = 2;
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -89,7 +91,8 @@ export class AdaptiveSession {
     cls.calls++;
     // Arms take turns until each has its first MIN_RUNS runs (one after another, a size that
     // occurs only a few times per search, like a big prefill, would never get to the second arm).
-    const untried = cls.arms.filter((a) => a.runs < MIN_RUNS);
+    const minRuns = this.lastClass === CLASS_BOUNDS.length ? MIN_RUNS_LARGE : MIN_RUNS;
+    const untried = cls.arms.filter((a) => a.runs < minRuns);
     if (untried.length > 0) return untried.reduce((a, b) => (b.runs < a.runs ? b : a));
     const best = this.best(cls.arms);
     if (cls.arms.length === 1) return best;
