@@ -306,7 +306,7 @@ export const searchBench: BenchModule = {
       .option('--overhead-problems <n>', 'puzzles solved in (a)', intOption(1), 3)
       .option('--problems <n>', 'puzzles in the batching measurement (b)', intOption(1), 50)
       .option('--batch-strategy <name>', 'strategy for (b): cot (greedy) | mcts | tot-bfs | beam (at temperature 0)', 'cot')
-      .option('--repeats <n>', 'timed runs of each batching mode in (b), interleaved; the figures are medians', intOption(1), 3)
+      .option('--repeats <n>', 'timed runs of each batching mode in (b), interleaved; the figures are medians', intOption(1), 5)
       .option('--seed <n>', 'seed', intOption(0), 0);
   },
   async run(opts) {
