@@ -7,7 +7,7 @@
  * (b) Batching speedup: solveMany over 50 puzzles (lockstep batching across problems) against
  *     solving them one after another, with the same settings; greedy decoding so that both runs
  *     must give identical results (checked). Target >= 5x. As in (a), rule checks are off so
- *     that a random model's chains run to full length. `--repeats` rounds (default 3) run the
+ *     that a random model's chains run to full length. `--repeats` rounds (default 5) run the
  *     modes back to back; the figures are medians over rounds, and onnxruntime's own time in
  *     each mode is reported beside the wall time (what batching can act on, and what it cannot).
  *
