@@ -37,6 +37,7 @@ import type { NumberGameProblem } from '../../tasks/games/number-game.js';
 import type { Problem } from '../../tasks/types.js';
 import { intOption } from '../options.js';
 import type { BenchModule } from './types.js';
+import { median } from './stats.js';
 
 interface SearchBenchFlags {
   checkpoint?: string;
@@ -162,12 +163,6 @@ async function measureOverhead(om: OpenModels, models: SearchModels, problems: P
     target: 0.05,
     met: (wall - model) / wall <= 0.05,
   };
-}
-
-/** Median of a non-empty list. */
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 }
 
 /** onnxruntime time of the embedded policy's sampler (null for other models). */

@@ -32,6 +32,7 @@ import { ModelRegistry, staticProvider } from '../../serve/providers.js';
 import { startServer } from '../../serve/server.js';
 import { floatOption, intOption } from '../options.js';
 import type { BenchModule } from './types.js';
+import { median } from './stats.js';
 
 interface PathResult {
   requests: number;
@@ -64,11 +65,6 @@ function summarise(runs: RawRun[]): PathResult {
   const tokens = sum(runs.map((r) => sum(r.counts)));
   const seconds = sum(runs.map((r) => r.seconds));
   return { requests: latencies.length, completionTokens: tokens, seconds: Math.round(seconds * 1000) / 1000, tokensPerSec: round1(tokens / seconds), p50Ms: round1(percentile(latencies, 50)), p99Ms: round1(percentile(latencies, 99)) };
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length === 0 ? 0 : s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 }
 
 /** `clients` loops in this thread share requests first..first+total-1 (the in-process path). */
