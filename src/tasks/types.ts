@@ -48,6 +48,20 @@ export interface LoadOptions {
   path?: string;
 }
 
+/** Where a task's problems come from: a data file (with its licence) or a generator. */
+export type TaskSource = { kind: 'file'; file: string; licence: string } | { kind: 'generated' } | { kind: 'user'; what: string };
+
+/** What `describeTasks()` / `rlmkit tasks` report about a task beyond its name and splits. */
+export interface TaskMeta {
+  /** single-turn: one completion answers; multi-turn: the task answers back between turns. */
+  kind?: 'single-turn' | 'multi-turn';
+  source: TaskSource;
+  /** How answers are checked, e.g. 'math-grader', 'rule-check', 'execution', 'exact'. */
+  verifier: string;
+  /** Problems per split with the default data/settings; null where unknown without loading. */
+  splitSizes?: Readonly<Record<string, number | null>>;
+}
+
 export interface Task<P extends Problem = Problem> {
   readonly name: string;
   readonly description: string;
@@ -60,6 +74,8 @@ export interface Task<P extends Problem = Problem> {
   readonly verifierNeedsAnswer: boolean;
   /** Stop sequences that end one step for chat-style models (plain style uses "\n"). */
   readonly chatStepStop: readonly string[];
+  /** Source, verifier and split sizes for `describeTasks()`; optional for a user's own task. */
+  readonly meta?: TaskMeta;
 
   problems(options: LoadOptions): Promise<P[]>;
 

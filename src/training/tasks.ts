@@ -25,7 +25,7 @@ export function trainableTasks(): string[] {
 /** The task named in a recipe; it must render plain prompts and have a solver or a verifier. */
 export function resolveTask(name: string): Task<Problem> {
   const t = TASKS[name];
-  if (!t) throw usageError(`unknown task "${name}" in the recipe`, `trainable tasks: ${trainableTasks().join(', ')}`);
+  if (!t) throw usageError(`unknown task "${name}" in the recipe; trainable tasks: ${trainableTasks().join(', ')}`);
   return t;
 }
 

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { game24Task } from '../../src/tasks/games/game24.js';
 import { isRlmkitError } from '../../src/core/errors.js';
-import { getTask, listTasks } from '../../src/tasks/registry.js';
+import { describeTasks, getTask, listTasks } from '../../src/tasks/registry.js';
 import { arithmeticTask } from '../../src/tasks/synthetic/arithmetic.js';
 import { sortingErrors, sortingTask } from '../../src/tasks/synthetic/sorting.js';
 import { aime24Task, amc23Task, gsm8kTask, math500Task } from '../../src/tasks/math/math-task.js';
@@ -26,9 +26,26 @@ describe('registry', () => {
     } catch (e) {
       err = e;
     }
-    expect(isRlmkitError(err) && err.message).toMatch(/unknown task "nope"/);
-    expect(isRlmkitError(err) && err.hint).toMatch(/game24/);
+    expect(isRlmkitError(err) && err.message).toMatch(/unknown task "nope"; valid tasks: .*game24.*humaneval/);
+    expect(isRlmkitError(err) && err.message).not.toContain('\n');
+    expect(isRlmkitError(err) && err.hint).toBeFalsy();
     await expect(getTask('game24').problems({ split: 'validation' })).rejects.toThrow(/no split "validation"/);
+  });
+
+  it('describes every task: kind, split sizes, source, verifier, rule check', () => {
+    const infos = describeTasks();
+    expect(infos.map((t) => t.name)).toEqual(listTasks().map((t) => t.name));
+    const by = Object.fromEntries(infos.map((t) => [t.name, t]));
+    expect(by.game24).toMatchObject({ kind: 'single-turn', verifier: 'rule-check', ruleCheck: true, source: { kind: 'file', file: 'game24/24.csv', licence: 'MIT' } });
+    expect(by.game24.splits).toContainEqual({ name: 'test', size: 100 });
+    expect(by.gsm8k).toMatchObject({ verifier: 'math-grader', ruleCheck: false, splits: [{ name: 'test', size: 1319 }] });
+    expect(by.humaneval).toMatchObject({ verifier: 'execution', ruleCheck: false });
+    expect(by.countdown.source).toEqual({ kind: 'generated' });
+    for (const t of infos) {
+      expect(t.splits.map((s) => s.name)).toEqual([...getTask(t.name).splits]);
+      expect(t.verifier).toBeTruthy();
+      expect(t.ruleCheck).toBe(!getTask(t.name).verifierNeedsAnswer);
+    }
   });
 
   it('loads a user-given data file, and names the line of a bad record', async () => {
