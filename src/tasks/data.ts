@@ -1,6 +1,7 @@
 /**
- * Where benchmark files live and how to read them. Real benchmarks sit in `../shared/data` beside
- * the repository (read-only, never copied in); users can point at their own copies with a path.
+ * Where benchmark files live and how to read them. The benchmarks rlmkit uses ship inside the
+ * package in `data/` (see data/SOURCES.md for origin and licence); users point at their own copies
+ * with a path (`--data`, a config key) or `RLMKIT_DATA_DIR`.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -20,24 +21,29 @@ function repoRoot(): string {
   return process.cwd();
 }
 
-/**
- * The shared data folder: $RLMKIT_DATA_DIR, else `../shared/data` relative to the repository root,
- * else relative to the working directory.
- */
-export function sharedDataDir(): string {
-  const env = process.env.RLMKIT_DATA_DIR;
-  if (env) return path.resolve(env);
-  const candidates = [path.resolve(repoRoot(), '..', 'shared', 'data'), path.resolve(process.cwd(), '..', 'shared', 'data')];
-  return candidates.find((c) => fs.existsSync(c)) ?? candidates[0];
+/** The data folder shipped with rlmkit: `<package root>/data`. */
+export function packagedDataDir(): string {
+  return path.join(repoRoot(), 'data');
 }
 
-/** Resolves a benchmark file: the user's path when given, else `<shared data>/<relative>`. */
+/** The data folder in use: $RLMKIT_DATA_DIR when set, else the one shipped with rlmkit. */
+export function dataDir(): string {
+  const env = process.env.RLMKIT_DATA_DIR;
+  return env ? path.resolve(env) : packagedDataDir();
+}
+
+/** Resolves a benchmark file: the user's path when given, else `<data dir>/<relative>`. */
 export function dataFile(relative: string, userPath?: string): string {
-  const file = userPath ? path.resolve(userPath) : path.join(sharedDataDir(), relative);
+  const file = userPath ? path.resolve(userPath) : path.join(dataDir(), relative);
   if (!fs.existsSync(file)) {
+    const fromEnv = !userPath && process.env.RLMKIT_DATA_DIR;
     throw inputError(
       `data file not found: ${file}`,
-      userPath ? 'check the --data path' : `put the benchmark at ../shared/data/${relative}, set RLMKIT_DATA_DIR, or pass a path to your own copy`,
+      userPath
+        ? 'check the --data path'
+        : fromEnv
+          ? `RLMKIT_DATA_DIR is set to ${process.env.RLMKIT_DATA_DIR}: put ${relative} there, or unset it to use the copy shipped with rlmkit`
+          : `the copy shipped with rlmkit is missing (${relative}); reinstall rlmkit, set RLMKIT_DATA_DIR, or pass a path to your own copy`,
     );
   }
   return file;

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { sharedDataDir } from '../../src/tasks/data.js';
+import { dataDir } from '../../src/tasks/data.js';
 import { MathGrader, extractAnswer, gradeSync, lastBoxed, normalizeAnswer } from '../../src/tasks/grader/index.js';
 
 const eq = (gold: string, pred: string) => gradeSync(gold, pred).correct;
@@ -151,7 +151,7 @@ describe('MathGrader time limit', () => {
 });
 
 describe('benchmarks (samples; full runs in scripts/acceptance)', () => {
-  const read = (rel: string) => readFileSync(path.join(sharedDataDir(), rel), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  const read = (rel: string) => readFileSync(path.join(dataDir(), rel), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
 
   it('MATH-500: every 5th reference solution is graded equal to its answer', () => {
     const rows = read('math500/test.jsonl').filter((_: unknown, i: number) => i % 5 === 0);

@@ -2,7 +2,7 @@
  * HumanEval (Chen et al. 2021) as a code task: the model completes a Python function; the verifier
  * runs prompt + completion + the benchmark's `check(candidate)` in the Python sandbox. Score is the
  * fraction of assert statements passed; correct when all pass. The data file is the original gzip
- * JSONL (../shared/data/humaneval/HumanEval.jsonl.gz by default).
+ * JSONL (data/humaneval/HumanEval.jsonl.gz, shipped with rlmkit, by default).
  */
 import type { ChatMessage } from '../../models/types.js';
 import { dataFile, field, readJsonlRecords } from '../data.js';

@@ -1,6 +1,6 @@
 /**
  * Math word-problem benchmarks (GSM8K, MATH-500, AIME 2024, AMC 2023) as tasks: a JSONL loader
- * (from ../shared/data by default, or the user's file), chat and plain prompts, and a verifier
+ * (from the data/ folder shipped with rlmkit by default, or the user's file), chat and plain prompts, and a verifier
  * built on the math grader (extraction, normalisation, compute-engine equivalence, time limit).
  * Steps are paragraphs/lines of free-form reasoning; the final step carries the answer.
  */
