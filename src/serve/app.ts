@@ -121,7 +121,7 @@ async function readBodyText(c: Context, maxBytes: number): Promise<string> {
   });
 }
 
-async function readJson(c: Context, maxBytes: number): Promise<unknown> {
+export async function readJson(c: Context, maxBytes: number): Promise<unknown> {
   const text = await readBodyText(c, maxBytes);
   if (!text.trim()) throw new HttpError(400, 'the request body is empty; send a JSON object', 'invalid_request_error');
   try {
