@@ -1,17 +1,45 @@
 /**
  * The `rlmkit` command line. Global options configure logging and error output; every command
- * comes from the registry in ./commands/index.ts. Errors a user can cause print one or two lines
- * and exit 2 (usage/config) or 1 (runtime); a stack trace only with --debug.
+ * comes from the lazy table in ./commands/index.ts, and only the module of the command being run
+ * is imported (the others appear in `--help` by name and summary). Errors a user can cause print
+ * one or two lines and exit 2 (usage/config) or 1 (runtime); a stack trace only with --debug.
  */
 import { Command, CommanderError, Option } from 'commander';
 import { createRequire } from 'node:module';
-import { configureLogger, formatError, isRlmkitError, type LogFormat, type LogLevel } from '../core/index.js';
-import { commandModules } from './commands/index.js';
+import { formatError, isRlmkitError } from '../core/errors.js';
+import { configureLogger, type LogFormat, type LogLevel } from '../core/log.js';
+import { commands } from './commands/index.js';
 
 const require = createRequire(import.meta.url);
 const pkg = require('../../package.json') as { version: string };
 
-export function buildProgram(): Command {
+/** Global options that take a value (so the word after them is not a command name). */
+const VALUE_OPTIONS = new Set(['--log-format', '--log-level']);
+
+/**
+ * The command a command line asks for: the first word that is not a global option or its value
+ * (`rlmkit --log-level debug solve ...` -> solve); `help X` asks for X; null when none does.
+ */
+export function requestedCommand(args: readonly string[]): string | null {
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (VALUE_OPTIONS.has(a)) {
+      i++;
+      continue;
+    }
+    if (a.startsWith('-')) continue;
+    if (a === 'help') return args[i + 1] ?? null;
+    return a;
+  }
+  return null;
+}
+
+/**
+ * Builds the program. With `only` naming a command, that command's module is loaded and
+ * registered in full and every other command is listed by name and summary; with 'all', every
+ * module is loaded (tests, docs).
+ */
+export async function buildProgram(only: string | null = 'all'): Promise<Command> {
   const program = new Command();
   program
     .name('rlmkit')
@@ -32,7 +60,10 @@ export function buildProgram(): Command {
       configureLogger({ format: opts.logFormat as LogFormat, level: opts.logLevel as LogLevel });
     });
 
-  for (const mod of commandModules) mod.register(program);
+  for (const c of commands) {
+    if (only === 'all' || only === c.name) (await c.load()).register(program);
+    else program.command(c.name).description(c.summary);
+  }
   // Sub-commands inherit error handling from the program.
   const propagate = (cmd: Command) => {
     for (const sub of cmd.commands) {
@@ -53,7 +84,7 @@ function commanderMessage(err: CommanderError): string {
 
 export async function main(argv: string[]): Promise<number> {
   const debug = argv.includes('--debug');
-  const program = buildProgram();
+  const program = await buildProgram(requestedCommand(argv.slice(2)));
   try {
     await program.parseAsync(argv);
     return typeof process.exitCode === 'number' ? process.exitCode : 0;

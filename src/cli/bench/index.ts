@@ -1,5 +1,6 @@
 /** Every benchmark `rlmkit bench` knows. A capability adds one import and one entry here. */
 import type { BenchModule } from './types.js';
+import { cliBench } from './cli.js';
 import { engineBench } from './engine.js';
 import { searchBench } from './search.js';
 import { serveBench } from './serve.js';
@@ -12,4 +13,5 @@ export const benchModules: BenchModule[] = [
   serveBench,
   trainBench,
   tasksBench,
+  cliBench,
 ];
