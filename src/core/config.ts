@@ -3,10 +3,10 @@
  * error names the file, the key path and what was expected, e.g.
  *   recipes/x.yaml: train.lr: expected number, got string "fast"
  */
-import * as fs from 'node:fs';
 import YAML from 'yaml';
 import { z } from 'zod';
 import { RlmkitError } from './errors.js';
+import { readInputText } from './input.js';
 
 export type ConfigObject = Record<string, unknown>;
 
@@ -14,10 +14,41 @@ function configError(message: string, hint?: string): RlmkitError {
   return new RlmkitError(message, { kind: 'config', hint });
 }
 
-/** Parses YAML text; syntax errors name the file, line and column. */
+/**
+ * Keys that would reach Object.prototype (or a constructor) when written with `obj[key] = v`:
+ * refused anywhere in a config or a `--set` path, so no config can pollute prototypes.
+ */
+export const FORBIDDEN_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
+
+/** Aliases a config may expand (YAML's "billion laughs" bomb needs thousands). */
+const MAX_YAML_ALIASES = 100;
+
+/** Throws a config error naming the first prototype key found in a parsed config. */
+function refusePrototypeKeys(value: unknown, source: string, at: string[] = [], seen = new Set<object>()): void {
+  if (value === null || typeof value !== 'object' || seen.has(value)) return;
+  seen.add(value);
+  for (const key of Object.keys(value)) {
+    const here = [...at, key];
+    if (FORBIDDEN_KEYS.has(key)) {
+      throw configError(`${source}: key "${here.join('.')}" is not allowed (${key} is a reserved JavaScript name)`, 'remove or rename that key');
+    }
+    refusePrototypeKeys((value as Record<string, unknown>)[key], source, here, seen);
+  }
+}
+
+/** Parses YAML text; syntax errors name the file, line and column. An empty document is `{}`. */
 export function parseYaml(text: string, source: string): unknown {
+  return parseYamlValue(text, source) ?? {};
+}
+
+function parseYamlValue(text: string, source: string): unknown {
   const lineCounter = new YAML.LineCounter();
-  const doc = YAML.parseDocument(text, { prettyErrors: false, uniqueKeys: true, lineCounter });
+  let doc: ReturnType<typeof YAML.parseDocument>;
+  try {
+    doc = YAML.parseDocument(text, { prettyErrors: false, uniqueKeys: true, lineCounter });
+  } catch (e) {
+    throw configError(`${source}: cannot parse YAML: ${(e as Error).message.split('\n')[0]}`, 'simplify the file (it nests too deeply or is too large)');
+  }
   if (doc.errors.length > 0) {
     const err = doc.errors[0];
     const pos = lineCounter.linePos(err.pos[0]);
@@ -25,18 +56,27 @@ export function parseYaml(text: string, source: string): unknown {
     const firstLine = err.message.split('\n')[0];
     throw configError(`${where}: YAML syntax error: ${firstLine}`, 'fix the YAML syntax (indentation, colons, quotes)');
   }
-  return doc.toJS() ?? {};
+  let value: unknown;
+  try {
+    value = doc.toJS({ maxAliasCount: MAX_YAML_ALIASES });
+  } catch (e) {
+    // yaml throws a ReferenceError for alias bombs and a RangeError for structures nested too deeply.
+    const why = /alias/i.test((e as Error).message) ? `too many alias expansions (an alias bomb?); at most ${MAX_YAML_ALIASES} are allowed` : (e as Error).message.split('\n')[0];
+    throw configError(`${source}: cannot load YAML: ${why}`, 'write the values out instead of through nested aliases');
+  }
+  refusePrototypeKeys(value, source);
+  return value;
 }
 
 /** Reads and parses a YAML config file (no validation). */
 export function readYamlFile(file: string): ConfigObject {
   let text: string;
   try {
-    text = fs.readFileSync(file, 'utf8');
+    text = readInputText(file, { kind: 'config', what: 'config file', errorKind: 'config' });
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
+    const code = ((e as Error).cause as NodeJS.ErrnoException | undefined)?.code;
     if (code === 'ENOENT') throw configError(`config file not found: ${file}`, 'check the path; recipes live in recipes/');
-    if (code === 'EISDIR') throw configError(`config path is a directory: ${file}`, 'give a .yaml file');
+    if (e instanceof RlmkitError) throw new RlmkitError(e.message, { kind: 'config', hint: e.hint, cause: e.cause });
     throw configError(`cannot read config file ${file}: ${(e as Error).message}`);
   }
   const value = parseYaml(text, file);
@@ -56,10 +96,14 @@ export function parseOverride(spec: string): { path: string[]; value: unknown } 
   if (path.some((p) => !/^[A-Za-z_][A-Za-z0-9_-]*$|^\d+$/.test(p))) {
     throw configError(`bad --set "${spec}": "${key}" is not a key path`, 'use dot-separated names, e.g. model.d_model=128');
   }
+  const bad = path.find((p) => FORBIDDEN_KEYS.has(p));
+  if (bad) throw configError(`bad --set "${spec}": "${bad}" is a reserved JavaScript name, not a config key`, 'set a real key, e.g. run.name=x');
   let value: unknown;
   try {
-    value = raw === '' ? '' : YAML.parse(raw);
-  } catch {
+    value = raw === '' ? '' : parseYamlValue(raw, `--set ${key}`);
+  } catch (e) {
+    // A value that is not valid YAML is taken as a plain string; a dangerous one is refused.
+    if (e instanceof RlmkitError && !/syntax error/.test(e.message)) throw e;
     value = raw;
   }
   return { path, value };
@@ -73,7 +117,8 @@ export function applyOverrides(config: ConfigObject, overrides: readonly string[
     let node: any = out;
     for (let i = 0; i < path.length - 1; i++) {
       const k = path[i];
-      if (node[k] === undefined || node[k] === null) node[k] = {};
+      // Own properties only: an inherited name (toString, ...) is not a section of the config.
+      if (!Object.hasOwn(node, k) || node[k] === undefined || node[k] === null) node[k] = {};
       else if (typeof node[k] !== 'object') {
         throw configError(`bad --set "${spec}": ${path.slice(0, i + 1).join('.')} is a ${typeof node[k]}, not a section`);
       }

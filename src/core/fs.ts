@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fsError, inputError } from './errors.js';
+import { type InputFileOptions, readInputText } from './input.js';
 
 function tempPathFor(file: string): string {
   return path.join(path.dirname(file), `.${path.basename(file)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
@@ -64,17 +65,13 @@ export function writeJsonAtomic(file: string, value: unknown): void {
   writeFileAtomic(file, JSON.stringify(value, null, 2) + '\n');
 }
 
-/** Reads a UTF-8 file with a readable error. */
-export function readText(file: string): string {
-  try {
-    return fs.readFileSync(file, 'utf8');
-  } catch (e) {
-    throw fsError(e, file, 'read');
-  }
+/** Reads a UTF-8 file with a readable error; it must be a regular file within the size limit (input.ts). */
+export function readText(file: string, o: InputFileOptions = {}): string {
+  return readInputText(file, { kind: 'data', ...o });
 }
 
 export function readJson<T = unknown>(file: string): T {
-  const text = readText(file);
+  const text = readText(file, { kind: 'json' });
   try {
     return JSON.parse(text) as T;
   } catch (e) {

@@ -1,6 +1,7 @@
 export * from './errors.js';
 export * from './rng.js';
 export * from './fs.js';
+export * from './input.js';
 export * from './log.js';
 export * from './config.js';
 export * from './rundir.js';

@@ -8,10 +8,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
-import YAML from 'yaml';
 import { RlmkitError, fsError } from './errors.js';
 import { appendJsonl, cleanTempFiles, readJsonl, writeFileAtomic, writeJsonAtomic } from './fs.js';
-import { toYaml } from './config.js';
+import { parseYaml, toYaml } from './config.js';
+import { readInputText } from './input.js';
 
 export type RunMode = 'new' | 'resume' | 'overwrite' | 'auto';
 
@@ -75,7 +75,7 @@ export class RunDir {
     if (options.config !== undefined) {
       const cfgPath = path.join(dir, 'config.yaml');
       if (resumed && fs.existsSync(cfgPath)) {
-        const stored = YAML.parse(fs.readFileSync(cfgPath, 'utf8'));
+        const stored = parseYaml(readInputText(cfgPath, { kind: 'config', what: 'run config' }), cfgPath);
         const wanted = JSON.parse(JSON.stringify(options.config));
         if (!isDeepStrictEqual(stored, wanted)) {
           const diff = diffKeys(stored, wanted).slice(0, 5).join(', ');

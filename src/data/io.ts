@@ -1,15 +1,10 @@
 /** File helpers of this folder: re-exports of src/core's atomic writers, plus binary reads and JSONL output. */
-import * as fs from 'node:fs';
-import { fsError, writeFileAtomic } from '../core/index.js';
+import { readInputFile, writeFileAtomic } from '../core/index.js';
 
 export { inputError, writeFileAtomic } from '../core/index.js';
 
 export function readBytes(file: string): Uint8Array {
-  try {
-    return fs.readFileSync(file);
-  } catch (e) {
-    throw fsError(e, file, 'read');
-  }
+  return readInputFile(file, { kind: 'data' });
 }
 
 /** Writes records as JSON Lines (one object per line), atomically. Returns the number written. */

@@ -6,9 +6,9 @@
  * engine's precision), little-endian, tensors packed in order, header padded with spaces to 8 bytes.
  * Reading checks every offset and size, so a truncated or corrupt file fails with a clear error.
  */
-import * as fs from 'node:fs';
-import { fsError, inputError } from '../core/errors.js';
+import { inputError } from '../core/errors.js';
 import { writeFileAtomic } from '../core/fs.js';
+import { readInputFile } from '../core/input.js';
 import type { HostWeights } from './sampler.js';
 
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
@@ -111,11 +111,7 @@ export function writeSafetensors(file: string, tensors: HostWeights, metadata: R
 }
 
 export function readSafetensors(file: string): SafetensorsFile {
-  let buf: Buffer;
-  try {
-    buf = fs.readFileSync(file);
-  } catch (e) {
-    throw fsError(e, file, 'read checkpoint');
-  }
+  // A regular file under the checkpoint size limit, checked before reading (core/input.ts).
+  const buf = readInputFile(file, { kind: 'checkpoint', what: 'checkpoint' });
   return decodeSafetensors(buf, file);
 }

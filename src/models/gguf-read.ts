@@ -5,6 +5,7 @@
  */
 import * as fs from 'node:fs';
 import { fsError, inputError } from '../core/errors.js';
+import { checkInputFile } from '../core/input.js';
 
 export interface GgufTensorInfo {
   name: string;
@@ -96,6 +97,8 @@ function readValue(r: FileReader, type: number, file: string): unknown {
 }
 
 export function readGgufHeader(file: string): GgufHeader {
+  // A regular file (not a FIFO or device that would block or never end); GGUF files are mapped, not read whole.
+  checkInputFile(file, { maxBytes: Number.MAX_SAFE_INTEGER, what: 'GGUF model' });
   let fd: number;
   try {
     fd = fs.openSync(file, 'r');

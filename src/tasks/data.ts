@@ -7,7 +7,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
-import { fsError, inputError } from '../core/errors.js';
+import { inputError } from '../core/errors.js';
+import { INPUT_LIMITS, readInputFile } from '../core/input.js';
 
 /** The repository root: the nearest folder above this file that holds package.json. */
 function repoRoot(): string {
@@ -51,15 +52,12 @@ export function dataFile(relative: string, userPath?: string): string {
 
 /** Reads a text file, gunzipping when its name ends in .gz. */
 export function readDataText(file: string): string {
-  let buf: Buffer;
-  try {
-    buf = fs.readFileSync(file);
-  } catch (e) {
-    throw fsError(e, file, 'read');
-  }
+  // A regular file under the size limit, checked before reading (core/input.ts).
+  let buf = readInputFile(file, { kind: 'data', what: 'data file' });
   if (file.endsWith('.gz')) {
     try {
-      buf = gunzipSync(buf);
+      // Bounded like an uncompressed file, so a gzip bomb is an error rather than gigabytes.
+      buf = gunzipSync(buf, { maxOutputLength: INPUT_LIMITS.data });
     } catch (e) {
       throw inputError(`${file} is not a valid gzip file: ${(e as Error).message}`, 'give the original .jsonl.gz or an uncompressed .jsonl');
     }

@@ -9,7 +9,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { validateConfig } from '../core/index.js';
+import { readText, validateConfig } from '../core/index.js';
 import { parameterCount } from '../engine/index.js';
 import { loadCheckpoint } from '../engine/index.js';
 import { mean } from './common.js';
@@ -93,5 +93,5 @@ function sumOf(xs: number[]): number {
 }
 
 function readMetrics(file: string): Record<string, unknown>[] {
-  return fs.readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+  return readText(file).split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
 }

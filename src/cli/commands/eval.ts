@@ -6,9 +6,9 @@
  */
 import type { Command } from 'commander';
 import { Option } from 'commander';
-import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { usageError } from '../../core/errors.js';
+import { RlmkitError, usageError } from '../../core/errors.js';
+import { readInputText } from '../../core/input.js';
 import { writeJsonAtomic } from '../../core/fs.js';
 import { logger } from '../../core/log.js';
 import { type EvalReport, type EvalStrategy, type ProblemAccuracy, pairedDifference, renderReport, runEval } from '../../eval/index.js';
@@ -45,8 +45,9 @@ interface EvalFlags {
 function readBaseline(file: string): { model: string; task: string; split?: string; perProblem: ProblemAccuracy[] } {
   let r: Partial<EvalReport>;
   try {
-    r = JSON.parse(fs.readFileSync(file, 'utf8')) as Partial<EvalReport>;
+    r = JSON.parse(readInputText(file, { kind: 'json', what: '--baseline' })) as Partial<EvalReport>;
   } catch (e) {
+    if (e instanceof RlmkitError && !/no such file/.test(e.message)) throw e;
     throw usageError(`--baseline ${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : 'not a JSON eval report'}`, 'pass the JSON report an earlier `rlmkit eval --out` wrote');
   }
   const rows = r.perProblem;

@@ -12,7 +12,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { RunDir, logger, Progress, usageError, type RunMode } from '../../core/index.js';
+import { RunDir, logger, Progress, readText, usageError, type RunMode } from '../../core/index.js';
 import { bootstrapMean, wilson } from '../../eval/index.js';
 import { EmbeddedPolicy, EmbeddedValueModel, type Policy, type ValueModel } from '../../models/index.js';
 import { LegalUniformPolicy, solveMany, type SolveManyOptions, type SolveResult, type Trace } from '../../reasoning/index.js';
@@ -133,7 +133,7 @@ async function evalStrategy(s: DemoStrategy, task: Task, problems: Problem[], mo
 function readCurve(metricsFile: string, key: string): Array<[number, number]> {
   if (!fs.existsSync(metricsFile)) return [];
   const out: Array<[number, number]> = [];
-  for (const line of fs.readFileSync(metricsFile, 'utf8').split('\n')) {
+  for (const line of readText(metricsFile).split('\n')) {
     if (!line.trim()) continue;
     try {
       const r = JSON.parse(line) as Record<string, unknown>;
