@@ -72,50 +72,64 @@ export class GradComputer {
   private inputs(b: TrainBatch): [ForwardInputs, Record<string, Tensor>] {
     const B = this.batchSize;
     const T = this.seqLen;
-    if (b.tokens.length > B) throw usageError(`batch has ${b.tokens.length} rows but the trainer's batch size is ${B}`, 'split it into micro-batches');
-    if (b.targets.length !== b.tokens.length) throw usageError(`batch has ${b.tokens.length} token rows but ${b.targets.length} target rows`);
-    const V = this.config.vocabSize;
-    const tok = new Int32Array(B * T);
-    const tgt = new Int32Array(B * T);
-    for (let i = 0; i < b.tokens.length; i++) {
-      const row = b.tokens[i];
-      const trow = b.targets[i];
-      if (row.length > T) throw usageError(`sequence ${i} has ${row.length} tokens, more than the training length ${T}`, 'truncate sequences to the context length');
-      if (trow.length !== row.length) throw usageError(`sequence ${i}: ${row.length} tokens but ${trow.length} targets`);
-      for (let j = 0; j < row.length; j++) {
-        checkTokenId(row[j], V);
-        checkTokenId(trow[j], V);
-        tok[i * T + j] = row[j];
-        tgt[i * T + j] = trow[j];
-      }
-    }
+    const packed = packBatch(b, B, T, this.config.vocabSize);
     const floats: Record<string, Tensor> = {};
-    for (const [name, rows] of Object.entries(b.floats ?? {})) {
-      if (name === 'tokens' || name === 'targets') throw usageError(`batch float "${name}" clashes with a built-in batch input`);
-      if (rows.length > B) throw usageError(`batch float "${name}" has ${rows.length} rows, more than the batch size ${B}`);
-      const perToken = rows.some((r) => Array.isArray(r));
-      if (perToken) {
-        const data = new Float64Array(B * T);
-        rows.forEach((r, i) => {
-          const row = r as number[];
-          if (row.length > T) throw usageError(`batch float "${name}" row ${i} is longer than ${T}`);
-          for (let j = 0; j < row.length; j++) data[i * T + j] = row[j];
-        });
-        floats[name] = fromHost(data, [B, T], this.dtype);
-      } else {
-        const data = new Float64Array(B);
-        (rows as number[]).forEach((x, i) => { data[i] = x; });
-        floats[name] = fromHost(data, [B], this.dtype);
-      }
-    }
+    for (const [name, f] of Object.entries(packed.floats)) floats[name] = fromHost(f.data, f.shape, this.dtype);
     const inp: ForwardInputs = {
-      tokens: intsFromHost(tok, [B, T]),
-      targets: intsFromHost(tgt, [B, T]),
+      tokens: intsFromHost(packed.tokens, [B, T]),
+      targets: intsFromHost(packed.targets, [B, T]),
       rope: refTree(this.rope),
       mask: this.mask.ref,
     };
     return [inp, floats];
   }
+}
+
+/** A batch validated and padded to [B, T] on the host (rows and positions past the data are 0). */
+export interface PackedBatch {
+  tokens: Int32Array;
+  targets: Int32Array;
+  floats: Record<string, { data: Float64Array; shape: number[] }>;
+}
+
+/** Validates a host batch and pads it to [B, T] (token ids checked against the vocabulary). */
+export function packBatch(b: TrainBatch, B: number, T: number, V: number): PackedBatch {
+  if (b.tokens.length > B) throw usageError(`batch has ${b.tokens.length} rows but the trainer's batch size is ${B}`, 'split it into micro-batches');
+  if (b.targets.length !== b.tokens.length) throw usageError(`batch has ${b.tokens.length} token rows but ${b.targets.length} target rows`);
+  const tok = new Int32Array(B * T);
+  const tgt = new Int32Array(B * T);
+  for (let i = 0; i < b.tokens.length; i++) {
+    const row = b.tokens[i];
+    const trow = b.targets[i];
+    if (row.length > T) throw usageError(`sequence ${i} has ${row.length} tokens, more than the training length ${T}`, 'truncate sequences to the context length');
+    if (trow.length !== row.length) throw usageError(`sequence ${i}: ${row.length} tokens but ${trow.length} targets`);
+    for (let j = 0; j < row.length; j++) {
+      checkTokenId(row[j], V);
+      checkTokenId(trow[j], V);
+      tok[i * T + j] = row[j];
+      tgt[i * T + j] = trow[j];
+    }
+  }
+  const floats: PackedBatch['floats'] = {};
+  for (const [name, rows] of Object.entries(b.floats ?? {})) {
+    if (name === 'tokens' || name === 'targets') throw usageError(`batch float "${name}" clashes with a built-in batch input`);
+    if (rows.length > B) throw usageError(`batch float "${name}" has ${rows.length} rows, more than the batch size ${B}`);
+    const perToken = rows.some((r) => Array.isArray(r));
+    if (perToken) {
+      const data = new Float64Array(B * T);
+      rows.forEach((r, i) => {
+        const row = r as number[];
+        if (row.length > T) throw usageError(`batch float "${name}" row ${i} is longer than ${T}`);
+        for (let j = 0; j < row.length; j++) data[i * T + j] = row[j];
+      });
+      floats[name] = { data, shape: [B, T] };
+    } else {
+      const data = new Float64Array(B);
+      (rows as number[]).forEach((x, i) => { data[i] = x; });
+      floats[name] = { data, shape: [B] };
+    }
+  }
+  return { tokens: tok, targets: tgt, floats };
 }
 
 function hostLoss(loss: Tensor, metrics: Record<string, Tensor>): HostLoss {

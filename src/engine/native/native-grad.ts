@@ -1,0 +1,189 @@
+/**
+ * Gradients of a training step with native kernels: the model's forward and backward pass run as
+ * one onnxruntime-node call over every chunk of the step (./train-graph.ts), the loss and its
+ * gradient with respect to the model outputs run in jax-js (./loss-eval.ts).
+ *
+ * A step over chunks c with weights w_c (gradient accumulation / row splitting, see ../train.ts)
+ * needs sum_c w_c dL_c/dθ. By the chain rule dL_c/dθ = J_c^T u_c with u_c = dL_c/d(outputs_c), and
+ * rows are independent in the model, so ONE graph call over all chunks' rows, fed with the
+ * upstream gradients w_c u_c, returns the weighted sum directly.
+ *
+ * Two passes for a general loss: a forward-only call gives the outputs, jax-js gives u_c at them,
+ * then the training call (which recomputes the forward). A loss declared `linear` (affine in the
+ * outputs, e.g. masked cross-entropy: u = -mask / count) has the same u_c at every point, so u_c
+ * is taken at zero outputs and the training call alone suffices; its outputs then give the loss
+ * and metrics.
+ */
+import { availableParallelism } from 'node:os';
+import * as ort from 'onnxruntime-node';
+import { runtimeError } from '../../core/errors.js';
+import type { ModelConfig } from '../config.js';
+import { weightShapes } from '../config.js';
+import { type PackedBatch, packBatch } from '../grad.js';
+import type { LossFn, TrainBatch } from '../train.js';
+import { type HostOutputs, LossEvaluator, type LossResult, OUTPUT_NAMES, type OutputName } from './loss-eval.js';
+import { type HostTensor } from './adamw.js';
+import { buildTrainGraph, gradientNames } from './train-graph.js';
+
+export interface NativeGradOptions {
+  /** Rows per chunk (the loss is evaluated per chunk of this many rows, padded). */
+  rows: number;
+  seqLen: number;
+  lossFn: LossFn;
+  /** The loss is affine in the model outputs (one graph call per step instead of two). */
+  linear: boolean;
+  temperature: number;
+  /** onnxruntime intra-op threads. */
+  threads: number;
+  /** At most this many tokens per graph call (bounds activation memory). Default 16384. */
+  maxTokensPerRun?: number;
+}
+
+export interface NativeChunk {
+  batch: TrainBatch;
+  /** Weight of this chunk's gradient in the step. */
+  weight: number;
+}
+
+/** onnxruntime session options: sequential graph, no spinning threads (they burn a shared core). */
+export function sessionOptions(threads: number): ort.InferenceSession.SessionOptions {
+  return {
+    intraOpNumThreads: threads,
+    interOpNumThreads: 1,
+    executionMode: 'sequential',
+    graphOptimizationLevel: 'all',
+    logSeverityLevel: 3,
+    ...(threads > 1 ? { extra: { session: { intra_op: { allow_spinning: '0' } } } } : {}),
+  };
+}
+
+export function resolveThreads(workers: number | 'auto'): number {
+  return workers === 'auto' ? Math.max(1, availableParallelism()) : workers;
+}
+
+interface Ready {
+  loss: LossEvaluator;
+  train: ort.InferenceSession;
+  forward: ort.InferenceSession;
+  gradNames: string[];
+}
+
+export class NativeGrad {
+  private ready?: Promise<Ready>;
+  private disposed = false;
+
+  constructor(readonly config: ModelConfig, readonly o: NativeGradOptions) {}
+
+  /** Loss and metrics per chunk and the weighted sum of the chunks' gradients (by weight name). */
+  async step(weights: Map<string, HostTensor>, chunks: NativeChunk[]): Promise<{ losses: LossResult[]; grads: Map<string, Float32Array> }> {
+    const { rows, seqLen: T } = this.o;
+    const V = this.config.vocabSize;
+    const packed = chunks.map((c) => packBatch(c.batch, rows, T, V));
+    const r = await this.init(packed[0]);
+    const used = r.loss.used;
+    const outNames = OUTPUT_NAMES.filter((k) => used[k]);
+    const per = (k: OutputName) => r.loss.size(k);
+    const losses: LossResult[] = new Array(chunks.length);
+    const grads = new Map<string, Float32Array>();
+    const maxRows = Math.max(rows, Math.floor((this.o.maxTokensPerRun ?? 16384) / T / rows) * rows);
+    const perRun = Math.max(1, Math.floor(maxRows / rows));
+    for (let start = 0; start < chunks.length; start += perRun) {
+      const group = packed.slice(start, start + perRun);
+      const feeds = this.feeds(weights, group);
+      // Upstream gradients w_c u_c, at the real outputs (two passes) or anywhere (linear loss).
+      let outs: Record<string, Float32Array> | undefined;
+      if (!this.o.linear && outNames.length) outs = await this.run(r.forward, feeds);
+      for (const k of outNames) feeds[`d_${k}`] = new ort.Tensor('float32', new Float32Array(per(k) * group.length), k === 'logits' ? [group.length * rows, T, V] : [group.length * rows, T]);
+      group.forEach((b, j) => {
+        const at: HostOutputs = {};
+        for (const k of outNames) at[k] = outs ? outs[k].subarray(j * per(k), (j + 1) * per(k)) : new Float32Array(per(k));
+        const res = r.loss.grad(at, b);
+        if (outs) losses[start + j] = { loss: res.loss, metrics: res.metrics };
+        const w = chunks[start + j].weight;
+        for (const k of outNames) {
+          const dst = feeds[`d_${k}`].data as Float32Array;
+          const u = res.upstream[k]!;
+          const off = j * per(k);
+          for (let i = 0; i < u.length; i++) dst[off + i] = u[i] * w;
+        }
+      });
+      const res = await this.run(r.train, feeds);
+      for (const name of r.gradNames) {
+        const g = res[`grad.${name}`];
+        const acc = grads.get(name);
+        if (!acc) grads.set(name, g);
+        else for (let i = 0; i < g.length; i++) acc[i] += g[i];
+      }
+      if (!outs) {
+        group.forEach((b, j) => {
+          const at: HostOutputs = {};
+          for (const k of outNames) at[k] = res[k].subarray(j * per(k), (j + 1) * per(k));
+          losses[start + j] = r.loss.value(at, b);
+        });
+      }
+    }
+    return { losses, grads };
+  }
+
+  /** Loss and metrics of one batch (at most `rows` rows) without a gradient. */
+  async evaluate(weights: Map<string, HostTensor>, batch: TrainBatch): Promise<LossResult> {
+    const packed = packBatch(batch, this.o.rows, this.o.seqLen, this.config.vocabSize);
+    const r = await this.init(packed);
+    const outs = OUTPUT_NAMES.some((k) => r.loss.used[k]) ? await this.run(r.forward, this.feeds(weights, [packed])) : {};
+    return r.loss.value(outs, packed);
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    void this.ready?.then(async (r) => {
+      r.loss.dispose();
+      await r.train.release();
+      await r.forward.release();
+    }).catch(() => undefined);
+  }
+
+  private init(first: PackedBatch): Promise<Ready> {
+    if (this.disposed) throw new Error('NativeGrad used after dispose()');
+    this.ready ??= (async () => {
+      const loss = new LossEvaluator(this.config, this.o.rows, this.o.seqLen, this.o.lossFn, first);
+      const base = { seqLen: this.o.seqLen, used: loss.used, temperature: this.o.temperature };
+      const load = async (backward: boolean) => {
+        try {
+          return await ort.InferenceSession.create(buildTrainGraph(this.config, { ...base, backward }), sessionOptions(this.o.threads));
+        } catch (e) {
+          throw runtimeError(`onnxruntime could not load the generated training graph: ${(e as Error).message}`, 'this is a bug in rlmkit\'s native engine; train with engine: jax meanwhile', e);
+        }
+      };
+      return { loss, train: await load(true), forward: await load(false), gradNames: gradientNames(this.config, loss.used) };
+    })();
+    return this.ready;
+  }
+
+  private feeds(weights: Map<string, HostTensor>, group: PackedBatch[]): Record<string, ort.Tensor> {
+    const { rows, seqLen: T } = this.o;
+    const feeds: Record<string, ort.Tensor> = {};
+    for (const [name, shape] of weightShapes(this.config)) feeds[name] = new ort.Tensor('float32', weights.get(name)!.data, shape);
+    const n = group.length * rows * T;
+    const tok = new BigInt64Array(n);
+    const tgt = new BigInt64Array(n);
+    group.forEach((b, j) => {
+      for (let i = 0; i < rows * T; i++) {
+        tok[j * rows * T + i] = BigInt(b.tokens[i]);
+        tgt[j * rows * T + i] = BigInt(b.targets[i]);
+      }
+    });
+    feeds.tokens = new ort.Tensor('int64', tok, [group.length * rows, T]);
+    feeds.targets = new ort.Tensor('int64', tgt, [group.length * rows, T]);
+    return feeds;
+  }
+
+  private async run(session: ort.InferenceSession, feeds: Record<string, ort.Tensor>): Promise<Record<string, Float32Array>> {
+    const wanted: Record<string, ort.Tensor> = {};
+    for (const name of session.inputNames) wanted[name] = feeds[name];
+    const res = await session.run(wanted);
+    const out: Record<string, Float32Array> = {};
+    for (const [k, t] of Object.entries(res)) out[k] = t.data as Float32Array;
+    return out;
+  }
+}
