@@ -73,6 +73,11 @@ export const commands: LazyCommand[] = [
     summary: 'check Node, native parts and system tools, with the command that fixes each',
     load: async () => (await import('./doctor.js')).doctorCommand,
   },
+  {
+    name: 'reward-server',
+    summary: "rlmkit's verifiers and rewards over HTTP for Python trainers (OpenRLHF --remote_rm_url, verl compute_score)",
+    load: async () => (await import('./reward-server.js')).rewardServerCommand,
+  },
 ];
 
 /** Loads every command module (for tests and docs that need the full option lists). */
