@@ -9,6 +9,9 @@
  * The `examples/` folder shows each in a short program.
  */
 
+// zod, for a strategy's or a task's settings schema (the same instance rlmkit validates with).
+export { z } from 'zod';
+
 // Errors every entry point throws: one class, a message, a hint and an exit code.
 export { RlmkitError, isRlmkitError, formatError, usageError, inputError } from './core/errors.js';
 
@@ -37,6 +40,7 @@ export {
   MODEL_SPEC_FORMS,
   type ModelSpec,
 } from './models/spec.js';
+export { shippedCheckpoint, shippedCheckpointNames } from './models/shipped.js';
 export type {
   Policy,
   ValueModel,

@@ -11,3 +11,4 @@ export { encodeGguf, writeGguf, ggufTensorName, ggufVocabulary } from './gguf-ex
 export { LlmJudge, parseJudgeScore, defaultOutcomePrompt, defaultStepPrompt, type JudgeOptions } from './judge.js';
 export { parseModelSpec, loadPolicy, loadValueModel, MODEL_SPEC_FORMS, type ModelSpec } from './spec.js';
 export { truncateAtStop, renderChatAsText, requestText } from './text.js';
+export { shippedCheckpoint, shippedCheckpointNames } from './shipped.js';

@@ -23,7 +23,7 @@ describe('rlmkit demo (reduced size)', () => {
     const sets = [`checkpoint=${checkpoint}`, `run.root=${root}`, 'eval.limit=3', 'eval.samples=1'];
     const demo = await runCliAsync(['demo', '--quick', ...sets.flatMap((s) => ['--set', s])]);
     expect(demo.code, demo.stderr).toBe(0);
-    const summary = JSON.parse(fs.readFileSync(path.join(root, 'demo', 'summary.json'), 'utf8'));
+    const summary = JSON.parse(fs.readFileSync(path.join(root, 'demo-quick', 'summary.json'), 'utf8'));
     expect(summary.puzzles).toBe(3);
     expect(summary.groundTruthUsed).toBe(false);
     expect(summary.strategies.map((s: { name: string }) => s.name)).toEqual(['cot', 'best-of-n', 'beam', 'mcts', 'mcts', 'tot-dfs']);
@@ -40,12 +40,12 @@ describe('rlmkit demo (reduced size)', () => {
     expect(Object.keys(summary.stageSeconds)).toEqual(['rl', 'value', 'rl-vs-sft', 'search']);
     // The table is printed, and the report holds the plots.
     expect(demo.stdout).toContain('model-free MCTS');
-    const html = fs.readFileSync(path.join(root, 'demo', 'report.html'), 'utf8');
+    const html = fs.readFileSync(path.join(root, 'demo-quick', 'report.html'), 'utf8');
     expect(html).toContain('Accuracy vs tokens');
     expect((html.match(/<svg/g) ?? []).length).toBeGreaterThanOrEqual(4);
     // One explored MCTS tree per outcome (with a 3-step model: at least the failed one).
     expect(html).not.toContain('no trees recorded');
-    expect(fs.readdirSync(path.join(root, 'demo', 'traces')).filter((f) => f.startsWith('mcts-')).length).toBeGreaterThanOrEqual(1);
+    expect(fs.readdirSync(path.join(root, 'demo-quick', 'traces')).filter((f) => f.startsWith('mcts-')).length).toBeGreaterThanOrEqual(1);
 
     // Running it again with the same settings resumes (finished stages are not redone) ...
     const again = await runCliAsync(['demo', '--quick', ...sets.flatMap((s) => ['--set', s])]);

@@ -20,12 +20,14 @@ export const demoCommand: CommandModule = {
       .option('--config <file>', 'demo settings (kind: demo); defaults are in src/cli/demo/config.ts')
       .option('--set <key=value>', 'override a setting (repeatable), e.g. --set eval.limit=20', collect, [])
       .option('--run <name>', 'run directory name under runs/', undefined)
-      .option('--quick', 'a smoke run of every stage (8 puzzles, a few training steps)')
+      .option('--quick', 'a smoke run of every stage (8 puzzles, a few training steps) in runs/demo-quick')
       .option('--resume', 'continue an existing demo run (the default when it exists with the same settings)')
       .option('--overwrite', 'move an existing run aside and start over')
       .action(async (opts: { config?: string; set: string[]; run?: string; quick?: boolean; resume?: boolean; overwrite?: boolean }) => {
         if (opts.config) readYamlFile(opts.config);
-        const sets = [...(opts.quick ? QUICK_OVERRIDES : []), ...(opts.run ? [`run.name=${opts.run}`] : []), ...opts.set];
+        // A quick run gets its own run directory, so it never blocks the full run (runs/demo) later.
+        const runName = opts.run ?? (opts.quick ? 'demo-quick' : undefined);
+        const sets = [...(opts.quick ? QUICK_OVERRIDES : []), ...(runName ? [`run.name=${runName}`] : []), ...opts.set];
         const cfg = loadConfig(DemoConfigSchema, opts.config, sets);
         const mode: RunMode = opts.overwrite ? 'overwrite' : opts.resume ? 'resume' : 'auto';
         await runDemo(cfg, { mode });
