@@ -63,9 +63,15 @@ export async function runChecks(): Promise<Check[]> {
     ['@cortex-js/compute-engine', true, 'math answer equivalence'],
     ['quickjs-emscripten', true, 'sandboxed JavaScript'],
   ];
+  // node-llama-cpp is an optional peer dependency (it brings ~600 MB of CUDA/Vulkan builds): a
+  // project adds it when it wants GGUF models in-process, at the version rlmkit is tested with.
+  const peers = (createRequire(import.meta.url)('../../../package.json') as { peerDependencies?: Record<string, string> }).peerDependencies ?? {};
   for (const [mod, required, usedFor] of npmMods) {
     const r = await loadable(mod);
-    checks.push({ name: mod, required, ok: r.ok, detail: r.version, fix: 'npm install (from the rlmkit folder)', usedFor });
+    const fix = peers[mod]
+      ? `npm install ${mod}@${peers[mod]}   (optional peer dependency of rlmkit; only for ${usedFor})`
+      : 'npm install (in your project, or in the rlmkit folder)';
+    checks.push({ name: mod, required, ok: r.ok, detail: r.version, fix, usedFor });
   }
 
   const tools: Array<[string, string[], boolean, string, string]> = [
