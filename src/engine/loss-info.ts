@@ -12,6 +12,11 @@
  *    splitting a batch is ordinary gradient accumulation (the mean of the chunks' gradients).
  *  - `summedMetrics`: metrics that add up over chunks like a `sum` loss (weighted sums); the others
  *    are averaged.
+ *  - `linear`: the loss is affine in the model outputs (log-probs, entropy, values, logits), so its
+ *    gradient with respect to them does not depend on them (masked cross-entropy: -mask / count).
+ *    The onnx engine then computes a step in one graph call instead of a forward call plus one
+ *    (./native/native-grad.ts). Metrics may be anything. Declaring a non-affine loss linear gives
+ *    wrong gradients.
  */
 import { usageError } from '../core/errors.js';
 import type { LossFn } from './train.js';
@@ -29,6 +34,7 @@ export interface LossInfo {
   source?: LossSource;
   rows: 'mean' | 'sum';
   summedMetrics: readonly string[];
+  linear?: boolean;
 }
 
 const INFO = Symbol.for('rlmkit.lossInfo');
@@ -36,7 +42,7 @@ type Tagged = LossFn & { [INFO]?: LossInfo };
 
 /** Attaches `info` to `fn` and returns it. */
 export function describeLoss(fn: LossFn, info: Partial<LossInfo>): LossFn {
-  (fn as Tagged)[INFO] = { rows: info.rows ?? 'mean', summedMetrics: info.summedMetrics ?? [], source: info.source };
+  (fn as Tagged)[INFO] = { rows: info.rows ?? 'mean', summedMetrics: info.summedMetrics ?? [], source: info.source, linear: info.linear ?? false };
   return fn;
 }
 

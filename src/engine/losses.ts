@@ -16,7 +16,7 @@ export const maskedCrossEntropy: LossFn = describeLoss(
     const loss = ops.maskedMean(nll, batch.mask);
     return { loss, metrics: { entropy: ops.maskedMean(out.entropy(), batch.mask) } };
   },
-  { rows: 'mean', source: { module: import.meta.url, name: 'maskedCrossEntropy' } },
+  { rows: 'mean', linear: true, source: { module: import.meta.url, name: 'maskedCrossEntropy' } },
 );
 
 /** Mean squared error between the value head and batch float `returns` [B, T] on `mask`ed tokens. */

@@ -218,11 +218,19 @@ export function valueHead(p: Params, x: Tensor): Tensor {
 
 // ---------------------------------------------------------------- the model object
 
-/** A model with its parameters on the jax-js device. Call dispose() when done. */
+/**
+ * A model with its parameters on the jax-js device, or on the host while the native training
+ * engine owns them (then `params` uploads them on first use after each change). Call dispose()
+ * when done.
+ */
 export class LlamaModel {
   private disposed = false;
+  private device?: Params;
+  private host?: HostWeights;
 
-  constructor(readonly config: ModelConfig, public params: Params, readonly dtype: DType = 'float32') {}
+  constructor(readonly config: ModelConfig, params: Params, readonly dtype: DType = 'float32') {
+    this.device = params;
+  }
 
   static init(cfg: ModelConfig, seed: number, dtype: DType = 'float32'): LlamaModel {
     return new LlamaModel(cfg, paramsFromHost(initHostWeights(cfg, seed), cfg, dtype), dtype);
@@ -232,23 +240,61 @@ export class LlamaModel {
     return new LlamaModel(cfg, paramsFromHost(weights, cfg, dtype), dtype);
   }
 
+  /** The parameters as jax-js arrays (uploaded from the host weights when those are newer). */
+  get params(): Params {
+    this.assertAlive();
+    this.device ??= paramsFromHost(this.host!, this.config, this.dtype);
+    return this.device;
+  }
+
+  /** Takes `params` as the weights (the caller has consumed or released the previous ones). */
+  set params(params: Params) {
+    this.device = params;
+    this.host = undefined;
+  }
+
   /** The weights on the host as float32, by README name (the ONNX sampler and checkpoints take these). */
   hostWeights(): HostWeights {
     this.assertAlive();
+    if (this.host) {
+      const out: HostWeights = new Map();
+      for (const [name, w] of this.host) out.set(name, { shape: [...w.shape], data: w.data.slice() });
+      return out;
+    }
     return hostFromParams(this.params, this.config);
+  }
+
+  /**
+   * Native engine: `weights` (float32, owned by the caller, updated in place by it) become the
+   * model's weights; call again after each in-place change so that `params` is uploaded afresh.
+   */
+  useHostWeights(weights: HostWeights): void {
+    this.assertAlive();
+    checkWeights(weights, this.config);
+    if (this.device) disposeTree(this.device);
+    this.device = undefined;
+    this.host = weights;
+  }
+
+  /** The host weights passed to useHostWeights, while they are still the model's weights. */
+  get sharedHostWeights(): HostWeights | undefined {
+    return this.host;
   }
 
   /** Replaces the parameters (the old ones are released). */
   setParams(params: Params): void {
     this.assertAlive();
-    disposeTree(this.params);
-    this.params = params;
+    if (this.device) disposeTree(this.device);
+    this.device = params;
+    this.host = undefined;
   }
 
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
-    disposeTree(this.params);
+    if (this.device) disposeTree(this.device);
+    this.device = undefined;
+    this.host = undefined;
   }
 
   assertAlive(): void {

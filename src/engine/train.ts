@@ -18,6 +18,7 @@ import { weightShapes } from './config.js';
 import { GradComputer } from './grad.js';
 import { GradPool } from './grad-pool.js';
 import { lossInfo, type LossInfo } from './loss-info.js';
+import { NativeTrainer } from './native/native-trainer.js';
 import { type LlamaModel, type Params, paramsFromHost } from './model.js';
 import { type AdamWOptions, DEFAULT_ADAMW, type ScheduleOptions, learningRate, makeAdamWUpdate, validateAdamW } from './optim.js';
 import type { ModelOutputs } from './outputs.js';
@@ -61,7 +62,16 @@ export interface TrainerOptions {
    * the speed depends on it. Needs a loss described with a source (./loss-info.ts). Default 1.
    */
   workers?: number | 'auto';
+  /**
+   * Which engine computes the step: 'onnx' (default for float32 models) runs the forward and
+   * backward pass as an onnxruntime graph with native kernels (./native/), `workers` being its
+   * intra-op threads; 'jax' (default for float64 models) the jit-compiled jax-js step. Both give the
+   * same step up to float32 rounding (tested).
+   */
+  engine?: TrainEngine;
 }
+
+export type TrainEngine = 'onnx' | 'jax';
 
 export interface StepResult {
   /** Optimiser step just completed (1-based). */
@@ -87,18 +97,20 @@ export class Trainer {
   readonly chunkRows: number;
   /** Threads that compute gradients (this one included). */
   readonly workers: number;
+  readonly engine: TrainEngine;
   readonly adam: AdamWOptions;
   readonly schedule: ScheduleOptions;
   private readonly dtype: DType;
   private readonly loss: LossInfo;
   private readonly temperature: number;
   private stepCount = 0;
-  private m: Params;
-  private v: Params;
-  private readonly computer: GradComputer;
+  private m!: Params;
+  private v!: Params;
+  private readonly computer!: GradComputer;
   private pool?: Promise<GradPool>;
-  private readonly update: ReturnType<typeof makeAdamWUpdate>;
-  private readonly addGrads: Compiled<(a: Params, b: Params) => Params>;
+  private readonly update!: ReturnType<typeof makeAdamWUpdate>;
+  private readonly addGrads!: Compiled<(a: Params, b: Params) => Params>;
+  private readonly native?: NativeTrainer;
   private disposed = false;
 
   constructor(readonly model: LlamaModel, o: TrainerOptions) {
@@ -111,16 +123,27 @@ export class Trainer {
     const rows = o.microBatchRows ?? o.batchSize;
     if (!Number.isInteger(rows) || rows < 1) throw usageError(`micro-batch rows must be a positive integer, got ${rows}`);
     this.chunkRows = Math.min(rows, o.batchSize);
-    const workers = o.workers === 'auto' ? Math.min(Math.ceil(o.batchSize / this.chunkRows), Math.max(1, os.availableParallelism())) : (o.workers ?? 1);
+    const engine = o.engine ?? (this.dtype === 'float32' ? 'onnx' : 'jax');
+    if (engine !== 'onnx' && engine !== 'jax') throw usageError(`training engine must be "onnx" or "jax", got ${String(engine)}`);
+    if (engine === 'onnx' && this.dtype !== 'float32') throw usageError('the onnx training engine runs float32 models only', 'use engine: "jax" for a float64 model');
+    this.engine = engine;
+    const cores = Math.max(1, os.availableParallelism());
+    const workers = o.workers === 'auto' ? (engine === 'onnx' ? cores : Math.min(Math.ceil(o.batchSize / this.chunkRows), cores)) : (o.workers ?? 1);
     if (!Number.isInteger(workers) || workers < 1 || workers > 64) throw usageError(`workers must be a whole number of threads in 1..64 or "auto", got ${o.workers}`);
     this.loss = lossInfo(o.lossFn);
-    if (workers > 1 && !this.loss.source) throw usageError('training on several threads needs a loss with a source (describeLoss in src/engine/loss-info.ts)', 'use workers: 1 with this loss');
+    if (engine === 'jax' && workers > 1 && !this.loss.source) throw usageError('training on several threads needs a loss with a source (describeLoss in src/engine/loss-info.ts)', 'use workers: 1 with this loss');
     this.batchSize = o.batchSize;
     this.seqLen = o.seqLen;
     this.workers = workers;
     this.temperature = o.temperature ?? 1;
     this.adam = validateAdamW({ ...DEFAULT_ADAMW, ...o.optimizer });
     this.schedule = { warmupSteps: 0, totalSteps: 1, minLrRatio: 0.1, ...o.schedule };
+    if (engine === 'onnx') {
+      this.native = new NativeTrainer(model, this.adam, {
+        rows: this.chunkRows, seqLen: o.seqLen, lossFn: o.lossFn, linear: this.loss.linear === true, temperature: this.temperature, threads: workers,
+      });
+      return;
+    }
     const zeros = (p: Params): Params => Object.fromEntries(Object.entries(p).map(([k, a]) => [k, fromHost(new Float32Array(a.size), a.shape, this.dtype)]));
     this.m = zeros(model.params);
     this.v = zeros(model.params);
@@ -157,6 +180,14 @@ export class Trainer {
       // A mean loss: chunks weighted by their share of the batch's rows (equal for full batches).
       for (const part of parts) chunks.push({ batch: part, weight: (this.loss.rows === 'sum' || b.tokens.length === 0 ? 1 : part.tokens.length / b.tokens.length) / batches.length, sums: 1 / batches.length });
     }
+    if (this.native) {
+      const t = this.stepCount + 1;
+      const lr = learningRate(this.stepCount, this.adam.lr, this.schedule);
+      const { losses, gradNorm } = await this.native.step(chunks.map((c) => ({ batch: c.batch, weight: c.weight })), lr, t);
+      const { loss, metrics } = this.combine(losses, chunks);
+      this.stepCount = t;
+      return { step: t, loss, lr, gradNorm, metrics };
+    }
     const results = await this.gradients(chunks.map((c) => c.batch));
     // Gradients summed in chunk order; a common weight is applied in the update (exact for the
     // usual equal weights), unequal weights scale each chunk first.
@@ -166,14 +197,7 @@ export class Trainer {
       const g = uniform ? results[i].grads : this.scaled(results[i].grads, chunks[i].weight);
       gradSum = gradSum ? this.addGrads(gradSum, g) : g;
     }
-    let loss = 0;
-    const metrics: Record<string, number> = {};
-    const summed = new Set(this.loss.summedMetrics);
-    results.forEach((r, i) => {
-      loss += r.loss * chunks[i].weight;
-      const meanWeight = this.loss.rows === 'sum' ? 1 / results.length : chunks[i].weight;
-      for (const [k, x] of Object.entries(r.metrics)) metrics[k] = (metrics[k] ?? 0) + x * (summed.has(k) ? chunks[i].sums : meanWeight);
-    });
+    const { loss, metrics } = this.combine(results, chunks);
     const t = this.stepCount + 1;
     const lr = learningRate(this.stepCount, this.adam.lr, this.schedule);
     const scalars = {
@@ -191,15 +215,30 @@ export class Trainer {
     return { step: t, loss, lr, gradNorm, metrics };
   }
 
+  /** The step's loss and metrics from the chunks' (see the top of this file). */
+  private combine(results: { loss: number; metrics: Record<string, number> }[], chunks: { weight: number; sums: number }[]): { loss: number; metrics: Record<string, number> } {
+    let loss = 0;
+    const metrics: Record<string, number> = {};
+    const summed = new Set(this.loss.summedMetrics);
+    results.forEach((r, i) => {
+      loss += r.loss * chunks[i].weight;
+      const meanWeight = this.loss.rows === 'sum' ? 1 / results.length : chunks[i].weight;
+      for (const [k, x] of Object.entries(r.metrics)) metrics[k] = (metrics[k] ?? 0) + x * (summed.has(k) ? chunks[i].sums : meanWeight);
+    });
+    return { loss, metrics };
+  }
+
   /** Loss and metrics of a batch (at most chunkRows rows) without a gradient or an update. */
   async evaluate(batch: TrainBatch): Promise<{ loss: number; metrics: Record<string, number> }> {
     this.assertAlive();
+    if (this.native) return this.native.evaluate(batch);
     return this.computer.evaluate(this.model.params, batch);
   }
 
   /** Optimiser moments and step, for checkpoints. */
   optimizerState(): OptimizerState {
     this.assertAlive();
+    if (this.native) return { step: this.stepCount, moments: this.native.moments() };
     const moments: HostWeights = new Map();
     for (const [prefix, tree] of [['m.', this.m], ['v.', this.v]] as const) {
       for (const [name, w] of hostTree(tree)) moments.set(prefix + name, w);
@@ -210,6 +249,11 @@ export class Trainer {
   /** Restores optimiser moments and step saved by optimizerState() (exactly). */
   loadOptimizerState(s: OptimizerState): void {
     this.assertAlive();
+    if (this.native) {
+      this.native.loadMoments(s);
+      this.stepCount = s.step;
+      return;
+    }
     const pick = (prefix: string): HostWeights => {
       const out: HostWeights = new Map();
       for (const [k, w] of s.moments) if (k.startsWith(prefix)) out.set(k.slice(prefix.length), w);
@@ -227,6 +271,10 @@ export class Trainer {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
+    if (this.native) {
+      this.native.dispose();
+      return;
+    }
     disposeTree([this.m, this.v]);
     this.computer.dispose();
     this.update.dispose();

@@ -4,7 +4,7 @@ import { validateModelConfig } from '../../src/engine/config.js';
 import { lossInfo } from '../../src/engine/loss-info.js';
 import { maskedCrossEntropy } from '../../src/engine/losses.js';
 import { type LossFn, LlamaModel } from '../../src/engine/index.js';
-import { type TrainBatch, Trainer, splitRows } from '../../src/engine/train.js';
+import { type TrainBatch, type TrainEngine, Trainer, splitRows } from '../../src/engine/train.js';
 import { policyLoss } from '../../src/training/losses.js';
 
 const cfg = validateModelConfig({ vocabSize: 48, dModel: 32, nLayers: 2, nHeads: 2, dFF: 64, maxSeqLen: 16 });
@@ -30,9 +30,9 @@ function batch(seed: number, rows = 16, len = 11): TrainBatch {
 
 const ppo: LossFn = policyLoss({ clipLow: 0.2, clipHigh: 0.28, dualClip: 3, klLoss: null, entropyCoef: 0.01 });
 
-async function run(lossFn: LossFn, chunks: number, workers: number, steps = 3) {
+async function run(lossFn: LossFn, chunks: number, workers: number, engine: TrainEngine, steps = 3) {
   const model = LlamaModel.init(cfg, 7);
-  const tr = new Trainer(model, { batchSize: 16, seqLen: 11, lossFn, microBatchRows: 16 / chunks, workers, optimizer: { lr: 1e-2 }, schedule: { warmupSteps: 1, totalSteps: steps } });
+  const tr = new Trainer(model, { batchSize: 16, seqLen: 11, lossFn, microBatchRows: 16 / chunks, workers, engine, optimizer: { lr: 1e-2 }, schedule: { warmupSteps: 1, totalSteps: steps } });
   const results = [];
   try {
     for (let s = 0; s < steps; s++) results.push(await tr.trainStep([batch(s)]));
@@ -58,17 +58,17 @@ describe('data-parallel training', () => {
     expect((parts[1].floats!.mask as number[][])[1]).toEqual((b.floats!.mask as number[][])[3]);
   });
 
-  it('gives bit-identical steps on 1 and 2 threads (SFT loss, 2 chunks)', async () => {
-    const one = await run(maskedCrossEntropy, 2, 1);
-    const two = await run(maskedCrossEntropy, 2, 2);
+  it.each(['onnx', 'jax'] as const)('gives bit-identical steps on 1 and 2 threads (SFT loss, 2 chunks, %s engine)', async (engine) => {
+    const one = await run(maskedCrossEntropy, 2, 1, engine);
+    const two = await run(maskedCrossEntropy, 2, 2, engine);
     expect(two.results).toEqual(one.results);
     expect(maxDiff(one.weights, two.weights)).toBe(0);
   }, 60_000);
 
-  it('sums chunk gradients of a batch-normalised loss: a split PPO step equals the unsplit one', async () => {
+  it.each(['onnx', 'jax'] as const)('sums chunk gradients of a batch-normalised loss: a split PPO step equals the unsplit one (%s engine)', async (engine) => {
     expect(lossInfo(ppo).rows).toBe('sum');
-    const whole = await run(ppo, 1, 1);
-    const split = await run(ppo, 4, 2);
+    const whole = await run(ppo, 1, 1, engine);
+    const split = await run(ppo, 4, 2, engine);
     for (let s = 0; s < whole.results.length; s++) {
       expect(split.results[s].loss).toBeCloseTo(whole.results[s].loss, 5);
       expect(split.results[s].gradNorm).toBeCloseTo(whole.results[s].gradNorm, 4);
@@ -81,7 +81,10 @@ describe('data-parallel training', () => {
   it('refuses threads for a loss without a source, and bad settings', () => {
     const model = LlamaModel.init(cfg, 1);
     const anon: LossFn = (out, b) => maskedCrossEntropy(out, b);
-    expect(() => new Trainer(model, { batchSize: 8, seqLen: 8, lossFn: anon, microBatchRows: 4, workers: 2 })).toThrow(/loss with a source/);
+    expect(() => new Trainer(model, { batchSize: 8, seqLen: 8, lossFn: anon, microBatchRows: 4, workers: 2, engine: 'jax' })).toThrow(/loss with a source/);
+    // The onnx engine's threads are onnxruntime's: any loss runs on them.
+    new Trainer(model, { batchSize: 8, seqLen: 8, lossFn: anon, microBatchRows: 4, workers: 2, engine: 'onnx' }).dispose();
+    expect(() => new Trainer(model, { batchSize: 8, seqLen: 8, lossFn: anon, engine: 'tpu' as never })).toThrow(/engine/);
     expect(() => new Trainer(model, { batchSize: 8, seqLen: 8, lossFn: anon, microBatchRows: 0 })).toThrow(/micro-batch rows/);
     expect(() => new Trainer(model, { batchSize: 8, seqLen: 8, lossFn: anon, workers: 0 })).toThrow(/workers/);
     model.dispose();

@@ -8,7 +8,7 @@ import { validateModelConfig } from '../../src/engine/config.js';
 import { maskedCrossEntropy } from '../../src/engine/losses.js';
 import { LlamaModel } from '../../src/engine/model.js';
 import { learningRate } from '../../src/engine/optim.js';
-import { type TrainBatch, Trainer } from '../../src/engine/train.js';
+import { type TrainBatch, type TrainEngine, Trainer } from '../../src/engine/train.js';
 
 const cfg = validateModelConfig({ vocabSize: 48, dModel: 32, nLayers: 2, nHeads: 2, dFF: 64, maxSeqLen: 16 });
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'rlmkit-engine-train-'));
@@ -29,8 +29,8 @@ function batchOf(seqs: number[][], skipFirst = true): TrainBatch {
   };
 }
 
-function trainer(model: LlamaModel, steps: number, batchSize = 32): Trainer {
-  return new Trainer(model, { batchSize, seqLen: 11, lossFn: maskedCrossEntropy, optimizer: { lr: 1e-2, weightDecay: 0.01 }, schedule: { warmupSteps: 5, totalSteps: steps } });
+function trainer(model: LlamaModel, steps: number, batchSize = 32, engine?: TrainEngine): Trainer {
+  return new Trainer(model, { batchSize, seqLen: 11, lossFn: maskedCrossEntropy, engine, optimizer: { lr: 1e-2, weightDecay: 0.01 }, schedule: { warmupSteps: 5, totalSteps: steps } });
 }
 
 function sameBits(a: Map<string, { data: Float32Array }>, b: Map<string, { data: Float32Array }>): boolean {
@@ -76,16 +76,16 @@ describe('training', () => {
     expect(sameBits(a.w, c.w)).toBe(false);
   });
 
-  it('resumes from a checkpoint bit-identically (weights, AdamW moments, step)', async () => {
+  it.each(['onnx', 'jax'] as const)('resumes from a checkpoint bit-identically (weights, AdamW moments, step; %s engine)', async (engine) => {
     const data = dataset(8);
     const batches = [0, 1, 2, 3, 4, 5].map((i) => batchOf(data.slice((i * 8) % 32, ((i * 8) % 32) + 8)));
     const straight = LlamaModel.init(cfg, 4);
-    const t1 = trainer(straight, 6, 8);
+    const t1 = trainer(straight, 6, 8, engine);
     const lossesA: number[] = [];
     for (const b of batches) lossesA.push((await t1.trainStep([b])).loss);
 
     const first = LlamaModel.init(cfg, 4);
-    const t2 = trainer(first, 6, 8);
+    const t2 = trainer(first, 6, 8, engine);
     for (const b of batches.slice(0, 3)) await t2.trainStep([b]);
     const file = path.join(tmp, 'resume.safetensors');
     const opt = t2.optimizerState();
@@ -95,7 +95,7 @@ describe('training', () => {
 
     const ck = loadCheckpoint(file, { withOptimizer: true, expectConfig: cfg });
     const resumed = LlamaModel.fromHostWeights(ck.weights, ck.config);
-    const t3 = trainer(resumed, 6, 8);
+    const t3 = trainer(resumed, 6, 8, engine);
     t3.loadOptimizerState(ck.optimizer!);
     expect(t3.step).toBe(3);
     const lossesB: number[] = [];

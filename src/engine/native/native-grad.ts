@@ -129,8 +129,14 @@ export class NativeGrad {
   async evaluate(weights: Map<string, HostTensor>, batch: TrainBatch): Promise<LossResult> {
     const packed = packBatch(batch, this.o.rows, this.o.seqLen, this.config.vocabSize);
     const r = await this.init(packed);
-    const outs = OUTPUT_NAMES.some((k) => r.loss.used[k]) ? await this.run(r.forward, this.feeds(weights, [packed])) : {};
-    return r.loss.value(outs, packed);
+    return r.loss.value(await this.outputs(weights, batch), packed);
+  }
+
+  /** The model outputs the loss reads (e.g. per-token log-probs [rows * T]) for one batch, padded to `rows`. */
+  async outputs(weights: Map<string, HostTensor>, batch: TrainBatch): Promise<HostOutputs> {
+    const packed = packBatch(batch, this.o.rows, this.o.seqLen, this.config.vocabSize);
+    const r = await this.init(packed);
+    return OUTPUT_NAMES.some((k) => r.loss.used[k]) ? this.run(r.forward, this.feeds(weights, [packed])) : {};
   }
 
   dispose(): void {
