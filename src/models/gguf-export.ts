@@ -12,19 +12,21 @@
  * llama.cpp's "normal" rope for the llama architecture, so q/k need no permutation (the HF
  * converter permutes only because HF uses the half-split form).
  *
- * Tokenizer: a character vocabulary maps onto llama.cpp's SentencePiece ("llama") tokenizer with
- * one token per character and no merges: SPM splits text into characters, finds no bigram in the
- * vocabulary, and emits each character's token. SPM writes spaces as "▁" (U+2581), so the space
- * character is stored as "▁". `<eos_step>` (our newline) is stored as the byte token "<0x0A>", so
- * llama.cpp encodes "\n" to it by byte fallback and decodes it back to "\n"; `<pad>`, `<bos>` and
- * `<eos>` are control tokens. Characters outside the vocabulary have no byte token to fall back
- * on: encode such prompts with our tokenizer (as the GGUF backend does for embedded exports).
+ * Tokenizer: a character vocabulary maps onto llama.cpp's byte-level BPE ("gpt2") model, one token
+ * per character, its text in GPT-2's byte alphabet, merges only inside multi-byte characters (see
+ * `ggufVocabulary`). `<pad>`, `<bos>` and `<eos>` are control tokens; `<eos_step>` is the newline.
+ * Text with characters outside the vocabulary loses them in llama.cpp's tokenizer (it skips bytes
+ * it has no token for) instead of aborting; the GGUF backend refuses such prompts by name.
+ *
+ * Chat: `tokenizer.chat_template` is PLAIN_CHAT_TEMPLATE (messages joined by "\n", as our models
+ * read them), so llama-server, llama-cpp-python, node-llama-cpp and Ollama can all chat with it.
  */
 import { inputError, usageError } from '../core/errors.js';
 import { writeFileAtomic } from '../core/fs.js';
 import type { ModelConfig } from '../engine/config.js';
 import type { HostWeights } from '../engine/sampler.js';
 import type { Tokenizer } from '../engine/tokenizer.js';
+import { byteLevelChars } from './byte-level.js';
 
 const GGUF_MAGIC = 0x46554747; // "GGUF" little-endian
 const GGUF_VERSION = 3;
@@ -44,7 +46,6 @@ const enum T {
 const TOKEN_NORMAL = 1;
 const TOKEN_CONTROL = 3;
 const TOKEN_UNUSED = 5;
-const TOKEN_BYTE = 6;
 
 type KvValue =
   | { type: 'u32'; value: number }
@@ -118,22 +119,52 @@ export function ggufTensorName(name: string): string {
   throw inputError(`weight "${name}" has no llama.cpp equivalent`, 'only policy weights export to GGUF (a value head cannot)');
 }
 
-/** The SPM vocabulary of a character tokenizer, padded to the model's vocabSize. */
-export function ggufVocabulary(tokenizer: Tokenizer, vocabSize: number): { tokens: string[]; types: number[] } {
+/**
+ * The chat template written into exports: the message contents joined by "\n", exactly
+ * `renderChatAsText` (src/models/text.ts). Our models were trained on plain text, so a chat
+ * request must reach them as the same text a plain request would; roles are not rendered and the
+ * generation prompt adds nothing, which also makes "continue the final assistant message" the
+ * natural reading of a conversation that ends with one. Backends that compare a model's template
+ * with the plain join (src/models/chat-template.ts) therefore see a plain-text model.
+ */
+export const PLAIN_CHAT_TEMPLATE = "{% for message in messages %}{% if not loop.first %}{{ '\\n' }}{% endif %}{{ message['content'] }}{% endfor %}";
+
+/**
+ * The vocabulary of a character tokenizer as llama.cpp's byte-level BPE ("gpt2") model, padded to
+ * the model's vocabSize. Each character is one token whose text is its UTF-8 bytes in GPT-2's
+ * byte alphabet (src/models/byte-level.ts): the space is "Ġ", `<eos_step>` is the newline "Ċ".
+ * Characters of more than one byte come with merges that join their bytes back into the one
+ * token, so every tokenizer maps exactly, whatever its characters are (no letters, no space,
+ * emoji...).
+ *
+ * Why not SentencePiece ("llama"), which earlier exports used: when text holds a character the
+ * vocabulary lacks, llama.cpp's SPM tokenizer falls back to byte tokens `<0xXX>` and aborts the
+ * process (std::out_of_range) when they are missing; a character vocabulary has no room for 256
+ * byte tokens, and node-llama-cpp tokenizes text of its own (letters) while loading a model. The
+ * BPE tokenizer skips bytes it has no token for instead.
+ */
+export function ggufVocabulary(tokenizer: Tokenizer, vocabSize: number): { tokens: string[]; types: number[]; merges: string[] } {
   if (tokenizer.vocabSize > vocabSize) throw inputError(`the tokenizer has ${tokenizer.vocabSize} tokens but the model only ${vocabSize}`, 'use the tokenizer stored with the checkpoint');
   const tokens: string[] = [];
   const types: number[] = [];
+  const merges: string[] = [];
+  const seenMerges = new Set<string>();
   for (let id = 0; id < vocabSize; id++) {
-    if (id === tokenizer.eosStep) {
-      tokens.push('<0x0A>');
-      types.push(TOKEN_BYTE);
-    } else if (id === tokenizer.pad || id === tokenizer.bos || id === tokenizer.eos) {
+    if (id === tokenizer.pad || id === tokenizer.bos || id === tokenizer.eos) {
       tokens.push(tokenizer.tokenName(id));
       types.push(TOKEN_CONTROL);
     } else if (id < tokenizer.vocabSize) {
-      const ch = tokenizer.decode([id]);
-      if (ch === '\u2581') throw inputError('the vocabulary contains "▁" (U+2581), which SentencePiece reserves for spaces', 'GGUF export cannot represent this vocabulary');
-      tokens.push(ch === ' ' ? '\u2581' : ch);
+      // <eos_step> decodes to "\n".
+      const ch = id === tokenizer.eosStep ? '\n' : tokenizer.decode([id]);
+      const bytes = byteLevelChars(ch);
+      for (let k = 1; k < bytes.length; k++) {
+        const merge = `${bytes.slice(0, k).join('')} ${bytes[k]}`;
+        if (!seenMerges.has(merge)) {
+          seenMerges.add(merge);
+          merges.push(merge);
+        }
+      }
+      tokens.push(bytes.join(''));
       types.push(TOKEN_NORMAL);
     } else {
       tokens.push(`<unused${id}>`);
@@ -141,13 +172,15 @@ export function ggufVocabulary(tokenizer: Tokenizer, vocabSize: number): { token
     }
   }
   if (new Set(tokens).size !== tokens.length) throw inputError('two tokens of the vocabulary have the same text', 'GGUF needs distinct token texts');
-  return { tokens, types };
+  return { tokens, types, merges };
 }
 
 export interface GgufExportOptions {
   name?: string;
   /** Whether llama.cpp should prepend <bos> when it tokenizes text (default false, as rlmkit prompts). */
   addBos?: boolean;
+  /** Jinja chat template stored as `tokenizer.chat_template` (default PLAIN_CHAT_TEMPLATE). */
+  chatTemplate?: string;
 }
 
 /** Encodes the model as GGUF bytes. */
@@ -169,16 +202,18 @@ export function encodeGguf(config: ModelConfig, weights: HostWeights, tokenizer:
     ['llama.rope.dimension_count', { type: 'u32', value: headDim }],
     ['llama.rope.freq_base', { type: 'f32', value: config.ropeTheta }],
     ['llama.attention.layer_norm_rms_epsilon', { type: 'f32', value: config.normEps }],
-    ['tokenizer.ggml.model', { type: 'str', value: 'llama' }],
+    ['tokenizer.ggml.model', { type: 'str', value: 'gpt2' }],
+    ['tokenizer.ggml.pre', { type: 'str', value: 'default' }],
     ['tokenizer.ggml.tokens', { type: 'str[]', value: vocab.tokens }],
-    ['tokenizer.ggml.scores', { type: 'f32[]', value: vocab.tokens.map(() => 0) }],
     ['tokenizer.ggml.token_type', { type: 'i32[]', value: vocab.types }],
+    ['tokenizer.ggml.merges', { type: 'str[]', value: vocab.merges }],
     ['tokenizer.ggml.bos_token_id', { type: 'u32', value: tokenizer.bos }],
     ['tokenizer.ggml.eos_token_id', { type: 'u32', value: tokenizer.eos }],
     ['tokenizer.ggml.padding_token_id', { type: 'u32', value: tokenizer.pad }],
     ['tokenizer.ggml.add_bos_token', { type: 'bool', value: o.addBos ?? false }],
     ['tokenizer.ggml.add_eos_token', { type: 'bool', value: false }],
     ['tokenizer.ggml.add_space_prefix', { type: 'bool', value: false }],
+    ['tokenizer.chat_template', { type: 'str', value: o.chatTemplate ?? (o.addBos ? `{{ bos_token }}${PLAIN_CHAT_TEMPLATE}` : PLAIN_CHAT_TEMPLATE) }],
   ];
   const names = [...weights.keys()].filter((n) => !n.startsWith('value_head.'));
   if (names.length === 0) throw inputError('the checkpoint has no weights', 'export a trained or initialised policy checkpoint');

@@ -8,8 +8,14 @@
  * - Requests run on a pool of context sequences (`parallel`, default 4), which llama.cpp batches
  *   together in one evaluation; each of n completions uses its own sequence.
  * - Stop sequences are matched on the detokenised text as tokens arrive and end generation early.
- * - Chat requests use the model's own chat template when the GGUF has one
- *   (`tokenizer.chat_template`), else the plain rendering of src/models/text.ts.
+ * - Chat requests are rendered with the model's own chat template when the GGUF has one
+ *   (`tokenizer.chat_template`, rendered by src/models/chat-template.ts, so a conversation that
+ *   ends with an assistant message is continued), else with the plain rendering of
+ *   src/models/text.ts. `capabilities.chat` is true only for a real chat format: rlmkit's exports
+ *   carry a plain template (contents joined by "\n") and are prompted in plain style.
+ * - A prompt with characters the vocabulary cannot encode is refused by name: llama.cpp would drop
+ *   them (byte-level BPE) or abort (SentencePiece without byte tokens).
+ * - node-llama-cpp is an optional dependency, imported only when a GGUF model is opened.
  * - Log-probs are log of llama.cpp's probability of the chosen token after its sampling chain
  *   (temperature, top-k, top-p applied), so they match temperature-1 log-probs only at temperature 1
  *   without truncation.
@@ -17,9 +23,10 @@
 import type { Llama, LlamaContext, LlamaContextSequence, LlamaModel, Token } from 'node-llama-cpp';
 import { inputError, runtimeError, usageError } from '../core/errors.js';
 import * as fs from 'node:fs';
+import { ChatTemplate, ggufChatTemplate } from './chat-template.js';
 import { readGgufHeader } from './gguf-read.js';
 import { requestText, truncateAtStop } from './text.js';
-import type { ChatMessage, Completion, GenerateOptions, GenerateRequest, Policy, PolicyCapabilities } from './types.js';
+import type { Completion, GenerateOptions, GenerateRequest, Policy, PolicyCapabilities } from './types.js';
 import { validateGenerateOptions, validateRequests } from './validate.js';
 
 export interface GgufOptions {
@@ -41,7 +48,7 @@ export async function getCpuLlama(): Promise<Llama> {
     try {
       mod = await import('node-llama-cpp');
     } catch (e) {
-      throw runtimeError(`node-llama-cpp is not installed: ${(e as Error).message}`, 'run npm install in the rlmkit folder');
+      throw runtimeError(`GGUF models need node-llama-cpp, an optional dependency that is not installed (${(e as Error).message.split('\n')[0]})`, 'install it in the rlmkit folder: npm install --no-save node-llama-cpp@3.22.1');
     }
     try {
       return await mod.getLlama({ gpu: false, build: 'never', usePrebuiltBinaries: true, progressLogs: false, logLevel: mod.LlamaLogLevel.error });
@@ -58,15 +65,16 @@ export class GgufPolicy implements Policy {
   readonly capabilities: PolicyCapabilities;
   private readonly free: LlamaContextSequence[] = [];
   private readonly waiters: ((s: LlamaContextSequence) => void)[] = [];
-  private readonly hasChatTemplate: boolean;
+  /** The model's chat template (null: none, chat is rendered as plain text). */
+  readonly chatTemplate: ChatTemplate | null;
 
-  private constructor(readonly model: LlamaModel, private readonly context: LlamaContext, readonly file: string, o: GgufOptions) {
+  private constructor(readonly model: LlamaModel, private readonly context: LlamaContext, readonly file: string, o: GgufOptions, template: ChatTemplate | null) {
     this.id = o.id ?? `gguf:${file}`;
     const parallel = context.totalSequences;
     for (let i = 0; i < parallel; i++) this.free.push(context.getSequence());
-    const meta = model.fileInfo.metadata as { tokenizer?: { chat_template?: unknown } };
-    this.hasChatTemplate = typeof meta.tokenizer?.chat_template === 'string';
-    this.capabilities = { logprobs: true, n: true, tokenIds: true, prefixCaching: false, chat: this.hasChatTemplate, maxBatch: parallel, contextTokens: context.contextSize };
+    this.chatTemplate = template;
+    const chat = template !== null && !template.isPlain();
+    this.capabilities = { logprobs: true, n: true, tokenIds: true, prefixCaching: false, chat, maxBatch: parallel, contextTokens: context.contextSize };
   }
 
   static async load(file: string, o: GgufOptions = {}): Promise<GgufPolicy> {
@@ -79,7 +87,8 @@ export class GgufPolicy implements Policy {
     if (!Number.isInteger(threads) || threads < 1) throw usageError(`gguf: threads must be a positive integer, got ${threads}`);
     if (!Number.isInteger(parallel) || parallel < 1) throw usageError(`gguf: parallel must be a positive integer, got ${parallel}`);
     // llama.cpp can hang or abort on a truncated file: check the header and sizes first.
-    readGgufHeader(file);
+    const header = readGgufHeader(file);
+    const template = ggufChatTemplate(header.metadata, file);
     const llama = await getCpuLlama();
     let model: LlamaModel;
     try {
@@ -89,7 +98,7 @@ export class GgufPolicy implements Policy {
     }
     const contextSize = o.contextSize ?? Math.min(model.trainContextSize, 4096);
     const context = await model.createContext({ contextSize, sequences: parallel, threads, batchSize: Math.min(512, contextSize * parallel) });
-    return new GgufPolicy(model, context, file, o);
+    return new GgufPolicy(model, context, file, o, template);
   }
 
   countTokens(text: string): number {
@@ -98,32 +107,32 @@ export class GgufPolicy implements Policy {
 
   /** Prompt tokens: the chat template when the model has one, else the plain text. */
   private promptTokens(r: GenerateRequest): Token[] {
-    if (r.messages && this.hasChatTemplate) return this.chatTokens(r.messages);
-    const tokens = this.model.tokenize(requestText(r));
+    const meta = this.model.fileInfo.metadata as { tokenizer?: { ggml?: { add_bos_token?: boolean } } };
     const bos = this.model.tokens.bos;
-    const addBos = (this.model.fileInfo.metadata as { tokenizer?: { ggml?: { add_bos_token?: boolean } } }).tokenizer?.ggml?.add_bos_token;
+    let text: string;
+    let special = false;
+    if (r.messages && this.chatTemplate) {
+      const last = r.messages[r.messages.length - 1];
+      text = this.chatTemplate.render(r.messages, { continueFinalMessage: last?.role === 'assistant' });
+      special = true;
+    } else text = requestText(r);
+    const tokens = this.model.tokenize(text, special);
+    this.checkEncodable(text, tokens, special);
+    const addBos = meta.tokenizer?.ggml?.add_bos_token;
     return addBos && bos !== null && tokens[0] !== bos ? [bos, ...tokens] : tokens;
   }
 
-  private chatTokensCache?: (m: ChatMessage[]) => Token[];
-  private chatTokens(messages: ChatMessage[]): Token[] {
-    if (!this.chatTokensCache) throw runtimeError('chat template not initialised');
-    return this.chatTokensCache(messages);
-  }
-
-  /** Prepares the chat template renderer (async: node-llama-cpp's chat wrappers load lazily). */
-  async initChat(): Promise<void> {
-    if (!this.hasChatTemplate || this.chatTokensCache) return;
-    const mod = await import('node-llama-cpp');
-    const wrapper = mod.resolveChatWrapper(this.model);
-    this.chatTokensCache = (messages) => {
-      const history = messages.map((m) =>
-        m.role === 'system' ? { type: 'system' as const, text: m.content } : m.role === 'user' ? { type: 'user' as const, text: m.content } : { type: 'model' as const, response: [m.content] },
-      );
-      if (history[history.length - 1]?.type !== 'model') history.push({ type: 'model', response: [] });
-      const { contextText } = wrapper.generateContextState({ chatHistory: history });
-      return contextText.tokenize(this.model.tokenizer);
-    };
+  /** Refuses text whose characters the vocabulary cannot encode (llama.cpp would drop them). */
+  private checkEncodable(text: string, tokens: Token[], special: boolean): void {
+    if (this.model.detokenize(tokens, special) === text) return;
+    // Whole-text detokenizing may tidy spaces (" ." -> "."); token pieces are exact.
+    const pieces = tokens.map((t) => this.model.detokenize([t], special)).join('');
+    if (pieces === text) return;
+    const partialBytes = pieces.includes('\uFFFD') && !text.includes('\uFFFD');
+    const have = new Set(partialBytes ? this.model.detokenize(tokens, special) : pieces);
+    const lost = [...new Set([...text].filter((c) => !have.has(c) && !(partialBytes && /\s/.test(c))))].slice(0, 8);
+    if (lost.length === 0) return;
+    throw inputError(`the prompt has characters the model's vocabulary cannot encode: ${lost.map((c) => JSON.stringify(c)).join(', ')}`, `${this.file} only knows the characters it was trained on; use the plain prompt style (--style plain) or remove them`);
   }
 
   private async acquire(): Promise<LlamaContextSequence> {
@@ -141,7 +150,6 @@ export class GgufPolicy implements Policy {
   async generate(requests: GenerateRequest[], o: GenerateOptions = {}): Promise<Completion[][]> {
     validateRequests(requests);
     validateGenerateOptions(o);
-    if (requests.some((r) => r.messages)) await this.initChat();
     const n = o.n ?? 1;
     return Promise.all(
       requests.map((r) => {

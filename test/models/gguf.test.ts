@@ -51,7 +51,9 @@ describe('GGUF export', () => {
     expect(header.metadata['general.architecture']).toBe('llama');
     expect(header.metadata['llama.block_count']).toBe(src.config.nLayers);
     expect(header.metadata['llama.rope.dimension_count']).toBe(src.config.dModel / src.config.nHeads);
-    expect((header.metadata['tokenizer.ggml.tokens'] as string[]).slice(0, 4)).toEqual(['<pad>', '<bos>', '<eos>', '<0x0A>']);
+    expect((header.metadata['tokenizer.ggml.tokens'] as string[]).slice(0, 4)).toEqual(['<pad>', '<bos>', '<eos>', 'Ċ']);
+    expect(header.metadata['tokenizer.ggml.model']).toBe('gpt2');
+    expect(typeof header.metadata['tokenizer.chat_template']).toBe('string');
     expect(header.tensors.find((t) => t.name === 'blk.1.ffn_gate.weight')?.dims).toEqual([src.config.dModel, src.config.dFF]);
     expect(header.tensors.every((t) => t.offset % 32 === 0 && t.type === 0)).toBe(true);
     expect(bytes.length - header.expectedBytes!).toBeGreaterThanOrEqual(0);
