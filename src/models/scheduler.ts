@@ -12,8 +12,19 @@
  *
  * Seeded sampling stays reproducible: a seeded request at temperature > 0 is only batched with
  * requests of the same generate() call, because a batched sampler's random stream depends on the
- * batch it runs in.
+ * batch it runs in. An unseeded sampled batch gets a fresh random seed, so repeats differ.
+ *
+ * Fairness (a server shares one scheduler among many clients): requests belong to a *flow*
+ * (`options.flow`, else the caller). A batch takes requests round-robin over the flows waiting in
+ * its group, least recently served flow first, and a group that still has requests after a batch
+ * goes to the back of the ready queue; a request with more rows (n) than a batch holds is split.
+ * So a small request waits for at most the batches already running, never behind another flow's
+ * whole queue (deficit-free round robin over flows, as in fair queuing, Demers et al. 1989).
+ *
+ * Cancellation: a generate() call's `signal` removes its waiting requests at once, and a running
+ * backend call whose requests were all cancelled is aborted too.
  */
+import { randomInt } from 'node:crypto';
 import { runtimeError } from '../core/errors.js';
 import { Rng } from '../core/rng.js';
 import { ResponseCache, cacheKey, isCacheable, samplingParams } from './cache.js';
@@ -70,6 +81,17 @@ interface Item {
   resolve: (c: Completion[]) => void;
   reject: (e: unknown) => void;
   settled: boolean;
+  /** Who shares fairly (see the file comment). */
+  flow: string;
+  /** Sampled rows this item costs (its n). */
+  rows: number;
+  /** The running batch it is in, once dispatched. */
+  batch?: RunningBatch;
+}
+
+interface RunningBatch {
+  items: Item[];
+  ctl: AbortController;
 }
 
 interface Group {
@@ -103,6 +125,13 @@ function baseKey(key: string): string {
 
 const DEFAULT_CALLER = 'default';
 
+/**
+ * Temperatures below this sample greedily: dividing logits by a subnormal temperature overflows
+ * to Infinity (NaN probabilities), and at 1e-6 any logit gap a float32 model can express already
+ * gives the top token all the mass.
+ */
+export const MIN_SAMPLING_TEMPERATURE = 1e-6;
+
 export class Scheduler implements Policy {
   readonly id: string;
   readonly capabilities: PolicyCapabilities;
@@ -125,11 +154,17 @@ export class Scheduler implements Policy {
   private readonly maxFillWaitMs: number;
   private callCounter = 0;
   private closed = false;
+  /** Largest number of sampled rows (requests x n) in one backend call. */
+  private readonly maxRows: number;
+  /** Per flow: outstanding items, and when it was last served (fairness order). */
+  private readonly flows = new Map<string, { outstanding: number; servedAt: number }>();
+  private serveSeq = 0;
   private readonly counters = { batches: 0, batchedRequests: 0, largestBatch: 0, retries: 0, failedBatches: 0, inBatches: 0, backendBusyMs: 0 };
 
   constructor(readonly backend: Policy, o: SchedulerOptions = {}) {
     this.id = o.id ?? backend.id;
     this.maxBatch = Math.max(1, o.maxBatch ?? backend.capabilities.maxBatch);
+    this.maxRows = Math.max(this.maxBatch, backend.capabilities.maxBatch || this.maxBatch);
     this.maxWaitMs = Math.max(0, o.maxWaitMs ?? 2);
     this.maxFillWaitMs = Math.max(this.maxWaitMs, o.maxFillWaitMs ?? 25);
     this.concurrency = Math.max(1, o.concurrency ?? 1);
@@ -152,15 +187,38 @@ export class Scheduler implements Policy {
     if (this.closed) throw runtimeError(`model "${this.id}" is shut down`, 'create a new scheduler');
     validateRequests(requests);
     validateGenerateOptions(options);
+    const t = options.temperature;
+    if (t !== undefined && t > 0 && t < MIN_SAMPLING_TEMPERATURE) options = { ...options, temperature: 0 };
     const caller = options.caller ?? DEFAULT_CALLER;
+    const signal = options.signal;
+    if (signal?.aborted) throw abortError(signal);
     const started = performance.now();
     const callId = ++this.callCounter;
+    // One abort listener per call (not per request): it settles every request of this call.
+    const mine: Item[] = [];
+    const onAbort = () => this.cancel(mine, abortError(signal));
+    signal?.addEventListener('abort', onAbort, { once: true });
     try {
-      const results = await Promise.all(requests.map((r) => this.one(r, options, callId, caller)));
+      const results = await Promise.all(requests.map((r) => this.one(r, options, callId, caller, mine)));
       return results;
     } finally {
+      signal?.removeEventListener('abort', onAbort);
       this.usage.recordWall(caller, performance.now() - started);
     }
+  }
+
+  /** Settles cancelled items, drops them from their groups and aborts batches nobody waits for. */
+  private cancel(items: Item[], error: Error): void {
+    const touched = new Set<RunningBatch>();
+    for (const item of items) {
+      if (item.settled) continue;
+      item.settled = true;
+      item.reject(error);
+      if (item.batch) touched.add(item.batch);
+    }
+    for (const g of this.groups.values()) if (g.items.some((x) => x.settled)) g.items = g.items.filter((x) => !x.settled);
+    for (const b of touched) if (b.items.every((x) => x.settled)) b.ctl.abort(error);
+    this.pump();
   }
 
   /** Usage of one caller, or of all callers with a total. */
@@ -184,7 +242,7 @@ export class Scheduler implements Policy {
     await this.backend.close?.();
   }
 
-  private async one(request: GenerateRequest, options: GenerateOptions, callId: number, caller: string): Promise<Completion[]> {
+  private async one(request: GenerateRequest, options: GenerateOptions, callId: number, caller: string, mine: Item[]): Promise<Completion[]> {
     const key = this.cache && isCacheable(options) ? cacheKey(this.backend.id, request, options) : undefined;
     if (key) {
       const hit = this.cache!.get(key);
@@ -198,10 +256,18 @@ export class Scheduler implements Policy {
     try {
       if (n > 1 && !this.backend.capabilities.n) {
         // Repeat the request; seeded copies get distinct seeds so they are not identical samples.
-        const copies = Array.from({ length: n }, (_, j) => this.enqueue(request, { ...options, n: 1, seed: options.seed === undefined ? undefined : options.seed + j }, callId));
+        const copies = Array.from({ length: n }, (_, j) => this.enqueue(request, { ...options, n: 1, seed: options.seed === undefined ? undefined : options.seed + j }, callId, mine));
         completions = (await Promise.all(copies)).map((c) => c[0]);
+      } else if (n > this.maxRows) {
+        // More rows than one backend call holds: split, so the request shares batches fairly.
+        const parts: Promise<Completion[]>[] = [];
+        for (let at = 0, k = 0; at < n; at += this.maxRows, k++) {
+          const rows = Math.min(this.maxRows, n - at);
+          parts.push(this.enqueue(request, { ...options, n: rows, seed: options.seed === undefined ? undefined : options.seed + k }, callId, mine));
+        }
+        completions = (await Promise.all(parts)).flat();
       } else {
-        completions = await this.enqueue(request, options, callId);
+        completions = await this.enqueue(request, options, callId, mine);
       }
     } catch (e) {
       this.usage.recordError(caller, 1);
@@ -218,29 +284,33 @@ export class Scheduler implements Policy {
     return seededSampling ? `${params}#call${callId}` : params;
   }
 
-  private enqueue(request: GenerateRequest, options: GenerateOptions, callId: number): Promise<Completion[]> {
+  private enqueue(request: GenerateRequest, options: GenerateOptions, callId: number, mine: Item[]): Promise<Completion[]> {
     const key = this.groupKey(options, callId);
     const load = this.loadOf(baseKey(key));
+    const flowName = options.flow ?? options.caller ?? DEFAULT_CALLER;
     return new Promise<Completion[]>((resolve, reject) => {
+      const flow = this.flows.get(flowName) ?? { outstanding: 0, servedAt: 0 };
+      this.flows.set(flowName, flow);
+      const done = () => {
+        load.outstanding--;
+        if (--flow.outstanding === 0) this.flows.delete(flowName);
+      };
       const item: Item = {
         request,
         options,
         settled: false,
-        resolve: (c) => (load.outstanding--, resolve(c)),
-        reject: (e) => (load.outstanding--, reject(e)),
+        flow: flowName,
+        rows: options.n ?? 1,
+        resolve: (c) => (done(), resolve(c)),
+        reject: (e) => (done(), reject(e)),
       };
       load.outstanding++;
+      flow.outstanding++;
       load.peak = Math.max(load.peak, load.outstanding);
-      const signal = options.signal;
-      if (signal) {
-        if (signal.aborted) return item.reject(abortError(signal));
-        signal.addEventListener('abort', () => {
-          if (item.settled) return;
-          item.settled = true;
-          const g = this.groups.get(key);
-          if (g) g.items = g.items.filter((x) => x !== item);
-          item.reject(abortError(signal));
-        }, { once: true });
+      mine.push(item);
+      if (options.signal?.aborted) {
+        item.settled = true;
+        return item.reject(abortError(options.signal));
       }
       let g = this.groups.get(key);
       if (!g) {
@@ -255,6 +325,43 @@ export class Scheduler implements Policy {
       if (this.maxWaitMs === 0 || g.items.length >= this.expected(key)) g.immediate = setImmediate(() => this.flush(key));
       else g.timer = setTimeout(() => this.flush(key), this.maxWaitMs);
     });
+  }
+
+  /**
+   * The next batch of a group: round-robin over its flows, least recently served first, up to
+   * maxBatch requests and maxRows rows (the first request always goes).
+   */
+  private takeFair(live: Item[]): { batch: Item[]; rest: Item[] } {
+    const queues = new Map<string, Item[]>();
+    for (const x of live) {
+      const q = queues.get(x.flow);
+      if (q) q.push(x);
+      else queues.set(x.flow, [x]);
+    }
+    if (queues.size === 1 && live.every((x) => x.rows === 1)) return { batch: live.slice(0, this.maxBatch), rest: live.slice(this.maxBatch) };
+    const order = [...queues.keys()].sort((a, b) => (this.flows.get(a)?.servedAt ?? 0) - (this.flows.get(b)?.servedAt ?? 0));
+    const batch: Item[] = [];
+    let rows = 0;
+    let added = true;
+    while (added && batch.length < this.maxBatch) {
+      added = false;
+      for (const f of order) {
+        const q = queues.get(f)!;
+        if (q.length === 0) continue;
+        if (batch.length > 0 && rows + q[0].rows > this.maxRows) continue;
+        const x = q.shift()!;
+        batch.push(x);
+        rows += x.rows;
+        added = true;
+        if (batch.length >= this.maxBatch) break;
+      }
+    }
+    for (const x of batch) {
+      const flow = this.flows.get(x.flow);
+      if (flow) flow.servedAt = ++this.serveSeq;
+    }
+    const taken = new Set(batch);
+    return { batch, rest: live.filter((x) => !taken.has(x)) };
   }
 
   private loadOf(key: string): LoadTracker {
@@ -337,15 +444,15 @@ export class Scheduler implements Policy {
       }
       if (!picked) return;
       const { key, g, live } = picked;
-      const batch = live.slice(0, this.maxBatch);
-      g.items = live.slice(this.maxBatch);
+      const { batch, rest } = this.takeFair(live);
+      g.items = rest;
       g.fillDeadline = undefined;
       if (g.fillTimer) clearTimeout(g.fillTimer);
       g.fillTimer = undefined;
-      if (g.items.length === 0) {
-        this.readyOrder.splice(this.readyOrder.indexOf(key), 1);
-        this.dropGroup(key, g);
-      }
+      this.readyOrder.splice(this.readyOrder.indexOf(key), 1);
+      // A group with requests left goes to the back: other groups (other clients' parameters) go first.
+      if (g.items.length === 0) this.dropGroup(key, g);
+      else this.readyOrder.push(key);
       const load = this.load.get(baseKey(key));
       if (load && !key.includes('#call')) {
         load.recentPeaks = [...load.recentPeaks, load.peak].slice(-8);
@@ -373,10 +480,16 @@ export class Scheduler implements Policy {
       this.counters.batches++;
       this.counters.batchedRequests += live.length;
       this.counters.largestBatch = Math.max(this.counters.largestBatch, live.length);
-      const { signal: _s, caller: _c, ...backendOptions } = options;
+      const { signal: _s, caller: _c, flow: _f, ...backendOptions } = options;
+      const running: RunningBatch = { items: live, ctl: new AbortController() };
+      for (const x of live) x.batch = running;
+      // Unseeded sampling gets a fresh seed per batch: backends that default to a fixed seed would
+      // otherwise return the same "sample" for the same prompt every time.
+      if (backendOptions.seed === undefined && (backendOptions.temperature ?? 1) > 0) backendOptions.seed = randomInt(0x7fffffff);
       const started = performance.now();
       try {
         const out = await withRetry((signal) => this.backend.generate(live.map((x) => x.request), { ...backendOptions, signal }), {
+          signal: running.ctl.signal,
           retries: this.retries,
           backoffMs: this.backoffMs,
           maxBackoffMs: this.maxBackoffMs,

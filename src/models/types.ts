@@ -38,6 +38,11 @@ export interface GenerateOptions {
   seed?: number;
   /** Who is asking: the scheduler accounts usage per caller. */
   caller?: string;
+  /**
+   * Who shares the backend fairly with whom (default: the caller). A server gives each HTTP
+   * request its own flow, so one request's queue never holds another's back (Scheduler).
+   */
+  flow?: string;
   signal?: AbortSignal;
 }
 

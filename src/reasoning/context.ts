@@ -17,6 +17,14 @@ import type { Environment } from './environment.js';
 import { ReasoningGraph, type StructureKind } from './structure.js';
 import type { OperatorName, TraceOperator } from './trace.js';
 
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+function abortReason(signal: AbortSignal): Error {
+  const r: unknown = signal.reason;
+  if (r instanceof Error) return r;
+  return Object.assign(new Error('the request was cancelled'), { name: 'AbortError' });
+}
+
 export interface SearchModels {
   policy: Policy;
   /** V(s) / Q(s,a) in [-1, 1]. */
@@ -82,11 +90,19 @@ export class SearchContext<P extends Problem = Problem> {
     return (r.messages ?? []).reduce((s, m) => s + count(m.content) + 4, 0);
   }
 
+  /**
+   * The signal of one model call: the solve's own (a client that went away) and the time budget.
+   * Throws the abort at once when the solve was already cancelled, so a search stops at its next
+   * model call even when that call would have been answered from a cache or a model-free policy.
+   */
   private signal(): AbortSignal | undefined {
+    const own = this.options.signal;
+    if (own?.aborted) throw abortReason(own);
     const ms = this.meter.remainingMs();
     const signals: AbortSignal[] = [];
-    if (this.options.signal) signals.push(this.options.signal);
-    if (Number.isFinite(ms)) signals.push(AbortSignal.timeout(Math.max(1, Math.ceil(ms))));
+    if (own) signals.push(own);
+    // Node's timers hold at most 2^31-1 ms (24.8 days); a longer budget needs no timer.
+    if (Number.isFinite(ms) && ms < MAX_TIMER_MS) signals.push(AbortSignal.timeout(Math.max(1, Math.ceil(ms))));
     if (signals.length === 0) return undefined;
     return signals.length === 1 ? signals[0] : AbortSignal.any(signals);
   }
@@ -97,6 +113,7 @@ export class SearchContext<P extends Problem = Problem> {
    */
   async generate(requests: GenerateRequest[], options: GenerateOptions & { maxTokens: number }): Promise<Completion[][]> {
     if (requests.length === 0) return [];
+    const signal = this.signal();
     const n = options.n ?? 1;
     const promptTokens = requests.map((r) => this.promptTokens(r)); // tokenised once per request
     const fit = this.meter.fitGenerate(promptTokens, n * options.maxTokens);
@@ -104,7 +121,7 @@ export class SearchContext<P extends Problem = Problem> {
     const reservation = this.meter.reserve({ calls: batch.length, tokens: promptTokens.slice(0, fit).reduce((s, t) => s + t + n * options.maxTokens, 0), completionTokens: batch.length * n * options.maxTokens });
     const policy = this.models.policy;
     const temperature = options.temperature ?? 1;
-    const base: GenerateOptions = { ...options, caller: this.options.caller ?? options.caller, signal: this.signal() };
+    const base: GenerateOptions = { ...options, caller: this.options.caller ?? options.caller, signal };
     if (this.options.seeded && temperature > 0) base.seed = this.rng.nextU32() & 0x7fffffff;
     else delete base.seed;
     try {
@@ -160,10 +177,11 @@ export class SearchContext<P extends Problem = Problem> {
   async values(states: string[]): Promise<number[]> {
     if (states.length === 0) return [];
     const model = this.requireModel(this.models.value, 'value model', '--value <spec>');
+    const signal = this.signal();
     this.meter.checkEval(1);
     const r = this.meter.reserve({ evalCalls: 1 });
     try {
-      const out = await this.meter.timed(() => model.value(states, { caller: this.options.caller, signal: this.signal() }));
+      const out = await this.meter.timed(() => model.value(states, { caller: this.options.caller, signal }));
       this.meter.recordEval(1);
       this.options.onModelCall?.();
       return out;
@@ -175,6 +193,7 @@ export class SearchContext<P extends Problem = Problem> {
   async outcome(solutions: ScoredSolution[]): Promise<number[]> {
     if (solutions.length === 0) return [];
     const model = this.requireModel(this.models.reward, 'outcome reward model', '--reward <spec>');
+    this.signal();
     this.meter.checkEval(1);
     const r = this.meter.reserve({ evalCalls: 1 });
     try {
@@ -189,6 +208,7 @@ export class SearchContext<P extends Problem = Problem> {
   async process(solutions: ScoredSolution[]): Promise<number[][]> {
     if (solutions.length === 0) return [];
     const model = this.requireModel(this.models.prm, 'process reward model', '--prm <spec>');
+    this.signal();
     this.meter.checkEval(1);
     const r = this.meter.reserve({ evalCalls: 1 });
     try {

@@ -7,8 +7,9 @@
  * results are split back. This works with any Policy (no scheduler needed) and is deterministic:
  * the same problems and settings give the same merged batches.
  *
- * Merged calls carry the first lane's seed and no abort signal: time budgets of lanes are checked
- * between calls, not inside a merged call.
+ * Merged calls carry the first lane's seed. Cancellation: a lane whose signal aborts (its client
+ * went away, its deadline passed) is answered with the abort at once, whether its call is still
+ * waiting or already merged; a merged call is itself aborted once every lane in it has aborted.
  */
 import type { Completion, GenerateOptions, GenerateRequest, Policy, RewardModel, ScoredSolution, ValueModel } from '../models/types.js';
 import type { SearchModels } from './context.js';
@@ -24,6 +25,31 @@ interface Pending {
   options: GenerateOptions;
   resolve: (r: unknown[]) => void;
   reject: (e: unknown) => void;
+  settled: boolean;
+  signal?: AbortSignal;
+}
+
+function abortReason(signal: AbortSignal): Error {
+  const r: unknown = signal.reason;
+  if (r instanceof Error) return r;
+  return Object.assign(new Error('the request was cancelled'), { name: 'AbortError' });
+}
+
+/** A signal that aborts once every one of `signals` has (undefined when one of them never can). */
+function allAborted(signals: (AbortSignal | undefined)[]): AbortSignal | undefined {
+  if (signals.length === 0 || signals.some((s) => !s)) return undefined;
+  const unique = [...new Set(signals as AbortSignal[])];
+  if (unique.length === 1) return unique[0];
+  const ctl = new AbortController();
+  let left = unique.filter((s) => !s.aborted).length;
+  if (left === 0) ctl.abort(abortReason(unique[0]));
+  for (const s of unique) {
+    if (s.aborted) continue;
+    s.addEventListener('abort', () => {
+      if (--left === 0) ctl.abort(abortReason(s));
+    }, { once: true });
+  }
+  return ctl.signal;
 }
 
 export interface LockstepStats {
@@ -35,7 +61,7 @@ export interface LockstepStats {
 }
 
 /** Options that do not change what a merged call computes (the merged call takes the first lane's seed). */
-const PER_LANE = new Set(['seed', 'signal', 'caller']);
+const PER_LANE = new Set(['seed', 'signal', 'caller', 'flow']);
 
 /**
  * Calls with the same key can share one model call: the options but seed, signal and caller, top
@@ -76,7 +102,38 @@ export class Lockstep {
     const submit = (kind: Kind, items: unknown[], options: GenerateOptions = {}) =>
       new Promise<unknown[]>((resolve, reject) => {
         this.stats.laneCalls[kind]++;
-        this.pending.push({ lane, kind, key: samplingKey(kind, options), items, options, resolve, reject });
+        const signal = options.signal;
+        if (signal?.aborted) return reject(abortReason(signal));
+        const onAbort = () => {
+          if (p.settled) return;
+          p.settled = true;
+          this.pending = this.pending.filter((x) => x !== p);
+          reject(abortReason(signal!));
+          this.schedule();
+        };
+        const p: Pending = {
+          lane,
+          kind,
+          key: samplingKey(kind, options),
+          items,
+          options,
+          signal,
+          settled: false,
+          resolve: (r) => {
+            signal?.removeEventListener('abort', onAbort);
+            if (p.settled) return;
+            p.settled = true;
+            resolve(r);
+          },
+          reject: (e) => {
+            signal?.removeEventListener('abort', onAbort);
+            if (p.settled) return;
+            p.settled = true;
+            reject(e);
+          },
+        };
+        signal?.addEventListener('abort', onAbort, { once: true });
+        this.pending.push(p);
         this.schedule();
       });
     const policy: Policy & { attach?: unknown } = {
@@ -87,7 +144,7 @@ export class Lockstep {
     };
     if (isProblemAware(base.policy)) policy.attach = base.policy.attach.bind(base.policy);
     const models: SearchModels = { policy };
-    if (base.value) models.value = { id: base.value.id, value: (states: string[]) => submit('value', states) as Promise<number[]> } satisfies ValueModel;
+    if (base.value) models.value = { id: base.value.id, value: (states: string[], o?: { signal?: AbortSignal }) => submit('value', states, { signal: o?.signal }) as Promise<number[]> } satisfies ValueModel;
     if (base.reward) models.reward = wrapReward(base.reward, submit);
     if (base.prm) models.prm = wrapReward(base.prm, submit);
     return {
@@ -127,7 +184,7 @@ export class Lockstep {
     this.stats.mergedCalls[kind]++;
     this.stats.largestBatch = Math.max(this.stats.largestBatch, items.length);
     try {
-      const results = await this.call(kind, items, group[0].options);
+      const results = await this.call(kind, items, group[0].options, allAborted(group.map((p) => p.signal)));
       let at = 0;
       for (const p of group) {
         p.resolve(results.slice(at, at + p.items.length));
@@ -141,14 +198,14 @@ export class Lockstep {
     }
   }
 
-  private call(kind: Kind, items: unknown[], options: GenerateOptions): Promise<unknown[]> {
+  private call(kind: Kind, items: unknown[], options: GenerateOptions, signal: AbortSignal | undefined): Promise<unknown[]> {
     const m = this.models;
     const { signal: _signal, ...o } = options;
     switch (kind) {
       case 'generate':
-        return m.policy.generate(items as GenerateRequest[], o);
+        return m.policy.generate(items as GenerateRequest[], signal ? { ...o, signal } : o);
       case 'value':
-        return m.value!.value(items as string[]);
+        return m.value!.value(items as string[], signal ? { signal } : undefined);
       case 'outcome':
         return (o as { prm?: boolean }).prm ? m.prm!.outcome(items as ScoredSolution[]) : m.reward!.outcome(items as ScoredSolution[]);
       case 'process':

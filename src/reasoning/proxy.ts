@@ -7,8 +7,12 @@
  *   step prompt (chat models) or as text (completion models);
  * - usage counts every internal token: the response's usage is the sum over all the policy calls
  *   the search made (and `n` > 1 runs n searches, batched in lockstep);
- * - streaming sends progress events (chunks with empty `choices` and an `rlmkit_progress` field,
- *   which OpenAI clients skip) while the search runs, then the final answer.
+ * - streaming reports progress while the search runs (the server sends it as SSE comment lines,
+ *   which every SSE client skips), then the final answer;
+ * - `task` in the extra body (`{"task": "game24"}`) makes the search run on that task's problem,
+ *   with its rule checks, answer extraction and verifier (src/reasoning/served-problem.ts);
+ * - every model call carries the request's abort signal and fairness flow, so a client that goes
+ *   away stops its search within one model call.
  *
  * Strategy settings come from the request's extra body (`extra_body` in the OpenAI SDKs): a
  * `settings` object (`{"settings": {"n": 8, "vote": "weighted"}}`), or top-level fields that name
@@ -24,6 +28,9 @@ import { extractAnswer as extractMathAnswer } from '../tasks/grader/extract.js';
 import { normalizeAnswer } from '../tasks/grader/normalize.js';
 import type { Problem, Task } from '../tasks/types.js';
 import { BudgetSchema, type Budget } from './budget.js';
+import { isProblemAware } from './legal-policy.js';
+import { servedProblem, servedTask } from './served-problem.js';
+import type { Trace } from './trace.js';
 import { getStrategy, parseSettings, strategyNames } from './strategies/index.js';
 import type { Strategy } from './strategy.js';
 import type { ReasoningNode } from './structure.js';
@@ -87,12 +94,32 @@ export interface RequestContext {
   /** The raw request body (settings are read from its extra fields). */
   body: Record<string, unknown>;
   onProgress?: (event: Record<string, unknown>) => void;
+  /** The server's caps: the search budget is filled in (and clipped) up to these. */
+  budgetCap?: Budget;
+  /** Receives the searches' traces (one per problem); traces are built only when this is given. */
+  onTraces?: (traces: Trace[]) => void;
+}
+
+/**
+ * The inner policy as one request sees it: every call carries the request's fairness flow and,
+ * when the call has none of its own (lockstep's merged calls), the request's abort signal.
+ */
+function scopedPolicy(inner: Policy, flow: string | undefined, signal: AbortSignal | undefined): Policy {
+  if (flow === undefined && signal === undefined) return inner;
+  const p: Policy & { attach?: unknown } = {
+    id: inner.id,
+    capabilities: inner.capabilities,
+    generate: (requests: GenerateRequest[], o: GenerateOptions = {}) => inner.generate(requests, { ...o, ...(flow !== undefined ? { flow } : {}), signal: o.signal ?? signal }),
+  };
+  if (inner.countTokens) p.countTokens = inner.countTokens.bind(inner);
+  if (isProblemAware(inner)) p.attach = inner.attach.bind(inner);
+  return p;
 }
 
 let conversationCounter = 0;
 
 /** Fields of OpenAI completion/chat requests: never read as strategy settings at the top level. */
-const OPENAI_FIELDS = new Set(['model', 'prompt', 'messages', 'max_tokens', 'max_completion_tokens', 'temperature', 'top_p', 'top_k', 'n', 'stop', 'seed', 'stream', 'stream_options', 'user', 'logprobs', 'top_logprobs', 'echo', 'best_of', 'presence_penalty', 'frequency_penalty', 'logit_bias', 'response_format', 'tools', 'tool_choice', 'settings', 'budget']);
+const OPENAI_FIELDS = new Set(['model', 'prompt', 'messages', 'max_tokens', 'max_completion_tokens', 'temperature', 'top_p', 'top_k', 'n', 'stop', 'seed', 'stream', 'stream_options', 'user', 'logprobs', 'top_logprobs', 'echo', 'best_of', 'presence_penalty', 'frequency_penalty', 'logit_bias', 'response_format', 'tools', 'tool_choice', 'settings', 'budget', 'task', 'problem']);
 
 export class ReasoningPolicy implements Policy {
   readonly id: string;
@@ -135,40 +162,45 @@ export class ReasoningPolicy implements Policy {
 
   async generateForRequest(requests: GenerateRequest[], options: GenerateOptions, request: RequestContext): Promise<Completion[][]> {
     const { settings, budget } = this.settingsFrom(request.body);
+    for (const [k, cap] of Object.entries(request.budgetCap ?? {}) as [keyof Budget, number][]) budget[k] = Math.min(budget[k] ?? cap, cap);
+    const task: Task<Problem> = request.body.task !== undefined && request.body.task !== null ? servedTask(request.body.task) : conversationTask;
     const n = options.n ?? 1;
-    const problems: ConversationProblem[] = [];
+    const problems: Problem[] = [];
     for (const r of requests) {
       const id = `conversation/${++conversationCounter}`;
       const question = r.messages ? ([...r.messages].reverse().find((m) => m.role === 'user')?.content ?? '') : (r.prompt ?? '');
-      for (let j = 0; j < n; j++) problems.push({ id: n > 1 ? `${id}/${j}` : id, question, data: r.messages ? { messages: r.messages } : { prompt: r.prompt ?? '' } });
+      const base: Problem = task === conversationTask ? { id, question, data: r.messages ? { messages: r.messages } : { prompt: r.prompt ?? '' } } : await servedProblem(task, question, request.body.problem, id);
+      for (let j = 0; j < n; j++) problems.push({ ...base, id: n > 1 ? `${base.id}/${j}` : base.id });
     }
     const onProgress = request.onProgress;
     const many = await solveMany(problems, {
-      task: conversationTask,
+      task,
       strategy: this.strategy,
       settings,
       budget,
-      models: { policy: this.inner },
+      models: { policy: scopedPolicy(this.inner, options.flow, options.signal) },
       seed: options.seed ?? 0,
       style: this.inner.capabilities.chat ? 'chat' : 'plain',
-      trace: false,
+      trace: request.onTraces !== undefined,
       caller: options.caller,
       signal: options.signal,
       ...(onProgress ? { onProgress: (p: SolveProgress) => onProgress({ ...p }), progressEveryMs: 200 } : {}),
       onResult: onProgress ? (r, i) => onProgress({ event: 'solved', problemIndex: i, answer: r.answer, stopReason: r.stopReason, tokens: r.usage.promptTokens + r.usage.completionTokens }) : undefined,
     });
+    if (request.onTraces) request.onTraces(many.results.flatMap((r) => (r.trace ? [r.trace] : [])));
+    const stepSeparator = task === conversationTask ? CHAT_STEP_SEPARATOR : '\n';
     return requests.map((_, i) => {
       const results = many.results.slice(i * n, (i + 1) * n);
       const prompt = results.reduce((s, r) => s + r.usage.promptTokens, 0);
-      return results.map((r, j) => this.toCompletion(r, j === 0 ? prompt : 0, requests[i].messages !== undefined));
+      return results.map((r, j) => this.toCompletion(r, j === 0 ? prompt : 0, requests[i].messages !== undefined ? stepSeparator : '\n'));
     });
   }
 
   /** The final path's text as the assistant's answer; usage is the whole search's. */
-  private toCompletion(r: SolveResult, promptTokens: number, chat: boolean): Completion {
+  private toCompletion(r: SolveResult, promptTokens: number, separator: string): Completion {
     const node = r.node ?? fallbackNode(r);
     const steps = node ? [...node.steps] : [];
-    const text = steps.join(chat ? CHAT_STEP_SEPARATOR : '\n') || (r.answer ?? '');
+    const text = steps.join(separator) || (r.answer ?? '');
     return { text, finishReason: r.stopReason === 'done' ? 'stop' : 'length', usage: { promptTokens, completionTokens: r.usage.completionTokens } };
   }
 }
@@ -178,7 +210,8 @@ export class ReasoningPolicy implements Policy {
  * any (the most visited, then the first), else the deepest explored node.
  */
 function fallbackNode(r: SolveResult): ReasoningNode | null {
-  const nodes = r.graph.nodes.filter((n) => n !== r.graph.root && !n.pruned);
+  // Only steps the search kept: with a task's rule check on, a rule-breaking step is never shown.
+  const nodes = r.graph.nodes.filter((n) => n !== r.graph.root && !n.pruned && n.valid !== false);
   if (nodes.length === 0) return null;
   const finished = nodes.filter((n) => n.terminal);
   const pool = finished.length > 0 ? finished : nodes;

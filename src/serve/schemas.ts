@@ -1,6 +1,7 @@
 /**
  * zod schemas of the OpenAI request bodies rlmkit serves. Unknown fields are ignored (clients send
  * vendor extensions freely); known fields are checked strictly and reported with their name.
+ * `GET /openapi.json` is generated from these schemas (openapi.ts).
  */
 import { z } from 'zod';
 
@@ -19,14 +20,31 @@ const sampling = {
   stream: z.boolean().nullish(),
   stream_options: z.object({ include_usage: z.boolean().nullish() }).nullish(),
   user: z.string().max(256).nullish(),
+  presence_penalty: z.number().min(-2).max(2).nullish(),
+  frequency_penalty: z.number().min(-2).max(2).nullish(),
+  /** Token id (as a string, OpenAI's form) -> bias added to its logit, in [-100, 100]. */
+  logit_bias: z.record(z.string().regex(/^\d{1,9}$/, 'keys are token ids'), z.number().min(-100).max(100)).nullish(),
+  // rlmkit extensions for `<strategy>@<model>` (the reasoning proxy validates their contents).
+  /** A task whose rule checks and answer extraction the search uses (e.g. "game24"). */
+  task: z.string().min(1).max(64).nullish(),
+  /** The task problem: an id, an index, or for number games the numbers ("4 4 6 8"). */
+  problem: z.union([z.string().max(256), z.number().int().min(0)]).nullish(),
+  /** Strategy settings, e.g. {"simulations": 16}. */
+  settings: z.record(z.string(), z.unknown()).nullish(),
+  /** Search budget: tokens, completionTokens, calls, evalCalls, wallMs, expansions. */
+  budget: z.record(z.string(), z.unknown()).nullish(),
 };
+
+const tokenIds = z.array(z.number().int().min(0).max(2 ** 31 - 1)).min(1).max(1_000_000);
 
 export const CompletionRequestSchema = z.object({
   ...sampling,
-  prompt: z.union([z.string().max(1_000_000), z.array(z.string().max(1_000_000)).min(1).max(256)]),
+  /** Text, a list of texts, token ids, or a list of token-id lists (OpenAI's four forms). */
+  prompt: z.union([z.string().max(1_000_000), z.array(z.string().max(1_000_000)).min(1).max(256), tokenIds, z.array(tokenIds).min(1).max(256)]),
   /** Number of top alternatives per token in OpenAI's API; rlmkit returns the sampled token's only. */
   logprobs: z.number().int().min(0).max(20).nullish(),
   echo: z.literal(false).nullish(),
+  suffix: z.string().max(1_000_000).nullish(),
   best_of: z.number().int().min(1).max(128).nullish(),
 });
 export type CompletionRequest = z.infer<typeof CompletionRequestSchema>;

@@ -1,8 +1,8 @@
 /**
  * Runs the serve app on a Node HTTP server with graceful shutdown: on close (or SIGINT/SIGTERM in
  * the CLI) the server stops accepting connections, answers new requests on open connections with
- * 503, lets in-flight requests finish (up to `drainMs`), then closes every connection and the
- * model registry.
+ * 503, lets in-flight requests finish (up to `drainMs`), cancels what is still running (its
+ * searches stop within one model call), then closes every connection and the model registry.
  */
 import { serve, type ServerType } from '@hono/node-server';
 import type { AddressInfo } from 'node:net';
@@ -10,6 +10,7 @@ import type { Server } from 'node:http';
 import { runtimeError } from '../core/errors.js';
 import { logger as rootLogger } from '../core/log.js';
 import { createServeApp, type ServeAppOptions, type ServeState } from './app.js';
+import { DEFAULT_LIMITS } from './limits.js';
 
 export interface ServerOptions extends ServeAppOptions {
   /** Port (0 = any free port). Default 8000. */
@@ -49,6 +50,11 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
   const http = server as Server;
   // Keep-alive sockets must not hold shutdown hostage for long.
   http.keepAliveTimeout = 5_000;
+  // Headers must arrive within the body deadline too (slowloris); the body's own deadline is
+  // enforced while reading it (body.ts), so Node's whole-request timer only backs it up.
+  const bodyTimeoutMs = o.limits?.bodyTimeoutMs ?? DEFAULT_LIMITS.bodyTimeoutMs;
+  http.headersTimeout = Math.max(1_000, bodyTimeoutMs);
+  http.requestTimeout = Math.max(http.headersTimeout, 2 * bodyTimeoutMs) + 1_000;
   const port = (http.address() as AddressInfo).port;
   let resolveClosed!: () => void;
   const closed = new Promise<void>((r) => (resolveClosed = r));
@@ -61,7 +67,11 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
       http.closeIdleConnections();
       const drainMs = o.drainMs ?? 30_000;
       const drained = await Promise.race([state.idle().then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), drainMs).unref())]);
-      if (!drained) log.warn('shutdown: cutting requests that did not finish in time', { inflight: state.inflight, drainMs });
+      if (!drained) {
+        log.warn('shutdown: cancelling requests that did not finish in time', { inflight: state.inflight, drainMs });
+        state.abortAll(Object.assign(new Error('the server is shutting down'), { name: 'AbortError' }));
+        await Promise.race([state.idle(), new Promise((r) => setTimeout(r, 2_000).unref())]);
+      }
       // Give finished responses a moment to flush, then cut what is left (idle keep-alive sockets).
       await new Promise((r) => setTimeout(r, 20));
       http.closeAllConnections();

@@ -83,20 +83,25 @@ describe('reasoning proxy', () => {
     expect(missing.status).toBe(404);
   });
 
-  it('streams progress events before the final answer', async () => {
+  it('streams progress as SSE comment lines before the final answer, never as a chunk without choices', async () => {
     const { post } = server();
     const res = await post('/v1/chat/completions', { model: 'best-of-n@toy', messages: history, stream: true, stream_options: { include_usage: true }, settings: { n: 4, scorer: 'judge' } });
     expect(res.status).toBe(200);
-    const events = (await res.text()).split('\n\n').filter((e) => e.startsWith('data: ')).map((e) => e.slice(6));
+    const blocks = (await res.text()).split('\n\n').filter((e) => e.length > 0);
+    const events = blocks.filter((e) => e.startsWith('data: ')).map((e) => e.slice(6));
     expect(events[events.length - 1]).toBe('[DONE]');
-    const chunks = events.slice(0, -1).map((e) => JSON.parse(e) as { choices: { delta?: { content?: string } }[]; rlmkit_progress?: Record<string, unknown>; usage?: unknown });
-    const firstContent = chunks.findIndex((c) => c.choices.length > 0);
-    const progress = chunks.filter((c) => c.rlmkit_progress);
+    const chunks = events.slice(0, -1).map((e) => JSON.parse(e) as { choices: { delta?: { content?: string } }[]; usage?: unknown; rlmkit?: { trace_id?: string } });
+    const progress = blocks.map((b, i) => ({ b, i })).filter(({ b }) => b.startsWith(': rlmkit_progress '));
     expect(progress.length).toBeGreaterThan(0);
-    expect(chunks.findIndex((c) => c.rlmkit_progress)).toBeLessThan(firstContent);
+    const firstData = blocks.findIndex((b) => b.startsWith('data: '));
+    expect(progress[0].i).toBeLessThan(firstData);
+    for (const { b } of progress) expect(JSON.parse(b.slice(': rlmkit_progress '.length))).toHaveProperty('model', 'best-of-n@toy');
+    // Only the usage chunk the client asked for has no choices (OpenAI's own protocol).
+    expect(chunks.slice(0, -1).every((c) => c.choices.length > 0)).toBe(true);
     const text = chunks.map((c) => c.choices[0]?.delta?.content ?? '').join('');
     expect(text).toContain('\\boxed{');
     expect(chunks[chunks.length - 1].usage).toBeDefined();
+    expect(chunks[chunks.length - 1].rlmkit?.trace_id).toMatch(/^trace-/);
   });
 
   it('serves completion-style requests too, with n independent searches', async () => {

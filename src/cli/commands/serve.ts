@@ -5,9 +5,13 @@
 import type { Command } from 'commander';
 import { logger } from '../../core/log.js';
 import { buildRegistry } from '../../serve/build.js';
+import { DEFAULT_LIMITS } from '../../serve/limits.js';
 import { startServer } from '../../serve/server.js';
 import { collect, intOption } from '../options.js';
 import type { CommandModule } from '../registry.js';
+
+/** Node's timers hold at most 2^31-1 ms. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 interface ServeFlags {
   model: string[];
@@ -23,6 +27,12 @@ interface ServeFlags {
   cache?: boolean;
   defaultMaxTokens: number;
   drainMs: number;
+  maxRequestTokens: number;
+  maxSearchNodes: number;
+  maxSearchTokens: number;
+  maxSearchWallMs: number;
+  maxRequestMs: number;
+  bodyTimeoutMs: number;
 }
 
 export const serveCommand: CommandModule = {
@@ -40,11 +50,17 @@ export const serveCommand: CommandModule = {
       .option('--max-concurrent <n>', 'requests handled at once; more get 429', intOption(1), 64)
       .option('--max-batch <n>', 'requests merged into one backend call (default: 16 for embedded models, else the backend\'s)', intOption(1))
       .option('--max-wait-ms <ms>', 'how long a request waits for others to batch with', intOption(0), 2)
-      .option('--timeout-ms <ms>', 'time limit of one backend call (0 = none)', intOption(0), 120_000)
+      .option('--timeout-ms <ms>', 'time limit of one backend call (0 = none)', intOption(0, MAX_TIMER_MS), 120_000)
       .option('--retries <n>', 'retries of a failed backend call', intOption(0, 10), 1)
       .option('--cache', 'cache answers of greedy or seeded requests')
       .option('--default-max-tokens <n>', 'max_tokens when a request gives none', intOption(1), 256)
-      .option('--drain-ms <ms>', 'on shutdown, how long in-flight requests may still run', intOption(0), 30_000)
+      .option('--drain-ms <ms>', 'on shutdown, how long in-flight requests may still run', intOption(0, MAX_TIMER_MS), 30_000)
+      .option('--max-request-tokens <n>', 'largest prompts x n x max_tokens of one request (400 above)', intOption(1), DEFAULT_LIMITS.maxRequestTokens)
+      .option('--max-search-nodes <n>', 'largest search of one <strategy>@<model> request: problems x breadth settings, e.g. simulations x children (400 above)', intOption(1), DEFAULT_LIMITS.maxSearchNodes)
+      .option('--max-search-tokens <n>', "largest token budget of one search (and its default budget)", intOption(1), DEFAULT_LIMITS.maxSearchTokens)
+      .option('--max-search-wall-ms <ms>', "longest wall-time budget of one search (and its default budget)", intOption(1, MAX_TIMER_MS), DEFAULT_LIMITS.maxSearchWallMs)
+      .option('--max-request-ms <ms>', 'any request still running after this is cancelled (504)', intOption(1, MAX_TIMER_MS), DEFAULT_LIMITS.maxRequestMs)
+      .option('--body-timeout-ms <ms>', 'time allowed for a request body to arrive (408 after)', intOption(1, MAX_TIMER_MS), DEFAULT_LIMITS.bodyTimeoutMs)
       .action(async (f: ServeFlags) => {
         const { registry, names } = await buildRegistry(f.model, {
           ...(f.maxBatch ? { maxBatch: f.maxBatch } : {}),
@@ -62,6 +78,14 @@ export const serveCommand: CommandModule = {
           maxConcurrent: f.maxConcurrent,
           defaultMaxTokens: f.defaultMaxTokens,
           drainMs: f.drainMs,
+          limits: {
+            maxRequestTokens: f.maxRequestTokens,
+            maxSearchNodes: f.maxSearchNodes,
+            maxSearchTokens: f.maxSearchTokens,
+            maxSearchWallMs: f.maxSearchWallMs,
+            maxRequestMs: f.maxRequestMs,
+            bodyTimeoutMs: f.bodyTimeoutMs,
+          },
         });
         // One machine-readable line on stdout so scripts (and tests) can find the port.
         process.stdout.write(`${JSON.stringify({ event: 'listening', url: `${server.url}/v1`, models: names })}\n`);
