@@ -24,7 +24,7 @@ try {
   for (const model of ['g24', 'mcts@g24']) {
     const body = {
       model,
-      prompt: '4 4 6 8',
+      prompt: model.includes('@') ? '4 4 6 8' : '4 4 6 8|',
       max_tokens: 64,
       temperature: 0,
       ...(model.includes('@') ? { task: 'game24', simulations: toy ? 4 : 24 } : {}),
