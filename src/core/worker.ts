@@ -6,18 +6,18 @@
  */
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import { Worker, type ResourceLimits } from 'node:worker_threads';
 
 /**
  * `from` is the caller's import.meta.url and `name` the worker module's base name without an
  * extension (e.g. 'grad-worker'); it must live in the caller's folder.
  */
-export function spawnSiblingWorker(from: string, name: string, workerData: unknown): Worker {
-  if (!from.endsWith('.ts')) return new Worker(new URL(`./${name}.js`, from), { workerData });
+export function spawnSiblingWorker(from: string, name: string, workerData: unknown, resourceLimits?: ResourceLimits): Worker {
+  if (!from.endsWith('.ts')) return new Worker(new URL(`./${name}.js`, from), { workerData, resourceLimits });
   const require = createRequire(from);
   // The ESM build of tsx's API (require.resolve finds the CJS one, which registers by a bad path).
   const tsxApi = pathToFileURL(require.resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs')).href;
   const entry = new URL(`./${name}.ts`, from).href;
   const bootstrap = `import(${JSON.stringify(tsxApi)}).then((api) => api.tsImport(${JSON.stringify(entry)}, ${JSON.stringify(entry)}))`;
-  return new Worker(bootstrap, { eval: true, workerData });
+  return new Worker(bootstrap, { eval: true, workerData, resourceLimits });
 }

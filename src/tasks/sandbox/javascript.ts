@@ -1,159 +1,115 @@
 /**
- * JavaScript in QuickJS compiled to WebAssembly (quickjs-emscripten). The guest has no file system,
- * network, process or timers — only the ECMAScript built-ins and a `console` that we capture. A
- * fresh runtime per run, with a heap limit, a stack limit and an interrupt handler that stops the
- * guest at the deadline. (Node's `vm` is not a security boundary; this is.)
- *
- * Memory: QuickJS's own allocation limit is not reliable in this build (arrays filled natively
- * overshoot it by far), so each run gets a fresh WebAssembly module whose linear memory has a hard
- * maximum (16 MiB for QuickJS itself + the limit): the guest cannot grow past it, whatever it does.
- * The module is dropped after the run, so nothing a guest did survives into the next one.
+ * The JavaScript sandbox: QuickJS in WebAssembly (js-engine.ts), run in worker threads so a
+ * program never blocks the caller's event loop. Each worker thread has its own V8 heap and stack
+ * limits; a run that outlives its deadline by GRACE_MS (a guest stuck where the interrupt handler
+ * cannot reach it) has its thread terminated and is reported as `timeout`, and a thread that dies
+ * (its heap limit, a crash) ends the run as `killed`/`crashed`; a fresh thread replaces it. Runs
+ * never report a pass unless the program and every test finished inside the limits.
  */
-import { RELEASE_SYNC, newQuickJSWASMModule, newVariant, shouldInterruptAfterDeadline, type QuickJSContext, type QuickJSHandle } from 'quickjs-emscripten';
-import * as fs from 'node:fs';
-import { createRequire } from 'node:module';
-import { type ExecutionResult, type SandboxLimits, type TestResult, DEFAULT_LIMITS } from './limits.js';
+import * as os from 'node:os';
+import type { Worker } from 'node:worker_threads';
+import { spawnSiblingWorker } from '../../core/worker.js';
+import type { JavaScriptProgram } from './js-engine.js';
+import { type ExecutionResult, type SandboxLimits, DEFAULT_LIMITS } from './limits.js';
 
-// WebAssembly is a Node global; the project compiles without the DOM lib that declares it.
-const WA = (globalThis as unknown as {
-  WebAssembly: { Memory: new (d: { initial: number; maximum: number }) => { buffer: ArrayBuffer }; compile(bytes: Uint8Array): Promise<unknown> };
-}).WebAssembly;
+export type { JavaScriptProgram } from './js-engine.js';
 
-let compiled: Promise<unknown | null> | null = null;
-/**
- * QuickJS's WebAssembly code, compiled once per process (instances, with their memory, are still
- * fresh per run). Null when the file cannot be found: then each run compiles it again (slower).
- */
-function compiledQuickJS(): Promise<unknown | null> {
-  compiled ??= (async () => {
-    try {
-      const file = createRequire(import.meta.url).resolve('@jitl/quickjs-wasmfile-release-sync/wasm');
-      return await WA.compile(fs.readFileSync(file));
-    } catch {
-      return null;
-    }
-  })();
-  return compiled;
+/** How long past its deadline a run may take before its thread is terminated from outside. */
+export const GRACE_MS = 2000;
+/** Heap and stack of each sandbox thread (the guest's own memory is the WebAssembly module's, outside this heap). */
+const THREAD_LIMITS = { maxOldGenerationSizeMb: 192, maxYoungGenerationSizeMb: 32, stackSizeMb: 16 };
+
+interface Slot {
+  worker: Worker;
+  ready: Promise<void>;
 }
 
-export interface JavaScriptProgram {
-  program: string;
-  /** Snippets evaluated after the program, each one test (a throw fails it). */
-  tests?: string[];
+const maxThreads = Math.max(1, Number(process.env.RLMKIT_SANDBOX_CONCURRENCY) || os.cpus().length || 1);
+const idle: Slot[] = [];
+let live = 0;
+const waiting: Array<(s: Slot) => void> = [];
+let nextId = 0;
+
+function newSlot(): Slot {
+  const worker = spawnSiblingWorker(import.meta.url, 'js-worker', null, THREAD_LIMITS);
+  const ready = new Promise<void>((resolve, reject) => {
+    const onMessage = (m: { ready?: boolean }) => {
+      if (m?.ready) {
+        worker.off('message', onMessage);
+        worker.off('error', reject);
+        resolve();
+      }
+    };
+    worker.on('message', onMessage);
+    worker.once('error', reject);
+  });
+  ready.catch(() => undefined);
+  live++;
+  return { worker, ready };
 }
 
-class Capped {
-  text = '';
-  truncated = false;
-  constructor(private readonly max: number) {}
-  push(s: string): void {
-    if (this.text.length + s.length > this.max) {
-      this.truncated = true;
-      this.text += s.slice(0, Math.max(0, this.max - this.text.length));
-    } else this.text += s;
+async function acquire(): Promise<Slot> {
+  const slot = idle.pop() ?? (live < maxThreads ? newSlot() : await new Promise<Slot>((resolve) => waiting.push(resolve)));
+  slot.worker.ref();
+  return slot;
+}
+
+function release(slot: Slot, healthy: boolean): void {
+  if (!healthy) {
+    live--;
+    void slot.worker.terminate();
+    const next = waiting.shift();
+    if (next) next(newSlot());
+    return;
   }
+  const next = waiting.shift();
+  if (next) return next(slot);
+  slot.worker.unref();
+  idle.push(slot);
 }
 
-function describeError(ctx: QuickJSContext, handle: QuickJSHandle): string {
-  const v = ctx.dump(handle);
-  handle.dispose();
-  if (v && typeof v === 'object' && 'message' in v) return `${(v as { name?: string }).name ?? 'Error'}: ${(v as { message: string }).message}`;
-  return String(v);
+function failure(status: ExecutionResult['status'], error: string, wallMs: number): ExecutionResult {
+  return { passed: false, status, tests: [], stdout: '', stderr: '', stdoutTruncated: false, stderrTruncated: false, exitCode: null, signal: null, error, usage: { wallMs, cpuMs: null, maxRssKb: null, memoryBytes: null } };
 }
 
 export async function runJavaScript(js: JavaScriptProgram, options: { limits?: Partial<SandboxLimits> } = {}): Promise<ExecutionResult> {
   const limits = { ...DEFAULT_LIMITS, ...options.limits };
-  const PAGE = 65536;
-  const basePages = 256; // 16 MiB: QuickJS's own start-up size
-  const maxPages = Math.min(32768, basePages + Math.ceil(limits.memoryBytes / PAGE));
-  const memory = new WA.Memory({ initial: basePages, maximum: maxPages });
-  const wasmModule = await compiledQuickJS();
-  const QuickJS = await newQuickJSWASMModule(newVariant(RELEASE_SYNC, { wasmMemory: memory as never, ...(wasmModule ? { wasmModule: wasmModule as never } : {}) }));
-  const heap = (): number => memory.buffer.byteLength;
-  const heapAtStart = heap();
-  const runtime = QuickJS.newRuntime();
-  const t0 = performance.now();
-  const deadline = Date.now() + limits.timeoutMs;
-  runtime.setMemoryLimit(Math.min(limits.memoryBytes, 2 ** 31 - 1));
-  runtime.setMaxStackSize(1024 * 1024);
-  let interrupted = false;
-  let overMemory = false;
-  const interrupt = shouldInterruptAfterDeadline(deadline);
-  runtime.setInterruptHandler((rt) => {
-    if (heap() - heapAtStart > limits.memoryBytes) {
-      overMemory = true;
-      return true;
-    }
-    const stop = interrupt(rt);
-    if (stop) interrupted = true;
-    return stop;
-  });
-  const ctx = runtime.newContext();
-  const stdout = new Capped(limits.maxOutputBytes);
-  const stderr = new Capped(limits.maxOutputBytes);
+  const slot = await acquire();
   try {
-    const consoleObj = ctx.newObject();
-    const writer = (sink: Capped) =>
-      ctx.newFunction('log', (...args) => {
-        sink.push(args.map((a) => { const v = ctx.dump(a); return typeof v === 'string' ? v : JSON.stringify(v); }).join(' ') + '\n');
-      });
-    for (const [name, sink] of [['log', stdout], ['info', stdout], ['error', stderr], ['warn', stderr]] as const) {
-      const fn = writer(sink);
-      ctx.setProp(consoleObj, name, fn);
-      fn.dispose();
-    }
-    ctx.setProp(ctx.global, 'console', consoleObj);
-    consoleObj.dispose();
-
-    const tests: TestResult[] = [];
-    let status: ExecutionResult['status'] = 'ok';
-    let error: string | undefined;
-    const main = ctx.evalCode(js.program, 'solution.js');
-    if (main.error) {
-      error = describeError(ctx, main.error);
-      status = overMemory || /out of memory/i.test(error) ? 'killed' : interrupted ? 'timeout' : 'error';
-    } else {
-      main.value.dispose();
-      for (const [i, t] of (js.tests ?? []).entries()) {
-        const name = t.trim().split('\n')[0].slice(0, 120) || `test ${i}`;
-        const r = ctx.evalCode(t, `test_${i}.js`);
-        if (r.error) {
-          const msg = describeError(ctx, r.error);
-          tests.push({ name, passed: false, error: msg });
-          if (interrupted || overMemory) {
-            status = overMemory ? 'killed' : 'timeout';
-            error = msg;
-            break;
-          }
-        } else {
-          r.value.dispose();
-          tests.push({ name, passed: true });
-        }
-      }
-    }
-    const wallMs = performance.now() - t0;
-    // The heap growth of this run's module (QuickJS's own statistics are unusable after an out-of-memory error).
-    const memUsed = Math.max(0, heap() - heapAtStart);
-    return {
-      passed: status === 'ok' && tests.length > 0 && tests.every((t) => t.passed),
-      status,
-      tests,
-      stdout: stdout.text,
-      stderr: stderr.text,
-      stdoutTruncated: stdout.truncated,
-      stderrTruncated: stderr.truncated,
-      exitCode: null,
-      signal: null,
-      error: overMemory ? `memory limit of ${limits.memoryBytes} bytes reached` : interrupted ? `time limit of ${limits.timeoutMs} ms reached` : error,
-      usage: { wallMs, cpuMs: null, maxRssKb: null, memoryBytes: memUsed },
-    };
-  } finally {
-    // After an out-of-memory error QuickJS may refuse to free cleanly; the module is dropped anyway.
-    try {
-      ctx.dispose();
-      runtime.dispose();
-    } catch {
-      /* the whole module goes away with this run */
-    }
+    await slot.ready;
+  } catch (e) {
+    release(slot, false);
+    return failure('crashed', `the JavaScript sandbox thread did not start: ${(e as Error).message}`, 0);
   }
+  const id = ++nextId;
+  const t0 = performance.now();
+  return new Promise<ExecutionResult>((resolve) => {
+    let settled = false;
+    const finish = (result: ExecutionResult, healthy: boolean) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      slot.worker.off('message', onMessage);
+      slot.worker.off('error', onError);
+      slot.worker.off('exit', onExit);
+      release(slot, healthy);
+      resolve(result);
+    };
+    const onMessage = (m: { id?: number; result?: ExecutionResult; failure?: string }) => {
+      if (m?.id !== id) return;
+      finish(m.result ?? failure('crashed', `the JavaScript engine failed: ${m.failure}`, performance.now() - t0), m.result !== undefined);
+    };
+    const onError = (e: Error & { code?: string }) => {
+      const wall = performance.now() - t0;
+      finish(e.code === 'ERR_WORKER_OUT_OF_MEMORY' ? failure('killed', 'the sandbox thread reached its heap limit', wall) : failure('crashed', `the sandbox thread failed: ${e.message}`, wall), false);
+    };
+    const onExit = () => finish(failure('crashed', 'the sandbox thread exited', performance.now() - t0), false);
+    const timer = setTimeout(() => {
+      finish(failure('timeout', `time limit of ${limits.timeoutMs} ms reached (the run was stopped from outside)`, performance.now() - t0), false);
+    }, limits.timeoutMs + GRACE_MS);
+    slot.worker.on('message', onMessage);
+    slot.worker.on('error', onError);
+    slot.worker.on('exit', onExit);
+    slot.worker.postMessage({ id, js, limits });
+  });
 }

@@ -8,9 +8,15 @@ export interface SandboxLimits {
   memoryBytes: number;
   /** Processes/threads inside the sandbox (RLIMIT_NPROC, counted in its own user namespace). */
   maxProcesses: number;
-  /** Largest file the program may write (RLIMIT_FSIZE) and size of its private /tmp. */
+  /** Largest file the program may write (RLIMIT_FSIZE; also bounds each memfd and pipe write). */
   maxFileBytes: number;
-  /** stdout and stderr are each cut to this many bytes. */
+  /** Size of the private /tmp (a tmpfs: its pages are host memory). Python only. */
+  tmpBytes: number;
+  /** Size of the private /dev/shm (POSIX shared memory, multiprocessing locks). Python only. */
+  shmBytes: number;
+  /** Files and directories the program may create in /tmp (the tmpfs inode cap; each costs kernel memory). */
+  maxFiles: number;
+  /** stdout and stderr are each cut to this many bytes (counted in bytes on the host, before any string is built). */
   maxOutputBytes: number;
 }
 
@@ -20,6 +26,9 @@ export const DEFAULT_LIMITS: SandboxLimits = {
   memoryBytes: 1024 * 1024 * 1024,
   maxProcesses: 16,
   maxFileBytes: 16 * 1024 * 1024,
+  tmpBytes: 64 * 1024 * 1024,
+  shmBytes: 16 * 1024 * 1024,
+  maxFiles: 1024,
   maxOutputBytes: 16 * 1024,
 };
 
