@@ -78,6 +78,11 @@ export const commands: LazyCommand[] = [
     summary: "rlmkit's verifiers and rewards over HTTP for Python trainers (OpenRLHF --remote_rm_url, verl compute_score)",
     load: async () => (await import('./reward-server.js')).rewardServerCommand,
   },
+  {
+    name: 'ui',
+    summary: 'the explorer: a web UI for runs (live curves), search traces, a playground and evaluations',
+    load: async () => (await import('./ui.js')).uiCommand,
+  },
 ];
 
 /** Loads every command module (for tests and docs that need the full option lists). */
