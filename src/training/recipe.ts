@@ -12,6 +12,7 @@ import { RunSectionSchema } from '../core/index.js';
 import { AdvantageNames, advantageEstimators } from './algos/advantages.js';
 import { LossAggModes } from './algos/aggregate.js';
 import { KlEstimatorNames } from './algos/kl.js';
+import { PolicyLossSectionSchema } from './algos/policy-loss-config.js';
 import { RewardConfigSchema } from '../rewards/index.js';
 import { RewardNames } from './rewards.js';
 
@@ -105,6 +106,8 @@ export const RolloutSectionSchema = z.strictObject({
   temperature: pos().default(1),
   top_p: z.number().gt(0).max(1).default(1),
   max_new_tokens: posInt().default(64),
+  /** Experiments only: the rollout engine samples at this temperature while the trainer assumes `temperature` (a deliberate rollout-trainer mismatch). */
+  behaviour_temperature: pos().nullable().default(null),
 });
 
 /** RL on verifiable rewards: GRPO family, REINFORCE++, PPO. */
@@ -130,6 +133,8 @@ export const RlSectionSchema = z.strictObject({
     /** Dual-clip c (Ye et al. 2020), must be > 1; null: off. */
     dual: z.number().nullable().default(null),
   }).prefault({}),
+  /** Policy loss from the registry (src/training/algos/policy-losses.ts): ppo_clip, gspo, tis, mis, decoupled. */
+  policy_loss: PolicyLossSectionSchema.prefault({}),
   loss_agg: z.enum(LossAggModes).default('token-mean'),
   /** L_norm of seq-mean-token-sum-norm (default: rollout.max_new_tokens). */
   loss_norm_length: posInt().nullable().default(null),

@@ -26,7 +26,8 @@ import {
   type Matrix, advantageEstimators, aggregationWeights, applyKlToRewards, computeAdvantages, dynamicSampling, klPerToken, matrix, overlongFilter, softOverlongPenalty,
 } from './algos/index.js';
 import { adamwFrom, chunk, mean, roundMetrics, scheduleFrom, StepTimer } from './common.js';
-import { criticLoss, policyLoss } from './losses.js';
+import { MismatchCorrection, rlPolicyLoss } from './async/mismatch.js';
+import { criticLoss } from './losses.js';
 import { type LoadedModel, withValueHead } from './models.js';
 import type { RlSection } from './recipe.js';
 import type { RewardFn } from './rewards.js';
@@ -82,7 +83,7 @@ export function policyTrainer(model: LlamaModel, rl: RlSection, batchSize: numbe
     seqLen,
     microBatchRows: rl.micro_batch_size,
     workers: rl.workers,
-    lossFn: policyLoss({ clipLow: rl.clip.low, clipHigh: rl.clip.high, dualClip: rl.clip.dual, klLoss: rl.kl_loss, entropyCoef: rl.entropy_coef }),
+    lossFn: rlPolicyLoss(rl),
     optimizer: adamwFrom(rl.optim),
     schedule: scheduleFrom(rl.optim, rl.steps * rl.ppo_epochs * rl.mini_batches),
     ...(temperature === undefined ? {} : { temperature }),
@@ -151,6 +152,7 @@ export async function runRlPhase(input: RlPhaseInput): Promise<RlResult> {
     const microRows = Math.ceil(total / rl.mini_batches);
     const trainer = policyTrainer(model, rl, microRows, seqLen, rl.rollout.temperature);
     if (policyCk) trainer.loadOptimizerState(policyCk.optimizer!);
+    const correction = new MismatchCorrection(model, rl, rl.rollout.temperature);
 
     let critic: { model: LlamaModel; trainer: Trainer; config: ModelConfig } | null = null;
     if (rl.critic) {
@@ -207,7 +209,7 @@ export async function runRlPhase(input: RlPhaseInput): Promise<RlResult> {
         const samples = await timer.time('rollout', async () => {
           const sampler = await makeSampler(model.hostWeights(), config, rl.rollout.backend);
           try {
-            return await sampler.sample(rows, { maxNewTokens: maxNew, temperature: rl.rollout.temperature, topP: rl.rollout.top_p, seed: rng.fork('sample').nextU32() });
+            return await sampler.sample(rows, { maxNewTokens: maxNew, temperature: rl.rollout.behaviour_temperature ?? rl.rollout.temperature, topP: rl.rollout.top_p, seed: rng.fork('sample').nextU32() });
           } finally {
             sampler.dispose();
           }
@@ -266,6 +268,8 @@ export async function runRlPhase(input: RlPhaseInput): Promise<RlResult> {
           const cols = mask.cols;
           const idx = kept.map((_, i) => i);
           await timer.time('training', async () => {
+            const prep = await correction.prepare(kept.map((r) => r.seq), oldLogp, mask);
+            let firstUpdate = true;
             for (let epoch = 0; epoch < rl.ppo_epochs; epoch++) {
               for (const part of chunk(idx, rl.mini_batches)) {
                 const seqs = part.map((i) => kept[i].seq);
@@ -277,10 +281,13 @@ export async function runRlPhase(input: RlPhaseInput): Promise<RlResult> {
                   mask: rowsOf(subMask),
                   weight: rowsOf(weight),
                   adv: rowsOf(sub(adv.advantages)),
-                  old_logp: rowsOf(sub(oldLogp)),
+                  old_logp: rowsOf(sub(prep.oldLogp)),
                 };
+                for (const [k, m] of Object.entries(prep.floats)) floats[k] = rowsOf(sub(m));
                 if (refLogp && rl.kl_loss) floats.ref_logp = rowsOf(sub(refLogp));
                 const r = await trainer.trainStep([{ ...tokenRows(seqs), floats }]);
+                if (firstUpdate) correction.firstUpdate(r.metrics);
+                firstUpdate = false;
                 trainTokens += seqs.reduce((n, s) => n + s.ids.length - 1, 0);
                 push('loss', r.loss);
                 push('grad_norm', r.gradNorm);
@@ -339,6 +346,7 @@ export async function runRlPhase(input: RlPhaseInput): Promise<RlResult> {
               share_rollout: timer.get('rollout') / stepTime,
               share_scoring: timer.get('scoring') / stepTime,
               share_training: timer.get('training') / stepTime,
+              ...(scored.adv ? correction.metrics() : {}),
             }),
             ...timer.record(),
           });
@@ -349,6 +357,7 @@ export async function runRlPhase(input: RlPhaseInput): Promise<RlResult> {
     } finally {
       progress.stop();
       refSampler?.dispose();
+      correction.dispose();
     }
     const result: RlResult = { checkpoint: ck.latestFile('policy')!, critic: critic ? ck.latestFile('critic') : null, steps: rl.steps, evalStart, evalEnd };
     trainer.dispose();

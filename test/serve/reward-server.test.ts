@@ -111,7 +111,7 @@ describe('HTTP', () => {
       if (res.status === 200) continue; // a random body can be well-formed (e.g. one "a" scored against label "a")
       expect(res.status, JSON.stringify(body)).toBeGreaterThanOrEqual(400);
       expect(res.status, JSON.stringify(body)).toBeLessThan(500);
-      expect((await res.json()).error.message).toEqual(expect.any(String));
+      expect(((await res.json()) as { error: { message: unknown } }).error.message).toEqual(expect.any(String));
     }
     const ok = await post(`${server.url}/get_reward`, { query: ['\\boxed{2}'], labels: ['2'] });
     expect(await ok.json()).toMatchObject({ rewards: [1] });

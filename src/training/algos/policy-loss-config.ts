@@ -1,0 +1,24 @@
+/**
+ * The recipe section that picks a policy loss from the registry (./policy-losses.ts), under
+ * `rl.policy_loss`:
+ *
+ *   policy_loss:
+ *     name: tis            # ppo_clip (default) | gspo | tis | mis | decoupled
+ *     is_cap: 2            # C: TIS truncation / MIS upper bound (verl's default threshold 2.0)
+ *     is_low: null         # MIS lower bound (default 1 / C)
+ *     is_level: token      # token | sequence
+ *     gspo_clip: { low: 0.0003, high: 0.0004 }   # GSPO's sequence-ratio clip (Zheng et al. 2025)
+ *
+ * PPO's token clip range stays under `rl.clip` (ppo_clip, tis, mis, decoupled use it).
+ */
+import { z } from 'zod';
+import { IsLevels, PolicyLossNames } from './policy-losses.js';
+
+export const PolicyLossSectionSchema = z.strictObject({
+  name: z.enum(PolicyLossNames).default('ppo_clip'),
+  is_cap: z.number().gt(1).default(2),
+  is_low: z.number().gt(0).lt(1).nullable().default(null),
+  is_level: z.enum(IsLevels).default('token'),
+  gspo_clip: z.strictObject({ low: z.number().gt(0).lt(1).default(3e-4), high: z.number().positive().default(4e-4) }).prefault({}),
+});
+export type PolicyLossSection = z.output<typeof PolicyLossSectionSchema>;

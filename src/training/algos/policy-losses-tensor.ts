@@ -1,0 +1,93 @@
+/**
+ * The policy-loss registry (./policy-losses.ts) as an engine loss builder, with the engine's `ops`
+ * (never jax-js directly). Tests hold it equal to the host entries (test/training/async-losses.test.ts).
+ *
+ * Batch floats ([B, T], aligned with the targets):
+ *   mask, weight   as every RL loss (weight: the loss-aggregation weights, ./aggregate.ts)
+ *   adv            advantages
+ *   old_logp       the ratio's denominator: mu (ppo_clip, gspo) or pi_prox (tis, mis, decoupled)
+ *   seq_w          gspo: mask / |y_i| (the length-normalised sequence log-ratio is sum(seq_w * l))
+ *   is_w           tis, mis, decoupled: the importance weights, computed on the host (constants)
+ *   ref_logp       with a KL term in the loss
+ *   loss = sum(w * [is_w *] L) + beta * sum(w * KL) - entropy_coef * sum(w * H)
+ */
+import { type LossFn, type ModelOutputs, type Tensor, describeLoss, ops } from '../../engine/index.js';
+import { type KlEstimatorName, LOG_RATIO_CLAMP } from './kl.js';
+import type { PolicyLossName } from './policy-losses.js';
+
+export interface RegistryPolicyLossSettings {
+  name: PolicyLossName;
+  clipLow: number;
+  clipHigh: number;
+  dualClip: number | null;
+  gspoClipLow: number;
+  gspoClipHigh: number;
+  klLoss: { coef: number; estimator: KlEstimatorName } | null;
+  entropyCoef: number;
+}
+
+const weightedSum = (x: Tensor, w: Tensor): Tensor => ops.sum(ops.mul(x, w));
+const maskedShare = (cond: Tensor, mask: Tensor): Tensor => ops.maskedMean(ops.where(cond, 1, 0), mask);
+
+function klTokens(estimator: KlEstimatorName, logp: Tensor, ref: Tensor): Tensor {
+  if (estimator === 'k1') return ops.sub(logp, ref);
+  if (estimator === 'k2') return ops.mul(ops.square(ops.sub(logp, ref)), 0.5);
+  const l = ops.clip(ops.sub(ref, logp), -LOG_RATIO_CLAMP, LOG_RATIO_CLAMP);
+  return ops.sub(ops.sub(ops.exp(l), 1), l);
+}
+
+/** PPO clip per token on `ratio`, with the dual clip; metrics into `m`. */
+function ppoClipTokens(s: RegistryPolicyLossSettings, ratio: Tensor, adv: Tensor, mask: Tensor, m: Record<string, Tensor>): Tensor {
+  const l1 = ops.neg(ops.mul(adv, ratio));
+  const l2 = ops.neg(ops.mul(adv, ops.clip(ratio, 1 - s.clipLow, 1 + s.clipHigh)));
+  let perToken = ops.maximum(l1, l2);
+  m.clip_frac = maskedShare(ops.greater(l2, l1), mask);
+  if (s.dualClip !== null) {
+    const l3 = ops.mul(adv, -s.dualClip);
+    const negative = ops.less(adv, 0);
+    m.dual_clip_frac = maskedShare(ops.greater(ops.where(negative, perToken, -Infinity), l3), mask);
+    perToken = ops.where(negative, ops.minimum(perToken, l3), perToken);
+  }
+  return perToken;
+}
+
+export function registryPolicyLoss(s: RegistryPolicyLossSettings): LossFn {
+  const fn: LossFn = (out: ModelOutputs, b: Record<string, Tensor>) => {
+    const logp = out.logprobs();
+    const logRatio = ops.clip(ops.sub(logp, b.old_logp), -LOG_RATIO_CLAMP, LOG_RATIO_CLAMP);
+    // approx_kl (k1) and ratio_k3 of pi_theta vs old_logp: before the first update of a step they
+    // measure the rollout-trainer mismatch itself (ppo_clip, gspo: old_logp is mu).
+    const metrics: Record<string, Tensor> = {
+      approx_kl: ops.maskedMean(ops.neg(logRatio), b.mask),
+      ratio_k3: ops.maskedMean(ops.sub(ops.sub(ops.exp(logRatio), 1), logRatio), b.mask),
+    };
+    let perToken: Tensor;
+    if (s.name === 'gspo') {
+      // s_i = exp(sum_t seq_w * l): one ratio per row, broadcast over its tokens (Zheng et al. 2025, eq. 7 / 13)
+      const seqRatio = ops.exp(ops.sum(ops.mul(logRatio, b.seq_w), -1, true));
+      const l1 = ops.neg(ops.mul(b.adv, seqRatio));
+      const l2 = ops.neg(ops.mul(b.adv, ops.clip(seqRatio, 1 - s.gspoClipLow, 1 + s.gspoClipHigh)));
+      perToken = ops.maximum(l1, l2);
+      metrics.clip_frac = maskedShare(ops.greater(l2, l1), b.mask);
+      metrics.ratio_mean = ops.maskedMean(ops.mul(seqRatio, b.mask), b.mask);
+    } else {
+      const ratio = ops.exp(logRatio);
+      metrics.ratio_mean = ops.maskedMean(ratio, b.mask);
+      perToken = ppoClipTokens(s, ratio, b.adv, b.mask, metrics);
+      if (s.name !== 'ppo_clip') perToken = ops.mul(perToken, b.is_w);
+    }
+    const pg = weightedSum(perToken, b.weight);
+    metrics.pg_loss = pg;
+    let loss = ops.mul(pg, 1);
+    if (s.klLoss) {
+      const kl = weightedSum(klTokens(s.klLoss.estimator, logp, b.ref_logp), b.weight);
+      metrics.kl = kl;
+      if (s.klLoss.coef > 0) loss = ops.add(loss, ops.mul(kl, s.klLoss.coef));
+    }
+    const entropy = weightedSum(out.entropy(), b.weight);
+    metrics.entropy = entropy;
+    if (s.entropyCoef > 0) loss = ops.sub(loss, ops.mul(entropy, s.entropyCoef));
+    return { loss, metrics };
+  };
+  return describeLoss(fn, { rows: 'sum', summedMetrics: ['pg_loss', 'kl', 'entropy'], source: { module: import.meta.url, name: 'registryPolicyLoss', args: [s] } });
+}

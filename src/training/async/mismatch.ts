@@ -1,0 +1,90 @@
+/**
+ * Rollout–trainer mismatch, per RL step: what the chosen policy loss needs beyond the behaviour
+ * log-probs, and the measured gap between the rollout engine and the trainer.
+ *
+ * - Entries with a proximal policy (tis, mis, decoupled): one gradient-free forward of the trainer
+ *   over the step's rollouts gives log pi_prox; the importance weights pi_prox / mu are computed on
+ *   the host (./../algos/policy-losses.ts) and the loss's ratio is taken against pi_prox. The
+ *   mismatch is then measured over every kept rollout token.
+ * - The others (ppo_clip, gspo) cost nothing extra: the loss's ratio metrics on the step's first
+ *   mini-batch, before any update, are the mismatch of those rows (old_logp is mu there).
+ *
+ * Metrics: mismatch_kl (k3 estimate of KL(mu || pi_trainer)), mismatch_k1, and with a proximal
+ * forward mismatch_max_abs_logratio and is_corrected_frac (tokens truncated by TIS / dropped by MIS).
+ */
+import { type LlamaModel, Scorer } from '../../engine/index.js';
+import { registryPolicyLoss, type RegistryPolicyLossSettings } from '../algos/policy-losses-tensor.js';
+import { type PolicyLossEntry, importanceWeights, policyLossEntry, rolloutMismatch } from '../algos/policy-losses.js';
+import { type Matrix, matrix, rowLength } from '../algos/matrix.js';
+import type { RlSection } from '../recipe.js';
+import type { Sequence } from '../sequences.js';
+
+export function registrySettings(rl: RlSection): RegistryPolicyLossSettings {
+  const p = rl.policy_loss;
+  return { name: p.name, clipLow: rl.clip.low, clipHigh: rl.clip.high, dualClip: rl.clip.dual, gspoClipLow: p.gspo_clip.low, gspoClipHigh: p.gspo_clip.high, klLoss: rl.kl_loss, entropyCoef: rl.entropy_coef };
+}
+
+/** The policy trainer's loss for an RL section (every registry entry; ppo_clip equals losses.ts policyLoss). */
+export const rlPolicyLoss = (rl: RlSection) => registryPolicyLoss(registrySettings(rl));
+
+export interface PreparedStep {
+  /** The ratio's denominator for the loss: pi_prox (proximal entries) or mu. */
+  oldLogp: Matrix;
+  /** Extra batch floats in response coordinates (is_w or seq_w). */
+  floats: Record<string, Matrix>;
+}
+
+export class MismatchCorrection {
+  readonly entry: PolicyLossEntry;
+  private scorer: Scorer | null = null;
+  private stepMetrics: Record<string, number> = {};
+
+  constructor(private readonly model: LlamaModel, private readonly rl: RlSection, private readonly temperature: number) {
+    this.entry = policyLossEntry(rl.policy_loss.name);
+  }
+
+  /** Call once per step after scoring: the loss inputs for the kept rollouts. */
+  async prepare(seqs: readonly Sequence[], behaviourLogp: Matrix, mask: Matrix): Promise<PreparedStep> {
+    this.stepMetrics = {};
+    const floats: Record<string, Matrix> = {};
+    if (this.entry.name === 'gspo') {
+      const w = matrix(mask.rows, mask.cols);
+      for (let i = 0; i < mask.rows; i++) {
+        const n = rowLength(mask, i);
+        for (let t = 0, k = i * mask.cols; t < mask.cols; t++, k++) w.data[k] = n ? mask.data[k] / n : 0;
+      }
+      floats.seq_w = w;
+    }
+    if (!this.entry.needsProximal) return { oldLogp: behaviourLogp, floats };
+    this.scorer ??= new Scorer(this.model);
+    const rows = await this.scorer.tokenLogprobs(seqs.map((s) => s.ids), this.temperature);
+    const prox = matrix(mask.rows, mask.cols);
+    seqs.forEach((s, i) => {
+      for (let t = 0; t < mask.cols && s.promptLen - 1 + t < rows[i].length; t++) prox.data[i * mask.cols + t] = rows[i][s.promptLen - 1 + t];
+    });
+    const p = this.rl.policy_loss;
+    const mode = this.entry.name === 'tis' ? 'truncate' : this.entry.name === 'mis' ? 'mask' : 'none';
+    const { weights, corrected } = importanceWeights(prox, behaviourLogp, mask, mode, p.is_level, p.is_cap, p.is_low);
+    floats.is_w = weights;
+    const m = rolloutMismatch(prox, behaviourLogp, mask);
+    this.stepMetrics = { mismatch_kl: m.k3, mismatch_k1: m.k1, mismatch_max_abs_logratio: m.maxAbsLogRatio, is_corrected_frac: m.tokens ? corrected / m.tokens : 0 };
+    return { oldLogp: prox, floats };
+  }
+
+  /** Call with the metrics of the step's first optimiser step (pre-update) for the free measure. */
+  firstUpdate(metrics: Record<string, number>): void {
+    if (this.entry.needsProximal) return;
+    if (Number.isFinite(metrics.ratio_k3)) this.stepMetrics.mismatch_kl = metrics.ratio_k3;
+    if (Number.isFinite(metrics.approx_kl)) this.stepMetrics.mismatch_k1 = metrics.approx_kl;
+  }
+
+  /** The step's mismatch metrics, for metrics.jsonl. */
+  metrics(): Record<string, number> {
+    return this.stepMetrics;
+  }
+
+  dispose(): void {
+    this.scorer?.dispose();
+    this.scorer = null;
+  }
+}
