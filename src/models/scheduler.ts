@@ -104,6 +104,8 @@ interface Group {
   /** When a ready group smaller than the usual crowd stops waiting for it. */
   fillDeadline?: number;
   fillTimer?: NodeJS.Timeout;
+  /** Has sent a batch since it was last ready: new groups go ahead of it (round robin). */
+  served?: boolean;
 }
 
 interface LoadTracker {
@@ -402,7 +404,10 @@ export class Scheduler implements Policy {
     g.immediate = undefined;
     if (!g.ready) {
       g.ready = true;
-      this.readyOrder.push(key);
+      // Ahead of groups that have had a turn already (a long queue of one client's requests).
+      const at = this.readyOrder.findIndex((k) => this.groups.get(k)?.served);
+      if (at < 0) this.readyOrder.push(key);
+      else this.readyOrder.splice(at, 0, key);
     }
     this.pump();
   }
@@ -451,6 +456,7 @@ export class Scheduler implements Policy {
       g.fillTimer = undefined;
       this.readyOrder.splice(this.readyOrder.indexOf(key), 1);
       // A group with requests left goes to the back: other groups (other clients' parameters) go first.
+      g.served = true;
       if (g.items.length === 0) this.dropGroup(key, g);
       else this.readyOrder.push(key);
       const load = this.load.get(baseKey(key));
