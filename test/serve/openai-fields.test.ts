@@ -1,0 +1,97 @@
+/**
+ * `rlmkit serve` as a faithful OpenAI server (issue 15), on the shipped Game of 24 checkpoint:
+ * random seeds when none is given, token-id prompts, `<strategy>@<model>` with a task (rule checks
+ * apply, only rule-valid steps come back), trace ids and GET /v1/traces/{id}, and sampling
+ * controls the model lacks refused by name.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Scheduler } from '../../src/models/scheduler.js';
+import type { WorkerPolicy } from '../../src/models/worker-policy.js';
+import { buildRegistry } from '../../src/serve/build.js';
+import { startServer, type RunningServer } from '../../src/serve/server.js';
+import { game24Task } from '../../src/tasks/games/game24.js';
+import { SHIPPED_POLICY, postJson } from './serve-process.js';
+
+let server: RunningServer;
+let encode: (text: string) => number[];
+
+beforeAll(async () => {
+  const { registry } = await buildRegistry([`g24=embedded:${SHIPPED_POLICY}`]);
+  const sched = (await registry.resolve('g24')) as Scheduler;
+  const tok = (sched.backend as WorkerPolicy).tokenizer;
+  encode = (t) => tok.encode(t);
+  server = await startServer({ registry, port: 0 });
+}, 60_000);
+afterAll(async () => {
+  await server?.close();
+});
+
+const post = (route: string, body: unknown) => postJson(server.url, route, body);
+
+describe('sampling', () => {
+  it('five T=1 requests without a seed are not all identical; a seed still reproduces', async () => {
+    const texts: string[] = [];
+    for (let i = 0; i < 5; i++) texts.push((await post('/v1/completions', { model: 'g24', prompt: '1 2 3 4|', max_tokens: 40, temperature: 1 })).body.choices[0].text);
+    expect(new Set(texts).size).toBeGreaterThan(1);
+    const seeded: string[] = [];
+    for (let i = 0; i < 3; i++) seeded.push((await post('/v1/completions', { model: 'g24', prompt: '1 2 3 4|', max_tokens: 40, temperature: 1, seed: 77 })).body.choices[0].text);
+    expect(new Set(seeded).size).toBe(1);
+  });
+
+  it('takes token-id prompts (one list, or a list of lists) as the text they spell', async () => {
+    const text = await post('/v1/completions', { model: 'g24', prompt: '4 4 6 8|', max_tokens: 30, temperature: 0 });
+    const ids = await post('/v1/completions', { model: 'g24', prompt: encode('4 4 6 8|'), max_tokens: 30, temperature: 0 });
+    expect(ids.status).toBe(200);
+    expect(ids.body.choices[0].text).toBe(text.body.choices[0].text);
+    expect(ids.body.usage.prompt_tokens).toBe(text.body.usage.prompt_tokens);
+    const many = await post('/v1/completions', { model: 'g24', prompt: [encode('4 4 6 8|'), encode('1 2 3 4|')], max_tokens: 30, temperature: 0 });
+    expect(many.body.choices).toHaveLength(2);
+    expect(many.body.choices[0].text).toBe(text.body.choices[0].text);
+    const bad = await post('/v1/completions', { model: 'g24', prompt: [1, 2, 999999], max_tokens: 3 });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.message).toMatch(/token id 999999 is outside the model's vocabulary/);
+  });
+
+  it('refuses sampling controls this model does not implement, naming the field', async () => {
+    for (const [field, value] of [['logit_bias', { '5': 10 }], ['presence_penalty', 0.5], ['frequency_penalty', -1]] as const) {
+      const r = await post('/v1/completions', { model: 'g24', prompt: '4 4 6 8|', max_tokens: 3, [field]: value });
+      expect(r.status).toBe(400);
+      expect(r.body.error.param).toBe(field);
+    }
+    const zero = await post('/v1/completions', { model: 'g24', prompt: '4 4 6 8|', max_tokens: 3, presence_penalty: 0, frequency_penalty: 0, logit_bias: {} });
+    expect(zero.status).toBe(200);
+  });
+});
+
+describe('<strategy>@<model> with a task', () => {
+  it('mcts@g24 with task game24 returns only rule-valid steps and a fetchable trace', async () => {
+    for (const [prompt, simulations] of [['4 4 6 8|', 16], ['1 5 5 5|', 8], ['3 3 8 8|', 8]] as const) {
+      const r = await post('/v1/completions', { model: 'mcts@g24', prompt, task: 'game24', simulations, children: 4 });
+      expect(r.status).toBe(200);
+      const steps = (r.body.choices[0].text as string).split('\n').filter(Boolean);
+      const numbers = prompt.replace('|', '').split(' ').map(Number);
+      const problem = { id: 'x', question: '', data: { numbers, target: 24 } };
+      for (let i = 0; i < steps.length; i++) expect(game24Task.checkStep!(problem, steps.slice(0, i + 1)).valid, `${prompt}: ${steps.join(' / ')}`).toBe(true);
+      const id = r.body.rlmkit.trace_id as string;
+      const trace = await fetch(`${server.url}/v1/traces/${id}`);
+      expect(trace.status).toBe(200);
+      const t = (await trace.json()) as { id: string; traces: { task: string; problem: { data: unknown } }[] };
+      expect(t.id).toBe(id);
+      expect(t.traces[0].task).toBe('game24');
+      expect(t.traces[0].problem.data).toEqual({ numbers, target: 24 });
+    }
+    expect((await fetch(`${server.url}/v1/traces/trace-nope`)).status).toBe(404);
+  }, 60_000);
+
+  it('takes the puzzle from "problem" too, and refuses unknown tasks and missing puzzles with 400', async () => {
+    const r = await post('/v1/chat/completions', { model: 'best-of-n@g24', messages: [{ role: 'user', content: 'solve this one' }], task: 'game24', problem: '4 4 6 8', settings: { n: 4 } });
+    expect(r.status).toBe(200);
+    expect(r.body.rlmkit.trace_id).toMatch(/^trace-/);
+    const unknown = await post('/v1/completions', { model: 'cot@g24', prompt: '4 4 6 8|', task: 'chess' });
+    expect(unknown.status).toBe(400);
+    expect(unknown.body.error.message).toMatch(/unknown task "chess"/);
+    const none = await post('/v1/completions', { model: 'cot@g24', prompt: 'no numbers here', task: 'game24' });
+    expect(none.status).toBe(400);
+    expect(none.body.error.message).toMatch(/gives no puzzle/);
+  }, 30_000);
+});
