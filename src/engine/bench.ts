@@ -1,22 +1,26 @@
 /**
- * The engine benchmark (issue 3): on the reference model (vocab 64, d128, 4 layers, 4 heads,
- * context 64) at batch 32, in one process, measure training tokens/s, batched KV-cache sampling
+ * The engine benchmark (issues 3, 17): on the reference model (vocab 64, d128, 4 layers, 4 heads,
+ * context 64) at batch 32, in one process, measure training tokens/s (./bench-train.ts: onnx and
+ * jax-js engines and optionally the PyTorch/JAX peers, in interleaved rounds), batched KV-cache sampling
  * tokens/s for the jax-js and onnxruntime samplers, the largest |log-prob| difference between the
  * two engines over random sequences, and peak RSS. Compile/warm-up calls are not timed.
  */
 import * as os from 'node:os';
 import { Rng } from '../core/rng.js';
 import { presetConfig } from './config.js';
-import { maskedCrossEntropy } from './losses.js';
 import { LlamaModel } from './model.js';
+import { BATCH, trainBench } from './bench-train.js';
 import { ensureRuntime } from './runtime.js';
 import type { HostWeights, Sampler } from './sampler.js';
 import { JaxSampler } from './sample.js';
-import { Trainer } from './train.js';
 
 export interface EngineBenchOptions {
-  /** Timed training steps (after 2 warm-up steps). */
+  /** Timed training steps per configuration and round (after 2 warm-up steps). */
   trainSteps?: number;
+  /** Interleaved training rounds (medians reported). Default 3. */
+  trainRounds?: number;
+  /** Also run the PyTorch and JAX peers of bench/peers/ in every round. */
+  peers?: boolean;
   /** New tokens per sampled sequence (prompt is <bos> + one token). */
   newTokens?: number;
   /** Timed sampling rounds per engine (after one warm-up round). */
@@ -30,7 +34,7 @@ export interface EngineBenchResult extends Record<string, unknown> {
   model: string;
   parameters: number;
   batch: number;
-  /** The faster of one thread and one thread per core (train_workers says which). */
+  /** Training fields (./bench-train.ts), medians over interleaved rounds: the faster of one thread and one per core. */
   train_tokens_per_s: number;
   train_workers: number;
   train_tokens_per_s_one_thread: number;
@@ -48,8 +52,6 @@ export interface EngineBenchResult extends Record<string, unknown> {
   cpus: number;
 }
 
-const BATCH = 32;
-const MICRO = 16;
 
 async function samplingRate(s: Sampler, prompts: number[][], newTokens: number, rounds: number, seed: number): Promise<number> {
   await s.sample(prompts, { maxNewTokens: newTokens, seed }); // warm-up: compiles / creates sessions
@@ -74,38 +76,7 @@ export async function runEngineBench(o: EngineBenchOptions = {}): Promise<Engine
   const model = LlamaModel.init(cfg, seed);
   const result: Partial<EngineBenchResult> = { model: 'reference (vocab 64, d128, 4 layers, 4 heads, ctx 64)', batch: BATCH };
 
-  // Training: full-length random sequences, loss on every token. Each optimiser step sees a batch
-  // of 32 sequences as 2 chunks of 16 (microBatchRows: 16), computed on one thread per core (workers:
-  // 'auto'; the step is bit-identical to the one-thread step, see train.ts). The one-thread rate is
-  // measured too, in the same run, for the ratio.
-  const micro = () => {
-    const seqs = Array.from({ length: BATCH }, () => Array.from({ length: cfg.maxSeqLen + 1 }, () => rng.int(4, cfg.vocabSize - 1)));
-    return { tokens: seqs.map((s) => s.slice(0, -1)), targets: seqs.map((s) => s.slice(1)), floats: { mask: seqs.map((s) => s.slice(1).map(() => 1)) } };
-  };
-  const trainRate = async (workers: number | 'auto') => {
-    const trainer = new Trainer(model, { batchSize: BATCH, microBatchRows: MICRO, workers, seqLen: cfg.maxSeqLen, lossFn: maskedCrossEntropy, schedule: { warmupSteps: 2, totalSteps: trainSteps + 2 } });
-    log(`train (${trainer.workers} thread${trainer.workers > 1 ? 's' : ''}): ${trainSteps} timed steps of ${BATCH} x ${cfg.maxSeqLen} tokens (${BATCH / MICRO} chunks of ${MICRO})`);
-    try {
-      for (let i = 0; i < 2; i++) await trainer.trainStep([micro()]);
-      const t0 = performance.now();
-      const c0 = process.cpuUsage();
-      for (let i = 0; i < trainSteps; i++) await trainer.trainStep([micro()]);
-      const c1 = process.cpuUsage(c0);
-      const tokens = trainSteps * BATCH * cfg.maxSeqLen;
-      // Tokens per second of this process's own CPU time (all threads): what a quiet machine
-      // would show per core when other processes compete for the cores.
-      return { workers: trainer.workers, perS: Math.round(tokens / ((performance.now() - t0) / 1000)), perCpuS: Math.round(tokens / ((c1.user + c1.system) / 1e6)) };
-    } finally {
-      trainer.dispose();
-    }
-  };
-  const single = await trainRate(1);
-  const parallel = await trainRate('auto');
-  result.train_tokens_per_s = Math.max(single.perS, parallel.perS);
-  result.train_workers = parallel.perS >= single.perS ? parallel.workers : 1;
-  result.train_tokens_per_s_one_thread = single.perS;
-  result.train_parallel_speedup = +(parallel.perS / single.perS).toFixed(2);
-  result.train_tokens_per_cpu_s = single.perCpuS;
+  Object.assign(result, await trainBench(model, cfg, { steps: trainSteps, rounds: o.trainRounds ?? 3, peers: o.peers ?? false, seed, log }));
   log(`train: rss ${Math.round(process.memoryUsage().rss / 2 ** 20)} MB`);
   result.parameters = [...model.hostWeights().values()].reduce((n, w) => n + w.data.length, 0);
 
