@@ -11,7 +11,7 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { ExecutionResult } from '../../src/tasks/sandbox/limits.js';
+import type { ExecutionResult, SandboxLimits } from '../../src/tasks/sandbox/limits.js';
 
 export interface Host {
   canary: string;
@@ -51,7 +51,7 @@ export interface Attack {
   name: string;
   code: (h: Host) => string;
   /** Limits for this attack (short timeouts keep the suite fast). */
-  limits?: { timeoutMs?: number; cpuSeconds?: number; memoryBytes?: number };
+  limits?: Partial<SandboxLimits>;
   /** Returns null when contained, else what escaped. */
   contained: (r: ExecutionResult, h: Host) => string | null;
 }
@@ -108,5 +108,90 @@ export const ATTACKS: Attack[] = [
   { name: 'segfault', code: () => `import ctypes\nctypes.string_at(0)`, contained: (r) => (r.passed ? 'a crash counted as a pass' : null) },
   { name: 'fake a pass: forged result line then exit', code: () => `import os, sys\nsys.stdout.write('\\n\\x00RLMKIT:0000:{"stage": "done", "tests": [{"name": "x", "passed": true}]}\\n')\nsys.stdout.flush()\nos._exit(0)`, contained: (r) => (r.passed ? 'forged report accepted' : null) },
   { name: 'fake a pass: sys.exit(0) before the tests', code: () => `import sys\nsys.exit(0)`, contained: (r) => (r.passed ? 'early exit counted as a pass' : null) },
+  // Issue 13, item 2 and its class: writable places, kernel objects outside RLIMIT_AS, and the syscalls that undo a sandbox.
+  { name: 'write into / (the sandbox root)', code: () => attempt(`open('/pwned', 'w').write('x' * 1024)`), contained: printed('ESCAPED') },
+  { name: 'write into /dev', code: () => attempt(`open('/dev/pwned', 'w').write('x' * 1024)`), contained: printed('ESCAPED') },
+  { name: 'create a device node', code: () => attempt(`import os\nos.mknod('/tmp/mem', 0o600 | 0o20000, os.makedev(1, 1))\nopen('/tmp/mem', 'rb').read(1)`), contained: printed('ESCAPED') },
+  { name: '/dev/shm beyond its size', code: () => `n = 0\ntry:\n    for i in range(1000):\n        with open('/dev/shm/f%d' % i, 'wb') as f:\n            for _ in range(4):\n                f.write(b'x' * 1024**2); n += 1\nexcept BaseException as e:\n    print('stopped at MB', n, type(e).__name__)`, contained: (r) => { const m = /stopped at MB (\d+)/.exec(r.stdout); return m && Number(m[1]) <= 16 ? null : `wrote ${m?.[1] ?? 'unbounded'} MB to /dev/shm`; } },
+  { name: '/tmp inode flood (empty files)', code: () => `import os\nn = 0\ntry:\n    while True:\n        open('/tmp/f%d' % n, 'w').close(); n += 1\nexcept BaseException as e:\n    print('stopped after', n, type(e).__name__)`, contained: (r) => { const m = /stopped after (\d+)/.exec(r.stdout); return m && Number(m[1]) <= 1024 ? null : `created ${m?.[1] ?? 'unbounded'} files`; } },
+  { name: '/tmp inode flood (directories, symlinks)', code: () => `import os\nn = 0\ntry:\n    while True:\n        os.mkdir('/tmp/d%d' % n); os.symlink('/x', '/tmp/l%d' % n); n += 2\nexcept BaseException as e:\n    print('stopped after', n, type(e).__name__)`, contained: (r) => { const m = /stopped after (\d+)/.exec(r.stdout); return m && Number(m[1]) <= 1024 ? null : `created ${m?.[1] ?? 'unbounded'} entries`; } },
+  { name: 'ptrace the sandbox init (pid 1)', code: () => attempt(`import ctypes\nlibc = ctypes.CDLL(None, use_errno=True)\nif libc.ptrace(16, 1, 0, 0) != 0:\n    raise OSError(ctypes.get_errno(), 'ptrace attach failed')`), contained: printed('ESCAPED') },
+  { name: 'ptrace a forked child (PTRACE_TRACEME)', code: () => attempt(`import ctypes\nlibc = ctypes.CDLL(None, use_errno=True)\nif libc.ptrace(0, 0, 0, 0) != 0:\n    raise OSError(ctypes.get_errno(), 'traceme failed')`), contained: printed('ESCAPED') },
+  { name: 'process_vm_readv of pid 1', code: () => attempt(`import ctypes\nlibc = ctypes.CDLL(None, use_errno=True)\nif libc.process_vm_readv(1, None, 0, None, 0, 0) < 0:\n    raise OSError(ctypes.get_errno(), 'refused')`), contained: printed('ESCAPED') },
+  { name: 'user namespace (unshare -Ur)', code: () => `import subprocess\nr = subprocess.run(['unshare', '-Ur', 'sh', '-c', 'echo ROOT-IN-USERNS; id'], capture_output=True, text=True)\nprint(r.stdout, r.stderr)`, contained: printed('ROOT-IN-USERNS') },
+  { name: 'user namespace (unshare syscall)', code: () => attempt(`import ctypes\nlibc = ctypes.CDLL(None, use_errno=True)\nif libc.unshare(0x10000000) != 0:\n    raise OSError(ctypes.get_errno(), 'unshare refused')`), contained: printed('ESCAPED') },
+  { name: 'user namespace (raw clone with CLONE_NEWUSER)', code: () => attempt(`import ctypes, os\nlibc = ctypes.CDLL(None, use_errno=True)\npid = libc.syscall(56 if os.uname().machine == 'x86_64' else 220, 0x10000000 | 17, 0, 0, 0, 0)\nif pid == 0:\n    os._exit(0)\nif pid < 0:\n    raise OSError(ctypes.get_errno(), 'clone refused')`), contained: printed('ESCAPED') },
+  { name: 'mount namespace then tmpfs', code: () => `import subprocess\nr = subprocess.run(['unshare', '-rm', 'sh', '-c', 'mount -t tmpfs none /tmp && echo MOUNTED'], capture_output=True, text=True)\nprint(r.stdout, r.stderr)`, contained: printed('MOUNTED') },
+  { name: 'io_uring_setup', code: () => attempt(`import ctypes\nlibc = ctypes.CDLL(None, use_errno=True)\nparams = ctypes.create_string_buffer(120)\nif libc.syscall(425, 8, params) < 0:\n    raise OSError(ctypes.get_errno(), 'io_uring refused')`), contained: printed('ESCAPED') },
+  { name: 'netlink socket', code: () => attempt(`import socket\nsocket.socket(socket.AF_NETLINK, socket.SOCK_RAW, 0)`), contained: printed('ESCAPED') },
+  { name: 'packet socket', code: () => attempt(`import socket\nsocket.socket(socket.AF_PACKET, socket.SOCK_RAW, 0)`), contained: printed('ESCAPED') },
+  { name: 'bpf and perf_event_open', code: () => attempt(`import ctypes, os\nlibc = ctypes.CDLL(None, use_errno=True)\nx86 = os.uname().machine == 'x86_64'\nok = [libc.syscall(321 if x86 else 280, 0, None, 0) >= 0, libc.syscall(298 if x86 else 241, None, 0, -1, -1, 0) >= 0]\nif not any(ok):\n    raise OSError('both refused')`), contained: printed('ESCAPED') },
+  { name: 'keyring', code: () => attempt(`import ctypes, os\nlibc = ctypes.CDLL(None, use_errno=True)\nif libc.syscall(248 if os.uname().machine == 'x86_64' else 217, b'user', b'k', b'v' * 1000, 1000, -2) < 0:\n    raise OSError(ctypes.get_errno(), 'add_key refused')`), contained: printed('ESCAPED') },
+  { name: 'memfd outside the address-space limit', code: () => attempt(`import os\nfd = os.memfd_create('x')\nos.write(fd, b'x' * 1024**2)`), contained: printed('ESCAPED') },
+  { name: 'System V shared memory', code: () => attempt(`import ctypes\nlibc = ctypes.CDLL(None, use_errno=True)\nif libc.shmget(0, 64 * 1024**2, 0o1600) < 0:\n    raise OSError(ctypes.get_errno(), 'shmget refused')`), contained: printed('ESCAPED') },
+  { name: 'System V message queue', code: () => attempt(`import ctypes\nlibc = ctypes.CDLL(None, use_errno=True)\nif libc.msgget(0, 0o1600) < 0:\n    raise OSError(ctypes.get_errno(), 'msgget refused')`), contained: printed('ESCAPED') },
+  { name: 'write /proc/sys', code: () => attempt(`open('/proc/sys/kernel/hostname', 'w').write('pwned')`), contained: printed('ESCAPED') },
+  { name: 'memory across many processes', code: () => `import os, time\nfor i in range(12):\n    if os.fork() == 0:\n        try:\n            x = bytearray(200 * 1024**2)\n        except MemoryError:\n            pass\n        time.sleep(10); os._exit(0)\ntime.sleep(10)\nprint('ALL-ALLOCATED')`, limits: { timeoutMs: 8000, memoryBytes: 512 * 1024 ** 2 }, contained: (r) => (r.stdout.includes('ALL-ALLOCATED') ? 'twelve processes held 200 MB each' : r.status === 'killed' ? null : `status ${r.status}`) },
   { name: 'spawn a shell that calls out', code: () => `import subprocess\nr = subprocess.run(['sh', '-c', 'cat /etc/shadow; (echo > /dev/tcp/1.1.1.1/80) && echo NET'], capture_output=True, text=True)\nprint(r.stdout, r.stderr)`, contained: printed('NET') },
 ];
+
+/**
+ * Host-cost attacks (issue 13, item 2): each runs alone while the host samples /proc/meminfo, and
+ * holds what it got until the deadline. Budget: Shmem (tmpfs pages) may grow by at most
+ * tmpBytes + shmBytes + HOST_MARGIN.shmem, kernel slab (inodes, dentries) by HOST_MARGIN.slab, and
+ * the sandbox's process tree (watchdog peak) by memoryBytes + HOST_MARGIN.processes.
+ */
+const MiB = 1024 * 1024;
+export const HOST_LIMITS: Partial<SandboxLimits> = { timeoutMs: 4000, memoryBytes: 256 * MiB, tmpBytes: 64 * MiB, shmBytes: 16 * MiB, maxFiles: 1024 };
+export const HOST_MARGIN = { shmem: 16 * MiB, slab: 64 * MiB, processes: 64 * MiB };
+
+const hold = `import time\ntime.sleep(30)`;
+export const HOST_MEMORY_ATTACKS: Array<{ name: string; code: string }> = [
+  { name: 'fill /dev/shm with many files', code: `n = 0\ntry:\n    for i in range(10000):\n        with open('/dev/shm/f%d' % i, 'wb') as f:\n            f.write(b'x' * 4 * 1024**2)\nexcept BaseException as e:\n    print('stopped', type(e).__name__)\n${hold}` },
+  { name: 'fill /tmp with many files', code: `try:\n    for i in range(10000):\n        with open('/tmp/f%d' % i, 'wb') as f:\n            f.write(b'x' * 8 * 1024**2)\nexcept BaseException as e:\n    print('stopped', type(e).__name__)\n${hold}` },
+  { name: 'fill /dev and / directly', code: `for p in ['/dev/big', '/big', '/code/big', '/proc/big']:\n    try:\n        with open(p, 'wb') as f:\n            for _ in range(1024): f.write(b'x' * 1024**2)\n    except BaseException as e:\n        print(p, type(e).__name__)\n${hold}` },
+  { name: 'inode flood in every writable place', code: `import os\nfor d in ['/tmp', '/dev/shm', '/', '/dev']:\n    n = 0\n    try:\n        while n < 10**6:\n            os.mkdir('%s/d%d' % (d.rstrip('/'), n)); n += 1\n    except BaseException as e:\n        print(d, n, type(e).__name__)\n${hold}` },
+  { name: 'memory in many processes at once', code: `import os, time\nfor i in range(15):\n    if os.fork() == 0:\n        try:\n            x = bytearray(200 * 1024**2)\n        except MemoryError:\n            pass\n        time.sleep(30); os._exit(0)\n${hold}` },
+  { name: 'everything at once from four processes', code: `import os\nkids = []\nfor job in range(4):\n    if os.fork() == 0:\n        try:\n            if job == 0:\n                for i in range(10000): open('/tmp/f%d' % i, 'wb').write(b'x' * 8 * 1024**2)\n            elif job == 1:\n                for i in range(10000): open('/dev/shm/f%d' % i, 'wb').write(b'x' * 4 * 1024**2)\n            elif job == 2:\n                for i in range(10**6): os.mkdir('/tmp/d%d' % i)\n            else:\n                x = bytearray(250 * 1024**2)\n        except BaseException:\n            pass\n        import time; time.sleep(30); os._exit(0)\n${hold}` },
+];
+
+export interface MemInfo {
+  shmem: number;
+  slab: number;
+  used: number;
+}
+
+export function memInfo(): MemInfo {
+  const text = fs.readFileSync('/proc/meminfo', 'utf8');
+  const kb = (key: string): number => Number(new RegExp(`^${key}:\\s+(\\d+)`, 'm').exec(text)?.[1] ?? 0) * 1024;
+  return { shmem: kb('Shmem'), slab: kb('Slab'), used: kb('MemTotal') - kb('MemAvailable') };
+}
+
+/** Runs `f` while sampling /proc/meminfo every 20 ms; returns the largest growth of each figure. */
+export async function hostGrowth<T>(f: () => Promise<T>): Promise<{ value: T; growth: MemInfo }> {
+  const base = memInfo();
+  const growth: MemInfo = { shmem: 0, slab: 0, used: 0 };
+  const sample = () => {
+    const m = memInfo();
+    for (const k of ['shmem', 'slab', 'used'] as const) growth[k] = Math.max(growth[k], m[k] - base[k]);
+  };
+  const timer = setInterval(sample, 20);
+  try {
+    const value = await f();
+    sample();
+    return { value, growth };
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+/** Null when the growth is within budget, else what went over. */
+export function overBudget(r: ExecutionResult, g: MemInfo, limits: Partial<SandboxLimits> = HOST_LIMITS): string | null {
+  const over: string[] = [];
+  const shmemBudget = (limits.tmpBytes ?? 0) + (limits.shmBytes ?? 0) + HOST_MARGIN.shmem;
+  if (g.shmem > shmemBudget) over.push(`tmpfs memory grew ${(g.shmem / MiB).toFixed(0)} MiB > ${(shmemBudget / MiB).toFixed(0)} MiB`);
+  if (g.slab > HOST_MARGIN.slab) over.push(`kernel slab grew ${(g.slab / MiB).toFixed(0)} MiB > ${(HOST_MARGIN.slab / MiB).toFixed(0)} MiB`);
+  const procBudget = (limits.memoryBytes ?? 0) + HOST_MARGIN.processes;
+  if ((r.usage.memoryBytes ?? 0) > procBudget) over.push(`process tree peaked at ${((r.usage.memoryBytes ?? 0) / MiB).toFixed(0)} MiB > ${(procBudget / MiB).toFixed(0)} MiB`);
+  return over.length ? over.join('; ') : null;
+}

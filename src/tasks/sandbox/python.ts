@@ -2,14 +2,23 @@
  * Python under bubblewrap + prlimit. The sandbox has:
  * - no network (a fresh, empty network namespace), no view of host processes (pid namespace),
  *   its own IPC, UTS and cgroup namespaces, and a new session (no terminal to inject into);
- * - a file system made of /usr read-only (with the /bin, /lib, /lib64 links), a private /proc and
- *   /dev, the program read-only at /code, and a private size-limited tmpfs at /tmp — nothing else of
- *   the host (no /etc, /home, /root, /work);
+ * - a read-only file system made of /usr (with the /bin, /lib, /lib64 links), a private /proc, a
+ *   read-only 64 KiB /dev holding only null, zero, full, random and urandom, the program read-only
+ *   at /code, and two writable tmpfs mounts, each with a size and an inode cap: /tmp (tmpBytes,
+ *   maxFiles) and /dev/shm (shmBytes) — nothing else of the host and nothing else writable (a tmpfs
+ *   without a cap is host memory without a limit: issue 13 filled 2.5 GB through /dev/shm);
+ * - a seccomp filter (seccomp.ts): no ptrace, no namespaces (so no user namespace to regain
+ *   capabilities in), no io_uring, netlink, bpf, keyrings, memfd or System V IPC; no
+ *   capabilities and an empty bounding set. (bwrap's --disable-userns is not used: it moves the
+ *   program into a nested user namespace, where the set-up step could no longer mount /tmp.)
  * - an empty environment apart from PATH, HOME=/tmp and LANG;
  * - limits on CPU seconds, address space, processes, file size, open files and core dumps
- *   (prlimit, applied inside the namespaces so the process count is the sandbox's own),
- *   and a wall-clock limit enforced by killing the whole process group;
+ *   (prlimit, applied inside the namespaces so the process count is the sandbox's own), a host-side
+ *   watchdog on the memory of the whole process tree (RLIMIT_AS is per process), and a wall-clock
+ *   limit enforced by killing the whole process group;
  * - when the host runs as root, the sandbox runs as uid/gid 65534 (nobody) via setpriv.
+ * Host memory a run can take: memoryBytes (all processes together, checked every WATCH_MS) +
+ * tmpBytes + shmBytes + the output caps; host disk: none (the program folder only).
  * There is no fallback: when bwrap is missing, running code is an error.
  */
 import { spawn, spawnSync } from 'node:child_process';
@@ -19,7 +28,17 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { runtimeError } from '../../core/errors.js';
 import { type ExecutionResult, type SandboxLimits, DEFAULT_LIMITS } from './limits.js';
+import { CappedBuffer, treeMemoryBytes } from './procs.js';
+import { PY_SETUP } from './python-setup.js';
 import { PY_RUNNER } from './runner-py.js';
+import { seccompFilterBytes } from './seccomp.js';
+
+/** How often the host samples the sandbox's memory. */
+const WATCH_MS = 50;
+/** The file descriptor bwrap reads the seccomp filter from. */
+const SECCOMP_FD = 3;
+/** Device nodes the sandbox's /dev holds (bound read-write from the host: they hold no data). */
+const DEVICES = ['null', 'zero', 'full', 'random', 'urandom'];
 
 export interface PythonProgram {
   /** The solution source. */
@@ -46,9 +65,9 @@ function which(cmd: string): string | null {
   return r.status === 0 ? r.stdout.trim() : null;
 }
 
-let cachedTools: { bwrap: string; prlimit: string; setpriv: string | null } | null = null;
+let cachedTools: { bwrap: string; prlimit: string; setpriv: string | null; innerSetpriv: string } | null = null;
 
-function tools(): { bwrap: string; prlimit: string; setpriv: string | null } {
+function tools(): { bwrap: string; prlimit: string; setpriv: string | null; innerSetpriv: string } {
   if (cachedTools) return cachedTools;
   const bwrap = fs.existsSync(BWRAP) ? BWRAP : which('bwrap');
   const prlimit = fs.existsSync(PRLIMIT) ? PRLIMIT : which('prlimit');
@@ -58,7 +77,11 @@ function tools(): { bwrap: string; prlimit: string; setpriv: string | null } {
       'run `bash scripts/setup.sh` (it installs bubblewrap and util-linux), or `apt-get install bubblewrap util-linux`',
     );
   }
-  cachedTools = { bwrap, prlimit, setpriv: process.getuid?.() === 0 ? which('setpriv') : null };
+  const setpriv = which('setpriv');
+  if (!setpriv) throw runtimeError('cannot run code safely: setpriv is not installed', 'run `bash scripts/setup.sh` (it installs util-linux), or `apt-get install util-linux`');
+  // Inside the sandbox only /usr exists: setpriv must be reachable there.
+  const innerSetpriv = fs.realpathSync(setpriv);
+  cachedTools = { bwrap, prlimit, setpriv: process.getuid?.() === 0 ? setpriv : null, innerSetpriv };
   return cachedTools;
 }
 
@@ -76,8 +99,10 @@ function interpreterBinds(python: string): string[] {
 
 export function buildCommand(codeDir: string, limits: SandboxLimits, python: string): { cmd: string; args: string[] } {
   const t = tools();
+  const devices = DEVICES.flatMap((d) => ['--dev-bind', `/dev/${d}`, `/dev/${d}`]);
   const bwrapArgs = [
     '--unshare-all',
+    '--unshare-user',
     '--die-with-parent',
     '--new-session',
     '--clearenv',
@@ -91,16 +116,31 @@ export function buildCommand(codeDir: string, limits: SandboxLimits, python: str
     '--symlink', 'usr/bin', '/bin',
     ...interpreterBinds(python),
     '--proc', '/proc',
-    '--dev', '/dev',
-    '--size', String(limits.maxFileBytes * 4),
-    '--tmpfs', '/tmp',
+    // /dev: a tiny read-only tmpfs with the harmless devices; /dev/shm and /tmp are mounted with
+    // size and inode caps by the set-up step (python-setup.ts).
+    '--size', '65536', '--perms', '0755', '--tmpfs', '/dev',
+    ...devices,
+    '--symlink', '/proc/self/fd', '/dev/fd',
+    '--symlink', '/proc/self/fd/0', '/dev/stdin',
+    '--symlink', '/proc/self/fd/1', '/dev/stdout',
+    '--symlink', '/proc/self/fd/2', '/dev/stderr',
+    '--dir', '/dev/shm',
+    '--remount-ro', '/dev',
+    '--dir', '/tmp',
     '--ro-bind', codeDir, '/code',
-    '--chdir', '/tmp',
+    '--remount-ro', '/',
+    '--chdir', '/',
     '--uid', '65534',
     '--gid', '65534',
     '--hostname', 'sandbox',
     '--cap-drop', 'ALL',
+    '--cap-add', 'CAP_SYS_ADMIN',
+    '--cap-add', 'CAP_SETPCAP',
+    '--seccomp', String(SECCOMP_FD),
     '--',
+    python, '-I', '-S', '-B', '/code/setup.py',
+    String(limits.tmpBytes), String(limits.maxFiles), String(limits.shmBytes), '64',
+    t.innerSetpriv, '--bounding-set=-all', '--inh-caps=-all', '--ambient-caps=-all', '--no-new-privs', '--',
     t.prlimit,
     `--cpu=${limits.cpuSeconds}`,
     `--as=${limits.memoryBytes}`,
@@ -118,42 +158,6 @@ export function buildCommand(codeDir: string, limits: SandboxLimits, python: str
     return { cmd: t.setpriv, args: ['--reuid', '65534', '--regid', '65534', '--clear-groups', '--inh-caps=-all', '--', t.bwrap, ...bwrapArgs] };
   }
   return { cmd: t.bwrap, args: bwrapArgs };
-}
-
-/**
- * Keeps the first `max` bytes of a stream (what the user sees) and, separately, its last
- * `tailMax` bytes (where the runner's report line is), remembering whether anything was cut.
- */
-class CappedBuffer {
-  private chunks: Buffer[] = [];
-  private size = 0;
-  private tailBuf = Buffer.alloc(0);
-  truncated = false;
-  constructor(
-    private readonly max: number,
-    private readonly tailMax = 0,
-  ) {}
-  push(b: Buffer): void {
-    if (this.tailMax > 0) {
-      const joined = Buffer.concat([this.tailBuf, b]);
-      this.tailBuf = joined.length > this.tailMax ? Buffer.from(joined.subarray(joined.length - this.tailMax)) : joined;
-    }
-    if (this.size >= this.max) {
-      this.truncated = true;
-      return;
-    }
-    const room = this.max - this.size;
-    if (b.length > room) this.truncated = true;
-    const part = b.length > room ? b.subarray(0, room) : b;
-    this.chunks.push(part);
-    this.size += part.length;
-  }
-  text(): string {
-    return Buffer.concat(this.chunks).toString('utf8');
-  }
-  tail(): string {
-    return this.tailBuf.toString('utf8');
-  }
 }
 
 /**
@@ -213,6 +217,7 @@ async function runUnchecked(program: PythonProgram, options: PythonSandboxOption
   try {
     fs.chmodSync(codeDir, 0o755);
     fs.writeFileSync(path.join(codeDir, 'runner.py'), PY_RUNNER, { mode: 0o644 });
+    fs.writeFileSync(path.join(codeDir, 'setup.py'), PY_SETUP, { mode: 0o644 });
     fs.writeFileSync(path.join(codeDir, 'spec.json'), JSON.stringify({ program: program.program, tests: program.tests ?? [], check: program.check ?? null }), { mode: 0o644 });
     const { cmd, args } = buildCommand(codeDir, limits, python);
     const nonce = randomBytes(16).toString('hex');
@@ -228,8 +233,14 @@ function execute(cmd: string, args: string[], nonce: string, stdin: string, limi
     // The report line is the last line of stdout: keep a tail large enough for it (many tests).
     const out = new CappedBuffer(limits.maxOutputBytes, 512 * 1024);
     const err = new CappedBuffer(limits.maxOutputBytes);
-    const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'], detached: true, env: {} });
+    const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe', 'pipe'], detached: true, env: {} });
+    // bwrap reads the seccomp filter from this pipe before it starts the program.
+    const filterPipe = child.stdio[SECCOMP_FD] as NodeJS.WritableStream & { on(e: 'error', f: () => void): void };
+    filterPipe.on('error', () => undefined);
+    filterPipe.end(seccompFilterBytes());
     let timedOut = false;
+    let overMemory = false;
+    let peakMemory = 0;
     const kill = () => {
       try {
         if (child.pid) process.kill(-child.pid, 'SIGKILL');
@@ -241,12 +252,23 @@ function execute(cmd: string, args: string[], nonce: string, stdin: string, limi
       timedOut = true;
       kill();
     }, limits.timeoutMs);
+    // RLIMIT_AS is per process: the watchdog bounds the whole tree.
+    const watch = setInterval(() => {
+      if (!child.pid) return;
+      const bytes = treeMemoryBytes(child.pid);
+      peakMemory = Math.max(peakMemory, bytes);
+      if (bytes > limits.memoryBytes) {
+        overMemory = true;
+        kill();
+      }
+    }, WATCH_MS);
     child.stdout.on('data', (b: Buffer) => out.push(b));
     child.stderr.on('data', (b: Buffer) => err.push(b));
     child.stdin.on('error', () => undefined);
     child.stdin.end(`${nonce}\n${stdin}`);
     child.on('error', (e) => {
       clearTimeout(timer);
+      clearInterval(watch);
       resolve(failed(`cannot start the sandbox: ${e.message}`, performance.now() - t0));
     });
     child.on('close', (code, directSignal) => {
@@ -254,6 +276,7 @@ function execute(cmd: string, args: string[], nonce: string, stdin: string, limi
       // limit) as exit code 128 + n, not as its own signal.
       const signal = directSignal ?? signalFromExitCode(code);
       clearTimeout(timer);
+      clearInterval(watch);
       kill();
       const wallMs = performance.now() - t0;
       const marker = `\u0000RLMKIT:${nonce}:`;
@@ -276,7 +299,7 @@ function execute(cmd: string, args: string[], nonce: string, stdin: string, limi
       const tests = (report?.tests ?? []) as ExecutionResult['tests'];
       const status: ExecutionResult['status'] = timedOut
         ? 'timeout'
-        : signal
+        : overMemory || signal
           ? 'killed'
           : report === null
             ? 'crashed'
@@ -295,8 +318,8 @@ function execute(cmd: string, args: string[], nonce: string, stdin: string, limi
         stderrTruncated: err.truncated,
         exitCode: code,
         signal,
-        error: report?.error ?? (timedOut ? `wall-clock limit of ${limits.timeoutMs} ms reached` : signal ? `killed by ${signal} (CPU or memory limit?)` : report === null ? 'the program ended before reporting (crash, exit() or a resource limit)' : undefined),
-        usage: { wallMs, cpuMs: typeof report?.cpu_s === 'number' ? report.cpu_s * 1000 : null, maxRssKb: typeof report?.max_rss_kb === 'number' ? report.max_rss_kb : null },
+        error: report?.error ?? (timedOut ? `wall-clock limit of ${limits.timeoutMs} ms reached` : overMemory ? `memory limit of ${limits.memoryBytes} bytes reached (all processes together)` : code === 125 && report === null ? `the sandbox could not be set up: ${err.text().trim().split('\n')[0]}` : signal ? `killed by ${signal} (CPU or memory limit?)` : report === null ? 'the program ended before reporting (crash, exit() or a resource limit)' : undefined),
+        usage: { wallMs, cpuMs: typeof report?.cpu_s === 'number' ? report.cpu_s * 1000 : null, maxRssKb: typeof report?.max_rss_kb === 'number' ? report.max_rss_kb : null, memoryBytes: peakMemory },
       });
     });
   });
