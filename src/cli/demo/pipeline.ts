@@ -11,6 +11,7 @@
  * evaluation time, and is reported as such); the reference answers are never consulted.
  */
 import * as fs from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import * as path from 'node:path';
 import { RunDir, logger, Progress, readText, usageError, type RunMode } from '../../core/index.js';
 import { bootstrapMean, wilson } from '../../eval/index.js';
@@ -50,13 +51,24 @@ export interface DemoSummary {
 
 const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
 
-function ensureCheckpoint(file: string): void {
-  if (!fs.existsSync(file)) {
+/** The rlmkit package folder (where the shipped checkpoints/ live). */
+const packageRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+
+/**
+ * The checkpoint the demo starts from. A relative path is looked up in the working directory, then
+ * in the rlmkit package (where `checkpoints/game24-sft/policy.safetensors`, the default, ships), so
+ * the demo runs from any folder; the path used is printed in the summary.
+ */
+export function resolveDemoCheckpoint(file: string): string {
+  const candidates = path.isAbsolute(file) ? [file] : [path.resolve(file), path.join(packageRoot, file)];
+  const found = candidates.find((c) => fs.existsSync(c));
+  if (!found) {
     throw usageError(
-      `the demo starts from the SFT checkpoint ${file}, which does not exist`,
-      'run the demo from the rlmkit folder, or train the checkpoint: rlmkit train --config recipes/game24-sft.yaml (then pass --set checkpoint=<runs/.../policy-step-N.safetensors>)',
+      `the demo starts from the SFT checkpoint ${file}, which does not exist (looked in ${candidates.join(' and ')})`,
+      'train the checkpoint: rlmkit train --config recipes/game24-sft.yaml (then pass --set checkpoint=<runs/.../policy-step-N.safetensors>)',
     );
   }
+  return found;
 }
 
 async function timed<T>(stages: Record<string, number>, name: string, fn: () => Promise<T>): Promise<T> {
@@ -164,7 +176,7 @@ export function formatTable(summary: DemoSummary): string {
 
 export async function runDemo(cfg: DemoConfig, o: DemoOptions): Promise<DemoSummary> {
   const print = o.print ?? ((l: string) => process.stdout.write(l + '\n'));
-  ensureCheckpoint(cfg.checkpoint);
+  cfg = { ...cfg, checkpoint: resolveDemoCheckpoint(cfg.checkpoint) };
   const run = RunDir.open(cfg.run.name, { root: cfg.run.root, mode: o.mode, config: cfg });
   const resume = run.resumed;
   const stages: Record<string, number> = {};
