@@ -35,8 +35,6 @@ export interface NativeGradOptions {
   temperature: number;
   /** onnxruntime intra-op threads. */
   threads: number;
-  /** At most this many tokens per graph call (bounds activation memory). Default 16384. */
-  maxTokensPerRun?: number;
 }
 
 export interface NativeChunk {
@@ -61,11 +59,24 @@ export function resolveThreads(workers: number | 'auto'): number {
   return workers === 'auto' ? Math.max(1, availableParallelism()) : workers;
 }
 
-interface Ready {
-  loss: LossEvaluator;
+interface Sessions {
   train: ort.InferenceSession;
   forward: ort.InferenceSession;
+}
+
+interface Ready {
+  loss: LossEvaluator;
+  /** Sessions on `threads` intra-op threads, and on one (for concurrent calls). */
+  wide: Sessions;
+  single: Sessions;
   gradNames: string[];
+}
+
+/** Runs f on every item, at most `lanes` at a time, results in order. */
+async function inWaves<T, R>(items: T[], lanes: number, f: (x: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = [];
+  for (let i = 0; i < items.length; i += lanes) out.push(...(await Promise.all(items.slice(i, i + lanes).map(f))));
+  return out;
 }
 
 export class NativeGrad {
@@ -74,40 +85,42 @@ export class NativeGrad {
 
   constructor(readonly config: ModelConfig, readonly o: NativeGradOptions) {}
 
-  /** Loss and metrics per chunk and the weighted sum of the chunks' gradients (by weight name). */
+  /**
+   * Loss and metrics per chunk and the weighted sum of the chunks' gradients (by weight name).
+   * One graph call per chunk, summed in chunk order, so the result does not depend on the thread
+   * count: with several chunks, up to `threads` calls run at once (each on one thread:
+   * data-parallel, which scales better than intra-op threads on graphs of this size); a lone chunk
+   * runs on `threads` intra-op threads.
+   */
   async step(weights: Map<string, HostTensor>, chunks: NativeChunk[]): Promise<{ losses: LossResult[]; grads: Map<string, Float32Array> }> {
     const { rows, seqLen: T } = this.o;
     const V = this.config.vocabSize;
     const packed = chunks.map((c) => packBatch(c.batch, rows, T, V));
     const r = await this.init(packed[0]);
-    const used = r.loss.used;
-    const outNames = OUTPUT_NAMES.filter((k) => used[k]);
-    const per = (k: OutputName) => r.loss.size(k);
+    const outNames = OUTPUT_NAMES.filter((k) => r.loss.used[k]);
+    const lanes = Math.min(this.o.threads, chunks.length);
+    const sessions = lanes > 1 ? r.single : r.wide;
+    const feeds = packed.map((b) => this.feeds(weights, [b]));
+    // Upstream gradients w_c u_c, at the real outputs (two passes) or anywhere (a linear loss).
+    const twoPass = !this.o.linear && outNames.length > 0;
+    const outs = twoPass ? await inWaves(feeds, lanes, (f) => this.run(sessions.forward, f)) : undefined;
     const losses: LossResult[] = new Array(chunks.length);
+    packed.forEach((b, j) => {
+      const at: HostOutputs = {};
+      for (const k of outNames) at[k] = outs ? outs[j][k] : new Float32Array(r.loss.size(k));
+      const res = r.loss.grad(at, b);
+      if (outs) losses[j] = { loss: res.loss, metrics: res.metrics };
+      const w = chunks[j].weight;
+      for (const k of outNames) {
+        const u = res.upstream[k]!;
+        const d = new Float32Array(u.length);
+        for (let i = 0; i < u.length; i++) d[i] = u[i] * w;
+        feeds[j][`d_${k}`] = new ort.Tensor('float32', d, k === 'logits' ? [rows, T, V] : [rows, T]);
+      }
+    });
+    const results = await inWaves(feeds, lanes, (f) => this.run(sessions.train, f));
     const grads = new Map<string, Float32Array>();
-    const maxRows = Math.max(rows, Math.floor((this.o.maxTokensPerRun ?? 16384) / T / rows) * rows);
-    const perRun = Math.max(1, Math.floor(maxRows / rows));
-    for (let start = 0; start < chunks.length; start += perRun) {
-      const group = packed.slice(start, start + perRun);
-      const feeds = this.feeds(weights, group);
-      // Upstream gradients w_c u_c, at the real outputs (two passes) or anywhere (linear loss).
-      let outs: Record<string, Float32Array> | undefined;
-      if (!this.o.linear && outNames.length) outs = await this.run(r.forward, feeds);
-      for (const k of outNames) feeds[`d_${k}`] = new ort.Tensor('float32', new Float32Array(per(k) * group.length), k === 'logits' ? [group.length * rows, T, V] : [group.length * rows, T]);
-      group.forEach((b, j) => {
-        const at: HostOutputs = {};
-        for (const k of outNames) at[k] = outs ? outs[k].subarray(j * per(k), (j + 1) * per(k)) : new Float32Array(per(k));
-        const res = r.loss.grad(at, b);
-        if (outs) losses[start + j] = { loss: res.loss, metrics: res.metrics };
-        const w = chunks[start + j].weight;
-        for (const k of outNames) {
-          const dst = feeds[`d_${k}`].data as Float32Array;
-          const u = res.upstream[k]!;
-          const off = j * per(k);
-          for (let i = 0; i < u.length; i++) dst[off + i] = u[i] * w;
-        }
-      });
-      const res = await this.run(r.train, feeds);
+    results.forEach((res, j) => {
       for (const name of r.gradNames) {
         const g = res[`grad.${name}`];
         const acc = grads.get(name);
@@ -115,13 +128,11 @@ export class NativeGrad {
         else for (let i = 0; i < g.length; i++) acc[i] += g[i];
       }
       if (!outs) {
-        group.forEach((b, j) => {
-          const at: HostOutputs = {};
-          for (const k of outNames) at[k] = res[k].subarray(j * per(k), (j + 1) * per(k));
-          losses[start + j] = r.loss.value(at, b);
-        });
+        const at: HostOutputs = {};
+        for (const k of outNames) at[k] = res[k];
+        losses[j] = r.loss.value(at, packed[j]);
       }
-    }
+    });
     return { losses, grads };
   }
 
@@ -136,7 +147,7 @@ export class NativeGrad {
   async outputs(weights: Map<string, HostTensor>, batch: TrainBatch): Promise<HostOutputs> {
     const packed = packBatch(batch, this.o.rows, this.o.seqLen, this.config.vocabSize);
     const r = await this.init(packed);
-    return OUTPUT_NAMES.some((k) => r.loss.used[k]) ? this.run(r.forward, this.feeds(weights, [packed])) : {};
+    return OUTPUT_NAMES.some((k) => r.loss.used[k]) ? this.run(r.wide.forward, this.feeds(weights, [packed])) : {};
   }
 
   dispose(): void {
@@ -144,8 +155,7 @@ export class NativeGrad {
     this.disposed = true;
     void this.ready?.then(async (r) => {
       r.loss.dispose();
-      await r.train.release();
-      await r.forward.release();
+      for (const x of new Set([r.wide.train, r.wide.forward, r.single.train, r.single.forward])) await x.release();
     }).catch(() => undefined);
   }
 
@@ -154,14 +164,17 @@ export class NativeGrad {
     this.ready ??= (async () => {
       const loss = new LossEvaluator(this.config, this.o.rows, this.o.seqLen, this.o.lossFn, first);
       const base = { seqLen: this.o.seqLen, used: loss.used, temperature: this.o.temperature };
-      const load = async (backward: boolean) => {
+      const graphs = { train: buildTrainGraph(this.config, { ...base, backward: true }), forward: buildTrainGraph(this.config, { ...base, backward: false }) };
+      const load = async (graph: Uint8Array, threads: number) => {
         try {
-          return await ort.InferenceSession.create(buildTrainGraph(this.config, { ...base, backward }), sessionOptions(this.o.threads));
+          return await ort.InferenceSession.create(graph, sessionOptions(threads));
         } catch (e) {
           throw runtimeError(`onnxruntime could not load the generated training graph: ${(e as Error).message}`, 'this is a bug in rlmkit\'s native engine; train with engine: jax meanwhile', e);
         }
       };
-      return { loss, train: await load(true), forward: await load(false), gradNames: gradientNames(this.config, loss.used) };
+      const wide = { train: await load(graphs.train, this.o.threads), forward: await load(graphs.forward, this.o.threads) };
+      const single = this.o.threads === 1 ? wide : { train: await load(graphs.train, 1), forward: await load(graphs.forward, 1) };
+      return { loss, wide, single, gradNames: gradientNames(this.config, loss.used) };
     })();
     return this.ready;
   }
