@@ -21,7 +21,7 @@ import type { ModelConfig } from '../config.js';
 import { weightShapes } from '../config.js';
 import { type PackedBatch, packBatch } from '../grad.js';
 import type { LossFn, TrainBatch } from '../train.js';
-import { type HostOutputs, LossEvaluator, type LossResult, OUTPUT_NAMES, type OutputName } from './loss-eval.js';
+import { type HostOutputs, LossEvaluator, type LossResult, OUTPUT_NAMES } from './loss-eval.js';
 import { type HostTensor } from './adamw.js';
 import { buildTrainGraph, gradientNames } from './train-graph.js';
 
