@@ -14,10 +14,14 @@ describe('answer extraction', () => {
     expect(lastBoxed('no box')).toBeNull();
   });
 
-  it('follows the preference order: boxed, ####, the answer is, Answer:, choice, last number', () => {
+  it('follows the preference order: boxed / final answer / ####, the answer is, Answer:, choice, whole, last span or number', () => {
     expect(extractAnswer('so 3 + 4 = 7\n#### 7')).toEqual({ answer: '7', method: 'hash' });
     expect(extractAnswer('We get 10. The answer is $\\frac{3}{4}$.')).toEqual({ answer: '\\frac{3}{4}', method: 'answer-is' });
-    expect(extractAnswer('Therefore, the final answer is 12.5. I hope')).toEqual({ answer: '12.5', method: 'answer-is' });
+    expect(extractAnswer('Therefore, the final answer is 12.5. I hope')).toEqual({ answer: '12.5', method: 'final-answer' });
+    expect(extractAnswer('\\boxed{3} at first; the final answer is 4.')).toEqual({ answer: '4', method: 'final-answer' });
+    expect(extractAnswer('(1, 4.5)')).toEqual({ answer: '(1, 4.5)', method: 'whole' });
+    expect(extractAnswer('so we get $x = 2$ and then 7 apples')).toEqual({ answer: '7', method: 'last-number' });
+    expect(extractAnswer('7 apples, so we get $x = 2$')).toEqual({ answer: 'x = 2', method: 'latex' });
     expect(extractAnswer('blah\nAnswer: 42')).toEqual({ answer: '42', method: 'answer-colon' });
     expect(extractAnswer('I pick (C)', { choices: true })).toEqual({ answer: 'C', method: 'choice' });
     expect(extractAnswer('there were 3 cats and 1,250 dogs')).toEqual({ answer: '1,250', method: 'last-number' });
@@ -32,7 +36,11 @@ describe('normalisation', () => {
     ['50\\%', '50'],
     ['90^\\circ', '90'],
     ['90^{\\circ}', '90'],
-    ['x = 5', '5'],
+    ['x \\geq 5', 'x\\ge5'],
+    ['\\pi r', '\\pi r'],
+    ['32,\\!349', '32349'],
+    ['(1,102)', '(1,102)'],
+    ['\\\\frac{1}{2}', '\\frac{1}{2}'],
     ['\\dfrac{1}{2}', '\\frac{1}{2}'],
     ['\\tfrac12', '\\frac{1}{2}'],
     ['\\text{(B)}', '(B)'],

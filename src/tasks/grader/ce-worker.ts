@@ -11,7 +11,7 @@ parentPort!.on('message', (msg: { id: number; pair: PreparedPair }) => {
   try {
     result = decidePair(msg.pair, true);
   } catch (e) {
-    result = { correct: false, reason: `comparison failed: ${(e as Error).message}` };
+    result = { correct: false, verdict: 'unparseable', reason: `comparison failed: ${(e as Error).message}` };
   }
   parentPort!.postMessage({ id: msg.id, result });
 });

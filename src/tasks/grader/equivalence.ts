@@ -5,21 +5,20 @@
  * @cortex-js/compute-engine: structural sameness, then numeric evaluation (with a relative
  * tolerance), then evaluation at fixed points for expressions with free variables.
  */
-import { ComputeEngine } from '@cortex-js/compute-engine';
+import { matrixValue } from './matrix.js';
 import { choiceLetter } from './normalize.js';
+import { decimalCommaValue, parsePlainNumber } from './numbers.js';
+import { compareRelations, splitRelation } from './relations.js';
+import { type Tolerance, DEFAULT_TOLERANCE, closeComplex, complexOf, freeVariables, numbersClose, parseLatex, valuesAt } from './symbolic.js';
 
-export interface Tolerance {
-  /** Relative tolerance for non-integer numbers: |a-b| <= relTol * max(|a|, |b|). */
-  relTol: number;
-  /** Absolute floor for values near zero. */
-  absTol: number;
-}
-
-export const DEFAULT_TOLERANCE: Tolerance = { relTol: 1e-6, absTol: 1e-9 };
+export { type Tolerance, DEFAULT_TOLERANCE, numbersClose } from './symbolic.js';
+export { parsePlainNumber } from './numbers.js';
 
 export interface Verdict {
   equal: boolean;
   reason: string;
+  /** Neither cheap rules nor the math engine could read one side: no verdict on the maths. */
+  unparseable?: boolean;
 }
 
 /** Splits at top-level occurrences of `sep` (outside (), [], {} and \left...\right pairs). */
@@ -66,98 +65,34 @@ function enclosed(s: string, open: string, close: string): boolean {
   return true;
 }
 
-/** Plain numbers: integers, decimals, scientific notation, a/b and \frac{a}{b}; null otherwise. */
-export function parsePlainNumber(s: string): { value: number; exact: boolean } | null {
-  let m = /^(-?)(\d+(?:\.\d+)?)(?:(?:e|E|\\times10\^|\*10\^|\\cdot10\^)\{?([+-]?\d+)\}?)?$/.exec(s);
-  if (m) {
-    const v = Number(`${m[1]}${m[2]}${m[3] !== undefined ? `e${m[3]}` : ''}`);
-    const exact = m[3] === undefined && !m[2].includes('.') && Number.isSafeInteger(v);
-    return Number.isFinite(v) ? { value: v, exact } : null;
-  }
-  m = /^(-?)\\frac\{(-?\d+(?:\.\d+)?)\}\{(-?\d+(?:\.\d+)?)\}$/.exec(s) ?? /^(-?)(\d+)\/(\d+)$/.exec(s);
-  if (m) {
-    const den = Number(m[3]);
-    if (den === 0) return null;
-    return { value: (m[1] ? -1 : 1) * (Number(m[2]) / den), exact: false };
-  }
-  return null;
-}
-
-export function numbersClose(a: number, b: number, tol: Tolerance): boolean {
-  if (!Number.isFinite(a) || !Number.isFinite(b)) return a === b;
-  return Math.abs(a - b) <= Math.max(tol.absTol, tol.relTol * Math.max(Math.abs(a), Math.abs(b)));
-}
-
-let engine: ComputeEngine | null = null;
-function ce(): ComputeEngine {
-  engine ??= new ComputeEngine();
-  return engine;
-}
-
-/** Fixed evaluation points for free variables (irrational-ish, so accidental equalities are rare). */
-const POINTS = [0.7317, 1.4142, 2.2361, -0.5772, 3.1416, 1.618, -1.3247, 2.7183];
-
-function complexOf(x: any): { re: number; im: number } | null {
-  try {
-    const n = x.N();
-    const re = typeof n.re === 'number' ? n.re : NaN;
-    const im = typeof n.im === 'number' ? n.im : 0;
-    if (Number.isNaN(re) || Number.isNaN(im)) return null;
-    return { re, im };
-  } catch {
-    return null;
-  }
-}
-
-function closeComplex(a: { re: number; im: number }, b: { re: number; im: number }, tol: Tolerance): boolean {
-  return numbersClose(a.re, b.re, tol) && numbersClose(a.im, b.im, tol);
-}
-
 /** Symbolic comparison of two LaTeX expressions; null when either cannot be parsed. */
 export function symbolicEqual(a: string, b: string, tol: Tolerance): Verdict | null {
-  const engineRef = ce();
-  let A: any;
-  let B: any;
-  try {
-    A = engineRef.parse(a);
-    B = engineRef.parse(b);
-  } catch {
-    return null;
-  }
-  if (!A.isValid || !B.isValid) return null;
+  const A = parseLatex(a);
+  const B = parseLatex(b);
+  if (!A || !B) return null;
   try {
     if (A.isSame(B)) return { equal: true, reason: 'same expression (compute-engine)' };
   } catch {
     /* fall through to numeric checks */
   }
-  const vars = [...new Set<string>([...(A.unknowns ?? []), ...(B.unknowns ?? [])])];
+  const vars = freeVariables(A, B);
   if (vars.length === 0) {
     const x = complexOf(A);
     const y = complexOf(B);
-    if (!x || !y) return { equal: false, reason: 'not numerically comparable' };
+    if (!x || !y) return { equal: false, reason: 'not numerically comparable', unparseable: !x || !y ? true : undefined };
     const equal = closeComplex(x, y, tol);
     return { equal, reason: equal ? 'numerically equal (compute-engine)' : `numerically different (${x.re} vs ${y.re})` };
   }
   if (vars.length > 6) return { equal: false, reason: 'too many free variables' };
   let compared = 0;
   for (let k = 0; k < 5; k++) {
-    const subs: Record<string, number> = {};
-    vars.forEach((v, i) => (subs[v] = POINTS[(k * 3 + i * 5) % POINTS.length] + k * 0.01));
-    let x: { re: number; im: number } | null = null;
-    let y: { re: number; im: number } | null = null;
-    try {
-      x = complexOf(A.subs(subs));
-      y = complexOf(B.subs(subs));
-    } catch {
-      /* skip this point */
-    }
+    const [x, y] = valuesAt([A, B], vars, k);
     if (!x || !y) continue;
-    if (!Number.isFinite(x.re) || !Number.isFinite(y.re)) continue;
-    if (!closeComplex(x, y, tol)) return { equal: false, reason: `differ at ${JSON.stringify(subs)}` };
+    if (!closeComplex(x, y, tol)) return { equal: false, reason: `differ when ${vars.join(', ')} take test values` };
     compared++;
   }
   if (compared >= 2) return { equal: true, reason: `equal at ${compared} points in ${vars.join(', ')} (compute-engine)` };
-  return { equal: false, reason: 'could not evaluate the expressions' };
+  return { equal: false, reason: 'could not evaluate the expressions', unparseable: true };
 }
 
 const WORDY = /^[A-Za-z][A-Za-z\s'-]{2,}$/;
@@ -181,35 +116,36 @@ export function compareLeaf(a: string, b: string, tol: Tolerance, symbolic: bool
     const equal = a.toLowerCase() === b.toLowerCase();
     return { equal, reason: equal ? 'same word' : 'different words' };
   }
+  // Clock times and ratios ("12:00", "3:2") are compared as written.
+  if (/^\d+:\d+$/.test(a) || /^\d+:\d+$/.test(b)) return { equal: false, reason: 'different times/ratios' };
   if (!symbolic) return null;
-  return symbolicEqual(a, b, tol) ?? { equal: false, reason: 'cannot parse as mathematics and not identical' };
+  return symbolicEqual(a, b, tol) ?? { equal: false, reason: 'cannot parse as mathematics and not identical', unparseable: true };
 }
 
-/** "a\pm b" -> ["a+b", "a-b"] (one top-level \pm only); otherwise [s]. */
+/** "a\pm b" -> ["a+b", "a-b"], "\pm b" -> ["b", "-b"] (one top-level \pm only); otherwise [s]. */
 function expandPlusMinus(s: string): string[] {
   const parts = splitTopLevel(s, '\\pm');
   if (parts.length !== 2) return [s];
+  if (parts[0] === '') return [parts[1], `-${parts[1]}`];
   return [`${parts[0]}+${parts[1]}`, `${parts[0]}-${parts[1]}`];
 }
 
 /** Numbers written in a base ("40_9", "1011_{2}") are compared as written, not evaluated. */
 const BASE_NUMBER = /^[0-9A-Za-z]+_\{?\d+\}?$/;
 
-function matrixCells(s: string): string[][] | null {
-  const m = /^\\begin\{([pbvBV]?matrix|array)\}(?:\{[^}]*\})?(.*)\\end\{\1\}$/.exec(s);
-  if (!m) return null;
-  return m[2].split('\\\\').filter((r) => r.length > 0).map((r) => r.split('&'));
-}
-
 function compareLists(as: string[], bs: string[], ordered: boolean, tol: Tolerance, symbolic: boolean, what: string): Verdict | null {
   if (as.length !== bs.length) return { equal: false, reason: `${what}: ${as.length} vs ${bs.length} elements` };
   if (ordered) {
+    let deferred = false;
     for (let i = 0; i < as.length; i++) {
       const v = compareNormalized(as[i], bs[i], tol, symbolic);
-      if (v === null) return null;
-      if (!v.equal) return { equal: false, reason: `${what}: element ${i + 1} differs (${v.reason})` };
+      if (v === null) {
+        deferred = true;
+        continue;
+      }
+      if (!v.equal) return { equal: false, reason: `${what}: element ${i + 1} differs (${v.reason})`, unparseable: v.unparseable };
     }
-    return { equal: true, reason: `${what}: all ${as.length} elements equal` };
+    return deferred ? null : { equal: true, reason: `${what}: all ${as.length} elements equal` };
   }
   // Unordered. Same strings in another order: equal at once.
   const sa = [...as].sort();
@@ -222,16 +158,21 @@ function compareLists(as: string[], bs: string[], ordered: boolean, tol: Toleran
   const used = new Array(bs.length).fill(false);
   for (const a of as) {
     let found = false;
+    let unparseable = false;
     for (let j = 0; j < bs.length && !found; j++) {
       if (used[j]) continue;
       const v = compareNormalized(a, bs[j], tol, symbolic);
       if (v === null) return null;
       if (v.equal) used[j] = found = true;
+      else if (v.unparseable) unparseable = true;
     }
-    if (!found) return { equal: false, reason: `${what}: no match for ${a}` };
+    if (!found) return { equal: false, reason: `${what}: no match for ${a}`, unparseable: unparseable || undefined };
   }
   return { equal: true, reason: `${what}: same ${as.length} elements in any order` };
 }
+
+const isTuple = (s: string) => enclosed(s, '(', ')') && splitTopLevel(s.slice(1, -1), ',').length > 1;
+const bracketed = (s: string) => (enclosed(s, '(', ')') || enclosed(s, '[', ']') || enclosed(s, '(', ']') || enclosed(s, '[', ')')) && splitTopLevel(s.slice(1, -1), ',').length > 1;
 
 /**
  * Compares two normalised answers. Returns null only when `symbolic` is false and the cheap
@@ -241,11 +182,11 @@ export function compareNormalized(a: string, b: string, tol: Tolerance = DEFAULT
   if (a === b) return { equal: true, reason: 'identical after normalisation' };
   if (a === '' || b === '') return { equal: false, reason: 'empty answer' };
 
-  const ma = matrixCells(a);
-  const mb = matrixCells(b);
-  if (ma || mb) {
-    if (!ma || !mb) return { equal: false, reason: 'matrix vs non-matrix' };
-    if (ma.length !== mb.length) return { equal: false, reason: `matrix: ${ma.length} vs ${mb.length} rows` };
+  const ma = matrixValue(a);
+  const mb = matrixValue(b);
+  if (ma !== undefined || mb !== undefined) {
+    if (!ma || !mb) return ma === null || mb === null ? { equal: false, reason: 'matrix expression not understood', unparseable: true } : { equal: false, reason: 'matrix vs non-matrix' };
+    if (ma.length !== mb.length || ma.some((r, i) => r.length !== mb[i].length)) return { equal: false, reason: `matrix: ${ma.length}x${ma[0]?.length} vs ${mb.length}x${mb[0]?.length}` };
     return compareLists(ma.flat(), mb.flat(), true, tol, symbolic, 'matrix');
   }
 
@@ -258,29 +199,45 @@ export function compareNormalized(a: string, b: string, tol: Tolerance = DEFAULT
   if (setA || setB) {
     const ea = setA ? splitTopLevel(a.slice(2, -2), ',') : splitTopLevel(a, ',');
     const eb = setB ? splitTopLevel(b.slice(2, -2), ',') : splitTopLevel(b, ',');
-    return compareLists(ea, eb, false, tol, symbolic, 'set');
+    return compareLists(ea.flatMap(expandPlusMinus), eb.flatMap(expandPlusMinus), false, tol, symbolic, 'set');
   }
 
-  const bracketed = (s: string) => (enclosed(s, '(', ')') || enclosed(s, '[', ']') || enclosed(s, '(', ']') || enclosed(s, '[', ')')) && splitTopLevel(s.slice(1, -1), ',').length > 1;
+  // A list of relations ("x=1, y=2") is a list first.
+  const manyRelations = (s: string) => splitTopLevel(s, ',').filter((p) => splitRelation(p) !== null).length > 1;
+  if (manyRelations(a) || manyRelations(b)) return compareLists(splitTopLevel(a, ','), splitTopLevel(b, ','), false, tol, symbolic, 'list');
+
+  // Relations (equations, inequalities, \ne) and "x \in [a, b]" against inequalities.
+  const rel = compareRelations(a, b, tol, symbolic, (x, y) => compareNormalized(x, y, tol, symbolic));
+  if (rel !== undefined) return rel;
+
   const ta = bracketed(a);
   const tb = bracketed(b);
   if (ta || tb) {
+    // A tuple against a bare list "1,3": the same elements in the same order.
+    const listB = !tb && isTuple(a) ? splitTopLevel(b, ',') : null;
+    const listA = !ta && isTuple(b) ? splitTopLevel(a, ',') : null;
+    if (listB && listB.length > 1) return compareLists(splitTopLevel(a.slice(1, -1), ','), listB, true, tol, symbolic, 'tuple');
+    if (listA && listA.length > 1) return compareLists(listA, splitTopLevel(b.slice(1, -1), ','), true, tol, symbolic, 'tuple');
     if (!ta || !tb) return { equal: false, reason: 'tuple/interval vs a single value' };
     if (a[0] !== b[0] || a[a.length - 1] !== b[b.length - 1]) return { equal: false, reason: `different brackets (${a[0]}..${a[a.length - 1]} vs ${b[0]}..${b[b.length - 1]})` };
     return compareLists(splitTopLevel(a.slice(1, -1), ','), splitTopLevel(b.slice(1, -1), ','), true, tol, symbolic, a[0] === '(' && a.endsWith(')') ? 'tuple' : 'interval');
+  }
+
+  // "1,22" against one number: a decimal comma.
+  const da = decimalCommaValue(a);
+  const db = decimalCommaValue(b);
+  const pa = parsePlainNumber(a);
+  const pb = parsePlainNumber(b);
+  if ((da !== null && pb && !pb.exact) || (db !== null && pa && !pa.exact)) {
+    const [x, y] = da !== null ? [da, pb!.value] : [db!, pa!.value];
+    const equal = numbersClose(x, y, tol);
+    return { equal, reason: equal ? 'equal with a decimal comma' : 'different numbers (decimal comma)' };
   }
 
   // Comma lists of values ("1, -2"), where "1\pm\sqrt{2}" stands for two values.
   const la = splitTopLevel(a, ',').flatMap(expandPlusMinus);
   const lb = splitTopLevel(b, ',').flatMap(expandPlusMinus);
   if (la.length > 1 || lb.length > 1) return compareLists(la, lb, false, tol, symbolic, 'list');
-
-  const qa = splitTopLevel(a, '=');
-  const qb = splitTopLevel(b, '=');
-  if (qa.length > 1 || qb.length > 1) {
-    if (qa.length !== qb.length) return { equal: false, reason: 'equation vs expression' };
-    return compareLists(qa, qb, true, tol, symbolic, 'equation');
-  }
 
   return compareLeaf(a, b, tol, symbolic);
 }

@@ -1,28 +1,51 @@
 /**
- * Final-answer extraction from a model's solution text. Order of preference (as in the MATH and
- * GSM8K harnesses, Hendrycks et al. 2021 and Cobbe et al. 2021, and Qwen2.5-Math's evaluator):
- * the last `\boxed{...}` / `\fbox{...}` (braces matched, so nested fractions survive), a GSM8K
- * `#### n` line, "the (final) answer is ...", "Answer: ...", a lone multiple-choice letter, and
- * finally the last number in the text.
+ * Final-answer extraction from a model's solution text, in tiers (the conventions of the MATH and
+ * GSM8K harnesses, Hendrycks et al. 2021 and Cobbe et al. 2021, Qwen2.5-Math's evaluator and
+ * Math-Verify's documentation):
+ *   1. markers: the last group of `\boxed{}`/`\fbox{}` (adjacent boxes joined: `\boxed{1}, \boxed{2}`
+ *      is the list 1, 2), "final answer is ..." / "Final Answer: ...", GSM8K's `#### n`; whichever
+ *      comes last in the text wins;
+ *   2. "the answer is ...", "Answer: ...";
+ *   3. multiple-choice letters (when the caller says so, or the reference is a letter);
+ *   4. a short prediction that is itself an answer (no prose) is taken whole;
+ *   5. the last LaTeX span (`$..$`, `$$..$$`, `\(..\)`, `\[..\]`) or the last number outside any
+ *      span, whichever comes last; a number glued to a word (`AZYUK2A`) is not a number.
+ * Texts escaped twice (`\\frac`, from JSON) are read once-escaped first.
  */
+import { UNIT_WORDS, fixDoubleEscapes } from './normalize.js';
 
-export type ExtractionMethod = 'boxed' | 'hash' | 'answer-is' | 'answer-colon' | 'choice' | 'last-number' | 'whole';
+export type ExtractionMethod = 'boxed' | 'final-answer' | 'hash' | 'answer-is' | 'answer-colon' | 'choice' | 'whole' | 'latex' | 'last-number';
 
 export interface Extraction {
   answer: string | null;
   method: ExtractionMethod | null;
+  /** Adjacent boxes joined into `answer` ("\\boxed{1} and \\boxed{2}"), one entry per box. */
+  parts?: string[];
 }
 
-/** Content of the last `\boxed{...}` or `\fbox{...}` (also `\boxed 5`), braces matched; null if none. */
-export function lastBoxed(text: string): string | null {
+interface Found {
+  answer: string;
+  method: ExtractionMethod;
+  parts?: string[];
+  /** Where the marker ends in the text (later wins within a tier). */
+  at: number;
+}
+
+interface Box {
+  content: string;
+  start: number;
+  end: number;
+}
+
+/** Every `\boxed{...}` / `\fbox{...}` (also `\boxed 5`), braces matched, in text order. */
+export function allBoxes(text: string): Box[] {
   const re = /\\(?:boxed|fbox)\s*(\{|\s+)/g;
-  let last: string | null = null;
+  const out: Box[] = [];
   for (let m = re.exec(text); m !== null; m = re.exec(text)) {
     const start = m.index + m[0].length;
     if (m[1] !== '{') {
-      // "\boxed 5": up to the next space or "$".
       const rest = /^[^\s$]+/.exec(text.slice(start));
-      if (rest) last = rest[0];
+      if (rest) out.push({ content: rest[0], start: m.index, end: start + rest[0].length });
       continue;
     }
     let depth = 1;
@@ -35,72 +58,245 @@ export function lastBoxed(text: string): string | null {
       if (text[i] === '{') depth++;
       else if (text[i] === '}') depth--;
     }
-    if (depth === 0) last = text.slice(start, i - 1);
+    if (depth === 0) out.push({ content: text.slice(start, i - 1), start: m.index, end: i });
   }
-  return last;
+  return out;
 }
 
-const NUMBER = /-?\$?\s?\d[\d,]*(?:\.\d+)?(?:\s*\/\s*\d+)?|-?\.\d+/g;
-
-/** The last number in a text ("1,000", "-3.5", "2/3"); null when there is none. */
-export function lastNumber(text: string): string | null {
-  const all = text.match(NUMBER);
-  if (!all) return null;
-  return all[all.length - 1].replace(/[$\s]/g, '').replace(/,$/, '');
+/** Content of the last `\boxed{...}` or `\fbox{...}`; null if none. */
+export function lastBoxed(text: string): string | null {
+  const boxes = allBoxes(text);
+  return boxes.length ? boxes[boxes.length - 1].content : null;
 }
 
-function trimSentence(s: string): string {
-  let t = s.trim();
-  // Stop at the end of the sentence: a period followed by a space/end, not a decimal point.
-  const stop = /\.(?:\s|$)|\n/.exec(t);
-  if (stop) t = t.slice(0, stop.index);
-  return t.replace(/^[:\s]+/, '').replace(/[.\s]+$/, '').trim();
+/** What may stand between boxes of one answer: spaces, punctuation, math delimiters, "and"/"or". */
+const CONNECTOR = /^(?:\s|[,;.:&]|\$|\b[a-zA-Z](?:_\w)?\s*=|\\[[\]()]|\\quad|\\qquad|\\,|\\text\{\s*(?:and|or|,)?\s*\}|\band\b|\bor\b|\\(?:text|mathrm)\{\s*\}|\\\\)*$/i;
+
+/** The last group of adjacent boxes, joined as a list. */
+function lastBoxGroup(text: string): Found | null {
+  const boxes = allBoxes(text);
+  if (boxes.length === 0) return null;
+  let first = boxes.length - 1;
+  while (first > 0 && CONNECTOR.test(text.slice(boxes[first - 1].end, boxes[first].start))) first--;
+  const group = boxes.slice(first).map((b) => cleanBoxContent(b.content.trim()));
+  return { answer: group.join(', '), method: 'boxed', at: boxes[boxes.length - 1].end, ...(group.length > 1 ? { parts: group } : {}) };
+}
+
+/** Words of prose outside math spans and commands (unit words and "and"/"or" do not count). */
+function proseWords(s: string): string[] {
+  const bare = s
+    .replace(/\$[^$]*\$|\\\([\s\S]*?\\\)|\\\[[\s\S]*?\\\]/g, ' ')
+    .replace(/\\(?:begin|end)\{[^{}]*\}(?:\{[^{}]*\})?/g, ' ')
+    .replace(/\\[a-zA-Z]+/g, ' ')
+    .replace(/_\{[^}]*\}|\^\{[^}]*\}/g, ' ');
+  return (bare.match(/[A-Za-z]{2,}/g) ?? []).filter((w) => !UNIT_WORDS.has(w.toLowerCase()) && !/^(?:and|or|pi|infty|sqrt|frac)$/i.test(w));
+}
+
+/** Box content with prose around the answer ("\boxed{The answer is 5}") is read again. */
+function cleanBoxContent(content: string): string {
+  const plain = content.replace(/\\(?:text|textnormal|mbox|textrm)\{([^{}]*)\}/g, ' $1 ');
+  if (proseWords(plain).length < 2) return content;
+  return answerFromSentence(plain) ?? content;
+}
+
+interface Span {
+  content: string;
+  start: number;
+  end: number;
+}
+
+/** LaTeX spans in text order: $$..$$, \[..\] (may cross lines), $..$ and \(..\) (one line). */
+export function latexSpans(text: string): Span[] {
+  const out: Span[] = [];
+  let i = 0;
+  while (i < text.length) {
+    const c = text[i];
+    if (c === '\\' && (text[i + 1] === '[' || text[i + 1] === '(')) {
+      const close = text[i + 1] === '[' ? '\\]' : '\\)';
+      const j = text.indexOf(close, i + 2);
+      if (j >= 0 && (close === '\\]' || !text.slice(i + 2, j).includes('\n'))) {
+        out.push({ content: text.slice(i + 2, j), start: i, end: j + 2 });
+        i = j + 2;
+        continue;
+      }
+      i += 2;
+      continue;
+    }
+    if (c === '\\') {
+      i += 2;
+      continue;
+    }
+    if (c === '$') {
+      const display = text[i + 1] === '$';
+      const from = i + (display ? 2 : 1);
+      let j = from;
+      for (; j < text.length; j++) {
+        if (text[j] === '\\') {
+          j++;
+          continue;
+        }
+        if (text[j] === '$') break;
+        if (!display && text[j] === '\n') break;
+      }
+      if (j < text.length && text[j] === '$' && (!display || text[j + 1] === '$')) {
+        out.push({ content: text.slice(from, j), start: i, end: j + (display ? 2 : 1) });
+        i = j + (display ? 2 : 1);
+        continue;
+      }
+      i = from;
+      continue;
+    }
+    i++;
+  }
+  return out;
+}
+
+/**
+ * Numbers in running text: integers, decimals (point or comma), thousands groups (`1,000`,
+ * `1 000`), fractions `a/b`, mixed numbers `4 4/9`, a leading sign or currency sign. A number
+ * glued to a preceding letter or digit-word (`AZYUK2A`, `x2`) is not one.
+ */
+const NUMBER = /(?<![A-Za-z0-9_.^\\/])[-+]?(?:[$€£]\s?)?(?:\d{1,3}(?:,\d{3})+(?!\d)|\d{1,3}(?:[ \u00a0]\d{3})+(?![\d/])|\d+)(?:[.,]\d+)?(?:[ \t]+\d+[ \t]*\/[ \t]*\d+|[ \t]*\/[ \t]*\d+)?(?![\d])/g;
+
+/** The last number in a text outside the given spans; null when there is none. */
+export function lastNumber(text: string, spans: readonly Span[] = []): { value: string; at: number } | null {
+  let best: { value: string; at: number } | null = null;
+  for (const m of text.matchAll(NUMBER)) {
+    const at = m.index!;
+    if (spans.some((s) => at >= s.start && at < s.end)) continue;
+    best = { value: m[0].replace(/[$€£]\s?/g, '').trim(), at: at + m[0].length };
+  }
+  return best;
+}
+
+/** Cuts a captured answer at the end of its sentence: a period before a space/end, or a newline. */
+function sentence(s: string): string {
+  let t = s.replace(/^[\s:*]+/, '');
+  // Keep whole math spans: skip over $..$ and \(..\) while looking for the sentence end.
+  let end = t.length;
+  for (let i = 0; i < t.length; i++) {
+    if (t[i] === '$') {
+      const j = t.indexOf('$', i + 1 + (t[i + 1] === '$' ? 1 : 0));
+      if (j > i) {
+        i = j + (t[j + 1] === '$' ? 1 : 0);
+        continue;
+      }
+    }
+    if (t.startsWith('\\(', i) || t.startsWith('\\[', i)) {
+      const j = t.indexOf(t[i + 1] === '(' ? '\\)' : '\\]', i + 2);
+      if (j > i) {
+        i = j + 1;
+        continue;
+      }
+    }
+    if (t[i] === '\n' || (t[i] === '.' && (i + 1 >= t.length || /\s/.test(t[i + 1])))) {
+      end = i;
+      break;
+    }
+  }
+  t = t.slice(0, end);
+  return t.replace(/[*"'\s]+$/, '').replace(/^[*"'\s]+/, '').trim();
+}
+
+/**
+ * The answer inside a sentence that follows a marker: "$x = 5$" -> "x = 5", "The largest $n$ is
+ * 34" -> "34", "Jane started 3 hours ago" -> "3", "12,000,023" -> itself.
+ */
+export function answerFromSentence(raw: string): string | null {
+  const t = sentence(raw);
+  if (!t) return null;
+  const spans = latexSpans(t);
+  // The sentence opens with math ("$-3$ because ..."): that is the answer.
+  if (spans.length >= 1 && spans[0].start === 0 && spans[0].content.trim() !== '') return spans[0].content.trim();
+  if (proseWords(t).length >= 1) {
+    // "... is X": the part after the last " is " outside math.
+    const masked = t.replace(/\$[^$]*\$|\\\([\s\S]*?\\\)/g, (m) => '#'.repeat(m.length));
+    const isAt = masked.search(/\bis\b(?![\s\S]*\bis\b)/);
+    if (isAt >= 0) {
+      const rest = t.slice(isAt + 2).trim();
+      if (rest && proseWords(rest).length === 0) return stripSpan(rest);
+      const inner = answerFromSentence(rest);
+      if (inner) return inner;
+    }
+    if (proseWords(t).length >= 2 || spans.length > 0) {
+      const lastSpan = spans[spans.length - 1];
+      const num = lastNumber(t, spans);
+      if (lastSpan && (!num || lastSpan.end >= num.at)) return lastSpan.content.trim();
+      if (num) return num.value;
+      return null;
+    }
+  }
+  return stripSpan(t);
+}
+
+function stripSpan(raw: string): string {
+  const t = raw.replace(/^["'\s]+|["'\s]+$/g, '');
+  const spans = latexSpans(t);
+  if (spans.length === 1 && spans[0].start === 0 && t.slice(spans[0].end).trim() === '') return spans[0].content.trim();
+  return t.trim();
+}
+
+function lastMatch(text: string, re: RegExp, method: ExtractionMethod): Found | null {
+  let best: Found | null = null;
+  for (const m of text.matchAll(re)) {
+    const a = answerFromSentence(m[1]);
+    if (a) best = { answer: a, method, at: m.index! + m[0].length };
+  }
+  return best;
+}
+
+const FINAL = /final\s+answer\s*(?:is|:|=)\s*(?:\*\*)?\s*([^\n]*)/gi;
+const HASH = /####\s*([^\n]+)/g;
+const ANSWER_IS = /answer\s+(?:is|should\s+be|would\s+be)\s*:?\s*([^\n]+)/gi;
+const ANSWER_COLON = /(?:^|\n)\s*(?:\*\*)?\s*(?:final\s+)?answer\s*(?:\*\*)?\s*:\s*(?:\*\*)?([^\n]+)/gi;
+const CHOICE_PHRASE = /(?:answer|option|choice)\s*(?:is|:)?\s*(?:\\text\{)?\(?([A-E])\)?(?![A-Za-z])/gi;
+
+function latest(...xs: Array<Found | null>): Found | null {
+  let best: Found | null = null;
+  for (const x of xs) if (x && (!best || x.at > best.at)) best = x;
+  return best;
+}
+
+/** Whether a short text is itself an answer: math, numbers and units, no prose. */
+function isBareAnswer(t: string): boolean {
+  const s = t.trim();
+  if (s.length === 0 || s.length > 200) return false;
+  if (/\n\s*\n/.test(s)) return false;
+  return proseWords(s.replace(/\\text\{[^{}]*\}|\\mbox\{[^{}]*\}|\\textnormal\{[^{}]*\}/g, ' ')).length === 0;
 }
 
 /** Extracts the final answer; `method` says which rule found it. */
-export function extractAnswer(text: string, options: { choices?: boolean } = {}): Extraction {
-  const boxed = lastBoxed(text);
-  if (boxed !== null) return { answer: boxed.trim(), method: 'boxed' };
-
-  const hash = /####\s*([^\n]+)/g;
-  let hashLast: string | null = null;
-  for (let m = hash.exec(text); m !== null; m = hash.exec(text)) hashLast = m[1];
-  if (hashLast !== null) return { answer: hashLast.trim(), method: 'hash' };
-
-  const answerIs = /the\s+(?:final\s+)?answer\s+is\s*:?\s*([^\n]+)/gi;
-  let isLast: string | null = null;
-  for (let m = answerIs.exec(text); m !== null; m = answerIs.exec(text)) isLast = m[1];
-  if (isLast !== null) {
-    const a = trimSentence(isLast.replace(/^\$+|\$+$/g, (x) => x));
-    const dollars = /^\$([^$]+)\$/.exec(a);
-    return { answer: dollars ? dollars[1].trim() : a, method: 'answer-is' };
-  }
-
-  const colon = /(?:^|\n)\s*(?:final\s+)?answer\s*:\s*([^\n]+)/gi;
-  let colonLast: string | null = null;
-  for (let m = colon.exec(text); m !== null; m = colon.exec(text)) colonLast = m[1];
-  if (colonLast !== null) {
-    const a = trimSentence(colonLast);
-    const dollars = /^\$([^$]+)\$/.exec(a);
-    return { answer: dollars ? dollars[1].trim() : a, method: 'answer-colon' };
-  }
+export function extractAnswer(input: string, options: { choices?: boolean } = {}): Extraction {
+  const text = fixDoubleEscapes(input);
+  const tier1 = latest(lastBoxGroup(text), lastMatch(text, FINAL, 'final-answer'), lastMatch(text, HASH, 'hash'));
+  if (tier1) return { answer: tier1.answer.trim(), method: tier1.method, ...(tier1.parts ? { parts: tier1.parts } : {}) };
+  const tier2 = latest(lastMatch(text, ANSWER_IS, 'answer-is'), lastMatch(text, ANSWER_COLON, 'answer-colon'));
+  if (tier2) return { answer: tier2.answer.trim(), method: tier2.method };
 
   if (options.choices) {
-    const letter = /(?:^|[\s(])\(?([A-E])\)?[.)]?\s*$/.exec(text.trim());
-    if (letter) return { answer: letter[1], method: 'choice' };
+    let letter: string | null = null;
+    for (const m of text.matchAll(CHOICE_PHRASE)) letter = m[1].toUpperCase();
+    letter ??= /(?:^|[\s(*])\(?([A-E])\)?[.)*]?\s*$/.exec(text.trim())?.[1] ?? null;
+    if (letter) return { answer: letter, method: 'choice' };
   }
 
-  const num = lastNumber(text);
-  if (num !== null) return { answer: num, method: 'last-number' };
+  if (isBareAnswer(text)) return { answer: text.trim(), method: 'whole' };
+
+  const spans = latexSpans(text);
+  const lastSpan = [...spans].reverse().find((s) => s.content.trim() !== '') ?? null;
+  const num = lastNumber(text, spans);
+  if (lastSpan && (!num || lastSpan.end >= num.at)) return { answer: lastSpan.content.trim(), method: 'latex' };
+  if (num) return { answer: num.value, method: 'last-number' };
   return { answer: null, method: null };
 }
 
 /**
- * For a reference answer: when it carries a marker (boxed, ####, "the answer is") take that,
- * otherwise the whole string is the answer.
+ * For a reference answer: when it carries a marker (boxed, final answer, ####, "the answer is")
+ * take that, otherwise the whole string is the answer.
  */
-export function extractReference(text: string): Extraction {
+export function extractReference(input: string): Extraction {
+  const text = fixDoubleEscapes(input);
   const e = extractAnswer(text);
-  if (e.method === 'boxed' || e.method === 'hash' || e.method === 'answer-is') return e;
+  if (e.method === 'boxed' || e.method === 'hash' || e.method === 'answer-is' || e.method === 'final-answer') return e;
   return { answer: text.trim(), method: 'whole' };
 }

@@ -2,13 +2,21 @@
  * Grading one prediction against one reference: extract, normalise, compare. `gradeSync` runs on
  * the calling thread with no time limit; `MathGrader` (pool.ts) runs the symbolic part in worker
  * threads with a per-comparison time limit.
+ *
+ * The verdict has three values, because "could not read the answer" is not "wrong" (graders that
+ * merge them hide format failures in accuracy figures): `correct`, `wrong` (both sides read, and
+ * they differ), `unparseable` (no answer found in the prediction, or neither the rules nor the math
+ * engine could read one side, or the reference has no answer). `rule` names what decided.
  */
 import { type ExtractionMethod, extractAnswer, extractReference } from './extract.js';
 import { type Tolerance, DEFAULT_TOLERANCE, compareNormalized } from './equivalence.js';
-import { normalizeAnswer } from './normalize.js';
+import { choiceLetter, normalizeAnswer } from './normalize.js';
 
 export interface GradeOptions extends Partial<Tolerance> {
-  /** Accept a lone letter A-E as an answer (multiple-choice problems). */
+  /**
+   * Accept a lone letter A-E as an answer (multiple-choice problems). Default: on when the
+   * reference itself is a choice letter ("C", "(C)", "\\text{(C)}").
+   */
   choices?: boolean;
   /** Per-comparison time limit in ms (MathGrader only). */
   timeoutMs?: number;
@@ -21,8 +29,13 @@ export interface AnswerForms {
   method: ExtractionMethod | null;
 }
 
+export type GradeVerdict = 'correct' | 'wrong' | 'unparseable';
+
 export interface GradeResult {
+  /** Same as `verdict === 'correct'`. */
   correct: boolean;
+  verdict: GradeVerdict;
+  /** What decided: the extraction method and comparison rule, or why no comparison was made. */
   reason: string;
   gold: AnswerForms;
   pred: AnswerForms;
@@ -48,7 +61,14 @@ const normalizeBounded = (a: string | null): string | null => (a === null || a.l
 /** Extraction and normalisation, cheap and safe on any thread. */
 export function preparePair(gold: string, pred: string, options: GradeOptions = {}): PreparedPair {
   const g = extractReference(gold);
-  const p = extractAnswer(pred, { choices: options.choices });
+  const choices = options.choices ?? (g.answer !== null && choiceLetter(g.answer) !== null);
+  const p = extractAnswer(pred, { choices });
+  // "\\boxed{15\\frac{39}{40}} = \\boxed{\\frac{639}{40}}": one value boxed twice, not a list of two.
+  if (p.parts && p.parts.length > 1) {
+    const forms = p.parts.map((x) => normalizeBounded(x));
+    const last = forms[forms.length - 1];
+    if (last && forms.every((f) => f !== null && compareNormalized(f, last, DEFAULT_TOLERANCE, false)?.equal)) p.answer = p.parts[p.parts.length - 1];
+  }
   return {
     gold: { raw: gold, extracted: g.answer, normalized: normalizeBounded(g.answer), method: g.method },
     pred: { raw: pred, extracted: p.answer, normalized: normalizeBounded(p.answer), method: p.method },
@@ -56,30 +76,35 @@ export function preparePair(gold: string, pred: string, options: GradeOptions = 
   };
 }
 
+export type Decision = Omit<GradeResult, 'gold' | 'pred'>;
+
+const decided = (verdict: GradeVerdict, reason: string): Decision => ({ correct: verdict === 'correct', verdict, reason });
+
 /**
  * Decides a prepared pair. With `symbolic` false, returns null when only the symbolic check could
  * decide (so the caller can run it under a time limit).
  */
-export function decidePair(pair: PreparedPair, symbolic: boolean): Omit<GradeResult, 'gold' | 'pred'> | null {
+export function decidePair(pair: PreparedPair, symbolic: boolean): Decision | null {
   if ((pair.gold.extracted?.length ?? 0) > MAX_ANSWER_CHARS || (pair.pred.extracted?.length ?? 0) > MAX_ANSWER_CHARS) {
-    return { correct: false, reason: `answer longer than ${MAX_ANSWER_CHARS} characters; not compared` };
+    return decided('unparseable', `answer longer than ${MAX_ANSWER_CHARS} characters; not compared`);
   }
-  if (pair.gold.normalized === null || pair.gold.normalized === '') return { correct: false, reason: 'the reference has no answer' };
-  if (pair.pred.normalized === null || pair.pred.normalized === '') return { correct: false, reason: 'no answer found in the prediction' };
+  if (pair.gold.normalized === null || pair.gold.normalized === '') return decided('unparseable', 'the reference has no answer');
+  if (pair.pred.normalized === null || pair.pred.normalized === '') return decided('unparseable', 'no answer found in the prediction');
   const v = compareNormalized(pair.gold.normalized, pair.pred.normalized, pair.tolerance, symbolic);
   if (v === null) return null;
-  return { correct: v.equal, reason: v.reason };
+  const how = `${pair.pred.method ?? 'none'}: ${v.reason}`;
+  return decided(v.equal ? 'correct' : v.unparseable ? 'unparseable' : 'wrong', how);
 }
 
 /** Grades on the calling thread, with no time limit (a pathological input can take long). */
 export function gradeSync(gold: string, pred: string, options: GradeOptions = {}): GradeResult {
   const t0 = performance.now();
   const pair = preparePair(gold, pred, options);
-  let verdict: Omit<GradeResult, 'gold' | 'pred'>;
+  let verdict: Decision;
   try {
     verdict = decidePair(pair, true)!;
   } catch (e) {
-    verdict = { correct: false, reason: `comparison failed: ${(e as Error).message}` };
+    verdict = decided('unparseable', `comparison failed: ${(e as Error).message}`);
   }
   return { ...verdict, gold: pair.gold, pred: pair.pred, ms: performance.now() - t0 };
 }

@@ -1,8 +1,11 @@
 /**
  * Normalisation of math answers before comparison, extending the MATH benchmark's `strip_string`
- * (Hendrycks et al. 2021): spacing commands, \left/\right, \dfrac/\tfrac, shorthand fractions and
- * roots, \text{} wrappers, units, degrees, %, $, thousands separators, "x =" prefixes, trailing
- * periods. Every rule only removes decoration; nothing here decides equivalence.
+ * (Hendrycks et al. 2021): spacing commands, \left/\right, \dfrac/\tfrac/\cfrac, shorthand fractions
+ * and roots, \text{}/\textnormal{} wrappers, units, degrees, percent (sign or word), currency,
+ * thousands separators (`1,000`, `1{,}000`, `32,\!349`, `1 000`; never inside tuples or sets, so
+ * `(1,102)` stays a pair), `x \in` prefixes, relation symbols in one spelling (`\geq`, `>=`, `≥` ->
+ * `\ge`), trailing sentence punctuation. Every rule only removes decoration or picks one spelling;
+ * nothing here decides equivalence (equivalence.ts and relations.ts do).
  */
 
 /** Unit words removed when they trail a number ("5 cm", "\text{ dollars}"). Longest first. */
@@ -12,31 +15,61 @@ const UNITS = [
   'sq ft', 'sq units', 'sq in',
   'centimeters', 'centimetres', 'centimeter', 'millimeters', 'millimeter', 'kilometers', 'kilometer', 'kilometres', 'meters', 'metres', 'meter',
   'inches', 'inch', 'feet', 'foot', 'yards', 'yard', 'miles', 'mile', 'mph', 'kmh',
-  'units', 'unit', 'degrees', 'degree', 'radians', 'dollars', 'dollar', 'cents', 'cent', 'euros', 'pounds', 'pound',
+  'units', 'unit', 'degrees', 'degree', 'radians', 'dollars', 'dollar', 'cents', 'cent', 'euros', 'euro', 'pounds', 'pound', 'usd', 'eur',
   'hours', 'hour', 'minutes', 'minute', 'seconds', 'second', 'days', 'day', 'weeks', 'week', 'months', 'month', 'years', 'year',
   'grams', 'gram', 'kilograms', 'kg', 'liters', 'litres', 'liter', 'ml', 'gallons', 'gallon', 'ounces', 'ounce', 'lbs', 'lb',
-  'points', 'point', 'people', 'persons', 'students', 'items', 'pieces', 'times', 'ways', 'percent',
+  'points', 'point', 'people', 'persons', 'students', 'items', 'pieces', 'times', 'ways', 'percentage', 'percent', 'pct',
   'cm', 'mm', 'km', 'm', 'ft', 'in', 'yd', 'mi', 'hrs', 'hr', 'min', 'sec', 's', 'g', 'l',
 ];
-const UNIT_RE = new RegExp(`^(.*\\d.*?)\\s+(?:${UNITS.map((u) => u.replace(/ /g, '\\s+')).join('|')})(?:\\s*\\^\\s*\\{?[23]\\}?|\\s*²|\\s*³)?\\s*\\.?$`, 'i');
+export const UNIT_WORDS: ReadonlySet<string> = new Set(UNITS.filter((u) => !u.includes(' ')));
+const unitAlt = (units: string[]) => units.map((u) => u.replace(/ /g, '\\s+')).join('|');
+// Units of two or more letters may follow the number directly ("28pct", "5cm"); one-letter units
+// ("m", "s", "g") need a space, so "2m" stays an expression in m.
+const UNIT_RE = new RegExp(
+  `^(.*\\d.*?)(?:\\s*(?:${unitAlt(UNITS.filter((u) => u.length > 1))})|\\s+(?:${unitAlt(UNITS.filter((u) => u.length === 1))}))(?:\\s*\\^\\s*\\{?[23]\\}?|\\s*²|\\s*³)?\\s*\\.?$`,
+  'i',
+);
+
+/**
+ * JSON-derived strings sometimes carry every backslash twice (`\\frac{1}{2}`). When every command
+ * in the text is preceded by an even number of backslashes (and at least one by exactly two), the
+ * text was escaped twice: halve every run. A normal `\\` row break next to single-backslash
+ * commands is left alone.
+ */
+export function fixDoubleEscapes(s: string): string {
+  if (!s.includes('\\\\')) return s;
+  let even = 0;
+  let odd = 0;
+  for (const m of s.matchAll(/(\\+)(?=[a-zA-Z{}$%(),[\]!])/g)) {
+    if (m[1].length % 2 === 0) even++;
+    else odd++;
+  }
+  if (even === 0 || odd > 0) return s;
+  return s.replace(/\\\\/g, '\\');
+}
 
 /** Replaces `\cmd{...}` (braces matched) by its content, for each given command. */
 export function unwrapCommand(s: string, commands: readonly string[], spaced = false): string {
   let out = s;
   for (const cmd of commands) {
     const needle = `\\${cmd}`;
+    let from = 0;
     for (let guard = 0; guard < 100; guard++) {
-      const i = out.indexOf(`${needle}{`);
+      let i = out.indexOf(needle, from);
+      while (i >= 0 && !/^\s*\{/.test(out.slice(i + needle.length, i + needle.length + 8))) i = out.indexOf(needle, i + 1);
       if (i < 0) break;
+      const open = out.indexOf('{', i + needle.length);
       let depth = 1;
-      let j = i + needle.length + 1;
+      let j = open + 1;
       for (; j < out.length && depth > 0; j++) {
-        if (out[j] === '{') depth++;
+        if (out[j] === '\\') j++;
+        else if (out[j] === '{') depth++;
         else if (out[j] === '}') depth--;
       }
       if (depth !== 0) break;
-      const inner = out.slice(i + needle.length + 1, j - 1);
+      const inner = out.slice(open + 1, j - 1);
       out = out.slice(0, i) + (spaced ? ` ${inner} ` : inner) + out.slice(j);
+      from = i;
     }
   }
   return out;
@@ -48,6 +81,7 @@ function fixShorthand(s: string): string {
     .replace(/\\frac\s*(\d)\s*(\d)/g, '\\frac{$1}{$2}')
     .replace(/\\frac\s*(\d)\s*\{/g, '\\frac{$1}{')
     .replace(/\\frac\s*\{([^{}]*)\}\s*(\d)/g, '\\frac{$1}{$2}')
+    .replace(/\\frac\s*([a-zA-Z])\s*([a-zA-Z\d])/g, '\\frac{$1}{$2}')
     .replace(/\\sqrt\s*(\d+|[a-zA-Z])(?![\w{])/g, '\\sqrt{$1}');
 }
 
@@ -57,56 +91,113 @@ function slashFraction(s: string): string {
   return m ? `\\frac{${m[1]}}{${m[2]}}` : s;
 }
 
-/** Removes thousands separators in numbers written 1,234,567 or 1{,}234 (not in lists like "1,2"). */
-function stripThousands(s: string): string {
-  let out = s.replace(/(\d)\{,\}(?=\d{3})/g, '$1');
-  out = out.replace(/(^|[^\d.,])(\d{1,3}(?:,\d{3})+)(?=$|[^\d,])/g, (_m, pre: string, num: string) => pre + num.replace(/,/g, ''));
-  // "1, 234" is a list, not a thousand; leave it.
+/** "4 4/9" (a mixed number) -> \frac{40}{9}; "-4 4/9" -> -\frac{40}{9}. */
+function mixedNumber(s: string): string {
+  const m = /^([-+]?)(\d+)\s+(\d+)\s*\/\s*(\d+)$/.exec(s);
+  if (!m || Number(m[4]) === 0) return s;
+  const num = BigInt(m[2]) * BigInt(m[4]) + BigInt(m[3]);
+  return `${m[1] === '-' ? '-' : ''}\\frac{${num}}{${m[4]}}`;
+}
+
+/** Bracket depth before each character: ( [ { and \{ open; ) ] } and \} close. */
+function depths(s: string): number[] {
+  const out = new Array<number>(s.length + 1);
+  let d = 0;
+  for (let i = 0; i < s.length; i++) {
+    out[i] = d;
+    const c = s[i];
+    if (c === '\\' && (s[i + 1] === '{' || s[i + 1] === '}')) {
+      out[i + 1] = d;
+      d += s[i + 1] === '{' ? 1 : -1;
+      i++;
+      continue;
+    }
+    if (c === '(' || c === '[' || c === '{') d++;
+    else if (c === ')' || c === ']' || c === '}') d--;
+  }
+  out[s.length] = d;
   return out;
 }
 
+/**
+ * Thousands separators. Explicit LaTeX ones (`1{,}000`, `32,\!349`, `1\,000`) go everywhere; a bare
+ * comma (`7,425,000`) only outside brackets and braces, so `(1,102)` and `\{12,102\}` keep their
+ * elements, and only with no space after the comma (`32, 349` is a list of two numbers).
+ */
+function stripThousands(s: string): string {
+  let out = s.replace(/(\d)\{\s*,\s*\}(?=\d{3})/g, '$1').replace(/(\d),\s*\\[!,]\s*(?=\d{3}(?!\d))/g, '$1').replace(/(\d)\\,(?=\d{3}(?!\d))/g, '$1');
+  const d = depths(out);
+  out = out.replace(/(^|[^\d.,])([1-9]\d{0,2}(?:,\d{3})+)(?=$|[^\d,]|,\s)/g, (m, pre: string, num: string, offset: number) => (d[offset + pre.length] === 0 ? pre + num.replace(/,/g, '') : m));
+  // "1 000 000" as a whole answer: spaces as separators.
+  if (/^-?[1-9]\d{0,2}(?:[ \u00a0\u202f]\d{3})+(?:\.\d+)?$/.test(out.trim())) out = out.replace(/[ \u00a0\u202f]/g, '');
+  return out;
+}
+
+/** One spelling per relation: \le \ge \ne < > (and \approx kept), so later stages see one form. */
+export function canonicalRelations(s: string): string {
+  return s
+    .replace(/\\(?:leqslant|leq|le)(?![a-zA-Z])|<=|≤|⩽/g, '\\le ')
+    .replace(/\\(?:geqslant|geq|ge)(?![a-zA-Z])|>=|≥|⩾/g, '\\ge ')
+    .replace(/\\(?:neq|ne)(?![a-zA-Z])|!=|≠|\\not\s*=/g, '\\ne ')
+    .replace(/\\lt(?![a-zA-Z])/g, '<')
+    .replace(/\\gt(?![a-zA-Z])/g, '>')
+    .replace(/\\(?:simeq|thickapprox|sim)(?![a-zA-Z])|≈/g, '\\approx ');
+}
+
 export function normalizeAnswer(input: string): string {
-  let s = input.trim();
-  s = s.replace(/\n/g, ' ');
-  // Outer math delimiters.
-  s = s.replace(/^\$+|\$+$/g, '').replace(/^\\\(|\\\)$/g, '').replace(/^\\\[|\\\]$/g, '').trim();
-  s = s.replace(/\\!|\\,|\\;|\\:|\\quad|\\qquad|~/g, ' ');
-  s = s.replace(/\\left\b|\\right\b|\\big\b|\\Big\b|\\bigl|\\bigr/g, '');
-  s = s.replace(/\\displaystyle/g, '');
-  s = s.replace(/\\[dt]frac/g, '\\frac');
-  s = s.replace(/\^\s*\{\s*\\circ\s*\}|\^\s*\\circ|°|\\degree/g, '');
-  s = s.replace(/\\\$|\$/g, '');
-  s = s.replace(/\\%|%/g, '');
-  s = s.replace(/\\(?:text|textbf|textit|mathrm|mathbf|mbox|operatorname)\s*\{\s*\}/g, '');
+  let s = fixDoubleEscapes(input.trim());
+  s = s.replace(/\r?\n/g, ' ');
+  // Outer math delimiters (possibly several spans: "$12$ and $13$").
+  s = s.replace(/^\\\(|\\\)$/g, '').replace(/^\\\[|\\\]$/g, '').trim();
+  s = s.replace(/\\(?:left|right|big|Big|bigg|Bigg)(?:[lr])?(?![a-zA-Z])\s*([()[\]|.]|\\[{}|])?/g, (_m, d?: string) => (d === '.' ? '' : (d ?? '')));
+  s = s.replace(/(?<!\\)(?:\\!|\\,|\\;|\\:|\\quad|\\qquad|~|\\ )/g, (m) => (m === '\\,' || m === '\\!' ? m : ' '));
+  s = stripThousands(s);
+  s = s.replace(/(?<!\\)(?:\\!|\\,)/g, ' ');
+  s = s.replace(/\\displaystyle|\\mathrm\{\s*\}/g, '');
+  s = s.replace(/\\[dtc]frac/g, '\\frac');
+  s = s.replace(/\^\s*\{\s*\\circ\s*\}|\^\s*\\circ|°|\\degree|\^\s*\{\s*\\text\{\s*o\s*\}\s*\}/g, '');
+  s = s.replace(/\\\$|\$|€|£|¥|\\euro|\\pounds|\\textdollar|\bUS\$|\bUSD\b|\bEUR\b/g, ' ');
+  s = s.replace(/\\%|%/g, ' ');
+  s = s.replace(/\\(?:text|textbf|textit|textnormal|textrm|mathrm|mathbf|mbox|operatorname)\s*\{\s*\}/g, '');
   // Text wrappers become spaced words, so "5\text{cm}" reads as "5 cm" for the unit rule.
-  s = unwrapCommand(s, ['text', 'textbf', 'textit', 'mathrm', 'mathbf', 'mbox', 'boxed'], true);
+  s = unwrapCommand(s, ['text', 'textbf', 'textit', 'textnormal', 'textrm', 'textsf', 'mathrm', 'mathbf', 'mathit', 'mbox', 'boxed', 'fbox', 'emph'], true);
+  s = canonicalRelations(s);
   s = s.replace(/\s+/g, ' ').trim();
-  // Units after a number ("5 cm", "1,000 dollars", "4 \text{ inches}^2").
+  // Trailing sentence punctuation (not an ellipsis).
+  s = s.replace(/(?<!\.)\s*[.,;:!]\s*$/, '').trim();
+  // Units after a number ("5 cm", "1,000 dollars", "4 \text{ inches}^2", "28 percent").
   // (Only on short answers: the unit pattern backtracks, and answers with units are short.)
   for (let guard = 0; guard < 3 && s.length <= 200; guard++) {
     const m = UNIT_RE.exec(s);
-    if (!m) break;
+    if (!m || !/[\d}]\s*$/.test(m[1].trim())) break;
     s = m[1].trim();
   }
   s = stripThousands(s);
-  // "x = 5", "k=3", but not "x=1, y=2" style systems or equations with expressions on the left.
-  const eq = /^\s*[a-zA-Z](?:_\{?\w+\}?)?\s*=\s*(.+)$/.exec(s);
-  if (eq && !eq[1].includes('=')) s = eq[1];
+  // "x \in [a, b]" -> the set itself.
+  s = s.replace(/^\s*[a-zA-Z](?:_\{?\w+\}?)?\s*\\in(?![a-zA-Z])\s*/, '');
+  // "19, 46, and 82": the conjunction in a list.
+  s = s.replace(/,\s*(?:and|or)\s+/g, ', ');
   // "\\" is a line break except inside matrices, where it separates rows.
   if (!s.includes('\\begin')) s = s.replace(/\\\\/g, ' ');
   s = fixShorthand(s);
   // Leading decimal point: ".5" -> "0.5", "-.5" -> "-0.5".
   s = s.replace(/(^|[^\d])\.(\d)/g, '$10.$2');
-  s = s.trim().replace(/[.\s]+$/, '');
+  s = s.trim().replace(/(?<!\.)\.\s*$/, '').trim();
   // "5.0", "5.00" -> "5" (exact zeros only).
   s = s.replace(/^(-?\d+)\.0+$/, '$1');
-  s = slashFraction(s);
-  return s.replace(/\s+/g, '');
+  // A whole answer in LaTeX grouping braces: "{1,3}" is the list 1,3.
+  if (/^\{[^{}]*\}$/.test(s)) s = s.slice(1, -1);
+  s = mixedNumber(slashFraction(s.trim()));
+  // Spaces go, except one after a command name followed by a letter ("\pi r" must not become "\pir").
+  return s
+    .split(/(\\[a-zA-Z]+\s+(?=[a-zA-Z]))/)
+    .map((piece, i) => (i % 2 === 1 ? `${piece.trimEnd()} ` : piece.replace(/\s+/g, '')))
+    .join('');
 }
 
 /** Multiple-choice letter in an answer: "C", "(C)", "\text{(C)}", "C)"; null otherwise. */
 export function choiceLetter(s: string): string | null {
-  const t = unwrapCommand(s.trim(), ['text', 'textbf', 'mathrm']).trim();
+  const t = unwrapCommand(s.trim(), ['text', 'textbf', 'mathrm', 'textnormal']).trim();
   const m = /^\(?([A-Ea-e])\)?\.?$/.exec(t);
   return m ? m[1].toUpperCase() : null;
 }

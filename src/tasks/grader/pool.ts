@@ -1,17 +1,17 @@
 /**
  * MathGrader: grading with a time limit per comparison. compute-engine is synchronous and some
  * inputs (huge powers, deep nesting) can run for a long time, so the symbolic check runs in worker
- * threads; a comparison that passes the limit is answered `timedOut: true, correct: false` and its
+ * threads; a comparison that passes the limit is answered `timedOut: true, verdict: 'unparseable'` and its
  * worker is terminated and replaced. Cheap checks (strings, letters, plain numbers) never leave the
  * calling thread. Idle workers are unref'd so they never keep the process alive.
  */
 import { Worker } from 'node:worker_threads';
-import { type GradeOptions, type GradeResult, type PreparedPair, decidePair, preparePair } from './grade.js';
+import { type Decision, type GradeOptions, type GradeResult, type PreparedPair, decidePair, preparePair } from './grade.js';
 
 interface Job {
   id: number;
   pair: PreparedPair;
-  resolve: (r: Omit<GradeResult, 'gold' | 'pred'>) => void;
+  resolve: (r: Decision) => void;
 }
 
 interface Slot {
@@ -60,8 +60,8 @@ export class MathGrader {
     return { ...verdict, gold: pair.gold, pred: pair.pred, ms: performance.now() - t0 };
   }
 
-  private runSymbolic(pair: PreparedPair): Promise<Omit<GradeResult, 'gold' | 'pred'>> {
-    if (this.closed) return Promise.resolve({ correct: false, reason: 'grader is closed' });
+  private runSymbolic(pair: PreparedPair): Promise<Decision> {
+    if (this.closed) return Promise.resolve({ correct: false, verdict: 'unparseable', reason: 'grader is closed' });
     return new Promise((resolve) => {
       this.queue.push({ id: this.nextId++, pair, resolve });
       this.pump();
@@ -85,7 +85,7 @@ export class MathGrader {
     const slot: Slot = { worker: spawnWorker(), ready: false, job: null, timer: null };
     // Keep the process alive while the worker starts up with jobs waiting.
     slot.worker.ref();
-    slot.worker.on('message', (msg: { id?: number; ready?: boolean; result?: Omit<GradeResult, 'gold' | 'pred'> }) => {
+    slot.worker.on('message', (msg: { id?: number; ready?: boolean; result?: Decision }) => {
       if (msg.ready) {
         slot.ready = true;
         slot.worker.unref();
@@ -97,11 +97,11 @@ export class MathGrader {
     });
     slot.worker.on('error', (e) => {
       if (!slot.ready) return this.failStart(slot, e.message);
-      this.replace(slot, { correct: false, reason: `grader worker failed: ${e.message}` });
+      this.replace(slot, { correct: false, verdict: 'unparseable', reason: `grader worker failed: ${e.message}` });
     });
     slot.worker.on('exit', () => {
       if (!slot.ready) return this.failStart(slot, 'it exited during start-up');
-      if (slot.job) this.replace(slot, { correct: false, reason: 'grader worker exited' });
+      if (slot.job) this.replace(slot, { correct: false, verdict: 'unparseable', reason: 'grader worker exited' });
     });
     this.slots.push(slot);
     return slot;
@@ -113,10 +113,10 @@ export class MathGrader {
     if (i < 0) return;
     this.slots.splice(i, 1);
     void slot.worker.terminate();
-    for (const job of this.queue.splice(0)) job.resolve({ correct: false, reason: `grader worker failed to start: ${why}` });
+    for (const job of this.queue.splice(0)) job.resolve({ correct: false, verdict: 'unparseable', reason: `grader worker failed to start: ${why}` });
   }
 
-  private finish(slot: Slot, result: Omit<GradeResult, 'gold' | 'pred'>): void {
+  private finish(slot: Slot, result: Decision): void {
     if (slot.timer) clearTimeout(slot.timer);
     const job = slot.job!;
     slot.job = null;
@@ -127,11 +127,11 @@ export class MathGrader {
   }
 
   private timeOut(slot: Slot): void {
-    this.replace(slot, { correct: false, reason: `comparison took longer than ${this.timeoutMs} ms`, timedOut: true });
+    this.replace(slot, { correct: false, verdict: 'unparseable', reason: `comparison took longer than ${this.timeoutMs} ms`, timedOut: true });
   }
 
   /** Resolves the slot's job, kills its worker and removes the slot (a new one is made on demand). */
-  private replace(slot: Slot, result: Omit<GradeResult, 'gold' | 'pred'>): void {
+  private replace(slot: Slot, result: Decision): void {
     const job = slot.job;
     slot.job = null;
     if (slot.timer) clearTimeout(slot.timer);
@@ -144,7 +144,7 @@ export class MathGrader {
 
   async close(): Promise<void> {
     this.closed = true;
-    for (const job of this.queue.splice(0)) job.resolve({ correct: false, reason: 'grader is closed' });
+    for (const job of this.queue.splice(0)) job.resolve({ correct: false, verdict: 'unparseable', reason: 'grader is closed' });
     await Promise.all(this.slots.splice(0).map((s) => s.worker.terminate()));
   }
 }
