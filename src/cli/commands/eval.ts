@@ -39,6 +39,8 @@ interface EvalFlags {
   out?: string;
   json?: boolean;
   baseline?: string;
+  queue?: string;
+  chunk?: number;
 }
 
 /** The per-problem rows of an earlier `rlmkit eval` report, for a paired comparison. */
@@ -122,6 +124,8 @@ export const evalCommand: CommandModule = {
       .option('--out <file>', 'where to write the JSON report (default runs/eval/<task>-<strategy>.json)')
       .option('--json', 'print the JSON report instead of the table')
       .option('--baseline <report.json>', 'an earlier eval report on the same problems: adds the paired accuracy difference with a 95% CI')
+      .option('--queue <url>', 'send the work to `rlmkit worker`s on this Redis (redis://host:port); same results as --chunk in process')
+      .option('--chunk <n>', 'problems per job: each round runs in chunks of n problems (default 8 with --queue; none in process)', intOption(1))
       .action(async (f: EvalFlags) => {
         const task = getTask(f.task);
         const ks = parseKs(f.k);
@@ -136,13 +140,17 @@ export const evalCommand: CommandModule = {
         const all = await task.problems({ split: f.split, seed: f.seed, ...(f.data ? { path: f.data } : {}) });
         const problems = all.slice(0, f.limit ?? all.length);
         if (problems.length === 0) throw usageError(`task ${task.name} has no problems in split "${f.split}"`, `choose one of: ${task.splits.join(', ')}`);
-        const models: SearchModels = { policy: await openPolicy(f.model, f.seed) };
+        if ((f.queue || f.chunk) && f.reward) throw usageError('--reward cannot be combined with --queue or --chunk yet', 'score with the reward model in process (drop --queue/--chunk)');
+        if (f.queue && !MODEL_FREE.includes(f.model)) (await import('../../models/spec.js')).parseModelSpec(f.model); // bad specs fail here, not on the workers
+        const queue = f.queue ? await (await import('../../distributed/queue.js')).JobQueue.open(f.queue) : undefined;
+        const models: SearchModels | null = queue ? null : { policy: await openPolicy(f.model, f.seed) };
         const reward = f.reward ? await openRewardModel(f.reward, f.seed) : undefined;
+        const chunked = queue || f.chunk ? (await import('../../distributed/eval.js')).chunkedEvalStrategy({ strategy: f.strategy, settings, model: f.model, seed: f.seed, style: f.style, chunk: f.chunk, queue, policy: models?.policy }) : undefined;
         try {
           const { report } = await runEval({
             task,
             problems,
-            strategy: reasoningStrategy({ strategy: f.strategy, settings, models, seed: f.seed, style: f.style, reward }),
+            strategy: chunked ?? reasoningStrategy({ strategy: f.strategy, settings, models: models!, seed: f.seed, style: f.style, reward }),
             strategyName: strategy.name,
             model: f.model,
             split: f.split,
@@ -161,7 +169,8 @@ export const evalCommand: CommandModule = {
           if (f.json) process.stdout.write(JSON.stringify(report) + '\n');
           else process.stdout.write(renderReport(report) + `\nreport written to ${out}\n`);
         } finally {
-          await models.policy.close?.();
+          await models?.policy.close?.();
+          await queue?.close();
           await reward?.close?.();
         }
       });

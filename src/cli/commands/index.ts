@@ -83,6 +83,11 @@ export const commands: LazyCommand[] = [
     summary: 'the explorer: a web UI for runs (live curves), search traces, a playground and evaluations',
     load: async () => (await import('./ui.js')).uiCommand,
   },
+  {
+    name: 'worker',
+    summary: 'process rollout, search and evaluation jobs from a Redis queue (BullMQ); rlmkit eval --queue sends them',
+    load: async () => (await import('./worker.js')).workerCommand,
+  },
 ];
 
 /** Loads every command module (for tests and docs that need the full option lists). */

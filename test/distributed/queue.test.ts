@@ -1,0 +1,184 @@
+/**
+ * Distributed evaluation on a real Redis (a redis-server this test starts on a free loopback port)
+ * with real `rlmkit worker` processes: results equal the in-process run exactly, and a worker
+ * killed with SIGKILL in the middle of a job loses nothing and counts nothing twice.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connectRedis } from '../../src/distributed/connection.js';
+import { PolicyCache, runJob } from '../../src/distributed/jobs.js';
+import { JobQueue, startWorker } from '../../src/distributed/queue.js';
+import { repoRoot, runCli, runCliAsync, tsxLoader } from '../helpers/cli.js';
+
+const mainTs = path.join(repoRoot, 'src/cli/main.ts');
+let redis: ChildProcess;
+let url: string;
+let tmp: string;
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as net.AddressInfo;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+beforeAll(async () => {
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'rlmkit-queue-'));
+  const port = await freePort();
+  redis = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', tmp], { stdio: 'ignore' });
+  url = `redis://127.0.0.1:${port}`;
+  for (let i = 0; ; i++) {
+    try {
+      (await connectRedis(url)).disconnect();
+      break;
+    } catch (e) {
+      if (i > 100) throw e;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+});
+
+afterAll(() => {
+  redis?.kill('SIGTERM');
+  fs.rmSync(tmp, { recursive: true, force: true });
+});
+
+interface WorkerProc {
+  child: ChildProcess;
+  log: () => string;
+  exited: Promise<number | null>;
+}
+
+function spawnWorker(): Promise<WorkerProc> {
+  const child = spawn(process.execPath, ['--import', tsxLoader, mainTs, 'worker', '--redis', url, '--lock-ms', '2000', '--log-format', 'json'], { cwd: repoRoot, env: { ...process.env, NO_COLOR: '1' } });
+  let out = '';
+  child.stdout!.on('data', (d) => (out += d));
+  child.stderr!.on('data', (d) => (out += d));
+  const exited = new Promise<number | null>((r) => child.on('close', (c) => r(c)));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`worker did not start: ${out}`)), 60_000);
+    const check = () => {
+      if (out.includes('worker-ready')) {
+        clearTimeout(timer);
+        resolve({ child, log: () => out, exited });
+      }
+    };
+    child.stdout!.on('data', check);
+  });
+}
+
+/** What must agree between runs: per-problem results and the metrics (not the wall times). */
+function outcome(file: string) {
+  const r = JSON.parse(fs.readFileSync(file, 'utf8'));
+  expect(r.perProblem.length).toBeGreaterThan(0);
+  expect(r.metrics.length).toBeGreaterThan(0);
+  return { metrics: r.metrics, perProblem: r.perProblem, tokens: r.tokensPerProblem };
+}
+
+/** Job ids a worker's JSON log says it started / finished. */
+function jobIds(log: string, msg: string): string[] {
+  return log.split('\n').filter((l) => l.includes(`"${msg}"`)).map((l) => {
+    try {
+      return String(JSON.parse(l).id);
+    } catch {
+      return '';
+    }
+  }).filter(Boolean);
+}
+
+describe('rlmkit worker + rlmkit eval --queue', () => {
+  it('3 workers give exactly the in-process results; SIGKILL of a worker mid-job loses nothing', async () => {
+    const workers = await Promise.all([spawnWorker(), spawnWorker(), spawnWorker()]);
+    try {
+      // Slow enough jobs (MCTS over the legal moves, 2 problems each) that a kill lands inside one.
+      const args = ['eval', '--task', 'game24', '--strategy', 'mcts', '--set', 'simulations=300', '--set', 'stopWhenSolved=false', '--model', 'legal-uniform', '--k', '1,2', '--limit', '8', '--chunk', '2', '--seed', '3'];
+      const local = runCli([...args, '--out', path.join(tmp, 'local.json')], { timeoutMs: 300_000 });
+      expect(local.code, local.stderr).toBe(0);
+
+      const queued = runCliAsync([...args, '--queue', url, '--out', path.join(tmp, 'queued.json')], { timeoutMs: 300_000 });
+      // Kill the first worker that starts a job, while it runs it.
+      const victim = await new Promise<WorkerProc>((resolve, reject) => {
+        const t0 = Date.now();
+        const poll = setInterval(() => {
+          const w = workers.find((x) => jobIds(x.log(), 'job started').length > 0);
+          if (w) {
+            clearInterval(poll);
+            resolve(w);
+          } else if (Date.now() - t0 > 120_000) {
+            clearInterval(poll);
+            reject(new Error('no worker started a job'));
+          }
+        }, 20);
+      });
+      victim.child.kill('SIGKILL');
+      await victim.exited;
+      const r = await queued;
+      expect(r.code, r.stderr).toBe(0);
+      expect(outcome(path.join(tmp, 'queued.json'))).toEqual(outcome(path.join(tmp, 'local.json')));
+
+      // The killed job was unfinished by the victim and finished by another worker.
+      const killedJob = jobIds(victim.log(), 'job started')[0];
+      expect(jobIds(victim.log(), 'job done')).not.toContain(killedJob);
+      const survivors = workers.filter((w) => w !== victim);
+      expect(survivors.flatMap((w) => jobIds(w.log(), 'job done'))).toContain(killedJob);
+      // 8 problems / 2 per job x 2 rounds: every job completed exactly once among the survivors' results.
+      const report = JSON.parse(fs.readFileSync(path.join(tmp, 'queued.json'), 'utf8'));
+      for (const p of report.perProblem) expect(p.n).toBe(2);
+    } finally {
+      for (const w of workers) w.child.kill('SIGTERM');
+      await Promise.all(workers.map((w) => w.exited));
+    }
+  }, 600_000);
+
+  it('sampled chain of thought, several rounds, in-process workers: same as --chunk in process', async () => {
+    const w1 = await startWorker(url, { lockMs: 2000 });
+    const w2 = await startWorker(url, { lockMs: 2000 });
+    try {
+      const args = ['eval', '--task', 'countdown', '--strategy', 'cot', '--set', 'decoding=sample', '--model', 'legal-uniform', '--k', '1,4', '--limit', '10', '--chunk', '3'];
+      const local = await runCliAsync([...args, '--out', path.join(tmp, 'cot-local.json')]);
+      expect(local.code, local.stderr).toBe(0);
+      const queued = await runCliAsync([...args, '--queue', url, '--out', path.join(tmp, 'cot-queued.json')]);
+      expect(queued.code, queued.stderr).toBe(0);
+      expect(outcome(path.join(tmp, 'cot-queued.json'))).toEqual(outcome(path.join(tmp, 'cot-local.json')));
+      expect(w1.completed() + w2.completed()).toBe(4 * 4); // 4 chunks x 4 rounds
+    } finally {
+      await w1.close();
+      await w2.close();
+    }
+  });
+
+  it('rollout jobs: the committed policy completions come back in order, as in process', async () => {
+    const w = await startWorker(url, { lockMs: 2000 });
+    const q = await JobQueue.open(url);
+    const spec = `embedded:${path.join(repoRoot, 'checkpoints/game24-sft/policy.safetensors')}`;
+    const payload = { model: spec, modelSeed: 0, prompts: ['4 4 6 8|', '1 5 5 5|', '2 3 4 6|'], options: { n: 2, maxTokens: 24, temperature: 0.7, seed: 5, stop: ['\n'] } };
+    const local = new PolicyCache();
+    try {
+      const [remote] = await q.runAll('rollout', `rollout-test-${Date.now()}`, [payload]);
+      const here = await runJob('rollout', payload, local);
+      expect(remote.map((g) => g.map((c) => c.text))).toEqual(here.map((g) => g.map((c) => c.text)));
+      expect(remote).toHaveLength(3);
+      expect(remote[0]).toHaveLength(2);
+    } finally {
+      await local.close();
+      await q.close();
+      await w.close();
+    }
+  });
+
+  it('bad URLs are usage errors (exit 2); an unreachable Redis is a runtime error (exit 1)', async () => {
+    expect(runCli(['worker', '--redis', 'http://x']).code).toBe(2);
+    const free = await freePort();
+    const r = runCli(['eval', '--task', 'game24', '--strategy', 'cot', '--model', 'legal-uniform', '--limit', '1', '--queue', `redis://127.0.0.1:${free}`]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/cannot reach Redis/);
+  });
+});
