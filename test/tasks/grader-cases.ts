@@ -52,6 +52,12 @@ export const CLASSES: Record<string, Case[]> = {
     ['(7,6)', 'So, the ordered pair $(x, y)$ that solves the system is $(7, 6)$.', C],
     ['18', 'Natalia sold 48/2 = 24 clips in May.\n#### 18', C],
     ['2', 'the answer is \\boxed{2}', C],
+    ['9', 'Answer $ \n 9 \n $', U],
+    ['4', 'so \\( \n 4 \n \\)', U],
+    ['2', 'values 4 4/9 2', C],
+    ['[-3, 2]', 'Final Answer: The final answer is $[-3, 2]$. Wait. Final Answer: The final answer is $(-\\infty, -3] \\cup [2, \\infty)$.', W],
+    ['10455', 'so \\boxed{200} and then \\boxed{255}; in total $10,455. Final Answer: The final answer is $10,455$.', C],
+    ['12 \\text{ and } 13', 'between $\\boxed{12 $ and $13 }. $ Final Answer: The final answer is \\"$12 $ and $13 $\\".', C],
   ],
   numberFormats: [
     ['32349', '\\boxed{32,\\!349}', C],
@@ -222,5 +228,7 @@ export const CLASSES: Record<string, Case[]> = {
     ['3\\sqrt{13}', '\\boxed{\\sqrt{117}}', C],
     ['\\frac{9}{4}\\pi', 'Therefore $\\boxed{\\frac94\\pi}$.', C],
     ['\\sqrt{2}+\\sqrt{5}', 'The answer is $\\boxed{\\sqrt 2+\\sqrt 5}$', C],
+    ['S_n = \\sum_{k=1}^{n} k^2', '$S_n = \\sum_{k=1}^{n-1} k^2$', U],
+    ['\\sum_{k=1}^{10} k', '\\boxed{55}', C],
   ],
 };

@@ -84,6 +84,9 @@ export function symbolicEqual(a: string, b: string, tol: Tolerance): Verdict | n
     return { equal, reason: equal ? 'numerically equal (compute-engine)' : `numerically different (${x.re} vs ${y.re})` };
   }
   if (vars.length > 6) return { equal: false, reason: 'too many free variables' };
+  // Sums and products with symbolic bounds cannot be checked at sample points (a bound is not a
+  // number there); only structural sameness (above) decides them.
+  if (/\\(?:sum|prod)/.test(a + b)) return { equal: false, reason: 'sums/products with free variables differ structurally', unparseable: true };
   let compared = 0;
   for (let k = 0; k < 5; k++) {
     const [x, y] = valuesAt([A, B], vars, k);

@@ -114,8 +114,10 @@ export function latexSpans(text: string): Span[] {
     if (c === '\\' && (text[i + 1] === '[' || text[i + 1] === '(')) {
       const close = text[i + 1] === '[' ? '\\]' : '\\)';
       const j = text.indexOf(close, i + 2);
-      if (j >= 0 && (close === '\\]' || !text.slice(i + 2, j).includes('\n'))) {
-        out.push({ content: text.slice(i + 2, j), start: i, end: j + 2 });
+      if (j >= 0) {
+        // Inline \( .. \) may not cross a line: then it is a broken span (no answer, no numbers).
+        const broken = close === '\\)' && text.slice(i + 2, j).includes('\n');
+        out.push({ content: broken ? '' : text.slice(i + 2, j), start: i, end: j + 2 });
         i = j + 2;
         continue;
       }
@@ -141,6 +143,13 @@ export function latexSpans(text: string): Span[] {
       if (j < text.length && text[j] === '$' && (!display || text[j + 1] === '$')) {
         out.push({ content: text.slice(from, j), start: i, end: j + (display ? 2 : 1) });
         i = j + (display ? 2 : 1);
+        continue;
+      }
+      // "$ \n 9 \n $": inline math may not cross a line; what it encloses is no answer either.
+      const close = text.indexOf('$', from);
+      if (!display && text[j] === '\n' && close > j) {
+        out.push({ content: '', start: i, end: close + 1 });
+        i = close + 1;
         continue;
       }
       i = from;
@@ -230,7 +239,7 @@ export function answerFromSentence(raw: string): string | null {
 }
 
 function stripSpan(raw: string): string {
-  const t = raw.replace(/^["'\s]+|["'\s]+$/g, '');
+  const t = raw.replace(/^(?:\\?["'\s])+|(?:\\?["'\s])+$/g, '');
   const spans = latexSpans(t);
   if (spans.length === 1 && spans[0].start === 0 && t.slice(spans[0].end).trim() === '') return spans[0].content.trim();
   return t.trim();
@@ -245,7 +254,8 @@ function lastMatch(text: string, re: RegExp, method: ExtractionMethod): Found | 
   return best;
 }
 
-const FINAL = /final\s+answer\s*(?:is|:|=)\s*(?:\*\*)?\s*([^\n]*)/gi;
+// Lazy up to the next "final answer", so two on one line are two matches (the later one wins).
+const FINAL = /final\s+answer\s*(?:is|:|=)\s*(?:\*\*)?\s*([^\n]*?)(?=final\s+answer|\n|$)/gi;
 const HASH = /####\s*([^\n]+)/g;
 const ANSWER_IS = /answer\s+(?:is|should\s+be|would\s+be)\s*:?\s*([^\n]+)/gi;
 const ANSWER_COLON = /(?:^|\n)\s*(?:\*\*)?\s*(?:final\s+)?answer\s*(?:\*\*)?\s*:\s*(?:\*\*)?([^\n]+)/gi;
@@ -260,8 +270,9 @@ function latest(...xs: Array<Found | null>): Found | null {
 /** Whether a short text is itself an answer: math, numbers and units, no prose. */
 function isBareAnswer(t: string): boolean {
   const s = t.trim();
-  if (s.length === 0 || s.length > 200) return false;
-  if (/\n\s*\n/.test(s)) return false;
+  if (s.length === 0 || s.length > 200 || s.includes('\n')) return false;
+  // Several bare numbers side by side ("4 4/9 2") are text, not one answer; "1 000" and "4 4/9" are one.
+  if (/\d\s+[-+]?\d/.test(s) && !/^[-+]?\d{1,3}(?:\s\d{3})+(?:[.,]\d+)?$/.test(s) && !/^[-+]?\d+\s+\d+\s*\/\s*\d+$/.test(s)) return false;
   return proseWords(s.replace(/\\text\{[^{}]*\}|\\mbox\{[^{}]*\}|\\textnormal\{[^{}]*\}/g, ' ')).length === 0;
 }
 

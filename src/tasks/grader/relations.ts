@@ -136,6 +136,7 @@ function intervalInequalities(s: string, v: string): Ineq[] | null {
  * either side cannot be parsed or evaluated.
  */
 export function proportional(f: string, g: string, positive: boolean, tol: Tolerance): boolean | null {
+  if (/\\(?:sum|prod)/.test(f + g)) return null; // symbolic bounds: no sample points (see symbolicEqual)
   const F = parseLatex(f);
   const G = parseLatex(g);
   if (!F || !G) return null;
