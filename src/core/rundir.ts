@@ -8,7 +8,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
-import { RlmkitError, fsError } from './errors.js';
+import { RlmkitError, fsError, inputError } from './errors.js';
 import { appendJsonl, cleanTempFiles, readJsonl, writeFileAtomic, writeJsonAtomic } from './fs.js';
 import { parseYaml, toYaml } from './config.js';
 import { readInputText } from './input.js';
@@ -138,3 +138,58 @@ function diffKeys(a: unknown, b: unknown, prefix = ''): string[] {
   }
   return [prefix || '(top level)'];
 }
+
+/*
+ * Run-directory files are inputs like any other: a pointer edited by hand or damaged on disk must
+ * not send a resume to step Infinity or to a file outside the run. The helpers below validate what
+ * is read back; each error names the file and key and exits with code 2.
+ */
+
+/** An error about a run-directory file (exit code 2), with the hint to restore it or start over. */
+export function runFileError(file: string, message: string): RlmkitError {
+  return inputError(`${file}: ${message}`, 'the run directory was edited or is damaged: restore the file, or start the run over with --overwrite');
+}
+
+/** A JSON object read from a run file (not an array, not null). */
+export function runObject(value: unknown, file: string, key = '(top level)'): Record<string, unknown> {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw runFileError(file, `${key} must be an object, got ${JSON.stringify(value)?.slice(0, 40) ?? String(value)}`);
+  return value as Record<string, unknown>;
+}
+
+/** A step or count read from a run file: a finite, non-negative safe integer (`1e400` parses as Infinity and is refused). */
+export function runInteger(value: unknown, file: string, key: string): number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
+    throw runFileError(file, `${key} must be a non-negative integer, got ${typeof value === 'number' ? String(value) : JSON.stringify(value)?.slice(0, 40)}`);
+  }
+  return value;
+}
+
+function isInside(base: string, target: string): boolean {
+  const rel = path.relative(base, target);
+  return rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel);
+}
+
+/**
+ * A file name read from a run file, resolved against `base`: it must be relative and stay inside
+ * `base`, also after following symbolic links (`../../etc/passwd` and links out are refused).
+ */
+export function runPathInside(base: string, value: unknown, file: string, key: string): string {
+  if (typeof value !== 'string' || value === '' || value.includes('\0')) throw runFileError(file, `${key} must be a file name, got ${JSON.stringify(value)?.slice(0, 60)}`);
+  const resolved = path.resolve(base, value);
+  if (path.isAbsolute(value) || !isInside(path.resolve(base), resolved)) {
+    throw runFileError(file, `${key} "${value.slice(0, 200)}" points outside ${base}`);
+  }
+  if (fs.existsSync(resolved)) {
+    let real: string;
+    let realBase: string;
+    try {
+      real = fs.realpathSync(resolved);
+      realBase = fs.realpathSync(base);
+    } catch (e) {
+      throw fsError(e, resolved, 'resolve');
+    }
+    if (!isInside(realBase, real)) throw runFileError(file, `${key} "${value.slice(0, 200)}" links to ${real}, outside the run directory`);
+  }
+  return resolved;
+}
+

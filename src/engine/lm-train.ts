@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import { inputError, usageError } from '../core/errors.js';
 import { readJson, readText, writeJsonAtomic } from '../core/fs.js';
 import { Progress } from '../core/progress.js';
-import { RunDir } from '../core/rundir.js';
+import { RunDir, runObject, runPathInside } from '../core/rundir.js';
 import { type ModelConfig, parameterCount, presetConfig } from './config.js';
 import { loadCheckpoint, saveCheckpoint } from './checkpoint.js';
 import { batchIndices, encodeExamples, makeBatch, readTextDataset } from './lm-data.js';
@@ -71,7 +71,8 @@ export async function trainLanguageModel(o: LmTrainOptions): Promise<LmTrainResu
   await ensureRuntime();
 
   const pointer = path.join(run.checkpointsDir, 'latest.json');
-  const resumeFrom = run.resumed && fs.existsSync(pointer) ? path.join(run.checkpointsDir, readJson<{ file: string }>(pointer).file) : undefined;
+  // The pointer's file name must stay inside the run's checkpoints folder (core/rundir.ts).
+  const resumeFrom = run.resumed && fs.existsSync(pointer) ? runPathInside(run.checkpointsDir, runObject(readJson(pointer), pointer).file, pointer, 'file') : undefined;
   const ckpt = resumeFrom ? loadCheckpoint(resumeFrom, { withOptimizer: true }) : undefined;
   const tokenizer = ckpt ? tokenizerFromSpec(ckpt.tokenizer) : CharTokenizer.fromTexts(examples.flatMap((e) => [e.prompt, e.response]));
   const config = ckpt ? ckpt.config : presetConfig(o.preset, { vocabSize: tokenizer.vocabSize, ...o.model });

@@ -6,11 +6,12 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { inputError, readJson } from '../core/index.js';
+import { inputError, runPathInside } from '../core/index.js';
 import {
   type HostWeights, LlamaModel, type ModelConfig, type Tokenizer, initHostWeights, loadCheckpoint, presetConfig, tokenizerFromSpec,
 } from '../engine/index.js';
 import type { ModelSection } from './recipe.js';
+import { readFinals } from './run.js';
 
 export interface LoadedModel {
   config: ModelConfig;
@@ -31,10 +32,10 @@ export function resolveCheckpoint(where: string, kind = 'policy'): string {
   }
   for (const candidate of [path.join(where, 'checkpoints', 'final.json'), path.join(where, 'final.json')]) {
     if (fs.existsSync(candidate)) {
-      const finals = readJson<Record<string, string>>(candidate);
+      const finals = readFinals(candidate);
       const file = finals[kind];
       if (!file) throw inputError(`${candidate} names no final "${kind}" model (it has: ${Object.keys(finals).join(', ') || 'none'})`, `train a ${kind} model in that run first`);
-      return path.resolve(path.dirname(candidate), file);
+      return runPathInside(path.dirname(candidate), file, candidate, kind);
     }
   }
   throw inputError(`no finished run or checkpoint at ${where}`, 'model.init must be a .safetensors file or a run directory whose training finished (it writes checkpoints/final.json)');

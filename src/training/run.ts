@@ -12,7 +12,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Progress, RunDir, readJson, readJsonl, writeFileAtomic, writeJsonAtomic } from '../core/index.js';
+import { Progress, RunDir, readJson, readJsonl, runFileError, runInteger, runObject, runPathInside, writeFileAtomic, writeJsonAtomic } from '../core/index.js';
 import { type Checkpoint, type LlamaModel, type Tokenizer, type Trainer, loadCheckpoint, saveCheckpoint } from '../engine/index.js';
 import type { Recipe } from './recipe.js';
 
@@ -42,6 +42,20 @@ interface LatestPointer {
   state: Record<string, unknown>;
 }
 
+/**
+ * Reads and validates a phase's latest.json: a finite non-negative integer step, file names that
+ * stay inside the phase's folder (returned resolved), an object of state.
+ */
+function readPointer(file: string): LatestPointer & { paths: Record<string, string> } {
+  const p = runObject(readJson(file), file);
+  const step = runInteger(p.step, file, 'step');
+  const files = runObject(p.files, file, 'files') as Record<string, unknown>;
+  const paths: Record<string, string> = {};
+  for (const [name, f] of Object.entries(files)) paths[name] = runPathInside(path.dirname(file), f, file, `files.${name}`);
+  const state = p.state === undefined ? {} : runObject(p.state, file, 'state');
+  return { step, files: files as Record<string, string>, state, paths };
+}
+
 export class PhaseCheckpoints {
   readonly dir: string;
   constructor(readonly run: TrainingRun, readonly phase: string) {
@@ -55,9 +69,9 @@ export class PhaseCheckpoints {
   /** The last complete checkpoint of this phase, with optimiser state, or null. */
   latest(): { step: number; state: Record<string, unknown>; models: Record<string, Checkpoint> } | null {
     if (!fs.existsSync(this.pointerPath)) return null;
-    const p = readJson<LatestPointer>(this.pointerPath);
+    const p = readPointer(this.pointerPath);
     const models: Record<string, Checkpoint> = {};
-    for (const [name, file] of Object.entries(p.files)) models[name] = loadCheckpoint(path.join(this.dir, file), { withOptimizer: true });
+    for (const [name, file] of Object.entries(p.paths)) models[name] = loadCheckpoint(file, { withOptimizer: true });
     return { step: p.step, state: p.state, models };
   }
 
@@ -75,12 +89,14 @@ export class PhaseCheckpoints {
       }, m.model.hostWeights(), { ...m.trainer.optimizerState(), extra: { phase: this.phase } });
       files[name] = file;
     }
-    const previous = fs.existsSync(this.pointerPath) ? readJson<LatestPointer>(this.pointerPath) : null;
+    const previous = fs.existsSync(this.pointerPath) ? readPointer(this.pointerPath) : null;
     writeJsonAtomic(this.pointerPath, { step, files, state } satisfies LatestPointer);
     if (previous) {
-      for (const f of Object.values(previous.files)) {
-        if (Object.values(files).includes(f)) continue;
-        for (const p of [f, f.replace(/\.safetensors$/, '.optim.safetensors')]) fs.rmSync(path.join(this.dir, p), { force: true });
+      // Only files inside this phase's folder are ever removed (readPointer checked every name).
+      const kept = new Set(Object.values(files).map((f) => path.resolve(this.dir, f)));
+      for (const f of Object.values(previous.paths)) {
+        if (kept.has(f)) continue;
+        for (const p of [f, f.replace(/\.safetensors$/, '.optim.safetensors')]) fs.rmSync(p, { force: true });
       }
     }
   }
@@ -88,8 +104,7 @@ export class PhaseCheckpoints {
   /** Path of the file the latest pointer names for `name`. */
   latestFile(name: string): string | null {
     if (!fs.existsSync(this.pointerPath)) return null;
-    const f = readJson<LatestPointer>(this.pointerPath).files[name];
-    return f ? path.join(this.dir, f) : null;
+    return readPointer(this.pointerPath).paths[name] ?? null;
   }
 }
 
@@ -120,7 +135,10 @@ export class TrainingRun {
   /** The stored result of a finished phase, or null. */
   phaseResult<T>(phase: string): T | null {
     const p = this.donePath(phase);
-    return fs.existsSync(p) ? readJson<{ result: T }>(p).result : null;
+    if (!fs.existsSync(p)) return null;
+    const done = runObject(readJson(p), p);
+    if (!('result' in done) || done.result === null || done.result === undefined) throw runFileError(p, 'result is missing');
+    return done.result as T;
   }
 
   /**
@@ -134,7 +152,7 @@ export class TrainingRun {
     const ck = this.checkpoints(phase);
     const pointer = path.join(ck.dir, 'latest.json');
     // Without a checkpoint the phase starts over, so none of its earlier records stand.
-    const resumeStep = fs.existsSync(pointer) ? readJson<LatestPointer>(pointer).step : -Infinity;
+    const resumeStep = fs.existsSync(pointer) ? readPointer(pointer).step : -Infinity;
     this.truncatePhaseMetrics(phase, resumeStep);
     const result = await body(ck);
     writeJsonAtomic(this.donePath(phase), { phase, result });
@@ -160,7 +178,7 @@ export class TrainingRun {
   /** Records the final model files of the run (checkpoints/final.json), used by `model.init: <run dir>`. */
   writeFinal(files: Record<string, string>): void {
     const finalPath = path.join(this.dir.checkpointsDir, 'final.json');
-    const current = fs.existsSync(finalPath) ? readJson<Record<string, string>>(finalPath) : {};
+    const current = fs.existsSync(finalPath) ? readFinals(finalPath) : {};
     const rel = Object.fromEntries(Object.entries(files).map(([k, f]) => [k, path.relative(this.dir.checkpointsDir, f)]));
     writeJsonAtomic(finalPath, { ...current, ...rel });
   }
@@ -168,5 +186,12 @@ export class TrainingRun {
   progress(label: string, total: number): Progress {
     return new Progress({ label, total, unit: 'steps', mode: this.progressMode });
   }
+}
+
+/** checkpoints/final.json: model kind -> file name inside the checkpoints folder (validated). */
+export function readFinals(file: string): Record<string, string> {
+  const finals = runObject(readJson(file), file);
+  for (const [kind, f] of Object.entries(finals)) runPathInside(path.dirname(file), f, file, kind);
+  return finals as Record<string, string>;
 }
 
