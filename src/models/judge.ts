@@ -7,8 +7,11 @@
  * - `samples > 1` draws several verdicts and averages them (self-consistency of the judge).
  * - Verdicts are parsed robustly (`parseJudgeScore`): "Score: 7/10", "8 out of 10", "score = 0.8",
  *   "\boxed{9}", "Rating: 4/5", a final bare number, or a verdict word (correct / incorrect, yes /
- *   no). A verdict that cannot be parsed scores `fallback` (default 0.5, no information) and is
- *   counted in `unparsed`.
+ *   no). A verdict that cannot be parsed is counted in `unparsed` and scores `fallback`: NaN by
+ *   default, i.e. "not scored" — never a quiet 0.5 (issue 13). A judgement whose samples all went
+ *   unparsed is NaN; the samples that parsed are averaged otherwise. Searches read NaN as an
+ *   unscored node and report it (reasoning/operators/evaluate.ts: an error when nothing could be
+ *   scored, else a `degraded` entry in the result and trace). Pass `fallback: 0.5` to opt back in.
  * - Scores are in [0, 1]. The outcome of a process judge is the minimum over steps, the usual
  *   aggregation for process reward models (Lightman et al. 2023, "Let's Verify Step by Step").
  */
@@ -23,7 +26,7 @@ export interface JudgeOptions {
   /** Default 0 for one sample, 0.7 for several. */
   temperature?: number;
   maxTokens?: number;
-  /** Score of a verdict that cannot be parsed (default 0.5). */
+  /** Score of a verdict that cannot be parsed (default NaN: not scored). */
   fallback?: number;
   /** Custom prompt builders. */
   outcomePrompt?: (s: ScoredSolution) => string;
@@ -112,7 +115,7 @@ export class LlmJudge implements RewardModel {
     if (!Number.isInteger(this.samples) || this.samples < 1) throw usageError(`judge: samples must be a positive integer, got ${o.samples}`);
     this.temperature = o.temperature ?? (this.samples > 1 ? 0.7 : 0);
     this.maxTokens = o.maxTokens ?? 256;
-    this.fallback = o.fallback ?? 0.5;
+    this.fallback = o.fallback ?? Number.NaN;
     this.outcomePrompt = o.outcomePrompt ?? defaultOutcomePrompt;
     this.stepPrompt = o.stepPrompt ?? defaultStepPrompt;
     this.id = o.id ?? `judge(${policy.id})`;
@@ -137,13 +140,19 @@ export class LlmJudge implements RewardModel {
         const s = parseJudgeScore(c.text);
         if (s === null) this.unparsed++;
         return s ?? this.fallback;
-      });
-      return scores.reduce((a, b) => a + b, 0) / Math.max(1, scores.length);
+      }).filter((x) => !Number.isNaN(x));
+      // NaN when no sample could be scored (and no numeric fallback was configured).
+      return scores.length === 0 ? Number.NaN : scores.reduce((a, b) => a + b, 0) / scores.length;
     });
   }
 
   async outcome(solutions: ScoredSolution[], options: { caller?: string } = {}): Promise<number[]> {
-    if (this.kind === 'process') return (await this.process(solutions, options)).map((steps) => (steps.length ? Math.min(...steps) : this.fallback));
+    if (this.kind === 'process') {
+      return (await this.process(solutions, options)).map((steps) => {
+        const scored = steps.filter((x) => !Number.isNaN(x));
+        return scored.length ? Math.min(...scored) : this.fallback;
+      });
+    }
     return this.judge(solutions.map((s) => this.outcomePrompt(s)), options.caller);
   }
 

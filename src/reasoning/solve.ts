@@ -12,6 +12,7 @@ import { SearchContext, type SearchModels } from './context.js';
 import { Environment } from './environment.js';
 import { isProblemAware } from './legal-policy.js';
 import { Lockstep, type LockstepStats } from './lockstep.js';
+import type { DegradedScoring } from './operators/evaluate.js';
 import { restructureJourney, type JourneyStep } from './operators/restructure.js';
 import { getStrategy, parseSettings } from './strategies/index.js';
 import type { Strategy, StrategyResult } from './strategy.js';
@@ -69,6 +70,8 @@ export interface SolveResult {
   node: ReasoningNode | null;
   journey?: JourneyStep[];
   trace?: Trace;
+  /** Scorers that left nodes unscored during the search (operators/evaluate.ts); absent when none did. */
+  degraded?: DegradedScoring[];
 }
 
 function chooseStyle(o: SolveOptions<any>): PromptStyle {
@@ -124,6 +127,7 @@ export async function solve<P extends Problem>(problem: P, o: SolveOptions<P>): 
     node: result.node,
   };
   if (journey) out.journey = journey;
+  if (Array.isArray(ctx.notes.degraded) && ctx.notes.degraded.length > 0) out.degraded = ctx.notes.degraded as DegradedScoring[];
   if (o.trace ?? true) {
     out.trace = buildTrace({
       task: o.task.name,

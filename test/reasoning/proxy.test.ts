@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { ChatMessage, Completion, GenerateOptions, GenerateRequest, Policy } from '../../src/models/types.js';
+import { inputError } from '../../src/core/errors.js';
 import { conversationTask, parseReasoningModel, reasoningProvider } from '../../src/reasoning/proxy.js';
 import { createServeApp } from '../../src/serve/app.js';
 import { ModelRegistry, staticProvider } from '../../src/serve/providers.js';
@@ -112,14 +113,14 @@ describe('reasoning proxy', () => {
     expect(body.choices).toHaveLength(2);
   });
 
-  it('still answers when the policy cannot read judge prompts, and returns the furthest chain when nothing was answered', async () => {
+  it('refuses to rank with a judge the policy cannot read (no silent 0.5), and returns the furthest chain when nothing was answered', async () => {
     /** A completion model that cannot read natural-language judge prompts (like a character model). */
     const picky: Policy = {
       id: 'picky',
       capabilities: { logprobs: false, n: true, tokenIds: false, prefixCaching: false, chat: false, maxBatch: 8 },
       async generate(requests, o = {}) {
         return requests.map((r) => {
-          if (r.prompt!.includes('Problem:')) throw new Error('character "P" is not in the vocabulary');
+          if (r.prompt!.includes('Problem:')) throw inputError('character "P" is not in the vocabulary');
           const first = !r.prompt!.includes('carry');
           return Array.from({ length: o.n ?? 1 }, () => (first ? { text: 'carry the one', finishReason: 'stop' as const, stopSequence: '\n', usage: { promptTokens: 5, completionTokens: 3 } } : { text: 'so \\boxed{5}', finishReason: 'eos' as const, usage: { promptTokens: 8, completionTokens: 4 } }));
         });
@@ -127,9 +128,10 @@ describe('reasoning proxy', () => {
     };
     const registry = new ModelRegistry().register(staticProvider({ picky })).register(reasoningProvider());
     const { app } = createServeApp({ registry });
+    // Issue 13: best-of-n used to pick an unranked candidate (every judge score a quiet 0.5) with HTTP 200.
     const res = await app.request('/v1/completions', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'best-of-n@picky', prompt: 'Q: 2+3?\n', settings: { n: 2 } }) });
-    expect(res.status).toBe(200);
-    expect(((await res.json()) as { choices: { text: string }[] }).choices[0].text).toBe('carry the one\nso \\boxed{5}');
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { error: { message: string } }).error.message).toMatch(/scorer "judge" failed/);
     const cut = await app.request('/v1/completions', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'cot@picky', prompt: 'Q: 2+3?\n', settings: { maxDepth: 1 } }) });
     expect(((await cut.json()) as { choices: { text: string }[] }).choices[0].text).toBe('carry the one');
   });

@@ -12,11 +12,21 @@
  *   no reference answer (Game of 24) or the solve allows ground truth (training).
  * - `judge`: the policy itself as an LLM judge, asked for a 0–10 rating (temperature 0).
  *
+ * No silent fallbacks (issue 13): a scorer that fails is never read as a neutral 0.5.
+ * - A scorer whose model call fails (e.g. a character-level policy that cannot read the judge
+ *   prompt) is an error naming the scorer, with the error's own kind (an input error is exit 2 /
+ *   HTTP 400) and a hint to choose another scorer.
+ * - A node a scorer could not score (a verdict with no number, a PRM with no step scores) gets NaN:
+ *   `unitScore` reads it as "never scored", so it ranks below every scored node. When no node of a
+ *   call got a score, the search cannot rank anything and that is an error; when some did, the
+ *   search goes on and records `degraded` (scorer, how many nodes, why) in the trace notes and in
+ *   the SolveResult, so an unranked pick is always visible.
+ *
  * Scores go to `node.scores[scorer]`; `value` also sets node.value; a PRM's score of the node's
  * own step goes to `node.rewards.process` and a verifier's outcome to `node.rewards.outcome`. `unitScore` maps any of them
  * to [-1, 1] so strategies can mix them with values.
  */
-import { usageError } from '../../core/errors.js';
+import { RlmkitError, isRlmkitError, usageError } from '../../core/errors.js';
 import { isBudgetExhausted } from '../budget.js';
 import type { SearchContext } from '../context.js';
 import type { ReasoningNode } from '../structure.js';
@@ -57,6 +67,14 @@ export async function evaluate(ctx: SearchContext, nodes: readonly ReasoningNode
   for (const n of nodes) if (n.scores[scorer] === undefined && ctx.env.options.ruleCheck && n.valid === false) n.scores[scorer] = WORST[scorer];
   if (todo.length > 0) {
     const scores = await scoreWith(ctx, todo, scorer, o);
+    const unscored = scores.filter((x) => typeof x !== 'number' || Number.isNaN(x)).length;
+    if (unscored === todo.length) {
+      throw new RlmkitError(`scorer "${scorer}" gave no score for any of the ${todo.length} node(s) it was asked about${ctx.notes.judgeFirstReply !== undefined ? ` (first reply: ${JSON.stringify(String(ctx.notes.judgeFirstReply).slice(0, 80))})` : ''}, so the search cannot rank them`, {
+        kind: 'model',
+        hint: SCORER_HINT,
+      });
+    }
+    if (unscored > 0) noteDegraded(ctx, scorer, unscored, todo.length);
     todo.forEach((n, i) => {
       n.scores[scorer] = scores[i];
       if (scorer === 'value') n.value = scores[i];
@@ -98,10 +116,10 @@ async function scoreWith(ctx: SearchContext, nodes: readonly ReasoningNode[], sc
   }
 }
 
-/** Per-step PRM scores to one number; NaN entries (steps an outcome model did not score) are skipped. */
+/** Per-step PRM scores to one number; NaN entries (steps an outcome model did not score) are skipped; NaN when none is left. */
 export function aggregatePrm(steps: readonly number[], how: PrmAggregate): number {
   const xs = steps.filter((x) => !Number.isNaN(x));
-  if (xs.length === 0) return 0.5;
+  if (xs.length === 0) return Number.NaN;
   if (how === 'last') return xs[xs.length - 1];
   if (how === 'min') return Math.min(...xs);
   return xs.reduce((a, b) => a * b, 1);
@@ -120,10 +138,10 @@ async function judge(ctx: SearchContext, nodes: readonly ReasoningNode[]): Promi
     out = await ctx.generate(requests, { n: 1, temperature: 0, maxTokens: 8, stop: ['\n'] });
   } catch (e) {
     // A policy that cannot even read the judge prompt (e.g. a character model missing letters of
-    // its vocabulary) gives no information: every node scores the neutral 0.5. Budgets still stop.
+    // its vocabulary) cannot rank anything: an error, never a neutral score. Budgets still stop.
     if (isBudgetExhausted(e)) throw e;
-    ctx.notes.judgeFailed = (e as Error).message;
-    return nodes.map(() => 0.5);
+    const kind = isRlmkitError(e) ? e.kind : 'runtime';
+    throw new RlmkitError(`scorer "judge" failed: the policy could not judge the search's nodes: ${(e as Error).message}`, { kind, hint: SCORER_HINT, cause: e });
   }
   let unparsed = 0;
   const scores = nodes.map((_, i) => {
@@ -131,12 +149,32 @@ async function judge(ctx: SearchContext, nodes: readonly ReasoningNode[]): Promi
     const m = /(\d+(?:\.\d+)?)/.exec(text);
     if (!m) {
       unparsed++;
-      return 0.5;
+      ctx.notes.judgeFirstReply ??= text;
+      return Number.NaN;
     }
     return clamp(Number(m[1]) / 10, 0, 1);
   });
   if (unparsed > 0) ctx.notes.judgeUnparsed = ((ctx.notes.judgeUnparsed as number | undefined) ?? 0) + unparsed;
   return scores;
+}
+
+const SCORER_HINT = 'a policy that cannot read a judge prompt (a character-level model) cannot be its own judge: give the search a value or reward model (scorer=value, prm or orm), or use scorer=verifier where the task allows it';
+
+export interface DegradedScoring {
+  scorer: Scorer;
+  /** Nodes the scorer was asked about and could not score (they rank below every scored node). */
+  unscored: number;
+  of: number;
+}
+
+/** Records in ctx.notes.degraded (trace notes, SolveResult.degraded) that a scorer left nodes unscored. */
+function noteDegraded(ctx: SearchContext, scorer: Scorer, unscored: number, of: number): void {
+  const list = (ctx.notes.degraded ??= []) as DegradedScoring[];
+  const entry = list.find((d) => d.scorer === scorer);
+  if (entry) {
+    entry.unscored += unscored;
+    entry.of += of;
+  } else list.push({ scorer, unscored, of });
 }
 
 export function clamp(x: number, lo: number, hi: number): number {
