@@ -6,7 +6,7 @@
 import { StrictMode, useEffect, useState } from 'react';
 import { createRoot } from 'react-dom/client';
 import { ErrorBoundary } from './ErrorBox';
-import { RunsView } from './runs/RunsView';
+import { RunsView } from './runview/RunsView';
 import { TraceView } from './trace/TraceView';
 import { PlaygroundView } from './playground/PlaygroundView';
 import { EvalsView } from './evals/EvalsView';

@@ -6,7 +6,7 @@
 import { useEffect, useState } from 'react';
 import { getJson, q, type RunDetail, type RunSummary } from '../api';
 import { ErrorBox, Loading } from '../ErrorBox';
-import { Chart } from '../runs/Chart';
+import { Chart } from '../runview/Chart';
 
 interface MetricRow {
   metric: string;

@@ -69,6 +69,7 @@ export function Explorer({ trace, live = false, onRendered }: { trace: Trace; li
     return () => clearInterval(t);
   }, [playing, ops.length]);
 
+  // The layout changes when a subtree opens or closes; keep the toggled node in the middle of the view.
   const onToggle = useCallback((id: string) => {
     setCollapsed((c) => {
       const next = new Set(c);
@@ -76,6 +77,7 @@ export function Explorer({ trace, live = false, onRendered }: { trace: Trace; li
       else next.add(id);
       return next;
     });
+    setFocus((f) => ({ id, n: f.n + 1 }));
   }, []);
   const reveal = (id: string) => {
     setCollapsed((c) => {

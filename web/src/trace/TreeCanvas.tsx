@@ -79,6 +79,26 @@ const NodeBox = memo(function NodeBox(p: { ix: TraceIndex; n: TraceNode; x: numb
   );
 });
 
+/** The edges change only with the layout, so selecting or searching never re-renders them. */
+const Edges = memo(function Edges({ ix, layout }: { ix: TraceIndex; layout: Layout }) {
+  return (
+    <>
+      {layout.edges.map((e) => {
+        const a = layout.nodes.get(e.from);
+        const b = layout.nodes.get(e.to);
+        if (!a || !b) return null;
+        const x1 = a.x + BOX_W;
+        const y1 = a.y + BOX_H / 2;
+        const x2 = b.x;
+        const y2 = b.y + BOX_H / 2;
+        const mx = (x1 + x2) / 2;
+        const onPath = ix.path.has(e.from) && ix.path.has(e.to) && !e.cross;
+        return <path key={`${e.from}>${e.to}`} className={`edge${onPath ? ' on-path' : ''}${e.cross ? ' cross' : ''}`} d={`M${x1},${y1} C${mx},${y1} ${mx},${y2} ${x2},${y2}`} />;
+      })}
+    </>
+  );
+});
+
 export function TreeCanvas(p: CanvasProps) {
   const svg = useRef<SVGSVGElement>(null);
   const group = useRef<SVGGElement>(null);
@@ -105,8 +125,10 @@ export function TreeCanvas(p: CanvasProps) {
       // Fit, but never below a scale where the box text stays readable: then show the root's side.
       const fit = Math.min(1, (w - 40) / Math.max(1, p.layout.width), (h - 40) / Math.max(1, p.layout.height));
       const k = Math.max(MIN_READABLE, fit);
-      const root = p.layout.nodes.get(p.ix.trace.root);
-      const ty = fit >= MIN_READABLE || !root ? Math.max(20, (h - k * p.layout.height) / 2) : h / 2 - k * (root.y + BOX_H / 2);
+      // Too big to fit readably: centre the chosen path (its deepest drawn node), else the root.
+      const onPath = p.ix.trace.final.path.map((id) => p.layout.nodes.get(id)).filter((x) => x !== undefined);
+      const anchor = onPath.length > 0 ? onPath[onPath.length - 1] : p.layout.nodes.get(p.ix.trace.root);
+      const ty = fit >= MIN_READABLE || !anchor ? Math.max(20, (h - k * p.layout.height) / 2) : h / 2 - k * (anchor.y + BOX_H / 2);
       select(el).call(z.transform, zoomIdentity.translate(20, ty).scale(k));
     }
     // Only an explicit focus request moves the view.
@@ -115,18 +137,7 @@ export function TreeCanvas(p: CanvasProps) {
   return (
     <svg ref={svg} className="tree-canvas" data-testid="tree" data-nodes={layout.nodes.size} data-engine={layout.engine}>
       <g ref={group}>
-        {layout.edges.map((e) => {
-          const a = layout.nodes.get(e.from);
-          const b = layout.nodes.get(e.to);
-          if (!a || !b) return null;
-          const x1 = a.x + BOX_W;
-          const y1 = a.y + BOX_H / 2;
-          const x2 = b.x;
-          const y2 = b.y + BOX_H / 2;
-          const mx = (x1 + x2) / 2;
-          const onPath = ix.path.has(e.from) && ix.path.has(e.to) && !e.cross;
-          return <path key={`${e.from}>${e.to}`} className={`edge${onPath ? ' on-path' : ''}${e.cross ? ' cross' : ''}`} d={`M${x1},${y1} C${mx},${y1} ${mx},${y2} ${x2},${y2}`} />;
-        })}
+        <Edges ix={ix} layout={layout} />
         {[...layout.nodes.values()].map((pos) => {
           const n = ix.byId.get(pos.id)!;
           const kids = ix.children.get(n.id)?.length ?? 0;
