@@ -20,6 +20,7 @@
 import * as fs from 'node:fs';
 import { Template } from '@huggingface/jinja';
 import { inputError } from '../core/errors.js';
+import { readGgufHeader } from './gguf-read.js';
 import { renderChatAsText } from './text.js';
 import type { ChatMessage } from './types.js';
 
@@ -154,4 +155,16 @@ export function ggufChatTemplate(metadata: Record<string, unknown>, origin = 'GG
     if (t !== undefined) specialTokens[k] = t;
   }
   return new ChatTemplate({ template, specialTokens, origin });
+}
+
+/** A chat template from a tokenizer_config.json (or its folder), a .gguf file or a raw .jinja file. */
+export function loadChatTemplate(file: string): ChatTemplate {
+  if (!fs.existsSync(file)) throw inputError(`chat template source ${file} does not exist`, 'give a tokenizer_config.json, a model folder, a .gguf or a .jinja file');
+  if (/\.gguf$/i.test(file)) {
+    const t = ggufChatTemplate(readGgufHeader(file).metadata, file);
+    if (!t) throw inputError(`${file} has no chat template (tokenizer.chat_template)`, 'the model is not a chat model: use the plain prompt style');
+    return t;
+  }
+  if (/\.jinja$/i.test(file)) return new ChatTemplate({ template: fs.readFileSync(file, 'utf8'), origin: file });
+  return loadTokenizerConfigTemplate(file);
 }

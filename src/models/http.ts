@@ -1,20 +1,33 @@
 /**
- * OpenAI-compatible HTTP backend (vLLM, SGLang, llama.cpp server, Ollama, hosted APIs, or another
- * `rlmkit serve`), through the official `openai` client.
+ * OpenAI-compatible HTTP backend (vLLM, SGLang, llama.cpp server, llama-cpp-python, Ollama, hosted
+ * APIs, or another `rlmkit serve`), through the official `openai` client. What differs between
+ * servers lives in src/models/dialects/: this file sends requests and reads answers through it.
  *
  * - Completion-style requests go to /v1/completions, chat requests to /v1/chat/completions
  *   (`api: 'chat' | 'completions'` forces one endpoint for both).
- * - `n > 1` is sent natively; when a server rejects it (4xx) or returns fewer choices, the backend
- *   switches to separate calls for the rest of its life (seeded copies get seed, seed+1, ...).
- * - Stop sequences: at most 4 are sent (OpenAI's limit) and every completion is also truncated
- *   client-side, so servers that ignore or echo stops behave the same.
- * - Whether a "stop" finish was a stop sequence or the end of sequence is read from `stop_reason`
- *   (vLLM and rlmkit send it); without it, a "stop" finish counts as a stop sequence when stops
- *   were given and as end-of-sequence otherwise.
+ * - `probe()` (run by `loadPolicy`) reads /v1/models to learn the dialect and context size, and
+ *   sends two one-token requests to learn whether the model has a chat format of its own: a model
+ *   whose chat template is the plain join of the messages (rlmkit's GGUF exports) or that has no
+ *   chat endpoint reports `capabilities.chat = false`, so the default prompt style is plain.
+ * - A chat request that ends with an assistant message is continued (step-level search): with
+ *   the dialect's `continue_final_message`, by the server's own prefill, or by rendering the
+ *   model's chat template here (`template`) and sending the text to /v1/completions. A server that
+ *   can do none of these fails naming the missing capability.
+ * - `n > 1` is sent natively where the dialect has it; when a server returns fewer choices, the
+ *   backend switches to separate calls (seeded copies get seed, seed+1, ...).
+ * - Usage per choice: from the tokens the server returned (log-probs or ids) when its own usage is
+ *   missing or low (llama-server counts only the first of n choices); `Completion.usageSource`
+ *   says which. Settings a server could not take are listed in `Completion.warnings`.
  * - Retries: the openai client retries connection errors, 408/409/429 and 5xx with backoff.
  */
 import OpenAI from 'openai';
 import { RlmkitError, runtimeError, usageError } from '../core/errors.js';
+import { loadChatTemplate, type ChatTemplate } from './chat-template.js';
+import { DIALECTS, detectDialect, readModelsInfo, type Dialect, type DialectName } from './dialects/dialect.js';
+import { parseChoices, parseUsage, type ParsedChoice } from './dialects/parse.js';
+import { probeChatFormat } from './dialects/probe.js';
+import { buildBody } from './dialects/request.js';
+import type { HfTokenizer } from './hf-tokenizer.js';
 import { renderChatAsText, truncateAtStop } from './text.js';
 import type { ChatMessage, Completion, FinishReason, GenerateOptions, GenerateRequest, Policy, PolicyCapabilities } from './types.js';
 import { validateGenerateOptions, validateRequests } from './validate.js';
@@ -37,6 +50,14 @@ export interface HttpPolicyConfig {
   /** Stable id (default `http:<model>@<baseURL>`). */
   id?: string;
   env?: NodeJS.ProcessEnv;
+  /** The server's dialect (default: detected by `probe()`, 'generic' before). */
+  dialect?: DialectName;
+  /** Declares whether the model has a chat format (skips the probe): false = plain prompt style. */
+  chat?: boolean;
+  /** The model's chat template (tokenizer_config.json, model folder, .gguf or .jinja): chat is rendered here and sent to /v1/completions. */
+  template?: string | ChatTemplate;
+  /** The model's Hugging Face tokenizer (tokenizer.json or folder), for exact `countTokens`. */
+  tokenizer?: HfTokenizer;
 }
 
 /** Base URL and API key from the config, then RLMKIT_* and OPENAI_* variables. */
@@ -67,16 +88,16 @@ function wrapError(e: unknown, baseURL: string, model: string): unknown {
   return e;
 }
 
-function readStopReason(choice: object): unknown {
-  return 'stop_reason' in choice ? ((choice as { stop_reason: unknown }).stop_reason ?? null) : undefined;
+/** A request the server cannot serve: names the capability. */
+export function capabilityError(server: string, capability: string, what: string, hint: string): RlmkitError {
+  return new RlmkitError(`${server} cannot ${what} (missing capability: ${capability})`, { kind: 'input', hint });
 }
 
-interface RawChoice {
-  text: string;
-  finish: string | null | undefined;
-  /** vLLM's extension: the stop string (or token id) that ended the choice, null for end-of-sequence; undefined when the server does not send it. */
-  stopReason: unknown;
-  logprobs?: number[];
+interface RawResponse {
+  choices: ParsedChoice[];
+  promptTokens?: number;
+  completionTokens?: number;
+  warnings: string[];
 }
 
 export class HttpPolicy implements Policy {
@@ -87,8 +108,16 @@ export class HttpPolicy implements Policy {
   private readonly client: OpenAI;
   private readonly api: 'auto' | 'chat' | 'completions';
   private readonly concurrency: number;
+  private dialectInfo: Dialect;
+  private template: ChatTemplate | null;
+  private readonly templateSource: string | undefined;
+  private readonly hfTokenizer: HfTokenizer | undefined;
   /** Flips to false once the server rejects n > 1. */
-  private nativeN = true;
+  private nativeN: boolean;
+  /** Lowered to 4 when a server of unknown dialect rejects more stop sequences. */
+  private maxStops: number | null;
+  /** What the last probe found (for `rlmkit doctor`-style reports and tests). */
+  probeReport: { dialect: DialectName; chat: boolean; why: string } | null = null;
 
   constructor(cfg: HttpPolicyConfig) {
     if (!cfg.model) throw usageError('the HTTP backend needs a model name', 'write it after "#" (http://host/v1#model) or as openai:<model>');
@@ -100,7 +129,21 @@ export class HttpPolicy implements Policy {
     this.id = cfg.id ?? `http:${cfg.model}@${baseURL}`;
     // The openai client insists on a key; local servers ignore it.
     this.client = new OpenAI({ baseURL, apiKey: apiKey ?? 'none', maxRetries: cfg.maxRetries ?? 2, timeout: cfg.timeoutMs ?? 120_000 });
-    this.capabilities = { logprobs: true, n: true, tokenIds: false, prefixCaching: false, chat: true, maxBatch: this.concurrency };
+    this.dialectInfo = DIALECTS[cfg.dialect ?? detectDialect(baseURL, null)];
+    this.nativeN = this.dialectInfo.nativeN !== false;
+    this.maxStops = this.dialectInfo.maxStops;
+    this.template = typeof cfg.template === 'object' ? cfg.template : null;
+    this.templateSource = typeof cfg.template === 'string' ? cfg.template : undefined;
+    this.hfTokenizer = cfg.tokenizer;
+    const chat = cfg.chat ?? this.api !== 'completions';
+    this.capabilities = { logprobs: true, n: this.nativeN, tokenIds: false, prefixCaching: false, chat, maxBatch: this.concurrency };
+    this.declared = { dialect: cfg.dialect !== undefined, chat: cfg.chat !== undefined };
+  }
+
+  private readonly declared: { dialect: boolean; chat: boolean };
+
+  get dialect(): DialectName {
+    return this.dialectInfo.name;
   }
 
   /** Whether the server accepted n > 1 so far. */
@@ -109,8 +152,39 @@ export class HttpPolicy implements Policy {
   }
 
   countTokens(text: string): number {
-    // Remote tokenizers are unknown; ~4 characters per token is the usual English estimate.
+    if (this.hfTokenizer) return this.hfTokenizer.countTokens(text);
+    // Without the model's tokenizer: ~4 characters per token, the usual English estimate.
     return Math.ceil(text.length / 4);
+  }
+
+  /**
+   * Learns the server: dialect and context size from /v1/models, and whether the model has a chat
+   * format (unless declared). Network failures are thrown (the server is down or the URL wrong).
+   */
+  async probe(): Promise<{ dialect: DialectName; chat: boolean; why: string }> {
+    if (this.templateSource && !this.template) this.template = loadChatTemplate(this.templateSource);
+    let info = null;
+    try {
+      info = readModelsInfo(await this.client.get('/models'), this.model);
+    } catch (e) {
+      const w = wrapError(e, this.baseURL, this.model) as { status?: number };
+      if (w.status === undefined || w.status >= 500) throw w;
+    }
+    if (!this.declared.dialect) {
+      this.dialectInfo = DIALECTS[detectDialect(this.baseURL, info)];
+      this.nativeN = this.dialectInfo.nativeN !== false;
+      this.maxStops = this.dialectInfo.maxStops;
+      this.capabilities.n = this.nativeN;
+    }
+    if (info?.contextTokens) this.capabilities.contextTokens = info.contextTokens;
+    let why = 'declared';
+    if (!this.declared.chat && this.api === 'auto') {
+      const r = this.template ? { chat: !this.template.isPlain(), why: `chat template ${this.template.origin}` } : await probeChatFormat((path, body) => this.client.post(path, { body }), this.model);
+      this.capabilities.chat = r.chat;
+      why = r.why;
+    }
+    this.probeReport = { dialect: this.dialectInfo.name, chat: this.capabilities.chat, why };
+    return this.probeReport;
   }
 
   async generate(requests: GenerateRequest[], options: GenerateOptions = {}): Promise<Completion[][]> {
@@ -133,76 +207,93 @@ export class HttpPolicy implements Policy {
     if (n > 1 && this.nativeN) {
       try {
         const got = await this.call(request, o, n);
-        if (got.choices.length >= n) return this.toCompletions(got, o).slice(0, n);
+        if (got.choices.length >= n) return this.toCompletions(got, o, n).slice(0, n);
         // The server silently ignored n: fetch the rest one by one.
         this.nativeN = false;
+        this.capabilities.n = false;
         const rest = await this.separately(request, o, n - got.choices.length, got.choices.length);
-        return [...this.toCompletions(got, o), ...rest];
+        return [...this.toCompletions(got, o, got.choices.length), ...rest];
       } catch (e) {
         const status = (e as { status?: number }).status;
         if (status === undefined || status < 400 || status >= 500 || status === 408 || status === 429) throw e;
         this.nativeN = false;
+        this.capabilities.n = false;
       }
     }
     if (n > 1) return this.separately(request, o, n, 0);
-    return this.toCompletions(await this.call(request, o, 1), o);
+    return this.toCompletions(await this.call(request, o, 1), o, 1);
   }
 
   private async separately(request: GenerateRequest, o: GenerateOptions, count: number, offset: number): Promise<Completion[]> {
     const calls = Array.from({ length: count }, (_, j) => this.call(request, { ...o, seed: o.seed === undefined ? undefined : o.seed + offset + j }, 1));
-    return (await Promise.all(calls)).flatMap((r) => this.toCompletions(r, o).slice(0, 1));
+    return (await Promise.all(calls)).flatMap((r) => this.toCompletions(r, o, 1).slice(0, 1));
   }
 
-  private async call(request: GenerateRequest, o: GenerateOptions, n: number): Promise<{ choices: RawChoice[]; promptTokens: number; completionTokens: number }> {
-    const useChat = this.api === 'chat' || (this.api === 'auto' && request.messages !== undefined);
-    const stop = o.stop && o.stop.length > 0 ? o.stop.slice(0, 4) : undefined;
-    const common = {
-      model: this.model,
-      n,
-      ...(o.maxTokens !== undefined ? { max_tokens: o.maxTokens } : {}),
-      ...(o.temperature !== undefined ? { temperature: o.temperature } : {}),
-      ...(o.topP !== undefined ? { top_p: o.topP } : {}),
-      ...(o.seed !== undefined ? { seed: o.seed } : {}),
-      ...(stop ? { stop } : {}),
-    };
-    // top_k is not in OpenAI's schema but vLLM, SGLang, llama.cpp and rlmkit accept it.
-    const extra = o.topK ? { top_k: o.topK } : {};
-    try {
-      if (useChat) {
-        const messages: ChatMessage[] = request.messages ?? [{ role: 'user', content: request.prompt ?? '' }];
-        const res = await this.client.chat.completions.create({ ...common, ...extra, messages, stream: false, ...(o.logprobs ? { logprobs: true } : {}) } as OpenAI.Chat.ChatCompletionCreateParamsNonStreaming, { signal: o.signal });
-        return {
-          choices: (res.choices ?? []).map((c) => ({
-            text: c.message?.content ?? '',
-            finish: c.finish_reason,
-            stopReason: readStopReason(c),
-            logprobs: c.logprobs?.content?.map((t) => t.logprob),
-          })),
-          promptTokens: res.usage?.prompt_tokens ?? 0,
-          completionTokens: res.usage?.completion_tokens ?? 0,
-        };
-      }
-      const prompt = request.prompt ?? renderChatAsText(request.messages ?? []);
-      const res = await this.client.completions.create({ ...common, ...extra, prompt, stream: false, ...(o.logprobs ? { logprobs: 1 } : {}) } as OpenAI.CompletionCreateParamsNonStreaming, { signal: o.signal });
-      return {
-        choices: (res.choices ?? []).map((c) => ({
-          text: c.text ?? '',
-          finish: c.finish_reason,
-          stopReason: readStopReason(c),
-          logprobs: c.logprobs?.token_logprobs?.map((x) => x ?? 0),
-        })),
-        promptTokens: res.usage?.prompt_tokens ?? 0,
-        completionTokens: res.usage?.completion_tokens ?? 0,
-      };
-    } catch (e) {
-      throw wrapError(e, this.baseURL, this.model);
+  /** The endpoint and payload for a request: chat, continued chat, or (rendered) text. */
+  private route(request: GenerateRequest): { chat: true; messages: ChatMessage[]; extra: Record<string, unknown> } | { chat: false; prompt: string } {
+    if (request.messages === undefined || this.api === 'completions') {
+      if (this.api === 'chat') return { chat: true, messages: [{ role: 'user', content: request.prompt ?? '' }], extra: {} };
+      if (request.messages && this.template) return { chat: false, prompt: this.renderTemplate(request.messages) };
+      return { chat: false, prompt: request.prompt ?? renderChatAsText(request.messages ?? []) };
+    }
+    const messages = request.messages;
+    const continuing = messages[messages.length - 1]?.role === 'assistant';
+    // With the model's template at hand, chat goes out as the exact text on /v1/completions.
+    if (this.template && this.api === 'auto') return { chat: false, prompt: this.renderTemplate(messages) };
+    if (!continuing) return { chat: true, messages, extra: {} };
+    switch (this.dialectInfo.continueMode) {
+      case 'continue_final_message':
+        return { chat: true, messages, extra: { continue_final_message: true, add_generation_prompt: false } };
+      case 'prefill':
+        return { chat: true, messages, extra: {} };
+      default:
+        throw capabilityError(
+          `the ${this.dialectInfo.name} server at ${this.baseURL}`,
+          'continue_final_message',
+          'continue a final assistant message (step-level search over chat)',
+          'give the model\'s chat template in the spec (?template=<tokenizer_config.json | model folder | file.gguf | file.jinja>) so rlmkit renders the prompt for /v1/completions, or use --style plain',
+        );
     }
   }
 
-  private toCompletions(r: { choices: RawChoice[]; promptTokens: number; completionTokens: number }, o: GenerateOptions): Completion[] {
+  private renderTemplate(messages: ChatMessage[]): string {
+    const continuing = messages[messages.length - 1]?.role === 'assistant';
+    return this.template!.render(messages, { continueFinalMessage: continuing });
+  }
+
+  private async call(request: GenerateRequest, o: GenerateOptions, n: number): Promise<RawResponse> {
+    const route = this.route(request);
+    const built = buildBody(this.dialectInfo, this.model, o, n, route.chat, this.maxStops);
+    const body = route.chat ? { ...built.body, messages: route.messages, ...route.extra } : { ...built.body, prompt: route.prompt };
+    const path = route.chat ? '/chat/completions' : '/completions';
+    let res: unknown;
+    try {
+      res = await this.client.post(path, { body, signal: o.signal });
+    } catch (e) {
+      const w = wrapError(e, this.baseURL, this.model) as RlmkitError & { status?: number };
+      // A server of unknown limits that refuses our stop list: OpenAI's limit of 4, said in a warning.
+      const stops = o.stop ?? [];
+      if (w.status === 400 && stops.length > 4 && this.maxStops === null && /stop/i.test(w.message)) {
+        this.maxStops = 4;
+        return this.call(request, o, n);
+      }
+      throw w;
+    }
+    const usage = parseUsage(res);
+    return { choices: parseChoices(res, route.chat).sort((a, b) => a.index - b.index), ...usage, warnings: built.warnings };
+  }
+
+  private toCompletions(r: RawResponse, o: GenerateOptions, asked: number): Completion[] {
     if (r.choices.length === 0) throw runtimeError(`model server ${this.baseURL} returned no choices`, 'check the server logs');
-    const share = Math.round(r.completionTokens / r.choices.length);
-    return r.choices.map((c) => {
+    if (o.logprobs && r.choices.some((c) => !c.logprobs)) {
+      throw capabilityError(`the ${this.dialectInfo.name} server at ${this.baseURL}`, 'logprobs', 'return per-token log-probabilities for this request', 'use a server that returns log-probs (vLLM, SGLang, llama.cpp, rlmkit serve), or run without log-probs');
+    }
+    const counts = r.choices.map((c) => c.tokenIds?.length ?? c.logprobs?.length);
+    const allCounted = counts.every((x): x is number => x !== undefined);
+    const countedTotal = allCounted ? counts.reduce((a, b) => a + b, 0) : undefined;
+    // The server's total is used when it covers every returned token; else our count.
+    const serverOk = r.completionTokens !== undefined && (countedTotal === undefined || r.completionTokens >= countedTotal);
+    return r.choices.map((c, k) => {
       const cut = truncateAtStop(c.text, o.stop);
       let finishReason: FinishReason;
       let stopSequence = cut.stopSequence;
@@ -216,13 +307,27 @@ export class HttpPolicy implements Policy {
         finishReason = 'stop';
         if (o.stop.length === 1) stopSequence = o.stop[0];
       } else finishReason = 'eos';
-      const completion: Completion = {
-        text: cut.text,
-        finishReason,
-        usage: { promptTokens: r.promptTokens, completionTokens: c.logprobs ? c.logprobs.length : share },
-      };
+      let completionTokens: number;
+      let usageSource: Completion['usageSource'];
+      if (serverOk && (asked === 1 || r.choices.length === 1)) {
+        completionTokens = r.completionTokens!;
+        usageSource = 'server';
+      } else if (serverOk && countedTotal === undefined) {
+        completionTokens = Math.round(r.completionTokens! / r.choices.length);
+        usageSource = 'server';
+      } else if (counts[k] !== undefined) {
+        completionTokens = counts[k]!;
+        usageSource = serverOk && countedTotal === r.completionTokens ? 'server' : 'counted';
+      } else {
+        completionTokens = this.countTokens(c.text);
+        usageSource = 'estimated';
+      }
+      const completion: Completion = { text: cut.text, finishReason, usage: { promptTokens: r.promptTokens ?? 0, completionTokens }, usageSource };
       if (stopSequence !== undefined) completion.stopSequence = stopSequence;
       if (o.logprobs && c.logprobs) completion.logprobs = c.logprobs;
+      if (c.tokenIds) completion.tokenIds = c.tokenIds;
+      if (c.tokens) completion.tokens = c.tokens;
+      if (r.warnings.length > 0) completion.warnings = [...r.warnings];
       return completion;
     });
   }

@@ -3,8 +3,15 @@
  *
  *   embedded:<checkpoint.safetensors>[?engine=onnx|jax&threads=N&maxBatch=N&bos=true|false&worker=true|false]
  *   gguf:<file.gguf>[?threads=N&parallel=N&context=N]
- *   http(s)://host:port/v1#<model>[?api=auto|chat|completions&concurrency=N&retries=N&timeout=MS]
- *   openai:<model>[@<baseURL>][?api=...&concurrency=N&retries=N&timeout=MS]
+ *   http(s)://host:port/v1#<model>[?api=auto|chat|completions&concurrency=N&retries=N&timeout=MS
+ *                                  &dialect=<name>&chat=true|false&template=<path>&tokenizer=<path>]
+ *   openai:<model>[@<baseURL>][?...the same options]
+ *
+ * HTTP options beyond the endpoint: `dialect` declares the server (vllm, sglang, llama.cpp,
+ * llama-cpp-python, ollama, openai, rlmkit, generic; default: detected), `chat` declares whether the
+ * model has a chat format (default: probed), `template` the model's chat template
+ * (tokenizer_config.json, model folder, .gguf or .jinja; chat is then rendered by rlmkit and sent
+ * to /v1/completions), `tokenizer` its tokenizer.json (exact token counts).
  *   <file>.safetensors  or  <file>.gguf   (the kind is read from the extension)
  *
  * HTTP API keys never go in a spec (they would land in shell history and traces): they come from
@@ -15,13 +22,14 @@ import * as fs from 'node:fs';
 import { usageError } from '../core/errors.js';
 import type { EmbeddedOptions } from './embedded.js';
 import type { GgufOptions } from './gguf.js';
+import { DIALECT_NAMES, type DialectName } from './dialects/dialect.js';
 import type { HttpPolicyConfig } from './http.js';
 import type { Policy, ValueModel } from './types.js';
 
 export type ModelSpec =
   | { kind: 'embedded'; path: string; options: EmbeddedOptions }
   | { kind: 'gguf'; path: string; options: GgufOptions }
-  | { kind: 'http'; model: string; baseURL?: string; options: Omit<HttpPolicyConfig, 'model' | 'baseURL'> };
+  | { kind: 'http'; model: string; baseURL?: string; options: HttpSpecOptions };
 
 export const MODEL_SPEC_FORMS = 'embedded:<ckpt.safetensors>, gguf:<file.gguf>, http://host:port/v1#<model>, openai:<model>[@<baseURL>], or a path ending in .safetensors / .gguf';
 
@@ -35,7 +43,7 @@ function splitQuery(s: string): [string, URLSearchParams] {
 }
 
 /** Reads options, rejecting unknown keys and malformed values. */
-function readOptions(spec: string, params: URLSearchParams, allowed: Record<string, 'int' | 'bool' | readonly string[]>): Record<string, number | boolean | string> {
+function readOptions(spec: string, params: URLSearchParams, allowed: Record<string, 'int' | 'bool' | 'path' | readonly string[]>): Record<string, number | boolean | string> {
   const out: Record<string, number | boolean | string> = {};
   for (const [key, value] of params) {
     const type = allowed[key];
@@ -43,6 +51,9 @@ function readOptions(spec: string, params: URLSearchParams, allowed: Record<stri
     if (type === 'int') {
       if (!/^\d+$/.test(value) || Number(value) < 1) throw bad(spec, `option ${key} must be a positive integer, got "${value}"`);
       out[key] = Number(value);
+    } else if (type === 'path') {
+      if (!value) throw bad(spec, `option ${key} needs a path`);
+      out[key] = value;
     } else if (type === 'bool') {
       if (value !== 'true' && value !== 'false') throw bad(spec, `option ${key} must be true or false, got "${value}"`);
       out[key] = value === 'true';
@@ -54,11 +65,17 @@ function readOptions(spec: string, params: URLSearchParams, allowed: Record<stri
   return out;
 }
 
-const HTTP_OPTIONS = { api: ['auto', 'chat', 'completions'], concurrency: 'int', retries: 'int', timeout: 'int' } as const;
+const HTTP_OPTIONS = { api: ['auto', 'chat', 'completions'], concurrency: 'int', retries: 'int', timeout: 'int', dialect: DIALECT_NAMES, chat: 'bool', template: 'path', tokenizer: 'path' } as const;
 
-function httpOptions(spec: string, params: URLSearchParams): Omit<HttpPolicyConfig, 'model' | 'baseURL'> {
+export type HttpSpecOptions = Omit<HttpPolicyConfig, 'model' | 'baseURL' | 'tokenizer' | 'template'> & { template?: string; tokenizer?: string };
+
+function httpOptions(spec: string, params: URLSearchParams): HttpSpecOptions {
   const o = readOptions(spec, params, HTTP_OPTIONS);
   return {
+    ...(o.dialect !== undefined ? { dialect: o.dialect as DialectName } : {}),
+    ...(o.chat !== undefined ? { chat: o.chat as boolean } : {}),
+    ...(o.template !== undefined ? { template: o.template as string } : {}),
+    ...(o.tokenizer !== undefined ? { tokenizer: o.tokenizer as string } : {}),
     ...(o.api !== undefined ? { api: o.api as 'auto' | 'chat' | 'completions' } : {}),
     ...(o.concurrency !== undefined ? { concurrency: o.concurrency as number } : {}),
     ...(o.retries !== undefined ? { maxRetries: o.retries as number } : {}),
@@ -134,7 +151,12 @@ export async function loadPolicy(spec: string | ModelSpec, env: NodeJS.ProcessEn
     }
     case 'http': {
       const { HttpPolicy } = await import('./http.js');
-      return new HttpPolicy({ model: s.model, ...(s.baseURL ? { baseURL: s.baseURL } : {}), ...s.options, env });
+      const { tokenizer, ...rest } = s.options;
+      const hf = tokenizer ? (await import('./hf-tokenizer.js')).HfTokenizer.load(tokenizer) : undefined;
+      const policy = new HttpPolicy({ model: s.model, ...(s.baseURL ? { baseURL: s.baseURL } : {}), ...rest, ...(hf ? { tokenizer: hf } : {}), env });
+      // Dialect, context size and chat format: the default prompt style depends on them.
+      await policy.probe();
+      return policy;
     }
   }
 }

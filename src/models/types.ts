@@ -68,6 +68,14 @@ export interface Completion {
   finishReason: FinishReason;
   stopSequence?: string;
   usage: Usage;
+  /**
+   * Where `usage.completionTokens` comes from (remote backends): 'server' (the server's usage),
+   * 'counted' (the tokens the server returned for this choice, used when the server's usage is
+   * missing or covers fewer tokens, e.g. llama-server with n > 1), 'estimated' (from the text).
+   */
+  usageSource?: 'server' | 'counted' | 'estimated';
+  /** Settings the backend changed or dropped for this request (e.g. stops past a server's limit). */
+  warnings?: string[];
 }
 
 export interface PolicyCapabilities {
