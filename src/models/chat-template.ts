@@ -19,7 +19,8 @@
  */
 import * as fs from 'node:fs';
 import { Template } from '@huggingface/jinja';
-import { inputError } from '../core/errors.js';
+import { inputError, isRlmkitError } from '../core/errors.js';
+import { readInputText } from '../core/input.js';
 import { readGgufHeader } from './gguf-read.js';
 import { renderChatAsText } from './text.js';
 import type { ChatMessage } from './types.js';
@@ -115,8 +116,9 @@ export function loadTokenizerConfigTemplate(file: string, name = 'default'): Cha
   const path = fs.existsSync(file) && fs.statSync(file).isDirectory() ? `${file}/tokenizer_config.json` : file;
   let cfg: Record<string, unknown>;
   try {
-    cfg = JSON.parse(fs.readFileSync(path, 'utf8')) as Record<string, unknown>;
+    cfg = JSON.parse(readInputText(path, { kind: 'json', what: 'tokenizer config' })) as Record<string, unknown>;
   } catch (e) {
+    if (isRlmkitError(e)) throw e;
     throw inputError(`cannot read ${path}: ${(e as Error).message}`, 'give a tokenizer_config.json (or the model folder holding it)');
   }
   let template = cfg.chat_template;
@@ -128,7 +130,7 @@ export function loadTokenizerConfigTemplate(file: string, name = 'default'): Cha
   if (typeof template !== 'string') {
     // transformers >= 4.43 may keep it beside the config.
     const jinja = path.replace(/tokenizer_config\.json$/, 'chat_template.jinja');
-    if (jinja !== path && fs.existsSync(jinja)) template = fs.readFileSync(jinja, 'utf8');
+    if (jinja !== path && fs.existsSync(jinja)) template = readInputText(jinja, { kind: 'json', what: 'chat template' });
   }
   if (typeof template !== 'string') throw inputError(`${path} has no chat template${name !== 'default' ? ` named "${name}"` : ''}`, 'the model is not a chat model: use the plain prompt style');
   const specialTokens: Record<string, string> = {};
@@ -165,6 +167,6 @@ export function loadChatTemplate(file: string): ChatTemplate {
     if (!t) throw inputError(`${file} has no chat template (tokenizer.chat_template)`, 'the model is not a chat model: use the plain prompt style');
     return t;
   }
-  if (/\.jinja$/i.test(file)) return new ChatTemplate({ template: fs.readFileSync(file, 'utf8'), origin: file });
+  if (/\.jinja$/i.test(file)) return new ChatTemplate({ template: readInputText(file, { kind: 'json', what: 'chat template' }), origin: file });
   return loadTokenizerConfigTemplate(file);
 }

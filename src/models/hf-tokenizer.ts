@@ -8,12 +8,14 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Tokenizer } from '@huggingface/tokenizers';
-import { inputError } from '../core/errors.js';
+import { inputError, isRlmkitError } from '../core/errors.js';
+import { readInputText } from '../core/input.js';
 
 function readJson(file: string, what: string): Record<string, unknown> {
   try {
-    return JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>;
+    return JSON.parse(readInputText(file, { kind: 'json', what: what })) as Record<string, unknown>;
   } catch (e) {
+    if (isRlmkitError(e)) throw e;
     throw inputError(`cannot read the ${what} ${file}: ${(e as Error).message}`, 'give a Hugging Face tokenizer.json (or the model folder holding it)');
   }
 }
@@ -54,6 +56,7 @@ export class HfTokenizer {
 
   /** Text of token ids. */
   decode(ids: number[], o: { skipSpecialTokens?: boolean } = {}): string {
+    if (ids.length === 0) return '';
     return this.tok.decode(ids, { skip_special_tokens: o.skipSpecialTokens ?? false, clean_up_tokenization_spaces: false });
   }
 

@@ -3,9 +3,9 @@
  * rule checks) and reward-shaping recipes over HTTP, in the shapes of OpenRLHF's `--remote_rm_url`
  * and verl's `compute_score` (src/serve/reward/README.md). Runs until SIGINT/SIGTERM.
  */
-import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { usageError } from '../../core/errors.js';
+import { isRlmkitError, usageError } from '../../core/errors.js';
+import { readInputText } from '../../core/input.js';
 import { logger } from '../../core/log.js';
 import { parseRewardConfig } from '../../rewards/registry.js';
 import { VERIFIER_NAMES, verifierKind } from '../../serve/reward/labels.js';
@@ -30,8 +30,9 @@ interface Flags {
 function readRecipe(file: string): unknown {
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    text = readInputText(file, { kind: 'config', what: '--reward recipe' });
   } catch (e) {
+    if (isRlmkitError(e) && !/no such file/.test(e.message)) throw e;
     throw usageError(`cannot read --reward ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, 'give a YAML reward recipe (src/rewards/README.md)');
   }
   return parseRewardConfig(text);
