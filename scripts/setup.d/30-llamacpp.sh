@@ -22,3 +22,8 @@ if ! llamacpp_ready; then
   pip_ensure llama_cpp.server.app --find-links "$LLAMACPP_WHEELS" "llama-cpp-python[server]==$LLAMACPP_PY_VERSION"
   llamacpp_ready || { echo "setup: llama-cpp-python $LLAMACPP_PY_VERSION did not install" >&2; return 1; }
 fi
+# Reference implementations for test/models/hf-tokenizer.test.ts and chat-template.test.ts:
+# Hugging Face `tokenizers` (trains and encodes BPE) and Jinja2 (renders chat templates as
+# transformers does).
+pip_ensure tokenizers tokenizers==0.23.3
+pip_ensure jinja2 jinja2==3.1.6
