@@ -11,6 +11,9 @@ import { aime24Task, amc23Task, gsm8kTask, math500Task } from './math/math-task.
 import { arithmeticTask } from './synthetic/arithmetic.js';
 import { sorting128Task, sorting64Task, sortingTask } from './synthetic/sorting.js';
 import type { Problem, Task, TaskMeta, TaskSource } from './types.js';
+import { multiTurnTasks } from './multiturn/tasks.js';
+import { isMultiTurnTask } from './multiturn/types.js';
+import type { ToolSpec } from './tools/types.js';
 
 const builtIn: Task<any>[] = [
   game24Task,
@@ -25,6 +28,7 @@ const builtIn: Task<any>[] = [
   aime24Task,
   amc23Task,
   humanevalTask,
+  ...multiTurnTasks,
 ];
 
 /**
@@ -87,6 +91,8 @@ export interface TaskInfo {
   verifier: string;
   /** True when a search may use the task's own check at evaluation time (no answer key needed). */
   ruleCheck: boolean;
+  /** Multi-turn tasks: the tools their environments offer (OpenAI function declarations). */
+  tools?: ToolSpec[];
 }
 
 /** A description of every registered task (what `rlmkit tasks` lists). Loads no data. */
@@ -101,6 +107,7 @@ export function describeTasks(): TaskInfo[] {
       source: meta?.source ?? { kind: 'user', what: 'registered with registerTask()' },
       verifier: meta?.verifier ?? (t.verifierNeedsAnswer ? 'custom' : 'rule-check'),
       ruleCheck: !t.verifierNeedsAnswer,
+      ...(isMultiTurnTask(t) ? { tools: [...t.tools] } : {}),
     };
   });
 }

@@ -17,6 +17,7 @@ import { runDpoPhase } from './dpo.js';
 import { runRest } from './rest.js';
 import { runX1 } from './x1.js';
 import { resolveTask, tokenizerForTask } from './tasks.js';
+import { trainMultiturn } from './multiturn/pipeline.js';
 
 export interface PipelineContext {
   recipe: Recipe;
@@ -167,6 +168,11 @@ export async function runRecipe(recipe: Recipe, o: RunOptions = {}): Promise<Pip
       return trainRest(recipe, o);
     case 'x1':
       return trainX1(recipe, o);
+    case 'multiturn-sft':
+    case 'multiturn-grpo':
+    case 'archer':
+    case 'marft':
+      return trainMultiturn(recipe, o);
     default:
       throw usageError(`unknown pipeline "${recipe.pipeline as string}"`);
   }

@@ -15,6 +15,7 @@ import { KlEstimatorNames } from './algos/kl.js';
 import { PolicyLossSectionSchema } from './algos/policy-loss-config.js';
 import { RewardConfigSchema } from '../rewards/index.js';
 import { RewardNames } from './rewards.js';
+import { MULTITURN_SECTIONS, MultiturnPipelines, MultiturnSectionSchema, checkMultiturnRecipe } from './multiturn/section.js';
 
 const pos = () => z.number().positive();
 const posInt = () => z.number().int().positive();
@@ -231,7 +232,7 @@ export const X1SectionSchema = z.strictObject({
   }).prefault({}),
 });
 
-export const Pipelines = ['sft', 'rl', 'dpo', 'rest', 'value', 'prm', 'x1'] as const;
+export const Pipelines = ['sft', 'rl', 'dpo', 'rest', 'value', 'prm', 'x1', ...MultiturnPipelines] as const;
 export type Pipeline = (typeof Pipelines)[number];
 
 export const RecipeSchemaBase = z.strictObject({
@@ -251,6 +252,8 @@ export const RecipeSchemaBase = z.strictObject({
   dpo: DpoSectionSchema.optional(),
   rest: RestSectionSchema.optional(),
   x1: X1SectionSchema.optional(),
+  /** Multi-turn pipelines (src/training/multiturn). */
+  multiturn: MultiturnSectionSchema.optional(),
 });
 
 type RecipeShape = z.output<typeof RecipeSchemaBase>;
@@ -269,6 +272,7 @@ const SECTIONS_OF: Record<Pipeline, (keyof RecipeShape)[]> = {
   value: ['value'],
   prm: ['value'],
   x1: ['x1'],
+  ...MULTITURN_SECTIONS,
 };
 const TRAINER_SECTIONS = ['sft', 'rl', 'value', 'dpo', 'rest', 'x1'] as const;
 
@@ -326,6 +330,7 @@ export const RecipeSchema = RecipeSchemaBase.superRefine((r, ctx) => {
   }
   if (r.rl) checkRl(r.rl, ['rl'], issue);
   if (r.x1) checkRl(r.x1.phase2.policy, ['x1', 'phase2', 'policy'], issue);
+  checkMultiturnRecipe(r, issue);
   if (r.pipeline === 'rl' && r.model.init === null) {
     issue(['model', 'init'], 'conflict: RL from random weights cannot find any reward; set model.init to an SFT checkpoint (e.g. from `rlmkit train --config recipes/<sft recipe>.yaml`)');
   }
