@@ -1,0 +1,84 @@
+/**
+ * The closing figure of src/distributed/README.md (not a test: run by hand, ~minutes):
+ *   node --import tsx test/distributed/figure.ts [problems=200] [workers=3]
+ * Starts redis-server on a free loopback port and `workers` `rlmkit worker` processes, runs the
+ * same `rlmkit eval` in process and over the queue, SIGKILLs one worker as soon as it starts a
+ * job, and prints one JSON line: whether the reports agree, the walls, and the jobs per worker.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { connectRedis } from '../../src/distributed/connection.js';
+import { repoRoot, runCliAsync, tsxLoader } from '../helpers/cli.js';
+
+const N = Number(process.argv[2] ?? 200);
+const W = Number(process.argv[3] ?? 3);
+const mainTs = path.join(repoRoot, 'src/cli/main.ts');
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'rlmkit-figure-'));
+
+const port = await new Promise<number>((resolve) => {
+  const s = net.createServer().listen(0, '127.0.0.1', () => {
+    const p = (s.address() as net.AddressInfo).port;
+    s.close(() => resolve(p));
+  });
+});
+const redis = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', tmp], { stdio: 'ignore' });
+const url = `redis://127.0.0.1:${port}`;
+for (let i = 0; ; i++) {
+  try {
+    (await connectRedis(url)).disconnect();
+    break;
+  } catch (e) {
+    if (i > 100) throw e;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+const logs: string[] = [];
+const workers: ChildProcess[] = [];
+for (let i = 0; i < W; i++) {
+  const child = spawn(process.execPath, ['--import', tsxLoader, mainTs, 'worker', '--redis', url, '--lock-ms', '5000', '--log-format', 'json'], { cwd: repoRoot });
+  logs.push('');
+  child.stdout!.on('data', (d) => (logs[i] += d));
+  child.stderr!.on('data', (d) => (logs[i] += d));
+  workers.push(child);
+}
+while (!logs.every((l) => l.includes('worker-ready'))) await new Promise((r) => setTimeout(r, 100));
+
+const args = ['eval', '--task', 'game24', '--split', 'all', '--strategy', 'mcts', '--set', 'simulations=64', '--set', 'stopWhenSolved=false', '--model', 'legal-uniform', '--k', '1', '--limit', String(N), '--chunk', '8', '--seed', '1'];
+let t0 = performance.now();
+const local = await runCliAsync([...args, '--out', path.join(tmp, 'local.json')], { timeoutMs: 3_600_000 });
+const localWall = (performance.now() - t0) / 1000;
+t0 = performance.now();
+const queued = runCliAsync([...args, '--queue', url, '--out', path.join(tmp, 'queued.json')], { timeoutMs: 3_600_000 });
+let killed = -1;
+while (killed < 0) {
+  killed = logs.findIndex((l) => l.includes('"job started"'));
+  await new Promise((r) => setTimeout(r, 10));
+}
+workers[killed].kill('SIGKILL');
+const q = await queued;
+const queueWall = (performance.now() - t0) / 1000;
+const read = (f: string) => {
+  const r = JSON.parse(fs.readFileSync(path.join(tmp, f), 'utf8'));
+  return JSON.stringify({ metrics: r.metrics, perProblem: r.perProblem, tokens: r.tokensPerProblem });
+};
+const count = (l: string, msg: string) => l.split('\n').filter((x) => x.includes(`"${msg}"`)).length;
+const ok = local.code === 0 && q.code === 0;
+console.log(JSON.stringify({
+  problems: N,
+  workers: W,
+  identical: ok && read('local.json') === read('queued.json'),
+  accuracy: ok ? JSON.parse(fs.readFileSync(path.join(tmp, 'queued.json'), 'utf8')).metrics[0].mean : null,
+  inProcessWallS: +localWall.toFixed(1),
+  queueWallS: +queueWall.toFixed(1),
+  killedWorker: killed,
+  jobsDonePerWorker: logs.map((l) => count(l, 'job done')),
+  jobsStartedPerWorker: logs.map((l) => count(l, 'job started')),
+  errors: ok ? undefined : [local.stderr.slice(-500), q.stderr.slice(-500)],
+}));
+for (const w of workers) w.kill('SIGTERM');
+redis.kill('SIGTERM');
+fs.rmSync(tmp, { recursive: true, force: true });
