@@ -14,7 +14,6 @@
  * is taken at zero outputs and the training call alone suffices; its outputs then give the loss
  * and metrics.
  */
-import { availableParallelism } from 'node:os';
 import * as ort from 'onnxruntime-node';
 import { runtimeError } from '../../core/errors.js';
 import type { ModelConfig } from '../config.js';
@@ -23,6 +22,9 @@ import { type PackedBatch, packBatch } from '../grad.js';
 import type { LossFn, TrainBatch } from '../train.js';
 import { type HostOutputs, LossEvaluator, type LossResult, OUTPUT_NAMES } from './loss-eval.js';
 import { type HostTensor } from './adamw.js';
+import { NativePool } from './native-pool.js';
+import type { NativeJob } from './native-worker.js';
+import { sessionOptions } from './session-options.js';
 import { buildTrainGraph, gradientNames } from './train-graph.js';
 
 export interface NativeGradOptions {
@@ -43,21 +45,6 @@ export interface NativeChunk {
   weight: number;
 }
 
-/** onnxruntime session options: sequential graph, no spinning threads (they burn a shared core). */
-export function sessionOptions(threads: number): ort.InferenceSession.SessionOptions {
-  return {
-    intraOpNumThreads: threads,
-    interOpNumThreads: 1,
-    executionMode: 'sequential',
-    graphOptimizationLevel: 'all',
-    logSeverityLevel: 3,
-    ...(threads > 1 ? { extra: { session: { intra_op: { allow_spinning: '0' } } } } : {}),
-  };
-}
-
-export function resolveThreads(workers: number | 'auto'): number {
-  return workers === 'auto' ? Math.max(1, availableParallelism()) : workers;
-}
 
 interface Sessions {
   train: ort.InferenceSession;
@@ -70,17 +57,14 @@ interface Ready {
   wide: Sessions;
   single: Sessions;
   gradNames: string[];
+  graphs: { train: Uint8Array; forward: Uint8Array };
 }
 
-/** Runs f on every item, at most `lanes` at a time, results in order. */
-async function inWaves<T, R>(items: T[], lanes: number, f: (x: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = [];
-  for (let i = 0; i < items.length; i += lanes) out.push(...(await Promise.all(items.slice(i, i + lanes).map(f))));
-  return out;
-}
+type Feeds = NativeJob['feeds'];
 
 export class NativeGrad {
   private ready?: Promise<Ready>;
+  private pool?: Promise<NativePool>;
   private disposed = false;
 
   constructor(readonly config: ModelConfig, readonly o: NativeGradOptions) {}
@@ -88,9 +72,9 @@ export class NativeGrad {
   /**
    * Loss and metrics per chunk and the weighted sum of the chunks' gradients (by weight name).
    * One graph call per chunk, summed in chunk order, so the result does not depend on the thread
-   * count: with several chunks, up to `threads` calls run at once (each on one thread:
-   * data-parallel, which scales better than intra-op threads on graphs of this size); a lone chunk
-   * runs on `threads` intra-op threads.
+   * count: with several chunks, chunk j runs on thread j mod `threads` (this one, or a worker of
+   * ./native-pool.ts), each on a one-thread session (data-parallel, which scales better than
+   * intra-op threads on graphs of this size); a lone chunk runs on `threads` intra-op threads.
    */
   async step(weights: Map<string, HostTensor>, chunks: NativeChunk[]): Promise<{ losses: LossResult[]; grads: Map<string, Float32Array> }> {
     const { rows, seqLen: T } = this.o;
@@ -98,12 +82,10 @@ export class NativeGrad {
     const packed = chunks.map((c) => packBatch(c.batch, rows, T, V));
     const r = await this.init(packed[0]);
     const outNames = OUTPUT_NAMES.filter((k) => r.loss.used[k]);
-    const lanes = Math.min(this.o.threads, chunks.length);
-    const sessions = lanes > 1 ? r.single : r.wide;
-    const feeds = packed.map((b) => this.feeds(weights, [b]));
+    const feeds = packed.map((b) => this.feeds(weights, b));
     // Upstream gradients w_c u_c, at the real outputs (two passes) or anywhere (a linear loss).
     const twoPass = !this.o.linear && outNames.length > 0;
-    const outs = twoPass ? await inWaves(feeds, lanes, (f) => this.run(sessions.forward, f)) : undefined;
+    const outs = twoPass ? await this.runAll(r, 'forward', feeds) : undefined;
     const losses: LossResult[] = new Array(chunks.length);
     packed.forEach((b, j) => {
       const at: HostOutputs = {};
@@ -115,10 +97,10 @@ export class NativeGrad {
         const u = res.upstream[k]!;
         const d = new Float32Array(u.length);
         for (let i = 0; i < u.length; i++) d[i] = u[i] * w;
-        feeds[j][`d_${k}`] = new ort.Tensor('float32', d, k === 'logits' ? [rows, T, V] : [rows, T]);
+        feeds[j][`d_${k}`] = { type: 'float32', data: d, dims: k === 'logits' ? [rows, T, V] : [rows, T] };
       }
     });
-    const results = await inWaves(feeds, lanes, (f) => this.run(sessions.train, f));
+    const results = await this.runAll(r, 'train', feeds);
     const grads = new Map<string, Float32Array>();
     results.forEach((res, j) => {
       for (const name of r.gradNames) {
@@ -136,6 +118,31 @@ export class NativeGrad {
     return { losses, grads };
   }
 
+  /** Runs `graph` on every chunk's feeds: chunk j on thread j mod lanes (0 = this thread). */
+  private async runAll(r: Ready, graph: 'train' | 'forward', feeds: Feeds[]): Promise<Record<string, Float32Array>[]> {
+    const lanes = Math.min(this.o.threads, feeds.length);
+    if (lanes === 1) {
+      const out: Record<string, Float32Array>[] = [];
+      for (const f of feeds) out.push(await this.run(r.wide[graph], f));
+      return out;
+    }
+    this.pool ??= NativePool.start(this.o.threads - 1, { train: r.graphs.train, forward: r.graphs.forward });
+    const pool = await this.pool;
+    const out: Record<string, Float32Array>[] = new Array(feeds.length);
+    // Worker jobs first (posted now, computed while this thread runs its own share).
+    const remote = feeds.map((f, j) => [f, j] as const).filter(([, j]) => j % lanes !== 0)
+      .map(([f, j]) => pool.run((j % lanes) - 1, graph, f).then((o) => { out[j] = o; }));
+    let localError: unknown;
+    try {
+      for (let j = 0; j < feeds.length; j += lanes) out[j] = await this.run(r.single[graph], feeds[j]);
+    } catch (e) {
+      localError = e;
+    }
+    const failed = (await Promise.allSettled(remote)).find((x) => x.status === 'rejected');
+    if (localError !== undefined || failed) throw localError ?? (failed as PromiseRejectedResult).reason;
+    return out;
+  }
+
   /** Loss and metrics of one batch (at most `rows` rows) without a gradient. */
   async evaluate(weights: Map<string, HostTensor>, batch: TrainBatch): Promise<LossResult> {
     const packed = packBatch(batch, this.o.rows, this.o.seqLen, this.config.vocabSize);
@@ -147,7 +154,7 @@ export class NativeGrad {
   async outputs(weights: Map<string, HostTensor>, batch: TrainBatch): Promise<HostOutputs> {
     const packed = packBatch(batch, this.o.rows, this.o.seqLen, this.config.vocabSize);
     const r = await this.init(packed);
-    return OUTPUT_NAMES.some((k) => r.loss.used[k]) ? this.run(r.wide.forward, this.feeds(weights, [packed])) : {};
+    return OUTPUT_NAMES.some((k) => r.loss.used[k]) ? this.run(r.wide.forward, this.feeds(weights, packed)) : {};
   }
 
   dispose(): void {
@@ -157,6 +164,7 @@ export class NativeGrad {
       r.loss.dispose();
       for (const x of new Set([r.wide.train, r.wide.forward, r.single.train, r.single.forward])) await x.release();
     }).catch(() => undefined);
+    void this.pool?.then((p) => p.close()).catch(() => undefined);
   }
 
   private init(first: PackedBatch): Promise<Ready> {
@@ -174,32 +182,23 @@ export class NativeGrad {
       };
       const wide = { train: await load(graphs.train, this.o.threads), forward: await load(graphs.forward, this.o.threads) };
       const single = this.o.threads === 1 ? wide : { train: await load(graphs.train, 1), forward: await load(graphs.forward, 1) };
-      return { loss, wide, single, gradNames: gradientNames(this.config, loss.used) };
+      return { loss, wide, single, graphs, gradNames: gradientNames(this.config, loss.used) };
     })();
     return this.ready;
   }
 
-  private feeds(weights: Map<string, HostTensor>, group: PackedBatch[]): Record<string, ort.Tensor> {
+  private feeds(weights: Map<string, HostTensor>, b: PackedBatch): Feeds {
     const { rows, seqLen: T } = this.o;
-    const feeds: Record<string, ort.Tensor> = {};
-    for (const [name, shape] of weightShapes(this.config)) feeds[name] = new ort.Tensor('float32', weights.get(name)!.data, shape);
-    const n = group.length * rows * T;
-    const tok = new BigInt64Array(n);
-    const tgt = new BigInt64Array(n);
-    group.forEach((b, j) => {
-      for (let i = 0; i < rows * T; i++) {
-        tok[j * rows * T + i] = BigInt(b.tokens[i]);
-        tgt[j * rows * T + i] = BigInt(b.targets[i]);
-      }
-    });
-    feeds.tokens = new ort.Tensor('int64', tok, [group.length * rows, T]);
-    feeds.targets = new ort.Tensor('int64', tgt, [group.length * rows, T]);
+    const feeds: Feeds = {};
+    for (const [name, shape] of weightShapes(this.config)) feeds[name] = { type: 'float32', data: weights.get(name)!.data, dims: shape };
+    feeds.tokens = { type: 'int64', data: BigInt64Array.from(b.tokens, (x) => BigInt(x)), dims: [rows, T] };
+    feeds.targets = { type: 'int64', data: BigInt64Array.from(b.targets, (x) => BigInt(x)), dims: [rows, T] };
     return feeds;
   }
 
-  private async run(session: ort.InferenceSession, feeds: Record<string, ort.Tensor>): Promise<Record<string, Float32Array>> {
+  private async run(session: ort.InferenceSession, feeds: Feeds): Promise<Record<string, Float32Array>> {
     const wanted: Record<string, ort.Tensor> = {};
-    for (const name of session.inputNames) wanted[name] = feeds[name];
+    for (const name of session.inputNames) wanted[name] = new ort.Tensor(feeds[name].type, feeds[name].data, feeds[name].dims);
     const res = await session.run(wanted);
     const out: Record<string, Float32Array> = {};
     for (const [k, t] of Object.entries(res)) out[k] = t.data as Float32Array;
