@@ -8,6 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import YAML from 'yaml';
 import { inputError } from '../core/errors.js';
+import { readInputText } from '../core/input.js';
 
 const SEGMENT_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 /** A run is a folder of the runs folder, or one level below (a pipeline's phases, e.g. demo/rl). */
@@ -112,7 +113,7 @@ export function parseJsonl(text: string, final = false): MetricsRead {
 export function readMetrics(dir: string): MetricsRead {
   const file = path.join(dir, 'metrics.jsonl');
   if (!fs.existsSync(file)) return { records: [], skipped: 0, offset: 0 };
-  return parseJsonl(fs.readFileSync(file, 'utf8'));
+  return parseJsonl(readInputText(file, { kind: 'data', what: 'metrics file' }));
 }
 
 function lastPhase(records: Record<string, unknown>[]): { phase: string | null; step: number | null } {
@@ -176,7 +177,7 @@ export function runDetail(root: string, name: string): RunDetail {
   let config: unknown = null;
   let configError: string | null = null;
   if (fs.existsSync(cfgFile)) {
-    configText = fs.readFileSync(cfgFile, 'utf8');
+    configText = readInputText(cfgFile, { kind: 'config', what: 'run config' });
     try {
       config = YAML.parse(configText);
     } catch (e) {
@@ -215,7 +216,7 @@ export function runFile(root: string, name: string, rel: string): string {
 export function readJsonFile(file: string, label: string): unknown {
   const size = fs.statSync(file).size;
   if (size > MAX_JSON_BYTES) throw inputError(`${label} is ${Math.round(size / 1048576)} MiB, larger than the ${MAX_JSON_BYTES / 1048576} MiB the explorer opens`, 'open a smaller file');
-  const text = fs.readFileSync(file, 'utf8');
+  const text = readInputText(file, { maxBytes: MAX_JSON_BYTES, what: label });
   try {
     return JSON.parse(text);
   } catch (e) {

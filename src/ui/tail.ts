@@ -5,6 +5,7 @@
  * with every record, so the UI never shows records a resume dropped.
  */
 import * as fs from 'node:fs';
+import { readInputText } from '../core/input.js';
 import { parseJsonl } from './runs.js';
 
 export type TailEvent =
@@ -24,6 +25,8 @@ export class MetricsTail {
     let st: fs.Stats | null = null;
     try {
       st = fs.statSync(this.file);
+      // A FIFO or device named metrics.jsonl is never opened (it could block or never end).
+      if (!st.isFile()) st = null;
     } catch {
       st = null;
     }
@@ -37,7 +40,7 @@ export class MetricsTail {
     }
     if (!this.started || st.ino !== this.ino || st.size < this.size) {
       this.started = true;
-      const r = parseJsonl(fs.readFileSync(this.file, 'utf8'));
+      const r = parseJsonl(readInputText(this.file, { kind: 'data', what: 'metrics file' }));
       this.ino = st.ino;
       this.size = st.size;
       this.offset = r.offset;
