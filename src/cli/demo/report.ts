@@ -4,6 +4,7 @@
  * Pure functions from data to HTML, so the report is testable without running the demo.
  */
 import type { Trace, TraceNode } from '../../reasoning/trace.js';
+import { LEGEND_ORDER, PATH_COLOUR, STATUS_STYLES, nodeStatus } from '../../ui/status.js';
 
 export interface StrategyResult {
   name: string;
@@ -67,7 +68,9 @@ interface PlotSeries {
 export function svgPlot(series: PlotSeries[], opts: { xLabel: string; yLabel: string; logX?: boolean; yMin?: number; yMax?: number; width?: number; height?: number }): string {
   const W = opts.width ?? 640;
   const H = opts.height ?? 360;
-  const m = { l: 60, r: 170, t: 16, b: 46 };
+  const m = { l: 60, r: 16, t: 16, b: 46 };
+  // The legend goes under the plot, one full-length line per series (never cut off).
+  const legendH = series.length * 16 + 6;
   const all = series.flatMap((s) => s.points);
   if (all.length === 0) return `<p class="empty">no data</p>`;
   const tx = (x: number) => (opts.logX ? Math.log10(Math.max(x, 1e-9)) : x);
@@ -82,7 +85,7 @@ export function svgPlot(series: PlotSeries[], opts: { xLabel: string; yLabel: st
   const X = (x: number) => m.l + ((tx(x) - x0) / (x1 - x0)) * (W - m.l - m.r);
   const Y = (y: number) => H - m.b - ((y - y0) / (y1 - y0)) * (H - m.t - m.b);
   const parts: string[] = [];
-  parts.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="11">`);
+  parts.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H + legendH}" viewBox="0 0 ${W} ${H + legendH}" font-family="sans-serif" font-size="11">`);
   parts.push(`<rect x="${m.l}" y="${m.t}" width="${W - m.l - m.r}" height="${H - m.t - m.b}" fill="#fff" stroke="#999"/>`);
   for (const v of niceTicks(y0, y1)) {
     parts.push(`<line x1="${m.l}" x2="${W - m.r}" y1="${Y(v)}" y2="${Y(v)}" stroke="#eee"/><text x="${m.l - 6}" y="${Y(v) + 4}" text-anchor="end">${fmt(v)}</text>`);
@@ -104,87 +107,116 @@ export function svgPlot(series: PlotSeries[], opts: { xLabel: string; yLabel: st
       }
       if (!s.line || s.points.length <= 1) parts.push(`<circle cx="${X(p.x)}" cy="${Y(p.y)}" r="4" fill="${c}"><title>${escapeHtml(s.name)}: ${fmt(p.x)}, ${fmt(p.y)}</title></circle>`);
     }
-    parts.push(`<rect x="${W - m.r + 10}" y="${m.t + 4 + i * 16}" width="10" height="10" fill="${c}"/><text x="${W - m.r + 24}" y="${m.t + 13 + i * 16}">${escapeHtml(s.name.length > 24 ? s.name.slice(0, 23) + '…' : s.name)}</text>`);
+    parts.push(`<rect x="${m.l}" y="${H + 2 + i * 16}" width="10" height="10" fill="${c}"/><text x="${m.l + 16}" y="${H + 11 + i * 16}">${escapeHtml(s.name)}</text>`);
   });
   parts.push('</svg>');
   return parts.join('');
 }
 
-/** Tidy-ish tree layout: leaves spread left to right, parents centred over their children. */
-export function svgTree(trace: Trace, opts: { maxNodes?: number } = {}): string {
-  const maxNodes = opts.maxNodes ?? 400;
-  const children = new Map<string, string[]>();
+/**
+ * A readable static tree: labelled boxes (step text, q, visits) with depth running left to right,
+ * coloured by the same statuses and legend as the explorer (src/ui/status.ts). Each node shows at
+ * most `perParent` children (the chosen path, correct terminals, then the most visited); the rest
+ * are summarised in one line per parent, so a tree of hundreds of nodes stays legible without
+ * hovering. `rlmkit ui` shows every node.
+ */
+export function svgTree(trace: Trace, opts: { maxNodes?: number; perParent?: number } = {}): string {
+  const maxNodes = opts.maxNodes ?? 120;
+  const perParent = opts.perParent ?? 4;
+  const byId = new Map(trace.nodes.map((n) => [n.id, n]));
+  const children = new Map<string, TraceNode[]>();
   for (const n of trace.nodes) {
-    // Draw each node under its first parent (graphs: extra parents become dashed edges).
+    // Each node sits under its first parent (graphs: extra parents become dashed edges).
     const p = n.parents[0];
-    if (p !== undefined) children.set(p, [...(children.get(p) ?? []), n.id]);
+    if (p !== undefined) children.set(p, [...(children.get(p) ?? []), n]);
   }
   const onPath = new Set(trace.final.path);
-  const pos = new Map<string, { x: number; y: number }>();
-  let nextX = 0;
-  let count = 0;
-  let maxDepth = 0;
-  const place = (id: string, depth: number): number => {
-    count++;
-    maxDepth = Math.max(maxDepth, depth);
-    const kids = (children.get(id) ?? []).filter(() => count < maxNodes);
-    let x: number;
-    if (kids.length === 0) x = nextX++;
-    else {
-      const xs = kids.map((k) => place(k, depth + 1));
-      x = (xs[0] + xs[xs.length - 1]) / 2;
+  const rank = (n: TraceNode) => (onPath.has(n.id) ? 0 : nodeStatus(n) === 'correct' ? 1 : 2);
+  type Row = { kind: 'node'; node: TraceNode; depth: number } | { kind: 'more'; parent: string; depth: number; text: string };
+  const rows: Row[] = [];
+  let budget = maxNodes;
+  const walk = (n: TraceNode, depth: number) => {
+    rows.push({ kind: 'node', node: n, depth });
+    budget--;
+    const kids = [...(children.get(n.id) ?? [])].sort((a, b) => rank(a) - rank(b) || b.visits - a.visits);
+    const keep = kids.filter((k, i) => onPath.has(k.id) || (i < perParent && budget - i > 0));
+    for (const k of keep) walk(k, depth + 1);
+    const rest = kids.filter((k) => !keep.includes(k));
+    if (rest.length > 0) {
+      const counts = new Map<string, number>();
+      for (const k of rest) counts.set(STATUS_STYLES[nodeStatus(k)].label, (counts.get(STATUS_STYLES[nodeStatus(k)].label) ?? 0) + 1);
+      rows.push({ kind: 'more', parent: n.id, depth: depth + 1, text: `+${rest.length} more: ${[...counts].map(([l, c]) => `${c} ${l}`).join(', ')}` });
     }
-    pos.set(id, { x, y: depth });
-    return x;
   };
-  place(trace.root, 0);
-  const dx = 22;
-  const dy = 56;
-  const W = Math.max(200, nextX * dx + 40);
-  const H = (maxDepth + 1) * dy + 30;
-  const P = (id: string) => {
-    const p = pos.get(id)!;
-    return { x: 20 + p.x * dx, y: 20 + p.y * dy };
-  };
-  const parts: string[] = [`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="monospace" font-size="10">`];
-  for (const n of trace.nodes) {
-    if (!pos.has(n.id)) continue;
-    n.parents.forEach((p, i) => {
-      if (!pos.has(p)) return;
-      const a = P(p);
-      const b = P(n.id);
-      const strong = onPath.has(n.id) && onPath.has(p);
-      parts.push(`<line x1="${a.x}" y1="${a.y}" x2="${b.x}" y2="${b.y}" stroke="${strong ? '#111' : '#bbb'}" stroke-width="${strong ? 2 : 1}"${i > 0 ? ' stroke-dasharray="3 2"' : ''}/>`);
+  walk(byId.get(trace.root)!, 0);
+  const BW = 210;
+  const BH = 34;
+  const COL = 240;
+  const ROW = 40;
+  const maxDepth = Math.max(...rows.map((r) => r.depth));
+  const W = (maxDepth + 1) * COL + 220;
+  const H = rows.length * ROW + 10;
+  const at = new Map<string, { x: number; y: number }>();
+  rows.forEach((r, i) => {
+    if (r.kind === 'node') at.set(r.node.id, { x: 6 + r.depth * COL, y: 5 + i * ROW });
+  });
+  const clip = (t: string, n: number) => (t.length > n ? t.slice(0, n - 1) + '…' : t);
+  const num = (x: number | null) => (x === null ? '–' : x.toFixed(2));
+  const elbow = (a: { x: number; y: number }, x: number, y: number) => `M${a.x + BW},${a.y + BH / 2} H${x - 14} V${y + BH / 2} H${x}`;
+  const parts: string[] = [`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="sans-serif" font-size="11">`];
+  for (const r of rows) {
+    if (r.kind === 'more') continue;
+    r.node.parents.forEach((p, i) => {
+      const a = at.get(p);
+      const b = at.get(r.node.id);
+      if (!a || !b) return;
+      const strong = i === 0 && onPath.has(p) && onPath.has(r.node.id);
+      parts.push(`<path d="${elbow(a, b.x, b.y)}" fill="none" stroke="${strong ? PATH_COLOUR : '#94a3b8'}" stroke-width="${strong ? 3 : 1}"${i > 0 ? ' stroke-dasharray="4 3"' : ''}/>`);
     });
   }
-  for (const n of trace.nodes) {
-    if (!pos.has(n.id)) continue;
-    const { x, y } = P(n.id);
-    const r = 4 + Math.min(6, Math.log2(1 + n.visits));
-    const fill = nodeColour(n);
-    const info = `${n.step || '(root)'} | visits ${n.visits} | q ${n.q === null ? '-' : n.q.toFixed(3)} | value ${n.value === null ? '-' : n.value.toFixed(3)}${n.terminal ? ` | terminal: ${n.answer ?? 'no answer'} ${n.correct === true ? '(correct)' : n.correct === false ? '(wrong)' : ''}` : ''}${n.valid === false ? ' | invalid step' : ''}`;
-    parts.push(`<circle cx="${x}" cy="${y}" r="${r}" fill="${fill}" stroke="${onPath.has(n.id) ? '#000' : '#666'}" stroke-width="${onPath.has(n.id) ? 2 : 0.5}"><title>${escapeHtml(info)}</title></circle>`);
-  }
+  rows.forEach((r, i) => {
+    const y = 5 + i * ROW;
+    const x = 6 + r.depth * COL;
+    if (r.kind === 'more') {
+      parts.push(`<path d="${elbow(at.get(r.parent)!, x, y)}" fill="none" stroke="#cbd5e1" stroke-dasharray="2 3"/>`);
+      parts.push(`<text x="${x}" y="${y + BH / 2 + 4}" fill="#64748b">${escapeHtml(clip(r.text, 64))}</text>`);
+      return;
+    }
+    const n = r.node;
+    const st = STATUS_STYLES[nodeStatus(n)];
+    const path = onPath.has(n.id);
+    const label = n.id === trace.root ? `root: ${trace.problem.question}` : n.step || '(empty step)';
+    const nums = `q ${num(n.q)} · n ${n.visits}${n.value !== null ? ` · v ${num(n.value)}` : ''}${n.terminal && n.answer !== null ? ` · = ${n.answer}` : ''}`;
+    parts.push(
+      `<g><title>${escapeHtml(`${n.id}: ${label}`)}</title><rect x="${x}" y="${y}" width="${BW}" height="${BH}" rx="5" fill="${st.fill}" stroke="${path ? PATH_COLOUR : st.stroke}" stroke-width="${path ? 3 : 1}"${st.dash ? ` stroke-dasharray="${st.dash}"` : ''}/>` +
+        `<text x="${x + 6}" y="${y + 14}" font-family="monospace">${escapeHtml(clip(`${st.mark ? st.mark + ' ' : ''}${label}`, 30))}</text>` +
+        `<text x="${x + 6}" y="${y + 28}" fill="#334155" font-size="10" font-family="monospace">${escapeHtml(clip(nums, 34))}</text></g>`,
+    );
+  });
   parts.push('</svg>');
   return parts.join('');
 }
 
-function nodeColour(n: TraceNode): string {
-  if (n.terminal && n.correct === true) return '#2ca02c';
-  if (n.terminal && n.correct === false) return '#d62728';
-  if (n.valid === false) return '#888';
-  const v = n.q ?? n.value;
-  if (v === null) return '#ddd';
-  // Blue (low) to orange (high) through white.
-  const t = Math.max(0, Math.min(1, (v + 1) / 2));
-  const lerp = (a: number, b: number) => Math.round(a + (b - a) * t);
-  return `rgb(${lerp(70, 255)},${lerp(130, 160)},${lerp(200, 40)})`;
+/** The legend of svgTree, as HTML (it wraps on narrow pages, so no label is cut off). */
+export function treeLegend(): string {
+  const item = (fill: string, stroke: string, dash: boolean, width: number, label: string) =>
+    `<span class="lg"><span class="sw" style="background:${fill};border:${width}px ${dash ? 'dashed' : 'solid'} ${stroke}"></span>${escapeHtml(label)}</span>`;
+  return `<div class="legend">${LEGEND_ORDER.map((s) => item(STATUS_STYLES[s].fill, STATUS_STYLES[s].stroke, STATUS_STYLES[s].dash !== '', 1, `${STATUS_STYLES[s].mark} ${STATUS_STYLES[s].label}`.trim())).join('')}${item('#fff', PATH_COLOUR, false, 3, 'chosen path')}</div>`;
 }
 
 /** The chosen path of a trace as readable lines. */
 export function pathText(trace: Trace): string {
   const byId = new Map(trace.nodes.map((n) => [n.id, n]));
   return trace.final.path.map((id) => byId.get(id)?.step ?? '').filter(Boolean).join('\n');
+}
+
+/** The chosen path, or why there is none (a failed search may end without choosing a path). */
+function pathSection(trace: Trace): string {
+  const text = pathText(trace);
+  if (text) return `<p>Chosen path${trace.final.correct === false ? ' (its answer is wrong)' : ''}:</p><pre>${escapeHtml(text)}</pre>`;
+  const terminals = trace.nodes.filter((n) => n.terminal);
+  const correct = terminals.filter((n) => n.correct === true).length;
+  return `<p class="nopath">No chosen path: the search stopped (${escapeHtml(trace.final.stopReason)}) without picking an answer. It reached ${terminals.length} terminal node${terminals.length === 1 ? '' : 's'}, ${correct} of them correct; the tree above shows what it explored.</p>`;
 }
 
 function table(header: string[], rows: Array<Array<string | number>>): string {
@@ -214,9 +246,10 @@ export function renderReport(data: ReportData): string {
   const trees = data.trees
     .map(
       (t) => `<h3>${escapeHtml(t.title)}</h3>
-<p>Problem <code>${escapeHtml(t.trace.problem.question)}</code>: answer <code>${escapeHtml(t.trace.final.answer ?? 'none')}</code> (${t.trace.final.correct === true ? 'correct' : t.trace.final.correct === false ? 'wrong' : 'unchecked'}), ${t.trace.nodes.length} nodes, ${t.trace.usage.completionTokens} generated tokens. Hover a node for its step, visits and values; the chosen path is drawn in black; green/red = correct/wrong terminal, grey = invalid step.</p>
+<p>Problem <code>${escapeHtml(t.trace.problem.question)}</code>: answer <code>${escapeHtml(t.trace.final.answer ?? 'none')}</code> (${t.trace.final.correct === true ? 'correct' : t.trace.final.correct === false ? 'wrong' : 'unchecked'}), ${t.trace.nodes.length} nodes, ${t.trace.usage.completionTokens} generated tokens. Each box shows its step, q (backed-up value) and n (visits); the chosen path has an orange border. Explore every node, zoom, search and replay the search with <code>rlmkit ui</code> (Runs, then the run's Traces).</p>
+${treeLegend()}
 <div class="tree">${svgTree(t.trace)}</div>
-<pre>${escapeHtml(pathText(t.trace))}</pre>`,
+${pathSection(t.trace)}`,
     )
     .join('\n');
   const extraTables = (data.tables ?? []).map((t) => `<h3>${escapeHtml(t.title)}</h3>${table(t.header, t.rows)}`).join('\n');
@@ -225,7 +258,8 @@ export function renderReport(data: ReportData): string {
 <style>
 body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}
 table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:4px 8px;text-align:left}th{background:#f4f4f4}
-.tree{overflow-x:auto;border:1px solid #eee;padding:4px}pre{background:#f8f8f8;padding:8px}.empty{color:#999}
+.tree{overflow:auto;max-height:900px;border:1px solid #eee;padding:4px}pre{background:#f8f8f8;padding:8px}.empty,.nopath{color:#666}
+.legend{display:flex;flex-wrap:wrap;gap:6px 16px;font-size:12px;margin:6px 0}.lg{display:inline-flex;align-items:center;gap:5px;white-space:nowrap}.sw{display:inline-block;width:14px;height:14px;border-radius:3px;box-sizing:border-box}
 </style></head><body>
 <h1>${escapeHtml(data.title)}</h1>
 ${data.subtitle ? `<p>${escapeHtml(data.subtitle)}</p>` : ''}

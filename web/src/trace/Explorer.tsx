@@ -6,7 +6,7 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { Trace, TraceNode } from '../api';
 import { layoutTrace } from './layout';
-import { LEGEND, ancestors, defaultCollapsed, describeOp, indexTrace, search, visibleNodes } from './model';
+import { LEGEND_ORDER, PATH_COLOUR, STATUS_STYLES, ancestors, defaultCollapsed, describeOp, indexTrace, search, visibleNodes } from './model';
 import { NodeDetails } from './NodeDetails';
 import { TreeCanvas } from './TreeCanvas';
 import { PathPanel, JourneyPanel, InfoPanel } from './Panels';
@@ -180,14 +180,14 @@ export function Explorer({ trace, live = false, onRendered }: { trace: Trace; li
             </div>
           )}
           <div className="legend">
-            {LEGEND.map((l) => (
-              <span key={l.status} className="legend-item">
-                <span className={`swatch ${l.status}`} />
-                {l.label}
+            {LEGEND_ORDER.map((st) => (
+              <span key={st} className="legend-item">
+                <span className="swatch" style={{ background: STATUS_STYLES[st].fill, borderColor: STATUS_STYLES[st].stroke, borderStyle: STATUS_STYLES[st].dash ? 'dashed' : 'solid' }} />
+                {STATUS_STYLES[st].mark} {STATUS_STYLES[st].label}
               </span>
             ))}
             <span className="legend-item">
-              <span className="swatch path" />
+              <span className="swatch" style={{ borderColor: PATH_COLOUR, borderWidth: 3 }} />
               chosen path
             </span>
             <span className="muted small">

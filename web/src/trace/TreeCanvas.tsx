@@ -9,7 +9,7 @@ import { select } from 'd3-selection';
 import { zoom, zoomIdentity, type ZoomBehavior } from 'd3-zoom';
 import type { TraceNode } from '../api';
 import { BOX_H, BOX_W, type Layout } from './layout';
-import { fmt, nodeStatus, type TraceIndex } from './model';
+import { fmt, nodeStatus, STATUS_STYLES, type TraceIndex } from './model';
 
 export interface CanvasProps {
   ix: TraceIndex;
@@ -44,11 +44,12 @@ function numbers(n: TraceNode): string {
 
 const NodeBox = memo(function NodeBox(p: { ix: TraceIndex; n: TraceNode; x: number; y: number; kids: number; hidden: number; classes: string; onSelect: (id: string) => void; onToggle: (id: string) => void; replaying: boolean }) {
   const { n } = p;
-  const badge = n.terminal ? (n.correct === true ? '✓ ' : n.correct === false ? '✗ ' : '■ ') : n.valid === false ? '⊘ ' : '';
+  const style = STATUS_STYLES[nodeStatus(n)];
+  const badge = style.mark ? `${style.mark} ` : '';
   return (
     <g transform={`translate(${p.x},${p.y})`} className={`node ${p.classes}`} data-node={n.id} onClick={() => p.onSelect(n.id)}>
       <title>{`${n.id}: ${label(p.ix, n)}`}</title>
-      <rect width={BOX_W} height={BOX_H} rx={6} />
+      <rect width={BOX_W} height={BOX_H} rx={6} fill={style.fill} stroke={style.stroke} strokeDasharray={style.dash || undefined} />
       <text x={8} y={20} className="step">
         {badge + clip(label(p.ix, n), 27)}
       </text>

@@ -103,26 +103,7 @@ export function search(ix: TraceIndex, text: string): string[] {
   return ix.trace.nodes.filter((n) => n.id.toLowerCase() === t || n.step.toLowerCase().includes(t) || (n.answer ?? '').toLowerCase().includes(t)).map((n) => n.id);
 }
 
-export type NodeStatus = 'invalid' | 'pruned' | 'correct' | 'wrong' | 'unchecked' | 'open';
-
-/** One status per node, checked in the legend's order: a rule-invalid step is grey even when it is also a wrong terminal. */
-export function nodeStatus(n: TraceNode): NodeStatus {
-  if (n.valid === false) return 'invalid';
-  if (n.pruned) return 'pruned';
-  if (n.terminal && n.correct === true) return 'correct';
-  if (n.terminal && n.correct === false) return 'wrong';
-  if (n.terminal) return 'unchecked';
-  return 'open';
-}
-
-export const LEGEND: Array<{ status: NodeStatus; label: string }> = [
-  { status: 'correct', label: 'terminal, correct' },
-  { status: 'wrong', label: 'terminal, wrong' },
-  { status: 'unchecked', label: 'terminal, not checked' },
-  { status: 'open', label: 'step (interior)' },
-  { status: 'invalid', label: 'rule-invalid step' },
-  { status: 'pruned', label: 'pruned' },
-];
+export { nodeStatus, STATUS_STYLES, LEGEND_ORDER, PATH_COLOUR, type NodeStatus } from '../../../src/ui/status';
 
 export function describeOp(op: TraceOperator, i: number, total: number): string {
   const detail = op.detail ? ' ' + Object.entries(op.detail).map(([k, v]) => `${k}=${typeof v === 'object' ? JSON.stringify(v) : String(v)}`).join(' ') : '';
