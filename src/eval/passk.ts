@@ -32,6 +32,8 @@ export interface ScoredSample {
   /** Extracted answer (null when none). */
   answer: string | null;
   correct: boolean;
+  /** correct / wrong / unparseable (no answer could be read); absent when the strategy did not say. */
+  verdict?: 'correct' | 'wrong' | 'unparseable';
   /** Reward-model score (higher is better), for best-of-k and weighted voting. */
   score?: number;
 }

@@ -37,7 +37,9 @@ export interface EvalReport {
   metrics: MetricRow[];
   tokensPerProblem: { prompt: Summary; completion: Summary; total: Summary };
   wallMs?: number;
-  perProblem: Array<{ problemId: string; n: number; correct: number; answers: Array<string | null>; promptTokens: number; completionTokens: number }>;
+  /** Every sample's verdict: unparseable (no answer could be read) is counted apart from wrong. */
+  verdicts: { correct: number; wrong: number; unparseable: number };
+  perProblem: Array<{ problemId: string; n: number; correct: number; unparseable: number; answers: Array<string | null>; promptTokens: number; completionTokens: number }>;
   settings?: Record<string, unknown>;
   /** With a baseline report (`--baseline`): the paired per-problem accuracy difference. */
   comparison?: PairedComparison & { baselineModel: string };
@@ -88,10 +90,16 @@ export function buildReport(records: readonly ProblemRecord[], o: ReportOptions)
     metrics,
     tokensPerProblem: { prompt: summarize(promptPer), completion: summarize(completionPer), total: summarize(promptPer.map((p, i) => p + completionPer[i])) },
     wallMs: o.wallMs,
+    verdicts: {
+      correct: records.reduce((a, r) => a + r.samples.filter((s) => s.correct).length, 0),
+      wrong: records.reduce((a, r) => a + r.samples.filter((s) => !s.correct && sampleVerdict(s) === 'wrong').length, 0),
+      unparseable: records.reduce((a, r) => a + r.samples.filter((s) => !s.correct && sampleVerdict(s) === 'unparseable').length, 0),
+    },
     perProblem: records.map((r, i) => ({
       problemId: r.problemId,
       n: r.samples.length,
       correct: r.samples.filter((s) => s.correct).length,
+      unparseable: r.samples.filter((s) => !s.correct && sampleVerdict(s) === 'unparseable').length,
       answers: r.samples.map((s) => s.answer),
       promptTokens: promptPer[i],
       completionTokens: completionPer[i],
@@ -99,6 +107,13 @@ export function buildReport(records: readonly ProblemRecord[], o: ReportOptions)
     settings: o.settings,
     createdAt: new Date().toISOString(),
   };
+}
+
+/** A sample's verdict: its own, else unparseable when it has no answer, else by correctness. */
+function sampleVerdict(s: EvalSample): 'correct' | 'wrong' | 'unparseable' {
+  if (s.verdict) return s.verdict;
+  if (s.correct) return 'correct';
+  return s.answer === null || s.answer === undefined || s.answer.trim() === '' ? 'unparseable' : 'wrong';
 }
 
 /** A plain text table with aligned columns (numbers right-aligned). */
@@ -129,5 +144,8 @@ export function renderReport(r: EvalReport): string {
   const vs = c
     ? `\nagainst ${c.baselineModel} on the same ${c.problems} problems (accuracy per problem, paired): ${pct(c.baseline)}% -> ${pct(c.current)}%, difference ${c.difference.mean >= 0 ? '+' : ''}${pct(c.difference.mean)} points, 95% CI [${pct(c.difference.lo)}, ${pct(c.difference.hi)}] (paired bootstrap); better on ${c.better}, worse on ${c.worse}, same on ${c.same}\n`
     : '';
-  return `${head}\n\n${renderTable(['metric', 'k', 'score %', '95% CI', 'CI method'], rows)}\n\n${usage}\n${vs}`;
+  const v = r.verdicts;
+  const all = v.correct + v.wrong + v.unparseable;
+  const verdictLine = all > 0 ? `answers: ${v.correct} correct, ${v.wrong} wrong, ${v.unparseable} unparseable (no answer could be read; ${pct(v.unparseable / all)}% of ${all} samples)` : '';
+  return `${head}\n\n${renderTable(['metric', 'k', 'score %', '95% CI', 'CI method'], rows)}\n\n${verdictLine}\n${usage}\n${vs}`;
 }

@@ -4,6 +4,7 @@
  * plug in through `reasoningStrategy` (cli/commands/eval.ts), tests use scripted ones.
  */
 import type { Problem, Task } from '../tasks/types.js';
+import { verdictOf } from '../tasks/verdict.js';
 import { type EvalReport, type EvalSample, type ProblemRecord, buildReport } from './report.js';
 
 /** Returns, for each problem in order, `n` samples. */
@@ -49,7 +50,7 @@ export async function samplesFromCompletions<P extends Problem>(task: Task<P>, p
   for (const c of completions) {
     const answer = task.extractAnswer(c.text, problem);
     const v = await task.verify(answer, problem);
-    out.push({ answer, correct: v.correct, score: c.score, promptTokens: c.promptTokens, completionTokens: c.completionTokens });
+    out.push({ answer, correct: v.correct, verdict: verdictOf(v, answer), score: c.score, promptTokens: c.promptTokens, completionTokens: c.completionTokens });
   }
   return out;
 }

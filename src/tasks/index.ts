@@ -1,6 +1,7 @@
 /** Public API of the tasks layer. */
 export * from './types.js';
 export * from './registry.js';
+export * from './verdict.js';
 export { dataDir, packagedDataDir, dataFile } from './data.js';
 export * from './grader/index.js';
 export { runPython, pythonSandboxAvailable, type PythonProgram, type PythonSandboxOptions } from './sandbox/python.js';

@@ -19,8 +19,16 @@ export interface Problem {
   data?: unknown;
 }
 
+/**
+ * correct / wrong / unparseable: "no answer could be read" is reported apart from "wrong" (a
+ * format failure is not a reasoning failure; graders that merge them mislead evaluations).
+ */
+export type AnswerVerdict = 'correct' | 'wrong' | 'unparseable';
+
 export interface VerifyResult {
   correct: boolean;
+  /** Three-way verdict; when absent, derive it with `verdictOf` (tasks/verdict.ts). */
+  verdict?: AnswerVerdict;
   /** In [0, 1]; partial credit where the task defines it (e.g. fraction of tests passed). */
   score: number;
   /** The answer the verifier compared, after extraction and normalisation. */

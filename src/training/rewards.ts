@@ -12,10 +12,13 @@
 import { usageError } from '../core/index.js';
 import { buildReward } from '../rewards/index.js';
 import type { Problem, Task } from '../tasks/types.js';
+import { verdictOf } from '../tasks/verdict.js';
 
 export interface RewardResult {
   score: number;
   correct: boolean;
+  /** No answer could be read from the completion (logged apart from wrong answers). */
+  unparseable?: boolean;
 }
 
 export interface RewardSampleIn {
@@ -33,7 +36,7 @@ export function verifierReward(task: Task<Problem>, wrongAnswerScore = 0): Rewar
     for (const s of samples) {
       const answer = task.extractAnswer(s.completion, s.problem);
       const v = await task.verify(answer, s.problem);
-      out.push({ score: v.correct ? v.score : answer !== null && wrongAnswerScore ? wrongAnswerScore : v.score, correct: v.correct });
+      out.push({ score: v.correct ? v.score : answer !== null && wrongAnswerScore ? wrongAnswerScore : v.score, correct: v.correct, unparseable: verdictOf(v, answer) === 'unparseable' });
     }
     return out;
   };
@@ -45,7 +48,7 @@ export function compositeReward(task: Task<Problem>, config: unknown): RewardFn 
   return async (samples) => {
     const verified = await verifierReward(task)(samples);
     const results = await composite.evaluateBatch(samples.map((s) => ({ problem: s.problem, completion: s.completion, tokens: s.tokens })));
-    return results.map((r, i) => ({ score: r.total, correct: r.correct ?? verified[i].correct }));
+    return results.map((r, i) => ({ score: r.total, correct: r.correct ?? verified[i].correct, unparseable: verified[i].unparseable }));
   };
 }
 

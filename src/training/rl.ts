@@ -69,6 +69,8 @@ interface Rollout {
   truncated: boolean;
   score: number;
   correct: boolean;
+  /** No answer could be read from the completion. */
+  unparseable: boolean;
 }
 
 /** Greedy accuracy of `weights` on `problems` (one batch of full solutions). */
@@ -222,7 +224,7 @@ export async function runRlPhase(input: RlPhaseInput): Promise<RlResult> {
           const all: Rollout[] = samples.map((s, i) => {
             let score = rewards[i].score;
             if (rl.overlong.soft) score += softOverlongPenalty(s.tokens.length, rl.overlong.soft.max_length, rl.overlong.soft.cache_length);
-            return { seq: { ids: [...rows[i], ...s.tokens], promptLen: rows[i].length }, group: groups[i], behaviourLogp: s.logprobs, truncated: s.finishReason === 'length', score, correct: rewards[i].correct };
+            return { seq: { ids: [...rows[i], ...s.tokens], promptLen: rows[i].length }, group: groups[i], behaviourLogp: s.logprobs, truncated: s.finishReason === 'length', score, correct: rewards[i].correct, unparseable: rewards[i].unparseable === true };
           });
           const groupStats = est.needsGroups ? dynamicSampling(all.map((r) => r.score), all.map((r) => r.group)) : null;
           const ds = rl.dynamic_sampling ? groupStats : null;
@@ -324,6 +326,7 @@ export async function runRlPhase(input: RlPhaseInput): Promise<RlResult> {
             ...roundMetrics({
               reward: mean(all.map((r) => r.score)),
               accuracy: mean(all.map((r) => (r.correct ? 1 : 0))),
+              unparseable: mean(all.map((r) => (r.unparseable ? 1 : 0))),
               eval_accuracy: evalAcc,
               kl: avg('kl') ?? scored.klReward ?? undefined,
               entropy: avg('entropy'),

@@ -18,6 +18,7 @@ import type { SearchModels } from '../../reasoning/context.js';
 import { solveMany } from '../../reasoning/solve.js';
 import { getStrategy, parseSetFlags, parseSettings } from '../../reasoning/strategies/index.js';
 import { getTask, listTasks } from '../../tasks/registry.js';
+import { verdictOf } from '../../tasks/verdict.js';
 import type { Problem, Task } from '../../tasks/types.js';
 import { collect, intOption } from '../options.js';
 import type { CommandModule } from '../registry.js';
@@ -94,7 +95,7 @@ export function reasoningStrategy(o: { strategy: string; settings: Record<string
         scores = await o.reward.outcome(many.results.map((res, i) => ({ prompt: task.renderPlain(problems[i]), steps: [...(res.node?.steps ?? [])], answer: res.answer })));
       }
       many.results.forEach((res, i) => {
-        out[i].push({ answer: res.answer, correct: res.correct === true, score: scores[i], promptTokens: res.usage.promptTokens, completionTokens: res.usage.completionTokens, wallMs: res.usage.wallMs });
+        out[i].push({ answer: res.answer, correct: res.correct === true, verdict: verdictOf(res.verification, res.answer), score: scores[i], promptTokens: res.usage.promptTokens, completionTokens: res.usage.completionTokens, wallMs: res.usage.wallMs });
       });
       logger.info('eval round done', { round: r + 1, of: n, correct: many.results.filter((x) => x.correct === true).length, problems: problems.length });
     }

@@ -68,10 +68,10 @@ export function makeMathTask(spec: MathTaskSpec): Task<MathProblem> {
     },
     extractAnswer: (text) => extractMathAnswer(text).answer,
     async verify(answer, problem): Promise<VerifyResult> {
-      if (answer === null || answer.trim() === '') return { correct: false, score: 0, extracted: null, details: 'no answer' };
+      if (answer === null || answer.trim() === '') return { correct: false, verdict: 'unparseable', score: 0, extracted: null, details: 'no answer' };
       // The answer is already extracted: wrap it so the grader takes it whole.
       const r = await sharedMathGrader().grade(problem.answer, `\\boxed{${answer}}`);
-      return { correct: r.correct, score: r.correct ? 1 : 0, extracted: r.pred.normalized, details: r.reason };
+      return { correct: r.correct, verdict: r.verdict, score: r.correct ? 1 : 0, extracted: r.pred.normalized, details: r.reason };
     },
     sameAnswer(a, b) {
       // Voting compares many pairs: cheap checks only (no symbolic step, so no time risk).
