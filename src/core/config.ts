@@ -20,11 +20,17 @@ function configError(message: string, hint?: string): RlmkitError {
  */
 export const FORBIDDEN_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
 
+/** Refuses a `--set` key path with a segment such as __proto__ (a config error, exit code 2). */
+export function refuseForbiddenPath(path: readonly string[], spec: string): void {
+  const bad = path.find((p) => FORBIDDEN_KEYS.has(p));
+  if (bad) throw configError(`bad --set "${spec}": "${bad}" is a reserved JavaScript name, not a config key`, 'set a real key, e.g. run.name=x');
+}
+
 /** Aliases a config may expand (YAML's "billion laughs" bomb needs thousands). */
 const MAX_YAML_ALIASES = 100;
 
-/** Throws a config error naming the first prototype key found in a parsed config. */
-function refusePrototypeKeys(value: unknown, source: string, at: string[] = [], seen = new Set<object>()): void {
+/** Throws a config error naming the first prototype key found in a parsed config (or any parsed value). */
+export function refusePrototypeKeys(value: unknown, source: string, at: string[] = [], seen = new Set<object>()): void {
   if (value === null || typeof value !== 'object' || seen.has(value)) return;
   seen.add(value);
   for (const key of Object.keys(value)) {
@@ -96,8 +102,7 @@ export function parseOverride(spec: string): { path: string[]; value: unknown } 
   if (path.some((p) => !/^[A-Za-z_][A-Za-z0-9_-]*$|^\d+$/.test(p))) {
     throw configError(`bad --set "${spec}": "${key}" is not a key path`, 'use dot-separated names, e.g. model.d_model=128');
   }
-  const bad = path.find((p) => FORBIDDEN_KEYS.has(p));
-  if (bad) throw configError(`bad --set "${spec}": "${bad}" is a reserved JavaScript name, not a config key`, 'set a real key, e.g. run.name=x');
+  refuseForbiddenPath(path, spec);
   let value: unknown;
   try {
     value = raw === '' ? '' : parseYamlValue(raw, `--set ${key}`);

@@ -9,6 +9,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { RlmkitError, applyOverrides, checkInputFile, loadConfig, parseYaml, readInputFile, readYamlFile } from '../../src/core/index.js';
+import { parseSetFlags } from '../../src/reasoning/strategies/index.js';
 import { RecipeSchema } from '../../src/training/recipe.js';
 import { runCliAsync } from '../helpers/cli.js';
 
@@ -76,6 +77,15 @@ describe('config safety', () => {
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
     // Inherited names are not sections: toString.x=1 builds a fresh section instead of failing.
     expect(applyOverrides({}, ['toString.x=1'])).toEqual({ toString: { x: 1 } });
+  });
+
+  it('refuses the same paths in strategy --set flags (solve, eval)', () => {
+    for (const spec of ['__proto__.polluted=1', 'a.__proto__.polluted=1', 'constructor.prototype.polluted=1', 'x={"__proto__": {"polluted": 1}}']) {
+      const e = errorOf(() => parseSetFlags([spec]));
+      expect(e.exitCode, spec).toBe(2);
+    }
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    expect(parseSetFlags(['a.b=1', 'a.c=2', 'toString.x=3'])).toEqual({ a: { b: 1, c: 2 }, toString: { x: 3 } });
   });
 
   it('refuses prototype keys anywhere in a YAML config, and in a --set value', () => {

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { usageError } from '../../core/errors.js';
+import { refuseForbiddenPath, refusePrototypeKeys } from '../../core/config.js';
 import type { Strategy } from '../strategy.js';
 import { beam } from './beam.js';
 import { bestOfN } from './best-of-n.js';
@@ -56,8 +57,11 @@ export function parseSetFlags(pairs: readonly string[]): Record<string, unknown>
       value = text;
     }
     const parts = key.split('.');
+    // No path through __proto__ / constructor / prototype, in the key or inside a JSON value (issue 13).
+    refuseForbiddenPath(parts, pair);
+    refusePrototypeKeys(value, `--set ${key}`);
     let cur = out;
-    for (const p of parts.slice(0, -1)) cur = (cur[p] ??= {}) as Record<string, unknown>;
+    for (const p of parts.slice(0, -1)) cur = (Object.hasOwn(cur, p) && cur[p] !== null && typeof cur[p] === 'object' ? cur[p] : (cur[p] = {})) as Record<string, unknown>;
     cur[parts[parts.length - 1]] = value;
   }
   return out;
