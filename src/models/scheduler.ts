@@ -15,9 +15,10 @@
  * batch it runs in. An unseeded sampled batch gets a fresh random seed, so repeats differ.
  *
  * Fairness (a server shares one scheduler among many clients): requests belong to a *flow*
- * (`options.flow`, else the caller). A batch takes requests round-robin over the flows waiting in
- * its group, least recently served flow first, and a group that still has requests after a batch
- * goes to the back of the ready queue; a request with more rows (n) than a batch holds is split.
+ * (`options.flow`, else the caller). When a backend slot frees, the ready group whose head flow
+ * was served longest ago goes (a flow never served goes first), and a batch takes requests
+ * round-robin over the flows waiting in its group, least recently served first; a request with
+ * more rows (n) than a batch holds (`maxRows`) is split into turns.
  * So a small request waits for at most the batches already running, never behind another flow's
  * whole queue (deficit-free round robin over flows, as in fair queuing, Demers et al. 1989).
  *
@@ -36,6 +37,12 @@ import { validateGenerateOptions, validateRequests } from './validate.js';
 export interface SchedulerOptions {
   /** Largest number of requests in one backend call (default: the backend's maxBatch). */
   maxBatch?: number;
+  /**
+   * Largest number of sampled rows (requests x n) in one backend call (default: the larger of
+   * maxBatch and the backend's maxBatch). Smaller batches are shorter turns: a server sets it to
+   * maxBatch so that no request waits long behind another's rows.
+   */
+  maxRows?: number;
   /** How long the first request of a batch waits for company, in ms (default 2). */
   maxWaitMs?: number;
   /**
@@ -104,8 +111,6 @@ interface Group {
   /** When a ready group smaller than the usual crowd stops waiting for it. */
   fillDeadline?: number;
   fillTimer?: NodeJS.Timeout;
-  /** Has sent a batch since it was last ready: new groups go ahead of it (round robin). */
-  served?: boolean;
 }
 
 interface LoadTracker {
@@ -133,6 +138,9 @@ const DEFAULT_CALLER = 'default';
  * gives the top token all the mass.
  */
 export const MIN_SAMPLING_TEMPERATURE = 1e-6;
+
+/** Requests queued per event-loop turn by one generate() call. */
+const ENQUEUE_SLICE = 64;
 
 export class Scheduler implements Policy {
   readonly id: string;
@@ -166,7 +174,7 @@ export class Scheduler implements Policy {
   constructor(readonly backend: Policy, o: SchedulerOptions = {}) {
     this.id = o.id ?? backend.id;
     this.maxBatch = Math.max(1, o.maxBatch ?? backend.capabilities.maxBatch);
-    this.maxRows = Math.max(this.maxBatch, backend.capabilities.maxBatch || this.maxBatch);
+    this.maxRows = Math.max(1, o.maxRows ?? Math.max(this.maxBatch, backend.capabilities.maxBatch || this.maxBatch));
     this.maxWaitMs = Math.max(0, o.maxWaitMs ?? 2);
     this.maxFillWaitMs = Math.max(this.maxWaitMs, o.maxFillWaitMs ?? 25);
     this.concurrency = Math.max(1, o.concurrency ?? 1);
@@ -201,7 +209,16 @@ export class Scheduler implements Policy {
     const onAbort = () => this.cancel(mine, abortError(signal));
     signal?.addEventListener('abort', onAbort, { once: true });
     try {
-      const results = await Promise.all(requests.map((r) => this.one(r, options, callId, caller, mine)));
+      // A call of thousands of requests is queued a slice at a time, yielding between slices, so
+      // that queuing it (about 40 µs a request) never stalls the event loop for other clients.
+      const pending: Promise<Completion[]>[] = [];
+      for (let i = 0; i < requests.length; i += ENQUEUE_SLICE) {
+        if (i > 0) await new Promise((r) => setImmediate(r));
+        if (signal?.aborted) break;
+        for (const r of requests.slice(i, i + ENQUEUE_SLICE)) pending.push(this.one(r, options, callId, caller, mine));
+      }
+      const results = await Promise.all(pending);
+      if (results.length < requests.length) throw abortError(signal);
       return results;
     } finally {
       signal?.removeEventListener('abort', onAbort);
@@ -340,7 +357,11 @@ export class Scheduler implements Policy {
       if (q) q.push(x);
       else queues.set(x.flow, [x]);
     }
-    if (queues.size === 1 && live.every((x) => x.rows === 1)) return { batch: live.slice(0, this.maxBatch), rest: live.slice(this.maxBatch) };
+    if (queues.size === 1 && live.every((x) => x.rows === 1)) {
+      const flow = this.flows.get(live[0].flow);
+      if (flow) flow.servedAt = ++this.serveSeq;
+      return { batch: live.slice(0, this.maxBatch), rest: live.slice(this.maxBatch) };
+    }
     const order = [...queues.keys()].sort((a, b) => (this.flows.get(a)?.servedAt ?? 0) - (this.flows.get(b)?.servedAt ?? 0));
     const batch: Item[] = [];
     let rows = 0;
@@ -404,10 +425,7 @@ export class Scheduler implements Policy {
     g.immediate = undefined;
     if (!g.ready) {
       g.ready = true;
-      // Ahead of groups that have had a turn already (a long queue of one client's requests).
-      const at = this.readyOrder.findIndex((k) => this.groups.get(k)?.served);
-      if (at < 0) this.readyOrder.push(key);
-      else this.readyOrder.splice(at, 0, key);
+      this.readyOrder.push(key);
     }
     this.pump();
   }
@@ -435,17 +453,24 @@ export class Scheduler implements Policy {
   /** Starts batches while slots are free, oldest ready group first. */
   private pump(): void {
     while (this.running < this.concurrency) {
-      let picked: { key: string; g: Group; live: Item[] } | undefined;
-      for (let idx = 0; idx < this.readyOrder.length && !picked; idx++) {
+      // The ready group whose head flow was served longest ago (never served first); ties keep
+      // ready order. So a new client's request goes ahead of a search's queued turns, whatever
+      // sampling parameters (and hence groups) each uses.
+      let picked: { key: string; g: Group; live: Item[]; servedAt: number } | undefined;
+      for (let idx = 0; idx < this.readyOrder.length; idx++) {
         const key = this.readyOrder[idx];
         const g = this.groups.get(key);
-        const live = g ? g.items.filter((x) => !x.settled) : [];
+        // Group items are never settled: cancel() removes them and dispatch takes them out first.
+        // (No per-pump filtering: a call of 16k requests would make every enqueue O(n).)
+        const live = g ? g.items : [];
         if (!g || live.length === 0) {
           this.readyOrder.splice(idx--, 1);
           if (g) this.dropGroup(key, g);
           continue;
         }
-        if (this.mayGo(g, live.length)) picked = { key, g, live };
+        const servedAt = this.flows.get(live[0].flow)?.servedAt ?? 0;
+        if (picked && servedAt >= picked.servedAt) continue;
+        if (this.mayGo(g, live.length)) picked = { key, g, live, servedAt };
       }
       if (!picked) return;
       const { key, g, live } = picked;
@@ -455,8 +480,7 @@ export class Scheduler implements Policy {
       if (g.fillTimer) clearTimeout(g.fillTimer);
       g.fillTimer = undefined;
       this.readyOrder.splice(this.readyOrder.indexOf(key), 1);
-      // A group with requests left goes to the back: other groups (other clients' parameters) go first.
-      g.served = true;
+      // A group with requests left goes to the back of the ready order (ties between flows).
       if (g.items.length === 0) this.dropGroup(key, g);
       else this.readyOrder.push(key);
       const load = this.load.get(baseKey(key));

@@ -44,7 +44,10 @@ export async function buildRegistry(modelArgs: string[], scheduling: SchedulerOp
       // native compute; embedded batches of 16 rows kept that overlap best (bench serve).
       const concurrency = scheduling.concurrency ?? (m.spec.kind === 'http' ? 16 : 2);
       const maxBatch = scheduling.maxBatch ?? (m.spec.kind === 'embedded' ? 16 : undefined);
-      table[m.name] = new Scheduler(backend, { ...scheduling, concurrency, ...(maxBatch ? { maxBatch } : {}), id: m.name });
+      // Rows per call as many as requests per call: a request with a large n (a search's children)
+      // is split into turns of that size, so other clients' requests wait one short call at most.
+      const maxRows = scheduling.maxRows ?? maxBatch;
+      table[m.name] = new Scheduler(backend, { ...scheduling, concurrency, ...(maxBatch ? { maxBatch } : {}), ...(maxRows ? { maxRows } : {}), id: m.name });
     }
   } catch (e) {
     for (const p of Object.values(table)) await p.close?.();

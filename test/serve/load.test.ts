@@ -1,0 +1,46 @@
+/**
+ * Issue 13's acceptance load test, bounded and on loopback: while 64 slow bodies (reconnecting
+ * whenever the server cuts them) and an abandoned large MCTS search (restarted as soon as it is
+ * abandoned) are in flight, normal clients keep a p99 latency under 2 s and the server's RSS
+ * stays under 1 GB. `rlmkit bench serve --hostile --json` runs the same harness.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runHostileLoad } from '../../src/serve/hostile-load.js';
+import { SHIPPED_POLICY, startServeProcess, waitIdle, type ServeProcess } from './serve-process.js';
+
+let s: ServeProcess;
+
+beforeAll(async () => {
+  s = await startServeProcess([
+    '--model', `g24=embedded:${SHIPPED_POLICY}`, '--api-key', 'K',
+    '--max-search-nodes', '1000000000', '--max-search-tokens', '2000000000', '--max-search-wall-ms', '2000000000',
+    '--body-timeout-ms', '4000',
+  ]);
+}, 120_000);
+afterAll(async () => {
+  if (s) await s.stop();
+});
+
+describe('hostile + normal clients at once', () => {
+  it('normal requests keep p99 < 2 s and the server stays under 1 GB', async () => {
+    const r = await runHostileLoad({
+      base: s.base,
+      apiKey: 'K',
+      model: 'g24',
+      search: { model: 'mcts@g24', prompt: '4 4 6 8|', simulations: 100000, children: 256, stopWhenSolved: false, maxDepth: 1000, parallel: 1024 },
+      slowBodies: 64,
+      normalClients: 8,
+      durationMs: 15_000,
+      abandonAfterMs: 3_000,
+      rssBytes: () => s.rssBytes(),
+    });
+    console.log(JSON.stringify(r));
+    expect(r.normal.failed).toBe(0);
+    expect(r.normal.requests).toBeGreaterThan(50);
+    expect(r.normal.p99Ms).toBeLessThan(2_000);
+    expect(r.rss.maxBytes!).toBeLessThan(1024 ** 3);
+    expect(r.searches.abandoned).toBeGreaterThanOrEqual(2);
+    expect(r.slowBodies.answered408).toBeGreaterThan(0);
+    expect(await waitIdle(s.base, 5_000)).toBeLessThan(5_000);
+  }, 120_000);
+});
