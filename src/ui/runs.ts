@@ -42,7 +42,7 @@ export interface RunDetail extends RunSummary {
   checkpoints: FileEntry[];
   traces: FileEntry[];
   reports: FileEntry[];
-  /** Top-level JSON files such as summary.json. */
+  /** Top-level JSON files such as summary.json. Every path here is relative to the run folder. */
   files: FileEntry[];
 }
 
@@ -150,15 +150,15 @@ export function listRuns(root: string): RunSummary[] {
   return out.sort((a, b) => b.updatedAt.localeCompare(a.updatedAt));
 }
 
-/** Files under `dir` (relative paths with "/"), newest first, matching `keep`. */
-export function listFiles(dir: string, keep: (rel: string) => boolean = () => true, maxDepth = 4): FileEntry[] {
+/** Files under `dir` as paths with "/" prefixed by `prefix` (paths inside the run), newest first, matching `keep`. */
+export function listFiles(dir: string, prefix: string, keep: (rel: string) => boolean = () => true, maxDepth = 4): FileEntry[] {
   const out: FileEntry[] = [];
   const walk = (d: string, rel: string, depth: number) => {
     if (depth > maxDepth || out.length >= MAX_FILES || !fs.existsSync(d)) return;
     for (const e of fs.readdirSync(d, { withFileTypes: true })) {
       if (out.length >= MAX_FILES) return;
       if (e.name.startsWith('.') || e.name.includes('.tmp-')) continue;
-      const r = rel ? `${rel}/${e.name}` : e.name;
+      const r = `${rel}/${e.name}`;
       if (e.isDirectory()) walk(path.join(d, e.name), r, depth + 1);
       else if (e.isFile() && keep(r)) {
         const st = fs.statSync(path.join(d, e.name));
@@ -166,7 +166,8 @@ export function listFiles(dir: string, keep: (rel: string) => boolean = () => tr
       }
     }
   };
-  walk(dir, '', 0);
+  walk(dir, prefix, 0);
+  for (const f of out) f.path = f.path.replace(/^\//, '');
   return out.sort((a, b) => b.modifiedAt.localeCompare(a.modifiedAt) || a.path.localeCompare(b.path));
 }
 
@@ -190,10 +191,10 @@ export function runDetail(root: string, name: string): RunDetail {
     configText,
     config,
     configError,
-    checkpoints: listFiles(path.join(dir, 'checkpoints')),
-    traces: listFiles(path.join(dir, 'traces'), json),
-    reports: listFiles(path.join(dir, 'report'), json),
-    files: listFiles(dir, (r) => json(r) && !r.includes('/'), 0),
+    checkpoints: listFiles(path.join(dir, 'checkpoints'), 'checkpoints'),
+    traces: listFiles(path.join(dir, 'traces'), 'traces', json),
+    reports: listFiles(path.join(dir, 'report'), 'report', json),
+    files: listFiles(dir, '', json, 0),
   };
 }
 

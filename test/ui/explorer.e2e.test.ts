@@ -115,7 +115,10 @@ describe('rlmkit ui in Chromium', () => {
   });
 
   it('trace explorer: expand a collapsed node, read a child step text and q', async () => {
-    await page.goto(`${ui.url}/#/trace?run=search&path=${encodeURIComponent('traces/mcts-4-4-6-8.json')}`);
+    // Opened the way a user does: the run, its Traces tab, the file.
+    await page.goto(`${ui.url}/#/runs/search`);
+    await page.getByTestId('tab-traces').click();
+    await page.getByRole('link', { name: 'traces/mcts-4-4-6-8.json' }).click();
     await page.getByTestId('tree').waitFor();
     const shown = Number(await page.getByTestId('tree').getAttribute('data-nodes'));
     expect(shown).toBeGreaterThan(1);

@@ -131,7 +131,7 @@ export function EvalsView({ run, path }: { run: string | null; path: string | nu
     (async () => {
       const { runs } = await getJson<{ runs: RunSummary[] }>('api/runs');
       const details = await Promise.all(runs.map((x) => getJson<RunDetail>(`api/runs/${q(x.name)}`)));
-      setFiles(details.flatMap((d) => [...d.files.map((f) => ({ run: d.name, path: f.path })), ...d.reports.map((f) => ({ run: d.name, path: `report/${f.path}` }))]));
+      setFiles(details.flatMap((d) => [...d.files.map((f) => ({ run: d.name, path: f.path })), ...d.reports.map((f) => ({ run: d.name, path: f.path }))]));
     })().catch(setError);
   }, []);
   useEffect(() => {

@@ -127,7 +127,7 @@ function RunPanel({ name, runs }: { name: string; runs: RunSummary[] }) {
         ))}
       {tab === 'checkpoints' && <Files files={detail.checkpoints} />}
       {tab === 'traces' && <Files files={detail.traces} link={(f) => `#/trace?run=${q(name)}&path=${q(f.path)}`} />}
-      {tab === 'files' && <Files files={[...detail.files, ...detail.reports.map((f) => ({ ...f, path: `report/${f.path}` }))]} link={(f) => `#/evals?run=${q(name)}&path=${q(f.path)}`} />}
+      {tab === 'files' && <Files files={[...detail.files, ...detail.reports]} link={(f) => `#/evals?run=${q(name)}&path=${q(f.path)}`} />}
     </div>
   );
 }
