@@ -36,24 +36,25 @@ export function adamwStep(
   const norm = Math.sqrt(sq);
   const clip = o.clipNorm > 0 && Number.isFinite(o.clipNorm) ? Math.min(o.clipNorm / (norm + 1e-6), 1) : 1;
   const scale = gradScale * clip;
-  const bc1 = 1 - Math.pow(o.beta1, step);
-  const bc2 = 1 - Math.pow(o.beta2, step);
-  const { beta1, beta2, eps, weightDecay } = o;
+  const bc1 = 1 / (1 - Math.pow(o.beta1, step));
+  const bc2 = 1 / (1 - Math.pow(o.beta2, step));
   for (const [name, p] of params) {
-    const w = p.data;
-    const g = grads.get(name);
-    const mi = m.get(name)!;
-    const vi = v.get(name)!;
-    const decay = weightDecay > 0 && p.shape.length >= 2 ? weightDecay : 0;
-    for (let i = 0; i < w.length; i++) {
-      const gi = g ? g[i] * scale : 0;
-      const mNew = mi[i] * beta1 + gi * (1 - beta1);
-      const vNew = vi[i] * beta2 + gi * gi * (1 - beta2);
-      mi[i] = mNew;
-      vi[i] = vNew;
-      const update = mNew / bc1 / (Math.sqrt(vNew / bc2) + eps) + decay * w[i];
-      w[i] = w[i] - update * lr;
-    }
+    const decay = o.weightDecay > 0 && p.shape.length >= 2 ? o.weightDecay : 0;
+    update(p.data, grads.get(name) ?? new Float32Array(p.data.length), m.get(name)!, v.get(name)!, scale, o.beta1, o.beta2, o.eps, decay, lr, bc1, bc2);
   }
   return norm;
+}
+
+/** The per-element update of one tensor (a monomorphic loop: every argument a number or a Float32Array). */
+function update(w: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, scale: number, beta1: number, beta2: number, eps: number, decay: number, lr: number, bc1: number, bc2: number): void {
+  const b1 = 1 - beta1;
+  const b2 = 1 - beta2;
+  for (let i = 0; i < w.length; i++) {
+    const gi = g[i] * scale;
+    const mNew = m[i] * beta1 + gi * b1;
+    const vNew = v[i] * beta2 + gi * gi * b2;
+    m[i] = mNew;
+    v[i] = vNew;
+    w[i] -= ((mNew * bc1) / (Math.sqrt(vNew * bc2) + eps) + decay * w[i]) * lr;
+  }
 }
