@@ -32,6 +32,7 @@ import { ModelRegistry, staticProvider } from '../../serve/providers.js';
 import { startServer } from '../../serve/server.js';
 import { floatOption, intOption } from '../options.js';
 import type { BenchModule } from './types.js';
+import { runHostileBench } from './serve-hostile.js';
 import { median } from './stats.js';
 
 interface PathResult {
@@ -271,9 +272,12 @@ export const serveBench: BenchModule = {
       .option('--max-wait-ms <n>', 'scheduler batching wait', intOption(0), 2)
       .option('--max-fill-wait-ms <n>', 'scheduler wait for the usual crowd of callers', intOption(0), 25)
       .option('--concurrency <n>', 'backend calls in flight at once (both paths)', intOption(1, 8), 2)
-      .option('--threads <n>', 'onnxruntime threads of the default model', intOption(1, 64), 2);
+      .option('--threads <n>', 'onnxruntime threads of the default model', intOption(1, 64), 2)
+      .option('--hostile', 'instead: normal clients next to 64 slow bodies and an abandoned huge search (p99, server RSS; src/cli/bench/serve-hostile.ts)')
+      .option('--duration-s <s>', 'length of the --hostile run', floatOption(1, 3600), 20);
   },
   async run(o) {
+    if (o.hostile) return runHostileBench(o);
     const levels = String(o.clients ?? '1,8,32').split(',').map((s) => Number(s.trim())).filter((n) => Number.isInteger(n) && n > 0);
     if (levels.length === 0) throw usageError(`--clients "${String(o.clients)}" names no concurrency level`, 'pass positive integers, e.g. --clients 1,8,32');
     const client = String(o.client ?? 'raw');
