@@ -42,8 +42,11 @@ afterAll(async () => {
   fs.rmSync(root, { recursive: true, force: true });
 });
 
-const get = (p: string, headers: Record<string, string> = {}) => fetch(`${ui.url}${p}`, { headers });
-const post = (p: string, body: unknown, headers: Record<string, string> = {}) => fetch(`${ui.url}${p}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+/** Responses whose JSON the tests read field by field. */
+type JsonResponse = Omit<Response, 'json'> & { json(): Promise<any> };
+const get = (p: string, headers: Record<string, string> = {}) => fetch(`${ui.url}${p}`, { headers }) as Promise<JsonResponse>;
+const post = (p: string, body: unknown, headers: Record<string, string> = {}) =>
+  fetch(`${ui.url}${p}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: typeof body === 'string' ? body : JSON.stringify(body) }) as Promise<JsonResponse>;
 
 describe('runs', () => {
   it('lists run folders (nested phases too) with their phase and step, and skips other folders', async () => {
