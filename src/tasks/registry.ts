@@ -10,6 +10,7 @@ import { game24Task } from './games/game24.js';
 import { aime24Task, amc23Task, gsm8kTask, math500Task } from './math/math-task.js';
 import { arithmeticTask } from './synthetic/arithmetic.js';
 import { sorting128Task, sorting64Task, sortingTask } from './synthetic/sorting.js';
+import { makeFileTask } from './formats/file-task.js';
 import type { Problem, Task, TaskMeta, TaskSource } from './types.js';
 import { multiTurnTasks } from './multiturn/tasks.js';
 import { isMultiTurnTask } from './multiturn/types.js';
@@ -60,7 +61,7 @@ export function taskNames(): string[] {
 
 /** One line naming the valid tasks, for any "unknown task" message. */
 export function unknownTaskMessage(name: string, names: readonly string[] = taskNames()): string {
-  return `unknown task "${name}"; valid tasks: ${names.join(', ')}`;
+  return `unknown task "${name}"; valid tasks: ${names.join(', ')}, or jsonl:FILE (your own rows)`;
 }
 
 /** Adds a task (e.g. a user's own); a name already taken is an error. */
@@ -69,7 +70,20 @@ export function registerTask(task: Task<any>): void {
   registry.set(task.name, task);
 }
 
-export function getTask<P extends Problem = Problem>(name: string): Task<P> {
+const fileTasks = new Map<string, Task<any>>();
+
+/**
+ * A task by name. `jsonl:FILE` (optionally `#math|exact|regex|code`, or `options.verifier`) is a
+ * user's own rows (formats/file-task.ts); `verifier` is only for those.
+ */
+export function getTask<P extends Problem = Problem>(name: string, options: { verifier?: string } = {}): Task<P> {
+  if (name.startsWith('jsonl:')) {
+    const t = makeFileTask(name, options.verifier);
+    const cached = fileTasks.get(t.name) ?? t;
+    fileTasks.set(t.name, cached);
+    return cached as Task<P>;
+  }
+  if (options.verifier !== undefined) throw usageError(`--verifier is for --task jsonl:FILE; task "${name}" has its own verifier`);
   const t = registry.get(name);
   if (!t) throw usageError(unknownTaskMessage(name));
   return t as Task<P>;

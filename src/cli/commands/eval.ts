@@ -26,6 +26,7 @@ import { MODEL_FREE, openPolicy } from './solve.js';
 
 interface EvalFlags {
   task: string;
+  verifier?: string;
   strategy: string;
   model: string;
   k: string;
@@ -110,7 +111,8 @@ export const evalCommand: CommandModule = {
     program
       .command('eval')
       .description('sample solutions with a reasoning strategy, verify them, and report metrics (table + JSON); see src/eval/README.md')
-      .requiredOption('--task <name>', `task: ${listTasks().map((t) => t.name).join(', ')}`)
+      .requiredOption('--task <name>', `task: ${listTasks().map((t) => t.name).join(', ')}, or jsonl:FILE (your own rows)`)
+      .option('--verifier <kind>', 'for --task jsonl:FILE: math, exact, regex or code (default math)')
       .requiredOption('--strategy <name>', 'reasoning strategy (rlmkit strategies lists them)')
       .requiredOption('--model <spec>', `policy: ${MODEL_FREE.join(' | ')} (model-free baseline), embedded:<ckpt>, gguf:<file>, http://host/v1#<model>, openai:<model>`)
       .option('--k <list>', 'k values for pass@k / maj@k, comma-separated', '1')
@@ -128,7 +130,7 @@ export const evalCommand: CommandModule = {
       .option('--queue <url>', 'send the work to `rlmkit worker`s on this Redis (redis://host:port); same results as --chunk in process')
       .option('--chunk <n>', 'problems per job: each round runs in chunks of n problems (default 8 with --queue; none in process)', intOption(1))
       .action(async (f: EvalFlags) => {
-        const task = getTask(f.task);
+        const task = getTask(f.task, { verifier: f.verifier });
         const ks = parseKs(f.k);
         const baseline = f.baseline ? readBaseline(f.baseline) : undefined;
         if (baseline && (baseline.task !== task.name || (baseline.split ?? f.split) !== f.split)) {

@@ -85,6 +85,7 @@ export async function pickProblems(task: Task<Problem>, o: { problem?: string; s
 
 interface SolveFlags {
   task: string;
+  verifier?: string;
   strategy: string;
   model: string;
   value?: string;
@@ -122,7 +123,8 @@ export const solveCommand: CommandModule = {
     program
       .command('solve')
       .description('run a reasoning strategy on a task problem; prints the answer, usage and the explored tree (see src/reasoning/README.md)')
-      .requiredOption('--task <name>', `task: ${listTasks().map((t) => t.name).join(', ')}`)
+      .requiredOption('--task <name>', `task: ${listTasks().map((t) => t.name).join(', ')}, or jsonl:FILE (your own rows)`)
+      .option('--verifier <kind>', 'for --task jsonl:FILE: math, exact, regex or code (default math)')
       .requiredOption('--strategy <name>', 'strategy (rlmkit strategies lists them)')
       .requiredOption('--model <spec>', `policy: ${MODEL_FREE.join(' | ')} (model-free baseline), embedded:<ckpt>, gguf:<file>, http://host/v1#<model>, openai:<model>`)
       .option('--value <spec>', 'value model (embedded checkpoint with a value head)')
@@ -146,7 +148,7 @@ export const solveCommand: CommandModule = {
       .option('--no-tree', 'do not print the explored tree')
       .option('--max-lines <n>', 'lines of tree to print at most', intOption(1), 120)
       .action(async (f: SolveFlags) => {
-        const task = getTask(f.task);
+        const task = getTask(f.task, { verifier: f.verifier });
         const strategy = getStrategy(f.strategy);
         const settings = parseSettings(strategy, parseSetFlags(f.set));
         const budget: Budget = {
