@@ -130,7 +130,8 @@ export const sftLoss: LossFn = describeLoss(
     const logp = out.logprobs();
     return { loss: ops.neg(ops.maskedMean(logp, b.mask)), metrics: { entropy: ops.maskedMean(out.entropy(), b.mask) } };
   },
-  { rows: 'mean', source: { module: import.meta.url, name: 'sftLoss' } },
+  // linear: the loss is affine in the log-probs, so the onnx engine needs one graph call per chunk.
+  { rows: 'mean', linear: true, source: { module: import.meta.url, name: 'sftLoss' } },
 );
 
 /**

@@ -11,12 +11,15 @@ import { GradComputer } from '../../src/engine/grad.js';
 import { describeLoss } from '../../src/engine/loss-info.js';
 import { maskedCrossEntropy, valueMse } from '../../src/engine/losses.js';
 import { LlamaModel } from '../../src/engine/model.js';
+import { LossEvaluator } from '../../src/engine/native/loss-eval.js';
 import { NativeGrad } from '../../src/engine/native/native-grad.js';
+import { packBatch } from '../../src/engine/grad.js';
+import { lossInfo } from '../../src/engine/loss-info.js';
 import { createOnnxSampler } from '../../src/engine/onnx/sampler.js';
 import { Scorer } from '../../src/engine/score.js';
 import { hostTree, ops } from '../../src/engine/tensor.js';
 import { type LossFn, type TrainBatch, type TrainEngine, Trainer } from '../../src/engine/train.js';
-import { policyLoss } from '../../src/training/losses.js';
+import { policyLoss, sftLoss } from '../../src/training/losses.js';
 
 const base = { vocabSize: 24, dModel: 16, nLayers: 2, nHeads: 2, dFF: 40, maxSeqLen: 12 };
 const T = 10;
@@ -134,6 +137,22 @@ describe('native training engine: gradients', () => {
       model.dispose();
     }
   }, 60_000);
+});
+
+describe('losses declared linear', () => {
+  it.each([['maskedCrossEntropy', maskedCrossEntropy], ['sftLoss', sftLoss]] as const)('%s has the same gradient w.r.t. the outputs at any point', (_, loss) => {
+    expect(lossInfo(loss).linear).toBe(true);
+    const cfg = validateModelConfig(base);
+    const b = packBatch(batch(4), ROWS, T, cfg.vocabSize);
+    const ev = new LossEvaluator(cfg, ROWS, T, loss, b);
+    const rng = new Rng(5);
+    const point = () => Object.fromEntries((['logprobs', 'entropy', 'values', 'logits'] as const).filter((k) => ev.used[k]).map((k) => [k, Float32Array.from({ length: ev.size(k) }, () => rng.normal(-2, 1))]));
+    const a = ev.grad(point(), b).upstream;
+    const c = ev.grad(point(), b).upstream;
+    expect(Object.keys(a).length).toBeGreaterThan(0);
+    for (const k of Object.keys(a) as (keyof typeof a)[]) expect(relDiff(a[k]!, c[k]!), k).toBeLessThan(1e-6);
+    ev.dispose();
+  });
 });
 
 describe('native training engine: steps and parity', () => {
