@@ -33,6 +33,15 @@ describe('python sandbox: host cost of hostile programs', () => {
   });
 });
 
+describe('sandbox limits', () => {
+  it('must be positive integers (a usage error, not a crash inside the sandbox)', async () => {
+    for (const bad of [{ tmpBytes: 1.5 }, { maxFiles: -1 }, { memoryBytes: Number.POSITIVE_INFINITY }, { timeoutMs: 0 }]) {
+      await expect(runPython({ program: 'x = 1', tests: ['assert True'] }, { limits: bad })).rejects.toThrow(/must be a positive integer/);
+    }
+    await expect(runPython({ program: 'x = 1' }, { limits: { bogus: 1 } as never })).rejects.toThrow(/unknown sandbox limit/);
+  });
+});
+
 describe('seccomp filter', () => {
   it('is a valid classic-BPF program for x86-64 and arm64 (every jump lands inside it, it ends in a return)', () => {
     for (const arch of ['x64', 'arm64']) {

@@ -10,7 +10,7 @@ import * as os from 'node:os';
 import type { Worker } from 'node:worker_threads';
 import { spawnSiblingWorker } from '../../core/worker.js';
 import type { JavaScriptProgram } from './js-engine.js';
-import { type ExecutionResult, type SandboxLimits, DEFAULT_LIMITS } from './limits.js';
+import { type ExecutionResult, type SandboxLimits, resolveLimits } from './limits.js';
 
 export type { JavaScriptProgram } from './js-engine.js';
 
@@ -73,7 +73,7 @@ function failure(status: ExecutionResult['status'], error: string, wallMs: numbe
 }
 
 export async function runJavaScript(js: JavaScriptProgram, options: { limits?: Partial<SandboxLimits> } = {}): Promise<ExecutionResult> {
-  const limits = { ...DEFAULT_LIMITS, ...options.limits };
+  const limits = resolveLimits(options.limits);
   const slot = await acquire();
   try {
     await slot.ready;

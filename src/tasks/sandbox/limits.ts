@@ -1,3 +1,5 @@
+import { usageError } from '../../core/errors.js';
+
 /** Resource limits shared by the sandboxes, with defaults sized for small test programs. */
 export interface SandboxLimits {
   /** Wall-clock limit; the whole sandbox is killed when it passes. */
@@ -31,6 +33,18 @@ export const DEFAULT_LIMITS: SandboxLimits = {
   maxFiles: 1024,
   maxOutputBytes: 16 * 1024,
 };
+
+/** Merges limits over the defaults; each must be a positive integer (a usage error otherwise). */
+export function resolveLimits(given: Partial<SandboxLimits> = {}): SandboxLimits {
+  const out = { ...DEFAULT_LIMITS };
+  for (const [key, value] of Object.entries(given) as [keyof SandboxLimits, unknown][]) {
+    if (value === undefined) continue;
+    if (!(key in DEFAULT_LIMITS)) throw usageError(`unknown sandbox limit "${key}"`, `limits: ${Object.keys(DEFAULT_LIMITS).join(', ')}`);
+    if (typeof value !== 'number' || !Number.isSafeInteger(value) || value <= 0) throw usageError(`sandbox limit ${key} must be a positive integer, got ${String(value)}`);
+    out[key] = value;
+  }
+  return out;
+}
 
 export interface TestResult {
   name: string;

@@ -27,11 +27,21 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { runtimeError } from '../../core/errors.js';
-import { type ExecutionResult, type SandboxLimits, DEFAULT_LIMITS } from './limits.js';
+import { type ExecutionResult, type SandboxLimits, resolveLimits } from './limits.js';
 import { CappedBuffer, treeMemoryBytes } from './procs.js';
 import { PY_SETUP } from './python-setup.js';
 import { PY_RUNNER } from './runner-py.js';
 import { seccompFilterBytes } from './seccomp.js';
+
+let filterBytes: Buffer | null = null;
+function seccompFilter(): Buffer {
+  try {
+    filterBytes ??= seccompFilterBytes();
+  } catch (e) {
+    throw runtimeError(`cannot run code safely: ${(e as Error).message}`, 'the Python sandbox supports x86-64 and arm64 Linux');
+  }
+  return filterBytes;
+}
 
 /** How often the host samples the sandbox's memory. */
 const WATCH_MS = 50;
@@ -212,7 +222,7 @@ export async function runPython(program: PythonProgram, options: PythonSandboxOp
 }
 
 async function runUnchecked(program: PythonProgram, options: PythonSandboxOptions, python: string): Promise<ExecutionResult> {
-  const limits = { ...DEFAULT_LIMITS, ...options.limits };
+  const limits = resolveLimits(options.limits);
   const codeDir = fs.mkdtempSync(path.join(os.tmpdir(), 'rlmkit-py-'));
   try {
     fs.chmodSync(codeDir, 0o755);
@@ -228,6 +238,7 @@ async function runUnchecked(program: PythonProgram, options: PythonSandboxOption
 }
 
 function execute(cmd: string, args: string[], nonce: string, stdin: string, limits: SandboxLimits): Promise<ExecutionResult> {
+  const filter = seccompFilter();
   return new Promise((resolve) => {
     const t0 = performance.now();
     // The report line is the last line of stdout: keep a tail large enough for it (many tests).
@@ -237,7 +248,7 @@ function execute(cmd: string, args: string[], nonce: string, stdin: string, limi
     // bwrap reads the seccomp filter from this pipe before it starts the program.
     const filterPipe = child.stdio[SECCOMP_FD] as NodeJS.WritableStream & { on(e: 'error', f: () => void): void };
     filterPipe.on('error', () => undefined);
-    filterPipe.end(seccompFilterBytes());
+    filterPipe.end(filter);
     let timedOut = false;
     let overMemory = false;
     let peakMemory = 0;
