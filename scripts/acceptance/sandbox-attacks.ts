@@ -2,7 +2,8 @@
  * Acceptance: every attack program in test/tasks/sandbox-attacks.ts is contained by the Python
  * sandbox, the host is unharmed, and the host-cost attacks stay within their memory budget
  * (configured limits + HOST_MARGIN). Prints one line per attack (status, what the program saw, and
- * for host-cost attacks the measured growth of tmpfs memory, kernel slab and the process tree) and
+ * for host-cost attacks the measured growth of tmpfs memory, kernel slab and the process tree, plus
+ * host memory and disk in use, which other jobs on the machine also move) and
  * a summary. Run: npx tsx scripts/acceptance/sandbox-attacks.ts
  */
 import { runPython } from '../../src/tasks/sandbox/python.js';
@@ -32,7 +33,7 @@ for (const a of HOST_MEMORY_ATTACKS) {
   const why = overBudget(r, growth);
   if (!why && !r.passed) withinBudget++;
   const f = (n: number) => `${(n / MiB).toFixed(0)} MiB`.padStart(8);
-  console.log(`${why ? 'OVER    ' : 'within  '}  ${a.name.padEnd(40)} status=${r.status.padEnd(7)} tmpfs ${f(growth.shmem)}  slab ${f(growth.slab)}  process tree ${f(r.usage.memoryBytes ?? 0)}  host used ${f(growth.used)}${why ? `  ${why}` : ''}`);
+  console.log(`${why ? 'OVER    ' : 'within  '}  ${a.name.padEnd(40)} status=${r.status.padEnd(7)} tmpfs ${f(growth.shmem)}  slab ${f(growth.slab)}  process tree ${f(r.usage.memoryBytes ?? 0)}  host used ${f(growth.used)}  host disk ${f(growth.disk)}${why ? `  ${why}` : ''}`);
 }
 const after = await runPython({ program: 'x = 1', tests: ['assert x == 1'] });
 console.log(`\n${contained}/${ATTACKS.length} attacks contained; ${withinBudget}/${HOST_MEMORY_ATTACKS.length} host-cost attacks within budget; host victim process alive after all attacks: ${victimAlive}; sandbox still works afterwards: ${after.passed}; ${((performance.now() - t0) / 1000).toFixed(1)} s`);

@@ -159,21 +159,24 @@ export interface MemInfo {
   shmem: number;
   slab: number;
   used: number;
+  /** Bytes used on the file system holding the host's temporary folder (where the program folder lives). */
+  disk: number;
 }
 
 export function memInfo(): MemInfo {
   const text = fs.readFileSync('/proc/meminfo', 'utf8');
   const kb = (key: string): number => Number(new RegExp(`^${key}:\\s+(\\d+)`, 'm').exec(text)?.[1] ?? 0) * 1024;
-  return { shmem: kb('Shmem'), slab: kb('Slab'), used: kb('MemTotal') - kb('MemAvailable') };
+  const st = fs.statfsSync(os.tmpdir());
+  return { shmem: kb('Shmem'), slab: kb('Slab'), used: kb('MemTotal') - kb('MemAvailable'), disk: (st.blocks - st.bfree) * st.bsize };
 }
 
 /** Runs `f` while sampling /proc/meminfo every 20 ms; returns the largest growth of each figure. */
 export async function hostGrowth<T>(f: () => Promise<T>): Promise<{ value: T; growth: MemInfo }> {
   const base = memInfo();
-  const growth: MemInfo = { shmem: 0, slab: 0, used: 0 };
+  const growth: MemInfo = { shmem: 0, slab: 0, used: 0, disk: 0 };
   const sample = () => {
     const m = memInfo();
-    for (const k of ['shmem', 'slab', 'used'] as const) growth[k] = Math.max(growth[k], m[k] - base[k]);
+    for (const k of ['shmem', 'slab', 'used', 'disk'] as const) growth[k] = Math.max(growth[k], m[k] - base[k]);
   };
   const timer = setInterval(sample, 20);
   try {
