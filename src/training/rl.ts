@@ -107,7 +107,7 @@ export async function greedyAccuracy(weights: HostWeights, config: ModelConfig, 
   }
 }
 
-function pickProblems(problems: readonly Problem[], n: number, rng: Rng): Problem[] {
+export function pickProblems(problems: readonly Problem[], n: number, rng: Rng): Problem[] {
   const idx = rng.shuffle(Array.from({ length: problems.length }, (_, i) => i));
   const out: Problem[] = [];
   for (let i = 0; i < n; i++) out.push(problems[idx[i % idx.length]]);

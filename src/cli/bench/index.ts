@@ -6,6 +6,7 @@ import { searchBench } from './search.js';
 import { serveBench } from './serve.js';
 import { trainBench } from './train.js';
 import { tasksBench } from './tasks.js';
+import { rlBench } from './rl.js';
 
 export const benchModules: BenchModule[] = [
   engineBench,
@@ -14,4 +15,5 @@ export const benchModules: BenchModule[] = [
   trainBench,
   tasksBench,
   cliBench,
+  rlBench,
 ];
