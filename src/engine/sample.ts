@@ -8,9 +8,10 @@
  * per row, writes k/v into slot s, attends over the cache and returns the logits; the prompt is
  * fed through the same step. The next token is chosen on the host (choose.ts).
  */
-import { inputError } from '../core/errors.js';
+import { inputError, usageError } from '../core/errors.js';
 import { Rng } from '../core/rng.js';
 import { type ModelConfig, headDim } from './config.js';
+import { hasAdjustments } from './adjust.js';
 import { chooseToken, validateSampleOptions } from './choose.js';
 import { LlamaModel, MASKED, type Params, type RopeTables, attend, embed, linear, lmHead, mergeHeadsNegated, rmsNorm, rope, ropeTables, swiglu } from './model.js';
 import type { HostWeights, SampleOptions, SampleResult, Sampler } from './sampler.js';
@@ -77,6 +78,7 @@ export class JaxSampler implements Sampler {
   async sample(prompts: number[][], o: SampleOptions): Promise<SampleResult[]> {
     this.assertAlive();
     validateSampleOptions(o);
+    if (hasAdjustments(o) || o.topLogprobs) throw usageError('logit bias, presence/frequency penalties and top log-probs need the onnx engine', 'load the model with the default engine (onnx)');
     const cfg = this.model.config;
     if (prompts.length === 0) return [];
     prompts.forEach((p, i) => {

@@ -20,6 +20,14 @@ export interface SampleOptions {
   stopTokens?: number[];
   /** Seed for the sampling random numbers (default 0). Same seed, same prompts: same tokens. */
   seed?: number;
+  /** Token id -> bias added to its logit (OpenAI's logit_bias; ./adjust.ts). onnx engine only. */
+  logitBias?: Record<number, number>;
+  /** OpenAI's presence penalty (./adjust.ts). onnx engine only. */
+  presencePenalty?: number;
+  /** OpenAI's frequency penalty (./adjust.ts). onnx engine only. */
+  frequencyPenalty?: number;
+  /** Also return the k most likely tokens at each step, at temperature 1. onnx engine only. */
+  topLogprobs?: number;
 }
 
 export interface SampleResult {
@@ -32,6 +40,8 @@ export interface SampleResult {
   finishReason: 'eos' | 'stop' | 'length';
   /** The stop token that ended the sequence when finishReason is 'stop'. */
   stopToken?: number;
+  /** With `topLogprobs`: per generated token, the k most likely tokens at temperature 1. */
+  topLogprobs?: { token: number; logprob: number }[][];
 }
 
 export interface Sampler {

@@ -17,6 +17,11 @@ export function samplingParams(o: GenerateOptions): Record<string, unknown> {
     stop: o.stop ?? [],
     logprobs: o.logprobs ?? false,
     seed: o.seed ?? null,
+    // Only when set, so existing keys (and batching of plain requests) stay as they were.
+    ...(o.logitBias && Object.keys(o.logitBias).length > 0 ? { logitBias: o.logitBias } : {}),
+    ...(o.presencePenalty ? { presencePenalty: o.presencePenalty } : {}),
+    ...(o.frequencyPenalty ? { frequencyPenalty: o.frequencyPenalty } : {}),
+    ...(o.topLogprobs ? { topLogprobs: o.topLogprobs } : {}),
   };
 }
 

@@ -105,6 +105,8 @@ export class EmbeddedPolicy implements Policy {
     this.bos = o.bos ?? src.bos ?? false;
     const prefixCaching = 'clearPrefixCache' in sampler && (o.prefixCacheMiB ?? 64) > 0;
     this.capabilities = { logprobs: true, n: true, tokenIds: true, prefixCaching, chat: false, maxBatch: o.maxBatch ?? 64, contextTokens: this.config.maxSeqLen };
+    // OpenAI's logit_bias, penalties and top log-probs: the onnx sampler applies them (engine/adjust.ts).
+    if (sampler.kind === 'onnx') this.capabilities.sampling = { logitBias: true, penalties: true, topLogprobs: true };
   }
 
   /** Forgets cached prompt prefixes (a no-op without prefix caching), e.g. before a timed run. */
@@ -166,18 +168,24 @@ export class EmbeddedPolicy implements Policy {
       topP: o.topP ?? 1,
       stopTokens: [...stopMap.keys()],
       seed: o.seed ?? 0,
+      ...(o.logitBias ? { logitBias: o.logitBias } : {}),
+      ...(o.presencePenalty ? { presencePenalty: o.presencePenalty } : {}),
+      ...(o.frequencyPenalty ? { frequencyPenalty: o.frequencyPenalty } : {}),
+      ...(o.topLogprobs ? { topLogprobs: o.topLogprobs } : {}),
     });
     const temperature = o.temperature ?? 1;
-    if (o.logprobs && temperature !== 0 && temperature !== 1) {
-      // The sampler scores tokens at the sampling temperature; the Policy contract promises
-      // temperature-1 log-probs (what trainers recompute), so rescore the sampled tokens.
+    const adjusted = (o.logitBias && Object.keys(o.logitBias).length > 0) || !!o.presencePenalty || !!o.frequencyPenalty;
+    if (o.logprobs && (adjusted || (temperature !== 0 && temperature !== 1))) {
+      // The sampler scores tokens at the sampling temperature (after logit bias and penalties); the
+      // Policy contract promises the model's temperature-1 log-probs (what trainers recompute), so
+      // rescore the sampled tokens.
       const rescored = await this.sampler.scoreLogprobs(results.map((r, k) => [...rows[k], ...r.tokens]), rows.map((r) => r.length));
       results.forEach((r, k) => (r.logprobs = rescored[k]));
     }
     return prompts.map((p, i) => results.slice(i * n, (i + 1) * n).map((r) => this.toCompletion(p, r, stopMap, o)));
   }
 
-  private toCompletion(prompt: number[], r: { tokens: number[]; logprobs: number[]; finishReason: 'eos' | 'stop' | 'length'; stopToken?: number }, stopMap: Map<number, string>, o: GenerateOptions): Completion {
+  private toCompletion(prompt: number[], r: { tokens: number[]; logprobs: number[]; finishReason: 'eos' | 'stop' | 'length'; stopToken?: number; topLogprobs?: { token: number; logprob: number }[][] }, stopMap: Map<number, string>, o: GenerateOptions): Completion {
     const pieces = r.tokens.map((t) => (t === this.tokenizer.eos ? '' : this.tokenizer.decode([t])));
     let keep = r.tokens.length;
     let textEnd = keep;
@@ -206,6 +214,7 @@ export class EmbeddedPolicy implements Policy {
     };
     if (stopSequence !== undefined) c.stopSequence = stopSequence;
     if (o.logprobs) c.logprobs = r.logprobs.slice(0, keep);
+    if (r.topLogprobs) c.topLogprobs = r.topLogprobs.slice(0, keep).map((alts) => alts.map((x) => ({ token: x.token === this.tokenizer.eos ? '' : this.tokenizer.decode([x.token]), logprob: x.logprob })));
     return c;
   }
 

@@ -36,6 +36,14 @@ export interface GenerateOptions {
   logprobs?: boolean;
   /** Seed for reproducible sampling where the backend supports it. */
   seed?: number;
+  /**
+   * OpenAI's sampling controls, for backends whose capabilities list them (`capabilities.sampling`):
+   * token id -> logit bias, presence and frequency penalties, and k top log-probs per token.
+   */
+  logitBias?: Record<number, number>;
+  presencePenalty?: number;
+  frequencyPenalty?: number;
+  topLogprobs?: number;
   /** Who is asking: the scheduler accounts usage per caller. */
   caller?: string;
   /**
@@ -64,6 +72,8 @@ export interface Completion {
    * it (used by the server for OpenAI `logprobs.tokens` and per-token streaming). Additive, optional.
    */
   tokens?: string[];
+  /** With `topLogprobs`: per token (aligned with `tokens`), the k most likely token texts at temperature 1. */
+  topLogprobs?: { token: string; logprob: number }[][];
   /** 'stop': hit a stop sequence; 'eos': the model ended the sequence; 'length': hit maxTokens. */
   finishReason: FinishReason;
   stopSequence?: string;
@@ -87,6 +97,8 @@ export interface PolicyCapabilities {
   chat: boolean;
   /** Largest batch the backend handles well in one call. */
   maxBatch: number;
+  /** OpenAI sampling controls the backend implements (absent: none). */
+  sampling?: { logitBias?: boolean; penalties?: boolean; topLogprobs?: boolean };
   /**
    * Tokens the model holds, prompt and completion together (absent: unknown). Searches use it to
    * end a chain whose prompt no longer fits, instead of sending a request the backend refuses.

@@ -51,6 +51,7 @@ function completionLogprobs(c: Completion) {
   if (!c.logprobs) return null;
   let tokens: string[];
   let lp: number[];
+  let top: { token: string; logprob: number }[][] | null = null;
   if (c.tokens && c.tokens.length === c.logprobs.length) {
     // Only the tokens that spell the text (the ending token is not part of it).
     let len = 0;
@@ -58,6 +59,7 @@ function completionLogprobs(c: Completion) {
     while (k < c.tokens.length && len < c.text.length) len += c.tokens[k++].length;
     tokens = c.tokens.slice(0, k);
     lp = c.logprobs.slice(0, k);
+    if (c.topLogprobs && c.topLogprobs.length >= k) top = c.topLogprobs.slice(0, k);
   } else {
     lp = c.logprobs;
     tokens = [...c.text].length === lp.length ? [...c.text] : lp.map(() => '');
@@ -68,13 +70,33 @@ function completionLogprobs(c: Completion) {
     offsets.push(at);
     at += t.length;
   }
-  return { tokens, token_logprobs: lp, top_logprobs: null, text_offset: offsets };
+  return { tokens, token_logprobs: lp, top_logprobs: top ? top.map(topDict) : null, text_offset: offsets, ...(top ? { rlmkitTop: top } : {}) };
+}
+
+/** OpenAI completions' top_logprobs entry: token text -> log-prob (the most likely first). */
+function topDict(alts: { token: string; logprob: number }[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const a of alts) if (!(a.token in out)) out[a.token] = a.logprob;
+  return out;
+}
+
+function topList(alts: { token: string; logprob: number }[] | undefined) {
+  return (alts ?? []).map((a) => ({ token: a.token, logprob: a.logprob, bytes: [...Buffer.from(a.token, 'utf8')] }));
 }
 
 function chatLogprobs(c: Completion) {
   const l = completionLogprobs(c);
   if (!l) return null;
-  return { content: l.tokens.map((token, i) => ({ token, logprob: l.token_logprobs[i], bytes: [...Buffer.from(token, 'utf8')], top_logprobs: [] })) };
+  const top = (l as { rlmkitTop?: { token: string; logprob: number }[][] }).rlmkitTop;
+  return { content: l.tokens.map((token, i) => ({ token, logprob: l.token_logprobs[i], bytes: [...Buffer.from(token, 'utf8')], top_logprobs: topList(top?.[i]) })) };
+}
+
+/** The completions logprobs object without rlmkit's internal field. */
+function publicLogprobs(c: Completion) {
+  const l = completionLogprobs(c);
+  if (!l) return null;
+  const { rlmkitTop: _t, ...rest } = l as typeof l & { rlmkitTop?: unknown };
+  return rest;
 }
 
 export function completionResponse(model: string, groups: Completion[][], created: number) {
@@ -84,7 +106,7 @@ export function completionResponse(model: string, groups: Completion[][], create
       text: c.text,
       finish_reason: openaiFinish(c.finishReason),
       stop_reason: c.stopSequence ?? null,
-      logprobs: completionLogprobs(c),
+      logprobs: publicLogprobs(c),
     })),
   );
   return { id: responseId('cmpl'), object: 'text_completion', created, model, choices, usage: usageOf(groups) };
@@ -116,7 +138,7 @@ export function* completionChunks(id: string, model: string, groups: Completion[
       const pieces = tokenPieces(c);
       const perToken = withLogprobs && alignedLogprobs(c, pieces);
       for (let t = 0; t < pieces.length; t++) {
-        const logprobs = perToken ? { tokens: [pieces[t]], token_logprobs: [c.logprobs![t]], top_logprobs: null, text_offset: [0] } : null;
+        const logprobs = perToken ? { tokens: [pieces[t]], token_logprobs: [c.logprobs![t]], top_logprobs: c.topLogprobs?.[t] ? [topDict(c.topLogprobs[t])] : null, text_offset: [0] } : null;
         yield { id, object: 'text_completion', created, model, choices: [{ index, text: pieces[t], finish_reason: null, logprobs }] };
       }
       yield { id, object: 'text_completion', created, model, choices: [{ index, text: '', finish_reason: openaiFinish(c.finishReason), stop_reason: c.stopSequence ?? null, logprobs: null }] };
@@ -130,7 +152,7 @@ export function* chatChunks(id: string, model: string, completions: Completion[]
     yield { id, object: 'chat.completion.chunk', created, model, choices: [{ index, delta: { role: 'assistant', content: '' }, finish_reason: null, logprobs: null }] };
     const pieces = tokenPieces(c);
     for (let t = 0; t < pieces.length; t++) {
-      const logprobs = withLogprobs && alignedLogprobs(c, pieces) ? { content: [{ token: pieces[t], logprob: c.logprobs![t], bytes: [...Buffer.from(pieces[t], 'utf8')], top_logprobs: [] }] } : null;
+      const logprobs = withLogprobs && alignedLogprobs(c, pieces) ? { content: [{ token: pieces[t], logprob: c.logprobs![t], bytes: [...Buffer.from(pieces[t], 'utf8')], top_logprobs: topList(c.topLogprobs?.[t]) }] } : null;
       yield { id, object: 'chat.completion.chunk', created, model, choices: [{ index, delta: { content: pieces[t] }, finish_reason: null, logprobs }] };
     }
     yield { id, object: 'chat.completion.chunk', created, model, choices: [{ index, delta: {}, finish_reason: openaiFinish(c.finishReason), stop_reason: c.stopSequence ?? null, logprobs: null }] };

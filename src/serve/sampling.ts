@@ -80,6 +80,9 @@ export function samplingControls(policy: Policy, body: ControlFields): Partial<G
   const bias = body.logit_bias && Object.keys(body.logit_bias).length > 0 ? body.logit_bias : undefined;
   if (bias) {
     if (!caps.logitBias) throw unsupported('logit_bias', policy.id, 'logit_bias');
+    const vocab = tokenizerOf(policy)?.vocabSize;
+    const outside = vocab === undefined ? undefined : Object.keys(bias).find((k) => Number(k) >= vocab);
+    if (outside !== undefined) throw new HttpError(400, `"logit_bias": token id ${outside} is outside the model's vocabulary (0..${vocab! - 1})`, 'invalid_request_error', 'logit_bias');
     out.logitBias = Object.fromEntries(Object.entries(bias).map(([k, v]) => [Number(k), v]));
   }
   for (const [field, key] of [['presence_penalty', 'presencePenalty'], ['frequency_penalty', 'frequencyPenalty']] as const) {

@@ -1,8 +1,8 @@
 /**
  * `rlmkit serve` as a faithful OpenAI server (issue 15), on the shipped Game of 24 checkpoint:
  * random seeds when none is given, token-id prompts, `<strategy>@<model>` with a task (rule checks
- * apply, only rule-valid steps come back), trace ids and GET /v1/traces/{id}, and sampling
- * controls the model lacks refused by name.
+ * apply, only rule-valid steps come back), trace ids and GET /v1/traces/{id}, and the sampling
+ * controls logit_bias, presence/frequency penalties and top log-probs.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Scheduler } from '../../src/models/scheduler.js';
@@ -52,14 +52,54 @@ describe('sampling', () => {
     expect(bad.body.error.message).toMatch(/token id 999999 is outside the model's vocabulary/);
   });
 
-  it('refuses sampling controls this model does not implement, naming the field', async () => {
-    for (const [field, value] of [['logit_bias', { '5': 10 }], ['presence_penalty', 0.5], ['frequency_penalty', -1]] as const) {
-      const r = await post('/v1/completions', { model: 'g24', prompt: '4 4 6 8|', max_tokens: 3, [field]: value });
-      expect(r.status).toBe(400);
-      expect(r.body.error.param).toBe(field);
+  it('applies logit_bias: -100 bans a token, +100 forces it', async () => {
+    const [plus] = encode('+');
+    const [times] = encode('*');
+    const plain = await post('/v1/completions', { model: 'g24', prompt: '4 4 6 8|', max_tokens: 40, temperature: 0 });
+    expect(plain.body.choices[0].text).toContain('*');
+    const banned = await post('/v1/completions', { model: 'g24', prompt: '4 4 6 8|', max_tokens: 40, temperature: 0, logit_bias: { [times]: -100 } });
+    expect(banned.status).toBe(200);
+    expect(banned.body.choices[0].text).not.toContain('*');
+    const forced = await post('/v1/chat/completions', { model: 'g24', messages: [{ role: 'user', content: '4 4 6 8|' }], max_tokens: 5, temperature: 1, logit_bias: { [plus]: 100 } });
+    expect(forced.body.choices[0].message.content).toBe('+++++');
+    const outside = await post('/v1/completions', { model: 'g24', prompt: '4 4 6 8|', max_tokens: 3, logit_bias: { '999999': 1 } });
+    expect(outside.status).toBe(400);
+    expect(outside.body.error.param).toBe('logit_bias');
+  });
+
+  it('applies presence and frequency penalties (fewer repeated tokens), and 0 changes nothing', async () => {
+    const base = { model: 'g24', prompt: '4 4 6 8|', max_tokens: 60, temperature: 0 };
+    const plain = (await post('/v1/completions', base)).body.choices[0].text as string;
+    const zero = (await post('/v1/completions', { ...base, presence_penalty: 0, frequency_penalty: 0 })).body.choices[0].text as string;
+    expect(zero).toBe(plain);
+    const maxRepeat = (t: string) => Math.max(...[...new Set(t)].map((ch) => t.split(ch).length - 1));
+    for (const field of ['presence_penalty', 'frequency_penalty']) {
+      const r = await post('/v1/completions', { ...base, [field]: 2 });
+      expect(r.status).toBe(200);
+      const text = r.body.choices[0].text as string;
+      expect(text, field).not.toBe(plain);
+      if (field === 'frequency_penalty') expect(maxRepeat(text)).toBeLessThan(maxRepeat(plain));
     }
-    const zero = await post('/v1/completions', { model: 'g24', prompt: '4 4 6 8|', max_tokens: 3, presence_penalty: 0, frequency_penalty: 0, logit_bias: {} });
-    expect(zero.status).toBe(200);
+  });
+
+  it('returns top log-probs: chat top_logprobs and completions logprobs: k', async () => {
+    const chat = await post('/v1/chat/completions', { model: 'g24', messages: [{ role: 'user', content: '4 4 6 8|' }], max_tokens: 12, temperature: 0, logprobs: true, top_logprobs: 3 });
+    expect(chat.status).toBe(200);
+    const content = chat.body.choices[0].logprobs.content as { token: string; logprob: number; top_logprobs: { token: string; logprob: number }[] }[];
+    expect(content.length).toBeGreaterThan(0);
+    for (const c of content) {
+      expect(c.top_logprobs).toHaveLength(3);
+      expect(c.top_logprobs[0].logprob).toBeGreaterThanOrEqual(c.top_logprobs[1].logprob);
+      // Greedy: the chosen token is the most likely one.
+      expect(c.top_logprobs[0].token).toBe(c.token);
+      expect(c.top_logprobs[0].logprob).toBeCloseTo(c.logprob, 4);
+    }
+    const comp = await post('/v1/completions', { model: 'g24', prompt: '4 4 6 8|', max_tokens: 12, temperature: 0, logprobs: 2 });
+    const top = comp.body.choices[0].logprobs.top_logprobs as Record<string, number>[];
+    expect(top).toHaveLength(comp.body.choices[0].logprobs.tokens.length);
+    expect(Object.keys(top[0]).length).toBeGreaterThanOrEqual(1);
+    const needsLogprobs = await post('/v1/chat/completions', { model: 'g24', messages: [{ role: 'user', content: 'x' }], max_tokens: 2, top_logprobs: 2 });
+    expect(needsLogprobs.status).toBe(400);
   });
 });
 

@@ -14,6 +14,7 @@ import { availableParallelism } from 'node:os';
 import * as ort from 'onnxruntime-node';
 import { inputError, runtimeError, usageError } from '../../core/errors.js';
 import { Rng } from '../../core/rng.js';
+import { adjustRow, hasAdjustments, topLogprobs } from '../adjust.js';
 import { logSoftmax, validateSampleOptions } from '../choose.js';
 import type { ModelConfig } from '../config.js';
 import { EOS_TOKEN, type HostWeights, type SampleOptions, type SampleResult, type Sampler } from '../sampler.js';
@@ -400,10 +401,13 @@ class OnnxSamplerImpl implements OnnxSampler {
     const prefix = this.prefix;
 
     /** Chooses slot a's next token from a logit row; marks the slot finished when the row ends. */
+    const adjusted = hasAdjustments(o) ? new Float32Array(V) : undefined;
     const choose = (a: number, logits: Float32Array, offset: number): void => {
       const r = rowOf[a];
       const res = results[r];
-      const c = chooser.choose(logits, offset, o, rng);
+      if (o.topLogprobs) (res.topLogprobs ??= []).push(topLogprobs(logits, offset, V, o.topLogprobs));
+      if (adjusted) adjustRow(logits, offset, V, o, res.tokens, adjusted);
+      const c = adjusted ? chooser.choose(adjusted, 0, o, rng) : chooser.choose(logits, offset, o, rng);
       if (Number.isNaN(c.logprob)) cache.poisoned = true; // a model fault: keep it out of every cache
       res.tokens.push(c.token);
       res.logprobs.push(c.logprob);
