@@ -17,3 +17,5 @@ export { arithmeticTask, makeArithmeticTask, type ArithmeticProblem } from './sy
 export { sortingTask, sorting64Task, sorting128Task, makeSortingTask, sortingErrors, type SortingProblem } from './synthetic/sorting.js';
 export { gsm8kTask, math500Task, aime24Task, amc23Task, makeMathTask, type MathProblem } from './math/math-task.js';
 export { humanevalTask, runHumanEval, extractCode, programFor, type CodeProblem } from './code/humaneval.js';
+export * from './multiturn/index.js';
+export * from './tools/index.js';

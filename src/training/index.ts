@@ -18,3 +18,4 @@ export { resolveTask, tokenizerForTask } from './tasks.js';
 export { startingModel, resolveCheckpoint, withValueHead, type LoadedModel } from './models.js';
 export { policyLoss, criticLoss, valueRegressionLoss, sftLoss, dpoLoss, klTensor } from './losses.js';
 export { benchTraining } from './bench.js';
+export * from './multiturn/index.js';

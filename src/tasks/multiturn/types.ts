@@ -80,4 +80,3 @@ export function isMultiTurnTask(t: Task<any>): t is MultiTurnTask<any> {
   return (t as Partial<MultiTurnTask>).kind === 'multi-turn' && typeof (t as Partial<MultiTurnTask>).createEnv === 'function';
 }
 
-export type { ToolCall, ToolSpec };
