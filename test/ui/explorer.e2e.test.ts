@@ -15,6 +15,8 @@ import { writeTrace } from '../../src/reasoning/tracer.js';
 import { getStrategy, parseSettings } from '../../src/reasoning/strategies/index.js';
 import type { Trace } from '../../src/reasoning/trace.js';
 import { ensureWebBuilt, launch, screenshotDir } from './browser.js';
+import { runCliAsync } from '../helpers/cli.js';
+import { pairedDifference } from '../../src/eval/stats.js';
 import { makeTrace, spawnCli, startUi, waitFor, type UiProcess } from './harness.js';
 import { bigTrace, measureRender } from './render-bench.js';
 
@@ -206,6 +208,26 @@ describe('rlmkit ui in Chromium', () => {
     expect(t.firstRenderMs).toBeLessThan(3000);
     expect(t.expandAllMs).toBeLessThan(15_000);
     expect(t.clickMs).toBeLessThan(3000);
+  });
+
+  it('evaluations: two rlmkit eval reports side by side with their paired comparison', async () => {
+    const evalArgs = (strategy: string, sets: string[]) => ['eval', '--task', 'game24', '--strategy', strategy, '--model', 'legal-uniform', '--k', '1,2', '--limit', '12', ...sets.flatMap((x) => ['--set', x]), '--out', path.join(runs, 'eval', `${strategy}.json`)];
+    const [a, b] = await Promise.all([runCliAsync(evalArgs('mcts', ['simulations=8'])), runCliAsync(evalArgs('tot-dfs', []))]);
+    expect(a.code, a.stderr).toBe(0);
+    expect(b.code, b.stderr).toBe(0);
+    const ra = JSON.parse(fs.readFileSync(path.join(runs, 'eval', 'mcts.json'), 'utf8'));
+    const rb = JSON.parse(fs.readFileSync(path.join(runs, 'eval', 'tot-dfs.json'), 'utf8'));
+    const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
+    await page.goto(`${ui.url}/#/evals?run=eval&path=mcts.json`);
+    const pass1 = ra.metrics.find((m: { metric: string; k: number }) => m.metric === 'pass' && m.k === 1);
+    await page.getByTestId('eval-report').filter({ hasText: `[${pct(pass1.lo)}, ${pct(pass1.hi)}]` }).waitFor();
+    await page.getByTestId('eval-compare').selectOption('eval/tot-dfs.json');
+    const d = pairedDifference(rb.perProblem, ra.perProblem, { seed: 0 });
+    const paired = page.getByTestId('eval-paired');
+    await paired.waitFor();
+    expect(await paired.textContent()).toContain(`paired on ${d.problems} problems: mcts.json − tot-dfs.json = ${pct(d.difference.mean)} (95% CI [${pct(d.difference.lo)}, ${pct(d.difference.hi)}])`);
+    expect(await page.getByTestId('eval-report').count()).toBe(2);
+    await page.screenshot({ path: path.join(shots, 'evaluations.png') });
   });
 
   it('bad input: corrupt and foreign files give a readable message, never a blank page', async () => {

@@ -109,7 +109,7 @@ function ReportView({ label, value }: { label: string; value: unknown }) {
           ))}
         </tbody>
       </table>
-      {r.ks.length > 0 && <Chart title="accuracy vs tokens per problem" xLabel="tokens / problem" x={x} ys={[...ys, pass('lo'), pass('hi')]} labels={[...names.map((n) => `${n}@k`), 'pass 95% lo', 'pass 95% hi']} />}
+      {r.ks.length > 0 && <Chart title="accuracy vs tokens per problem" xLabel="tokens / problem" x={x} ys={[...ys, pass('lo'), pass('hi')]} labels={[...names.map((n) => `${n}@k`), 'pass@k 95% CI low', 'pass@k 95% CI high']} dashed={[...names.map(() => false), true, true]} />}
       {r.comparison && (
         <p>
           vs baseline {r.comparison.baselineModel}: {pct(r.comparison.difference.mean)} [{pct(r.comparison.difference.lo)}, {pct(r.comparison.difference.hi)}]

@@ -13,12 +13,14 @@ export interface ChartProps {
   width?: number;
   height?: number;
   xLabel?: string;
+  /** Series drawn dashed (e.g. confidence bounds), by index into `labels`. */
+  dashed?: boolean[];
 }
 
-export function Chart({ title, x, ys, labels, width = 420, height = 220, xLabel = 'step' }: ChartProps) {
+export function Chart({ title, x, ys, labels, width = 420, height = 220, xLabel = 'step', dashed = [] }: ChartProps) {
   const host = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
-  const shape = `${labels.join('|')}|${width}|${height}`;
+  const shape = `${labels.join('|')}|${width}|${height}|${dashed.join(',')}`;
   useEffect(() => {
     if (!host.current) return;
     const opts: uPlot.Options = {
@@ -27,7 +29,7 @@ export function Chart({ title, x, ys, labels, width = 420, height = 220, xLabel 
       height,
       scales: { x: { time: false } },
       axes: [{ label: xLabel }, { size: 60 }],
-      series: [{ label: xLabel }, ...labels.map((l, i) => ({ label: l, stroke: PALETTE[i % PALETTE.length], width: 2, spanGaps: true, points: { show: x.length < 60 } }))],
+      series: [{ label: xLabel }, ...labels.map((l, i) => ({ label: l, stroke: PALETTE[i % PALETTE.length], width: dashed[i] ? 1 : 2, dash: dashed[i] ? [5, 4] : undefined, spanGaps: true, points: { show: x.length < 60 && !dashed[i] } }))],
       legend: { live: true },
     };
     plot.current = new uPlot(opts, [x, ...ys] as uPlot.AlignedData, host.current);

@@ -57,6 +57,13 @@ export function Explorer({ trace, live = false, onRendered }: { trace: Trace; li
     });
   }, [renderMs, onRendered]);
 
+  // The camera follows the replay: the operator's first node in the middle, or the whole tree at the ends.
+  useEffect(() => {
+    if (replay === null) return;
+    const op = replay > 0 && replay < ops.length ? ops[replay - 1] : null;
+    setFocus((f) => ({ id: op ? (op.produced?.[0] ?? op.nodes[0] ?? null) : null, n: f.n + 1 }));
+  }, [replay, ops]);
+
   useEffect(() => {
     if (!playing) return;
     const t = setInterval(() => {
@@ -158,7 +165,9 @@ export function Explorer({ trace, live = false, onRendered }: { trace: Trace; li
             </button>
             {replay !== null && (
               <>
-                <button onClick={() => setReplay(0)}>⏮</button>
+                <button onClick={() => setReplay(0)} title="back to the start">
+                  « start
+                </button>
                 <button onClick={() => setReplay(Math.max(0, replay - 1))} data-testid="replay-back">
                   ◀
                 </button>
@@ -168,7 +177,9 @@ export function Explorer({ trace, live = false, onRendered }: { trace: Trace; li
                 <button onClick={() => setReplay(Math.min(ops.length, replay + 1))} data-testid="replay-step">
                   ▶
                 </button>
-                <button onClick={() => setReplay(ops.length)}>⏭</button>
+                <button onClick={() => setReplay(ops.length)} title="jump to the end">
+                  end »
+                </button>
                 <input type="range" min={0} max={ops.length} value={replay} onChange={(e) => setReplay(Number(e.target.value))} data-testid="replay-slider" />
               </>
             )}
@@ -196,7 +207,7 @@ export function Explorer({ trace, live = false, onRendered }: { trace: Trace; li
           </div>
           <div className="explorer-body">
             <TreeCanvas ix={ix} layout={layout} collapsed={collapsed} selected={selected} hits={hitSet} active={active} focus={focus} replaying={replay !== null} onSelect={onSelect} onToggle={onToggle} />
-            {selected && ix.byId.has(selected) && (
+            {selected && ix.byId.has(selected) && (replay === null || visible.includes(selected)) && (
               <aside className="side">
                 <button className="close" onClick={() => setSelected(null)}>
                   ×
