@@ -52,7 +52,7 @@ function readBaseline(file: string): { model: string; task: string; split?: stri
     r = JSON.parse(readInputText(file, { kind: 'json', what: '--baseline' })) as Partial<EvalReport>;
   } catch (e) {
     if (e instanceof RlmkitError && !/no such file/.test(e.message)) throw e;
-    throw usageError(`--baseline ${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : 'not a JSON eval report'}`, 'pass the JSON report an earlier `rlmkit eval --out` wrote');
+    throw usageError(`--baseline ${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' || /no such file/.test((e as Error).message) ? 'no such file' : 'not a JSON eval report'}`, 'pass the JSON report an earlier `rlmkit eval --out` wrote');
   }
   const rows = r.perProblem;
   if (!Array.isArray(rows) || !rows.every((x) => x && typeof x.problemId === 'string' && Number.isInteger(x.n) && Number.isInteger(x.correct))) {
