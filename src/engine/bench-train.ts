@@ -22,6 +22,25 @@ const MICRO = 16;
 export interface Rate {
   tokens_per_s: number;
   tokens_per_cpu_s: number;
+  /** Tokens per second of the main thread's own CPU time (Linux; null elsewhere). */
+  tokens_per_main_thread_cpu_s?: number | null;
+}
+
+/**
+ * CPU seconds of this process's main thread (Linux /proc, clock ticks of 1/100 s), or null. On a
+ * busy machine the wall clock measures the scheduler as much as the code; the main thread's CPU
+ * time is the critical path of a data-parallel step (it runs its chunks and all the host work while
+ * the workers run theirs), so 1-thread CPU per step / main-thread CPU per step estimates what a
+ * quiet machine's parallel speedup would be, as long as the workers' share is not larger.
+ */
+function mainThreadCpuS(): number | null {
+  try {
+    const stat = fs.readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[11]) + Number(f[12])) / 100; // utime, stime (fields 14, 15)
+  } catch {
+    return null;
+  }
 }
 
 export interface PeerRate extends Rate {
@@ -100,13 +119,21 @@ export async function trainBench(model: LlamaModel, cfg: ModelConfig, o: TrainBe
     const trainer = new Trainer(model, { batchSize: BATCH, microBatchRows: MICRO, workers, engine, seqLen: cfg.maxSeqLen, lossFn: maskedCrossEntropy, schedule: { warmupSteps: 2, totalSteps: o.steps + 2 } });
     try {
       for (let i = 0; i < 2; i++) await trainer.trainStep([batch()]);
+      const batches = Array.from({ length: o.steps }, batch);
       const t0 = performance.now();
       const c0 = process.cpuUsage();
-      for (let i = 0; i < o.steps; i++) await trainer.trainStep([batch()]);
+      const m0 = mainThreadCpuS();
+      for (const b of batches) await trainer.trainStep([b]);
       const c1 = process.cpuUsage(c0);
+      const m1 = mainThreadCpuS();
       const tokens = o.steps * BATCH * cfg.maxSeqLen;
       // CPU time of this process, all threads: what the run costs when cores are shared.
-      return { threads: trainer.workers, tokens_per_s: Math.round(tokens / ((performance.now() - t0) / 1000)), tokens_per_cpu_s: Math.round(tokens / ((c1.user + c1.system) / 1e6)) };
+      return {
+        threads: trainer.workers,
+        tokens_per_s: Math.round(tokens / ((performance.now() - t0) / 1000)),
+        tokens_per_cpu_s: Math.round(tokens / ((c1.user + c1.system) / 1e6)),
+        tokens_per_main_thread_cpu_s: m0 !== null && m1 !== null && m1 > m0 ? Math.round(tokens / (m1 - m0)) : null,
+      };
     } finally {
       trainer.dispose();
     }
@@ -134,6 +161,10 @@ export async function trainBench(model: LlamaModel, cfg: ModelConfig, o: TrainBe
     train_workers: many >= one ? rounds[0].onnx_n.threads : 1,
     train_tokens_per_s_one_thread: one,
     train_parallel_speedup: r2(med((x) => x.onnx_n.tokens_per_s / x.onnx_1.tokens_per_s)),
+    // See mainThreadCpuS: one thread's CPU per step over the main thread's CPU per step with n threads.
+    train_parallel_speedup_cpu_estimate: rounds.every((x) => x.onnx_n.tokens_per_main_thread_cpu_s)
+      ? r2(med((x) => x.onnx_n.tokens_per_main_thread_cpu_s! / x.onnx_1.tokens_per_cpu_s))
+      : null,
     train_tokens_per_cpu_s: med((x) => x.onnx_1.tokens_per_cpu_s),
     train_tokens_per_cpu_s_all_threads: med((x) => x.onnx_n.tokens_per_cpu_s),
     train_jax_tokens_per_s_one_thread: med((x) => x.jax_1.tokens_per_s),
