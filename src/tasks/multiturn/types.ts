@@ -21,7 +21,7 @@
  * both to a token-exact trajectory (src/training/multiturn) and never re-render the history.
  */
 import type { Problem, Task } from '../types.js';
-import type { ToolCall, ToolResult, ToolSpec } from '../tools/types.js';
+import type { ToolResult, ToolSpec } from '../tools/types.js';
 
 export interface StepOutcome {
   /** What the environment answers (a tool's output, an error); '' when the episode ended. */
