@@ -100,6 +100,15 @@ export function createServeApp(o: ServeAppOptions): { app: Hono; state: ServeSta
   const limits: ServeLimits = { ...DEFAULT_LIMITS, ...(o.limits ?? {}) };
   const traces = o.traces ?? new TraceStore();
   const app = new Hono();
+  /** Hands an answered request to the recorder; a recording failure is logged, never the client's error. */
+  const recordExchange = (e: Exchange) => {
+    if (!o.onExchange) return;
+    try {
+      o.onExchange(e);
+    } catch (err) {
+      log.error('could not record an exchange', { error: (err as Error).message });
+    }
+  };
 
   app.onError((e, c) => {
     const h = toHttpError(e);
@@ -198,7 +207,7 @@ export function createServeApp(o: ServeAppOptions): { app: Hono; state: ServeSta
     };
     const requests = prompts.map((prompt) => ({ prompt }));
     const { scope, traceId } = admit(c, policy, raw, prompts.length, options);
-    const exchange = (groups: Completion[][], t?: Trace[]) => o.onExchange?.({ kind: 'completion', model: body.model, requests, options, completions: groups, traceId, traces: t });
+    const exchange = (groups: Completion[][], t?: Trace[]) => recordExchange({ kind: 'completion', model: body.model, requests, options, completions: groups, traceId, traces: t });
     const usageChunk = (id: string, groups: Completion[][], created: number) => ({ id, object: 'text_completion', created, model: body.model, choices: [], usage: completionResponse(body.model, groups, created).usage });
     let streaming = false;
     try {
@@ -240,7 +249,7 @@ export function createServeApp(o: ServeAppOptions): { app: Hono; state: ServeSta
     };
     const requests = [{ messages }];
     const { scope, traceId } = admit(c, policy, raw, 1, options);
-    const exchange = (groups: Completion[][], t?: Trace[]) => o.onExchange?.({ kind: 'chat', model: body.model, requests, options, completions: groups, traceId, traces: t });
+    const exchange = (groups: Completion[][], t?: Trace[]) => recordExchange({ kind: 'chat', model: body.model, requests, options, completions: groups, traceId, traces: t });
     const usageChunk = (id: string, completions: Completion[], created: number) => ({ id, object: 'chat.completion.chunk', created, model: body.model, choices: [], usage: chatResponse(body.model, completions, created).usage });
     let streaming = false;
     try {

@@ -6,6 +6,7 @@ import type { Command } from 'commander';
 import { logger } from '../../core/log.js';
 import { buildRegistry } from '../../serve/build.js';
 import { DEFAULT_LIMITS } from '../../serve/limits.js';
+import { openRecorder } from '../../serve/record.js';
 import { startServer } from '../../serve/server.js';
 import { collect, intOption } from '../options.js';
 import type { CommandModule } from '../registry.js';
@@ -33,6 +34,7 @@ interface ServeFlags {
   maxSearchWallMs: number;
   maxRequestMs: number;
   bodyTimeoutMs: number;
+  record?: string;
 }
 
 export const serveCommand: CommandModule = {
@@ -61,6 +63,7 @@ export const serveCommand: CommandModule = {
       .option('--max-search-wall-ms <ms>', "longest wall-time budget of one search (and its default budget)", intOption(1, MAX_TIMER_MS), DEFAULT_LIMITS.maxSearchWallMs)
       .option('--max-request-ms <ms>', 'any request still running after this is cancelled (504)', intOption(1, MAX_TIMER_MS), DEFAULT_LIMITS.maxRequestMs)
       .option('--body-timeout-ms <ms>', 'time allowed for a request body to arrive (408 after)', intOption(1, MAX_TIMER_MS), DEFAULT_LIMITS.bodyTimeoutMs)
+      .option('--record <run>', 'store every search trace and every exchange in a run directory (runs/<run>, or a path) for `rlmkit data export`')
       .action(async (f: ServeFlags) => {
         const { registry, names } = await buildRegistry(f.model, {
           ...(f.maxBatch ? { maxBatch: f.maxBatch } : {}),
@@ -69,8 +72,16 @@ export const serveCommand: CommandModule = {
           retries: f.retries,
           cache: f.cache === true,
         });
+        let recorder: ReturnType<typeof openRecorder> | undefined;
+        try {
+          recorder = f.record ? openRecorder(f.record, names) : undefined;
+        } catch (e) {
+          await registry.close();
+          throw e;
+        }
         const server = await startServer({
           registry,
+          ...(recorder ? { onExchange: (e) => recorder!.record(e) } : {}),
           host: f.host,
           port: f.port,
           apiKey: f.apiKey ?? (process.env.RLMKIT_SERVE_API_KEY || undefined),
@@ -88,7 +99,7 @@ export const serveCommand: CommandModule = {
           },
         });
         // One machine-readable line on stdout so scripts (and tests) can find the port.
-        process.stdout.write(`${JSON.stringify({ event: 'listening', url: `${server.url}/v1`, models: names })}\n`);
+        process.stdout.write(`${JSON.stringify({ event: 'listening', url: `${server.url}/v1`, models: names, ...(recorder ? { record: recorder.dir } : {}) })}\n`);
         logger.info(`serving ${names.join(', ')} on ${server.url}/v1 (Ctrl-C to stop)`);
         const stop = (signal: string) => {
           logger.info(`${signal}: finishing ${server.state.inflight} in-flight request(s), then stopping`);
@@ -97,7 +108,7 @@ export const serveCommand: CommandModule = {
         process.once('SIGINT', () => stop('SIGINT'));
         process.once('SIGTERM', () => stop('SIGTERM'));
         await server.closed;
-        logger.info('server stopped', { served: server.state.served });
+        logger.info('server stopped', { served: server.state.served, ...(recorder ? { recorded: recorder.counts(), run: recorder.dir } : {}) });
       });
   },
 };
