@@ -124,7 +124,9 @@ describe('OpenAPI fuzz (fast-check over /openapi.json)', () => {
       console.log(`${route}: status counts ${JSON.stringify(Object.fromEntries([...statuses].sort((a, b) => a[0] - b[0])))}`);
       expect(total).toBe(RUNS_PER_ROUTE);
       // Both paths were exercised: answers and refusals.
-      expect(statuses.get(200) ?? 0).toBeGreaterThan(RUNS_PER_ROUTE / 20);
+      // (Searches whose scorer cannot rank with the toy model, e.g. best-of-n judged by a character
+      // model, are refused with 400 since issue 13 instead of answering an unranked pick.)
+      expect(statuses.get(200) ?? 0).toBeGreaterThan(RUNS_PER_ROUTE / 50);
       expect([...statuses.keys()].some((s) => s >= 400 && s < 500)).toBe(true);
       const health = await fetch(`${server.url}/health`);
       expect(health.status).toBe(200);

@@ -18,7 +18,8 @@
  *   HTTP 400) and a hint to choose another scorer.
  * - A node a scorer could not score (a verdict with no number, a PRM with no step scores) gets NaN:
  *   `unitScore` reads it as "never scored", so it ranks below every scored node. When no node of a
- *   call got a score, the search cannot rank anything and that is an error; when some did, the
+ *   call got a score, the search cannot rank anything and that is a usage error (the scorer chosen
+ *   cannot work with this model: exit 2, HTTP 400); when some did, the
  *   search goes on and records `degraded` (scorer, how many nodes, why) in the trace notes and in
  *   the SolveResult, so an unranked pick is always visible.
  *
@@ -70,7 +71,8 @@ export async function evaluate(ctx: SearchContext, nodes: readonly ReasoningNode
     const unscored = scores.filter((x) => typeof x !== 'number' || Number.isNaN(x)).length;
     if (unscored === todo.length) {
       throw new RlmkitError(`scorer "${scorer}" gave no score for any of the ${todo.length} node(s) it was asked about${ctx.notes.judgeFirstReply !== undefined ? ` (first reply: ${JSON.stringify(String(ctx.notes.judgeFirstReply).slice(0, 80))})` : ''}, so the search cannot rank them`, {
-        kind: 'model',
+        // The request's choice of scorer cannot work with this model: a usage error (exit 2, HTTP 400).
+        kind: 'usage',
         hint: SCORER_HINT,
       });
     }
