@@ -133,7 +133,7 @@ export async function runMultiturnRlPhase(input: MultiturnRlInput): Promise<Mult
       critic = { model, trainer, config };
     }
     const rollout = { tok, temperature: rl.rollout.temperature, topP: rl.rollout.top_p, maxTurnTokens: mt.max_turn_tokens, maxSeqLen, tools: mt.tools };
-    const evalNow = async () => (await evaluateEpisodes(task, input.evalProblems, models.map((m) => ({ weights: m.model.hostWeights(), config: m.config })), { ...rollout, backend: rl.rollout.backend })).success;
+    const evalNow = async () => (await evaluateEpisodes(task, input.evalProblems, models.map((m) => ({ weights: m.model.hostWeights(), config: m.config })), { ...rollout, temperature: 0, backend: rl.rollout.backend })).success; // greedy
     const startStep = latest ? latest.step : 0;
     let envSteps = latest ? Number(latest.state.envSteps ?? 0) : 0;
     let evalStart: number | null = latest ? ((latest.state.evalStart as number | null) ?? null) : null;
