@@ -131,6 +131,9 @@ function baseKey(key: string): string {
 }
 
 const DEFAULT_CALLER = 'default';
+/** Distinct callers accounted separately; later ones share OTHER_CALLERS. */
+const MAX_CALLERS = 4096;
+const OTHER_CALLERS = 'other';
 
 /**
  * Temperatures below this sample greedily: dividing logits by a subnormal temperature overflows
@@ -169,6 +172,8 @@ export class Scheduler implements Policy {
   /** Per flow: outstanding items, and when it was last served (fairness order). */
   private readonly flows = new Map<string, { outstanding: number; servedAt: number }>();
   private serveSeq = 0;
+  /** Callers with their own usage account (bounded: see accountAs). */
+  private readonly callers = new Set<string>();
   private readonly counters = { batches: 0, batchedRequests: 0, largestBatch: 0, retries: 0, failedBatches: 0, inBatches: 0, backendBusyMs: 0 };
 
   constructor(readonly backend: Policy, o: SchedulerOptions = {}) {
@@ -199,7 +204,7 @@ export class Scheduler implements Policy {
     validateGenerateOptions(options);
     const t = options.temperature;
     if (t !== undefined && t > 0 && t < MIN_SAMPLING_TEMPERATURE) options = { ...options, temperature: 0 };
-    const caller = options.caller ?? DEFAULT_CALLER;
+    const caller = this.accountAs(options.caller ?? DEFAULT_CALLER);
     const signal = options.signal;
     if (signal?.aborted) throw abortError(signal);
     const started = performance.now();
@@ -238,6 +243,17 @@ export class Scheduler implements Policy {
     for (const g of this.groups.values()) if (g.items.some((x) => x.settled)) g.items = g.items.filter((x) => !x.settled);
     for (const b of touched) if (b.items.every((x) => x.settled)) b.ctl.abort(error);
     this.pump();
+  }
+
+  /**
+   * The name usage is accounted under: the caller's own for the first MAX_CALLERS callers, then
+   * "other", so clients that send a new `user` with every request cannot grow memory without bound.
+   */
+  private accountAs(caller: string): string {
+    if (this.callers.has(caller)) return caller;
+    if (this.callers.size >= MAX_CALLERS) return OTHER_CALLERS;
+    this.callers.add(caller);
+    return caller;
   }
 
   /** Usage of one caller, or of all callers with a total. */

@@ -110,3 +110,13 @@ describe('sampling edge cases', () => {
     expect(a.text).toBe(b.text);
   });
 });
+
+describe('usage accounting', () => {
+  it('accounts at most 4096 distinct callers separately; the rest share "other"', async () => {
+    const s = new Scheduler(new ToyPolicy('t'), { maxWaitMs: 0 });
+    await Promise.all(Array.from({ length: 4200 }, (_, i) => s.generate([{ prompt: 'p' }], { maxTokens: 1, temperature: 0, caller: `user-${i}` })));
+    expect(s.usageOf('user-4095').calls).toBe(1);
+    expect(s.usageOf('user-4096').calls).toBe(0);
+    expect(s.usageOf('other').calls).toBe(104);
+  });
+});
