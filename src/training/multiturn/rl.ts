@@ -80,7 +80,7 @@ export function curriculumLevel(mt: MultiturnSection, step: number): number | nu
 }
 
 /** Advantages of one agent's tokens by a group estimator over that agent's episode scores. */
-function groupAdvantages(ts: readonly Trajectory[], agent: number | null, rl: RlSection, cols: number): { adv: Matrix; mask: Matrix } {
+export function agentAdvantages(ts: readonly Trajectory[], agent: number | null, rl: RlSection, cols: number): { adv: Matrix; mask: Matrix } {
   const mask = matrix(ts.length, cols);
   const tokenRewards = matrix(ts.length, cols);
   ts.forEach((t, i) => {
@@ -197,13 +197,13 @@ export async function runMultiturnRlPhase(input: MultiturnRlInput): Promise<Mult
           }
           if (nModels === 1 && task.agents.length > 1) {
             // shared weights: each agent's tokens get that agent's credit, one model learns from all
-            const parts = task.agents.map((_, a) => groupAdvantages(ts, a, rl, cols)).filter((_, a) => !trainAgents || trainAgents.includes(a));
+            const parts = task.agents.map((_, a) => agentAdvantages(ts, a, rl, cols)).filter((_, a) => !trainAgents || trainAgents.includes(a));
             const adv = matrix(ts.length, cols);
             const mask = matrix(ts.length, cols);
             for (const p of parts) for (let k = 0; k < adv.data.length; k++) { adv.data[k] += p.adv.data[k]; mask.data[k] = Math.max(mask.data[k], p.mask.data[k]); }
             return [{ adv, mask }];
           }
-          return models.map((_, a) => groupAdvantages(ts, nModels === 1 ? null : a, rl, cols));
+          return models.map((_, a) => agentAdvantages(ts, nModels === 1 ? null : a, rl, cols));
         });
 
         // ---- 3. update each model on its own tokens

@@ -68,9 +68,14 @@ export async function runMultiturnSftPhase(input: MultiturnSftInput): Promise<{ 
     const batch = async (step: number, size: number): Promise<Trajectory[]> => {
       const rng = root.fork(step);
       const out: Trajectory[] = [];
+      let longest = 0;
       for (let tries = 0; out.length < size; tries++) {
-        if (tries > size * 20) throw inputError(`task ${task.name}: the solver's episodes fail for the sampled problems`, 'check the task data');
+        if (tries > size * 20) {
+          if (longest > config.maxSeqLen) throw inputError(`${phase}: the solver's episodes of task ${task.name} are up to ${longest} tokens long, more than the context of ${config.maxSeqLen}`, 'raise model.max_seq_len');
+          throw inputError(`task ${task.name}: the solver's episodes fail for the sampled problems`, 'check the task data');
+        }
         const t = await episodes.get(rng.pick(input.problems), rng);
+        if (t) longest = Math.max(longest, t.ids.length);
         if (t && t.ids.length <= config.maxSeqLen) out.push(t);
       }
       return out;
