@@ -5,7 +5,9 @@
  * uses, so the UI draws partial and final trees with one code path.
  */
 import { z } from 'zod';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { randomUUID } from 'node:crypto';
 import { inputError, isRlmkitError } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
@@ -19,6 +21,9 @@ import type { Trace } from '../reasoning/trace.js';
 import { getTask, listTasks } from '../tasks/registry.js';
 import type { Problem, Task } from '../tasks/types.js';
 import { MODEL_FREE, openPolicy, pickProblems } from '../cli/commands/solve.js';
+
+/** The Game of 24 policy the package ships (checkpoints/ at the package root), offered in the form. */
+const SHIPPED_POLICY = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../checkpoints/game24-sft/policy.safetensors');
 
 export const PlaygroundRequest = z.strictObject({
   task: z.string().min(1),
@@ -87,7 +92,7 @@ export class Playground {
     return {
       tasks: listTasks(),
       strategies: strategies.map((s) => ({ name: s.name, summary: s.summary, structure: s.structure, settings: describeSettings(s), defaults: parseSettings(s, {}) })),
-      models: [...MODEL_FREE.slice(0, 1), 'embedded:checkpoints/game24-sft/policy.safetensors', 'gguf:<file.gguf>', 'http://127.0.0.1:8000/v1#<model>'],
+      models: [MODEL_FREE[0], ...(fs.existsSync(SHIPPED_POLICY) ? [`embedded:${SHIPPED_POLICY}`] : []), 'gguf:<file.gguf>', 'http://127.0.0.1:8000/v1#<model>'],
     };
   }
 

@@ -176,6 +176,30 @@ describe('rlmkit ui in Chromium', () => {
     expect(await page.locator('[data-testid="journey"] li').count()).toBe(journey.length);
   });
 
+  it('trace explorer: a graph with several parents gets a layered layout; nested structures open', async () => {
+    const got = await makeTrace({ task: 'sorting', strategy: 'got' });
+    const joined = got.nodes.find((n) => n.parents.length > 1)!;
+    expect(joined).toBeDefined();
+    writeTrace(path.join(runs, 'search', 'traces', 'got-sorting.json'), got);
+    await page.goto(`${ui.url}/#/trace?run=search&path=${encodeURIComponent('traces/got-sorting.json')}`);
+    const tree = page.getByTestId('tree');
+    await tree.waitFor();
+    expect(await tree.getAttribute('data-engine')).toBe('dagre');
+    expect(await page.locator('path.edge.cross').count()).toBe(got.nodes.reduce((s, n) => s + Math.max(0, n.parents.length - 1), 0));
+    const box = page.locator(`[data-node="${joined.id}"]`);
+    await panTo(box);
+    await box.click();
+    for (const p of joined.parents) await page.getByTestId('node-details').getByText(p, { exact: true }).waitFor();
+    const withNested = got.nodes.find((n) => n.nested)!;
+    const nested = withNested.nested as Trace;
+    await panTo(page.locator(`[data-node="${withNested.id}"]`));
+    await page.locator(`[data-node="${withNested.id}"]`).click();
+    await page.getByTestId('open-nested').click();
+    expect(Number(await tree.getAttribute('data-nodes'))).toBe(nested.nodes.length);
+    await page.getByTestId('close-nested').click();
+    expect(Number(await tree.getAttribute('data-nodes'))).toBe(got.nodes.length);
+  });
+
   it('playground: solves a Game of 24 puzzle and shows the answer the library gives', async () => {
     const puzzle = '1 2 3 4';
     const expected = await makeTrace({ problem: puzzle, strategy: 'mcts', settings: parseSettings(getStrategy('mcts'), {}) });

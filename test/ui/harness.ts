@@ -56,9 +56,9 @@ export function startUi(runsDir: string, extra: string[] = []): Promise<UiProces
   });
 }
 
-/** A real trace: the library's solve with the model-free legal-uniform policy on a Game of 24 puzzle. */
-export async function makeTrace(o: { problem: string; strategy: string; settings?: Record<string, unknown>; seed?: number; journey?: boolean }): Promise<Trace> {
-  const task = getTask('game24');
+/** A real trace: the library's solve with the model-free legal-uniform policy (default task: Game of 24). */
+export async function makeTrace(o: { task?: string; problem?: string; strategy: string; settings?: Record<string, unknown>; seed?: number; journey?: boolean }): Promise<Trace> {
+  const task = getTask(o.task ?? 'game24');
   const [problem] = await pickProblems(task, { problem: o.problem, split: 'test', seed: o.seed ?? 0 });
   const r = await solve(problem, { task, strategy: o.strategy, settings: o.settings ?? {}, models: { policy: new LegalUniformPolicy(o.seed ?? 0) }, seed: o.seed ?? 0, journey: o.journey ?? false });
   return r.trace!;

@@ -9,7 +9,7 @@ import * as http from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { writeTrace } from '../../src/reasoning/tracer.js';
+import { validateTrace, writeTrace } from '../../src/reasoning/tracer.js';
 import type { Trace } from '../../src/reasoning/trace.js';
 import { startUiServer, type RunningUi } from '../../src/ui/server.js';
 import { MetricsTail } from '../../src/ui/tail.js';
@@ -167,6 +167,23 @@ describe('playground', () => {
     expect(done.trace.nodes.length).toBe(expected.nodes.length);
     const saved = await (await post(`/api/playground/${id}/save`, {})).json();
     expect(fs.existsSync(path.join(root, saved.run, saved.path))).toBe(true);
+  });
+
+  it('streams the tree as it grows with a real model (the shipped embedded Game of 24 policy)', async () => {
+    const { models } = await (await get('/api/playground/catalog')).json();
+    const embedded = models.find((m: string) => m.startsWith('embedded:'));
+    expect(embedded).toMatch(/checkpoints\/game24-sft\/policy\.safetensors$/);
+    const { id } = await (await post('/api/playground', { task: 'game24', problem: '4 4 6 8', strategy: 'mcts', model: embedded, settings: { simulations: 16 } })).json();
+    const text = await (await get(`/api/playground/${id}/events`)).text();
+    const events = [...text.matchAll(/event: (\w+)\ndata: (.*)\n/g)].map((m) => ({ event: m[1], data: JSON.parse(m[2]) }));
+    const snapshots = events.filter((e) => e.event === 'snapshot').map((e) => validateTrace(e.data.trace));
+    const done = events.find((e) => e.event === 'done')!;
+    expect(snapshots.length).toBeGreaterThan(0);
+    const sizes = [...snapshots.map((t) => t.nodes.length), done.data.trace.nodes.length];
+    expect(sizes).toEqual([...sizes].sort((a, b) => a - b));
+    expect(snapshots.every((t) => t.final.stopReason === 'running')).toBe(true);
+    expect(validateTrace(done.data.trace).final.answer).toBe(done.data.answer);
+    expect(done.data.trace.models.policy).toContain('policy.safetensors');
   });
 
   it('refuses bad requests with the reason', async () => {
