@@ -3,6 +3,7 @@ export * from './types.js';
 export * from './registry.js';
 export * from './verdict.js';
 export * from './formats/rows.js';
+export * from './procedural/index.js';
 export { makeFileTask, parseFileTaskSpec, extractTaggedAnswer, VERIFIER_KINDS, type VerifierKind } from './formats/file-task.js';
 export { dataDir, packagedDataDir, dataFile } from './data.js';
 export * from './grader/index.js';

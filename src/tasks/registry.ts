@@ -11,6 +11,8 @@ import { aime24Task, amc23Task, gsm8kTask, math500Task } from './math/math-task.
 import { arithmeticTask } from './synthetic/arithmetic.js';
 import { sorting128Task, sorting64Task, sortingTask } from './synthetic/sorting.js';
 import { makeFileTask } from './formats/file-task.js';
+import { LEVELS } from './procedural/make.js';
+import { PROCEDURAL_FAMILIES } from './procedural/index.js';
 import type { Problem, Task, TaskMeta, TaskSource } from './types.js';
 import { multiTurnTasks } from './multiturn/tasks.js';
 import { isMultiTurnTask } from './multiturn/types.js';
@@ -30,6 +32,7 @@ const builtIn: Task<any>[] = [
   amc23Task,
   humanevalTask,
   ...multiTurnTasks,
+  ...[...PROCEDURAL_FAMILIES.values()].map((f) => f.base),
 ];
 
 /**
@@ -82,6 +85,12 @@ export function getTask<P extends Problem = Problem>(name: string, options: { ve
     const cached = fileTasks.get(t.name) ?? t;
     fileTasks.set(t.name, cached);
     return cached as Task<P>;
+  }
+  // Procedural tasks at a level: "sat:easy", "zebra:hard".
+  const colon = name.indexOf(':');
+  if (colon > 0 && PROCEDURAL_FAMILIES.has(name.slice(0, colon)) && options.verifier === undefined) {
+    if (!(LEVELS as readonly string[]).includes(name.slice(colon + 1))) throw usageError(`unknown level "${name.slice(colon + 1)}" for task ${name.slice(0, colon)}; valid levels: ${LEVELS.join(', ')}`);
+    return PROCEDURAL_FAMILIES.get(name.slice(0, colon))!.level(name) as Task<P>;
   }
   if (options.verifier !== undefined) throw usageError(`--verifier is for --task jsonl:FILE; task "${name}" has its own verifier`);
   const t = registry.get(name);

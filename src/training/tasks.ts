@@ -9,6 +9,8 @@ import { game24Task } from '../tasks/games/game24.js';
 import { arithmeticTask } from '../tasks/synthetic/arithmetic.js';
 import { sortingTask } from '../tasks/synthetic/sorting.js';
 import type { Problem, Task } from '../tasks/types.js';
+import { PROCEDURAL_SPECS } from '../tasks/procedural/index.js';
+import { getTask } from '../tasks/registry.js';
 
 const TASKS: Record<string, Task<any>> = {
   game24: game24Task,
@@ -19,13 +21,16 @@ const TASKS: Record<string, Task<any>> = {
 };
 
 export function trainableTasks(): string[] {
-  return Object.keys(TASKS);
+  return [...Object.keys(TASKS), ...PROCEDURAL_SPECS.map((sp) => sp.name)];
 }
 
-/** The task named in a recipe; it must render plain prompts and have a solver or a verifier. */
+/**
+ * The task named in a recipe; it must render plain prompts and have a solver or a verifier. The
+ * procedural families (src/tasks/procedural) train at any level: `sat`, `sat:easy`, `zebra:hard`.
+ */
 export function resolveTask(name: string): Task<Problem> {
-  const t = TASKS[name];
-  if (!t) throw usageError(`unknown task "${name}" in the recipe; trainable tasks: ${trainableTasks().join(', ')}`);
+  const t = TASKS[name] ?? (PROCEDURAL_SPECS.some((sp) => name === sp.name || name.startsWith(`${sp.name}:`)) ? getTask(name) : undefined);
+  if (!t) throw usageError(`unknown task "${name}" in the recipe; trainable tasks: ${trainableTasks().join(', ')} (procedural ones also as name:easy|medium|hard)`);
   return t;
 }
 
