@@ -10,7 +10,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectRedis } from '../../src/distributed/connection.js';
+import { solveManyQueued } from '../../src/distributed/eval.js';
 import { PolicyCache, runJob } from '../../src/distributed/jobs.js';
+import { countdownTask } from '../../src/tasks/games/countdown.js';
 import { JobQueue, startWorker } from '../../src/distributed/queue.js';
 import { repoRoot, runCli, runCliAsync, tsxLoader } from '../helpers/cli.js';
 
@@ -149,6 +151,23 @@ describe('rlmkit worker + rlmkit eval --queue', () => {
       expect(queued.code, queued.stderr).toBe(0);
       expect(outcome(path.join(tmp, 'cot-queued.json'))).toEqual(outcome(path.join(tmp, 'cot-local.json')));
       expect(w1.completed() + w2.completed()).toBe(4 * 4); // 4 chunks x 4 rounds
+
+      // solveMany over the queue: the same answers as solveMany in process on the same chunks.
+      const problems = await countdownTask.problems({ split: 'test', limit: 6, seed: 0 });
+      const q = await JobQueue.open(url);
+      try {
+        const o = { strategy: 'cot', settings: { decoding: 'sample' }, model: 'legal-uniform', seed: 2, style: 'auto' as const, chunk: 3 };
+        const remote = await solveManyQueued(countdownTask as never, problems, { ...o, queue: q });
+        const cache = new PolicyCache();
+        const local = [
+          ...(await runJob('search', { task: 'countdown', strategy: 'cot', settings: o.settings, model: o.model, modelSeed: 2, seed: 2 * 100_003, style: 'auto', problems: problems.slice(0, 3) }, cache)),
+          ...(await runJob('search', { task: 'countdown', strategy: 'cot', settings: o.settings, model: o.model, modelSeed: 2, seed: 2 * 100_003, style: 'auto', problems: problems.slice(3) }, cache)),
+        ];
+        expect(remote.map((r) => r.problemId)).toEqual(problems.map((p) => p.id));
+        expect(remote).toEqual(local);
+      } finally {
+        await q.close();
+      }
     } finally {
       await w1.close();
       await w2.close();
