@@ -183,7 +183,8 @@ export class Playground {
         signal: job.abort.signal,
         budget: { wallMs: req.budgetSeconds * 1000, ...(req.budgetTokens ? { tokens: req.budgetTokens } : {}), ...(req.budgetExpansions ? { expansions: req.budgetExpansions } : {}) },
         onProgress: snapshot,
-        progressEveryMs: 200,
+        // A snapshot is the whole trace so far: at most a few a second.
+        progressEveryMs: 400,
       });
       job.status = 'done';
       emit({ event: 'done', trace: r.trace!, answer: r.answer, correct: r.correct, stopReason: r.stopReason });

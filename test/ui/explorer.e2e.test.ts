@@ -110,6 +110,17 @@ describe('rlmkit ui in Chromium', () => {
     await new Promise((r) => train.once('close', r));
     // Once the writer stops, the chart holds exactly the records in the file.
     await waitFor('the chart to match metrics.jsonl', async () => (await points('loss')) === sftRecords(metrics), 10_000);
+    // Compare: a second run (the same records shifted, written here) drawn on the same charts.
+    const other = path.join(runs, 'tiny-b');
+    fs.mkdirSync(other);
+    const shifted = fs.readFileSync(metrics, 'utf8').split('\n').filter((l) => l.trim()).map((l) => ({ ...JSON.parse(l), loss: JSON.parse(l).loss + 0.5 }));
+    fs.writeFileSync(path.join(other, 'metrics.jsonl'), shifted.map((r) => JSON.stringify(r) + '\n').join(''));
+    await page.reload();
+    await page.getByTestId('compare-select').locator('option', { hasText: 'tiny-b' }).waitFor({ state: 'attached', timeout: 10_000 });
+    await page.getByTestId('compare-select').selectOption('tiny-b');
+    const loss = page.getByTestId('chart-loss');
+    await loss.locator('.u-legend').getByText('tiny-b').waitFor();
+    expect(await loss.locator('.u-legend').getByText('tiny', { exact: true }).count()).toBe(1);
     await page.getByTestId('tab-config').click();
     expect(await page.getByTestId('config').textContent()).toContain('pipeline: sft');
     await page.getByTestId('tab-checkpoints').click();

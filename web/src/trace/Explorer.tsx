@@ -37,6 +37,12 @@ export function Explorer({ trace, live = false, onRendered }: { trace: Trace; li
     setFocus((f) => ({ id: null, n: f.n + 1 }));
   }
 
+  // While a playground search runs, keep the drawing to an overview until the user opens or closes something.
+  const [touched, setTouched] = useState(false);
+  useEffect(() => {
+    if (live && !touched) setCollapsed(defaultCollapsed(ix, 150));
+  }, [ix, live, touched]);
+
   const hits = useMemo(() => search(ix, query), [ix, query]);
   const hitSet = useMemo(() => new Set(hits), [hits]);
   const visible = useMemo(() => visibleNodes(ix, collapsed, replay), [ix, collapsed, replay]);
@@ -78,6 +84,7 @@ export function Explorer({ trace, live = false, onRendered }: { trace: Trace; li
 
   // The layout changes when a subtree opens or closes; keep the toggled node in the middle of the view.
   const onToggle = useCallback((id: string) => {
+    setTouched(true);
     setCollapsed((c) => {
       const next = new Set(c);
       if (next.has(id)) next.delete(id);
@@ -87,6 +94,7 @@ export function Explorer({ trace, live = false, onRendered }: { trace: Trace; li
     setFocus((f) => ({ id, n: f.n + 1 }));
   }, []);
   const reveal = (id: string) => {
+    setTouched(true);
     setCollapsed((c) => {
       const next = new Set(c);
       for (const a of ancestors(ix, id)) next.delete(a);
@@ -152,7 +160,7 @@ export function Explorer({ trace, live = false, onRendered }: { trace: Trace; li
                 </button>
               </>
             )}
-            <button onClick={() => setCollapsed(new Set())} data-testid="expand-all">
+            <button onClick={() => (setTouched(true), setCollapsed(new Set()))} data-testid="expand-all">
               expand all
             </button>
             <button onClick={() => setCollapsed(defaultCollapsed(ix))}>overview</button>
