@@ -249,6 +249,9 @@ export function reasoningProvider(o: ReasoningProviderOptions = {}) {
     async resolve(model: string, registry: PolicyResolver): Promise<Policy | undefined> {
       const parsed = parseReasoningModel(model);
       if (!parsed) return undefined;
+      // A search whose every model call is itself a search multiplies the cost of each level, and
+      // names could nest a hundred deep: refused.
+      if (parseReasoningModel(parsed.model)) throw usageError(`"${model}": a strategy over another strategy is not served`, 'name one strategy and a served model, e.g. mcts@<model>');
       const hit = cache.get(model);
       if (hit) return hit;
       const inner = await registry.resolve(parsed.model);

@@ -92,3 +92,13 @@ describe('OpenAI fields rlmkit does not implement are refused by name', () => {
     expect(c.status).toBe(200);
   });
 });
+
+describe('model names', () => {
+  it('refuses a strategy over another strategy (nested searches) with a 400', async () => {
+    const r = await post('/v1/completions', { model: 'mcts@mcts@best-of-n@g24', prompt: '4 4 6 8|' });
+    expect(r.status).toBe(400);
+    expect(r.body.error.message).toMatch(/a strategy over another strategy is not served/);
+    const ok = await post('/v1/completions', { model: 'cot@g24', prompt: '4 4 6 8|' });
+    expect(ok.status).toBe(200);
+  }, 30_000);
+});
