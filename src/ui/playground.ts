@@ -20,7 +20,14 @@ import { buildTrace, writeTrace } from '../reasoning/tracer.js';
 import type { Trace } from '../reasoning/trace.js';
 import { getTask, listTasks } from '../tasks/registry.js';
 import type { Problem, Task } from '../tasks/types.js';
-import { MODEL_FREE, openPolicy, pickProblems } from '../cli/commands/solve.js';
+import { MODEL_FREE, pickProblems } from '../cli/commands/solve.js';
+import { LegalUniformPolicy } from '../reasoning/legal-policy.js';
+import { loadPolicy } from '../models/spec.js';
+
+/** A policy from a `--model` spec, or the model-free baseline (`legal-uniform`). */
+async function openPolicy(spec: string, seed: number): Promise<Policy> {
+  return (MODEL_FREE as readonly string[]).includes(spec) ? new LegalUniformPolicy(seed) : loadPolicy(spec);
+}
 
 /** The Game of 24 policy the package ships (checkpoints/ at the package root), offered in the form. */
 const SHIPPED_POLICY = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../checkpoints/game24-sft/policy.safetensors');
@@ -134,7 +141,7 @@ export class Playground {
 
   private async models(req: PlaygroundRequest): Promise<{ policy: Policy; value?: ValueModel }> {
     let policy: Policy;
-    if (MODEL_FREE.includes(req.model)) policy = await openPolicy(req.model, req.seed);
+    if ((MODEL_FREE as readonly string[]).includes(req.model)) policy = await openPolicy(req.model, req.seed);
     else {
       if (!this.policies.has(req.model)) this.policies.set(req.model, openPolicy(req.model, req.seed));
       policy = await this.policies.get(req.model)!.catch((e) => {

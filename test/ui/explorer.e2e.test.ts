@@ -276,6 +276,12 @@ describe('rlmkit ui in Chromium', () => {
     await page.getByTestId('trace-file').setInputFiles(foreign);
     await page.getByTestId('error').filter({ hasText: 'not a valid rlmkit trace' }).waitFor();
     await page.screenshot({ path: path.join(shots, 'bad-input.png') });
+    // The same opener takes a good trace from disk.
+    const good = path.join(root, 'good.json');
+    fs.writeFileSync(good, JSON.stringify(mcts));
+    await page.getByTestId('trace-file').setInputFiles(good);
+    await page.getByTestId('tree').waitFor();
+    expect(await page.getByTestId('error').count()).toBe(0);
     await page.goto(`${ui.url}/#/runs/no-such-run`);
     await page.getByTestId('error').filter({ hasText: 'no run "no-such-run"' }).waitFor();
     await page.goto(`${ui.url}/#/trace?run=search&path=${encodeURIComponent('../../etc/passwd')}`);
