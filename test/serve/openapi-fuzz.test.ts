@@ -100,6 +100,20 @@ describe('OpenAPI fuzz (fast-check over /openapi.json)', () => {
     expect(spec.components.schemas.ChatRequest.required).toEqual(['model', 'messages']);
   });
 
+  it('500 generated requests to the GET routes and odd methods: no 5xx', async () => {
+    const segment = fc.oneof(fc.constantFrom('v1', 'models', 'traces', 'completions', 'chat', 'health', 'openapi.json', 'mcts@toy', 'mcts@mcts@toy', '..', '%00', '%ZZ', ''), fc.string({ maxLength: 12 }).map(encodeURIComponent));
+    const paths = fc.array(segment, { minLength: 1, maxLength: 4 }).map((xs) => `/${xs.join('/')}`);
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom('GET', 'HEAD', 'DELETE', 'PUT', 'PATCH', 'OPTIONS', 'POST'), paths, async (method, path) => {
+        const res = await fetch(`${server.url}${path}`, { method, ...(method === 'POST' || method === 'PUT' || method === 'PATCH' ? { body: '{}' } : {}) });
+        await res.arrayBuffer();
+        if (res.status >= 500) throw new Error(`${res.status} for ${method} ${path}`);
+      }),
+      { numRuns: 500, seed: 7 },
+    );
+    expect((await fetch(`${server.url}/health`)).status).toBe(200);
+  }, 120_000);
+
   for (const [route, name] of [['/v1/completions', 'CompletionRequest'], ['/v1/chat/completions', 'ChatRequest']] as const) {
     it(`${RUNS_PER_ROUTE} generated requests to ${route}: no 5xx, JSON errors, still answering`, async () => {
       const statuses = new Map<number, number>();
