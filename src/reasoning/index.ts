@@ -16,3 +16,4 @@ export * from './render.js';
 export * from './trace.js';
 export { strategies, getStrategy, parseSettings, parseSetFlags, describeSettings, strategyNames } from './strategies/index.js';
 export * as operators from './operators/index.js';
+export * from './open-models.js';

@@ -20,3 +20,4 @@ export { gsm8kTask, math500Task, aime24Task, amc23Task, makeMathTask, type MathP
 export { humanevalTask, runHumanEval, extractCode, programFor, type CodeProblem } from './code/humaneval.js';
 export * from './multiturn/index.js';
 export * from './tools/index.js';
+export { selectProblems, type SelectProblemsOptions } from './select.js';

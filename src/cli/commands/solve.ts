@@ -8,10 +8,8 @@
  */
 import type { Command } from 'commander';
 import { Option } from 'commander';
-import { usageError } from '../../core/errors.js';
 import { logger } from '../../core/log.js';
-import type { Policy, RewardModel, ValueModel } from '../../models/types.js';
-import { LegalUniformPolicy } from '../../reasoning/legal-policy.js';
+import { MODEL_FREE, openSearchPolicy, openSearchRewardModel, openSearchValueModel } from '../../reasoning/open-models.js';
 import { renderFinalPath, renderTrace } from '../../reasoning/render.js';
 import { solve, solveMany, type SolveResult } from '../../reasoning/solve.js';
 import { getStrategy, parseSetFlags, parseSettings } from '../../reasoning/strategies/index.js';
@@ -19,69 +17,17 @@ import { writeTrace } from '../../reasoning/tracer.js';
 import type { Budget } from '../../reasoning/budget.js';
 import type { SearchModels } from '../../reasoning/context.js';
 import { getTask, listTasks } from '../../tasks/registry.js';
-import type { Problem, Task } from '../../tasks/types.js';
+import { selectProblems } from '../../tasks/select.js';
 import { collect, floatOption, intOption } from '../options.js';
 import type { CommandModule } from '../registry.js';
 
 
-/** Model-free policy names accepted by --model. */
-export const MODEL_FREE = ['legal-uniform', 'random'];
-
-export async function openPolicy(spec: string, seed: number): Promise<Policy> {
-  if (MODEL_FREE.includes(spec)) return new LegalUniformPolicy(seed);
-  const { loadPolicy } = await import('../../models/spec.js');
-  return loadPolicy(spec);
-}
-
-async function openValue(spec: string): Promise<ValueModel> {
-  const { loadValueModel } = await import('../../models/spec.js');
-  return loadValueModel(spec);
-}
-
-/**
- * A reward model from a spec: `judge:<policy spec>` makes the policy an LLM judge (outcome or
- * process); an embedded value checkpoint becomes an outcome model on [0, 1] via (v + 1) / 2.
- */
-async function openReward(spec: string, kind: 'outcome' | 'process', seed: number): Promise<RewardModel> {
-  if (spec.startsWith('judge:')) {
-    const { LlmJudge } = await import('../../models/judge.js');
-    const policy = await openPolicy(spec.slice('judge:'.length), seed);
-    return new LlmJudge(policy, { kind });
-  }
-  const value = await openValue(spec);
-  const toUnit = (v: number) => (v + 1) / 2;
-  return {
-    id: `${value.id}#${kind}`,
-    kind,
-    outcome: async (solutions) => (await value.value(solutions.map((s) => `${s.prompt}${s.steps.map((x) => `${x}\n`).join('')}`))).map(toUnit),
-    process: async (solutions) => {
-      const states = solutions.flatMap((s) => s.steps.map((_, i) => `${s.prompt}${s.steps.slice(0, i + 1).map((x) => `${x}\n`).join('')}`));
-      const v = (await value.value(states)).map(toUnit);
-      let at = 0;
-      return solutions.map((s) => v.slice(at, (at += s.steps.length)));
-    },
-  };
-}
-
-/** Picks problems: an id, an index into the split, or (game24) four numbers written inline. */
-export async function pickProblems(task: Task<Problem>, o: { problem?: string; split: string; limit?: number; seed: number; data?: string }): Promise<Problem[]> {
-  if (o.problem && task.name === 'game24' && /^\s*\d+(\s+\d+){3}\s*$/.test(o.problem)) {
-    const numbers = o.problem.trim().split(/\s+/).map(Number);
-    return [{ id: `game24/inline/${numbers.join('-')}`, question: `Use ${numbers.join(' ')} and + - * / to make 24, each number exactly once.`, data: { numbers, target: 24 } }];
-  }
-  const all = await task.problems({ split: o.split, seed: o.seed, ...(o.data ? { path: o.data } : {}) });
-  if (all.length === 0) throw usageError(`task ${task.name} has no problems in split "${o.split}"`, `choose one of its splits: ${task.splits.join(', ')}`);
-  if (o.problem !== undefined) {
-    const byId = all.find((p) => p.id === o.problem || p.id.endsWith(`/${o.problem}`));
-    if (byId) return [byId];
-    if (/^\d+$/.test(o.problem)) {
-      const i = Number(o.problem);
-      if (i < all.length) return [all[i]];
-    }
-    throw usageError(`no problem "${o.problem}" in ${task.name}/${o.split} (${all.length} problems)`, `give an id such as ${all[0].id}, an index below ${all.length}${task.name === 'game24' ? ', or four numbers like "4 4 6 8"' : ''}`);
-  }
-  return all.slice(0, o.limit ?? 1);
-}
+// The model and problem openers live in the library (reasoning/open-models.ts, tasks/select.ts).
+export { MODEL_FREE };
+export const openPolicy = openSearchPolicy;
+const openValue = openSearchValueModel;
+const openReward = openSearchRewardModel;
+export const pickProblems = selectProblems;
 
 interface SolveFlags {
   task: string;
