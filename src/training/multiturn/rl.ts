@@ -192,6 +192,12 @@ export async function runMultiturnRlPhase(input: MultiturnRlInput): Promise<Mult
             const a = await archerAdvantages(critic.model.hostWeights(), critic.config, ts, cols);
             push('q_mean', a.meanQ);
             push('v_mean', a.meanV);
+            if (mt.archer.center_advantages) {
+              let sum = 0;
+              let n = 0;
+              for (let k = 0; k < a.adv.length; k++) if (mask.data[k]) { sum += a.adv[k]; n++; }
+              for (let k = 0; k < a.adv.length; k++) if (mask.data[k]) a.adv[k] -= sum / Math.max(1, n);
+            }
             const warm = step <= mt.archer.warmup_steps;
             return [{ adv: matrix(ts.length, cols, warm ? new Float32Array(ts.length * cols) : a.adv), mask }];
           }

@@ -31,6 +31,8 @@ export const MultiturnSectionSchema = z.strictObject({
     gamma: z.number().min(0).max(1).default(0.95),
     /** RL steps that train only the critic before the actor uses its advantages. */
     warmup_steps: z.number().int().nonnegative().default(2),
+    /** Subtract the batch mean of A = Q - V over policy tokens (not in the paper: a biased young critic with V > Q on average otherwise pushes every sampled action down). */
+    center_advantages: z.boolean().default(false),
   }).prefault({}),
   /** MARFT (Liao et al. 2025): several agents; separate weights per agent or one shared model. */
   marft: z.strictObject({
