@@ -104,8 +104,11 @@ export function makeProceduralTask<D>(spec: ProceduralSpec<D>, name = spec.name)
     const v = spec.stepsValid ? spec.stepsValid(p.data, inter) : traceValid(spec.trace(p.data), inter);
     if (!v.valid) return { valid: false, terminal: false, reason: v.reason };
     if (!m) return { valid: true, terminal: false };
+    // A readable answer ends the solution (valid); whether it is right is the verifier's call, as in
+    // the number games, so a wrong final answer is graded wrong rather than hidden as an invalid step.
     const c = spec.check(p.data, m[1].trim());
-    return { valid: c.correct, terminal: true, answer: m[1].trim(), reason: c.reason };
+    if (!c.parsed) return { valid: false, terminal: false, reason: c.reason };
+    return { valid: true, terminal: true, answer: m[1].trim(), reason: c.reason };
   };
   return {
     name,
