@@ -14,7 +14,7 @@
  * is taken at zero outputs and the training call alone suffices; its outputs then give the loss
  * and metrics.
  */
-import * as ort from 'onnxruntime-node';
+import type * as ort from 'onnxruntime-node';
 import { runtimeError } from '../../core/errors.js';
 import type { ModelConfig } from '../config.js';
 import { weightShapes } from '../config.js';
@@ -64,6 +64,8 @@ type Feeds = NativeJob['feeds'];
 
 export class NativeGrad {
   private ready?: Promise<Ready>;
+  /** onnxruntime-node, loaded on first use (importing the engine does not load it). */
+  private ort?: typeof ort;
   private pool?: Promise<NativePool>;
   private disposed = false;
 
@@ -170,12 +172,13 @@ export class NativeGrad {
   private init(first: PackedBatch): Promise<Ready> {
     if (this.disposed) throw new Error('NativeGrad used after dispose()');
     this.ready ??= (async () => {
+      const runtime = (this.ort = await import('onnxruntime-node'));
       const loss = new LossEvaluator(this.config, this.o.rows, this.o.seqLen, this.o.lossFn, first);
       const base = { seqLen: this.o.seqLen, used: loss.used, temperature: this.o.temperature };
       const graphs = { train: buildTrainGraph(this.config, { ...base, backward: true }), forward: buildTrainGraph(this.config, { ...base, backward: false }) };
       const load = async (graph: Uint8Array, threads: number) => {
         try {
-          return await ort.InferenceSession.create(graph, sessionOptions(threads));
+          return await runtime.InferenceSession.create(graph, sessionOptions(threads));
         } catch (e) {
           throw runtimeError(`onnxruntime could not load the generated training graph: ${(e as Error).message}`, 'this is a bug in rlmkit\'s native engine; train with engine: jax meanwhile', e);
         }
@@ -198,7 +201,7 @@ export class NativeGrad {
 
   private async run(session: ort.InferenceSession, feeds: Feeds): Promise<Record<string, Float32Array>> {
     const wanted: Record<string, ort.Tensor> = {};
-    for (const name of session.inputNames) wanted[name] = new ort.Tensor(feeds[name].type, feeds[name].data, feeds[name].dims);
+    for (const name of session.inputNames) wanted[name] = new this.ort!.Tensor(feeds[name].type, feeds[name].data, feeds[name].dims);
     const res = await session.run(wanted);
     const out: Record<string, Float32Array> = {};
     for (const [k, t] of Object.entries(res)) out[k] = t.data as Float32Array;
