@@ -22,7 +22,7 @@ import { verdictOf } from '../../tasks/verdict.js';
 import type { Problem, Task } from '../../tasks/types.js';
 import { collect, intOption } from '../options.js';
 import type { CommandModule } from '../registry.js';
-import { MODEL_FREE, openPolicy } from './solve.js';
+import { MODEL_FREE, openSearchPolicy as openPolicy } from '../../reasoning/open-models.js';
 
 interface EvalFlags {
   task: string;
