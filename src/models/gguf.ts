@@ -171,6 +171,7 @@ export class GgufPolicy implements Policy {
     let text = '';
     try {
       await seq.clearHistory();
+      const hasStops = (o.stop?.length ?? 0) > 0;
       const eog = new Set([this.model.tokens.eos, this.model.tokens.eot].filter((t): t is Token => t !== null));
       const it = seq.evaluateWithMetadata(prompt, { confidence: true }, {
         temperature: o.temperature ?? 1,
@@ -186,17 +187,20 @@ export class GgufPolicy implements Policy {
           finishReason = 'eos';
           break;
         }
-        text = this.model.detokenize(tokens.slice(0, tokens.length));
-        const cut = truncateAtStop(text, o.stop);
-        if (cut.stopSequence !== undefined) {
-          finishReason = 'stop';
-          stopSequence = cut.stopSequence;
-          text = cut.text;
-          break;
+        if (hasStops) {
+          // Stops are matched on the text so far (a stop may span tokens).
+          const cut = truncateAtStop(this.model.detokenize(tokens), o.stop);
+          if (cut.stopSequence !== undefined) {
+            finishReason = 'stop';
+            stopSequence = cut.stopSequence;
+            text = cut.text;
+            break;
+          }
         }
         if (tokens.length >= maxTokens || o.signal?.aborted) break;
       }
       if (finishReason === 'eos') text = this.model.detokenize(tokens.slice(0, -1));
+      else if (finishReason === 'length') text = this.model.detokenize(tokens);
     } finally {
       this.release(seq);
     }

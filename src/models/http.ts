@@ -98,6 +98,8 @@ interface RawResponse {
   promptTokens?: number;
   completionTokens?: number;
   warnings: string[];
+  /** The server's count lacked the end-of-sequence token, which rlmkit added. */
+  eosAdded?: boolean;
 }
 
 export class HttpPolicy implements Policy {
@@ -280,7 +282,43 @@ export class HttpPolicy implements Policy {
       throw w;
     }
     const usage = parseUsage(res);
-    return { choices: parseChoices(res, route.chat).sort((a, b) => a.index - b.index), ...usage, warnings: built.warnings };
+    const raw: RawResponse = { choices: parseChoices(res, route.chat).sort((a, b) => a.index - b.index), ...usage, warnings: built.warnings };
+    if (this.dialectInfo.uncountedEos) await this.resolveUncountedEos(raw, o);
+    return raw;
+  }
+
+  /** Tokens the server's tokenize endpoint gives for `text` (BOS it adds taken off). */
+  private async tokenizeCount(text: string): Promise<number> {
+    const ep = this.dialectInfo.uncountedEos!;
+    const root = this.baseURL.replace(/\/v1$/, '');
+    const count = async (t: string) => {
+      const r = await fetch(`${root}${ep.tokenizePath}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ [ep.field]: t, model: this.model }) });
+      if (!r.ok) throw runtimeError(`the ${this.dialectInfo.name} server's ${ep.tokenizePath} answered ${r.status}`, 'check the server version');
+      const body = (await r.json()) as { tokens?: unknown };
+      if (!Array.isArray(body.tokens)) throw runtimeError(`the ${this.dialectInfo.name} server's ${ep.tokenizePath} sent no tokens`, 'check the server version');
+      return body.tokens.length;
+    };
+    this.tokenizeOverhead ??= await count('');
+    return (await count(text)) - this.tokenizeOverhead;
+  }
+
+  private tokenizeOverhead: number | undefined;
+
+  /**
+   * For servers that count neither the end-of-sequence token nor say why a choice stopped: tells
+   * end-of-sequence from a stop string and adds the uncounted end token to the usage.
+   */
+  private async resolveUncountedEos(r: RawResponse, o: GenerateOptions): Promise<void> {
+    if (r.choices.length !== 1 || r.completionTokens === undefined) return;
+    const c = r.choices[0];
+    if (c.finish !== 'stop' || c.stopReason !== undefined) return;
+    let eos = true;
+    if ((o.stop?.length ?? 0) > 0) eos = (await this.tokenizeCount(c.text)) === r.completionTokens;
+    if (eos) {
+      c.stopReason = null;
+      r.completionTokens += 1;
+      r.eosAdded = true;
+    } else if (o.stop!.length === 1) c.stopReason = o.stop![0];
   }
 
   private toCompletions(r: RawResponse, o: GenerateOptions, asked: number): Completion[] {
@@ -288,7 +326,7 @@ export class HttpPolicy implements Policy {
     if (o.logprobs && r.choices.some((c) => !c.logprobs)) {
       throw capabilityError(`the ${this.dialectInfo.name} server at ${this.baseURL}`, 'logprobs', 'return per-token log-probabilities for this request', 'use a server that returns log-probs (vLLM, SGLang, llama.cpp, rlmkit serve), or run without log-probs');
     }
-    const counts = r.choices.map((c) => c.tokenIds?.length ?? c.logprobs?.length);
+    const counts = r.choices.map((c) => c.tokenIds?.length ?? c.logprobs?.length).map((x) => (x !== undefined && r.eosAdded ? x + 1 : x));
     const allCounted = counts.every((x): x is number => x !== undefined);
     const countedTotal = allCounted ? counts.reduce((a, b) => a + b, 0) : undefined;
     // The server's total is used when it covers every returned token; else our count.
@@ -311,7 +349,7 @@ export class HttpPolicy implements Policy {
       let usageSource: Completion['usageSource'];
       if (serverOk && (asked === 1 || r.choices.length === 1)) {
         completionTokens = r.completionTokens!;
-        usageSource = 'server';
+        usageSource = r.eosAdded ? 'counted' : 'server';
       } else if (serverOk && countedTotal === undefined) {
         completionTokens = Math.round(r.completionTokens! / r.choices.length);
         usageSource = 'server';

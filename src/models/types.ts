@@ -80,8 +80,9 @@ export interface Completion {
   usage: Usage;
   /**
    * Where `usage.completionTokens` comes from (remote backends): 'server' (the server's usage),
-   * 'counted' (the tokens the server returned for this choice, used when the server's usage is
-   * missing or covers fewer tokens, e.g. llama-server with n > 1), 'estimated' (from the text).
+   * 'counted' (rlmkit's count of the tokens the server returned for this choice, used when the
+   * server's usage is missing or low: llama-server with n > 1, llama-cpp-python leaving out the
+   * end-of-sequence token), 'estimated' (from the text).
    */
   usageSource?: 'server' | 'counted' | 'estimated';
   /** Settings the backend changed or dropped for this request (e.g. stops past a server's limit). */

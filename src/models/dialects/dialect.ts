@@ -14,7 +14,9 @@
  *   assistant message is continued (prefill). Its samplers default to top_k 40, top_p 0.95,
  *   min_p 0.05, so rlmkit sends neutral values (the contract's T=1 distribution).
  * - llama-cpp-python: ignores `n` (one choice); its chat handler always adds a generation prompt;
- *   defaults top_k 40, top_p 0.95, min_p 0.05, repeat_penalty 1.1, temperature 0.8 (neutralised).
+ *   defaults top_k 40, top_p 0.95, min_p 0.05, repeat_penalty 1.1, temperature 0.8 (neutralised);
+ *   the end-of-sequence token is sampled but left out of `completion_tokens` and the log-probs,
+ *   and finish "stop" means either a stop string or end-of-sequence.
  * - Ollama: no `n`; continues a final assistant message; its OpenAI layer takes no top_k.
  * - rlmkit serve: `n`, `stop_reason`, continues a final assistant message as its model renders it.
  */
@@ -47,6 +49,13 @@ export interface Dialect {
   neutralSampling: Record<string, number>;
   /** Settings this server applies that rlmkit cannot turn off (reported as warnings). */
   fixedSettings?: string;
+  /**
+   * The server leaves the end-of-sequence token out of `completion_tokens` and reports a stop
+   * sequence and the end of sequence alike (finish "stop", no `stop_reason`). Its tokenize
+   * endpoint (path from the server root, JSON field of the text) tells them apart: a choice whose
+   * text is exactly `completion_tokens` long ended at end-of-sequence.
+   */
+  uncountedEos?: { tokenizePath: string; field: string };
 }
 
 const LLAMA_CPP_NEUTRAL = { top_k: 0, min_p: 0, repeat_penalty: 1, presence_penalty: 0, frequency_penalty: 0 };
@@ -56,7 +65,7 @@ export const DIALECTS: Record<DialectName, Dialect> = {
   vllm: { name: 'vllm', nativeN: true, maxStops: null, topK: true, continueMode: 'continue_final_message', usageCoversAllChoices: true, neutralSampling: { top_k: -1, min_p: 0, repetition_penalty: 1 } },
   sglang: { name: 'sglang', nativeN: true, maxStops: null, topK: true, continueMode: 'continue_final_message', usageCoversAllChoices: true, neutralSampling: { top_k: -1, min_p: 0, repetition_penalty: 1 } },
   'llama.cpp': { name: 'llama.cpp', nativeN: true, maxStops: null, topK: true, continueMode: 'prefill', usageCoversAllChoices: false, neutralSampling: LLAMA_CPP_NEUTRAL },
-  'llama-cpp-python': { name: 'llama-cpp-python', nativeN: false, maxStops: null, topK: true, continueMode: 'none', usageCoversAllChoices: false, neutralSampling: LLAMA_CPP_NEUTRAL },
+  'llama-cpp-python': { name: 'llama-cpp-python', nativeN: false, maxStops: null, topK: true, continueMode: 'none', usageCoversAllChoices: false, neutralSampling: LLAMA_CPP_NEUTRAL, uncountedEos: { tokenizePath: '/extras/tokenize', field: 'input' } },
   ollama: { name: 'ollama', nativeN: false, maxStops: null, topK: false, continueMode: 'prefill', usageCoversAllChoices: false, neutralSampling: {}, fixedSettings: "Ollama's own top_k/repeat_penalty defaults (set them in the Modelfile)" },
   rlmkit: { name: 'rlmkit', nativeN: true, maxStops: null, topK: true, continueMode: 'prefill', usageCoversAllChoices: true, neutralSampling: {} },
   generic: { name: 'generic', nativeN: 'unknown', maxStops: null, topK: true, continueMode: 'none', usageCoversAllChoices: 'unknown', neutralSampling: {} },
