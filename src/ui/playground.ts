@@ -20,14 +20,8 @@ import { buildTrace, writeTrace } from '../reasoning/tracer.js';
 import type { Trace } from '../reasoning/trace.js';
 import { getTask, listTasks } from '../tasks/registry.js';
 import type { Problem, Task } from '../tasks/types.js';
-import { MODEL_FREE, pickProblems } from '../cli/commands/solve.js';
-import { LegalUniformPolicy } from '../reasoning/legal-policy.js';
-import { loadPolicy } from '../models/spec.js';
-
-/** A policy from a `--model` spec, or the model-free baseline (`legal-uniform`). */
-async function openPolicy(spec: string, seed: number): Promise<Policy> {
-  return (MODEL_FREE as readonly string[]).includes(spec) ? new LegalUniformPolicy(seed) : loadPolicy(spec);
-}
+import { MODEL_FREE, isModelFree, openSearchPolicy, openSearchValueModel } from '../reasoning/open-models.js';
+import { selectProblems } from '../tasks/select.js';
 
 /** The Game of 24 policy the package ships (checkpoints/ at the package root), offered in the form. */
 const SHIPPED_POLICY = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../checkpoints/game24-sft/policy.safetensors');
@@ -126,7 +120,7 @@ export class Playground {
     const task = getTask(req.task) as Task<Problem>;
     const strategy = getStrategy(req.strategy);
     const settings = parseSettings(strategy, req.settings);
-    const [problem] = await pickProblems(task, { problem: req.problem, split: req.split, limit: 1, seed: req.seed });
+    const [problem] = await selectProblems(task, { problem: req.problem, split: req.split, limit: 1, seed: req.seed });
     this.expire();
     const job: Job = { id: randomUUID(), request: req, status: 'running', events: [], listeners: new Set(), abort: new AbortController() };
     this.jobs.set(job.id, job);
@@ -141,16 +135,16 @@ export class Playground {
 
   private async models(req: PlaygroundRequest): Promise<{ policy: Policy; value?: ValueModel }> {
     let policy: Policy;
-    if ((MODEL_FREE as readonly string[]).includes(req.model)) policy = await openPolicy(req.model, req.seed);
+    if (isModelFree(req.model)) policy = await openSearchPolicy(req.model, req.seed);
     else {
-      if (!this.policies.has(req.model)) this.policies.set(req.model, openPolicy(req.model, req.seed));
+      if (!this.policies.has(req.model)) this.policies.set(req.model, openSearchPolicy(req.model, req.seed));
       policy = await this.policies.get(req.model)!.catch((e) => {
         this.policies.delete(req.model);
         throw e;
       });
     }
     if (!req.value) return { policy };
-    if (!this.values.has(req.value)) this.values.set(req.value, import('../models/spec.js').then((m) => m.loadValueModel(req.value!)));
+    if (!this.values.has(req.value)) this.values.set(req.value, openSearchValueModel(req.value));
     const value = await this.values.get(req.value)!.catch((e) => {
       this.values.delete(req.value!);
       throw e;

@@ -6,7 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
 import { LegalUniformPolicy } from '../../src/reasoning/legal-policy.js';
 import { solve } from '../../src/reasoning/solve.js';
-import { pickProblems } from '../../src/cli/commands/solve.js';
+import { selectProblems } from '../../src/tasks/select.js';
 import { getTask } from '../../src/tasks/registry.js';
 import type { Trace } from '../../src/reasoning/trace.js';
 import { repoRoot, tsxLoader } from '../helpers/cli.js';
@@ -59,7 +59,7 @@ export function startUi(runsDir: string, extra: string[] = []): Promise<UiProces
 /** A real trace: the library's solve with the model-free legal-uniform policy (default task: Game of 24). */
 export async function makeTrace(o: { task?: string; problem?: string; strategy: string; settings?: Record<string, unknown>; seed?: number; journey?: boolean }): Promise<Trace> {
   const task = getTask(o.task ?? 'game24');
-  const [problem] = await pickProblems(task, { problem: o.problem, split: 'test', seed: o.seed ?? 0 });
+  const [problem] = await selectProblems(task, { problem: o.problem, split: 'test', seed: o.seed ?? 0 });
   const r = await solve(problem, { task, strategy: o.strategy, settings: o.settings ?? {}, models: { policy: new LegalUniformPolicy(o.seed ?? 0) }, seed: o.seed ?? 0, journey: o.journey ?? false });
   return r.trace!;
 }
