@@ -3,9 +3,14 @@
  * (registry.ts) wires them to samples and YAML configs.
  */
 
-/** Verifier correctness: r = correct ? onCorrect : onWrong, or the partial score when asked. */
-export function correctnessReward(correct: boolean, score: number, o: { onCorrect: number; onWrong: number; partial: boolean }): number {
+/**
+ * Verifier correctness: r = correct ? onCorrect : onWrong, or the partial score when asked; an
+ * unparseable answer (no answer could be read) gets `onUnparseable` when set, so a format failure
+ * can be rewarded apart from a wrong answer.
+ */
+export function correctnessReward(correct: boolean, score: number, o: { onCorrect: number; onWrong: number; partial: boolean; onUnparseable?: number }, unparseable = false): number {
   if (correct) return o.onCorrect;
+  if (unparseable && o.onUnparseable !== undefined) return o.onUnparseable;
   return o.partial ? o.onWrong + (o.onCorrect - o.onWrong) * Math.min(1, Math.max(0, score)) : o.onWrong;
 }
 

@@ -13,6 +13,7 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { inputError, usageError } from '../core/errors.js';
 import type { Problem, Task, VerifyResult } from '../tasks/types.js';
+import { verdictOf } from '../tasks/verdict.js';
 import {
   LagrangeMultiplier,
   correctnessReward,
@@ -45,7 +46,7 @@ export interface RewardSample {
 const weight = z.number().default(1);
 const base = { weight, name: z.string().optional() };
 
-const Correctness = z.strictObject({ type: z.literal('correctness'), ...base, onCorrect: z.number().default(1), onWrong: z.number().default(0), partial: z.boolean().default(false) });
+const Correctness = z.strictObject({ type: z.literal('correctness'), ...base, onCorrect: z.number().default(1), onWrong: z.number().default(0), partial: z.boolean().default(false), onUnparseable: z.number().optional() });
 const Format = z.strictObject({ type: z.literal('format'), ...base, answerWeight: z.number().default(1), stepWeight: z.number().default(0), stepPattern: z.string().optional() });
 const Length = z.strictObject({ type: z.literal('length'), ...base, coef: z.number().default(1), free: z.number().nonnegative().default(0), scale: z.number().positive().default(1000) });
 const Overlong = z
@@ -186,7 +187,7 @@ export class CompositeReward {
     switch (t.type) {
       case 'correctness': {
         const v = await this.verified(r);
-        return correctnessReward(v.correct, v.score, t);
+        return correctnessReward(v.correct, v.score, t, verdictOf(v, r.answer) === 'unparseable');
       }
       case 'format': {
         let wellFormed = 0;

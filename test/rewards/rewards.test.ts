@@ -128,6 +128,18 @@ describe('reward registry from YAML', () => {
     await expect(reward.evaluate({ problem: p, completion: '' })).rejects.toThrow(/needs a task/);
   });
 
+  it('correctness: onUnparseable rewards a format failure apart from a wrong answer (three-way verdict)', async () => {
+    const reward = buildReward({ terms: [{ type: 'correctness', onWrong: 0, onUnparseable: -1 }] });
+    const at = async (verify: { correct: boolean; score: number; verdict?: 'correct' | 'wrong' | 'unparseable' }, answer: string | null) => (await reward.evaluate({ problem: p, completion: '', answer, verify })).total;
+    expect(await at({ correct: false, score: 0, verdict: 'unparseable' }, 'x')).toBe(-1);
+    expect(await at({ correct: false, score: 0 }, null)).toBe(-1);
+    expect(await at({ correct: false, score: 0, verdict: 'wrong' }, '5')).toBe(0);
+    expect(await at({ correct: true, score: 1, verdict: 'correct' }, '24')).toBe(1);
+    // Without onUnparseable an unreadable answer is simply wrong.
+    const plain = buildReward({ terms: [{ type: 'correctness' }] });
+    expect((await plain.evaluate({ problem: p, completion: '', answer: null, verify: { correct: false, score: 0, verdict: 'unparseable' } })).total).toBe(0);
+  });
+
   it('bad configs are usage errors naming the key', () => {
     const err = (c: unknown) => {
       try {
