@@ -80,7 +80,7 @@ async function gradeFile(file: string, grader: MathGrader, f: GradeFlags): Promi
 
 export const gradeCommand: CommandModule = {
   name: 'grade',
-  summary: 'grade math answers: extraction, normalisation and symbolic equivalence (one pair or a JSONL file)',
+  summary: 'grade math answers (verdict correct / wrong / unparseable, one pair or a JSONL file) and vote over samples (--vote)',
   register(program: Command) {
     program
       .command('grade')

@@ -60,7 +60,7 @@ export const commands: LazyCommand[] = [
   },
   {
     name: 'grade',
-    summary: 'grade math answers: extraction, normalisation and symbolic equivalence (one pair or a JSONL file)',
+    summary: 'grade math answers (verdict correct / wrong / unparseable, one pair or a JSONL file) and vote over samples (--vote)',
     load: async () => (await import('./grade.js')).gradeCommand,
   },
   {
