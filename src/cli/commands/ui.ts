@@ -35,9 +35,11 @@ export const uiCommand: CommandModule = {
         const runsDir = path.resolve(f.runs);
         if (fs.existsSync(runsDir) && !fs.statSync(runsDir).isDirectory()) throw usageError(`--runs ${f.runs} is not a folder`, 'give the folder that holds run directories (default: runs)');
         const { startUiServer } = await import('../../ui/server.js');
-        const ui = await startUiServer({ runsDir, host: f.host, port: f.port, apiKey: f.apiKey ?? (process.env.RLMKIT_UI_API_KEY || undefined), maxBodyBytes: f.maxBody });
+        const apiKey = f.apiKey ?? (process.env.RLMKIT_UI_API_KEY || undefined);
+        const ui = await startUiServer({ runsDir, host: f.host, port: f.port, apiKey, maxBodyBytes: f.maxBody });
         process.stdout.write(`${JSON.stringify({ event: 'listening', url: ui.url, runs: runsDir })}\n`);
         logger.info(`explorer on ${ui.url} over ${runsDir}${fs.existsSync(runsDir) ? '' : ' (no runs yet)'} (Ctrl-C to stop)`);
+        if (apiKey) logger.info(`the explorer needs the API key: open ${ui.url}/?token=<key> once (it sets a cookie)`);
         await new Promise<void>((resolve) => {
           const stop = () => void ui.close().then(resolve);
           process.once('SIGINT', stop);
