@@ -164,6 +164,17 @@ describe('RL logs the rollout-trainer mismatch per step', () => {
       await trainRl(recipe, { progress: 'silent' });
       return fs.readFileSync(path.join(root, name, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l)).filter((m) => m.step > 0);
     };
+    // every registry entry runs in the RL loop (gspo: sequence ratios; mis: sequence-level weights)
+    for (const [name, extra] of [['gspo', {}], ['mis', { is_level: 'sequence' }], ['decoupled', {}]] as const) {
+      const recipe = validateConfig(RecipeSchema, {
+        kind: 'train', pipeline: 'rl', run: { name: `loop-${name}`, root, seed: 0 }, task: { name: 'game24', split: 'generated', limit: 16 }, model: { init: file }, log_every: 1,
+        rl: { steps: 1, prompts_per_step: 4, group_size: 4, reward: 'format-verifier', eval_problems: 0, policy_loss: { name, ...extra }, rollout: { max_new_tokens: 16 } },
+      }, 'test');
+      await trainRl(recipe, { progress: 'silent' });
+      const [m] = fs.readFileSync(path.join(root, `loop-${name}`, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l)).filter((x) => x.step === 1);
+      expect(Number.isFinite(m.loss), name).toBe(true);
+      expect(Math.abs(m.mismatch_kl), name).toBeLessThan(1e-3);
+    }
     const same = await run('same', null);
     const skewed = await run('skewed', 0.5);
     for (const m of [...same, ...skewed]) for (const k of ['mismatch_kl', 'mismatch_k1', 'mismatch_max_abs_logratio', 'is_corrected_frac']) expect(typeof m[k], k).toBe('number');
