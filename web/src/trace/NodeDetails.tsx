@@ -33,10 +33,10 @@ export function NodeDetails({ ix, id, onSelect, onOpenNested }: { ix: TraceIndex
           {row('depth', n.depth)}
           {Object.entries(n.scores).map(([k, v]) => row(`score: ${k}`, fmt(v), `node-score-${k}`))}
           {Object.entries(n.rewards).map(([k, v]) => row(`reward: ${k}`, fmt(v)))}
-          {row('rule check (valid step)', yesNo(n.valid), 'node-valid')}
+          {row('rule check', n.valid === null ? 'not checked' : n.valid ? 'valid step' : 'invalid step', 'node-valid')}
           {row('terminal', yesNo(n.terminal))}
           {n.terminal && row('answer', n.answer ?? '(none)', 'node-answer')}
-          {n.terminal && row('verdict (checked after the search)', n.correct === null ? 'not checked' : n.correct ? 'correct' : 'wrong', 'node-verdict')}
+          {n.terminal && row('verdict', n.correct === null ? 'not checked' : n.correct ? 'correct (checked after the search)' : 'wrong (checked after the search)', 'node-verdict')}
           {row('pruned', yesNo(n.pruned))}
           {row(
             'parents',
