@@ -213,6 +213,16 @@ describe('native training engine: steps and parity', () => {
     }
   }, 60_000);
 
+  it('refuses an unknown engine and the onnx engine for a float64 model', () => {
+    const cfg = validateModelConfig(base);
+    const m64 = LlamaModel.init(cfg, 1, 'float64');
+    expect(() => new Trainer(m64, { batchSize: 2, seqLen: T, lossFn: maskedCrossEntropy, engine: 'onnx' })).toThrow(/float32 models only/);
+    const tr = new Trainer(m64, { batchSize: 2, seqLen: T, lossFn: maskedCrossEntropy });
+    expect(tr.engine).toBe('jax');
+    tr.dispose();
+    m64.dispose();
+  });
+
   it('sees weights replaced on the model between steps, and gives the model its trained weights', async () => {
     const cfg = validateModelConfig(base);
     const model = LlamaModel.init(cfg, 1);
