@@ -143,6 +143,17 @@ describe('rlmkit HTTP backend against llama-cpp-python serving the shipped check
     expect(s.warnings).toBeUndefined();
   });
 
+  it('a server held to OpenAI limits gets 4 stops; the others cut the text here and a warning says so', async () => {
+    const capped = new HttpPolicy({ model: 'g24', baseURL: server.baseURL, dialect: 'openai' });
+    const o = { temperature: 0, maxTokens: 30 };
+    const [[free]] = await capped.generate([{ prompt: prompts[4] }], o);
+    const hit = free.text.slice(4, 6);
+    const [[c]] = await capped.generate([{ prompt: prompts[4] }], { ...o, stop: ['#1', '#2', '#3', '#4', hit] });
+    expect(c.warnings?.join('\n')).toMatch(/at most 4 stop sequences: sent \["#1","#2","#3","#4"\]/);
+    expect(c.text).toBe(free.text.slice(0, free.text.indexOf(hit)));
+    expect(c).toMatchObject({ finishReason: 'stop', stopSequence: hit });
+  });
+
   for (const [strategy, settings] of [
     ['cot', {}],
     ['best-of-n', { n: 3, temperature: 0 }],

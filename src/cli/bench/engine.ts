@@ -12,11 +12,12 @@ export const engineBench: BenchModule = {
       .option('--train-rounds <n>', 'interleaved training rounds (medians reported)', intOption(1, 50), 3)
       .option('--peers', 'also train the same model with the PyTorch and JAX scripts of bench/peers/ in every round (python3 with torch and jax)', false)
       .option('--sample-rounds <n>', 'timed sampling rounds per engine', intOption(1, 100), 3)
+      .option('--same-weights-rounds <n>', 'rounds of the same-weights row (onnx vs llama.cpp on the shipped checkpoint, batch 1 and 32; 0 leaves it out)', intOption(0, 50), 3)
       .option('--seed <n>', 'seed', intOption(0), 0);
   },
   async run(opts) {
     const { runEngineBench } = await import('../../engine/bench.js');
-    return runEngineBench({
+    const result = await runEngineBench({
       trainSteps: opts.trainSteps as number,
       trainRounds: opts.trainRounds as number,
       peers: opts.peers === true,
@@ -24,5 +25,11 @@ export const engineBench: BenchModule = {
       seed: opts.seed as number,
       log: (m) => process.stderr.write(`bench engine: ${m}\n`),
     });
+    const rounds = opts.sameWeightsRounds as number;
+    if (rounds > 0) {
+      const { runSameWeights } = await import('./same-weights.js');
+      result.same_weights = await runSameWeights({ rounds, log: (m) => process.stderr.write(`bench engine: ${m}\n`) });
+    }
+    return result;
   },
 };
