@@ -173,6 +173,25 @@ describe('rlmkit HTTP backend against llama-cpp-python serving the shipped check
     }, 120_000);
   }
 
+  it('`<strategy>@<model>` through `rlmkit serve` searches over the third-party server (plain style, no chat failure)', async () => {
+    const { buildRegistry } = await import('../../src/serve/build.js');
+    const { startServer } = await import('../../src/serve/server.js');
+    const { default: OpenAI } = await import('openai');
+    const { registry } = await buildRegistry([`g24=${server.baseURL}#g24`]);
+    const proxy = await startServer({ registry, port: 0 });
+    try {
+      const client = new OpenAI({ baseURL: `${proxy.url}/v1`, apiKey: 'none', maxRetries: 0 });
+      for (const model of ['cot@g24', 'mcts@g24']) {
+        const r = await client.completions.create({ model, prompt: prompts[0], max_tokens: 60, temperature: 0 });
+        expect(r.choices[0].text, model).toMatch(/^\d+[-+*/]\d+=\d+ \(/);
+        const c = await client.chat.completions.create({ model, messages: [{ role: 'user', content: prompts[0] }], max_tokens: 60, temperature: 0 });
+        expect(c.choices[0].message.content, model).toMatch(/\d+[-+*/]\d+=\d+ \(/);
+      }
+    } finally {
+      await proxy.close();
+    }
+  }, 120_000);
+
   it('`rlmkit solve` and `rlmkit eval` run against the server with the default prompt style', async () => {
     const cli = path.resolve('src/cli/main.ts');
     const tsx = path.resolve('node_modules/.bin/tsx');
