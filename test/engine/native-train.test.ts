@@ -213,6 +213,26 @@ describe('native training engine: steps and parity', () => {
     }
   }, 60_000);
 
+  it('recovers from a first batch the loss cannot read, and trains a loss that reads no output to a zero gradient', async () => {
+    const cfg = validateModelConfig(base);
+    const model = LlamaModel.init(cfg, 1);
+    const tr = new Trainer(model, { batchSize: ROWS, seqLen: T, lossFn: maskedCrossEntropy, engine: 'onnx' });
+    const noMask = { tokens: batch(1).tokens, targets: batch(1).targets };
+    await expect(tr.trainStep([noMask])).rejects.toThrow();
+    const ok = await tr.trainStep([batch(1)]);
+    expect(ok.loss).toBeGreaterThan(0);
+    tr.dispose();
+    const constant: LossFn = describeLoss((_, b) => ({ loss: ops.maskedMean(b.mask, b.mask) }), { rows: 'mean' });
+    const tc = new Trainer(model, { batchSize: ROWS, seqLen: T, lossFn: constant, engine: 'onnx', optimizer: { weightDecay: 0 } });
+    const before = model.hostWeights();
+    const r = await tc.trainStep([batch(2)]);
+    expect(r.loss).toBeCloseTo(1, 6);
+    expect(r.gradNorm).toBe(0);
+    for (const [n, t] of model.hostWeights()) expect(relDiff(before.get(n)!.data, t.data), n).toBe(0);
+    tc.dispose();
+    model.dispose();
+  }, 60_000);
+
   it('refuses an unknown engine and the onnx engine for a float64 model', () => {
     const cfg = validateModelConfig(base);
     const m64 = LlamaModel.init(cfg, 1, 'float64');

@@ -53,9 +53,9 @@ interface Sessions {
 
 interface Ready {
   loss: LossEvaluator;
-  /** Sessions on `threads` intra-op threads, and on one (for concurrent calls). */
-  wide: Sessions;
-  single: Sessions;
+  /** Sessions on `threads` intra-op threads, and on one (for concurrent calls); null when the loss reads no output. */
+  wide: Sessions | null;
+  single: Sessions | null;
   gradNames: string[];
   graphs: { train: Uint8Array; forward: Uint8Array };
 }
@@ -84,6 +84,8 @@ export class NativeGrad {
     const packed = chunks.map((c) => packBatch(c.batch, rows, T, V));
     const r = await this.init(packed[0]);
     const outNames = OUTPUT_NAMES.filter((k) => r.loss.used[k]);
+    // A loss that reads no model output has no gradient (and no graph to run).
+    if (outNames.length === 0) return { losses: packed.map((b) => r.loss.value({}, b)), grads: new Map() };
     const feeds = packed.map((b) => this.feeds(weights, b));
     // Upstream gradients w_c u_c, at the real outputs (two passes) or anywhere (a linear loss).
     const twoPass = !this.o.linear && outNames.length > 0;
@@ -125,7 +127,7 @@ export class NativeGrad {
     const lanes = Math.min(this.o.threads, feeds.length);
     if (lanes === 1) {
       const out: Record<string, Float32Array>[] = [];
-      for (const f of feeds) out.push(await this.run(r.wide[graph], f));
+      for (const f of feeds) out.push(await this.run(r.wide![graph], f));
       return out;
     }
     this.pool ??= NativePool.start(this.o.threads - 1, { train: r.graphs.train, forward: r.graphs.forward });
@@ -136,7 +138,7 @@ export class NativeGrad {
       .map(([f, j]) => pool.run((j % lanes) - 1, graph, f).then((o) => { out[j] = o; }));
     let localError: unknown;
     try {
-      for (let j = 0; j < feeds.length; j += lanes) out[j] = await this.run(r.single[graph], feeds[j]);
+      for (let j = 0; j < feeds.length; j += lanes) out[j] = await this.run(r.single![graph], feeds[j]);
     } catch (e) {
       localError = e;
     }
@@ -156,7 +158,7 @@ export class NativeGrad {
   async outputs(weights: Map<string, HostTensor>, batch: TrainBatch): Promise<HostOutputs> {
     const packed = packBatch(batch, this.o.rows, this.o.seqLen, this.config.vocabSize);
     const r = await this.init(packed);
-    return OUTPUT_NAMES.some((k) => r.loss.used[k]) ? this.run(r.wide.forward, this.feeds(weights, packed)) : {};
+    return OUTPUT_NAMES.some((k) => r.loss.used[k]) ? this.run(r.wide!.forward, this.feeds(weights, packed)) : {};
   }
 
   dispose(): void {
@@ -164,14 +166,23 @@ export class NativeGrad {
     this.disposed = true;
     void this.ready?.then(async (r) => {
       r.loss.dispose();
-      for (const x of new Set([r.wide.train, r.wide.forward, r.single.train, r.single.forward])) await x.release();
+      if (r.wide && r.single) for (const x of new Set([r.wide.train, r.wide.forward, r.single.train, r.single.forward])) await x.release();
     }).catch(() => undefined);
     void this.pool?.then((p) => p.close()).catch(() => undefined);
   }
 
   private init(first: PackedBatch): Promise<Ready> {
     if (this.disposed) throw new Error('NativeGrad used after dispose()');
-    this.ready ??= (async () => {
+    // A failed first trace (e.g. a batch without the float the loss needs) must not stick.
+    this.ready ??= this.start(first).catch((e: unknown) => {
+      this.ready = undefined;
+      throw e;
+    });
+    return this.ready;
+  }
+
+  private async start(first: PackedBatch): Promise<Ready> {
+    {
       const runtime = (this.ort = await import('onnxruntime-node'));
       const loss = new LossEvaluator(this.config, this.o.rows, this.o.seqLen, this.o.lossFn, first);
       const base = { seqLen: this.o.seqLen, used: loss.used, temperature: this.o.temperature };
@@ -183,11 +194,11 @@ export class NativeGrad {
           throw runtimeError(`onnxruntime could not load the generated training graph: ${(e as Error).message}`, 'this is a bug in rlmkit\'s native engine; train with engine: jax meanwhile', e);
         }
       };
+      if (!OUTPUT_NAMES.some((k) => loss.used[k])) return { loss, wide: null, single: null, graphs, gradNames: [] };
       const wide = { train: await load(graphs.train, this.o.threads), forward: await load(graphs.forward, this.o.threads) };
       const single = this.o.threads === 1 ? wide : { train: await load(graphs.train, 1), forward: await load(graphs.forward, 1) };
       return { loss, wide, single, graphs, gradNames: gradientNames(this.config, loss.used) };
-    })();
-    return this.ready;
+    }
   }
 
   private feeds(weights: Map<string, HostTensor>, b: PackedBatch): Feeds {
