@@ -42,7 +42,10 @@ function run(verdict: (i: number) => string | Error) {
 
 describe('no silent judge fallback inside searches', () => {
   it('a judge that cannot read its prompt is an error naming the scorer (an input error: exit 2 / HTTP 400)', async () => {
-    const err = await run(() => inputError('character "P" is not in the vocabulary')).catch((e: unknown) => e as Error & { kind?: string; hint?: string });
+    const err = (await run(() => inputError('character "P" is not in the vocabulary')).then(
+      () => new Error('expected the search to fail'),
+      (e: unknown) => e,
+    )) as Error & { kind?: string; hint?: string };
     expect(err).toBeInstanceOf(Error);
     expect(err.message).toMatch(/scorer "judge" failed/);
     expect(err.kind).toBe('input');
