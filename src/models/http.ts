@@ -181,7 +181,12 @@ export class HttpPolicy implements Policy {
     if (info?.contextTokens) this.capabilities.contextTokens = info.contextTokens;
     let why = 'declared';
     if (!this.declared.chat && this.api === 'auto') {
-      const r = this.template ? { chat: !this.template.isPlain(), why: `chat template ${this.template.origin}` } : await probeChatFormat((path, body) => this.client.post(path, { body }), this.model);
+      let r: { chat: boolean; why: string };
+      try {
+        r = this.template ? { chat: !this.template.isPlain(), why: `chat template ${this.template.origin}` } : await probeChatFormat((path, body) => this.client.post(path, { body }), this.model);
+      } catch (e) {
+        throw wrapError(e, this.baseURL, this.model);
+      }
       this.capabilities.chat = r.chat;
       why = r.why;
     }

@@ -2,12 +2,14 @@
  * Does the model behind a server have a chat format of its own? Two one-token requests with the
  * same text, one as a chat message and one as a plain prompt, answer it from the server's own
  * `usage.prompt_tokens`:
- * - the chat request is refused (4xx): the model has no chat template (a base model on vLLM, a
- *   GGUF without a template on llama-server) -> plain style;
+ * - the chat request fails with an HTTP error (4xx, or 5xx as llama-server answers a GGUF without
+ *   a template): the model has no chat format (a base model on vLLM...) -> plain style;
  * - both prompts have the same length (up to one BOS token, which some servers add twice): the
  *   chat template only joins message texts (rlmkit's exports) -> plain style;
  * - otherwise the template adds role markers -> chat style. A server that sends no usage, or has
  *   no completions endpoint, is taken as a chat server.
+ * Servers that invent a chat format for a model without one (llama-cpp-python falls back to
+ * Llama-2's) look like chat models here: declare `?chat=false` for those.
  */
 import { parseUsage } from './parse.js';
 
@@ -27,7 +29,7 @@ export async function probeChatFormat(post: Post, model: string): Promise<{ chat
     chatTokens = parseUsage(await post('/chat/completions', { ...common, messages: [{ role: 'user', content: PROBE_TEXT }] })).promptTokens;
   } catch (e) {
     const s = statusOf(e);
-    if (s !== undefined && s >= 400 && s < 500 && s !== 401 && s !== 403 && s !== 429) return { chat: false, why: `the server refused a chat request (${s}): the model has no chat format` };
+    if (s !== undefined && s >= 400 && s !== 401 && s !== 403 && s !== 429) return { chat: false, why: `the server failed a chat request (${s}): the model has no chat format` };
     throw e;
   }
   let plainTokens: number | undefined;
@@ -35,7 +37,7 @@ export async function probeChatFormat(post: Post, model: string): Promise<{ chat
     plainTokens = parseUsage(await post('/completions', { ...common, prompt: PROBE_TEXT })).promptTokens;
   } catch (e) {
     const s = statusOf(e);
-    if (s !== undefined && s >= 400 && s < 500 && s !== 401 && s !== 403 && s !== 429) return { chat: true, why: `the server refused a completions request (${s}): chat only` };
+    if (s !== undefined && s >= 400 && s !== 401 && s !== 403 && s !== 429) return { chat: true, why: `the server failed a completions request (${s}): chat only` };
     throw e;
   }
   if (chatTokens === undefined || plainTokens === undefined) return { chat: true, why: 'the server reports no prompt usage: taken as a chat model' };
