@@ -65,6 +65,13 @@ describe('data-parallel training', () => {
     expect(maxDiff(one.weights, two.weights)).toBe(0);
   }, 60_000);
 
+  it('gives bit-identical steps on 1 and 2 onnxruntime intra-op threads (one chunk)', async () => {
+    const one = await run(maskedCrossEntropy, 1, 1, 'onnx');
+    const two = await run(maskedCrossEntropy, 1, 2, 'onnx');
+    expect(two.results).toEqual(one.results);
+    expect(maxDiff(one.weights, two.weights)).toBe(0);
+  }, 60_000);
+
   it.each(['onnx', 'jax'] as const)('sums chunk gradients of a batch-normalised loss: a split PPO step equals the unsplit one (%s engine)', async (engine) => {
     expect(lossInfo(ppo).rows).toBe('sum');
     const whole = await run(ppo, 1, 1, engine);
