@@ -19,8 +19,8 @@ export interface HostileLoadOptions {
   apiKey?: string;
   /** Model name for the normal requests. */
   model: string;
-  /** Body of the large search the hostile client starts and abandons. */
-  search: Record<string, unknown>;
+  /** Body of the large search the hostile client starts and abandons (none: no such client). */
+  search?: Record<string, unknown>;
   slowBodies?: number;
   normalClients?: number;
   durationMs?: number;
@@ -100,7 +100,7 @@ export async function runHostileLoad(o: HostileLoadOptions): Promise<HostileLoad
   // The abandoned large search, over and over.
   const searches = { started: 0, abandoned: 0, refused: 0 };
   const searchLoop = (async () => {
-    while (live()) {
+    while (o.search && live()) {
       const ctl = new AbortController();
       searches.started++;
       const t = setTimeout(() => ctl.abort(), abandonAfterMs);
