@@ -1,5 +1,5 @@
 /**
- * The trace contract (DESIGN.md): one JSON document per solve with the problem, the strategy and
+ * The trace contract (docs/design.md): one JSON document per solve with the problem, the strategy and
  * its settings, every node, the operator sequence, usage and the final answer. Traces are the
  * single source for visualisation, dataset export (src/data) and debugging, so the schema is
  * validated on read and on write.

@@ -1,5 +1,5 @@
 /**
- * Builds, validates, writes and reads traces (trace.ts defines the schema; DESIGN.md the
+ * Builds, validates, writes and reads traces (trace.ts defines the schema; docs/design.md the
  * contract). A trace is made from a finished search: every node of the structure, nested chains
  * as nested traces, the operator log, usage and the final answer.
  */

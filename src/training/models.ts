@@ -1,6 +1,6 @@
 /**
  * Building and loading the models a recipe trains: a policy (LM head) and value models (the same
- * trunk with a tanh value head, DESIGN.md), from a preset or from a checkpoint. A value model can
+ * trunk with a tanh value head, docs/design.md), from a preset or from a checkpoint. A value model can
  * start from a policy checkpoint: its trunk is copied and a fresh value head is added (x1 does this
  * for its Q model).
  */

@@ -199,7 +199,7 @@ export const RestSectionSchema = z.strictObject({
   sft: SftSectionSchema.prefault({ steps: 100 }),
 });
 
-/** MCTS settings of the x1 form (DESIGN.md). */
+/** MCTS settings of the x1 form (docs/design.md). */
 export const MctsSectionSchema = z.strictObject({
   simulations: posInt().default(32),
   /** Candidate next steps sampled per expansion. */

@@ -1,5 +1,5 @@
 /**
- * The run directory of a training recipe (DESIGN.md: runs/<name>/ holds the resolved config,
+ * The run directory of a training recipe (docs/design.md: runs/<name>/ holds the resolved config,
  * metrics.jsonl, checkpoints and traces) and the phases inside it.
  *
  * A pipeline is a sequence of named phases ("sft", "q", "iter2.policy", ...). Each phase keeps its

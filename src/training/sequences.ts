@@ -1,5 +1,5 @@
 /**
- * Token sequences for training, in the x1 step protocol (DESIGN.md): the prompt is `<bos>` plus the
+ * Token sequences for training, in the x1 step protocol (docs/design.md): the prompt is `<bos>` plus the
  * task's plain rendering; every intermediate step ends with `<eos_step>` (the "\n" of the text) and
  * the final step with `<eos>`. This is exactly what the embedded Policy (bos: true) and the
  * reasoning Environment read back.

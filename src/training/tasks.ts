@@ -1,6 +1,6 @@
 /**
  * Task lookup by the name a recipe gives, and the character tokenizer a task needs. A trainer never
- * knows which task it trains on beyond the Task interface (DESIGN.md).
+ * knows which task it trains on beyond the Task interface (docs/design.md).
  */
 import { usageError } from '../core/index.js';
 import { CharTokenizer } from '../engine/index.js';

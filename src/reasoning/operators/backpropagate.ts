@@ -11,7 +11,7 @@ export interface X1Backup {
 }
 
 /**
- * x1's backup (DESIGN.md) for one node s:
+ * x1's backup (docs/design.md) for one node s:
  *   q(s) <- (1 - α) q(s) + α γ Σ_c N(c) q(c) / Σ_c N(c)
  * over the children c of s with N(c) > 0. A node whose q was never set takes the target directly.
  */

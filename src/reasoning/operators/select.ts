@@ -11,7 +11,7 @@ export interface PuctConstants {
 }
 
 /**
- * x1's PUCT without a prior (DESIGN.md; the MuZero constants c1, c2 of Schrittwieser et al. 2020):
+ * x1's PUCT without a prior (docs/design.md; the MuZero constants c1, c2 of Schrittwieser et al. 2020):
  *   q(c) + sqrt(N(s) - 1) / (1 + N(c)) * (c1 + log((N(s) + c2) / c2))
  * With N(s) = 1 the exploration term vanishes and the best q wins.
  */

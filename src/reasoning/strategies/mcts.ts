@@ -1,5 +1,5 @@
 /**
- * Monte Carlo tree search in x1's form (DESIGN.md, "MCTS (x1 form)"):
+ * Monte Carlo tree search in x1's form (docs/design.md, "MCTS (x1 form)"):
  *
  *   select:  from the root, follow PUCT without a prior,
  *              q(c) + sqrt(N(s) - 1) / (1 + N(c)) * (c1 + log((N(s) + c2) / c2))
