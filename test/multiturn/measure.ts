@@ -6,7 +6,8 @@
  *     --run sft=runs/calc-tool-sft --run rl=runs/calc-tool-grpo --run notool=runs/calc-notool-sft:notools \
  *     [--temperature 1 --samples 4] [--show 2]
  *
- * The first --run is the baseline. A ":notools" suffix evaluates that policy without tools.
+ * The first --run is the baseline. A ":notools" suffix evaluates that policy without tools. A MARFT
+ * run with separate weights is evaluated with each agent's own policy.
  */
 import { loadCheckpoint, tokenizerFromSpec } from '../../src/engine/index.js';
 import { pairedDifference } from '../../src/eval/stats.js';
@@ -32,7 +33,17 @@ for (const spec of runs) {
   const tok = tokenizerFromSpec(ck.tokenizer);
   const o = { tok, maxTurnTokens: 32, maxSeqLen: ck.config.maxSeqLen, tools: flag !== 'notools', temperature, samples, seed: 11 };
   const t0 = Date.now();
-  const r = await evaluateEpisodes(task, problems, [{ weights: ck.weights, config: ck.config }], o);
+  const models = [{ weights: ck.weights, config: ck.config }];
+  // MARFT runs with separate weights name one policy per agent (policy, policy_<agent>)
+  for (const agent of task.agents.slice(1)) {
+    try {
+      const other = loadCheckpoint(resolveCheckpoint(where, `policy_${agent}`));
+      models.push({ weights: other.weights, config: other.config });
+    } catch {
+      break; // one shared model
+    }
+  }
+  const r = await evaluateEpisodes(task, problems, models, o);
   results.push({ name, per: r.perProblem, success: r.success, turns: r.meanTurns, calls: r.meanToolCalls });
   console.log(`${name}: success ${(100 * r.success).toFixed(1)}% on ${problems.length} problems (T=${temperature}, ${samples} per problem), turns ${r.meanTurns.toFixed(2)}, tool calls ${r.meanToolCalls.toFixed(2)}, truncated ${(100 * r.truncatedShare).toFixed(1)}%, ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   const show = Number(opt('show', '0'));
