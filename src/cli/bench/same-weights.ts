@@ -5,14 +5,14 @@
  *
  * Both sides get the same prompts (Game of 24 test puzzles, <bos> first as the checkpoint wants),
  * sample until <eos> or the context (80 tokens) is full, and count the tokens they generated. A
- * timed round at batch 1 is 8 calls in a row (one call is too short to time).
+ * timed round at batch 1 is 8 calls of each engine, alternating call by call; at batch 32, 2 calls.
  * llama.cpp runs through rlmkit's GGUF backend (no stop sequences, so no per-token text work): its
  * batch is parallel sequences of one context, which llama.cpp evaluates together. Both engines get
  * one thread (`threads`, default 1): equal resources, and the setting llama.cpp runs a model this
  * small fastest with on a shared machine (its threads spin-wait for each other after every op; at 2
- * threads on a loaded 2-core machine a batch of 32 took minutes). Rounds alternate between the
- * engines so machine load hits both; medians are reported and the ratio is onnx / llama.cpp
- * (above 1: rlmkit faster).
+ * threads on a loaded 2-core machine a batch of 32 took minutes). Calls alternate between the
+ * engines so machine load hits both; medians over rounds are reported and the ratio is
+ * onnx / llama.cpp (above 1: rlmkit faster).
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -68,12 +68,20 @@ async function llamaEngine(gguf: string, batch: number, threads: number, prompts
   };
 }
 
-/** One timed round: `reps` calls in a row (a batch-1 call is too short to time alone). */
-async function timed(e: Engine, prompts: number[][], seed: number, reps: number): Promise<{ tokens: number; ms: number }> {
-  const t0 = performance.now();
-  let tokens = 0;
-  for (let k = 0; k < reps; k++) tokens += await e.run(prompts, seed * 100 + k);
-  return { tokens, ms: performance.now() - t0 };
+/**
+ * One timed round: `reps` calls of each engine, alternating call by call so that the load of a
+ * shared machine falls on both alike (a batch-1 call is too short to time alone).
+ */
+async function timedPair(a: Engine, b: Engine, prompts: number[][], seed: number, reps: number): Promise<[{ tokens: number; ms: number }, { tokens: number; ms: number }]> {
+  const out: [{ tokens: number; ms: number }, { tokens: number; ms: number }] = [{ tokens: 0, ms: 0 }, { tokens: 0, ms: 0 }];
+  for (let k = 0; k < reps; k++) {
+    for (const [i, e] of (k % 2 === 0 ? [[0, a], [1, b]] : [[1, b], [0, a]]) as [number, Engine][]) {
+      const t0 = performance.now();
+      out[i].tokens += await e.run(prompts, seed * 100 + k);
+      out[i].ms += performance.now() - t0;
+    }
+  }
+  return out;
 }
 
 export async function runSameWeights(o: { rounds?: number; batches?: number[]; threads?: number; log?: (m: string) => void } = {}): Promise<SameWeightsRow> {
@@ -96,7 +104,7 @@ export async function runSameWeights(o: { rounds?: number; batches?: number[]; t
       for (const batch of batches) {
         const texts = Array.from({ length: batch }, (_, i) => game24Task.renderPlain(problems[i % problems.length], []));
         const prompts = texts.map((t) => [...bos, ...src.tokenizer.encode(t)]);
-        const reps = Math.max(1, Math.round(8 / batch));
+        const reps = Math.max(2, Math.round(8 / batch));
         const best = { threads, engine: await llamaEngine(gguf, batch, threads, texts) };
         await best.engine.run(prompts, 0);
         await onnx.run(prompts, 0);
@@ -104,8 +112,7 @@ export async function runSameWeights(o: { rounds?: number; batches?: number[]; t
         const llamaRates: number[] = [];
         const tokens = { onnx: 0, llamacpp: 0 };
         for (let r = 0; r < rounds; r++) {
-          const a = await timed(onnx, prompts, 10 + r, reps);
-          const b = await timed(best.engine, prompts, 10 + r, reps);
+          const [a, b] = await timedPair(onnx, best.engine, prompts, 10 + r, reps);
           onnxRates.push(a.tokens / (a.ms / 1000));
           llamaRates.push(b.tokens / (b.ms / 1000));
           tokens.onnx += a.tokens;
