@@ -45,12 +45,15 @@ for (let i = 0; i < W; i++) {
   child.stderr!.on('data', (d) => (logs[i] += d));
   workers.push(child);
 }
-while (!logs.every((l) => l.includes('worker-ready'))) await new Promise((r) => setTimeout(r, 100));
+for (const t0 = Date.now(); !logs.every((l) => l.includes('worker-ready')); await new Promise((r) => setTimeout(r, 100))) {
+  if (Date.now() - t0 > 180_000) throw new Error(`workers did not start within 3 minutes:\n${logs.join('\n---\n').slice(-2000)}`);
+}
 
 const args = ['eval', '--task', 'game24', '--split', 'all', '--strategy', 'mcts', '--set', 'simulations=64', '--set', 'stopWhenSolved=false', '--model', 'legal-uniform', '--k', '1', '--limit', String(N), '--chunk', '8', '--seed', '1'];
 let t0 = performance.now();
 const local = await runCliAsync([...args, '--out', path.join(tmp, 'local.json')], { timeoutMs: 3_600_000 });
 const localWall = (performance.now() - t0) / 1000;
+process.stderr.write(`in process: ${localWall.toFixed(1)} s (exit ${local.code})\n`);
 t0 = performance.now();
 const queued = runCliAsync([...args, '--queue', url, '--out', path.join(tmp, 'queued.json')], { timeoutMs: 3_600_000 });
 let killed = -1;
@@ -59,6 +62,7 @@ while (killed < 0) {
   await new Promise((r) => setTimeout(r, 10));
 }
 workers[killed].kill('SIGKILL');
+process.stderr.write(`killed worker ${killed} in its first job\n`);
 const q = await queued;
 const queueWall = (performance.now() - t0) / 1000;
 const read = (f: string) => {
