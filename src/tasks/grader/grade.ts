@@ -9,7 +9,7 @@
  * engine could read one side, or the reference has no answer). `rule` names what decided.
  */
 import { type ExtractionMethod, extractAnswer, extractReference } from './extract.js';
-import { type Tolerance, DEFAULT_TOLERANCE, compareNormalized } from './equivalence.js';
+import { type Tolerance, DEFAULT_TOLERANCE, compareNormalized, numbersClose, parsePlainNumber } from './equivalence.js';
 import { choiceLetter, normalizeAnswer } from './normalize.js';
 
 export interface GradeOptions extends Partial<Tolerance> {
@@ -78,6 +78,8 @@ export function preparePair(gold: string, pred: string, options: GradeOptions = 
 
 export type Decision = Omit<GradeResult, 'gold' | 'pred'>;
 
+const PERCENT = /\\?%|\bpercent(?:age)?\b|\bpct\b/i;
+
 const decided = (verdict: GradeVerdict, reason: string): Decision => ({ correct: verdict === 'correct', verdict, reason });
 
 /**
@@ -92,6 +94,15 @@ export function decidePair(pair: PreparedPair, symbolic: boolean): Decision | nu
   if (pair.pred.normalized === null || pair.pred.normalized === '') return decided('unparseable', 'no answer found in the prediction');
   const v = compareNormalized(pair.gold.normalized, pair.pred.normalized, pair.tolerance, symbolic);
   if (v === null) return null;
+  // One side written as a percentage, the other as a plain number: x% also equals x/100 (10% = 0.1).
+  if (!v.equal) {
+    const pg = PERCENT.test(pair.gold.extracted ?? '');
+    const pp = PERCENT.test(pair.pred.extracted ?? '');
+    const [a, b] = [parsePlainNumber(pair.gold.normalized), parsePlainNumber(pair.pred.normalized)];
+    if (pg !== pp && a && b && numbersClose(pg ? a.value / 100 : a.value, pp ? b.value / 100 : b.value, pair.tolerance)) {
+      return decided('correct', `${pair.pred.method ?? 'none'}: equal as a percentage (x% = x/100)`);
+    }
+  }
   const how = `${pair.pred.method ?? 'none'}: ${v.reason}`;
   return decided(v.equal ? 'correct' : v.unparseable ? 'unparseable' : 'wrong', how);
 }

@@ -155,6 +155,8 @@ export function normalizeAnswer(input: string): string {
   s = s.replace(/(?<!\\)(?:\\!|\\,)/g, ' ');
   s = s.replace(/\\displaystyle|\\mathrm\{\s*\}/g, '');
   s = s.replace(/\\[dtc]frac/g, '\\frac');
+  // Python-style powers from code-minded models: x**2 -> x^2.
+  s = s.replace(/\*\*/g, '^');
   s = s.replace(/\^\s*\{\s*\\circ\s*\}|\^\s*\\circ|°|\\degree|\^\s*\{\s*\\text\{\s*o\s*\}\s*\}/g, '');
   s = s.replace(/\\\$|\$|€|£|¥|\\euro|\\pounds|\\textdollar|\bUS\$|\bUSD\b|\bEUR\b/g, ' ');
   s = s.replace(/\\%|%/g, ' ');
