@@ -56,11 +56,14 @@ const localWall = (performance.now() - t0) / 1000;
 process.stderr.write(`in process: ${localWall.toFixed(1)} s (exit ${local.code})\n`);
 t0 = performance.now();
 const queued = runCliAsync([...args, '--queue', url, '--out', path.join(tmp, 'queued.json')], { timeoutMs: 3_600_000 });
+let settled = false;
+void queued.then(() => (settled = true));
 let killed = -1;
-while (killed < 0) {
+while (killed < 0 && !settled) {
   killed = logs.findIndex((l) => l.includes('"job started"'));
   await new Promise((r) => setTimeout(r, 10));
 }
+if (killed < 0) throw new Error(`the queued eval ended before any job started: ${(await queued).stderr.slice(-1000)}`);
 workers[killed].kill('SIGKILL');
 process.stderr.write(`killed worker ${killed} in its first job\n`);
 const q = await queued;
