@@ -15,6 +15,7 @@ import { LEVELS } from './procedural/make.js';
 import { PROCEDURAL_FAMILIES } from './procedural/index.js';
 import type { Problem, Task, TaskMeta, TaskSource } from './types.js';
 import { multiTurnTasks } from './multiturn/tasks.js';
+import { symregNguyenTask } from './symreg/task.js';
 import { isMultiTurnTask } from './multiturn/types.js';
 import type { ToolSpec } from './tools/types.js';
 
@@ -32,6 +33,7 @@ const builtIn: Task<any>[] = [
   amc23Task,
   humanevalTask,
   ...multiTurnTasks,
+  symregNguyenTask,
   ...[...PROCEDURAL_FAMILIES.values()].map((f) => f.base),
 ];
 

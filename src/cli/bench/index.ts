@@ -7,6 +7,7 @@ import { serveBench } from './serve.js';
 import { trainBench } from './train.js';
 import { tasksBench } from './tasks.js';
 import { rlBench } from './rl.js';
+import { rsrmBench } from './rsrm.js';
 
 export const benchModules: BenchModule[] = [
   engineBench,
@@ -16,4 +17,5 @@ export const benchModules: BenchModule[] = [
   tasksBench,
   cliBench,
   rlBench,
+  rsrmBench,
 ];
