@@ -183,7 +183,10 @@ export class HttpPolicy implements Policy {
     if (!this.declared.chat && this.api === 'auto') {
       let r: { chat: boolean; why: string };
       try {
-        r = this.template ? { chat: !this.template.isPlain(), why: `chat template ${this.template.origin}` } : await probeChatFormat((path, body) => this.client.post(path, { body }), this.model);
+        if (this.template) r = { chat: !this.template.isPlain(), why: `chat template ${this.template.origin}` };
+        // Hosted OpenAI models are chat models; probing would bill two requests (declare ?chat=false for an instruct-completions model).
+        else if (this.dialectInfo.name === 'openai') r = { chat: true, why: 'OpenAI hosted models are chat models' };
+        else r = await probeChatFormat((path, body) => this.client.post(path, { body }), this.model);
       } catch (e) {
         throw wrapError(e, this.baseURL, this.model);
       }
