@@ -46,7 +46,7 @@ export class ValuePool {
 
   /** Stored sub-trees of at most `size` tokens. */
   smallest(size: number): Stored[] {
-    return [...this.items.values()].filter((x) => x.names.length <= size);
+    return [...this.items.values()].filter((x) => x.names.length <= size).sort((a, b) => a.names.length - b.names.length);
   }
 
   /** A stored expression equal to y, or u(g) with g stored (y = exp(g): g = log y; y = log(g): g = exp y). */
@@ -92,11 +92,11 @@ export class ValuePool {
   /**
    * Recursive modulation: peel y with a leaf c (y − c, y + c, y / c, y × c), up to `depth` times,
    * and at each level look the rest up (directly, through exp/log, or as a pair f ∘ g over the
-   * stored small sub-trees `smalls`, at the first `pairDepth` levels). Each look-up of a target or
+   * stored small sub-trees: `tops` for y itself, `smalls` below, down to `pairDepth` levels). Each look-up of a target or
    * a pair counts one evaluation, and the walk stops at `budget`. Returns the expression for y (or
    * null) and the evaluations used.
    */
-  peel(y: Float64Array, leaves: readonly Stored[], smalls: readonly Stored[], depth: number, pairDepth: number, check: (names: string[], target: Float64Array) => boolean, budget = Infinity): { names: string[] | null; tried: number } {
+  peel(y: Float64Array, leaves: readonly Stored[], smalls: readonly Stored[], tops: readonly Stored[], depth: number, pairDepth: number, check: (names: string[], target: Float64Array) => boolean, budget = Infinity): { names: string[] | null; tried: number } {
     let tried = 0;
     const walk = (t: Float64Array, d: number): string[] | null => {
       if (tried >= budget) return null;
@@ -104,7 +104,7 @@ export class ValuePool {
       const hit = this.lookup(t);
       if (hit && check(hit, t)) return hit;
       if (depth - d <= pairDepth) {
-        for (const f of smalls) {
+        for (const f of d === depth ? tops : smalls) {
           if (tried++ >= budget) return null;
           const c = this.combine(f.values, f.names, t, check);
           if (c) return c;

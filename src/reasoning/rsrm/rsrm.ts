@@ -34,6 +34,8 @@ export interface RsrmOptions {
   /** Modulation: peel depth, and the largest stored sub-tree tried as one side of a pair. */
   peelDepth: number;
   pairSize: number;
+  /** Largest stored sub-tree tried as one side of a pair for y itself. */
+  topPairSize: number;
   /** Peel levels at which pairs are tried (0 = only y itself). */
   pairDepth: number;
   /** Share of the budget left after enumeration that peeling may use (the rest goes to MCTS). */
@@ -42,7 +44,7 @@ export interface RsrmOptions {
   one: boolean;
 }
 
-export const RSRM_DEFAULTS: RsrmOptions = { evaluations: 100_000, rounds: 10, maxLength: 20, eta: 0.99, uctC: 0.5, doubleQ: true, discovery: true, learnPerRound: 3, seed: 0, exactNrmse: 1e-9, enumerateSize: 7, enumerateShare: 0.5, peelDepth: 4, pairSize: 3, pairDepth: 4, peelShare: 0.5, one: true };
+export const RSRM_DEFAULTS: RsrmOptions = { evaluations: 100_000, rounds: 10, maxLength: 20, eta: 0.99, uctC: 0.5, doubleQ: true, discovery: true, learnPerRound: 3, seed: 0, exactNrmse: 1e-9, enumerateSize: 7, enumerateShare: 0.5, peelDepth: 4, pairSize: 3, topPairSize: 5, pairDepth: 4, peelShare: 0.5, one: true };
 
 export interface RsrmResult {
   /** Prefix token names over the base library (learnt tokens expanded). */
@@ -88,7 +90,7 @@ export function rsrm(X: readonly number[][], y: readonly number[], options: Part
     evaluations += enumerateSubtrees(library, cols, pool, o.enumerateSize, Math.floor(o.evaluations * o.enumerateShare));
     const leaves = library.filter((t) => t.arity === 0).map((t) => ({ names: [t.name], values: evalNames([t.name], varNames, cols) }));
     const smalls = pool.smallest(o.pairSize);
-    const peeled = pool.peel(Y, leaves, smalls, o.peelDepth, o.pairDepth, check, Math.floor((o.evaluations - evaluations) * o.peelShare));
+    const peeled = pool.peel(Y, leaves, smalls, pool.smallest(o.topPairSize), o.peelDepth, o.pairDepth, check, Math.floor((o.evaluations - evaluations) * o.peelShare));
     evaluations += peeled.tried;
     if (peeled.names) consider(peeled.names, evalNames(peeled.names, varNames, cols));
   }
