@@ -63,3 +63,17 @@ describe('bench rsrm', () => {
     await expect(rsrmBench.run({ evaluations: 100, seeds: 1, arms: 'rsrm', only: 'nguyen-99' })).rejects.toThrow(/unknown formula/);
   });
 });
+
+describe('rlmkit bench rsrm (CLI)', () => {
+  it('prints one JSON object with --json, and exits 2 on a bad arm', async () => {
+    const { runCliAsync } = await import('../helpers/cli.js');
+    const ok = await runCliAsync(['bench', 'rsrm', '--json', '--only', 'nguyen-8', '--seeds', '1', '--evaluations', '20000', '--arms', 'rsrm,no-double-q']);
+    expect(ok.code).toBe(0);
+    const out = JSON.parse(ok.stdout) as Record<string, { runs: number; perFormula: Record<string, { truth: string }> }>;
+    expect(out.rsrm.runs).toBe(1);
+    expect(out['no-double-q'].perFormula['nguyen-8'].truth).toBe('sqrt(x)');
+    const bad = await runCliAsync(['bench', 'rsrm', '--arms', 'nope']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/unknown arm "nope"/);
+  }, 120_000);
+});
