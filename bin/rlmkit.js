@@ -5,7 +5,9 @@ import { fileURLToPath } from 'node:url';
 
 const main = new URL('../dist/cli/main.js', import.meta.url);
 if (!existsSync(fileURLToPath(main))) {
-  console.error('rlmkit: the CLI is not built yet (dist/ is missing).\nhint: run `npm install` (which builds) or `npm run build` in the rlmkit folder.');
+  console.error(
+    'rlmkit: the CLI is not built yet (dist/ is missing).\nhint: run `npm install` (which builds) or `npm run build` in the rlmkit folder.',
+  );
   process.exit(1);
 }
 await import(main.href);

@@ -57,7 +57,8 @@ try {
   });
   const solved = result.results.filter((r) => r.correct).length;
   console.log(`sample-and-commit solved ${solved}/${problems.length} Game of 24 puzzles`);
-  for (const r of result.results.slice(0, 3)) console.log(`  ${r.problemId}: ${r.answer ?? '(no answer)'} (${r.usage.completionTokens} tokens)`);
+  for (const r of result.results.slice(0, 3))
+    console.log(`  ${r.problemId}: ${r.answer ?? '(no answer)'} (${r.usage.completionTokens} tokens)`);
 } finally {
   await policy.close?.();
 }

@@ -87,5 +87,7 @@ for (const strategy of ['cot', 'tot-dfs'] as const) {
     seed: 1,
   });
   const solved = results.filter((r) => r.correct).length;
-  console.log(`${strategy.padEnd(8)} solved ${solved}/${problems.length}, ${results.reduce((s, r) => s + r.usage.expansions, 0)} expansions`);
+  console.log(
+    `${strategy.padEnd(8)} solved ${solved}/${problems.length}, ${results.reduce((s, r) => s + r.usage.expansions, 0)} expansions`,
+  );
 }

@@ -39,7 +39,9 @@ try {
     seed: 0,
   });
   for (const r of results) {
-    console.log(`${r.problemId}: ${r.answer ?? '(no answer)'} ${r.correct ? 'correct' : ''} [${r.usage.calls} calls, ${r.usage.completionTokens} tokens]`);
+    console.log(
+      `${r.problemId}: ${r.answer ?? '(no answer)'} ${r.correct ? 'correct' : ''} [${r.usage.calls} calls, ${r.usage.completionTokens} tokens]`,
+    );
   }
   console.log(`solved ${results.filter((r) => r.correct).length}/${results.length}`);
 } finally {

@@ -41,16 +41,7 @@ export {
   type ModelSpec,
 } from './models/spec.js';
 export { shippedCheckpoint, shippedCheckpointNames } from './models/shipped.js';
-export type {
-  Policy,
-  ValueModel,
-  RewardModel,
-  Completion,
-  GenerateRequest,
-  GenerateOptions,
-  ChatMessage,
-  Usage,
-} from './models/types.js';
+export type { Policy, ValueModel, RewardModel, Completion, GenerateRequest, GenerateOptions, ChatMessage, Usage } from './models/types.js';
 
 // Tasks: the registry, task and problem types, the math grader.
 export { getTask, registerTask, listTasks, describeTasks, type TaskInfo } from './tasks/registry.js';

@@ -18,7 +18,12 @@ import type { NumberGameProblem } from '../../src/tasks/games/number-game.js';
 import { rat } from '../../src/tasks/games/rational.js';
 import type { Task } from '../../src/tasks/types.js';
 
-async function agree(name: string, task: Task<NumberGameProblem>, problems: NumberGameProblem[], rules: { useAll: boolean; integerOnly: boolean }) {
+async function agree(
+  name: string,
+  task: Task<NumberGameProblem>,
+  problems: NumberGameProblem[],
+  rules: { useAll: boolean; integerOnly: boolean },
+) {
   const t0 = performance.now();
   let agreeCount = 0;
   let solvable = 0;
@@ -30,8 +35,9 @@ async function agree(name: string, task: Task<NumberGameProblem>, problems: Numb
     const r = { ...rules, target: rat(p.data.target) };
     const paths = allSolutions(start, r);
     const brute = bruteForceSolvable(start, r);
-    if ((paths.length > 0) === brute) agreeCount++;
-    else disagreements.push(`${p.id} (${p.data.numbers.join(' ')} -> ${p.data.target}): solver ${paths.length} paths, brute force ${brute}`);
+    if (paths.length > 0 === brute) agreeCount++;
+    else
+      disagreements.push(`${p.id} (${p.data.numbers.join(' ')} -> ${p.data.target}): solver ${paths.length} paths, brute force ${brute}`);
     if (paths.length > 0) solvable++;
     counts.push(paths.length);
     for (const path of paths) {
@@ -50,10 +56,26 @@ async function agree(name: string, task: Task<NumberGameProblem>, problems: Numb
 }
 
 let ok = true;
-ok = (await agree('Game of 24 test (ranks 901-1000)', game24Task, await game24Task.problems({ split: 'test' }), { useAll: true, integerOnly: false })) && ok;
-ok = (await agree('Game of 24 train (the other 1262)', game24Task, await game24Task.problems({ split: 'train' }), { useAll: true, integerOnly: false })) && ok;
-ok = (await agree('Countdown (TinyZero) test', countdownTask, await countdownTask.problems({ split: 'test' }), { useAll: true, integerOnly: false })) && ok;
-ok = (await agree('Countdown classic test', countdownClassicTask, await countdownClassicTask.problems({ split: 'test' }), { useAll: false, integerOnly: true })) && ok;
+ok =
+  (await agree('Game of 24 test (ranks 901-1000)', game24Task, await game24Task.problems({ split: 'test' }), {
+    useAll: true,
+    integerOnly: false,
+  })) && ok;
+ok =
+  (await agree('Game of 24 train (the other 1262)', game24Task, await game24Task.problems({ split: 'train' }), {
+    useAll: true,
+    integerOnly: false,
+  })) && ok;
+ok =
+  (await agree('Countdown (TinyZero) test', countdownTask, await countdownTask.problems({ split: 'test' }), {
+    useAll: true,
+    integerOnly: false,
+  })) && ok;
+ok =
+  (await agree('Countdown classic test', countdownClassicTask, await countdownClassicTask.problems({ split: 'test' }), {
+    useAll: false,
+    integerOnly: true,
+  })) && ok;
 
 // Every multiset of four numbers in 1..13 (1820 puzzles, solvable or not): the solver decides
 // solvability exactly as the brute force does. (1362 are solvable, the size of 24.csv.)
@@ -63,17 +85,22 @@ ok = (await agree('Countdown classic test', countdownClassicTask, await countdow
   let same = 0;
   let solvable = 0;
   const r24 = { useAll: true, integerOnly: false, target: rat(24) };
-  for (let a = 1; a <= 13; a++) for (let b = a; b <= 13; b++) for (let c = b; c <= 13; c++) for (let d = c; d <= 13; d++) {
-    const start = [a, b, c, d].map((x) => rat(x));
-    const bySolver = allSolutions(start, r24, 1).length > 0;
-    const byBrute = bruteForceSolvable(start, r24);
-    n++;
-    if (bySolver === byBrute) same++;
-    else console.log(`  PROBLEM: ${a} ${b} ${c} ${d}: solver ${bySolver}, brute force ${byBrute}`);
-    if (byBrute) solvable++;
-  }
+  for (let a = 1; a <= 13; a++)
+    for (let b = a; b <= 13; b++)
+      for (let c = b; c <= 13; c++)
+        for (let d = c; d <= 13; d++) {
+          const start = [a, b, c, d].map((x) => rat(x));
+          const bySolver = allSolutions(start, r24, 1).length > 0;
+          const byBrute = bruteForceSolvable(start, r24);
+          n++;
+          if (bySolver === byBrute) same++;
+          else console.log(`  PROBLEM: ${a} ${b} ${c} ${d}: solver ${bySolver}, brute force ${byBrute}`);
+          if (byBrute) solvable++;
+        }
   ok &&= same === n;
-  console.log(`Game of 24, all ${n} multisets of 1..13: solver agrees with brute force on ${same}/${n}; solvable ${solvable} (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
+  console.log(
+    `Game of 24, all ${n} multisets of 1..13: solver agrees with brute force on ${same}/${n}; solvable ${solvable} (${((performance.now() - t0) / 1000).toFixed(1)} s)`,
+  );
 }
 
 // Verifier rejections.
@@ -98,7 +125,9 @@ for (const [name, task, p, expr, want] of cases) {
   const v = await task.verify(expr, p);
   const pass = v.correct === want;
   ok &&= pass;
-  console.log(`${pass ? 'ok ' : 'BAD'} ${task.name.padEnd(17)} ${name.padEnd(32)} ${expr.padEnd(18)} -> ${v.correct ? 'accepted' : `rejected: ${v.details}`}`);
+  console.log(
+    `${pass ? 'ok ' : 'BAD'} ${task.name.padEnd(17)} ${name.padEnd(32)} ${expr.padEnd(18)} -> ${v.correct ? 'accepted' : `rejected: ${v.details}`}`,
+  );
 }
 const stepCases: Array<[string, Task<NumberGameProblem>, NumberGameProblem, string[]]> = [
   ['claimed result wrong', game24Task, g, ['4+8=13 (4 6 13)']],
@@ -111,7 +140,9 @@ const stepCases: Array<[string, Task<NumberGameProblem>, NumberGameProblem, stri
 for (const [name, task, p, steps] of stepCases) {
   const r = task.checkStep!(p, steps);
   ok &&= !r.valid;
-  console.log(`${!r.valid ? 'ok ' : 'BAD'} ${task.name.padEnd(17)} step check: ${name.padEnd(26)} ${steps[steps.length - 1].padEnd(22)} -> ${r.valid ? 'accepted' : `rejected: ${r.reason}`}`);
+  console.log(
+    `${!r.valid ? 'ok ' : 'BAD'} ${task.name.padEnd(17)} step check: ${name.padEnd(26)} ${steps[steps.length - 1].padEnd(22)} -> ${r.valid ? 'accepted' : `rejected: ${r.reason}`}`,
+  );
 }
 console.log(ok ? '\nall game checks passed' : '\nSOME GAME CHECKS FAILED');
 if (!ok) process.exitCode = 1;

@@ -25,5 +25,7 @@ for (const [cls, cases] of Object.entries(CLASSES)) {
   console.log(`${cls.padEnd(14)} ${k}/${cases.length}`);
 }
 await grader.close();
-console.log(`all classes: ${agree}/${total} = ${((100 * agree) / total).toFixed(1)}% (three-way verdict) in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+console.log(
+  `all classes: ${agree}/${total} = ${((100 * agree) / total).toFixed(1)}% (three-way verdict) in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+);
 if (agree !== total) process.exitCode = 1;

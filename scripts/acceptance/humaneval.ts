@@ -40,12 +40,15 @@ await Promise.all(
 const secs = (performance.now() - t0) / 1000;
 const count = (kind: Job['kind'], passed: boolean) => jobs.filter((j) => j.kind === kind && results.get(j)!.passed === passed);
 console.log(`HumanEval canonical solutions passing: ${count('canonical', true).length}/${problems.length}`);
-for (const j of count('canonical', false)) console.log(`  canonical FAILED: ${j.p.id}: ${results.get(j)!.error ?? JSON.stringify(results.get(j)!.tests.filter((t) => !t.passed))}`);
+for (const j of count('canonical', false))
+  console.log(`  canonical FAILED: ${j.p.id}: ${results.get(j)!.error ?? JSON.stringify(results.get(j)!.tests.filter((t) => !t.passed))}`);
 console.log(`broken variants (return None) failing: ${count('return-none', false).length}/${problems.length}`);
 for (const j of count('return-none', true)) console.log(`  return-None PASSED: ${j.p.id}`);
 console.log(`broken variants (result perturbed) failing: ${count('perturbed', false).length}/${problems.length}`);
 for (const j of count('perturbed', true)) console.log(`  perturbed PASSED: ${j.p.id}`);
 const cpu = [...results.values()].map((r) => r.usage.cpuMs ?? 0);
 const wall = [...results.values()].map((r) => r.usage.wallMs).sort((a, b) => a - b);
-console.log(`${jobs.length} sandboxed executions in ${secs.toFixed(1)} s at concurrency ${concurrency}: ${(jobs.length / secs).toFixed(1)} executions/s; per execution wall median ${wall[wall.length >> 1].toFixed(0)} ms, guest CPU mean ${(cpu.reduce((a, b) => a + b, 0) / cpu.length).toFixed(0)} ms`);
+console.log(
+  `${jobs.length} sandboxed executions in ${secs.toFixed(1)} s at concurrency ${concurrency}: ${(jobs.length / secs).toFixed(1)} executions/s; per execution wall median ${wall[wall.length >> 1].toFixed(0)} ms, guest CPU mean ${(cpu.reduce((a, b) => a + b, 0) / cpu.length).toFixed(0)} ms`,
+);
 if (count('canonical', false).length || count('return-none', true).length) process.exitCode = 1;

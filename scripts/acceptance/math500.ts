@@ -19,10 +19,13 @@ let t0 = performance.now();
 const exceptions: string[] = [];
 for (const p of problems) {
   const r = await grader.grade(p.answer, p.data.solution!);
-  if (!r.correct) exceptions.push(`${p.id}: answer ${JSON.stringify(p.answer)} vs extracted ${JSON.stringify(r.pred.extracted)} (${r.reason})`);
+  if (!r.correct)
+    exceptions.push(`${p.id}: answer ${JSON.stringify(p.answer)} vs extracted ${JSON.stringify(r.pred.extracted)} (${r.reason})`);
 }
 await grader.close();
-console.log(`MATH-500 positives: ${problems.length - exceptions.length}/${problems.length} reference solutions graded equal to their answer (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
+console.log(
+  `MATH-500 positives: ${problems.length - exceptions.length}/${problems.length} reference solutions graded equal to their answer (${((performance.now() - t0) / 1000).toFixed(1)} s)`,
+);
 for (const e of exceptions) console.log(`  exception: ${e}`);
 
 // Negatives.
@@ -46,7 +49,9 @@ for (let i = 0; i < problems.length; i++) {
   }
 }
 const rate = judgedEqual.length / pairs;
-console.log(`\nMATH-500 negatives: ${pairs} ordered pairs of different answer texts (${skippedIdentical} identical-text pairs skipped); judged equal: ${judgedEqual.length} = ${(100 * rate).toFixed(4)}% (target < 0.5%); slowest comparison ${slowest.toFixed(0)} ms; ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+console.log(
+  `\nMATH-500 negatives: ${pairs} ordered pairs of different answer texts (${skippedIdentical} identical-text pairs skipped); judged equal: ${judgedEqual.length} = ${(100 * rate).toFixed(4)}% (target < 0.5%); slowest comparison ${slowest.toFixed(0)} ms; ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+);
 const counts = new Map<string, number>();
 for (const e of judgedEqual) counts.set(e, (counts.get(e) ?? 0) + 1);
 for (const [e, c] of counts) console.log(`  judged equal${c > 1 ? ` ×${c}` : ''}: ${e}`);

@@ -20,7 +20,9 @@ for (const [n, c, k, formula, want] of hand) {
   const got = passAtK(n, c, k);
   const good = Math.abs(got - want) < 1e-12;
   ok &&= good;
-  console.log(`${String(n).padEnd(4)} ${String(c).padEnd(3)} ${String(k).padEnd(3)} ${formula.padEnd(44)} ${want.toFixed(6)}   ${got.toFixed(6)} ${good ? 'ok' : 'MISMATCH'}`);
+  console.log(
+    `${String(n).padEnd(4)} ${String(c).padEnd(3)} ${String(k).padEnd(3)} ${formula.padEnd(44)} ${want.toFixed(6)}   ${got.toFixed(6)} ${good ? 'ok' : 'MISMATCH'}`,
+  );
 }
 // Exhaustive: every (n <= 12, c, k) against the binomial closed form and subset enumeration.
 let checked = 0;
@@ -36,5 +38,7 @@ for (let n = 1; n <= 12; n++) {
 }
 ok &&= worst < 1e-12;
 console.log(`\n${checked} (n, c, k) cases with n <= 12: max |estimator - closed form| = ${worst.toExponential(2)}`);
-console.log(`large n stability: pass@100 with n=10000, c=5000 = ${passAtK(10000, 5000, 100)}; pass@1 with n=10000, c=1 = ${passAtK(10000, 1, 1)}`);
+console.log(
+  `large n stability: pass@100 with n=10000, c=5000 = ${passAtK(10000, 5000, 100)}; pass@1 with n=10000, c=1 = ${passAtK(10000, 1, 1)}`,
+);
 if (!ok) process.exitCode = 1;

@@ -92,7 +92,10 @@ export async function main(argv: string[]): Promise<number> {
     if (e instanceof CommanderError) {
       if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return 0;
       if (e.code === 'commander.executeSubCommandAsync') return e.exitCode;
-      const hint = e.code === 'commander.unknownCommand' ? 'run `rlmkit --help` for the list of commands' : 'run the command with --help for its usage';
+      const hint =
+        e.code === 'commander.unknownCommand'
+          ? 'run `rlmkit --help` for the list of commands'
+          : 'run the command with --help for its usage';
       process.stderr.write(`rlmkit: error: ${commanderMessage(e)}\nhint: ${hint}\n`);
       return 2;
     }

@@ -12,4 +12,3 @@ export interface CommandModule {
   /** Adds the command (and its sub-commands) to the program. */
   register(program: Command): void;
 }
-

@@ -23,7 +23,8 @@ export const FORBIDDEN_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constr
 /** Refuses a `--set` key path with a segment such as __proto__ (a config error, exit code 2). */
 export function refuseForbiddenPath(path: readonly string[], spec: string): void {
   const bad = path.find((p) => FORBIDDEN_KEYS.has(p));
-  if (bad) throw configError(`bad --set "${spec}": "${bad}" is a reserved JavaScript name, not a config key`, 'set a real key, e.g. run.name=x');
+  if (bad)
+    throw configError(`bad --set "${spec}": "${bad}" is a reserved JavaScript name, not a config key`, 'set a real key, e.g. run.name=x');
 }
 
 /** Aliases a config may expand (YAML's "billion laughs" bomb needs thousands). */
@@ -36,7 +37,10 @@ export function refusePrototypeKeys(value: unknown, source: string, at: string[]
   for (const key of Object.keys(value)) {
     const here = [...at, key];
     if (FORBIDDEN_KEYS.has(key)) {
-      throw configError(`${source}: key "${here.join('.')}" is not allowed (${key} is a reserved JavaScript name)`, 'remove or rename that key');
+      throw configError(
+        `${source}: key "${here.join('.')}" is not allowed (${key} is a reserved JavaScript name)`,
+        'remove or rename that key',
+      );
     }
     refusePrototypeKeys((value as Record<string, unknown>)[key], source, here, seen);
   }
@@ -53,7 +57,10 @@ function parseYamlValue(text: string, source: string): unknown {
   try {
     doc = YAML.parseDocument(text, { prettyErrors: false, uniqueKeys: true, lineCounter });
   } catch (e) {
-    throw configError(`${source}: cannot parse YAML: ${(e as Error).message.split('\n')[0]}`, 'simplify the file (it nests too deeply or is too large)');
+    throw configError(
+      `${source}: cannot parse YAML: ${(e as Error).message.split('\n')[0]}`,
+      'simplify the file (it nests too deeply or is too large)',
+    );
   }
   if (doc.errors.length > 0) {
     const err = doc.errors[0];
@@ -67,7 +74,9 @@ function parseYamlValue(text: string, source: string): unknown {
     value = doc.toJS({ maxAliasCount: MAX_YAML_ALIASES });
   } catch (e) {
     // yaml throws a ReferenceError for alias bombs and a RangeError for structures nested too deeply.
-    const why = /alias/i.test((e as Error).message) ? `too many alias expansions (an alias bomb?); at most ${MAX_YAML_ALIASES} are allowed` : (e as Error).message.split('\n')[0];
+    const why = /alias/i.test((e as Error).message)
+      ? `too many alias expansions (an alias bomb?); at most ${MAX_YAML_ALIASES} are allowed`
+      : (e as Error).message.split('\n')[0];
     throw configError(`${source}: cannot load YAML: ${why}`, 'write the values out instead of through nested aliases');
   }
   refusePrototypeKeys(value, source);
@@ -165,7 +174,9 @@ export function formatZodIssues(error: z.ZodError, input: unknown, source: strin
       }
       case 'invalid_type': {
         const expected = (issue as any).expected;
-        return got === undefined ? `${source}: ${keyPath}: required ${expected} is missing` : `${source}: ${keyPath}: expected ${expected}, got ${describeValue(got)}`;
+        return got === undefined
+          ? `${source}: ${keyPath}: required ${expected} is missing`
+          : `${source}: ${keyPath}: expected ${expected}, got ${describeValue(got)}`;
       }
       case 'invalid_value': {
         const values = (issue as any).values as unknown[] | undefined;

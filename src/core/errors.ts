@@ -27,7 +27,8 @@ export class RlmkitError extends Error {
     this.name = 'RlmkitError';
     this.hint = options.hint;
     this.kind = options.kind ?? 'runtime';
-    this.exitCode = options.exitCode ?? (this.kind === 'usage' || this.kind === 'config' || this.kind === 'input' ? ExitCode.Usage : ExitCode.Runtime);
+    this.exitCode =
+      options.exitCode ?? (this.kind === 'usage' || this.kind === 'config' || this.kind === 'input' ? ExitCode.Usage : ExitCode.Runtime);
   }
 }
 
@@ -59,13 +60,22 @@ export function fsError(e: unknown, path: string, action: string): RlmkitError {
     case 'EACCES':
     case 'EPERM':
     case 'EROFS':
-      return new RlmkitError(`cannot ${action} ${path}: permission denied`, { kind: 'io', exitCode: ExitCode.Runtime, hint: 'choose a writable location or fix its permissions', cause: e });
+      return new RlmkitError(`cannot ${action} ${path}: permission denied`, {
+        kind: 'io',
+        exitCode: ExitCode.Runtime,
+        hint: 'choose a writable location or fix its permissions',
+        cause: e,
+      });
     case 'ENOSPC':
       return new RlmkitError(`cannot ${action} ${path}: no space left on device`, { kind: 'io', hint: 'free some disk space', cause: e });
     case 'EISDIR':
       return new RlmkitError(`cannot ${action} ${path}: it is a directory`, { kind: 'input', hint: 'give a file path', cause: e });
     case 'ENOTDIR':
-      return new RlmkitError(`cannot ${action} ${path}: a parent of it is not a directory`, { kind: 'input', hint: 'check the path', cause: e });
+      return new RlmkitError(`cannot ${action} ${path}: a parent of it is not a directory`, {
+        kind: 'input',
+        hint: 'check the path',
+        cause: e,
+      });
     default:
       return new RlmkitError(`cannot ${action} ${path}: ${(e as Error)?.message ?? String(e)}`, { kind: 'io', cause: e });
   }

@@ -31,9 +31,17 @@ export function writeFileAtomic(file: string, data: string | Uint8Array): void {
     fs.renameSync(tmp, file);
   } catch (e) {
     if (fd !== undefined) {
-      try { fs.closeSync(fd); } catch { /* already failing */ }
+      try {
+        fs.closeSync(fd);
+      } catch {
+        /* already failing */
+      }
     }
-    try { fs.rmSync(tmp, { force: true }); } catch { /* best effort */ }
+    try {
+      fs.rmSync(tmp, { force: true });
+    } catch {
+      /* best effort */
+    }
     throw fsError(e, file, 'write');
   }
 }

@@ -63,11 +63,17 @@ function checkStats(file: string, st: fs.Stats, o: InputFileOptions): number {
   const what = o.what ?? 'input file';
   const kind = o.errorKind ?? 'input';
   if (!st.isFile()) {
-    throw new RlmkitError(`${what} ${file} is ${typeName(st)}, not a regular file`, { kind, hint: 'give the path of a regular file (devices, pipes and directories are not read)' });
+    throw new RlmkitError(`${what} ${file} is ${typeName(st)}, not a regular file`, {
+      kind,
+      hint: 'give the path of a regular file (devices, pipes and directories are not read)',
+    });
   }
   const max = limitFor(o);
   if (st.size > max) {
-    throw new RlmkitError(`${what} ${file} is ${human(st.size)}, over the limit of ${human(max)}`, { kind, hint: 'check the path; to read larger files set RLMKIT_MAX_INPUT_BYTES (bytes)' });
+    throw new RlmkitError(`${what} ${file} is ${human(st.size)}, over the limit of ${human(max)}`, {
+      kind,
+      hint: 'check the path; to read larger files set RLMKIT_MAX_INPUT_BYTES (bytes)',
+    });
   }
   return st.size;
 }

@@ -51,10 +51,18 @@ export class Logger {
     this.write(`${tag}${msg}${extras ? '  ' + extras : ''}`);
   }
 
-  debug(msg: string, fields?: Record<string, unknown>): void { this.log('debug', msg, fields); }
-  info(msg: string, fields?: Record<string, unknown>): void { this.log('info', msg, fields); }
-  warn(msg: string, fields?: Record<string, unknown>): void { this.log('warn', msg, fields); }
-  error(msg: string, fields?: Record<string, unknown>): void { this.log('error', msg, fields); }
+  debug(msg: string, fields?: Record<string, unknown>): void {
+    this.log('debug', msg, fields);
+  }
+  info(msg: string, fields?: Record<string, unknown>): void {
+    this.log('info', msg, fields);
+  }
+  warn(msg: string, fields?: Record<string, unknown>): void {
+    this.log('warn', msg, fields);
+  }
+  error(msg: string, fields?: Record<string, unknown>): void {
+    this.log('error', msg, fields);
+  }
 }
 
 function formatNumber(v: number): string {

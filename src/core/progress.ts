@@ -57,19 +57,27 @@ export class Progress {
     const elapsed = (Date.now() - this.start) / 1000;
     const rate = elapsed > 0 ? value / elapsed : 0;
     if (this.bar) {
-      const info = Object.entries(this.extra).map(([k, v]) => `${k}=${typeof v === 'number' ? +v.toPrecision(4) : v}`).join(' ');
+      const info = Object.entries(this.extra)
+        .map(([k, v]) => `${k}=${typeof v === 'number' ? +v.toPrecision(4) : v}`)
+        .join(' ');
       this.bar.update(value, { rate: rate.toFixed(1), info });
     } else if (this.mode === 'log' && (Date.now() - this.lastLog) / 1000 >= (this.options.logEverySec ?? 10)) {
       this.lastLog = Date.now();
       const eta = rate > 0 ? (this.options.total - value) / rate : NaN;
-      logger.info(`${this.options.label}: ${value}/${this.options.total}`, { rate: +rate.toFixed(2), eta_s: Number.isFinite(eta) ? Math.round(eta) : 'unknown', ...this.extra });
+      logger.info(`${this.options.label}: ${value}/${this.options.total}`, {
+        rate: +rate.toFixed(2),
+        eta_s: Number.isFinite(eta) ? Math.round(eta) : 'unknown',
+        ...this.extra,
+      });
     }
   }
 
   stop(): void {
     if (this.bar) this.bar.stop();
     else if (this.mode === 'log') {
-      logger.info(`${this.options.label}: done ${this.current}/${this.options.total}`, { seconds: +((Date.now() - this.start) / 1000).toFixed(1) });
+      logger.info(`${this.options.label}: done ${this.current}/${this.options.total}`, {
+        seconds: +((Date.now() - this.start) / 1000).toFixed(1),
+      });
     }
   }
 }

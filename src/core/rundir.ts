@@ -37,7 +37,10 @@ export class RunDir {
 
   static open(name: string, options: OpenRunOptions = {}): RunDir {
     if (!NAME_RE.test(name)) {
-      throw new RlmkitError(`bad run name "${name}"`, { kind: 'usage', hint: 'use letters, digits, ".", "_" and "-" (no slashes), up to 128 characters' });
+      throw new RlmkitError(`bad run name "${name}"`, {
+        kind: 'usage',
+        hint: 'use letters, digits, ".", "_" and "-" (no slashes), up to 128 characters',
+      });
     }
     const root = options.root ?? 'runs';
     const dir = path.resolve(root, name);
@@ -51,7 +54,10 @@ export class RunDir {
       });
     }
     if (!exists && mode === 'resume') {
-      throw new RlmkitError(`cannot resume run "${name}": ${dir} holds no run`, { kind: 'usage', hint: 'drop --resume to start a new run' });
+      throw new RlmkitError(`cannot resume run "${name}": ${dir} holds no run`, {
+        kind: 'usage',
+        hint: 'drop --resume to start a new run',
+      });
     }
     if (exists && mode === 'overwrite') {
       const aside = `${dir}.old-${new Date().toISOString().replace(/[:.]/g, '-')}`;
@@ -91,10 +97,18 @@ export class RunDir {
     return run;
   }
 
-  get metricsPath(): string { return path.join(this.dir, 'metrics.jsonl'); }
-  get checkpointsDir(): string { return path.join(this.dir, 'checkpoints'); }
-  get tracesDir(): string { return path.join(this.dir, 'traces'); }
-  get reportDir(): string { return path.join(this.dir, 'report'); }
+  get metricsPath(): string {
+    return path.join(this.dir, 'metrics.jsonl');
+  }
+  get checkpointsDir(): string {
+    return path.join(this.dir, 'checkpoints');
+  }
+  get tracesDir(): string {
+    return path.join(this.dir, 'traces');
+  }
+  get reportDir(): string {
+    return path.join(this.dir, 'report');
+  }
 
   path(...parts: string[]): string {
     return path.join(this.dir, ...parts);
@@ -147,19 +161,26 @@ function diffKeys(a: unknown, b: unknown, prefix = ''): string[] {
 
 /** An error about a run-directory file (exit code 2), with the hint to restore it or start over. */
 export function runFileError(file: string, message: string): RlmkitError {
-  return inputError(`${file}: ${message}`, 'the run directory was edited or is damaged: restore the file, or start the run over with --overwrite');
+  return inputError(
+    `${file}: ${message}`,
+    'the run directory was edited or is damaged: restore the file, or start the run over with --overwrite',
+  );
 }
 
 /** A JSON object read from a run file (not an array, not null). */
 export function runObject(value: unknown, file: string, key = '(top level)'): Record<string, unknown> {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw runFileError(file, `${key} must be an object, got ${JSON.stringify(value)?.slice(0, 40) ?? String(value)}`);
+  if (value === null || typeof value !== 'object' || Array.isArray(value))
+    throw runFileError(file, `${key} must be an object, got ${JSON.stringify(value)?.slice(0, 40) ?? String(value)}`);
   return value as Record<string, unknown>;
 }
 
 /** A step or count read from a run file: a finite, non-negative safe integer (`1e400` parses as Infinity and is refused). */
 export function runInteger(value: unknown, file: string, key: string): number {
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
-    throw runFileError(file, `${key} must be a non-negative integer, got ${typeof value === 'number' ? String(value) : JSON.stringify(value)?.slice(0, 40)}`);
+    throw runFileError(
+      file,
+      `${key} must be a non-negative integer, got ${typeof value === 'number' ? String(value) : JSON.stringify(value)?.slice(0, 40)}`,
+    );
   }
   return value;
 }
@@ -174,7 +195,8 @@ function isInside(base: string, target: string): boolean {
  * `base`, also after following symbolic links (`../../etc/passwd` and links out are refused).
  */
 export function runPathInside(base: string, value: unknown, file: string, key: string): string {
-  if (typeof value !== 'string' || value === '' || value.includes('\0')) throw runFileError(file, `${key} must be a file name, got ${JSON.stringify(value)?.slice(0, 60)}`);
+  if (typeof value !== 'string' || value === '' || value.includes('\0'))
+    throw runFileError(file, `${key} must be a file name, got ${JSON.stringify(value)?.slice(0, 60)}`);
   const resolved = path.resolve(base, value);
   if (path.isAbsolute(value) || !isInside(path.resolve(base), resolved)) {
     throw runFileError(file, `${key} "${value.slice(0, 200)}" points outside ${base}`);
@@ -192,4 +214,3 @@ export function runPathInside(base: string, value: unknown, file: string, key: s
   }
   return resolved;
 }
-

@@ -7,7 +7,10 @@ import { z } from 'zod';
 
 export const RunSectionSchema = z.strictObject({
   /** Run name: the folder runs/<name>/. */
-  name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, 'letters, digits, ".", "_" and "-" only').default('run'),
+  name: z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, 'letters, digits, ".", "_" and "-" only')
+    .default('run'),
   /** Folder that holds run directories. */
   root: z.string().default('runs'),
   /** Seed for every random choice in the run. */

@@ -14,7 +14,8 @@ export function checkRedisUrl(url: string, flag = '--redis'): URL {
   } catch {
     throw usageError(`${flag} "${url}" is not a URL`, 'use redis://host:port, e.g. redis://127.0.0.1:6379');
   }
-  if (u.protocol !== 'redis:' && u.protocol !== 'rediss:') throw usageError(`${flag} "${url}" must start with redis:// or rediss://`, 'e.g. redis://127.0.0.1:6379');
+  if (u.protocol !== 'redis:' && u.protocol !== 'rediss:')
+    throw usageError(`${flag} "${url}" must start with redis:// or rediss://`, 'e.g. redis://127.0.0.1:6379');
   if (!u.hostname) throw usageError(`${flag} "${url}" names no host`, 'e.g. redis://127.0.0.1:6379');
   return u;
 }
@@ -36,7 +37,10 @@ export async function connectRedis(url: string, flag = '--redis'): Promise<Redis
     await r.ping();
   } catch (e) {
     r.disconnect();
-    throw runtimeError(`cannot reach Redis at ${url}: ${(e as Error).message}`, 'start redis-server (scripts/setup.sh installs it) or check the URL');
+    throw runtimeError(
+      `cannot reach Redis at ${url}: ${(e as Error).message}`,
+      'start redis-server (scripts/setup.sh installs it) or check the URL',
+    );
   }
   return r;
 }

@@ -55,7 +55,16 @@ function payloadsFor(task: Task<Problem>, problems: readonly Problem[], rounds: 
   const payloads: SearchPayload[] = [];
   for (let r = 0; r < rounds; r++) {
     for (const part of parts) {
-      payloads.push({ task: task.name, strategy: o.strategy, settings: o.settings, model: o.model, modelSeed: o.seed, seed: o.seed * 100_003 + r, style: o.style, problems: part });
+      payloads.push({
+        task: task.name,
+        strategy: o.strategy,
+        settings: o.settings,
+        model: o.model,
+        modelSeed: o.seed,
+        seed: o.seed * 100_003 + r,
+        style: o.style,
+        problems: part,
+      });
     }
   }
   return payloads;
@@ -77,7 +86,11 @@ export function chunkedEvalStrategy(o: ChunkedOptions): EvalStrategy {
 }
 
 /** solveMany over the queue: one search per problem, in problem order (summaries, no trees). */
-export async function solveManyQueued(task: Task<Problem>, problems: readonly Problem[], o: ChunkedOptions & { queue: JobQueue }): Promise<SearchResultSummary[]> {
+export async function solveManyQueued(
+  task: Task<Problem>,
+  problems: readonly Problem[],
+  o: ChunkedOptions & { queue: JobQueue },
+): Promise<SearchResultSummary[]> {
   const results = (await runSearchJobs('search', payloadsFor(task, problems, 1, o), o)) as SearchResultSummary[][];
   return results.flat();
 }

@@ -65,7 +65,9 @@ export class PolicyCache {
     const key = `${seed}\u0000${spec}`;
     let p = this.open.get(key);
     if (!p) {
-      p = MODEL_FREE_SPECS.includes(spec) ? Promise.resolve(new LegalUniformPolicy(seed)) : import('../models/spec.js').then((m) => m.loadPolicy(spec));
+      p = MODEL_FREE_SPECS.includes(spec)
+        ? Promise.resolve(new LegalUniformPolicy(seed))
+        : import('../models/spec.js').then((m) => m.loadPolicy(spec));
       this.open.set(key, p);
       p.catch(() => this.open.delete(key));
     }
@@ -82,17 +84,28 @@ export class PolicyCache {
 async function search(p: SearchPayload, policies: PolicyCache) {
   const task = getTask(p.task);
   const policy = await policies.get(p.model, p.modelSeed);
-  return solveMany(p.problems, { task, strategy: p.strategy, settings: p.settings, models: { policy }, seed: p.seed, style: p.style, trace: false });
+  return solveMany(p.problems, {
+    task,
+    strategy: p.strategy,
+    settings: p.settings,
+    models: { policy },
+    seed: p.seed,
+    style: p.style,
+    trace: false,
+  });
 }
 
 /** Score of the final node for weighted voting, as `rlmkit eval` reads it. */
-const nodeScore = (s: Record<string, number | undefined> | undefined) => (s ? s.orm ?? s.prm ?? s.value ?? s.judge : undefined);
+const nodeScore = (s: Record<string, number | undefined> | undefined) => (s ? (s.orm ?? s.prm ?? s.value ?? s.judge) : undefined);
 
 export async function runJob<N extends JobName>(name: N, payload: JobPayload[N], policies: PolicyCache): Promise<JobResult[N]> {
   if (name === 'rollout') {
     const p = payload as RolloutPayload;
     const policy = await policies.get(p.model, p.modelSeed);
-    return (await policy.generate(p.prompts.map((prompt) => ({ prompt })), p.options)) as JobResult[N];
+    return (await policy.generate(
+      p.prompts.map((prompt) => ({ prompt })),
+      p.options,
+    )) as JobResult[N];
   }
   const many = await search(payload as SearchPayload, policies);
   if (name === 'eval') {

@@ -49,19 +49,32 @@ export class JobQueue {
    * fails after its retries rejects the whole call with its reason.
    */
   async runAll<N extends JobName>(name: N, runId: string, payloads: JobPayload[N][]): Promise<JobResult[N][]> {
-    const jobs = await this.queue.addBulk(payloads.map((data, i) => ({
-      name,
-      data,
-      opts: { jobId: `${runId}-${i}`, attempts: this.o.attempts ?? 3, backoff: { type: 'exponential', delay: 1000 }, removeOnComplete: false, removeOnFail: false },
-    })));
+    const jobs = await this.queue.addBulk(
+      payloads.map((data, i) => ({
+        name,
+        data,
+        opts: {
+          jobId: `${runId}-${i}`,
+          attempts: this.o.attempts ?? 3,
+          backoff: { type: 'exponential', delay: 1000 },
+          removeOnComplete: false,
+          removeOnFail: false,
+        },
+      })),
+    );
     const ttl = this.o.timeoutMs ?? 24 * 3600 * 1000;
-    return Promise.all(jobs.map(async (job) => {
-      try {
-        return (await job.waitUntilFinished(this.events, ttl)) as JobResult[N];
-      } catch (e) {
-        throw runtimeError(`queued job ${job.id} (${name}) failed: ${(e as Error).message}`, 'see the worker logs; the job was retried before giving up');
-      }
-    }));
+    return Promise.all(
+      jobs.map(async (job) => {
+        try {
+          return (await job.waitUntilFinished(this.events, ttl)) as JobResult[N];
+        } catch (e) {
+          throw runtimeError(
+            `queued job ${job.id} (${name}) failed: ${(e as Error).message}`,
+            'see the worker logs; the job was retried before giving up',
+          );
+        }
+      }),
+    );
   }
 
   /** Removes a run's jobs (after its results are read). */

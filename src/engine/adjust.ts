@@ -16,12 +16,20 @@ export function hasAdjustments(o: SampleOptions): boolean {
 }
 
 /** Writes the adjusted logits[offset .. offset + V) into `out` (length V). */
-export function adjustRow(logits: ArrayLike<number>, offset: number, V: number, o: SampleOptions, generated: readonly number[], out: Float32Array): void {
+export function adjustRow(
+  logits: ArrayLike<number>,
+  offset: number,
+  V: number,
+  o: SampleOptions,
+  generated: readonly number[],
+  out: Float32Array,
+): void {
   for (let i = 0; i < V; i++) out[i] = logits[offset + i];
-  if (o.logitBias) for (const [k, b] of Object.entries(o.logitBias)) {
-    const t = Number(k);
-    if (t >= 0 && t < V) out[t] += b;
-  }
+  if (o.logitBias)
+    for (const [k, b] of Object.entries(o.logitBias)) {
+      const t = Number(k);
+      if (t >= 0 && t < V) out[t] += b;
+    }
   const fp = o.frequencyPenalty ?? 0;
   const pp = o.presencePenalty ?? 0;
   if (fp === 0 && pp === 0) return;

@@ -101,12 +101,18 @@ export function runPeer(name: string, steps: number, seed: number): PeerRate | {
   if (!fs.existsSync(script)) return { error: `${script} not found (peers run from a source checkout)` };
   const python = process.env.RLMKIT_PYTHON ?? 'python3';
   const env = { ...process.env, OMP_NUM_THREADS: '1', MKL_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1' };
-  const res = spawnSync(python, [script, '--steps', String(steps), '--threads', '1', '--seed', String(seed), ...peer.args], { encoding: 'utf8', env, timeout: 600_000 });
+  const res = spawnSync(python, [script, '--steps', String(steps), '--threads', '1', '--seed', String(seed), ...peer.args], {
+    encoding: 'utf8',
+    env,
+    timeout: 600_000,
+  });
   if (res.error) return { error: `${python}: ${res.error.message}` };
   const last = res.stdout.trim().split('\n').pop() ?? '';
   if (res.status !== 0 || !last.startsWith('{')) {
     const why = (res.stderr.trim().split('\n').pop() ?? '').slice(0, 200);
-    return { error: `${peer.script} failed (exit ${res.status}): ${why}; install the peers with RLMKIT_PEERS=1 npm run setup (bench/peers/README.md)` };
+    return {
+      error: `${peer.script} failed (exit ${res.status}): ${why}; install the peers with RLMKIT_PEERS=1 npm run setup (bench/peers/README.md)`,
+    };
   }
   const j = JSON.parse(last) as { tokens_per_s: number; tokens_per_cpu_s: number; version?: string };
   return { tokens_per_s: j.tokens_per_s, tokens_per_cpu_s: j.tokens_per_cpu_s, version: j.version };
@@ -125,10 +131,22 @@ export async function trainBench(model: LlamaModel, cfg: ModelConfig, o: TrainBe
   // Full-length random sequences, loss on every token (the peers train the same batch).
   const batch = () => {
     const seqs = Array.from({ length: BATCH }, () => Array.from({ length: cfg.maxSeqLen + 1 }, () => rng.int(4, cfg.vocabSize - 1)));
-    return { tokens: seqs.map((s) => s.slice(0, -1)), targets: seqs.map((s) => s.slice(1)), floats: { mask: seqs.map((s) => s.slice(1).map(() => 1)) } };
+    return {
+      tokens: seqs.map((s) => s.slice(0, -1)),
+      targets: seqs.map((s) => s.slice(1)),
+      floats: { mask: seqs.map((s) => s.slice(1).map(() => 1)) },
+    };
   };
   const rate = async (engine: TrainEngine, workers: number): Promise<Rate & { threads: number }> => {
-    const trainer = new Trainer(model, { batchSize: BATCH, microBatchRows: MICRO, workers, engine, seqLen: cfg.maxSeqLen, lossFn: maskedCrossEntropy, schedule: { warmupSteps: 2, totalSteps: o.steps + 2 } });
+    const trainer = new Trainer(model, {
+      batchSize: BATCH,
+      microBatchRows: MICRO,
+      workers,
+      engine,
+      seqLen: cfg.maxSeqLen,
+      lossFn: maskedCrossEntropy,
+      schedule: { warmupSteps: 2, totalSteps: o.steps + 2 },
+    });
     try {
       for (let i = 0; i < 2; i++) await trainer.trainStep([batch()]);
       const batches = Array.from({ length: o.steps }, batch);
@@ -153,15 +171,21 @@ export async function trainBench(model: LlamaModel, cfg: ModelConfig, o: TrainBe
   const cores = Math.max(1, os.availableParallelism());
   const rounds: TrainRound[] = [];
   for (let r = 0; r < o.rounds; r++) {
-    o.log(`train round ${r + 1}/${o.rounds}: ${o.steps} timed steps of ${BATCH} x ${cfg.maxSeqLen} tokens per configuration (load ${os.loadavg()[0].toFixed(1)})`);
+    o.log(
+      `train round ${r + 1}/${o.rounds}: ${o.steps} timed steps of ${BATCH} x ${cfg.maxSeqLen} tokens per configuration (load ${os.loadavg()[0].toFixed(1)})`,
+    );
     const { threads: _one, ...onnx1 } = await rate('onnx', 1);
     const onnxN = await rate('onnx', cores);
     const { threads: _j, ...jax1 } = await rate('jax', 1);
     const peers: TrainRound['peers'] = {};
     if (o.peers) for (const name of Object.keys(PEERS)) peers[name] = runPeer(name, o.steps, o.seed + r);
     rounds.push({ onnx_1: onnx1, onnx_n: onnxN, jax_1: jax1, peers });
-    o.log(`  onnx 1 thread ${onnx1.tokens_per_s} tok/s (${onnx1.tokens_per_cpu_s}/cpu-s), ${onnxN.threads} threads ${onnxN.tokens_per_s}, jax-js ${jax1.tokens_per_s}` +
-      Object.entries(peers).map(([k, p]) => `, ${k} ${'error' in p ? 'unavailable' : `${p.tokens_per_s} (${p.tokens_per_cpu_s}/cpu-s)`}`).join(''));
+    o.log(
+      `  onnx 1 thread ${onnx1.tokens_per_s} tok/s (${onnx1.tokens_per_cpu_s}/cpu-s), ${onnxN.threads} threads ${onnxN.tokens_per_s}, jax-js ${jax1.tokens_per_s}` +
+        Object.entries(peers)
+          .map(([k, p]) => `, ${k} ${'error' in p ? 'unavailable' : `${p.tokens_per_s} (${p.tokens_per_cpu_s}/cpu-s)`}`)
+          .join(''),
+    );
   }
   const med = (f: (x: TrainRound) => number) => median(rounds.map(f));
   const one = med((x) => x.onnx_1.tokens_per_s);
@@ -185,12 +209,17 @@ export async function trainBench(model: LlamaModel, cfg: ModelConfig, o: TrainBe
   if (o.peers) {
     const summary: Record<string, PeerSummary | { error: string }> = {};
     for (const name of Object.keys(PEERS)) {
-      const ok = rounds.map((x) => ({ mine: x.onnx_1, p: x.peers[name] })).filter((x): x is { mine: Rate; p: PeerRate } => !('error' in x.p));
+      const ok = rounds
+        .map((x) => ({ mine: x.onnx_1, p: x.peers[name] }))
+        .filter((x): x is { mine: Rate; p: PeerRate } => !('error' in x.p));
       if (ok.length === 0) {
         summary[name] = { error: (rounds[0].peers[name] as { error: string }).error };
         continue;
       }
-      const ratios = ok.map((x) => ({ tokens_per_s: r2(x.mine.tokens_per_s / x.p.tokens_per_s), tokens_per_cpu_s: r2(x.mine.tokens_per_cpu_s / x.p.tokens_per_cpu_s) }));
+      const ratios = ok.map((x) => ({
+        tokens_per_s: r2(x.mine.tokens_per_s / x.p.tokens_per_s),
+        tokens_per_cpu_s: r2(x.mine.tokens_per_cpu_s / x.p.tokens_per_cpu_s),
+      }));
       summary[name] = {
         version: ok[0].p.version,
         tokens_per_s: median(ok.map((x) => x.p.tokens_per_s)),

@@ -52,7 +52,6 @@ export interface EngineBenchResult extends Record<string, unknown> {
   cpus: number;
 }
 
-
 async function samplingRate(s: Sampler, prompts: number[][], newTokens: number, rounds: number, seed: number): Promise<number> {
   await s.sample(prompts, { maxNewTokens: newTokens, seed }); // warm-up: compiles / creates sessions
   let tokens = 0;
@@ -76,7 +75,10 @@ export async function runEngineBench(o: EngineBenchOptions = {}): Promise<Engine
   const model = LlamaModel.init(cfg, seed);
   const result: Partial<EngineBenchResult> = { model: 'reference (vocab 64, d128, 4 layers, 4 heads, ctx 64)', batch: BATCH };
 
-  Object.assign(result, await trainBench(model, cfg, { steps: trainSteps, rounds: o.trainRounds ?? 3, peers: o.peers ?? false, seed, log }));
+  Object.assign(
+    result,
+    await trainBench(model, cfg, { steps: trainSteps, rounds: o.trainRounds ?? 3, peers: o.peers ?? false, seed, log }),
+  );
   log(`train: rss ${Math.round(process.memoryUsage().rss / 2 ** 20)} MB`);
   result.parameters = [...model.hostWeights().values()].reduce((n, w) => n + w.data.length, 0);
 
@@ -101,18 +103,35 @@ export async function runEngineBench(o: EngineBenchOptions = {}): Promise<Engine
     result.onnx_speedup = +(result.sample_tokens_per_s_onnx / result.sample_tokens_per_s_jax).toFixed(2);
     // Parity: random full-context sequences and sequences the onnx sampler generated, scored by both.
     log('parity: scoring random and sampled sequences with both engines');
-    const randomSeqs = Array.from({ length: BATCH }, () => [1, ...Array.from({ length: cfg.maxSeqLen - 1 }, () => rng.int(0, cfg.vocabSize - 1))]);
+    const randomSeqs = Array.from({ length: BATCH }, () => [
+      1,
+      ...Array.from({ length: cfg.maxSeqLen - 1 }, () => rng.int(0, cfg.vocabSize - 1)),
+    ]);
     const sampled = await onnx.sample(prompts, { maxNewTokens: newTokens, seed: seed + 99 });
     const sampledSeqs = prompts.map((p, i) => [...p, ...sampled[i].tokens]);
     let maxAbs = 0;
-    for (const [seqs, lens] of [[randomSeqs, randomSeqs.map(() => 1)], [sampledSeqs, prompts.map((p) => p.length)]] as const) {
+    for (const [seqs, lens] of [
+      [randomSeqs, randomSeqs.map(() => 1)],
+      [sampledSeqs, prompts.map((p) => p.length)],
+    ] as const) {
       const a = await jax.scoreLogprobs(seqs as number[][], lens as number[]);
       const b = await onnx.scoreLogprobs(seqs as number[][], lens as number[]);
-      a.forEach((row, i) => row.forEach((x, j) => { maxAbs = Math.max(maxAbs, Math.abs(x - b[i][j])); }));
+      a.forEach((row, i) =>
+        row.forEach((x, j) => {
+          maxAbs = Math.max(maxAbs, Math.abs(x - b[i][j]));
+        }),
+      );
     }
     // The onnx sampler's own KV-cache log-probs against the jax-js full forward.
-    const jaxScores = await jax.scoreLogprobs(sampledSeqs, prompts.map((p) => p.length));
-    sampled.forEach((r, i) => r.logprobs.forEach((x, j) => { maxAbs = Math.max(maxAbs, Math.abs(x - jaxScores[i][j])); }));
+    const jaxScores = await jax.scoreLogprobs(
+      sampledSeqs,
+      prompts.map((p) => p.length),
+    );
+    sampled.forEach((r, i) =>
+      r.logprobs.forEach((x, j) => {
+        maxAbs = Math.max(maxAbs, Math.abs(x - jaxScores[i][j]));
+      }),
+    );
     result.logprob_parity_max_abs = maxAbs;
     onnx.dispose();
   } else {

@@ -95,8 +95,10 @@ export interface LoadOptions {
 export function loadCheckpoint(file: string, o: LoadOptions = {}): Checkpoint {
   if (!fs.existsSync(file)) throw inputError(`checkpoint ${file} does not exist`, 'check the path (checkpoints end in .safetensors)');
   const { tensors, metadata } = readSafetensors(file);
-  const bad = (why: string) => inputError(`${file} is not an rlmkit checkpoint: ${why}`, 'use a checkpoint written by rlmkit (rlmkit lm train)');
-  if (metadata.format !== CHECKPOINT_FORMAT) throw bad(`its metadata format is ${JSON.stringify(metadata.format)}, expected ${CHECKPOINT_FORMAT}`);
+  const bad = (why: string) =>
+    inputError(`${file} is not an rlmkit checkpoint: ${why}`, 'use a checkpoint written by rlmkit (rlmkit lm train)');
+  if (metadata.format !== CHECKPOINT_FORMAT)
+    throw bad(`its metadata format is ${JSON.stringify(metadata.format)}, expected ${CHECKPOINT_FORMAT}`);
   const json = (key: string): unknown => {
     if (metadata[key] === undefined) throw bad(`metadata "${key}" is missing`);
     try {
@@ -105,7 +107,11 @@ export function loadCheckpoint(file: string, o: LoadOptions = {}): Checkpoint {
       throw bad(`metadata "${key}" is not valid JSON`);
     }
   };
-  if (metadata.sha256 !== tensorsDigest(tensors)) throw inputError(`${file} is corrupt: its tensor data does not match the stored checksum`, 'restore the file or use another checkpoint');
+  if (metadata.sha256 !== tensorsDigest(tensors))
+    throw inputError(
+      `${file} is corrupt: its tensor data does not match the stored checksum`,
+      'restore the file or use another checkpoint',
+    );
   let config: ModelConfig;
   try {
     config = validateModelConfig(json('config') as Partial<ModelConfig>);
@@ -116,7 +122,10 @@ export function loadCheckpoint(file: string, o: LoadOptions = {}): Checkpoint {
     const diff = (Object.keys(o.expectConfig) as (keyof ModelConfig)[]).filter((k) => o.expectConfig![k] !== config[k]);
     if (diff.length) {
       const shown = diff.map((k) => `${k}: checkpoint ${config[k]}, expected ${o.expectConfig![k]}`).join('; ');
-      throw usageError(`model config mismatch with checkpoint ${file} (${shown})`, 'use the same model settings as the checkpoint, or start a new run');
+      throw usageError(
+        `model config mismatch with checkpoint ${file} (${shown})`,
+        'use the same model settings as the checkpoint, or start a new run',
+      );
     }
   }
   checkWeights(tensors, config, file);
@@ -132,10 +141,19 @@ export function loadCheckpoint(file: string, o: LoadOptions = {}): Checkpoint {
   };
   if (o.withOptimizer) {
     const side = sidecarPath(file);
-    if (!fs.existsSync(side)) throw inputError(`optimiser state ${side} is missing`, 'resume needs both files of a checkpoint; without it, load the weights only');
+    if (!fs.existsSync(side))
+      throw inputError(`optimiser state ${side} is missing`, 'resume needs both files of a checkpoint; without it, load the weights only');
     const s = readSafetensors(side);
-    if (s.metadata.checkpoint_id !== metadata.checkpoint_id) throw inputError(`optimiser state ${side} belongs to a different checkpoint than ${file}`, 'the two files were written at different times; restore a matching pair');
-    if (s.metadata.sha256 !== tensorsDigest(s.tensors)) throw inputError(`${side} is corrupt: its tensor data does not match the stored checksum`, 'restore the file or use another checkpoint');
+    if (s.metadata.checkpoint_id !== metadata.checkpoint_id)
+      throw inputError(
+        `optimiser state ${side} belongs to a different checkpoint than ${file}`,
+        'the two files were written at different times; restore a matching pair',
+      );
+    if (s.metadata.sha256 !== tensorsDigest(s.tensors))
+      throw inputError(
+        `${side} is corrupt: its tensor data does not match the stored checksum`,
+        'restore the file or use another checkpoint',
+      );
     let extra: Record<string, unknown>;
     try {
       extra = JSON.parse(s.metadata.extra ?? '{}') as Record<string, unknown>;

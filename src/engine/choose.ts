@@ -14,17 +14,24 @@ export interface Choice {
 }
 
 export function validateSampleOptions(o: SampleOptions): void {
-  if (!Number.isInteger(o.maxNewTokens) || o.maxNewTokens < 0) throw usageError(`maxNewTokens must be a non-negative integer, got ${o.maxNewTokens}`);
+  if (!Number.isInteger(o.maxNewTokens) || o.maxNewTokens < 0)
+    throw usageError(`maxNewTokens must be a non-negative integer, got ${o.maxNewTokens}`);
   const t = o.temperature ?? 1;
   if (!(t >= 0) || !Number.isFinite(t)) throw usageError(`temperature must be >= 0, got ${o.temperature}`);
-  if (o.topK !== undefined && (!Number.isInteger(o.topK) || o.topK < 0)) throw usageError(`topK must be a non-negative integer, got ${o.topK}`);
+  if (o.topK !== undefined && (!Number.isInteger(o.topK) || o.topK < 0))
+    throw usageError(`topK must be a non-negative integer, got ${o.topK}`);
   if (o.topP !== undefined && !(o.topP > 0 && o.topP <= 1)) throw usageError(`topP must be in (0, 1], got ${o.topP}`);
-  for (const [name, v] of [['presencePenalty', o.presencePenalty], ['frequencyPenalty', o.frequencyPenalty]] as const) {
+  for (const [name, v] of [
+    ['presencePenalty', o.presencePenalty],
+    ['frequencyPenalty', o.frequencyPenalty],
+  ] as const) {
     if (v !== undefined && !(Number.isFinite(v) && Math.abs(v) <= 2)) throw usageError(`${name} must be in [-2, 2], got ${v}`);
   }
-  if (o.topLogprobs !== undefined && !(Number.isInteger(o.topLogprobs) && o.topLogprobs >= 0 && o.topLogprobs <= 20)) throw usageError(`topLogprobs must be an integer in [0, 20], got ${o.topLogprobs}`);
+  if (o.topLogprobs !== undefined && !(Number.isInteger(o.topLogprobs) && o.topLogprobs >= 0 && o.topLogprobs <= 20))
+    throw usageError(`topLogprobs must be an integer in [0, 20], got ${o.topLogprobs}`);
   for (const [k, b] of Object.entries(o.logitBias ?? {})) {
-    if (!/^\d+$/.test(k) || !(Number.isFinite(b) && Math.abs(b) <= 100)) throw usageError(`logitBias: token ${k} -> ${b}; keys are token ids, biases in [-100, 100]`);
+    if (!/^\d+$/.test(k) || !(Number.isFinite(b) && Math.abs(b) <= 100))
+      throw usageError(`logitBias: token ${k} -> ${b}; keys are token ids, biases in [-100, 100]`);
   }
 }
 

@@ -47,13 +47,20 @@ export function validateModelConfig(c: Partial<ModelConfig>): ModelConfig {
   const positiveInts: (keyof ModelConfig)[] = ['vocabSize', 'dModel', 'nLayers', 'nHeads', 'dFF', 'maxSeqLen'];
   for (const k of positiveInts) {
     const v = cfg[k];
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw usageError(`model config: ${k} must be a positive integer, got ${JSON.stringify(v)}`, 'fix the model config');
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 1)
+      throw usageError(`model config: ${k} must be a positive integer, got ${JSON.stringify(v)}`, 'fix the model config');
   }
-  if (cfg.dModel % cfg.nHeads !== 0) throw usageError(`model config: dModel (${cfg.dModel}) must be divisible by nHeads (${cfg.nHeads})`, 'change dModel or nHeads');
-  if ((cfg.dModel / cfg.nHeads) % 2 !== 0) throw usageError(`model config: the head size dModel/nHeads (${cfg.dModel / cfg.nHeads}) must be even for rotary embeddings`, 'change dModel or nHeads');
+  if (cfg.dModel % cfg.nHeads !== 0)
+    throw usageError(`model config: dModel (${cfg.dModel}) must be divisible by nHeads (${cfg.nHeads})`, 'change dModel or nHeads');
+  if ((cfg.dModel / cfg.nHeads) % 2 !== 0)
+    throw usageError(
+      `model config: the head size dModel/nHeads (${cfg.dModel / cfg.nHeads}) must be even for rotary embeddings`,
+      'change dModel or nHeads',
+    );
   if (!(cfg.ropeTheta > 0)) throw usageError(`model config: ropeTheta must be positive, got ${cfg.ropeTheta}`);
   if (!(cfg.normEps > 0)) throw usageError(`model config: normEps must be positive, got ${cfg.normEps}`);
-  if (typeof cfg.tieEmbeddings !== 'boolean' || typeof cfg.valueHead !== 'boolean') throw usageError('model config: tieEmbeddings and valueHead must be booleans');
+  if (typeof cfg.tieEmbeddings !== 'boolean' || typeof cfg.valueHead !== 'boolean')
+    throw usageError('model config: tieEmbeddings and valueHead must be booleans');
   return cfg;
 }
 

@@ -53,7 +53,10 @@ class GradWorker {
       this.pending.set(id, { resolve, reject });
       this.worker.ref();
       const job: GradJob = { id, params, batches };
-      this.worker.postMessage(job, params.map((p) => p.buffer as ArrayBuffer));
+      this.worker.postMessage(
+        job,
+        params.map((p) => p.buffer as ArrayBuffer),
+      );
     });
   }
 
@@ -73,7 +76,9 @@ export class GradPool {
         const w = spawnSiblingWorker(import.meta.url, 'grad-worker', init);
         const ready = await new Promise<{ error?: WireError }>((resolve, reject) => {
           w.once('message', resolve);
-          w.once('error', (e) => reject(runtimeError(`a training worker thread failed to start: ${e.message}`, 'run with workers: 1 to train on one thread', e)));
+          w.once('error', (e) =>
+            reject(runtimeError(`a training worker thread failed to start: ${e.message}`, 'run with workers: 1 to train on one thread', e)),
+          );
         });
         if (ready.error) {
           await w.terminate();

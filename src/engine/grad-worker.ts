@@ -75,7 +75,11 @@ async function main(): Promise<void> {
 }
 
 function wireError(e: unknown) {
-  return { message: (e as Error)?.message ?? String(e), kind: isRlmkitError(e) ? e.kind : undefined, hint: isRlmkitError(e) ? e.hint : undefined };
+  return {
+    message: (e as Error)?.message ?? String(e),
+    kind: isRlmkitError(e) ? e.kind : undefined,
+    hint: isRlmkitError(e) ? e.hint : undefined,
+  };
 }
 
 void main();

@@ -9,7 +9,16 @@ import type { ModelConfig } from './config.js';
 import { type Params, type RopeTables, causalMask, ropeTables } from './model.js';
 import { type ForwardInputs, buildOutputs } from './outputs.js';
 import {
-  type Compiled, type DType, type Tensor, compile, disposeTree, fromHost, intsFromHost, refTree, toHostSync, valueAndGradWithAux,
+  type Compiled,
+  type DType,
+  type Tensor,
+  compile,
+  disposeTree,
+  fromHost,
+  intsFromHost,
+  refTree,
+  toHostSync,
+  valueAndGradWithAux,
 } from './tensor.js';
 import type { LossFn, TrainBatch } from './train.js';
 
@@ -94,14 +103,19 @@ export interface PackedBatch {
 
 /** Validates a host batch and pads it to [B, T] (token ids checked against the vocabulary). */
 export function packBatch(b: TrainBatch, B: number, T: number, V: number): PackedBatch {
-  if (b.tokens.length > B) throw usageError(`batch has ${b.tokens.length} rows but the trainer's batch size is ${B}`, 'split it into micro-batches');
+  if (b.tokens.length > B)
+    throw usageError(`batch has ${b.tokens.length} rows but the trainer's batch size is ${B}`, 'split it into micro-batches');
   if (b.targets.length !== b.tokens.length) throw usageError(`batch has ${b.tokens.length} token rows but ${b.targets.length} target rows`);
   const tok = new Int32Array(B * T);
   const tgt = new Int32Array(B * T);
   for (let i = 0; i < b.tokens.length; i++) {
     const row = b.tokens[i];
     const trow = b.targets[i];
-    if (row.length > T) throw usageError(`sequence ${i} has ${row.length} tokens, more than the training length ${T}`, 'truncate sequences to the context length');
+    if (row.length > T)
+      throw usageError(
+        `sequence ${i} has ${row.length} tokens, more than the training length ${T}`,
+        'truncate sequences to the context length',
+      );
     if (trow.length !== row.length) throw usageError(`sequence ${i}: ${row.length} tokens but ${trow.length} targets`);
     for (let j = 0; j < row.length; j++) {
       checkTokenId(row[j], V);
@@ -125,7 +139,9 @@ export function packBatch(b: TrainBatch, B: number, T: number, V: number): Packe
       floats[name] = { data, shape: [B, T] };
     } else {
       const data = new Float64Array(B);
-      (rows as number[]).forEach((x, i) => { data[i] = x; });
+      (rows as number[]).forEach((x, i) => {
+        data[i] = x;
+      });
       floats[name] = { data, shape: [B] };
     }
   }
@@ -141,6 +157,9 @@ function hostLoss(loss: Tensor, metrics: Record<string, Tensor>): HostLoss {
 /** A token id outside the vocabulary is a user-visible error, not a silent zero embedding. */
 export function checkTokenId(id: number, vocabSize: number): void {
   if (!Number.isInteger(id) || id < 0 || id >= vocabSize) {
-    throw usageError(`token id ${id} is outside the model vocabulary (0..${vocabSize - 1})`, 'encode text with the tokenizer the model was trained with');
+    throw usageError(
+      `token id ${id} is outside the model vocabulary (0..${vocabSize - 1})`,
+      'encode text with the tokenizer the model was trained with',
+    );
   }
 }

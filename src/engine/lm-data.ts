@@ -37,10 +37,14 @@ export function readTextDataset(file: string): TextExample[] {
     try {
       obj = JSON.parse(line);
     } catch (e) {
-      throw inputError(`${where}: not valid JSON (${(e as Error).message})`, 'each line must be one JSON object like {"text": "..."} or {"prompt": "...", "response": "..."}');
+      throw inputError(
+        `${where}: not valid JSON (${(e as Error).message})`,
+        'each line must be one JSON object like {"text": "..."} or {"prompt": "...", "response": "..."}',
+      );
     }
     const o = obj as Record<string, unknown>;
-    if (!o || typeof o !== 'object' || Array.isArray(o)) throw inputError(`${where}: expected a JSON object`, 'write {"text": "..."} or {"prompt": "...", "response": "..."}');
+    if (!o || typeof o !== 'object' || Array.isArray(o))
+      throw inputError(`${where}: expected a JSON object`, 'write {"text": "..."} or {"prompt": "...", "response": "..."}');
     if (typeof o.text === 'string') out.push({ prompt: '', response: o.text });
     else if (typeof o.prompt === 'string' && typeof o.response === 'string') out.push({ prompt: o.prompt, response: o.response });
     else throw inputError(`${where}: needs a string "text", or string "prompt" and "response"`, 'fix the line; other fields are ignored');
@@ -64,7 +68,10 @@ export function encodeExamples(examples: TextExample[], tok: Tokenizer, maxSeqLe
     const ids = [...p, ...r];
     // A sequence of n ids gives n-1 (input, target) pairs, so n may be maxSeqLen + 1.
     if (ids.length > maxSeqLen + 1) {
-      throw inputError(`${source}: example ${i + 1} is ${ids.length} tokens long (with <bos>/<eos>), more than the context of ${maxSeqLen} + 1`, 'shorten the example or raise maxSeqLen (--set maxSeqLen=N)');
+      throw inputError(
+        `${source}: example ${i + 1} is ${ids.length} tokens long (with <bos>/<eos>), more than the context of ${maxSeqLen} + 1`,
+        'shorten the example or raise maxSeqLen (--set maxSeqLen=N)',
+      );
     }
     return { ids, target: ids.map((_, t) => (t >= p.length ? 1 : 0)) };
   });

@@ -37,7 +37,10 @@ export async function sampleFromCheckpoint(o: LmSampleOptions): Promise<LmSample
   const prompt = [tok.bos, ...tok.encode(o.prompt, { maxLength: ckpt.config.maxSeqLen - 1 })];
   const sampler = await createSampler(o.engine, ckpt.weights, ckpt.config);
   try {
-    const res = await sampler.sample(Array.from({ length: o.n }, () => prompt), o.options);
+    const res = await sampler.sample(
+      Array.from({ length: o.n }, () => prompt),
+      o.options,
+    );
     return res.map((r) => ({ ...r, text: tok.decode(r.tokens) }));
   } finally {
     sampler.dispose();

@@ -54,7 +54,12 @@ export interface LmTrainResult {
 }
 
 export async function trainLanguageModel(o: LmTrainOptions): Promise<LmTrainResult> {
-  for (const [k, v] of [['steps', o.steps], ['batchSize', o.batchSize], ['gradAccum', o.gradAccum], ['saveEvery', o.saveEvery]] as const) {
+  for (const [k, v] of [
+    ['steps', o.steps],
+    ['batchSize', o.batchSize],
+    ['gradAccum', o.gradAccum],
+    ['saveEvery', o.saveEvery],
+  ] as const) {
     if (!Number.isInteger(v) || v < 1) throw usageError(`${k} must be a positive integer, got ${v}`);
   }
   const dataPath = path.resolve(o.data);
@@ -65,18 +70,35 @@ export async function trainLanguageModel(o: LmTrainOptions): Promise<LmTrainResu
     data: dataPath,
     preset: o.preset,
     model: o.model,
-    train: { steps: o.steps, batchSize: o.batchSize, gradAccum: o.gradAccum, lr: o.lr, warmup: o.warmup, weightDecay: o.weightDecay, clipNorm: o.clipNorm, seed: o.seed, saveEvery: o.saveEvery },
+    train: {
+      steps: o.steps,
+      batchSize: o.batchSize,
+      gradAccum: o.gradAccum,
+      lr: o.lr,
+      warmup: o.warmup,
+      weightDecay: o.weightDecay,
+      clipNorm: o.clipNorm,
+      seed: o.seed,
+      saveEvery: o.saveEvery,
+    },
   };
   const run = RunDir.open(o.run, { root: o.runsRoot, mode: o.resume ? 'resume' : o.overwrite ? 'overwrite' : 'new', config: runConfig });
   await ensureRuntime();
 
   const pointer = path.join(run.checkpointsDir, 'latest.json');
   // The pointer's file name must stay inside the run's checkpoints folder (core/rundir.ts).
-  const resumeFrom = run.resumed && fs.existsSync(pointer) ? runPathInside(run.checkpointsDir, runObject(readJson(pointer), pointer).file, pointer, 'file') : undefined;
+  const resumeFrom =
+    run.resumed && fs.existsSync(pointer)
+      ? runPathInside(run.checkpointsDir, runObject(readJson(pointer), pointer).file, pointer, 'file')
+      : undefined;
   const ckpt = resumeFrom ? loadCheckpoint(resumeFrom, { withOptimizer: true }) : undefined;
   const tokenizer = ckpt ? tokenizerFromSpec(ckpt.tokenizer) : CharTokenizer.fromTexts(examples.flatMap((e) => [e.prompt, e.response]));
   const config = ckpt ? ckpt.config : presetConfig(o.preset, { vocabSize: tokenizer.vocabSize, ...o.model });
-  if (config.vocabSize < tokenizer.vocabSize) throw usageError(`vocabSize ${config.vocabSize} is smaller than the ${tokenizer.vocabSize} tokens the data needs`, 'drop the vocabSize override');
+  if (config.vocabSize < tokenizer.vocabSize)
+    throw usageError(
+      `vocabSize ${config.vocabSize} is smaller than the ${tokenizer.vocabSize} tokens the data needs`,
+      'drop the vocabSize override',
+    );
   const encoded = encodeExamples(examples, tokenizer, config.maxSeqLen, dataPath);
   const seqLen = Math.max(...encoded.map((e) => e.ids.length - 1));
 
@@ -94,8 +116,15 @@ export async function trainLanguageModel(o: LmTrainOptions): Promise<LmTrainResu
 
   const save = (): string => {
     const file = path.join(run.checkpointsDir, `step-${trainer.step}.safetensors`);
-    saveCheckpoint(file, { kind: 'lm', config, tokenizer: tokenizer.spec(), step: trainer.step, extra: { data: dataPath, dataHash, seqLen, run: o.run } },
-      model.hostWeights(), { ...trainer.optimizerState(), extra: { adam: trainer.adam, schedule: trainer.schedule, seed: o.seed, batchSize: o.batchSize, gradAccum: o.gradAccum } });
+    saveCheckpoint(
+      file,
+      { kind: 'lm', config, tokenizer: tokenizer.spec(), step: trainer.step, extra: { data: dataPath, dataHash, seqLen, run: o.run } },
+      model.hostWeights(),
+      {
+        ...trainer.optimizerState(),
+        extra: { adam: trainer.adam, schedule: trainer.schedule, seed: o.seed, batchSize: o.batchSize, gradAccum: o.gradAccum },
+      },
+    );
     writeJsonAtomic(pointer, { file: path.basename(file), step: trainer.step });
     return file;
   };
@@ -117,9 +146,17 @@ export async function trainLanguageModel(o: LmTrainOptions): Promise<LmTrainResu
       const r = await trainer.trainStep(micro);
       lastLoss = r.loss;
       const tps = tokens / Math.max(1e-3, (Date.now() - t0) / 1000);
-      run.appendMetrics({ step: r.step, loss: r.loss, lr: r.lr, grad_norm: r.gradNorm, entropy: r.metrics.entropy, tokens_per_s: Math.round(tps) });
+      run.appendMetrics({
+        step: r.step,
+        loss: r.loss,
+        lr: r.lr,
+        grad_norm: r.gradNorm,
+        entropy: r.metrics.entropy,
+        tokens_per_s: Math.round(tps),
+      });
       progress.update(r.step, { loss: r.loss });
-      if (!Number.isFinite(r.loss)) throw inputError(`training diverged at step ${r.step} (loss ${r.loss})`, 'lower the learning rate (--lr) or raise warmup');
+      if (!Number.isFinite(r.loss))
+        throw inputError(`training diverged at step ${r.step} (loss ${r.loss})`, 'lower the learning rate (--lr) or raise warmup');
       if (r.step % o.saveEvery === 0 || r.step === o.steps) lastFile = save();
     }
   } finally {
@@ -127,7 +164,14 @@ export async function trainLanguageModel(o: LmTrainOptions): Promise<LmTrainResu
   }
   if (!lastFile) lastFile = save();
   const tokensPerSecond = tokens / Math.max(1e-3, (Date.now() - t0) / 1000);
-  const result = { runDir: run.dir, checkpoint: lastFile, step: trainer.step, loss: lastLoss, tokensPerSecond, parameters: parameterCount(config) };
+  const result = {
+    runDir: run.dir,
+    checkpoint: lastFile,
+    step: trainer.step,
+    loss: lastLoss,
+    tokensPerSecond,
+    parameters: parameterCount(config),
+  };
   trainer.dispose();
   model.dispose();
   return result;

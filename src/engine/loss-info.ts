@@ -42,7 +42,12 @@ type Tagged = LossFn & { [INFO]?: LossInfo };
 
 /** Attaches `info` to `fn` and returns it. */
 export function describeLoss(fn: LossFn, info: Partial<LossInfo>): LossFn {
-  (fn as Tagged)[INFO] = { rows: info.rows ?? 'mean', summedMetrics: info.summedMetrics ?? [], source: info.source, linear: info.linear ?? false };
+  (fn as Tagged)[INFO] = {
+    rows: info.rows ?? 'mean',
+    summedMetrics: info.summedMetrics ?? [],
+    source: info.source,
+    linear: info.linear ?? false,
+  };
   return fn;
 }
 

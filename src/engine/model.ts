@@ -97,15 +97,27 @@ export function checkWeights(weights: HostWeights, cfg: ModelConfig, source = 'w
   const wanted = weightShapes(cfg);
   for (const [name, shape] of wanted) {
     const w = weights.get(name);
-    if (!w) throw inputError(`${source}: missing tensor "${name}" required by the model config`, 'the checkpoint and the config do not match; use the config stored with the checkpoint');
+    if (!w)
+      throw inputError(
+        `${source}: missing tensor "${name}" required by the model config`,
+        'the checkpoint and the config do not match; use the config stored with the checkpoint',
+      );
     if (w.shape.length !== shape.length || w.shape.some((d, i) => d !== shape[i])) {
-      throw inputError(`${source}: tensor "${name}" has shape [${w.shape}] but the model config needs [${shape}]`, 'the checkpoint and the config do not match; use the config stored with the checkpoint');
+      throw inputError(
+        `${source}: tensor "${name}" has shape [${w.shape}] but the model config needs [${shape}]`,
+        'the checkpoint and the config do not match; use the config stored with the checkpoint',
+      );
     }
-    if (w.data.length !== shape.reduce((a, b) => a * b, 1)) throw inputError(`${source}: tensor "${name}" holds ${w.data.length} values, expected ${shape.reduce((a, b) => a * b, 1)}`);
+    if (w.data.length !== shape.reduce((a, b) => a * b, 1))
+      throw inputError(`${source}: tensor "${name}" holds ${w.data.length} values, expected ${shape.reduce((a, b) => a * b, 1)}`);
   }
   const names = new Set(wanted.map(([n]) => n));
   const extra = [...weights.keys()].filter((n) => !names.has(n));
-  if (extra.length) throw inputError(`${source}: unexpected tensors ${extra.slice(0, 3).join(', ')}${extra.length > 3 ? ', ...' : ''} for this model config`, 'the checkpoint and the config do not match (e.g. valueHead or tieEmbeddings differ)');
+  if (extra.length)
+    throw inputError(
+      `${source}: unexpected tensors ${extra.slice(0, 3).join(', ')}${extra.length > 3 ? ', ...' : ''} for this model config`,
+      'the checkpoint and the config do not match (e.g. valueHead or tieEmbeddings differ)',
+    );
 }
 
 export function paramsFromHost(weights: HostWeights, cfg: ModelConfig, dtype: DType = 'float32'): Params {
@@ -228,7 +240,11 @@ export class LlamaModel {
   private device?: Params;
   private host?: HostWeights;
 
-  constructor(readonly config: ModelConfig, params: Params, readonly dtype: DType = 'float32') {
+  constructor(
+    readonly config: ModelConfig,
+    params: Params,
+    readonly dtype: DType = 'float32',
+  ) {
     this.device = params;
   }
 

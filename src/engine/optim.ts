@@ -80,7 +80,8 @@ export function makeAdamWUpdate(o: AdamWOptions): Compiled<AdamWUpdate> {
     }
     const norm = ops.sqrt(sq!);
     // clip coefficient min(1, c / (||g|| + 1e-6)); no clipping when clipNorm is 0/Infinity.
-    const clip = clipNorm > 0 && Number.isFinite(clipNorm) ? ops.minimum(ops.mul(ops.pow(ops.add(norm, 1e-6), -1), clipNorm), 1) : undefined;
+    const clip =
+      clipNorm > 0 && Number.isFinite(clipNorm) ? ops.minimum(ops.mul(ops.pow(ops.add(norm, 1e-6), -1), clipNorm), 1) : undefined;
     const newP: Params = {};
     const newM: Params = {};
     const newV: Params = {};

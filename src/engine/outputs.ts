@@ -58,7 +58,8 @@ export function buildOutputs(p: Params, cfg: ModelConfig, inp: ForwardInputs, dt
       return ops.reshape(ops.neg(ops.sum(ops.mul(ops.exp(lp), lp), -1)), [B, T]);
     },
     values: () => {
-      if (!cfg.valueHead) throw usageError('this loss needs values, but the model has no value head', 'create the model with valueHead: true');
+      if (!cfg.valueHead)
+        throw usageError('this loss needs values, but the model has no value head', 'create the model with valueHead: true');
       return ops.reshape(valueHead(p, getHidden()), [B, T]);
     },
   };

@@ -13,22 +13,68 @@ export function installIteratorHelpers(): void {
   function* gen<T>(it: Iterator<T>): Generator<T> {
     for (let r = it.next(); !r.done; r = it.next()) yield r.value;
   }
-  function* mapGen(src: Iterator<unknown>, fn: (v: unknown, i: number) => unknown) { let i = 0; for (const v of gen(src)) yield fn(v, i++); }
-  function* filterGen(src: Iterator<unknown>, fn: (v: unknown, i: number) => unknown) { let i = 0; for (const v of gen(src)) if (fn(v, i++)) yield v; }
-  function* flatMapGen(src: Iterator<unknown>, fn: (v: unknown, i: number) => Iterable<unknown>) { let i = 0; for (const v of gen(src)) yield* fn(v, i++); }
-  function* takeGen(src: Iterator<unknown>, n: number) { if (n <= 0) return; let i = 0; for (const v of gen(src)) { yield v; if (++i >= n) return; } }
-  function* dropGen(src: Iterator<unknown>, n: number) { let i = 0; for (const v of gen(src)) if (i++ >= n) yield v; }
+  function* mapGen(src: Iterator<unknown>, fn: (v: unknown, i: number) => unknown) {
+    let i = 0;
+    for (const v of gen(src)) yield fn(v, i++);
+  }
+  function* filterGen(src: Iterator<unknown>, fn: (v: unknown, i: number) => unknown) {
+    let i = 0;
+    for (const v of gen(src)) if (fn(v, i++)) yield v;
+  }
+  function* flatMapGen(src: Iterator<unknown>, fn: (v: unknown, i: number) => Iterable<unknown>) {
+    let i = 0;
+    for (const v of gen(src)) yield* fn(v, i++);
+  }
+  function* takeGen(src: Iterator<unknown>, n: number) {
+    if (n <= 0) return;
+    let i = 0;
+    for (const v of gen(src)) {
+      yield v;
+      if (++i >= n) return;
+    }
+  }
+  function* dropGen(src: Iterator<unknown>, n: number) {
+    let i = 0;
+    for (const v of gen(src)) if (i++ >= n) yield v;
+  }
   const helpers: Record<string, (this: AnyIter, ...args: never[]) => unknown> = {
-    map(this: AnyIter, fn: (v: unknown, i: number) => unknown) { return mapGen(this, fn); },
-    filter(this: AnyIter, fn: (v: unknown, i: number) => unknown) { return filterGen(this, fn); },
-    flatMap(this: AnyIter, fn: (v: unknown, i: number) => Iterable<unknown>) { return flatMapGen(this, fn); },
-    take(this: AnyIter, n: number) { return takeGen(this, n); },
-    drop(this: AnyIter, n: number) { return dropGen(this, n); },
-    toArray(this: AnyIter) { return [...gen(this)]; },
-    forEach(this: AnyIter, fn: (v: unknown, i: number) => void) { let i = 0; for (const v of gen(this)) fn(v, i++); },
-    some(this: AnyIter, fn: (v: unknown, i: number) => unknown) { let i = 0; for (const v of gen(this)) if (fn(v, i++)) return true; return false; },
-    every(this: AnyIter, fn: (v: unknown, i: number) => unknown) { let i = 0; for (const v of gen(this)) if (!fn(v, i++)) return false; return true; },
-    find(this: AnyIter, fn: (v: unknown, i: number) => unknown) { let i = 0; for (const v of gen(this)) if (fn(v, i++)) return v; return undefined; },
+    map(this: AnyIter, fn: (v: unknown, i: number) => unknown) {
+      return mapGen(this, fn);
+    },
+    filter(this: AnyIter, fn: (v: unknown, i: number) => unknown) {
+      return filterGen(this, fn);
+    },
+    flatMap(this: AnyIter, fn: (v: unknown, i: number) => Iterable<unknown>) {
+      return flatMapGen(this, fn);
+    },
+    take(this: AnyIter, n: number) {
+      return takeGen(this, n);
+    },
+    drop(this: AnyIter, n: number) {
+      return dropGen(this, n);
+    },
+    toArray(this: AnyIter) {
+      return [...gen(this)];
+    },
+    forEach(this: AnyIter, fn: (v: unknown, i: number) => void) {
+      let i = 0;
+      for (const v of gen(this)) fn(v, i++);
+    },
+    some(this: AnyIter, fn: (v: unknown, i: number) => unknown) {
+      let i = 0;
+      for (const v of gen(this)) if (fn(v, i++)) return true;
+      return false;
+    },
+    every(this: AnyIter, fn: (v: unknown, i: number) => unknown) {
+      let i = 0;
+      for (const v of gen(this)) if (!fn(v, i++)) return false;
+      return true;
+    },
+    find(this: AnyIter, fn: (v: unknown, i: number) => unknown) {
+      let i = 0;
+      for (const v of gen(this)) if (fn(v, i++)) return v;
+      return undefined;
+    },
     reduce(this: AnyIter, fn: (acc: unknown, v: unknown, i: number) => unknown, ...init: unknown[]) {
       let i = 0;
       let acc: unknown;
@@ -45,7 +91,8 @@ export function installIteratorHelpers(): void {
     },
   };
   for (const [name, fn] of Object.entries(helpers)) {
-    if (typeof proto[name] !== 'function') Object.defineProperty(proto, name, { value: fn, writable: true, configurable: true, enumerable: false });
+    if (typeof proto[name] !== 'function')
+      Object.defineProperty(proto, name, { value: fn, writable: true, configurable: true, enumerable: false });
   }
 }
 

@@ -49,11 +49,16 @@ export function encodeSafetensors(tensors: HostWeights, metadata: Record<string,
 
 /** Parses a safetensors buffer; `source` names the file in error messages. */
 export function decodeSafetensors(buf: Uint8Array, source: string): SafetensorsFile {
-  const corrupt = (why: string) => inputError(`${source} is not a valid safetensors checkpoint: ${why}`, 'the file is corrupt or was cut short; restore it or use another checkpoint');
+  const corrupt = (why: string) =>
+    inputError(
+      `${source} is not a valid safetensors checkpoint: ${why}`,
+      'the file is corrupt or was cut short; restore it or use another checkpoint',
+    );
   if (buf.length < 8) throw corrupt(`it is only ${buf.length} bytes long`);
   const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   const n = view.getBigUint64(0, true);
-  if (n > BigInt(MAX_HEADER_BYTES) || n > BigInt(buf.length - 8)) throw corrupt(`its header claims ${n} bytes but the file holds ${buf.length - 8} after the length field`);
+  if (n > BigInt(MAX_HEADER_BYTES) || n > BigInt(buf.length - 8))
+    throw corrupt(`its header claims ${n} bytes but the file holds ${buf.length - 8} after the length field`);
   const headerLen = Number(n);
   let header: Record<string, unknown>;
   try {
@@ -78,12 +83,15 @@ export function decodeSafetensors(buf: Uint8Array, source: string): SafetensorsF
     if (name === '__metadata__') continue;
     const t = info as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
     if (t?.dtype !== 'F32') throw corrupt(`tensor "${name}" has dtype ${JSON.stringify(t?.dtype)}; rlmkit reads F32 only`);
-    if (!Array.isArray(t.shape) || !t.shape.every((d) => Number.isInteger(d) && d >= 0)) throw corrupt(`tensor "${name}" has a malformed shape`);
+    if (!Array.isArray(t.shape) || !t.shape.every((d) => Number.isInteger(d) && d >= 0))
+      throw corrupt(`tensor "${name}" has a malformed shape`);
     const off = t.data_offsets;
-    if (!Array.isArray(off) || off.length !== 2 || !off.every((d) => Number.isInteger(d) && d >= 0) || off[1] < off[0]) throw corrupt(`tensor "${name}" has malformed data_offsets`);
+    if (!Array.isArray(off) || off.length !== 2 || !off.every((d) => Number.isInteger(d) && d >= 0) || off[1] < off[0])
+      throw corrupt(`tensor "${name}" has malformed data_offsets`);
     const count = (t.shape as number[]).reduce((a, b) => a * b, 1);
     if (off[1] - off[0] !== 4 * count) throw corrupt(`tensor "${name}" has shape [${t.shape}] but ${off[1] - off[0]} bytes of data`);
-    if (off[1] > dataLen) throw corrupt(`tensor "${name}" ends at byte ${off[1]} of the data but the file holds only ${dataLen} (truncated?)`);
+    if (off[1] > dataLen)
+      throw corrupt(`tensor "${name}" ends at byte ${off[1]} of the data but the file holds only ${dataLen} (truncated?)`);
     entries.push([name, t.shape as number[], off[0], off[1]]);
   }
   // The spec requires the tensors to cover the data section without gaps or overlaps.

@@ -13,11 +13,37 @@ import { Rng } from '../core/rng.js';
 import { type ModelConfig, headDim } from './config.js';
 import { hasAdjustments } from './adjust.js';
 import { chooseToken, validateSampleOptions } from './choose.js';
-import { LlamaModel, MASKED, type Params, type RopeTables, attend, embed, linear, lmHead, mergeHeadsNegated, rmsNorm, rope, ropeTables, swiglu } from './model.js';
+import {
+  LlamaModel,
+  MASKED,
+  type Params,
+  type RopeTables,
+  attend,
+  embed,
+  linear,
+  lmHead,
+  mergeHeadsNegated,
+  rmsNorm,
+  rope,
+  ropeTables,
+  swiglu,
+} from './model.js';
 import type { HostWeights, SampleOptions, SampleResult, Sampler } from './sampler.js';
 import { Scorer, checkSequence, lengthBucket } from './score.js';
 import { EOS } from './tokenizer.js';
-import { type Compiled, type DType, type Tensor, compile, disposeTree, fromHost, intsFromHost, ops, refTree, toHostSync, withoutGradBarriers } from './tensor.js';
+import {
+  type Compiled,
+  type DType,
+  type Tensor,
+  compile,
+  disposeTree,
+  fromHost,
+  intsFromHost,
+  ops,
+  refTree,
+  toHostSync,
+  withoutGradBarriers,
+} from './tensor.js';
 
 interface StepInputs {
   /** [B, 1] int32 */
@@ -78,7 +104,11 @@ export class JaxSampler implements Sampler {
   async sample(prompts: number[][], o: SampleOptions): Promise<SampleResult[]> {
     this.assertAlive();
     validateSampleOptions(o);
-    if (hasAdjustments(o) || o.topLogprobs) throw usageError('logit bias, presence/frequency penalties and top log-probs need the onnx engine', 'load the model with the default engine (onnx)');
+    if (hasAdjustments(o) || o.topLogprobs)
+      throw usageError(
+        'logit bias, presence/frequency penalties and top log-probs need the onnx engine',
+        'load the model with the default engine (onnx)',
+      );
     const cfg = this.model.config;
     if (prompts.length === 0) return [];
     prompts.forEach((p, i) => {
@@ -132,9 +162,15 @@ export class JaxSampler implements Sampler {
           const r = results[b];
           r.tokens.push(c.token);
           r.logprobs.push(c.logprob);
-          if (c.token === EOS) { r.finishReason = 'eos'; done[b] = true; }
-          else if (stopTokens.has(c.token)) { r.finishReason = 'stop'; r.stopToken = c.token; done[b] = true; }
-          else if (r.tokens.length >= o.maxNewTokens || prompts[b].length + r.tokens.length >= cfg.maxSeqLen || s + 1 >= L) done[b] = true;
+          if (c.token === EOS) {
+            r.finishReason = 'eos';
+            done[b] = true;
+          } else if (stopTokens.has(c.token)) {
+            r.finishReason = 'stop';
+            r.stopToken = c.token;
+            done[b] = true;
+          } else if (r.tokens.length >= o.maxNewTokens || prompts[b].length + r.tokens.length >= cfg.maxSeqLen || s + 1 >= L)
+            done[b] = true;
           return c.token;
         });
       }
@@ -186,6 +222,9 @@ export async function createJaxSampler(weights: HostWeights, config: ModelConfig
   const model = LlamaModel.fromHostWeights(weights, config);
   const sampler = new JaxSampler(model);
   const dispose = sampler.dispose.bind(sampler);
-  sampler.dispose = () => { dispose(); model.dispose(); };
+  sampler.dispose = () => {
+    dispose();
+    model.dispose();
+  };
   return sampler;
 }

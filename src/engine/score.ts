@@ -29,7 +29,10 @@ export function lengthBucket(n: number, cap: number): number {
 
 export function checkSequence(seq: number[], cfg: ModelConfig, what = 'sequence'): void {
   if (seq.length > cfg.maxSeqLen) {
-    throw inputError(`${what} is ${seq.length} tokens long, more than the model context of ${cfg.maxSeqLen}`, 'shorten it or use a model with a longer maxSeqLen');
+    throw inputError(
+      `${what} is ${seq.length} tokens long, more than the model context of ${cfg.maxSeqLen}`,
+      'shorten it or use a model with a longer maxSeqLen',
+    );
   }
   for (const id of seq) checkTokenId(id, cfg.vocabSize);
 }
@@ -38,14 +41,22 @@ export class Scorer {
   private readonly fns = new Map<string, Compiled<ScoreFn>>();
   private readonly tables = new Map<number, { rope: RopeTables; mask: Tensor }>();
 
-  constructor(private readonly model: LlamaModel, private readonly chunk = 16) {}
+  constructor(
+    private readonly model: LlamaModel,
+    private readonly chunk = 16,
+  ) {}
 
   /** log P(seq[t] | seq[<t]) for t in promptLen..len-1 of each sequence (temperature 1). */
   async logprobs(seqs: number[][], promptLens: number[]): Promise<number[][]> {
-    if (promptLens.length !== seqs.length) throw inputError(`scoreLogprobs: ${seqs.length} sequences but ${promptLens.length} prompt lengths`);
+    if (promptLens.length !== seqs.length)
+      throw inputError(`scoreLogprobs: ${seqs.length} sequences but ${promptLens.length} prompt lengths`);
     seqs.forEach((s, i) => {
       const p = promptLens[i];
-      if (!Number.isInteger(p) || p < 1 || p > s.length) throw inputError(`scoreLogprobs: prompt length ${p} of sequence ${i} must be in 1..${s.length}`, 'the first token (e.g. <bos>) has no log-prob; start prompts with <bos>');
+      if (!Number.isInteger(p) || p < 1 || p > s.length)
+        throw inputError(
+          `scoreLogprobs: prompt length ${p} of sequence ${i} must be in 1..${s.length}`,
+          'the first token (e.g. <bos>) has no log-prob; start prompts with <bos>',
+        );
     });
     const rows = await this.run(seqs, false);
     return rows.map(({ lp }, i) => Array.from(lp.subarray(promptLens[i] - 1, seqs[i].length - 1)));
@@ -70,7 +81,9 @@ export class Scorer {
   /** Value-head output at the last position of each sequence. */
   async values(seqs: number[][]): Promise<number[]> {
     if (!this.model.config.valueHead) throw inputError('this model has no value head', 'use a value model checkpoint');
-    seqs.forEach((s, i) => { if (s.length < 1) throw inputError(`values: sequence ${i} is empty`); });
+    seqs.forEach((s, i) => {
+      if (s.length < 1) throw inputError(`values: sequence ${i} is empty`);
+    });
     const rows = await this.run(seqs, true);
     return rows.map(({ val }, i) => val![seqs[i].length - 1]);
   }
@@ -101,11 +114,19 @@ export class Scorer {
           if (t + 1 < s.length) tgt[b * T + t] = s[t + 1];
         }
       });
-      const res = fn(refTree(this.model.params), { tokens: intsFromHost(tok, [B, T]), targets: intsFromHost(tgt, [B, T]), rope: refTree(rope), mask: mask.ref });
+      const res = fn(refTree(this.model.params), {
+        tokens: intsFromHost(tok, [B, T]),
+        targets: intsFromHost(tgt, [B, T]),
+        rope: refTree(rope),
+        mask: mask.ref,
+      });
       const lp = toHostSync(res[0]);
       const val = withValues ? toHostSync(res[1]) : undefined;
       part.forEach((_, b) => {
-        out.push({ lp: Float32Array.from(lp.subarray(b * T, (b + 1) * T)), val: val ? Float32Array.from(val.subarray(b * T, (b + 1) * T)) : undefined });
+        out.push({
+          lp: Float32Array.from(lp.subarray(b * T, (b + 1) * T)),
+          val: val ? Float32Array.from(val.subarray(b * T, (b + 1) * T)) : undefined,
+        });
       });
     }
     return out;
@@ -117,10 +138,12 @@ export class Scorer {
     if (!f) {
       const cfg = this.model.config;
       const dtype = this.model.dtype;
-      f = compile((p: Params, inp: ForwardInputs) => withoutGradBarriers(() => {
-        const o = buildOutputs(p, cfg, inp, dtype, temperature);
-        return withValues ? [o.logprobs(), o.values()] : [o.logprobs()];
-      }));
+      f = compile((p: Params, inp: ForwardInputs) =>
+        withoutGradBarriers(() => {
+          const o = buildOutputs(p, cfg, inp, dtype, temperature);
+          return withValues ? [o.logprobs(), o.values()] : [o.logprobs()];
+        }),
+      );
       this.fns.set(key, f);
     }
     return f;

@@ -142,7 +142,9 @@ export function compile<F extends (...args: any[]) => any>(f: F): Compiled<F> {
 }
 
 /** Value and gradient of a scalar function w.r.t. its first argument; `[[value, aux], grads]`. */
-export function valueAndGradWithAux<F extends (...args: any[]) => [Tensor, unknown]>(f: F): (...args: Parameters<F>) => [[Tensor, ReturnType<F>[1]], Parameters<F>[0]] {
+export function valueAndGradWithAux<F extends (...args: any[]) => [Tensor, unknown]>(
+  f: F,
+): (...args: Parameters<F>) => [[Tensor, ReturnType<F>[1]], Parameters<F>[0]] {
   return valueAndGrad(f as never, { hasAux: true }) as never;
 }
 

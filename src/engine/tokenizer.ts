@@ -16,9 +16,7 @@ export const EOS_STEP = 3;
 export const SPECIAL_TOKENS = ['<pad>', '<bos>', '<eos>', '<eos_step>'] as const;
 
 /** JSON-serialisable description from which `tokenizerFromSpec` rebuilds a tokenizer. */
-export type TokenizerSpec =
-  | { type: 'char'; chars: string[] }
-  | { type: string; [key: string]: unknown };
+export type TokenizerSpec = { type: 'char'; chars: string[] } | { type: string; [key: string]: unknown };
 
 export interface EncodeOptions {
   /** Prepend `<bos>` (default false). */
@@ -86,7 +84,10 @@ export class CharTokenizer implements Tokenizer {
         const id = this.index.get(c);
         if (id === undefined) {
           const shown = JSON.stringify(c);
-          throw inputError(`character ${shown} (U+${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}) at position ${col} is not in the tokenizer's vocabulary`, 'remove it from the text, or train a model whose data contains it');
+          throw inputError(
+            `character ${shown} (U+${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}) at position ${col} is not in the tokenizer's vocabulary`,
+            'remove it from the text, or train a model whose data contains it',
+          );
         }
         ids.push(id);
       }
@@ -94,7 +95,10 @@ export class CharTokenizer implements Tokenizer {
     }
     if (o.eos) ids.push(EOS);
     if (o.maxLength !== undefined && ids.length > o.maxLength) {
-      throw inputError(`text is ${ids.length} tokens long, more than the limit of ${o.maxLength}`, 'shorten the text or use a model with a longer context');
+      throw inputError(
+        `text is ${ids.length} tokens long, more than the limit of ${o.maxLength}`,
+        'shorten the text or use a model with a longer context',
+      );
     }
     return ids;
   }
@@ -120,7 +124,11 @@ export class CharTokenizer implements Tokenizer {
 
   private charOf(id: number): string {
     const c = Number.isInteger(id) ? this.chars[id - SPECIAL_TOKENS.length] : undefined;
-    if (c === undefined) throw inputError(`token id ${id} is not in the tokenizer's vocabulary (0..${this.vocabSize - 1})`, 'decode with the tokenizer the model was trained with');
+    if (c === undefined)
+      throw inputError(
+        `token id ${id} is not in the tokenizer's vocabulary (0..${this.vocabSize - 1})`,
+        'decode with the tokenizer the model was trained with',
+      );
     return c;
   }
 }
@@ -128,7 +136,11 @@ export class CharTokenizer implements Tokenizer {
 /** Rebuilds a tokenizer from its spec (e.g. from checkpoint metadata). */
 export function tokenizerFromSpec(spec: unknown): Tokenizer {
   const s = spec as TokenizerSpec | undefined;
-  if (s && s.type === 'char' && Array.isArray(s.chars) && s.chars.every((c) => typeof c === 'string')) return new CharTokenizer(s.chars as string[]);
+  if (s && s.type === 'char' && Array.isArray(s.chars) && s.chars.every((c) => typeof c === 'string'))
+    return new CharTokenizer(s.chars as string[]);
   const type = s && typeof s === 'object' ? JSON.stringify((s as { type?: unknown }).type) : JSON.stringify(s);
-  throw inputError(`unsupported tokenizer spec (type ${type})`, 'this rlmkit build reads character tokenizers ({"type": "char", "chars": [...]})');
+  throw inputError(
+    `unsupported tokenizer spec (type ${type})`,
+    'this rlmkit build reads character tokenizers ({"type": "char", "chars": [...]})',
+  );
 }

@@ -113,25 +113,38 @@ export class Trainer {
   private readonly native?: NativeTrainer;
   private disposed = false;
 
-  constructor(readonly model: LlamaModel, o: TrainerOptions) {
+  constructor(
+    readonly model: LlamaModel,
+    o: TrainerOptions,
+  ) {
     this.config = model.config;
     this.dtype = model.dtype;
     if (!Number.isInteger(o.batchSize) || o.batchSize < 1) throw usageError(`batch size must be a positive integer, got ${o.batchSize}`);
     if (!Number.isInteger(o.seqLen) || o.seqLen < 1 || o.seqLen > this.config.maxSeqLen) {
-      throw usageError(`training sequence length ${o.seqLen} is outside 1..${this.config.maxSeqLen} (the model's maxSeqLen)`, 'shorten the sequences or use a model with a longer context');
+      throw usageError(
+        `training sequence length ${o.seqLen} is outside 1..${this.config.maxSeqLen} (the model's maxSeqLen)`,
+        'shorten the sequences or use a model with a longer context',
+      );
     }
     const rows = o.microBatchRows ?? o.batchSize;
     if (!Number.isInteger(rows) || rows < 1) throw usageError(`micro-batch rows must be a positive integer, got ${rows}`);
     this.chunkRows = Math.min(rows, o.batchSize);
     const engine = o.engine ?? (this.dtype === 'float32' ? 'onnx' : 'jax');
     if (engine !== 'onnx' && engine !== 'jax') throw usageError(`training engine must be "onnx" or "jax", got ${String(engine)}`);
-    if (engine === 'onnx' && this.dtype !== 'float32') throw usageError('the onnx training engine runs float32 models only', 'use engine: "jax" for a float64 model');
+    if (engine === 'onnx' && this.dtype !== 'float32')
+      throw usageError('the onnx training engine runs float32 models only', 'use engine: "jax" for a float64 model');
     this.engine = engine;
     const cores = Math.max(1, os.availableParallelism());
-    const workers = o.workers === 'auto' ? (engine === 'onnx' ? cores : Math.min(Math.ceil(o.batchSize / this.chunkRows), cores)) : (o.workers ?? 1);
-    if (!Number.isInteger(workers) || workers < 1 || workers > 64) throw usageError(`workers must be a whole number of threads in 1..64 or "auto", got ${o.workers}`);
+    const workers =
+      o.workers === 'auto' ? (engine === 'onnx' ? cores : Math.min(Math.ceil(o.batchSize / this.chunkRows), cores)) : (o.workers ?? 1);
+    if (!Number.isInteger(workers) || workers < 1 || workers > 64)
+      throw usageError(`workers must be a whole number of threads in 1..64 or "auto", got ${o.workers}`);
     this.loss = lossInfo(o.lossFn);
-    if (engine === 'jax' && workers > 1 && !this.loss.source) throw usageError('training on several threads needs a loss with a source (describeLoss in src/engine/loss-info.ts)', 'use workers: 1 with this loss');
+    if (engine === 'jax' && workers > 1 && !this.loss.source)
+      throw usageError(
+        'training on several threads needs a loss with a source (describeLoss in src/engine/loss-info.ts)',
+        'use workers: 1 with this loss',
+      );
     this.batchSize = o.batchSize;
     this.seqLen = o.seqLen;
     this.workers = workers;
@@ -140,11 +153,17 @@ export class Trainer {
     this.schedule = { warmupSteps: 0, totalSteps: 1, minLrRatio: 0.1, ...o.schedule };
     if (engine === 'onnx') {
       this.native = new NativeTrainer(model, this.adam, {
-        rows: this.chunkRows, seqLen: o.seqLen, lossFn: o.lossFn, linear: this.loss.linear === true, temperature: this.temperature, threads: workers,
+        rows: this.chunkRows,
+        seqLen: o.seqLen,
+        lossFn: o.lossFn,
+        linear: this.loss.linear === true,
+        temperature: this.temperature,
+        threads: workers,
       });
       return;
     }
-    const zeros = (p: Params): Params => Object.fromEntries(Object.entries(p).map(([k, a]) => [k, fromHost(new Float32Array(a.size), a.shape, this.dtype)]));
+    const zeros = (p: Params): Params =>
+      Object.fromEntries(Object.entries(p).map(([k, a]) => [k, fromHost(new Float32Array(a.size), a.shape, this.dtype)]));
     this.m = zeros(model.params);
     this.v = zeros(model.params);
     this.computer = new GradComputer(this.config, this.dtype, this.chunkRows, o.seqLen, o.lossFn, this.temperature);
@@ -170,7 +189,11 @@ export class Trainer {
     this.assertAlive();
     if (batches.length === 0) throw usageError('trainStep needs at least one batch');
     for (const b of batches) {
-      if (b.tokens.length > this.batchSize) throw usageError(`batch has ${b.tokens.length} rows but the trainer's batch size is ${this.batchSize}`, 'split it into micro-batches');
+      if (b.tokens.length > this.batchSize)
+        throw usageError(
+          `batch has ${b.tokens.length} rows but the trainer's batch size is ${this.batchSize}`,
+          'split it into micro-batches',
+        );
     }
     // Chunks in order, each with its weight in the step: summed within a batch for 'sum' losses,
     // averaged otherwise; averaged over the k batches.
@@ -178,12 +201,21 @@ export class Trainer {
     for (const b of batches) {
       const parts = splitRows(b, this.chunkRows);
       // A mean loss: chunks weighted by their share of the batch's rows (equal for full batches).
-      for (const part of parts) chunks.push({ batch: part, weight: (this.loss.rows === 'sum' || b.tokens.length === 0 ? 1 : part.tokens.length / b.tokens.length) / batches.length, sums: 1 / batches.length });
+      for (const part of parts)
+        chunks.push({
+          batch: part,
+          weight: (this.loss.rows === 'sum' || b.tokens.length === 0 ? 1 : part.tokens.length / b.tokens.length) / batches.length,
+          sums: 1 / batches.length,
+        });
     }
     if (this.native) {
       const t = this.stepCount + 1;
       const lr = learningRate(this.stepCount, this.adam.lr, this.schedule);
-      const { losses, gradNorm } = await this.native.step(chunks.map((c) => ({ batch: c.batch, weight: c.weight })), lr, t);
+      const { losses, gradNorm } = await this.native.step(
+        chunks.map((c) => ({ batch: c.batch, weight: c.weight })),
+        lr,
+        t,
+      );
       const { loss, metrics } = this.combine(losses, chunks);
       this.stepCount = t;
       return { step: t, loss, lr, gradNorm, metrics };
@@ -216,7 +248,10 @@ export class Trainer {
   }
 
   /** The step's loss and metrics from the chunks' (see the top of this file). */
-  private combine(results: { loss: number; metrics: Record<string, number> }[], chunks: { weight: number; sums: number }[]): { loss: number; metrics: Record<string, number> } {
+  private combine(
+    results: { loss: number; metrics: Record<string, number> }[],
+    chunks: { weight: number; sums: number }[],
+  ): { loss: number; metrics: Record<string, number> } {
     let loss = 0;
     const metrics: Record<string, number> = {};
     const summed = new Set(this.loss.summedMetrics);
@@ -240,7 +275,10 @@ export class Trainer {
     this.assertAlive();
     if (this.native) return { step: this.stepCount, moments: this.native.moments() };
     const moments: HostWeights = new Map();
-    for (const [prefix, tree] of [['m.', this.m], ['v.', this.v]] as const) {
+    for (const [prefix, tree] of [
+      ['m.', this.m],
+      ['v.', this.v],
+    ] as const) {
       for (const [name, w] of hostTree(tree)) moments.set(prefix + name, w);
     }
     return { step: this.stepCount, moments };
@@ -308,12 +346,18 @@ export class Trainer {
         // hostTree made fresh copies: the last worker takes them, the others their own copies
         // (the buffers are moved to the worker, not cloned).
         const params = shapes.map(([name]) => (w === threads - 2 ? host.get(name)!.data : host.get(name)!.data.slice()));
-        return pool.run(w, params, mine.map(([c]) => c)).then((res) => {
-          res.forEach((r, j) => {
-            const grads: Params = Object.fromEntries(shapes.map(([name, shape], k) => [name, fromHost(r.grads[k], shape, this.dtype)]));
-            out[mine[j][1]] = { loss: r.loss, metrics: r.metrics, grads };
+        return pool
+          .run(
+            w,
+            params,
+            mine.map(([c]) => c),
+          )
+          .then((res) => {
+            res.forEach((r, j) => {
+              const grads: Params = Object.fromEntries(shapes.map(([name, shape], k) => [name, fromHost(r.grads[k], shape, this.dtype)]));
+              out[mine[j][1]] = { loss: r.loss, metrics: r.metrics, grads };
+            });
           });
-        });
       });
     }
     let localError: unknown;

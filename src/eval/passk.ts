@@ -84,7 +84,7 @@ function vote(idx: readonly number[], samples: readonly ScoredSample[], clusters
   for (const i of idx) {
     const c = clusters[i];
     if (c < 0) continue;
-    weight.set(c, (weight.get(c) ?? 0) + (weighted ? samples[i].score ?? 0 : 1));
+    weight.set(c, (weight.get(c) ?? 0) + (weighted ? (samples[i].score ?? 0) : 1));
     if (samples[i].correct) correct.set(c, true);
   }
   if (weight.size === 0) return 0;

@@ -39,7 +39,15 @@ export interface EvalReport {
   wallMs?: number;
   /** Every sample's verdict: unparseable (no answer could be read) is counted apart from wrong. */
   verdicts: { correct: number; wrong: number; unparseable: number };
-  perProblem: Array<{ problemId: string; n: number; correct: number; unparseable: number; answers: Array<string | null>; promptTokens: number; completionTokens: number }>;
+  perProblem: Array<{
+    problemId: string;
+    n: number;
+    correct: number;
+    unparseable: number;
+    answers: Array<string | null>;
+    promptTokens: number;
+    completionTokens: number;
+  }>;
   settings?: Record<string, unknown>;
   /** With a baseline report (`--baseline`): the paired per-problem accuracy difference. */
   comparison?: PairedComparison & { baselineModel: string };
@@ -69,11 +77,39 @@ export function buildReport(records: readonly ProblemRecord[], o: ReportOptions)
   const draw = () => rng.next();
   for (const k of ks) {
     const perProblem = (fn: (r: ProblemRecord) => number) => records.map(fn);
-    metrics.push({ metric: 'pass', k, ...meanWithCI(perProblem((r) => passAtK(r.samples.length, r.samples.filter((s) => s.correct).length, k)), { seed }) });
-    metrics.push({ metric: 'maj', k, ...meanWithCI(perProblem((r) => votingAtK(r.samples, k, o.same, { rng: draw })), { seed }) });
+    metrics.push({
+      metric: 'pass',
+      k,
+      ...meanWithCI(
+        perProblem((r) => passAtK(r.samples.length, r.samples.filter((s) => s.correct).length, k)),
+        { seed },
+      ),
+    });
+    metrics.push({
+      metric: 'maj',
+      k,
+      ...meanWithCI(
+        perProblem((r) => votingAtK(r.samples, k, o.same, { rng: draw })),
+        { seed },
+      ),
+    });
     if (scored) {
-      metrics.push({ metric: 'weighted', k, ...meanWithCI(perProblem((r) => votingAtK(r.samples, k, o.same, { rng: draw, weighted: true })), { seed }) });
-      metrics.push({ metric: 'best-of', k, ...meanWithCI(perProblem((r) => bestOfK(r.samples, k)), { seed }) });
+      metrics.push({
+        metric: 'weighted',
+        k,
+        ...meanWithCI(
+          perProblem((r) => votingAtK(r.samples, k, o.same, { rng: draw, weighted: true })),
+          { seed },
+        ),
+      });
+      metrics.push({
+        metric: 'best-of',
+        k,
+        ...meanWithCI(
+          perProblem((r) => bestOfK(r.samples, k)),
+          { seed },
+        ),
+      });
     }
   }
   const promptPer = records.map((r) => r.samples.reduce((a, s) => a + (s.promptTokens ?? 0), 0));
@@ -88,7 +124,11 @@ export function buildReport(records: readonly ProblemRecord[], o: ReportOptions)
     samplesPerProblem: n,
     ks,
     metrics,
-    tokensPerProblem: { prompt: summarize(promptPer), completion: summarize(completionPer), total: summarize(promptPer.map((p, i) => p + completionPer[i])) },
+    tokensPerProblem: {
+      prompt: summarize(promptPer),
+      completion: summarize(completionPer),
+      total: summarize(promptPer.map((p, i) => p + completionPer[i])),
+    },
     wallMs: o.wallMs,
     verdicts: {
       correct: records.reduce((a, r) => a + r.samples.filter((s) => s.correct).length, 0),
@@ -121,7 +161,11 @@ export function renderTable(headers: readonly string[], rows: ReadonlyArray<Read
   const cells = rows.map((r) => r.map((c) => (typeof c === 'number' ? formatNumber(c) : c)));
   const widths = headers.map((h, i) => Math.max(h.length, ...cells.map((r) => (r[i] ?? '').length)));
   const numeric = headers.map((_, i) => rows.length > 0 && rows.every((r) => typeof r[i] === 'number'));
-  const line = (r: readonly string[]) => r.map((c, i) => (numeric[i] ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ').trimEnd();
+  const line = (r: readonly string[]) =>
+    r
+      .map((c, i) => (numeric[i] ? c.padStart(widths[i]) : c.padEnd(widths[i])))
+      .join('  ')
+      .trimEnd();
   return [line(headers), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.map(line)].join('\n');
 }
 
@@ -135,7 +179,13 @@ const METRIC_LABEL: Record<MetricName, string> = { pass: 'pass@k', maj: 'maj@k',
 
 /** The report as a terminal table plus a usage line. */
 export function renderReport(r: EvalReport): string {
-  const rows = r.metrics.map((m) => [METRIC_LABEL[m.metric], m.k, 100 * m.mean, `[${(100 * m.lo).toFixed(1)}, ${(100 * m.hi).toFixed(1)}]`, m.method]);
+  const rows = r.metrics.map((m) => [
+    METRIC_LABEL[m.metric],
+    m.k,
+    100 * m.mean,
+    `[${(100 * m.lo).toFixed(1)}, ${(100 * m.hi).toFixed(1)}]`,
+    m.method,
+  ]);
   const head = `${r.task}${r.split ? `/${r.split}` : ''} · strategy ${r.strategy} · model ${r.model} · ${r.problems} problems × ${r.samplesPerProblem} samples`;
   const t = r.tokensPerProblem;
   const usage = `tokens per problem (all samples): mean ${t.total.mean.toFixed(0)} (prompt ${t.prompt.mean.toFixed(0)}, completion ${t.completion.mean.toFixed(0)}), median ${t.total.median.toFixed(0)}${r.wallMs !== undefined ? ` · wall ${(r.wallMs / 1000).toFixed(1)} s` : ''}`;
@@ -146,6 +196,9 @@ export function renderReport(r: EvalReport): string {
     : '';
   const v = r.verdicts;
   const all = v.correct + v.wrong + v.unparseable;
-  const verdictLine = all > 0 ? `answers: ${v.correct} correct, ${v.wrong} wrong, ${v.unparseable} unparseable (no answer could be read; ${pct(v.unparseable / all)}% of ${all} samples)` : '';
+  const verdictLine =
+    all > 0
+      ? `answers: ${v.correct} correct, ${v.wrong} wrong, ${v.unparseable} unparseable (no answer could be read; ${pct(v.unparseable / all)}% of ${all} samples)`
+      : '';
   return `${head}\n\n${renderTable(['metric', 'k', 'score %', '95% CI', 'CI method'], rows)}\n\n${verdictLine}\n${usage}\n${vs}`;
 }

@@ -28,7 +28,8 @@ export async function runEval<P extends Problem>(o: RunEvalOptions<P>): Promise<
   const n = o.n ?? Math.max(...o.ks);
   const t0 = performance.now();
   const samples = await o.strategy(o.task, o.problems, n);
-  if (samples.length !== o.problems.length) throw new Error(`strategy returned samples for ${samples.length} of ${o.problems.length} problems`);
+  if (samples.length !== o.problems.length)
+    throw new Error(`strategy returned samples for ${samples.length} of ${o.problems.length} problems`);
   const records: ProblemRecord[] = o.problems.map((p, i) => ({ problemId: p.id, samples: samples[i] }));
   const report = buildReport(records, {
     task: o.task.name,
@@ -45,12 +46,23 @@ export async function runEval<P extends Problem>(o: RunEvalOptions<P>): Promise<
 }
 
 /** Verifies raw completions with the task: a helper for strategies that only produce text. */
-export async function samplesFromCompletions<P extends Problem>(task: Task<P>, problem: P, completions: ReadonlyArray<{ text: string; promptTokens?: number; completionTokens?: number; score?: number }>): Promise<EvalSample[]> {
+export async function samplesFromCompletions<P extends Problem>(
+  task: Task<P>,
+  problem: P,
+  completions: ReadonlyArray<{ text: string; promptTokens?: number; completionTokens?: number; score?: number }>,
+): Promise<EvalSample[]> {
   const out: EvalSample[] = [];
   for (const c of completions) {
     const answer = task.extractAnswer(c.text, problem);
     const v = await task.verify(answer, problem);
-    out.push({ answer, correct: v.correct, verdict: verdictOf(v, answer), score: c.score, promptTokens: c.promptTokens, completionTokens: c.completionTokens });
+    out.push({
+      answer,
+      correct: v.correct,
+      verdict: verdictOf(v, answer),
+      score: c.score,
+      promptTokens: c.promptTokens,
+      completionTokens: c.completionTokens,
+    });
   }
   return out;
 }

@@ -97,7 +97,11 @@ export interface PairedComparison {
  * and more honest than comparing two independent intervals, because both runs share the problems'
  * difficulty. Problems found in only one run are left out.
  */
-export function pairedDifference(baseline: readonly ProblemAccuracy[], current: readonly ProblemAccuracy[], o: { seed?: number; resamples?: number } = {}): PairedComparison {
+export function pairedDifference(
+  baseline: readonly ProblemAccuracy[],
+  current: readonly ProblemAccuracy[],
+  o: { seed?: number; resamples?: number } = {},
+): PairedComparison {
   const base = new Map(baseline.map((p) => [p.problemId, p.n > 0 ? p.correct / p.n : 0]));
   const pairs: [number, number][] = [];
   for (const p of current) {

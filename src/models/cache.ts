@@ -30,7 +30,12 @@ export function isCacheable(o: GenerateOptions): boolean {
 }
 
 export function cacheKey(modelId: string, request: GenerateRequest, o: GenerateOptions): string {
-  const body = JSON.stringify({ model: modelId, prompt: request.prompt ?? null, messages: request.messages ?? null, params: samplingParams(o) });
+  const body = JSON.stringify({
+    model: modelId,
+    prompt: request.prompt ?? null,
+    messages: request.messages ?? null,
+    params: samplingParams(o),
+  });
   return createHash('sha256').update(body).digest('hex');
 }
 

@@ -53,14 +53,21 @@ export class ChatTemplate {
     try {
       this.program = new Template(src.template);
     } catch (e) {
-      throw inputError(`${this.origin}: the chat template does not parse: ${(e as Error).message}`, 'check the template (Jinja syntax as in Hugging Face chat templates)');
+      throw inputError(
+        `${this.origin}: the chat template does not parse: ${(e as Error).message}`,
+        'check the template (Jinja syntax as in Hugging Face chat templates)',
+      );
     }
   }
 
   /** The prompt text for `messages`. */
   render(messages: readonly ChatMessage[], o: RenderOptions = {}): string {
     const cont = o.continueFinalMessage === true;
-    if (cont && messages[messages.length - 1]?.role !== 'assistant') throw inputError('continuing the final message needs a conversation that ends with an assistant message', 'append the partial assistant message, or render with a generation prompt');
+    if (cont && messages[messages.length - 1]?.role !== 'assistant')
+      throw inputError(
+        'continuing the final message needs a conversation that ends with an assistant message',
+        'append the partial assistant message, or render with a generation prompt',
+      );
     const addGen = cont ? false : (o.addGenerationPrompt ?? true);
     let text: string;
     try {
@@ -70,7 +77,10 @@ export class ChatTemplate {
         add_generation_prompt: addGen,
       });
     } catch (e) {
-      throw inputError(`${this.origin}: rendering the chat template failed: ${(e as Error).message}`, 'the template rejects this conversation (e.g. roles in an order it does not allow)');
+      throw inputError(
+        `${this.origin}: rendering the chat template failed: ${(e as Error).message}`,
+        'the template rejects this conversation (e.g. roles in an order it does not allow)',
+      );
     }
     if (!cont) return text;
     return cutAfterFinalMessage(text, messages[messages.length - 1].content, this.origin);
@@ -84,14 +94,22 @@ export class ChatTemplate {
   isPlain(): boolean {
     const probes: ChatMessage[][] = [
       [{ role: 'user', content: 'q1' }],
-      [{ role: 'system', content: 's1' }, { role: 'user', content: 'q2' }],
-      [{ role: 'user', content: 'q3' }, { role: 'assistant', content: 'a3' }],
+      [
+        { role: 'system', content: 's1' },
+        { role: 'user', content: 'q2' },
+      ],
+      [
+        { role: 'user', content: 'q3' },
+        { role: 'assistant', content: 'a3' },
+      ],
     ];
     // A leading BOS is tokenizer business (the plain prompt gets it too when the model wants one).
     const bos = this.specials.bos_token;
     const strip = (t: string) => (bos && t.startsWith(bos) ? t.slice(bos.length) : t);
     try {
-      return probes.every((m) => strip(this.render(m, { addGenerationPrompt: m[m.length - 1].role !== 'assistant' })) === renderChatAsText(m));
+      return probes.every(
+        (m) => strip(this.render(m, { addGenerationPrompt: m[m.length - 1].role !== 'assistant' })) === renderChatAsText(m),
+      );
     } catch {
       return false;
     }
@@ -103,7 +121,11 @@ function cutAfterFinalMessage(rendered: string, content: string, origin: string)
   const core = content.trim();
   if (core === '') return rendered.replace(/\s+$/, '');
   const at = rendered.lastIndexOf(core);
-  if (at < 0) throw inputError(`${origin}: the final message does not appear in the rendered conversation, so it cannot be continued`, 'the template rewrites message contents; use the plain prompt style');
+  if (at < 0)
+    throw inputError(
+      `${origin}: the final message does not appear in the rendered conversation, so it cannot be continued`,
+      'the template rewrites message contents; use the plain prompt style',
+    );
   const lead = content.length - content.trimStart().length;
   const whole = content.slice(lead);
   // The template kept the content as given (trailing whitespace included): cut after all of it.
@@ -132,11 +154,20 @@ export function loadTokenizerConfigTemplate(file: string, name = 'default'): Cha
     const jinja = path.replace(/tokenizer_config\.json$/, 'chat_template.jinja');
     if (jinja !== path && fs.existsSync(jinja)) template = readInputText(jinja, { kind: 'json', what: 'chat template' });
   }
-  if (typeof template !== 'string') throw inputError(`${path} has no chat template${name !== 'default' ? ` named "${name}"` : ''}`, 'the model is not a chat model: use the plain prompt style');
+  if (typeof template !== 'string')
+    throw inputError(
+      `${path} has no chat template${name !== 'default' ? ` named "${name}"` : ''}`,
+      'the model is not a chat model: use the plain prompt style',
+    );
   const specialTokens: Record<string, string> = {};
   for (const key of ['bos_token', 'eos_token', 'pad_token', 'unk_token', 'sep_token', 'cls_token', 'mask_token']) {
     const v = cfg[key];
-    const text = typeof v === 'string' ? v : v && typeof v === 'object' && typeof (v as { content?: unknown }).content === 'string' ? (v as { content: string }).content : undefined;
+    const text =
+      typeof v === 'string'
+        ? v
+        : v && typeof v === 'object' && typeof (v as { content?: unknown }).content === 'string'
+          ? (v as { content: string }).content
+          : undefined;
     if (text !== undefined) specialTokens[key] = text;
   }
   return new ChatTemplate({ template, specialTokens, origin: path });
@@ -152,7 +183,12 @@ export function ggufChatTemplate(metadata: Record<string, unknown>, origin = 'GG
     const id = metadata[key];
     return Array.isArray(tokens) && typeof id === 'number' && typeof tokens[id] === 'string' ? (tokens[id] as string) : undefined;
   };
-  for (const [k, key] of [['bos_token', 'tokenizer.ggml.bos_token_id'], ['eos_token', 'tokenizer.ggml.eos_token_id'], ['pad_token', 'tokenizer.ggml.padding_token_id'], ['unk_token', 'tokenizer.ggml.unknown_token_id']] as const) {
+  for (const [k, key] of [
+    ['bos_token', 'tokenizer.ggml.bos_token_id'],
+    ['eos_token', 'tokenizer.ggml.eos_token_id'],
+    ['pad_token', 'tokenizer.ggml.padding_token_id'],
+    ['unk_token', 'tokenizer.ggml.unknown_token_id'],
+  ] as const) {
     const t = text(key);
     if (t !== undefined) specialTokens[k] = t;
   }
@@ -161,12 +197,21 @@ export function ggufChatTemplate(metadata: Record<string, unknown>, origin = 'GG
 
 /** A chat template from a tokenizer_config.json (or its folder), a .gguf file or a raw .jinja file. */
 export function loadChatTemplate(file: string): ChatTemplate {
-  if (!fs.existsSync(file)) throw inputError(`chat template source ${file} does not exist`, 'give a tokenizer_config.json, a model folder, a .gguf or a .jinja file');
+  if (!fs.existsSync(file))
+    throw inputError(
+      `chat template source ${file} does not exist`,
+      'give a tokenizer_config.json, a model folder, a .gguf or a .jinja file',
+    );
   if (/\.gguf$/i.test(file)) {
     const t = ggufChatTemplate(readGgufHeader(file).metadata, file);
-    if (!t) throw inputError(`${file} has no chat template (tokenizer.chat_template)`, 'the model is not a chat model: use the plain prompt style');
+    if (!t)
+      throw inputError(
+        `${file} has no chat template (tokenizer.chat_template)`,
+        'the model is not a chat model: use the plain prompt style',
+      );
     return t;
   }
-  if (/\.jinja$/i.test(file)) return new ChatTemplate({ template: readInputText(file, { kind: 'json', what: 'chat template' }), origin: file });
+  if (/\.jinja$/i.test(file))
+    return new ChatTemplate({ template: readInputText(file, { kind: 'json', what: 'chat template' }), origin: file });
   return loadTokenizerConfigTemplate(file);
 }

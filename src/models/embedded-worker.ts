@@ -28,7 +28,13 @@ async function main(): Promise<void> {
     parentPort!.postMessage({ kind: 'ready', error: serialiseError(e) });
     return;
   }
-  parentPort!.postMessage({ kind: 'ready', id: policy.id, capabilities: policy.capabilities, config: policy.config, tokenizer: policy.tokenizer.spec() });
+  parentPort!.postMessage({
+    kind: 'ready',
+    id: policy.id,
+    capabilities: policy.capabilities,
+    config: policy.config,
+    tokenizer: policy.tokenizer.spec(),
+  });
   parentPort!.on('message', async (m: Message) => {
     if (m.kind === 'close') {
       await policy.close();
@@ -44,7 +50,11 @@ async function main(): Promise<void> {
 }
 
 function serialiseError(e: unknown) {
-  return { message: (e as Error)?.message ?? String(e), kind: isRlmkitError(e) ? e.kind : undefined, hint: isRlmkitError(e) ? e.hint : undefined };
+  return {
+    message: (e as Error)?.message ?? String(e),
+    kind: isRlmkitError(e) ? e.kind : undefined,
+    hint: isRlmkitError(e) ? e.hint : undefined,
+  };
 }
 
 void main();

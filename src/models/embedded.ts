@@ -83,7 +83,11 @@ export async function createEngineSampler(src: EmbeddedModelSource, o: EmbeddedO
   try {
     // Loaded lazily: when onnxruntime's native binary cannot load, the import itself fails.
     const { createOnnxSampler } = await import('../engine/onnx/sampler.js');
-    return await createOnnxSampler(src.weights, src.config, { threads: o.threads ?? 'auto', maxBatch: o.maxBatch ?? 64, prefixCacheMiB: o.prefixCacheMiB ?? 64 });
+    return await createOnnxSampler(src.weights, src.config, {
+      threads: o.threads ?? 'auto',
+      maxBatch: o.maxBatch ?? 64,
+      prefixCacheMiB: o.prefixCacheMiB ?? 64,
+    });
   } catch (e) {
     if (isRlmkitError(e) && (e.kind === 'usage' || e.kind === 'input')) throw e;
     logger.warn('onnxruntime sampler unavailable, falling back to jax-js', { model: src.name, error: (e as Error).message });
@@ -98,13 +102,25 @@ export class EmbeddedPolicy implements Policy {
   readonly tokenizer: Tokenizer;
   private readonly bos: boolean;
 
-  constructor(readonly sampler: Sampler, src: EmbeddedModelSource, o: EmbeddedOptions = {}) {
+  constructor(
+    readonly sampler: Sampler,
+    src: EmbeddedModelSource,
+    o: EmbeddedOptions = {},
+  ) {
     this.id = o.id ?? `embedded:${src.name}`;
     this.config = src.config;
     this.tokenizer = src.tokenizer;
     this.bos = o.bos ?? src.bos ?? false;
     const prefixCaching = 'clearPrefixCache' in sampler && (o.prefixCacheMiB ?? 64) > 0;
-    this.capabilities = { logprobs: true, n: true, tokenIds: true, prefixCaching, chat: false, maxBatch: o.maxBatch ?? 64, contextTokens: this.config.maxSeqLen };
+    this.capabilities = {
+      logprobs: true,
+      n: true,
+      tokenIds: true,
+      prefixCaching,
+      chat: false,
+      maxBatch: o.maxBatch ?? 64,
+      contextTokens: this.config.maxSeqLen,
+    };
     // OpenAI's logit_bias, penalties and top log-probs: the onnx sampler applies them (engine/adjust.ts).
     if (sampler.kind === 'onnx') this.capabilities.sampling = { logitBias: true, penalties: true, topLogprobs: true };
   }
@@ -131,7 +147,8 @@ export class EmbeddedPolicy implements Policy {
   encodePrompt(text: string): number[] {
     const ids = this.tokenizer.encode(text, { bos: this.bos });
     if (ids.length === 0) return [this.tokenizer.bos];
-    if (ids.length >= this.config.maxSeqLen) throw inputError(`the prompt is ${ids.length} tokens, but this model's context is ${this.config.maxSeqLen}`, 'shorten the prompt');
+    if (ids.length >= this.config.maxSeqLen)
+      throw inputError(`the prompt is ${ids.length} tokens, but this model's context is ${this.config.maxSeqLen}`, 'shorten the prompt');
     return ids;
   }
 
@@ -179,13 +196,27 @@ export class EmbeddedPolicy implements Policy {
       // The sampler scores tokens at the sampling temperature (after logit bias and penalties); the
       // Policy contract promises the model's temperature-1 log-probs (what trainers recompute), so
       // rescore the sampled tokens.
-      const rescored = await this.sampler.scoreLogprobs(results.map((r, k) => [...rows[k], ...r.tokens]), rows.map((r) => r.length));
+      const rescored = await this.sampler.scoreLogprobs(
+        results.map((r, k) => [...rows[k], ...r.tokens]),
+        rows.map((r) => r.length),
+      );
       results.forEach((r, k) => (r.logprobs = rescored[k]));
     }
     return prompts.map((p, i) => results.slice(i * n, (i + 1) * n).map((r) => this.toCompletion(p, r, stopMap, o)));
   }
 
-  private toCompletion(prompt: number[], r: { tokens: number[]; logprobs: number[]; finishReason: 'eos' | 'stop' | 'length'; stopToken?: number; topLogprobs?: { token: number; logprob: number }[][] }, stopMap: Map<number, string>, o: GenerateOptions): Completion {
+  private toCompletion(
+    prompt: number[],
+    r: {
+      tokens: number[];
+      logprobs: number[];
+      finishReason: 'eos' | 'stop' | 'length';
+      stopToken?: number;
+      topLogprobs?: { token: number; logprob: number }[][];
+    },
+    stopMap: Map<number, string>,
+    o: GenerateOptions,
+  ): Completion {
     const pieces = r.tokens.map((t) => (t === this.tokenizer.eos ? '' : this.tokenizer.decode([t])));
     let keep = r.tokens.length;
     let textEnd = keep;
@@ -214,7 +245,12 @@ export class EmbeddedPolicy implements Policy {
     };
     if (stopSequence !== undefined) c.stopSequence = stopSequence;
     if (o.logprobs) c.logprobs = r.logprobs.slice(0, keep);
-    if (r.topLogprobs) c.topLogprobs = r.topLogprobs.slice(0, keep).map((alts) => alts.map((x) => ({ token: x.token === this.tokenizer.eos ? '' : this.tokenizer.decode([x.token]), logprob: x.logprob })));
+    if (r.topLogprobs)
+      c.topLogprobs = r.topLogprobs
+        .slice(0, keep)
+        .map((alts) =>
+          alts.map((x) => ({ token: x.token === this.tokenizer.eos ? '' : this.tokenizer.decode([x.token]), logprob: x.logprob })),
+        );
     return c;
   }
 
@@ -228,8 +264,13 @@ export class EmbeddedValueModel implements ValueModel {
   readonly id: string;
   private readonly bos: boolean;
 
-  constructor(readonly sampler: Sampler, readonly src: EmbeddedModelSource, o: EmbeddedOptions = {}) {
-    if (!src.config.valueHead) throw inputError(`${src.name} has no value head`, 'give a value-model checkpoint (trained with a value head)');
+  constructor(
+    readonly sampler: Sampler,
+    readonly src: EmbeddedModelSource,
+    o: EmbeddedOptions = {},
+  ) {
+    if (!src.config.valueHead)
+      throw inputError(`${src.name} has no value head`, 'give a value-model checkpoint (trained with a value head)');
     if (!sampler.values) throw runtimeError(`the ${sampler.kind} sampler cannot compute values`, 'use engine onnx');
     this.id = o.id ?? `embedded-value:${src.name}`;
     this.bos = o.bos ?? src.bos ?? false;

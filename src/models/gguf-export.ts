@@ -70,38 +70,99 @@ class ByteWriter {
     this.buf.copy(next, 0, 0, this.length);
     this.buf = next;
   }
-  u32(v: number): void { this.ensure(4); this.buf.writeUInt32LE(v >>> 0, this.length); this.length += 4; }
-  i32(v: number): void { this.ensure(4); this.buf.writeInt32LE(v | 0, this.length); this.length += 4; }
-  u64(v: number): void { this.ensure(8); this.buf.writeBigUInt64LE(BigInt(v), this.length); this.length += 8; }
-  f32(v: number): void { this.ensure(4); this.buf.writeFloatLE(v, this.length); this.length += 4; }
-  u8(v: number): void { this.ensure(1); this.buf[this.length++] = v; }
+  u32(v: number): void {
+    this.ensure(4);
+    this.buf.writeUInt32LE(v >>> 0, this.length);
+    this.length += 4;
+  }
+  i32(v: number): void {
+    this.ensure(4);
+    this.buf.writeInt32LE(v | 0, this.length);
+    this.length += 4;
+  }
+  u64(v: number): void {
+    this.ensure(8);
+    this.buf.writeBigUInt64LE(BigInt(v), this.length);
+    this.length += 8;
+  }
+  f32(v: number): void {
+    this.ensure(4);
+    this.buf.writeFloatLE(v, this.length);
+    this.length += 4;
+  }
+  u8(v: number): void {
+    this.ensure(1);
+    this.buf[this.length++] = v;
+  }
   str(s: string): void {
     const b = Buffer.from(s, 'utf8');
     this.u64(b.length);
     this.bytes(b);
   }
-  bytes(b: Uint8Array): void { this.ensure(b.length); this.buf.set(b, this.length); this.length += b.length; }
-  padTo(alignment: number): void { while (this.length % alignment !== 0) this.u8(0); }
-  result(): Buffer { return this.buf.subarray(0, this.length); }
+  bytes(b: Uint8Array): void {
+    this.ensure(b.length);
+    this.buf.set(b, this.length);
+    this.length += b.length;
+  }
+  padTo(alignment: number): void {
+    while (this.length % alignment !== 0) this.u8(0);
+  }
+  result(): Buffer {
+    return this.buf.subarray(0, this.length);
+  }
 }
 
 function writeKv(w: ByteWriter, key: string, v: KvValue): void {
   w.str(key);
   switch (v.type) {
-    case 'u32': w.u32(T.UINT32); w.u32(v.value); break;
-    case 'i32': w.u32(T.INT32); w.i32(v.value); break;
-    case 'f32': w.u32(T.FLOAT32); w.f32(v.value); break;
-    case 'bool': w.u32(T.BOOL); w.u8(v.value ? 1 : 0); break;
-    case 'str': w.u32(T.STRING); w.str(v.value); break;
-    case 'str[]': w.u32(T.ARRAY); w.u32(T.STRING); w.u64(v.value.length); for (const s of v.value) w.str(s); break;
-    case 'f32[]': w.u32(T.ARRAY); w.u32(T.FLOAT32); w.u64(v.value.length); for (const x of v.value) w.f32(x); break;
-    case 'i32[]': w.u32(T.ARRAY); w.u32(T.INT32); w.u64(v.value.length); for (const x of v.value) w.i32(x); break;
+    case 'u32':
+      w.u32(T.UINT32);
+      w.u32(v.value);
+      break;
+    case 'i32':
+      w.u32(T.INT32);
+      w.i32(v.value);
+      break;
+    case 'f32':
+      w.u32(T.FLOAT32);
+      w.f32(v.value);
+      break;
+    case 'bool':
+      w.u32(T.BOOL);
+      w.u8(v.value ? 1 : 0);
+      break;
+    case 'str':
+      w.u32(T.STRING);
+      w.str(v.value);
+      break;
+    case 'str[]':
+      w.u32(T.ARRAY);
+      w.u32(T.STRING);
+      w.u64(v.value.length);
+      for (const s of v.value) w.str(s);
+      break;
+    case 'f32[]':
+      w.u32(T.ARRAY);
+      w.u32(T.FLOAT32);
+      w.u64(v.value.length);
+      for (const x of v.value) w.f32(x);
+      break;
+    case 'i32[]':
+      w.u32(T.ARRAY);
+      w.u32(T.INT32);
+      w.u64(v.value.length);
+      for (const x of v.value) w.i32(x);
+      break;
   }
 }
 
 /** Our weight names -> llama.cpp tensor names. */
 export function ggufTensorName(name: string): string {
-  const fixed: Record<string, string> = { 'tok_embeddings.weight': 'token_embd.weight', 'norm.weight': 'output_norm.weight', 'output.weight': 'output.weight' };
+  const fixed: Record<string, string> = {
+    'tok_embeddings.weight': 'token_embd.weight',
+    'norm.weight': 'output_norm.weight',
+    'output.weight': 'output.weight',
+  };
   if (fixed[name]) return fixed[name];
   const m = /^layers\.(\d+)\.(.+)$/.exec(name);
   const per: Record<string, string> = {
@@ -127,7 +188,8 @@ export function ggufTensorName(name: string): string {
  * natural reading of a conversation that ends with one. Backends that compare a model's template
  * with the plain join (src/models/chat-template.ts) therefore see a plain-text model.
  */
-export const PLAIN_CHAT_TEMPLATE = "{% for message in messages %}{% if not loop.first %}{{ '\\n' }}{% endif %}{{ message['content'] }}{% endfor %}";
+export const PLAIN_CHAT_TEMPLATE =
+  "{% for message in messages %}{% if not loop.first %}{{ '\\n' }}{% endif %}{{ message['content'] }}{% endfor %}";
 
 /**
  * The vocabulary of a character tokenizer as llama.cpp's byte-level BPE ("gpt2") model, padded to
@@ -144,7 +206,11 @@ export const PLAIN_CHAT_TEMPLATE = "{% for message in messages %}{% if not loop.
  * BPE tokenizer skips bytes it has no token for instead.
  */
 export function ggufVocabulary(tokenizer: Tokenizer, vocabSize: number): { tokens: string[]; types: number[]; merges: string[] } {
-  if (tokenizer.vocabSize > vocabSize) throw inputError(`the tokenizer has ${tokenizer.vocabSize} tokens but the model only ${vocabSize}`, 'use the tokenizer stored with the checkpoint');
+  if (tokenizer.vocabSize > vocabSize)
+    throw inputError(
+      `the tokenizer has ${tokenizer.vocabSize} tokens but the model only ${vocabSize}`,
+      'use the tokenizer stored with the checkpoint',
+    );
   const tokens: string[] = [];
   const types: number[] = [];
   const merges: string[] = [];
@@ -171,7 +237,8 @@ export function ggufVocabulary(tokenizer: Tokenizer, vocabSize: number): { token
       types.push(TOKEN_UNUSED);
     }
   }
-  if (new Set(tokens).size !== tokens.length) throw inputError('two tokens of the vocabulary have the same text', 'GGUF needs distinct token texts');
+  if (new Set(tokens).size !== tokens.length)
+    throw inputError('two tokens of the vocabulary have the same text', 'GGUF needs distinct token texts');
   return { tokens, types, merges };
 }
 
@@ -213,7 +280,10 @@ export function encodeGguf(config: ModelConfig, weights: HostWeights, tokenizer:
     ['tokenizer.ggml.add_bos_token', { type: 'bool', value: o.addBos ?? false }],
     ['tokenizer.ggml.add_eos_token', { type: 'bool', value: false }],
     ['tokenizer.ggml.add_space_prefix', { type: 'bool', value: false }],
-    ['tokenizer.chat_template', { type: 'str', value: o.chatTemplate ?? (o.addBos ? `{{ bos_token }}${PLAIN_CHAT_TEMPLATE}` : PLAIN_CHAT_TEMPLATE) }],
+    [
+      'tokenizer.chat_template',
+      { type: 'str', value: o.chatTemplate ?? (o.addBos ? `{{ bos_token }}${PLAIN_CHAT_TEMPLATE}` : PLAIN_CHAT_TEMPLATE) },
+    ],
   ];
   const names = [...weights.keys()].filter((n) => !n.startsWith('value_head.'));
   if (names.length === 0) throw inputError('the checkpoint has no weights', 'export a trained or initialised policy checkpoint');
@@ -248,7 +318,13 @@ export function encodeGguf(config: ModelConfig, weights: HostWeights, tokenizer:
   return out;
 }
 
-export function writeGguf(file: string, config: ModelConfig, weights: HostWeights, tokenizer: Tokenizer, o: GgufExportOptions = {}): number {
+export function writeGguf(
+  file: string,
+  config: ModelConfig,
+  weights: HostWeights,
+  tokenizer: Tokenizer,
+  o: GgufExportOptions = {},
+): number {
   if (!file.endsWith('.gguf')) throw usageError(`output ${file} must end in .gguf`, 'for example --out model.gguf');
   const bytes = encodeGguf(config, weights, tokenizer, o);
   writeFileAtomic(file, bytes);

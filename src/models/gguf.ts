@@ -48,12 +48,24 @@ export async function getCpuLlama(): Promise<Llama> {
     try {
       mod = await import('node-llama-cpp');
     } catch (e) {
-      throw runtimeError(`GGUF models need node-llama-cpp, an optional dependency that is not installed (${(e as Error).message.split('\n')[0]})`, 'install it in the rlmkit folder: npm install --no-save node-llama-cpp@3.22.1');
+      throw runtimeError(
+        `GGUF models need node-llama-cpp, an optional dependency that is not installed (${(e as Error).message.split('\n')[0]})`,
+        'install it in the rlmkit folder: npm install --no-save node-llama-cpp@3.22.1',
+      );
     }
     try {
-      return await mod.getLlama({ gpu: false, build: 'never', usePrebuiltBinaries: true, progressLogs: false, logLevel: mod.LlamaLogLevel.error });
+      return await mod.getLlama({
+        gpu: false,
+        build: 'never',
+        usePrebuiltBinaries: true,
+        progressLogs: false,
+        logLevel: mod.LlamaLogLevel.error,
+      });
     } catch (e) {
-      throw runtimeError(`node-llama-cpp could not load its prebuilt llama.cpp binary: ${(e as Error).message}`, 'check that @node-llama-cpp/linux-x64 (or your platform package) is installed');
+      throw runtimeError(
+        `node-llama-cpp could not load its prebuilt llama.cpp binary: ${(e as Error).message}`,
+        'check that @node-llama-cpp/linux-x64 (or your platform package) is installed',
+      );
     }
   })();
   llamaPromise.catch(() => (llamaPromise = undefined));
@@ -68,17 +80,32 @@ export class GgufPolicy implements Policy {
   /** The model's chat template (null: none, chat is rendered as plain text). */
   readonly chatTemplate: ChatTemplate | null;
 
-  private constructor(readonly model: LlamaModel, private readonly context: LlamaContext, readonly file: string, o: GgufOptions, template: ChatTemplate | null) {
+  private constructor(
+    readonly model: LlamaModel,
+    private readonly context: LlamaContext,
+    readonly file: string,
+    o: GgufOptions,
+    template: ChatTemplate | null,
+  ) {
     this.id = o.id ?? `gguf:${file}`;
     const parallel = context.totalSequences;
     for (let i = 0; i < parallel; i++) this.free.push(context.getSequence());
     this.chatTemplate = template;
     const chat = template !== null && !template.isPlain();
-    this.capabilities = { logprobs: true, n: true, tokenIds: true, prefixCaching: false, chat, maxBatch: parallel, contextTokens: context.contextSize };
+    this.capabilities = {
+      logprobs: true,
+      n: true,
+      tokenIds: true,
+      prefixCaching: false,
+      chat,
+      maxBatch: parallel,
+      contextTokens: context.contextSize,
+    };
   }
 
   static async load(file: string, o: GgufOptions = {}): Promise<GgufPolicy> {
-    if (!fs.existsSync(file)) throw inputError(`GGUF file ${file} does not exist`, 'check the path, or export one with `rlmkit export gguf`');
+    if (!fs.existsSync(file))
+      throw inputError(`GGUF file ${file} does not exist`, 'check the path, or export one with `rlmkit export gguf`');
     // Explicit thread count. Tiny models (our exports) run fastest on one thread: llama.cpp
     // synchronises its threads after every op, which costs more than the op itself and stalls
     // badly on a busy machine. Bigger models get the 2 cores this project targets.
@@ -97,7 +124,12 @@ export class GgufPolicy implements Policy {
       throw inputError(`cannot load GGUF ${file}: ${(e as Error).message}`, 'check that the file is a complete GGUF model');
     }
     const contextSize = o.contextSize ?? Math.min(model.trainContextSize, 4096);
-    const context = await model.createContext({ contextSize, sequences: parallel, threads, batchSize: Math.min(512, contextSize * parallel) });
+    const context = await model.createContext({
+      contextSize,
+      sequences: parallel,
+      threads,
+      batchSize: Math.min(512, contextSize * parallel),
+    });
     return new GgufPolicy(model, context, file, o, template);
   }
 
@@ -132,7 +164,10 @@ export class GgufPolicy implements Policy {
     const have = new Set(partialBytes ? this.model.detokenize(tokens, special) : pieces);
     const lost = [...new Set([...text].filter((c) => !have.has(c) && !(partialBytes && /\s/.test(c))))].slice(0, 8);
     if (lost.length === 0) return;
-    throw inputError(`the prompt has characters the model's vocabulary cannot encode: ${lost.map((c) => JSON.stringify(c)).join(', ')}`, `${this.file} only knows the characters it was trained on; use the plain prompt style (--style plain) or remove them`);
+    throw inputError(
+      `the prompt has characters the model's vocabulary cannot encode: ${lost.map((c) => JSON.stringify(c)).join(', ')}`,
+      `${this.file} only knows the characters it was trained on; use the plain prompt style (--style plain) or remove them`,
+    );
   }
 
   private async acquire(): Promise<LlamaContextSequence> {
@@ -161,7 +196,11 @@ export class GgufPolicy implements Policy {
 
   private async complete(prompt: Token[], o: GenerateOptions, seed: number | undefined): Promise<Completion> {
     const contextSize = this.context.contextSize;
-    if (prompt.length >= contextSize) throw inputError(`the prompt is ${prompt.length} tokens, but the context is ${contextSize}`, 'shorten the prompt or raise the context size');
+    if (prompt.length >= contextSize)
+      throw inputError(
+        `the prompt is ${prompt.length} tokens, but the context is ${contextSize}`,
+        'shorten the prompt or raise the context size',
+      );
     const maxTokens = Math.min(o.maxTokens ?? 256, contextSize - prompt.length);
     const seq = await this.acquire();
     const tokens: Token[] = [];
@@ -173,13 +212,17 @@ export class GgufPolicy implements Policy {
       await seq.clearHistory();
       const hasStops = (o.stop?.length ?? 0) > 0;
       const eog = new Set([this.model.tokens.eos, this.model.tokens.eot].filter((t): t is Token => t !== null));
-      const it = seq.evaluateWithMetadata(prompt, { confidence: true }, {
-        temperature: o.temperature ?? 1,
-        topK: o.topK ?? 0,
-        topP: o.topP ?? 1,
-        ...(seed !== undefined ? { seed } : {}),
-        yieldEogToken: true,
-      });
+      const it = seq.evaluateWithMetadata(
+        prompt,
+        { confidence: true },
+        {
+          temperature: o.temperature ?? 1,
+          topK: o.topK ?? 0,
+          topP: o.topP ?? 1,
+          ...(seed !== undefined ? { seed } : {}),
+          yieldEogToken: true,
+        },
+      );
       for await (const { token, confidence } of it) {
         tokens.push(token);
         logprobs.push(Math.log(Math.max(confidence, 1e-45)));

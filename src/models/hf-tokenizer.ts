@@ -16,7 +16,10 @@ function readJson(file: string, what: string): Record<string, unknown> {
     return JSON.parse(readInputText(file, { kind: 'json', what: what })) as Record<string, unknown>;
   } catch (e) {
     if (isRlmkitError(e)) throw e;
-    throw inputError(`cannot read the ${what} ${file}: ${(e as Error).message}`, 'give a Hugging Face tokenizer.json (or the model folder holding it)');
+    throw inputError(
+      `cannot read the ${what} ${file}: ${(e as Error).message}`,
+      'give a Hugging Face tokenizer.json (or the model folder holding it)',
+    );
   }
 }
 
@@ -32,18 +35,26 @@ export class HfTokenizer {
 
   /** Loads tokenizer.json (a file, or a folder with tokenizer.json and maybe tokenizer_config.json). */
   static load(p: string): HfTokenizer {
-    if (!fs.existsSync(p)) throw inputError(`tokenizer ${p} does not exist`, 'give a Hugging Face tokenizer.json or the model folder holding it');
+    if (!fs.existsSync(p))
+      throw inputError(`tokenizer ${p} does not exist`, 'give a Hugging Face tokenizer.json or the model folder holding it');
     const file = fs.statSync(p).isDirectory() ? path.join(p, 'tokenizer.json') : p;
     const json = readJson(file, 'tokenizer');
     const model = json.model as { type?: unknown; vocab?: unknown } | undefined;
-    if (!model || typeof model !== 'object' || !model.vocab) throw inputError(`${file} is not a Hugging Face tokenizer.json (no model.vocab)`, 'give the tokenizer.json saved by tokenizers / transformers');
+    if (!model || typeof model !== 'object' || !model.vocab)
+      throw inputError(
+        `${file} is not a Hugging Face tokenizer.json (no model.vocab)`,
+        'give the tokenizer.json saved by tokenizers / transformers',
+      );
     const cfgFile = path.join(path.dirname(file), 'tokenizer_config.json');
     const config = fs.existsSync(cfgFile) ? readJson(cfgFile, 'tokenizer config') : {};
     let tok: Tokenizer;
     try {
       tok = new Tokenizer(json, config);
     } catch (e) {
-      throw inputError(`cannot load ${file}: ${(e as Error).message}`, 'the tokenizer uses a component @huggingface/tokenizers does not support');
+      throw inputError(
+        `cannot load ${file}: ${(e as Error).message}`,
+        'the tokenizer uses a component @huggingface/tokenizers does not support',
+      );
     }
     const type = typeof model.type === 'string' ? model.type : 'BPE';
     return new HfTokenizer(tok, file, type, json.post_processor !== null && json.post_processor !== undefined);

@@ -61,7 +61,10 @@ export interface HttpPolicyConfig {
 }
 
 /** Base URL and API key from the config, then RLMKIT_* and OPENAI_* variables. */
-export function resolveHttpEndpoint(cfg: { baseURL?: string; apiKey?: string }, env: NodeJS.ProcessEnv = process.env): { baseURL: string; apiKey: string | undefined } {
+export function resolveHttpEndpoint(
+  cfg: { baseURL?: string; apiKey?: string },
+  env: NodeJS.ProcessEnv = process.env,
+): { baseURL: string; apiKey: string | undefined } {
   const baseURL = cfg.baseURL ?? env.RLMKIT_BASE_URL ?? env.OPENAI_BASE_URL ?? 'https://api.openai.com/v1';
   try {
     const u = new URL(baseURL);
@@ -77,13 +80,28 @@ export function resolveHttpEndpoint(cfg: { baseURL?: string; apiKey?: string }, 
 function wrapError(e: unknown, baseURL: string, model: string): unknown {
   if (e instanceof OpenAI.APIUserAbortError) return e;
   if (e instanceof OpenAI.APIConnectionError) {
-    return Object.assign(new RlmkitError(`cannot reach the model server at ${baseURL}: ${e.message}`, { kind: 'network', hint: 'start the server or fix --model / OPENAI_BASE_URL', cause: e }), { status: undefined });
+    return Object.assign(
+      new RlmkitError(`cannot reach the model server at ${baseURL}: ${e.message}`, {
+        kind: 'network',
+        hint: 'start the server or fix --model / OPENAI_BASE_URL',
+        cause: e,
+      }),
+      { status: undefined },
+    );
   }
   if (e instanceof OpenAI.APIError) {
     const status = e.status;
     const kind = status !== undefined && status >= 400 && status < 500 && status !== 408 && status !== 429 ? 'input' : 'network';
-    const hint = status === 401 || status === 403 ? 'set the API key (OPENAI_API_KEY or RLMKIT_API_KEY)' : status === 404 ? `check the model name "${model}" and the base URL ${baseURL}` : 'check the request options and the server logs';
-    return Object.assign(new RlmkitError(`model server ${baseURL} answered ${status ?? 'an error'}: ${e.message}`, { kind, hint, cause: e }), { status });
+    const hint =
+      status === 401 || status === 403
+        ? 'set the API key (OPENAI_API_KEY or RLMKIT_API_KEY)'
+        : status === 404
+          ? `check the model name "${model}" and the base URL ${baseURL}`
+          : 'check the request options and the server logs';
+    return Object.assign(
+      new RlmkitError(`model server ${baseURL} answered ${status ?? 'an error'}: ${e.message}`, { kind, hint, cause: e }),
+      { status },
+    );
   }
   return e;
 }
@@ -122,7 +140,8 @@ export class HttpPolicy implements Policy {
   probeReport: { dialect: DialectName; chat: boolean; why: string } | null = null;
 
   constructor(cfg: HttpPolicyConfig) {
-    if (!cfg.model) throw usageError('the HTTP backend needs a model name', 'write it after "#" (http://host/v1#model) or as openai:<model>');
+    if (!cfg.model)
+      throw usageError('the HTTP backend needs a model name', 'write it after "#" (http://host/v1#model) or as openai:<model>');
     const { baseURL, apiKey } = resolveHttpEndpoint(cfg, cfg.env);
     this.baseURL = baseURL;
     this.model = cfg.model;
@@ -235,12 +254,16 @@ export class HttpPolicy implements Policy {
   }
 
   private async separately(request: GenerateRequest, o: GenerateOptions, count: number, offset: number): Promise<Completion[]> {
-    const calls = Array.from({ length: count }, (_, j) => this.call(request, { ...o, seed: o.seed === undefined ? undefined : o.seed + offset + j }, 1));
+    const calls = Array.from({ length: count }, (_, j) =>
+      this.call(request, { ...o, seed: o.seed === undefined ? undefined : o.seed + offset + j }, 1),
+    );
     return (await Promise.all(calls)).flatMap((r) => this.toCompletions(r, o, 1).slice(0, 1));
   }
 
   /** The endpoint and payload for a request: chat, continued chat, or (rendered) text. */
-  private route(request: GenerateRequest): { chat: true; messages: ChatMessage[]; extra: Record<string, unknown> } | { chat: false; prompt: string } {
+  private route(
+    request: GenerateRequest,
+  ): { chat: true; messages: ChatMessage[]; extra: Record<string, unknown> } | { chat: false; prompt: string } {
     if (request.messages === undefined || this.api === 'completions') {
       if (this.api === 'chat') return { chat: true, messages: [{ role: 'user', content: request.prompt ?? '' }], extra: {} };
       if (request.messages && this.template) return { chat: false, prompt: this.renderTemplate(request.messages) };
@@ -261,7 +284,7 @@ export class HttpPolicy implements Policy {
           `the ${this.dialectInfo.name} server at ${this.baseURL}`,
           'continue_final_message',
           'continue a final assistant message (step-level search over chat)',
-          'give the model\'s chat template in the spec (?template=<tokenizer_config.json | model folder | file.gguf | file.jinja>) so rlmkit renders the prompt for /v1/completions, or use --style plain',
+          "give the model's chat template in the spec (?template=<tokenizer_config.json | model folder | file.gguf | file.jinja>) so rlmkit renders the prompt for /v1/completions, or use --style plain",
         );
     }
   }
@@ -290,7 +313,11 @@ export class HttpPolicy implements Policy {
       throw w;
     }
     const usage = parseUsage(res);
-    const raw: RawResponse = { choices: parseChoices(res, route.chat).sort((a, b) => a.index - b.index), ...usage, warnings: built.warnings };
+    const raw: RawResponse = {
+      choices: parseChoices(res, route.chat).sort((a, b) => a.index - b.index),
+      ...usage,
+      warnings: built.warnings,
+    };
     if (this.dialectInfo.uncountedEos) await this.resolveUncountedEos(raw, o);
     return raw;
   }
@@ -300,10 +327,16 @@ export class HttpPolicy implements Policy {
     const ep = this.dialectInfo.uncountedEos!;
     const root = this.baseURL.replace(/\/v1$/, '');
     const count = async (t: string) => {
-      const r = await fetch(`${root}${ep.tokenizePath}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ [ep.field]: t, model: this.model }) });
-      if (!r.ok) throw runtimeError(`the ${this.dialectInfo.name} server's ${ep.tokenizePath} answered ${r.status}`, 'check the server version');
+      const r = await fetch(`${root}${ep.tokenizePath}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ [ep.field]: t, model: this.model }),
+      });
+      if (!r.ok)
+        throw runtimeError(`the ${this.dialectInfo.name} server's ${ep.tokenizePath} answered ${r.status}`, 'check the server version');
       const body = (await r.json()) as { tokens?: unknown };
-      if (!Array.isArray(body.tokens)) throw runtimeError(`the ${this.dialectInfo.name} server's ${ep.tokenizePath} sent no tokens`, 'check the server version');
+      if (!Array.isArray(body.tokens))
+        throw runtimeError(`the ${this.dialectInfo.name} server's ${ep.tokenizePath} sent no tokens`, 'check the server version');
       return body.tokens.length;
     };
     this.tokenizeOverhead ??= await count('');
@@ -332,7 +365,12 @@ export class HttpPolicy implements Policy {
   private toCompletions(r: RawResponse, o: GenerateOptions, asked: number): Completion[] {
     if (r.choices.length === 0) throw runtimeError(`model server ${this.baseURL} returned no choices`, 'check the server logs');
     if (o.logprobs && r.choices.some((c) => !c.logprobs)) {
-      throw capabilityError(`the ${this.dialectInfo.name} server at ${this.baseURL}`, 'logprobs', 'return per-token log-probabilities for this request', 'use a server that returns log-probs (vLLM, SGLang, llama.cpp, rlmkit serve), or run without log-probs');
+      throw capabilityError(
+        `the ${this.dialectInfo.name} server at ${this.baseURL}`,
+        'logprobs',
+        'return per-token log-probabilities for this request',
+        'use a server that returns log-probs (vLLM, SGLang, llama.cpp, rlmkit serve), or run without log-probs',
+      );
     }
     const counts = r.choices.map((c) => c.tokenIds?.length ?? c.logprobs?.length).map((x) => (x !== undefined && r.eosAdded ? x + 1 : x));
     const allCounted = counts.every((x): x is number => x !== undefined);
@@ -368,7 +406,12 @@ export class HttpPolicy implements Policy {
         completionTokens = this.countTokens(c.text);
         usageSource = 'estimated';
       }
-      const completion: Completion = { text: cut.text, finishReason, usage: { promptTokens: r.promptTokens ?? 0, completionTokens }, usageSource };
+      const completion: Completion = {
+        text: cut.text,
+        finishReason,
+        usage: { promptTokens: r.promptTokens ?? 0, completionTokens },
+        usageSource,
+      };
       if (stopSequence !== undefined) completion.stopSequence = stopSequence;
       if (o.logprobs && c.logprobs) completion.logprobs = c.logprobs;
       if (c.tokenIds) completion.tokenIds = c.tokenIds;

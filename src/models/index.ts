@@ -5,7 +5,15 @@ export { ResponseCache, cacheKey, isCacheable } from './cache.js';
 export { UsageMeter, type CallerUsage } from './usage.js';
 export { withRetry, withTimeout, isRetryable, TimeoutError } from './retry.js';
 export { HttpPolicy, resolveHttpEndpoint, type HttpPolicyConfig } from './http.js';
-export { EmbeddedPolicy, EmbeddedValueModel, readEmbeddedCheckpoint, createEngineSampler, type EmbeddedOptions, type EmbeddedModelSource, type EngineKind } from './embedded.js';
+export {
+  EmbeddedPolicy,
+  EmbeddedValueModel,
+  readEmbeddedCheckpoint,
+  createEngineSampler,
+  type EmbeddedOptions,
+  type EmbeddedModelSource,
+  type EngineKind,
+} from './embedded.js';
 export { GgufPolicy, getCpuLlama, type GgufOptions } from './gguf.js';
 export { encodeGguf, writeGguf, ggufTensorName, ggufVocabulary } from './gguf-export.js';
 export { LlmJudge, parseJudgeScore, defaultOutcomePrompt, defaultStepPrompt, type JudgeOptions } from './judge.js';

@@ -35,7 +35,8 @@ export interface JudgeOptions {
   id?: string;
 }
 
-const INSTRUCTION_END = 'Give a one-sentence justification, then end with a line of the form "Score: X/10", where 10 means certainly correct and 0 certainly wrong.';
+const INSTRUCTION_END =
+  'Give a one-sentence justification, then end with a line of the form "Score: X/10", where 10 means certainly correct and 0 certainly wrong.';
 
 export function defaultOutcomePrompt(s: ScoredSolution): string {
   const steps = s.steps.map((t, i) => `Step ${i + 1}: ${t}`).join('\n');
@@ -44,7 +45,10 @@ export function defaultOutcomePrompt(s: ScoredSolution): string {
 }
 
 export function defaultStepPrompt(s: ScoredSolution, k: number): string {
-  const before = s.steps.slice(0, k).map((t, i) => `Step ${i + 1}: ${t}`).join('\n');
+  const before = s.steps
+    .slice(0, k)
+    .map((t, i) => `Step ${i + 1}: ${t}`)
+    .join('\n');
   return `You are a strict grader. Judge only the last step shown below: is it correct and does it make progress toward solving the problem?\n\nProblem:\n${s.prompt}\n\nSteps so far:\n${before || '(none)'}\nStep ${k + 1} (judge this one): ${s.steps[k]}\n\n${INSTRUCTION_END}`;
 }
 
@@ -66,8 +70,14 @@ const NUM = String.raw`(-?\d+(?:\.\d+)?)`;
 export function parseJudgeScore(text: string): number | null {
   const t = text.replace(/\*\*/g, '');
   const patterns: [RegExp, (m: RegExpExecArray) => number | null][] = [
-    [new RegExp(String.raw`\\boxed\{\s*${NUM}\s*(?:/\s*${NUM})?\s*\}`, 'gi'), (m) => normalise(Number(m[1]), m[2] ? Number(m[2]) : undefined)],
-    [new RegExp(String.raw`(?:score|rating|grade|verdict)\s*(?:is|of)?\s*[:=]?\s*${NUM}\s*(?:/|out of)\s*${NUM}`, 'gi'), (m) => normalise(Number(m[1]), Number(m[2]))],
+    [
+      new RegExp(String.raw`\\boxed\{\s*${NUM}\s*(?:/\s*${NUM})?\s*\}`, 'gi'),
+      (m) => normalise(Number(m[1]), m[2] ? Number(m[2]) : undefined),
+    ],
+    [
+      new RegExp(String.raw`(?:score|rating|grade|verdict)\s*(?:is|of)?\s*[:=]?\s*${NUM}\s*(?:/|out of)\s*${NUM}`, 'gi'),
+      (m) => normalise(Number(m[1]), Number(m[2])),
+    ],
     [new RegExp(String.raw`(?:score|rating|grade)\s*(?:is|of)?\s*[:=]?\s*${NUM}(?!\s*(?:/|out of))`, 'gi'), (m) => normalise(Number(m[1]))],
     [new RegExp(String.raw`${NUM}\s*(?:/|out of)\s*${NUM}`, 'gi'), (m) => normalise(Number(m[1]), Number(m[2]))],
   ];
@@ -109,10 +119,14 @@ export class LlmJudge implements RewardModel {
   private readonly outcomePrompt: (s: ScoredSolution) => string;
   private readonly stepPrompt: (s: ScoredSolution, k: number) => string;
 
-  constructor(readonly policy: Policy, private readonly o: JudgeOptions = {}) {
+  constructor(
+    readonly policy: Policy,
+    private readonly o: JudgeOptions = {},
+  ) {
     this.kind = o.kind ?? 'outcome';
     this.samples = o.samples ?? 1;
-    if (!Number.isInteger(this.samples) || this.samples < 1) throw usageError(`judge: samples must be a positive integer, got ${o.samples}`);
+    if (!Number.isInteger(this.samples) || this.samples < 1)
+      throw usageError(`judge: samples must be a positive integer, got ${o.samples}`);
     this.temperature = o.temperature ?? (this.samples > 1 ? 0.7 : 0);
     this.maxTokens = o.maxTokens ?? 256;
     this.fallback = o.fallback ?? Number.NaN;
@@ -128,19 +142,24 @@ export class LlmJudge implements RewardModel {
   /** Mean parsed score per prompt. */
   private async judge(prompts: string[], caller?: string): Promise<number[]> {
     if (prompts.length === 0) return [];
-    const out = await this.policy.generate(prompts.map((p) => this.request(p)), {
-      n: this.samples,
-      temperature: this.temperature,
-      maxTokens: this.maxTokens,
-      ...(this.o.seed !== undefined ? { seed: this.o.seed } : {}),
-      caller: caller ?? 'judge',
-    });
+    const out = await this.policy.generate(
+      prompts.map((p) => this.request(p)),
+      {
+        n: this.samples,
+        temperature: this.temperature,
+        maxTokens: this.maxTokens,
+        ...(this.o.seed !== undefined ? { seed: this.o.seed } : {}),
+        caller: caller ?? 'judge',
+      },
+    );
     return out.map((completions) => {
-      const scores = completions.map((c) => {
-        const s = parseJudgeScore(c.text);
-        if (s === null) this.unparsed++;
-        return s ?? this.fallback;
-      }).filter((x) => !Number.isNaN(x));
+      const scores = completions
+        .map((c) => {
+          const s = parseJudgeScore(c.text);
+          if (s === null) this.unparsed++;
+          return s ?? this.fallback;
+        })
+        .filter((x) => !Number.isNaN(x));
       // NaN when no sample could be scored (and no numeric fallback was configured).
       return scores.length === 0 ? Number.NaN : scores.reduce((a, b) => a + b, 0) / scores.length;
     });
@@ -153,7 +172,10 @@ export class LlmJudge implements RewardModel {
         return scored.length ? Math.min(...scored) : this.fallback;
       });
     }
-    return this.judge(solutions.map((s) => this.outcomePrompt(s)), options.caller);
+    return this.judge(
+      solutions.map((s) => this.outcomePrompt(s)),
+      options.caller,
+    );
   }
 
   async process(solutions: ScoredSolution[], options: { caller?: string } = {}): Promise<number[][]> {

@@ -24,7 +24,10 @@ export interface RetryOptions {
 
 export class TimeoutError extends RlmkitError {
   constructor(ms: number) {
-    super(`the model backend did not answer within ${ms} ms`, { kind: 'model', hint: 'raise the timeout, lower the batch size or check that the backend is up' });
+    super(`the model backend did not answer within ${ms} ms`, {
+      kind: 'model',
+      hint: 'raise the timeout, lower the batch size or check that the backend is up',
+    });
   }
 }
 

@@ -174,9 +174,20 @@ export class Scheduler implements Policy {
   private serveSeq = 0;
   /** Callers with their own usage account (bounded: see accountAs). */
   private readonly callers = new Set<string>();
-  private readonly counters = { batches: 0, batchedRequests: 0, largestBatch: 0, retries: 0, failedBatches: 0, inBatches: 0, backendBusyMs: 0 };
+  private readonly counters = {
+    batches: 0,
+    batchedRequests: 0,
+    largestBatch: 0,
+    retries: 0,
+    failedBatches: 0,
+    inBatches: 0,
+    backendBusyMs: 0,
+  };
 
-  constructor(readonly backend: Policy, o: SchedulerOptions = {}) {
+  constructor(
+    readonly backend: Policy,
+    o: SchedulerOptions = {},
+  ) {
     this.id = o.id ?? backend.id;
     this.maxBatch = Math.max(1, o.maxBatch ?? backend.capabilities.maxBatch);
     this.maxRows = Math.max(1, o.maxRows ?? Math.max(this.maxBatch, backend.capabilities.maxBatch || this.maxBatch));
@@ -277,7 +288,13 @@ export class Scheduler implements Policy {
     await this.backend.close?.();
   }
 
-  private async one(request: GenerateRequest, options: GenerateOptions, callId: number, caller: string, mine: Item[]): Promise<Completion[]> {
+  private async one(
+    request: GenerateRequest,
+    options: GenerateOptions,
+    callId: number,
+    caller: string,
+    mine: Item[],
+  ): Promise<Completion[]> {
     const key = this.cache && isCacheable(options) ? cacheKey(this.backend.id, request, options) : undefined;
     if (key) {
       const hit = this.cache!.get(key);
@@ -291,14 +308,18 @@ export class Scheduler implements Policy {
     try {
       if (n > 1 && !this.backend.capabilities.n) {
         // Repeat the request; seeded copies get distinct seeds so they are not identical samples.
-        const copies = Array.from({ length: n }, (_, j) => this.enqueue(request, { ...options, n: 1, seed: options.seed === undefined ? undefined : options.seed + j }, callId, mine));
+        const copies = Array.from({ length: n }, (_, j) =>
+          this.enqueue(request, { ...options, n: 1, seed: options.seed === undefined ? undefined : options.seed + j }, callId, mine),
+        );
         completions = (await Promise.all(copies)).map((c) => c[0]);
       } else if (n > this.maxRows) {
         // More rows than one backend call holds: split, so the request shares batches fairly.
         const parts: Promise<Completion[]>[] = [];
         for (let at = 0, k = 0; at < n; at += this.maxRows, k++) {
           const rows = Math.min(this.maxRows, n - at);
-          parts.push(this.enqueue(request, { ...options, n: rows, seed: options.seed === undefined ? undefined : options.seed + k }, callId, mine));
+          parts.push(
+            this.enqueue(request, { ...options, n: rows, seed: options.seed === undefined ? undefined : options.seed + k }, callId, mine),
+          );
         }
         completions = (await Promise.all(parts)).flat();
       } else {
@@ -455,10 +476,13 @@ export class Scheduler implements Policy {
     const now = performance.now();
     g.fillDeadline ??= now + this.maxFillWaitMs;
     if (now >= g.fillDeadline) return true;
-    g.fillTimer ??= setTimeout(() => {
-      g.fillTimer = undefined;
-      this.pump();
-    }, Math.ceil(g.fillDeadline - now) + 1);
+    g.fillTimer ??= setTimeout(
+      () => {
+        g.fillTimer = undefined;
+        this.pump();
+      },
+      Math.ceil(g.fillDeadline - now) + 1,
+    );
     return false;
   }
 
@@ -534,17 +558,27 @@ export class Scheduler implements Policy {
       if (backendOptions.seed === undefined && (backendOptions.temperature ?? 1) > 0) backendOptions.seed = randomInt(0x7fffffff);
       const started = performance.now();
       try {
-        const out = await withRetry((signal) => this.backend.generate(live.map((x) => x.request), { ...backendOptions, signal }), {
-          signal: running.ctl.signal,
-          retries: this.retries,
-          backoffMs: this.backoffMs,
-          maxBackoffMs: this.maxBackoffMs,
-          timeoutMs: this.timeoutMs,
-          rng: this.rng,
-          onRetry: () => this.counters.retries++,
-        });
+        const out = await withRetry(
+          (signal) =>
+            this.backend.generate(
+              live.map((x) => x.request),
+              { ...backendOptions, signal },
+            ),
+          {
+            signal: running.ctl.signal,
+            retries: this.retries,
+            backoffMs: this.backoffMs,
+            maxBackoffMs: this.maxBackoffMs,
+            timeoutMs: this.timeoutMs,
+            rng: this.rng,
+            onRetry: () => this.counters.retries++,
+          },
+        );
         if (!Array.isArray(out) || out.length !== live.length) {
-          throw runtimeError(`backend "${this.backend.id}" returned ${Array.isArray(out) ? out.length : 'no'} results for ${live.length} requests`, 'this is a bug in the backend');
+          throw runtimeError(
+            `backend "${this.backend.id}" returned ${Array.isArray(out) ? out.length : 'no'} results for ${live.length} requests`,
+            'this is a bug in the backend',
+          );
         }
         live.forEach((x, i) => {
           if (x.settled) return;

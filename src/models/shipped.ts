@@ -33,6 +33,7 @@ export function shippedCheckpointNames(): string[] {
  */
 export function shippedCheckpoint(name: string): string {
   const file = path.join(packageRoot, 'checkpoints', name, 'policy.safetensors');
-  if (!fs.existsSync(file)) throw usageError(`no shipped checkpoint named "${name}"`, `shipped checkpoints: ${shippedCheckpointNames().join(', ') || '(none)'}`);
+  if (!fs.existsSync(file))
+    throw usageError(`no shipped checkpoint named "${name}"`, `shipped checkpoints: ${shippedCheckpointNames().join(', ') || '(none)'}`);
   return file;
 }

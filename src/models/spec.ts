@@ -31,7 +31,8 @@ export type ModelSpec =
   | { kind: 'gguf'; path: string; options: GgufOptions }
   | { kind: 'http'; model: string; baseURL?: string; options: HttpSpecOptions };
 
-export const MODEL_SPEC_FORMS = 'embedded:<ckpt.safetensors>, gguf:<file.gguf>, http://host:port/v1#<model>, openai:<model>[@<baseURL>], or a path ending in .safetensors / .gguf';
+export const MODEL_SPEC_FORMS =
+  'embedded:<ckpt.safetensors>, gguf:<file.gguf>, http://host:port/v1#<model>, openai:<model>[@<baseURL>], or a path ending in .safetensors / .gguf';
 
 function bad(spec: string, why: string): Error {
   return usageError(`bad --model "${spec}": ${why}`, `use one of: ${MODEL_SPEC_FORMS}`);
@@ -43,7 +44,11 @@ function splitQuery(s: string): [string, URLSearchParams] {
 }
 
 /** Reads options, rejecting unknown keys and malformed values. */
-function readOptions(spec: string, params: URLSearchParams, allowed: Record<string, 'int' | 'bool' | 'path' | readonly string[]>): Record<string, number | boolean | string> {
+function readOptions(
+  spec: string,
+  params: URLSearchParams,
+  allowed: Record<string, 'int' | 'bool' | 'path' | readonly string[]>,
+): Record<string, number | boolean | string> {
   const out: Record<string, number | boolean | string> = {};
   for (const [key, value] of params) {
     const type = allowed[key];
@@ -65,9 +70,21 @@ function readOptions(spec: string, params: URLSearchParams, allowed: Record<stri
   return out;
 }
 
-const HTTP_OPTIONS = { api: ['auto', 'chat', 'completions'], concurrency: 'int', retries: 'int', timeout: 'int', dialect: DIALECT_NAMES, chat: 'bool', template: 'path', tokenizer: 'path' } as const;
+const HTTP_OPTIONS = {
+  api: ['auto', 'chat', 'completions'],
+  concurrency: 'int',
+  retries: 'int',
+  timeout: 'int',
+  dialect: DIALECT_NAMES,
+  chat: 'bool',
+  template: 'path',
+  tokenizer: 'path',
+} as const;
 
-export type HttpSpecOptions = Omit<HttpPolicyConfig, 'model' | 'baseURL' | 'tokenizer' | 'template'> & { template?: string; tokenizer?: string };
+export type HttpSpecOptions = Omit<HttpPolicyConfig, 'model' | 'baseURL' | 'tokenizer' | 'template'> & {
+  template?: string;
+  tokenizer?: string;
+};
 
 function httpOptions(spec: string, params: URLSearchParams): HttpSpecOptions {
   const o = readOptions(spec, params, HTTP_OPTIONS);
@@ -126,14 +143,23 @@ export function parseModelSpec(spec: string): ModelSpec {
     const [path, params] = splitQuery(s.slice(colon + 1));
     if (!path) throw bad(spec, 'the GGUF path is empty');
     const o = readOptions(spec, params, { threads: 'int', parallel: 'int', context: 'int' });
-    return { kind: 'gguf', path, options: { ...(o.threads ? { threads: o.threads as number } : {}), ...(o.parallel ? { parallel: o.parallel as number } : {}), ...(o.context ? { contextSize: o.context as number } : {}) } };
+    return {
+      kind: 'gguf',
+      path,
+      options: {
+        ...(o.threads ? { threads: o.threads as number } : {}),
+        ...(o.parallel ? { parallel: o.parallel as number } : {}),
+        ...(o.context ? { contextSize: o.context as number } : {}),
+      },
+    };
   }
   // Windows drive letters aside, anything else with a scheme is unknown.
   if (scheme && /^[a-z][a-z0-9+.-]*$/.test(scheme) && scheme.length > 1) throw bad(spec, `unknown kind "${scheme}:"`);
   const [path] = splitQuery(s);
   if (/\.gguf$/i.test(path)) return parseModelSpec(`gguf:${s}`);
   if (/\.safetensors$/i.test(path)) return parseModelSpec(`embedded:${s}`);
-  if (fs.existsSync(path) && fs.statSync(path).isDirectory()) throw bad(spec, 'it is a directory; name the checkpoint file inside it (.safetensors) or the .gguf file');
+  if (fs.existsSync(path) && fs.statSync(path).isDirectory())
+    throw bad(spec, 'it is a directory; name the checkpoint file inside it (.safetensors) or the .gguf file');
   throw bad(spec, 'cannot tell which backend it is');
 }
 
@@ -153,7 +179,13 @@ export async function loadPolicy(spec: string | ModelSpec, env: NodeJS.ProcessEn
       const { HttpPolicy } = await import('./http.js');
       const { tokenizer, ...rest } = s.options;
       const hf = tokenizer ? (await import('./hf-tokenizer.js')).HfTokenizer.load(tokenizer) : undefined;
-      const policy = new HttpPolicy({ model: s.model, ...(s.baseURL ? { baseURL: s.baseURL } : {}), ...rest, ...(hf ? { tokenizer: hf } : {}), env });
+      const policy = new HttpPolicy({
+        model: s.model,
+        ...(s.baseURL ? { baseURL: s.baseURL } : {}),
+        ...rest,
+        ...(hf ? { tokenizer: hf } : {}),
+        env,
+      });
       // Dialect, context size and chat format: the default prompt style depends on them.
       await policy.probe();
       return policy;
@@ -164,7 +196,11 @@ export async function loadPolicy(spec: string | ModelSpec, env: NodeJS.ProcessEn
 /** Opens a value model: only embedded checkpoints with a value head have one. */
 export async function loadValueModel(spec: string | ModelSpec): Promise<ValueModel> {
   const s = typeof spec === 'string' ? parseModelSpec(spec) : spec;
-  if (s.kind !== 'embedded') throw usageError(`a value model must be an embedded checkpoint with a value head, got a ${s.kind} spec`, 'use --value embedded:<value-checkpoint>.safetensors');
+  if (s.kind !== 'embedded')
+    throw usageError(
+      `a value model must be an embedded checkpoint with a value head, got a ${s.kind} spec`,
+      'use --value embedded:<value-checkpoint>.safetensors',
+    );
   const { EmbeddedValueModel } = await import('./embedded.js');
   return EmbeddedValueModel.load(s.path, s.options);
 }

@@ -10,12 +10,18 @@ function isInt(v: unknown): v is number {
 }
 
 export function validateGenerateOptions(o: GenerateOptions): void {
-  if (o.n !== undefined && (!isInt(o.n) || o.n < 1)) throw usageError(`generate: n must be a positive integer, got ${JSON.stringify(o.n)}`, 'pass n >= 1');
-  if (o.maxTokens !== undefined && (!isInt(o.maxTokens) || o.maxTokens < 1)) throw usageError(`generate: maxTokens must be a positive integer, got ${JSON.stringify(o.maxTokens)}`, 'pass maxTokens >= 1');
-  if (o.temperature !== undefined && !(typeof o.temperature === 'number' && o.temperature >= 0 && Number.isFinite(o.temperature))) throw usageError(`generate: temperature must be a number >= 0, got ${JSON.stringify(o.temperature)}`, 'use 0 for greedy decoding');
-  if (o.topP !== undefined && !(typeof o.topP === 'number' && o.topP > 0 && o.topP <= 1)) throw usageError(`generate: topP must be in (0, 1], got ${JSON.stringify(o.topP)}`);
-  if (o.topK !== undefined && (!isInt(o.topK) || o.topK < 0)) throw usageError(`generate: topK must be an integer >= 0, got ${JSON.stringify(o.topK)}`);
-  if (o.stop !== undefined && (!Array.isArray(o.stop) || o.stop.some((s) => typeof s !== 'string' || s.length === 0))) throw usageError('generate: stop must be a list of non-empty strings');
+  if (o.n !== undefined && (!isInt(o.n) || o.n < 1))
+    throw usageError(`generate: n must be a positive integer, got ${JSON.stringify(o.n)}`, 'pass n >= 1');
+  if (o.maxTokens !== undefined && (!isInt(o.maxTokens) || o.maxTokens < 1))
+    throw usageError(`generate: maxTokens must be a positive integer, got ${JSON.stringify(o.maxTokens)}`, 'pass maxTokens >= 1');
+  if (o.temperature !== undefined && !(typeof o.temperature === 'number' && o.temperature >= 0 && Number.isFinite(o.temperature)))
+    throw usageError(`generate: temperature must be a number >= 0, got ${JSON.stringify(o.temperature)}`, 'use 0 for greedy decoding');
+  if (o.topP !== undefined && !(typeof o.topP === 'number' && o.topP > 0 && o.topP <= 1))
+    throw usageError(`generate: topP must be in (0, 1], got ${JSON.stringify(o.topP)}`);
+  if (o.topK !== undefined && (!isInt(o.topK) || o.topK < 0))
+    throw usageError(`generate: topK must be an integer >= 0, got ${JSON.stringify(o.topK)}`);
+  if (o.stop !== undefined && (!Array.isArray(o.stop) || o.stop.some((s) => typeof s !== 'string' || s.length === 0)))
+    throw usageError('generate: stop must be a list of non-empty strings');
   if (o.seed !== undefined && !isInt(o.seed)) throw usageError(`generate: seed must be an integer, got ${JSON.stringify(o.seed)}`);
 }
 

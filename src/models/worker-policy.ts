@@ -41,7 +41,10 @@ export class WorkerPolicy implements Policy {
   private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: unknown) => void }>();
   private dead?: Error;
 
-  private constructor(private readonly worker: Worker, ready: { id: string; capabilities: PolicyCapabilities; config: ModelConfig; tokenizer: unknown }) {
+  private constructor(
+    private readonly worker: Worker,
+    ready: { id: string; capabilities: PolicyCapabilities; config: ModelConfig; tokenizer: unknown },
+  ) {
     this.id = ready.id;
     this.capabilities = ready.capabilities;
     this.config = ready.config;
@@ -64,11 +67,20 @@ export class WorkerPolicy implements Policy {
 
   /** Starts a worker that loads `file` (a checkpoint) or an in-memory model source. */
   static async start(what: { file: string } | { source: EmbeddedModelSource }, options: EmbeddedOptions = {}): Promise<WorkerPolicy> {
-    const workerData = 'file' in what ? { file: what.file, options } : { source: { ...what.source, tokenizer: what.source.tokenizer.spec() }, options };
+    const workerData =
+      'file' in what ? { file: what.file, options } : { source: { ...what.source, tokenizer: what.source.tokenizer.spec() }, options };
     const worker = spawnWorker(workerData);
-    const ready = await new Promise<{ id: string; capabilities: PolicyCapabilities; config: ModelConfig; tokenizer: unknown; error?: WireError }>((resolve, reject) => {
+    const ready = await new Promise<{
+      id: string;
+      capabilities: PolicyCapabilities;
+      config: ModelConfig;
+      tokenizer: unknown;
+      error?: WireError;
+    }>((resolve, reject) => {
       worker.once('message', resolve);
-      worker.once('error', (e) => reject(runtimeError(`the model worker failed to start: ${e.message}`, 'run with --debug for details', e)));
+      worker.once('error', (e) =>
+        reject(runtimeError(`the model worker failed to start: ${e.message}`, 'run with --debug for details', e)),
+      );
     });
     if (ready.error) {
       await worker.terminate();

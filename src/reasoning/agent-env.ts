@@ -73,18 +73,38 @@ class Searcher {
   policyCalls = 0;
   tokens = 0;
   private seed: number;
-  constructor(readonly task: MultiTurnTask, readonly problem: Problem, readonly policy: Policy, readonly o: AgentSearchOptions) {
+  constructor(
+    readonly task: MultiTurnTask,
+    readonly problem: Problem,
+    readonly policy: Policy,
+    readonly o: AgentSearchOptions,
+  ) {
     this.seed = o.seed ?? 0;
   }
 
   root(): AgentEpisode {
-    return { actions: [], observations: [], answer: null, reward: 0, done: false, logprob: 0, transcript: this.task.renderPlain(this.problem, []) };
+    return {
+      actions: [],
+      observations: [],
+      answer: null,
+      reward: 0,
+      done: false,
+      logprob: 0,
+      transcript: this.task.renderPlain(this.problem, []),
+    };
   }
 
   /** Samples k next actions of an episode (one policy call). */
   async sample(ep: AgentEpisode, k: number): Promise<Array<{ text: string; logprob: number }>> {
     this.policyCalls++;
-    const [cs] = await this.policy.generate([{ prompt: ep.transcript }], { n: k, temperature: this.o.temperature ?? 1, maxTokens: this.o.maxActionTokens ?? 40, stop: ['\n'], logprobs: true, seed: this.seed++ });
+    const [cs] = await this.policy.generate([{ prompt: ep.transcript }], {
+      n: k,
+      temperature: this.o.temperature ?? 1,
+      maxTokens: this.o.maxActionTokens ?? 40,
+      stop: ['\n'],
+      logprobs: true,
+      seed: this.seed++,
+    });
     return cs.map((c) => {
       this.tokens += c.usage.completionTokens;
       return { text: c.text.trim(), logprob: (c.logprobs ?? []).reduce((a, b) => a + b, 0) / Math.max(1, c.logprobs?.length ?? 1) };
@@ -132,7 +152,12 @@ function vote(task: MultiTurnTask, problem: Problem, eps: readonly AgentEpisode[
   return [...answered].sort((a, b) => count(b) - count(a) || b.logprob - a.logprob)[0];
 }
 
-export async function agentSearch(task: MultiTurnTask, problem: Problem, policy: Policy, o: AgentSearchOptions): Promise<AgentSearchResult> {
+export async function agentSearch(
+  task: MultiTurnTask,
+  problem: Problem,
+  policy: Policy,
+  o: AgentSearchOptions,
+): Promise<AgentSearchResult> {
   const s = new Searcher(task, problem, policy, o);
   const finished: AgentEpisode[] = [];
   let best: AgentEpisode | null = null;
@@ -146,13 +171,21 @@ export async function agentSearch(task: MultiTurnTask, problem: Problem, policy:
       const next: AgentEpisode[] = [];
       for (const b of beams) for (const a of await s.sample(b, o.expand ?? 4)) next.push(await s.child(b, a));
       finished.push(...next.filter((e) => e.done));
-      beams = next.filter((e) => !e.done).sort((a, b) => b.logprob - a.logprob).slice(0, o.width ?? 4);
+      beams = next
+        .filter((e) => !e.done)
+        .sort((a, b) => b.logprob - a.logprob)
+        .slice(0, o.width ?? 4);
     }
     best = [...finished].sort((a, b) => (gt ? b.reward - a.reward : 0) || b.logprob - a.logprob)[0] ?? null;
   } else {
     const root: Node = { ep: s.root(), children: [], visits: 0, value: 0 };
     const c = o.c ?? 1.0;
-    const terminalValue = (e: AgentEpisode) => (gt ? e.reward : e.answer === null ? 0 : finished.filter((x) => x.answer !== null && task.sameAnswer(x.answer, e.answer!, problem)).length / finished.length);
+    const terminalValue = (e: AgentEpisode) =>
+      gt
+        ? e.reward
+        : e.answer === null
+          ? 0
+          : finished.filter((x) => x.answer !== null && task.sameAnswer(x.answer, e.answer!, problem)).length / finished.length;
     for (let sim = 0; sim < (o.simulations ?? 16); sim++) {
       const path: Node[] = [root];
       let node = root;
@@ -165,7 +198,8 @@ export async function agentSearch(task: MultiTurnTask, problem: Problem, policy:
         path.push(node);
       }
       if (!node.ep.done) {
-        for (const a of await s.sample(node.ep, o.expand ?? 3)) node.children.push({ ep: await s.child(node.ep, a), children: [], visits: 0, value: 0 });
+        for (const a of await s.sample(node.ep, o.expand ?? 3))
+          node.children.push({ ep: await s.child(node.ep, a), children: [], visits: 0, value: 0 });
         node = node.children[0];
         path.push(node);
       }
@@ -177,8 +211,17 @@ export async function agentSearch(task: MultiTurnTask, problem: Problem, policy:
         n.value += v;
       }
     }
-    best = gt ? [...finished].sort((a, b) => b.reward - a.reward)[0] ?? null : vote(task, problem, finished);
+    best = gt ? ([...finished].sort((a, b) => b.reward - a.reward)[0] ?? null) : vote(task, problem, finished);
   }
   const verdict = best?.answer != null ? await task.verify(best.answer, problem) : { correct: false };
-  return { answer: best?.answer ?? null, correct: verdict.correct, best, envSteps: s.envSteps, policyCalls: s.policyCalls, completionTokens: s.tokens, episodes: finished.length, usedGroundTruth: gt };
+  return {
+    answer: best?.answer ?? null,
+    correct: verdict.correct,
+    best,
+    envSteps: s.envSteps,
+    policyCalls: s.policyCalls,
+    completionTokens: s.tokens,
+    episodes: finished.length,
+    usedGroundTruth: gt,
+  };
 }

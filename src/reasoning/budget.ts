@@ -28,7 +28,8 @@ export const BudgetSchema = z.strictObject({
 });
 export type Budget = z.infer<typeof BudgetSchema>;
 
-export type StopReason = 'budget:tokens' | 'budget:completionTokens' | 'budget:calls' | 'budget:evalCalls' | 'budget:time' | 'budget:expansions';
+export type StopReason =
+  'budget:tokens' | 'budget:completionTokens' | 'budget:calls' | 'budget:evalCalls' | 'budget:time' | 'budget:expansions';
 
 export class BudgetExhausted extends Error {
   constructor(readonly reason: StopReason) {
@@ -57,7 +58,10 @@ export class Meter {
   /** First limit that stopped a call, kept so strategies and the driver can report it. */
   exhausted: StopReason | null = null;
 
-  constructor(readonly budget: Budget = {}, private readonly clock: () => number = () => performance.now()) {}
+  constructor(
+    readonly budget: Budget = {},
+    private readonly clock: () => number = () => performance.now(),
+  ) {}
 
   elapsedMs(): number {
     return this.clock() - this.startedAt;
@@ -98,9 +102,18 @@ export class Meter {
     let calls = u.calls + this.reserved.calls;
     let reason: StopReason | null = null;
     for (const p of promptTokens) {
-      if (b.calls !== undefined && calls + 1 > b.calls) { reason = 'budget:calls'; break; }
-      if (b.tokens !== undefined && tok + p + perRequestCompletion > b.tokens) { reason = 'budget:tokens'; break; }
-      if (b.completionTokens !== undefined && comp + perRequestCompletion > b.completionTokens) { reason = 'budget:completionTokens'; break; }
+      if (b.calls !== undefined && calls + 1 > b.calls) {
+        reason = 'budget:calls';
+        break;
+      }
+      if (b.tokens !== undefined && tok + p + perRequestCompletion > b.tokens) {
+        reason = 'budget:tokens';
+        break;
+      }
+      if (b.completionTokens !== undefined && comp + perRequestCompletion > b.completionTokens) {
+        reason = 'budget:completionTokens';
+        break;
+      }
       calls += 1;
       tok += p + perRequestCompletion;
       comp += perRequestCompletion;
@@ -111,7 +124,12 @@ export class Meter {
   }
 
   reserve(r: Partial<Reservation>): Reservation {
-    const full: Reservation = { tokens: r.tokens ?? 0, completionTokens: r.completionTokens ?? 0, calls: r.calls ?? 0, evalCalls: r.evalCalls ?? 0 };
+    const full: Reservation = {
+      tokens: r.tokens ?? 0,
+      completionTokens: r.completionTokens ?? 0,
+      calls: r.calls ?? 0,
+      evalCalls: r.evalCalls ?? 0,
+    };
     this.reserved.tokens += full.tokens;
     this.reserved.completionTokens += full.completionTokens;
     this.reserved.calls += full.calls;
@@ -129,7 +147,8 @@ export class Meter {
   /** Throws unless `count` more evaluation calls fit. */
   checkEval(count: number): void {
     this.checkTime();
-    if (this.budget.evalCalls !== undefined && this.usage.evalCalls + this.reserved.evalCalls + count > this.budget.evalCalls) this.stop('budget:evalCalls');
+    if (this.budget.evalCalls !== undefined && this.usage.evalCalls + this.reserved.evalCalls + count > this.budget.evalCalls)
+      this.stop('budget:evalCalls');
   }
 
   /** Throws unless `count` more expansions fit; counts them when they do. */

@@ -118,7 +118,11 @@ export class SearchContext<P extends Problem = Problem> {
     const promptTokens = requests.map((r) => this.promptTokens(r)); // tokenised once per request
     const fit = this.meter.fitGenerate(promptTokens, n * options.maxTokens);
     const batch = requests.slice(0, fit);
-    const reservation = this.meter.reserve({ calls: batch.length, tokens: promptTokens.slice(0, fit).reduce((s, t) => s + t + n * options.maxTokens, 0), completionTokens: batch.length * n * options.maxTokens });
+    const reservation = this.meter.reserve({
+      calls: batch.length,
+      tokens: promptTokens.slice(0, fit).reduce((s, t) => s + t + n * options.maxTokens, 0),
+      completionTokens: batch.length * n * options.maxTokens,
+    });
     const policy = this.models.policy;
     const temperature = options.temperature ?? 1;
     const base: GenerateOptions = { ...options, caller: this.options.caller ?? options.caller, signal };
@@ -138,9 +142,19 @@ export class SearchContext<P extends Problem = Problem> {
       const chunkResults = await this.meter.timed(() =>
         Promise.all(
           chunks.map((chunk) => {
-            if (native) return policy.generate(chunk.map((c) => c.req), base);
+            if (native)
+              return policy.generate(
+                chunk.map((c) => c.req),
+                base,
+              );
             // Copies of one request are sent with n = 1 and consecutive seeds.
-            return Promise.all(chunk.map((c) => policy.generate([c.req], { ...base, n: 1, seed: base.seed === undefined ? undefined : base.seed + c.seedOffset }).then((r) => r[0])));
+            return Promise.all(
+              chunk.map((c) =>
+                policy
+                  .generate([c.req], { ...base, n: 1, seed: base.seed === undefined ? undefined : base.seed + c.seedOffset })
+                  .then((r) => r[0]),
+              ),
+            );
           }),
         ),
       );
@@ -169,7 +183,11 @@ export class SearchContext<P extends Problem = Problem> {
   }
 
   private requireModel<T>(model: T | undefined, what: string, flag: string): T {
-    if (!model) throw usageError(`this strategy's settings need a ${what}, but none was given`, `pass ${flag} or choose another scorer in the strategy settings`);
+    if (!model)
+      throw usageError(
+        `this strategy's settings need a ${what}, but none was given`,
+        `pass ${flag} or choose another scorer in the strategy settings`,
+      );
     return model;
   }
 
@@ -214,7 +232,10 @@ export class SearchContext<P extends Problem = Problem> {
     try {
       const out = model.process
         ? await this.meter.timed(() => model.process!(solutions, { caller: this.options.caller }))
-        : (await this.meter.timed(() => model.outcome(solutions, { caller: this.options.caller }))).map((s, i) => [...solutions[i].steps.slice(1).map(() => NaN), s]);
+        : (await this.meter.timed(() => model.outcome(solutions, { caller: this.options.caller }))).map((s, i) => [
+            ...solutions[i].steps.slice(1).map(() => NaN),
+            s,
+          ]);
       this.meter.recordEval(1);
       return out;
     } finally {

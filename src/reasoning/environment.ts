@@ -50,7 +50,9 @@ export class Environment<P extends Problem = Problem> {
 
   /** The prompt that asks for the next step after `steps`. */
   request(steps: readonly string[]): GenerateRequest {
-    return this.options.style === 'plain' ? { prompt: this.task.renderPlain(this.problem, steps) } : { messages: this.task.renderChat(this.problem, steps) };
+    return this.options.style === 'plain'
+      ? { prompt: this.task.renderPlain(this.problem, steps) }
+      : { messages: this.task.renderChat(this.problem, steps) };
   }
 
   /** Stop sequences that end one step. */
@@ -87,7 +89,8 @@ export class Environment<P extends Problem = Problem> {
   interpret(steps: readonly string[], c: Pick<Completion, 'text' | 'finishReason' | 'stopSequence'>): Interpreted {
     const step = this.cleanStep(c.text);
     const all = [...steps, step];
-    const modelEnded = c.finishReason === 'eos' || (this.options.style === 'chat' && c.finishReason === 'stop' && c.stopSequence === undefined);
+    const modelEnded =
+      c.finishReason === 'eos' || (this.options.style === 'chat' && c.finishReason === 'stop' && c.stopSequence === undefined);
     const chk = this.check(all);
     let terminal = chk?.terminal ?? false;
     let valid: boolean | null = chk ? chk.valid : null;

@@ -29,19 +29,37 @@ interface Known {
 
 export class LegalUniformPolicy implements Policy, ProblemAwarePolicy {
   readonly id: string;
-  readonly capabilities: PolicyCapabilities = { logprobs: true, n: true, tokenIds: false, prefixCaching: false, chat: false, maxBatch: 1 << 16 };
+  readonly capabilities: PolicyCapabilities = {
+    logprobs: true,
+    n: true,
+    tokenIds: false,
+    prefixCaching: false,
+    chat: false,
+    maxBatch: 1 << 16,
+  };
   private readonly plain = new Map<string, Known>();
   private readonly chat = new Map<string, Known>();
   private calls = 0;
 
-  constructor(readonly seed = 0, id = 'legal-uniform') {
+  constructor(
+    readonly seed = 0,
+    id = 'legal-uniform',
+  ) {
     this.id = id;
   }
 
   attach(task: Task<any>, problem: Problem): void {
-    if (!task.legalSteps) throw usageError(`the legal-uniform policy needs task.legalSteps, which task ${task.name} does not define`, 'use a task with enumerable moves (game24, countdown) or a real model');
+    if (!task.legalSteps)
+      throw usageError(
+        `the legal-uniform policy needs task.legalSteps, which task ${task.name} does not define`,
+        'use a task with enumerable moves (game24, countdown) or a real model',
+      );
     this.plain.set(task.renderPlain(problem, []), { task, problem });
-    const user = task.renderChat(problem, []).filter((m) => m.role !== 'assistant').map((m) => m.content).join('\u0000');
+    const user = task
+      .renderChat(problem, [])
+      .filter((m) => m.role !== 'assistant')
+      .map((m) => m.content)
+      .join('\u0000');
     this.chat.set(user, { task, problem });
   }
 
@@ -58,12 +76,18 @@ export class LegalUniformPolicy implements Policy, ProblemAwarePolicy {
       const legal = known.task.legalSteps!(known.problem, steps);
       const rng = new Rng((callSeed ^ hashString(promptText) ^ Math.imul(i + 1, 0x9e3779b1)) >>> 0);
       return Array.from({ length: n }, () => {
-        if (legal.length === 0) return { text: '', finishReason: 'eos' as const, logprobs: [], usage: { promptTokens: promptText.length, completionTokens: 1 } };
+        if (legal.length === 0)
+          return { text: '', finishReason: 'eos' as const, logprobs: [], usage: { promptTokens: promptText.length, completionTokens: 1 } };
         const step = temperature <= 0 ? legal[0] : legal[Math.floor(rng.next() * legal.length)];
         const done = known.task.checkStep?.(known.problem, [...steps, step]).terminal ?? false;
         const c: Completion = done
           ? { text: step, finishReason: 'eos', usage: { promptTokens: promptText.length, completionTokens: step.length + 1 } }
-          : { text: step, finishReason: 'stop', stopSequence: '\n', usage: { promptTokens: promptText.length, completionTokens: step.length + 1 } };
+          : {
+              text: step,
+              finishReason: 'stop',
+              stopSequence: '\n',
+              usage: { promptTokens: promptText.length, completionTokens: step.length + 1 },
+            };
         if (options.logprobs) c.logprobs = [Math.log(1 / legal.length)];
         return c;
       });
@@ -74,16 +98,27 @@ export class LegalUniformPolicy implements Policy, ProblemAwarePolicy {
     if (typeof r.prompt === 'string') {
       let best: [string, Known] | null = null;
       for (const entry of this.plain) if (r.prompt.startsWith(entry[0]) && (!best || entry[0].length > best[0].length)) best = entry;
-      if (!best) throw runtimeError('the legal-uniform policy got a prompt for a problem it was not given', 'call solve()/solveMany() (which attach problems), or attach(task, problem) first');
+      if (!best)
+        throw runtimeError(
+          'the legal-uniform policy got a prompt for a problem it was not given',
+          'call solve()/solveMany() (which attach problems), or attach(task, problem) first',
+        );
       const rest = r.prompt.slice(best[0].length);
       const steps = rest.split('\n').slice(0, -1);
       return { known: best[1], steps, promptText: r.prompt };
     }
     const messages = r.messages ?? [];
-    const user = messages.filter((m) => m.role !== 'assistant').map((m) => m.content).join('\u0000');
+    const user = messages
+      .filter((m) => m.role !== 'assistant')
+      .map((m) => m.content)
+      .join('\u0000');
     const known = this.chat.get(user);
-    if (!known) throw runtimeError('the legal-uniform policy got a chat prompt for a problem it was not given', 'attach(task, problem) first');
-    const assistant = messages.filter((m) => m.role === 'assistant').map((m) => m.content).join('');
+    if (!known)
+      throw runtimeError('the legal-uniform policy got a chat prompt for a problem it was not given', 'attach(task, problem) first');
+    const assistant = messages
+      .filter((m) => m.role === 'assistant')
+      .map((m) => m.content)
+      .join('');
     const steps = assistant.split('\n').filter((s) => s.length > 0);
     return { known, steps, promptText: messages.map((m) => m.content).join('\n') };
   }

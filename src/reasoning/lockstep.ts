@@ -45,9 +45,13 @@ function allAborted(signals: (AbortSignal | undefined)[]): AbortSignal | undefin
   if (left === 0) ctl.abort(abortReason(unique[0]));
   for (const s of unique) {
     if (s.aborted) continue;
-    s.addEventListener('abort', () => {
-      if (--left === 0) ctl.abort(abortReason(s));
-    }, { once: true });
+    s.addEventListener(
+      'abort',
+      () => {
+        if (--left === 0) ctl.abort(abortReason(s));
+      },
+      { once: true },
+    );
   }
   return ctl.signal;
 }
@@ -140,11 +144,16 @@ export class Lockstep {
       id: base.policy.id,
       capabilities: base.policy.capabilities,
       countTokens: base.policy.countTokens?.bind(base.policy),
-      generate: (requests: GenerateRequest[], options?: GenerateOptions) => submit('generate', requests, options) as Promise<Completion[][]>,
+      generate: (requests: GenerateRequest[], options?: GenerateOptions) =>
+        submit('generate', requests, options) as Promise<Completion[][]>,
     };
     if (isProblemAware(base.policy)) policy.attach = base.policy.attach.bind(base.policy);
     const models: SearchModels = { policy };
-    if (base.value) models.value = { id: base.value.id, value: (states: string[], o?: { signal?: AbortSignal }) => submit('value', states, { signal: o?.signal }) as Promise<number[]> } satisfies ValueModel;
+    if (base.value)
+      models.value = {
+        id: base.value.id,
+        value: (states: string[], o?: { signal?: AbortSignal }) => submit('value', states, { signal: o?.signal }) as Promise<number[]>,
+      } satisfies ValueModel;
     if (base.reward) models.reward = wrapReward(base.reward, submit);
     if (base.prm) models.prm = wrapReward(base.prm, submit);
     return {
@@ -220,7 +229,8 @@ function wrapReward(r: RewardModel, submit: (kind: Kind, items: unknown[], optio
     id: r.id,
     kind: r.kind,
     // The prm flag keeps outcome calls to the PRM and to the ORM in different merged calls.
-    outcome: (solutions: ScoredSolution[]) => submit('outcome', solutions, (isPrm ? { prm: true } : {}) as GenerateOptions) as Promise<number[]>,
+    outcome: (solutions: ScoredSolution[]) =>
+      submit('outcome', solutions, (isPrm ? { prm: true } : {}) as GenerateOptions) as Promise<number[]>,
   };
   if (r.process) wrapped.process = (solutions: ScoredSolution[]) => submit('process', solutions) as Promise<number[][]>;
   return wrapped;

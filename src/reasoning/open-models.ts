@@ -37,9 +37,18 @@ export async function openSearchRewardModel(spec: string, kind: 'outcome' | 'pro
   return {
     id: `${value.id}#${kind}`,
     kind,
-    outcome: async (solutions) => (await value.value(solutions.map((s) => `${s.prompt}${s.steps.map((x) => `${x}\n`).join('')}`))).map(toUnit),
+    outcome: async (solutions) =>
+      (await value.value(solutions.map((s) => `${s.prompt}${s.steps.map((x) => `${x}\n`).join('')}`))).map(toUnit),
     process: async (solutions) => {
-      const states = solutions.flatMap((s) => s.steps.map((_, i) => `${s.prompt}${s.steps.slice(0, i + 1).map((x) => `${x}\n`).join('')}`));
+      const states = solutions.flatMap((s) =>
+        s.steps.map(
+          (_, i) =>
+            `${s.prompt}${s.steps
+              .slice(0, i + 1)
+              .map((x) => `${x}\n`)
+              .join('')}`,
+        ),
+      );
       const v = (await value.value(states)).map(toUnit);
       let at = 0;
       return solutions.map((s) => v.slice(at, (at += s.steps.length)));

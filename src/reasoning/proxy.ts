@@ -86,7 +86,13 @@ export const conversationTask: Task<ConversationProblem> = {
     // Plain numbers compare by value ("0.50" = ".5"); the symbolic grader is too slow to load here.
     const nx = Number(x.replace(/,/g, ''));
     const ny = Number(y.replace(/,/g, ''));
-    return x !== '' && y !== '' && Number.isFinite(nx) && Number.isFinite(ny) && Math.abs(nx - ny) <= 1e-9 * Math.max(1, Math.abs(nx), Math.abs(ny));
+    return (
+      x !== '' &&
+      y !== '' &&
+      Number.isFinite(nx) &&
+      Number.isFinite(ny) &&
+      Math.abs(nx - ny) <= 1e-9 * Math.max(1, Math.abs(nx), Math.abs(ny))
+    );
   },
 };
 
@@ -109,7 +115,8 @@ function scopedPolicy(inner: Policy, flow: string | undefined, signal: AbortSign
   const p: Policy & { attach?: unknown } = {
     id: inner.id,
     capabilities: inner.capabilities,
-    generate: (requests: GenerateRequest[], o: GenerateOptions = {}) => inner.generate(requests, { ...o, ...(flow !== undefined ? { flow } : {}), signal: o.signal ?? signal }),
+    generate: (requests: GenerateRequest[], o: GenerateOptions = {}) =>
+      inner.generate(requests, { ...o, ...(flow !== undefined ? { flow } : {}), signal: o.signal ?? signal }),
   };
   if (inner.countTokens) p.countTokens = inner.countTokens.bind(inner);
   if (isProblemAware(inner)) p.attach = inner.attach.bind(inner);
@@ -119,7 +126,36 @@ function scopedPolicy(inner: Policy, flow: string | undefined, signal: AbortSign
 let conversationCounter = 0;
 
 /** Fields of OpenAI completion/chat requests: never read as strategy settings at the top level. */
-const OPENAI_FIELDS = new Set(['model', 'prompt', 'messages', 'max_tokens', 'max_completion_tokens', 'temperature', 'top_p', 'top_k', 'n', 'stop', 'seed', 'stream', 'stream_options', 'user', 'logprobs', 'top_logprobs', 'echo', 'best_of', 'presence_penalty', 'frequency_penalty', 'logit_bias', 'response_format', 'tools', 'tool_choice', 'settings', 'budget', 'task', 'problem']);
+const OPENAI_FIELDS = new Set([
+  'model',
+  'prompt',
+  'messages',
+  'max_tokens',
+  'max_completion_tokens',
+  'temperature',
+  'top_p',
+  'top_k',
+  'n',
+  'stop',
+  'seed',
+  'stream',
+  'stream_options',
+  'user',
+  'logprobs',
+  'top_logprobs',
+  'echo',
+  'best_of',
+  'presence_penalty',
+  'frequency_penalty',
+  'logit_bias',
+  'response_format',
+  'tools',
+  'tool_choice',
+  'settings',
+  'budget',
+  'task',
+  'problem',
+]);
 
 export class ReasoningPolicy implements Policy {
   readonly id: string;
@@ -151,25 +187,37 @@ export class ReasoningPolicy implements Policy {
     const raw: Record<string, unknown> = { ...(this.defaults.settings ?? {}) };
     for (const [k, v] of Object.entries(body)) if (known.has(k) && !OPENAI_FIELDS.has(k)) raw[k] = v;
     if (body.settings !== undefined) {
-      if (typeof body.settings !== 'object' || body.settings === null || Array.isArray(body.settings)) throw usageError('"settings" must be an object of strategy settings', `run \`rlmkit strategies ${this.strategy.name}\` for the settings`);
+      if (typeof body.settings !== 'object' || body.settings === null || Array.isArray(body.settings))
+        throw usageError(
+          '"settings" must be an object of strategy settings',
+          `run \`rlmkit strategies ${this.strategy.name}\` for the settings`,
+        );
       Object.assign(raw, body.settings);
     }
     const settings = parseSettings(this.strategy, raw);
     const b = BudgetSchema.safeParse({ ...(this.defaults.budget ?? {}), ...((body.budget as object | undefined) ?? {}) });
-    if (!b.success) throw usageError(`invalid budget: ${b.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`, 'budget fields: tokens, completionTokens, calls, evalCalls, wallMs, expansions (positive numbers)');
+    if (!b.success)
+      throw usageError(
+        `invalid budget: ${b.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+        'budget fields: tokens, completionTokens, calls, evalCalls, wallMs, expansions (positive numbers)',
+      );
     return { settings, budget: b.data };
   }
 
   async generateForRequest(requests: GenerateRequest[], options: GenerateOptions, request: RequestContext): Promise<Completion[][]> {
     const { settings, budget } = this.settingsFrom(request.body);
     for (const [k, cap] of Object.entries(request.budgetCap ?? {}) as [keyof Budget, number][]) budget[k] = Math.min(budget[k] ?? cap, cap);
-    const task: Task<Problem> = request.body.task !== undefined && request.body.task !== null ? servedTask(request.body.task) : conversationTask;
+    const task: Task<Problem> =
+      request.body.task !== undefined && request.body.task !== null ? servedTask(request.body.task) : conversationTask;
     const n = options.n ?? 1;
     const problems: Problem[] = [];
     for (const r of requests) {
       const id = `conversation/${++conversationCounter}`;
       const question = r.messages ? ([...r.messages].reverse().find((m) => m.role === 'user')?.content ?? '') : (r.prompt ?? '');
-      const base: Problem = task === conversationTask ? { id, question, data: r.messages ? { messages: r.messages } : { prompt: r.prompt ?? '' } } : await servedProblem(task, question, request.body.problem, id);
+      const base: Problem =
+        task === conversationTask
+          ? { id, question, data: r.messages ? { messages: r.messages } : { prompt: r.prompt ?? '' } }
+          : await servedProblem(task, question, request.body.problem, id);
       for (let j = 0; j < n; j++) problems.push({ ...base, id: n > 1 ? `${base.id}/${j}` : base.id });
     }
     const onProgress = request.onProgress;
@@ -185,7 +233,16 @@ export class ReasoningPolicy implements Policy {
       caller: options.caller,
       signal: options.signal,
       ...(onProgress ? { onProgress: (p: SolveProgress) => onProgress({ ...p }), progressEveryMs: 200 } : {}),
-      onResult: onProgress ? (r, i) => onProgress({ event: 'solved', problemIndex: i, answer: r.answer, stopReason: r.stopReason, tokens: r.usage.promptTokens + r.usage.completionTokens }) : undefined,
+      onResult: onProgress
+        ? (r, i) =>
+            onProgress({
+              event: 'solved',
+              problemIndex: i,
+              answer: r.answer,
+              stopReason: r.stopReason,
+              tokens: r.usage.promptTokens + r.usage.completionTokens,
+            })
+        : undefined,
     });
     if (request.onTraces) request.onTraces(many.results.flatMap((r) => (r.trace ? [r.trace] : [])));
     const stepSeparator = task === conversationTask ? CHAT_STEP_SEPARATOR : '\n';
@@ -201,7 +258,11 @@ export class ReasoningPolicy implements Policy {
     const node = r.node ?? fallbackNode(r);
     const steps = node ? [...node.steps] : [];
     const text = steps.join(separator) || (r.answer ?? '');
-    return { text, finishReason: r.stopReason === 'done' ? 'stop' : 'length', usage: { promptTokens, completionTokens: r.usage.completionTokens } };
+    return {
+      text,
+      finishReason: r.stopReason === 'done' ? 'stop' : 'length',
+      usage: { promptTokens, completionTokens: r.usage.completionTokens },
+    };
   }
 }
 
@@ -251,18 +312,27 @@ export function reasoningProvider(o: ReasoningProviderOptions = {}) {
       if (!parsed) return undefined;
       // A search whose every model call is itself a search multiplies the cost of each level, and
       // names could nest a hundred deep: refused.
-      if (parseReasoningModel(parsed.model)) throw usageError(`"${model}": a strategy over another strategy is not served`, 'name one strategy and a served model, e.g. mcts@<model>');
+      if (parseReasoningModel(parsed.model))
+        throw usageError(
+          `"${model}": a strategy over another strategy is not served`,
+          'name one strategy and a served model, e.g. mcts@<model>',
+        );
       const hit = cache.get(model);
       if (hit) return hit;
       const inner = await registry.resolve(parsed.model);
       if (!inner) return undefined;
-      const policy = new ReasoningPolicy(getStrategy(parsed.strategy), inner, parsed.model, { settings: o.settings?.[parsed.strategy], budget: o.budget });
+      const policy = new ReasoningPolicy(getStrategy(parsed.strategy), inner, parsed.model, {
+        settings: o.settings?.[parsed.strategy],
+        budget: o.budget,
+      });
       cache.set(model, policy);
       return policy;
     },
   };
 }
 
-export function isRequestAware(p: Policy): p is Policy & { generateForRequest: ReasoningPolicy['generateForRequest']; streamsProgress: true } {
+export function isRequestAware(
+  p: Policy,
+): p is Policy & { generateForRequest: ReasoningPolicy['generateForRequest']; streamsProgress: true } {
   return typeof (p as Partial<ReasoningPolicy>).generateForRequest === 'function';
 }

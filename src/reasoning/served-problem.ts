@@ -19,7 +19,8 @@ import type { Problem, Task } from '../tasks/types.js';
 const NUMBER_GAMES = new Set(['game24', 'countdown', 'countdown-classic']);
 
 export function servedTask(name: unknown): Task<Problem> {
-  if (typeof name !== 'string' || name.length === 0 || name.length > 64) throw usageError('"task" must be a task name', `tasks: ${taskNames().join(', ')}`);
+  if (typeof name !== 'string' || name.length === 0 || name.length > 64)
+    throw usageError('"task" must be a task name', `tasks: ${taskNames().join(', ')}`);
   if (!taskNames().includes(name)) throw usageError(unknownTaskMessage(name));
   return getTask(name);
 }
@@ -47,22 +48,36 @@ function numberGameProblem(task: Task<Problem>, data: NumberGameData, id: string
 /** A task problem for a request: see the file comment. `text` is the prompt or last user message. */
 export async function servedProblem(task: Task<Problem>, text: string, problem: unknown, id: string): Promise<Problem> {
   if (problem !== undefined && problem !== null) {
-    if (typeof problem !== 'string' && typeof problem !== 'number') throw usageError('"problem" must be a problem id, an index, or (number games) the numbers');
+    if (typeof problem !== 'string' && typeof problem !== 'number')
+      throw usageError('"problem" must be a problem id, an index, or (number games) the numbers');
     const ref = String(problem);
     if (NUMBER_GAMES.has(task.name)) {
       const data = numbersIn(task, ref);
-      if (data && (task.name !== 'game24' || /^\s*\d+(\s+\d+){3}\s*$/.test(ref))) return numberGameProblem(task, data, `${id}/${task.name}`);
+      if (data && (task.name !== 'game24' || /^\s*\d+(\s+\d+){3}\s*$/.test(ref)))
+        return numberGameProblem(task, data, `${id}/${task.name}`);
     }
     const split = task.splits.includes('test') ? 'test' : task.splits[0];
     if (!split) throw usageError(`task ${task.name} has no splits to look "${ref}" up in`);
     const all = await task.problems({ split, seed: 0 });
-    const hit = all.find((p) => p.id === ref || p.id.endsWith(`/${ref}`)) ?? (/^\d+$/.test(ref) && Number(ref) < all.length ? all[Number(ref)] : undefined);
-    if (!hit) throw usageError(`no problem "${ref}" in ${task.name}/${split} (${all.length} problems)`, all[0] ? `give an id such as ${all[0].id} or an index below ${all.length}` : undefined);
+    const hit =
+      all.find((p) => p.id === ref || p.id.endsWith(`/${ref}`)) ??
+      (/^\d+$/.test(ref) && Number(ref) < all.length ? all[Number(ref)] : undefined);
+    if (!hit)
+      throw usageError(
+        `no problem "${ref}" in ${task.name}/${split} (${all.length} problems)`,
+        all[0] ? `give an id such as ${all[0].id} or an index below ${all.length}` : undefined,
+      );
     return hit;
   }
   if (NUMBER_GAMES.has(task.name)) {
     const data = numbersIn(task, text);
-    if (!data) throw usageError(`task ${task.name}: the request gives no puzzle`, task.name === 'game24' ? 'send the four numbers in the prompt ("4 4 6 8|") or as "problem": "4 4 6 8"' : 'send the numbers and target ("3 7 25 50 =100") in the prompt or as "problem"');
+    if (!data)
+      throw usageError(
+        `task ${task.name}: the request gives no puzzle`,
+        task.name === 'game24'
+          ? 'send the four numbers in the prompt ("4 4 6 8|") or as "problem": "4 4 6 8"'
+          : 'send the numbers and target ("3 7 25 50 =100") in the prompt or as "problem"',
+      );
     return numberGameProblem(task, data, `${id}/${task.name}`);
   }
   const candidate: Problem = { id, question: text };

@@ -83,9 +83,18 @@ export async function solve<P extends Problem>(problem: P, o: SolveOptions<P>): 
   const strategy = typeof o.strategy === 'string' ? getStrategy(o.strategy) : o.strategy;
   const settings = parseSettings(strategy, o.settings ?? {}) as Record<string, any>;
   const budgetCheck = BudgetSchema.safeParse(o.budget ?? {});
-  if (!budgetCheck.success) throw usageError(`invalid budget: ${budgetCheck.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`, 'budgets are positive numbers (tokens, calls, wallMs, ...)');
+  if (!budgetCheck.success)
+    throw usageError(
+      `invalid budget: ${budgetCheck.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+      'budgets are positive numbers (tokens, calls, wallMs, ...)',
+    );
   if (isProblemAware(o.models.policy)) o.models.policy.attach(o.task, problem);
-  const env = new Environment(o.task, problem, { style: chooseStyle(o), maxDepth: settings.maxDepth, stepMaxTokens: settings.stepMaxTokens, ruleCheck: settings.ruleCheck });
+  const env = new Environment(o.task, problem, {
+    style: chooseStyle(o),
+    maxDepth: settings.maxDepth,
+    stepMaxTokens: settings.stepMaxTokens,
+    ruleCheck: settings.ruleCheck,
+  });
   const meter = new Meter(budgetCheck.data);
   const rng = new Rng(o.seed ?? 0).fork(`solve:${problem.id}`);
   let lastProgress = -Infinity;
@@ -95,10 +104,24 @@ export async function solve<P extends Problem>(problem: P, o: SolveOptions<P>): 
         if (now - lastProgress < (o.progressEveryMs ?? 250)) return;
         lastProgress = now;
         const u = meter.usage;
-        o.onProgress!({ problemId: problem.id, strategy: strategy.name, nodes: ctx.graph.nodes.length, calls: u.calls, evalCalls: u.evalCalls, tokens: u.promptTokens + u.completionTokens, elapsedMs: Math.round(now) });
+        o.onProgress!({
+          problemId: problem.id,
+          strategy: strategy.name,
+          nodes: ctx.graph.nodes.length,
+          calls: u.calls,
+          evalCalls: u.evalCalls,
+          tokens: u.promptTokens + u.completionTokens,
+          elapsedMs: Math.round(now),
+        });
       }
     : undefined;
-  const ctx: SearchContext = new SearchContext(env, o.models, meter, rng, { allowGroundTruth: o.allowGroundTruth ?? false, seeded: o.seeded ?? true, caller: o.caller, signal: o.signal, onModelCall });
+  const ctx: SearchContext = new SearchContext(env, o.models, meter, rng, {
+    allowGroundTruth: o.allowGroundTruth ?? false,
+    seeded: o.seeded ?? true,
+    caller: o.caller,
+    signal: o.signal,
+    onModelCall,
+  });
   let result: StrategyResult;
   let stopReason = 'done';
   try {
@@ -133,7 +156,11 @@ export async function solve<P extends Problem>(problem: P, o: SolveOptions<P>): 
       task: o.task.name,
       problem,
       strategy: { name: strategy.name, settings },
-      models: { policy: o.models.policy.id, ...(o.models.value ? { value: o.models.value.id } : {}), ...(o.models.reward ?? o.models.prm ? { reward: (o.models.reward ?? o.models.prm)!.id } : {}) },
+      models: {
+        policy: o.models.policy.id,
+        ...(o.models.value ? { value: o.models.value.id } : {}),
+        ...((o.models.reward ?? o.models.prm) ? { reward: (o.models.reward ?? o.models.prm)!.id } : {}),
+      },
       graph: ctx.graph,
       operators: ctx.operators,
       usage,

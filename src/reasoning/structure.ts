@@ -76,7 +76,11 @@ export class ReasoningGraph {
   readonly nodes: ReasoningNode[] = [];
   private nextId = 0;
 
-  constructor(readonly kind: StructureKind, rootSteps: readonly string[] = [], private readonly idPrefix = 'n') {
+  constructor(
+    readonly kind: StructureKind,
+    rootSteps: readonly string[] = [],
+    private readonly idPrefix = 'n',
+  ) {
     this.root = this.make([], '', [...rootSteps], 0);
   }
 
@@ -148,7 +152,8 @@ export function validateShape(g: ReasoningGraph): void {
     if (ids.has(n.id)) throw new Error(`duplicate node id ${n.id}`);
     ids.add(n.id);
     if (n !== g.root && n.parents.length === 0) throw new Error(`node ${n.id} has no parent`);
-    if ((g.kind === 'chain' || g.kind === 'tree') && n.parents.length > 1) throw new Error(`node ${n.id} has several parents in a ${g.kind}`);
+    if ((g.kind === 'chain' || g.kind === 'tree') && n.parents.length > 1)
+      throw new Error(`node ${n.id} has several parents in a ${g.kind}`);
     if (g.kind === 'chain' && n.children.length > 1) throw new Error(`node ${n.id} branches in a chain`);
     for (const p of n.parents) if (p.depth >= n.depth) throw new Error(`node ${n.id} is not deeper than its parent ${p.id}`);
   }

@@ -8,7 +8,17 @@ import { z } from 'zod';
 
 export const TRACE_VERSION = 1;
 
-export const OperatorNames = ['generate', 'refine', 'aggregate', 'prune', 'restructure', 'select', 'backtrack', 'evaluate', 'backpropagate'] as const;
+export const OperatorNames = [
+  'generate',
+  'refine',
+  'aggregate',
+  'prune',
+  'restructure',
+  'select',
+  'backtrack',
+  'evaluate',
+  'backpropagate',
+] as const;
 export type OperatorName = (typeof OperatorNames)[number];
 
 export const TraceNodeSchema = z.strictObject({

@@ -76,7 +76,12 @@ export function buildTrace(input: TraceInput): Trace {
   const trace: Trace = {
     version: TRACE_VERSION,
     task: input.task,
-    problem: { id: input.problem.id, question: input.problem.question, ...(input.problem.answer !== undefined ? { answer: input.problem.answer } : {}), ...(input.problem.data !== undefined ? { data: input.problem.data } : {}) },
+    problem: {
+      id: input.problem.id,
+      question: input.problem.question,
+      ...(input.problem.answer !== undefined ? { answer: input.problem.answer } : {}),
+      ...(input.problem.data !== undefined ? { data: input.problem.data } : {}),
+    },
     strategy: input.strategy,
     models: input.models,
     structure: g.kind,
@@ -103,8 +108,14 @@ export function buildTrace(input: TraceInput): Trace {
 export function validateTrace(value: unknown, source = 'trace'): Trace {
   const r = TraceSchema.safeParse(value);
   if (!r.success) {
-    const first = r.error.issues.slice(0, 3).map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
-    throw inputError(`${source} is not a valid rlmkit trace: ${first}`, 'traces are written by `rlmkit solve --trace`; check that the file is one and is complete');
+    const first = r.error.issues
+      .slice(0, 3)
+      .map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`)
+      .join('; ');
+    throw inputError(
+      `${source} is not a valid rlmkit trace: ${first}`,
+      'traces are written by `rlmkit solve --trace`; check that the file is one and is complete',
+    );
   }
   const t = r.data;
   const ids = new Set(t.nodes.map((n) => n.id));

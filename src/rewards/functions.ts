@@ -8,7 +8,12 @@
  * unparseable answer (no answer could be read) gets `onUnparseable` when set, so a format failure
  * can be rewarded apart from a wrong answer.
  */
-export function correctnessReward(correct: boolean, score: number, o: { onCorrect: number; onWrong: number; partial: boolean; onUnparseable?: number }, unparseable = false): number {
+export function correctnessReward(
+  correct: boolean,
+  score: number,
+  o: { onCorrect: number; onWrong: number; partial: boolean; onUnparseable?: number },
+  unparseable = false,
+): number {
   if (correct) return o.onCorrect;
   if (unparseable && o.onUnparseable !== undefined) return o.onUnparseable;
   return o.partial ? o.onWrong + (o.onCorrect - o.onWrong) * Math.min(1, Math.max(0, score)) : o.onWrong;
@@ -18,7 +23,12 @@ export function correctnessReward(correct: boolean, score: number, o: { onCorrec
  * Format reward: r = w_a * [final answer present] + w_s * (well-formed steps / steps).
  * (TinyZero gives a small format reward when the answer tag is present but wrong.)
  */
-export function formatReward(answerPresent: boolean, wellFormed: number, steps: number, o: { answerWeight: number; stepWeight: number }): number {
+export function formatReward(
+  answerPresent: boolean,
+  wellFormed: number,
+  steps: number,
+  o: { answerWeight: number; stepWeight: number },
+): number {
   const stepFrac = steps > 0 ? wellFormed / steps : 0;
   return o.answerWeight * (answerPresent ? 1 : 0) + o.stepWeight * stepFrac;
 }

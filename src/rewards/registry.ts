@@ -46,14 +46,45 @@ export interface RewardSample {
 const weight = z.number().default(1);
 const base = { weight, name: z.string().optional() };
 
-const Correctness = z.strictObject({ type: z.literal('correctness'), ...base, onCorrect: z.number().default(1), onWrong: z.number().default(0), partial: z.boolean().default(false), onUnparseable: z.number().optional() });
-const Format = z.strictObject({ type: z.literal('format'), ...base, answerWeight: z.number().default(1), stepWeight: z.number().default(0), stepPattern: z.string().optional() });
-const Length = z.strictObject({ type: z.literal('length'), ...base, coef: z.number().default(1), free: z.number().nonnegative().default(0), scale: z.number().positive().default(1000) });
+const Correctness = z.strictObject({
+  type: z.literal('correctness'),
+  ...base,
+  onCorrect: z.number().default(1),
+  onWrong: z.number().default(0),
+  partial: z.boolean().default(false),
+  onUnparseable: z.number().optional(),
+});
+const Format = z.strictObject({
+  type: z.literal('format'),
+  ...base,
+  answerWeight: z.number().default(1),
+  stepWeight: z.number().default(0),
+  stepPattern: z.string().optional(),
+});
+const Length = z.strictObject({
+  type: z.literal('length'),
+  ...base,
+  coef: z.number().default(1),
+  free: z.number().nonnegative().default(0),
+  scale: z.number().positive().default(1000),
+});
 const Overlong = z
   .strictObject({ type: z.literal('overlong'), ...base, maxTokens: z.number().int().positive(), cacheTokens: z.number().int().positive() })
   .refine((o) => o.cacheTokens <= o.maxTokens, { message: 'cacheTokens must not exceed maxTokens' });
-const Repetition = z.strictObject({ type: z.literal('repetition'), ...base, n: z.number().int().positive().default(4), coef: z.number().default(1), unit: z.enum(['word', 'char']).default('word') });
-const Exploration = z.strictObject({ type: z.literal('exploration'), ...base, coef: z.number().default(0.1), cap: z.number().positive().default(1000), onlyWhenWrong: z.boolean().default(false) });
+const Repetition = z.strictObject({
+  type: z.literal('repetition'),
+  ...base,
+  n: z.number().int().positive().default(4),
+  coef: z.number().default(1),
+  unit: z.enum(['word', 'char']).default('word'),
+});
+const Exploration = z.strictObject({
+  type: z.literal('exploration'),
+  ...base,
+  coef: z.number().default(0.1),
+  cap: z.number().positive().default(1000),
+  onlyWhenWrong: z.boolean().default(false),
+});
 const Process = z.strictObject({
   type: z.literal('process'),
   ...base,
@@ -86,13 +117,33 @@ export type TermConfig =
   | { type: 'sum'; weight: number; name?: string; terms: TermConfig[] };
 
 const Term: z.ZodType<TermConfig> = z.lazy(() =>
-  z.union([Correctness, Format, Length, Overlong, Repetition, Exploration, Process, Constraint, z.strictObject({ type: z.literal('sum'), ...base, terms: z.array(Term).min(1) })]),
+  z.union([
+    Correctness,
+    Format,
+    Length,
+    Overlong,
+    Repetition,
+    Exploration,
+    Process,
+    Constraint,
+    z.strictObject({ type: z.literal('sum'), ...base, terms: z.array(Term).min(1) }),
+  ]),
 ) as unknown as z.ZodType<TermConfig>;
 
 export const RewardConfigSchema = z.strictObject({ terms: z.array(Term).min(1) });
 export type RewardConfig = z.output<typeof RewardConfigSchema>;
 
-export const REWARD_TYPES = ['correctness', 'format', 'length', 'overlong', 'repetition', 'exploration', 'process', 'constraint', 'sum'] as const;
+export const REWARD_TYPES = [
+  'correctness',
+  'format',
+  'length',
+  'overlong',
+  'repetition',
+  'exploration',
+  'process',
+  'constraint',
+  'sum',
+] as const;
 
 /** Validates a config object or YAML text; errors name the offending key. */
 export function parseRewardConfig(input: string | unknown): RewardConfig {
@@ -108,7 +159,10 @@ export function parseRewardConfig(input: string | unknown): RewardConfig {
   if (!r.success) {
     const issue = r.error.issues[0];
     const where = issue.path.length ? issue.path.join('.') : '(top level)';
-    throw usageError(`reward config: ${where}: ${issue.message}`, `each term needs a "type" (${REWARD_TYPES.join(', ')}); see src/rewards/README.md`);
+    throw usageError(
+      `reward config: ${where}: ${issue.message}`,
+      `each term needs a "type" (${REWARD_TYPES.join(', ')}); see src/rewards/README.md`,
+    );
   }
   return r.data;
 }
@@ -140,7 +194,8 @@ export class CompositeReward {
     private readonly ctx: Context = {},
   ) {
     this.walk(config.terms, '', (term, name) => {
-      if (term.type === 'constraint') this.multipliers.set(name, new LagrangeMultiplier(term.lambda, term.lambdaLr, term.threshold, term.lambdaMax));
+      if (term.type === 'constraint')
+        this.multipliers.set(name, new LagrangeMultiplier(term.lambda, term.lambdaLr, term.threshold, term.lambdaMax));
     });
   }
 
@@ -162,7 +217,12 @@ export class CompositeReward {
 
   private async resolve(sample: RewardSample): Promise<Resolved> {
     const task = this.ctx.task;
-    const steps = sample.steps ?? sample.completion.split('\n').map((l) => l.trim()).filter(Boolean);
+    const steps =
+      sample.steps ??
+      sample.completion
+        .split('\n')
+        .map((l) => l.trim())
+        .filter(Boolean);
     const answer = sample.answer !== undefined ? sample.answer : task ? task.extractAnswer(sample.completion, sample.problem) : null;
     const tokens = sample.tokens ?? sample.completion.length;
     return { sample, steps, answer, tokens, verify: sample.verify };
@@ -170,7 +230,8 @@ export class CompositeReward {
 
   private async verified(r: Resolved): Promise<VerifyResult> {
     if (r.verify) return r.verify;
-    if (!this.ctx.task) throw usageError('the correctness reward needs a task or a verify result on each sample', 'build the reward with { task }');
+    if (!this.ctx.task)
+      throw usageError('the correctness reward needs a task or a verify result on each sample', 'build the reward with { task }');
     r.verify = await this.ctx.task.verify(r.answer, r.sample.problem);
     return r.verify;
   }
@@ -213,10 +274,14 @@ export class CompositeReward {
         const scores = r.sample.processScores;
         if (!scores || scores.length === 0) return 0;
         const shaped = shapeProcessRewards(scores, t.shaping, t.eta);
-        return t.aggregate === 'sum' ? shaped.reduce((a, b) => a + b, 0) : t.aggregate === 'min' ? Math.min(...shaped) : shaped[shaped.length - 1];
+        return t.aggregate === 'sum'
+          ? shaped.reduce((a, b) => a + b, 0)
+          : t.aggregate === 'min'
+            ? Math.min(...shaped)
+            : shaped[shaped.length - 1];
       }
       case 'constraint': {
-        const cost = t.cost === 'sample' ? r.sample.cost ?? 0 : t.cost === 'tokens' ? r.tokens / t.scale : this.invalidStepFraction(r);
+        const cost = t.cost === 'sample' ? (r.sample.cost ?? 0) : t.cost === 'tokens' ? r.tokens / t.scale : this.invalidStepFraction(r);
         costs.set(name, cost);
         return -this.multipliers.get(name)!.lambda * cost;
       }
@@ -229,7 +294,12 @@ export class CompositeReward {
     }
   }
 
-  private async evaluateTerms(terms: TermConfig[], prefix: string, r: Resolved, costs: Map<string, number>): Promise<{ terms: Record<string, number> }> {
+  private async evaluateTerms(
+    terms: TermConfig[],
+    prefix: string,
+    r: Resolved,
+    costs: Map<string, number>,
+  ): Promise<{ terms: Record<string, number> }> {
     const out: Record<string, number> = {};
     const counts = new Map<string, number>();
     for (const t of terms) {

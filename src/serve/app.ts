@@ -68,7 +68,8 @@ function sameSecret(a: string, b: string): boolean {
 }
 
 function validate<S extends z.ZodType>(schema: S, body: unknown): z.output<S> {
-  if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new HttpError(400, 'the request body must be a JSON object', 'invalid_request_error');
+  if (body === null || typeof body !== 'object' || Array.isArray(body))
+    throw new HttpError(400, 'the request body must be a JSON object', 'invalid_request_error');
   const r = schema.safeParse(body);
   if (!r.success) {
     const { message, param } = describeIssues(r.error);
@@ -115,9 +116,26 @@ export function createServeApp(o: ServeAppOptions): { app: Hono; state: ServeSta
     if (h.status >= 500) log.error('request failed', { path: c.req.path, status: h.status, error: h.message });
     return sendError(c, h);
   });
-  app.notFound((c) => c.json(errorBody(`no route ${c.req.method} ${c.req.path}; the API is /v1/models, /v1/completions, /v1/chat/completions, /v1/traces/{id}, /health and /openapi.json`, 'invalid_request_error', null, 'not_found'), 404));
+  app.notFound((c) =>
+    c.json(
+      errorBody(
+        `no route ${c.req.method} ${c.req.path}; the API is /v1/models, /v1/completions, /v1/chat/completions, /v1/traces/{id}, /health and /openapi.json`,
+        'invalid_request_error',
+        null,
+        'not_found',
+      ),
+      404,
+    ),
+  );
 
-  app.get('/health', (c) => c.json({ status: state.draining ? 'draining' : 'ok', inflight: state.inflight, served: state.served, models: o.registry.list().length }));
+  app.get('/health', (c) =>
+    c.json({
+      status: state.draining ? 'draining' : 'ok',
+      inflight: state.inflight,
+      served: state.served,
+      models: o.registry.list().length,
+    }),
+  );
   let spec: string | undefined;
   app.get('/openapi.json', (c) => {
     spec ??= JSON.stringify(openApiDocument());
@@ -129,7 +147,10 @@ export function createServeApp(o: ServeAppOptions): { app: Hono; state: ServeSta
       const auth = requestHeader(c, 'authorization') ?? '';
       const m = /^Bearer\s+(.+)$/i.exec(auth);
       if (!m || !sameSecret(m[1].trim(), o.apiKey)) {
-        return c.json(errorBody('missing or wrong API key; send "Authorization: Bearer <key>"', 'authentication_error', null, 'invalid_api_key'), 401);
+        return c.json(
+          errorBody('missing or wrong API key; send "Authorization: Bearer <key>"', 'authentication_error', null, 'invalid_api_key'),
+          401,
+        );
       }
     }
     await next();
@@ -137,7 +158,10 @@ export function createServeApp(o: ServeAppOptions): { app: Hono; state: ServeSta
 
   app.get('/v1/models', (c) => {
     const created = Math.floor(Date.now() / 1000);
-    return c.json({ object: 'list', data: o.registry.list().map((m) => ({ id: m.id, object: 'model', created, owned_by: `rlmkit:${m.provider}` })) });
+    return c.json({
+      object: 'list',
+      data: o.registry.list().map((m) => ({ id: m.id, object: 'model', created, owned_by: `rlmkit:${m.provider}` })),
+    });
   });
   app.get('/v1/models/:id{.+}', async (c) => {
     const id = c.req.param('id');
@@ -147,7 +171,16 @@ export function createServeApp(o: ServeAppOptions): { app: Hono; state: ServeSta
   });
   app.get('/v1/traces/:id', (c) => {
     const text = traces.get(c.req.param('id'));
-    if (text === undefined) return c.json(errorBody(`no trace "${c.req.param('id')}" (traces of the last searches are kept; older ones are dropped)`, 'invalid_request_error', 'id', 'not_found'), 404);
+    if (text === undefined)
+      return c.json(
+        errorBody(
+          `no trace "${c.req.param('id')}" (traces of the last searches are kept; older ones are dropped)`,
+          'invalid_request_error',
+          'id',
+          'not_found',
+        ),
+        404,
+      );
     return c.body(text, 200, { 'Content-Type': 'application/json' });
   });
 
@@ -155,13 +188,25 @@ export function createServeApp(o: ServeAppOptions): { app: Hono; state: ServeSta
     const policy = await o.registry.resolve(model);
     if (!policy) {
       const known = o.registry.list().map((m) => m.id);
-      throw new HttpError(404, `model "${model}" does not exist; served models: ${known.join(', ') || '(none)'}`, 'invalid_request_error', 'model', 'model_not_found');
+      throw new HttpError(
+        404,
+        `model "${model}" does not exist; served models: ${known.join(', ') || '(none)'}`,
+        'invalid_request_error',
+        'model',
+        'model_not_found',
+      );
     }
     return policy;
   }
 
   /** Cost limits, then a slot; search requests get a trace id. */
-  function admit(c: Context, policy: Policy, raw: Record<string, unknown>, prompts: number, options: GenerateOptions): { scope: RequestScope; traceId?: string } {
+  function admit(
+    c: Context,
+    policy: Policy,
+    raw: Record<string, unknown>,
+    prompts: number,
+    options: GenerateOptions,
+  ): { scope: RequestScope; traceId?: string } {
     if (isRequestAware(policy)) {
       const { settings, budget } = policy.settingsFrom(raw);
       checkSearchCost(limits, prompts * (options.n ?? 1), settings, budget);
@@ -176,10 +221,22 @@ export function createServeApp(o: ServeAppOptions): { app: Hono; state: ServeSta
   }
 
   /** Runs a request on its policy (the whole request for request-aware ones), keeping the traces. */
-  async function run(policy: Policy, requests: GenerateRequest[], options: GenerateOptions, raw: Record<string, unknown>, traceId: string | undefined, onProgress?: (e: Record<string, unknown>) => void) {
+  async function run(
+    policy: Policy,
+    requests: GenerateRequest[],
+    options: GenerateOptions,
+    raw: Record<string, unknown>,
+    traceId: string | undefined,
+    onProgress?: (e: Record<string, unknown>) => void,
+  ) {
     let kept: Trace[] | undefined;
     const groups = isRequestAware(policy)
-      ? await policy.generateForRequest(requests, options, { body: raw, onProgress, budgetCap: searchBudgetCap(limits), onTraces: (t) => (kept = t) })
+      ? await policy.generateForRequest(requests, options, {
+          body: raw,
+          onProgress,
+          budgetCap: searchBudgetCap(limits),
+          onTraces: (t) => (kept = t),
+        })
       : await policy.generate(requests, options);
     if (traceId && kept) traces.put(traceId, kept);
     return { groups, traces: kept };
@@ -189,8 +246,16 @@ export function createServeApp(o: ServeAppOptions): { app: Hono; state: ServeSta
     const raw = (await readJson(c, maxBodyBytes, limits.bodyTimeoutMs)) as Record<string, unknown>;
     const body = validate(CompletionRequestSchema, raw);
     const n = body.n ?? 1;
-    if (body.best_of != null && body.best_of !== n) throw new HttpError(400, 'best_of different from n is not supported', 'invalid_request_error', 'best_of');
-    if (body.suffix) throw new HttpError(400, '"suffix": insertion is not supported by this server', 'invalid_request_error', 'suffix', 'unsupported_parameter');
+    if (body.best_of != null && body.best_of !== n)
+      throw new HttpError(400, 'best_of different from n is not supported', 'invalid_request_error', 'best_of');
+    if (body.suffix)
+      throw new HttpError(
+        400,
+        '"suffix": insertion is not supported by this server',
+        'invalid_request_error',
+        'suffix',
+        'unsupported_parameter',
+      );
     const policy = await resolveModel(body.model);
     const prompts = tokenIdPrompts(policy, body.prompt);
     const options: GenerateOptions = {
@@ -207,24 +272,47 @@ export function createServeApp(o: ServeAppOptions): { app: Hono; state: ServeSta
     };
     const requests = prompts.map((prompt) => ({ prompt }));
     const { scope, traceId } = admit(c, policy, raw, prompts.length, options);
-    const exchange = (groups: Completion[][], t?: Trace[]) => recordExchange({ kind: 'completion', model: body.model, requests, options, completions: groups, traceId, traces: t });
-    const usageChunk = (id: string, groups: Completion[][], created: number) => ({ id, object: 'text_completion', created, model: body.model, choices: [], usage: completionResponse(body.model, groups, created).usage });
+    const exchange = (groups: Completion[][], t?: Trace[]) =>
+      recordExchange({ kind: 'completion', model: body.model, requests, options, completions: groups, traceId, traces: t });
+    const usageChunk = (id: string, groups: Completion[][], created: number) => ({
+      id,
+      object: 'text_completion',
+      created,
+      model: body.model,
+      choices: [],
+      usage: completionResponse(body.model, groups, created).usage,
+    });
     let streaming = false;
     try {
       if (body.stream && isRequestAware(policy)) {
         streaming = true;
-        return streamSearch(c, scope, 'text_completion', body.model, traceId, (onProgress) => run(policy, requests, options, raw, traceId, onProgress), (id, r, created) => {
-          exchange(r.groups, r.traces);
-          return [...completionChunks(id, body.model, r.groups, created, false), ...(body.stream_options?.include_usage ? [usageChunk(id, r.groups, created)] : [])];
-        });
+        return streamSearch(
+          c,
+          scope,
+          'text_completion',
+          body.model,
+          traceId,
+          (onProgress) => run(policy, requests, options, raw, traceId, onProgress),
+          (id, r, created) => {
+            exchange(r.groups, r.traces);
+            return [
+              ...completionChunks(id, body.model, r.groups, created, false),
+              ...(body.stream_options?.include_usage ? [usageChunk(id, r.groups, created)] : []),
+            ];
+          },
+        );
       }
       const r = await run(policy, requests, options, raw, traceId);
       exchange(r.groups, r.traces);
       const created = Math.floor(Date.now() / 1000);
-      if (!body.stream) return c.json({ ...completionResponse(body.model, r.groups, created), ...(traceId ? { rlmkit: { trace_id: traceId } } : {}) });
+      if (!body.stream)
+        return c.json({ ...completionResponse(body.model, r.groups, created), ...(traceId ? { rlmkit: { trace_id: traceId } } : {}) });
       streaming = true;
       const id = responseId('cmpl');
-      return streamAnswer(c, scope, [...completionChunks(id, body.model, r.groups, created, options.logprobs === true), ...(body.stream_options?.include_usage ? [usageChunk(id, r.groups, created)] : [])]);
+      return streamAnswer(c, scope, [
+        ...completionChunks(id, body.model, r.groups, created, options.logprobs === true),
+        ...(body.stream_options?.include_usage ? [usageChunk(id, r.groups, created)] : []),
+      ]);
     } finally {
       if (!streaming) scope.release();
     }
@@ -234,7 +322,10 @@ export function createServeApp(o: ServeAppOptions): { app: Hono; state: ServeSta
     const raw = (await readJson(c, maxBodyBytes, limits.bodyTimeoutMs)) as Record<string, unknown>;
     const body = validate(ChatRequestSchema, raw);
     const policy = await resolveModel(body.model);
-    const messages: ChatMessage[] = body.messages.map((m) => ({ role: m.role === 'developer' ? 'system' : m.role, content: messageText(m.content) }));
+    const messages: ChatMessage[] = body.messages.map((m) => ({
+      role: m.role === 'developer' ? 'system' : m.role,
+      content: messageText(m.content),
+    }));
     const options: GenerateOptions = {
       n: body.n ?? 1,
       maxTokens: body.max_completion_tokens ?? body.max_tokens ?? defaultMaxTokens,
@@ -249,25 +340,48 @@ export function createServeApp(o: ServeAppOptions): { app: Hono; state: ServeSta
     };
     const requests = [{ messages }];
     const { scope, traceId } = admit(c, policy, raw, 1, options);
-    const exchange = (groups: Completion[][], t?: Trace[]) => recordExchange({ kind: 'chat', model: body.model, requests, options, completions: groups, traceId, traces: t });
-    const usageChunk = (id: string, completions: Completion[], created: number) => ({ id, object: 'chat.completion.chunk', created, model: body.model, choices: [], usage: chatResponse(body.model, completions, created).usage });
+    const exchange = (groups: Completion[][], t?: Trace[]) =>
+      recordExchange({ kind: 'chat', model: body.model, requests, options, completions: groups, traceId, traces: t });
+    const usageChunk = (id: string, completions: Completion[], created: number) => ({
+      id,
+      object: 'chat.completion.chunk',
+      created,
+      model: body.model,
+      choices: [],
+      usage: chatResponse(body.model, completions, created).usage,
+    });
     let streaming = false;
     try {
       if (body.stream && isRequestAware(policy)) {
         streaming = true;
-        return streamSearch(c, scope, 'chat.completion.chunk', body.model, traceId, (onProgress) => run(policy, requests, options, raw, traceId, onProgress), (id, r, created) => {
-          exchange(r.groups, r.traces);
-          return [...chatChunks(id, body.model, r.groups[0], created, false), ...(body.stream_options?.include_usage ? [usageChunk(id, r.groups[0], created)] : [])];
-        });
+        return streamSearch(
+          c,
+          scope,
+          'chat.completion.chunk',
+          body.model,
+          traceId,
+          (onProgress) => run(policy, requests, options, raw, traceId, onProgress),
+          (id, r, created) => {
+            exchange(r.groups, r.traces);
+            return [
+              ...chatChunks(id, body.model, r.groups[0], created, false),
+              ...(body.stream_options?.include_usage ? [usageChunk(id, r.groups[0], created)] : []),
+            ];
+          },
+        );
       }
       const r = await run(policy, requests, options, raw, traceId);
       exchange(r.groups, r.traces);
       const [completions] = r.groups;
       const created = Math.floor(Date.now() / 1000);
-      if (!body.stream) return c.json({ ...chatResponse(body.model, completions, created), ...(traceId ? { rlmkit: { trace_id: traceId } } : {}) });
+      if (!body.stream)
+        return c.json({ ...chatResponse(body.model, completions, created), ...(traceId ? { rlmkit: { trace_id: traceId } } : {}) });
       streaming = true;
       const id = responseId('chatcmpl');
-      return streamAnswer(c, scope, [...chatChunks(id, body.model, completions, created, options.logprobs === true), ...(body.stream_options?.include_usage ? [usageChunk(id, completions, created)] : [])]);
+      return streamAnswer(c, scope, [
+        ...chatChunks(id, body.model, completions, created, options.logprobs === true),
+        ...(body.stream_options?.include_usage ? [usageChunk(id, completions, created)] : []),
+      ]);
     } finally {
       if (!streaming) scope.release();
     }
@@ -275,10 +389,14 @@ export function createServeApp(o: ServeAppOptions): { app: Hono; state: ServeSta
 
   // Wrong methods on known paths: 405 rather than a misleading 404.
   for (const path of ['/v1/completions', '/v1/chat/completions']) {
-    app.all(path, (c) => c.json(errorBody(`${c.req.method} is not allowed on ${path}; use POST`, 'invalid_request_error', null, 'method_not_allowed'), 405));
+    app.all(path, (c) =>
+      c.json(errorBody(`${c.req.method} is not allowed on ${path}; use POST`, 'invalid_request_error', null, 'method_not_allowed'), 405),
+    );
   }
   for (const path of ['/v1/models', '/health', '/openapi.json']) {
-    app.all(path, (c) => c.json(errorBody(`${c.req.method} is not allowed on ${path}; use GET`, 'invalid_request_error', null, 'method_not_allowed'), 405));
+    app.all(path, (c) =>
+      c.json(errorBody(`${c.req.method} is not allowed on ${path}; use GET`, 'invalid_request_error', null, 'method_not_allowed'), 405),
+    );
   }
 
   return { app, state };

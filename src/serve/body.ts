@@ -74,7 +74,9 @@ export async function readBodyText(c: Context, maxBytes: number, timeoutMs = DEF
     incoming.on('data', onData);
     incoming.once('end', () => finish(null, Buffer.concat(chunks).toString('utf8')));
     incoming.once('error', (e) => finish(new HttpError(400, `could not read the request body: ${e.message}`, 'invalid_request_error')));
-    incoming.once('close', () => finish(new HttpError(400, 'the client closed the connection before the body ended', 'invalid_request_error')));
+    incoming.once('close', () =>
+      finish(new HttpError(400, 'the client closed the connection before the body ended', 'invalid_request_error')),
+    );
   });
 }
 

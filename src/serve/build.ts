@@ -24,8 +24,12 @@ export function defaultModelName(spec: ModelSpec): string {
   return path.basename(spec.path).replace(/\.(safetensors|gguf)$/i, '');
 }
 
-export async function buildRegistry(modelArgs: string[], scheduling: SchedulerOptions = {}): Promise<{ registry: ModelRegistry; names: string[] }> {
-  if (modelArgs.length === 0) throw usageError('no model to serve', 'pass --model <spec>, e.g. --model runs/demo/checkpoints/final.safetensors');
+export async function buildRegistry(
+  modelArgs: string[],
+  scheduling: SchedulerOptions = {},
+): Promise<{ registry: ModelRegistry; names: string[] }> {
+  if (modelArgs.length === 0)
+    throw usageError('no model to serve', 'pass --model <spec>, e.g. --model runs/demo/checkpoints/final.safetensors');
   const named: { name: string; spec: ModelSpec }[] = modelArgs.map((arg) => {
     const { name, spec } = splitNamedSpec(arg);
     const parsed = parseModelSpec(spec);
@@ -38,7 +42,10 @@ export async function buildRegistry(modelArgs: string[], scheduling: SchedulerOp
     for (const m of named) {
       // Embedded models run in a worker thread unless ?worker=false: onnxruntime-node computes
       // synchronously on its calling thread, which would stall HTTP handling.
-      const backend = m.spec.kind === 'embedded' && m.spec.options.worker !== false ? await WorkerPolicy.start({ file: m.spec.path }, m.spec.options) : await loadPolicy(m.spec);
+      const backend =
+        m.spec.kind === 'embedded' && m.spec.options.worker !== false
+          ? await WorkerPolicy.start({ file: m.spec.path }, m.spec.options)
+          : await loadPolicy(m.spec);
       // Remote servers batch on their side: send them many requests at once. In-process models
       // run two batches at once, so one batch's host work (token choice, HTTP) overlaps the other's
       // native compute; embedded batches of 16 rows kept that overlap best (bench serve).
@@ -47,7 +54,13 @@ export async function buildRegistry(modelArgs: string[], scheduling: SchedulerOp
       // Rows per call as many as requests per call: a request with a large n (a search's children)
       // is split into turns of that size, so other clients' requests wait one short call at most.
       const maxRows = scheduling.maxRows ?? maxBatch;
-      table[m.name] = new Scheduler(backend, { ...scheduling, concurrency, ...(maxBatch ? { maxBatch } : {}), ...(maxRows ? { maxRows } : {}), id: m.name });
+      table[m.name] = new Scheduler(backend, {
+        ...scheduling,
+        concurrency,
+        ...(maxBatch ? { maxBatch } : {}),
+        ...(maxRows ? { maxRows } : {}),
+        id: m.name,
+      });
     }
   } catch (e) {
     for (const p of Object.values(table)) await p.close?.();

@@ -32,7 +32,8 @@ export function toHttpError(e: unknown): HttpError {
   if (isRlmkitError(e)) {
     const msg = e.hint ? `${e.message} (${e.hint})` : e.message;
     if (e.kind === 'usage' || e.kind === 'input' || e.kind === 'config') return new HttpError(400, msg, 'invalid_request_error');
-    if ((e as { name?: string }).name === 'TimeoutError' || /did not answer within/.test(e.message)) return new HttpError(504, msg, 'timeout_error');
+    if ((e as { name?: string }).name === 'TimeoutError' || /did not answer within/.test(e.message))
+      return new HttpError(504, msg, 'timeout_error');
     return new HttpError(502, msg, 'model_error');
   }
   if ((e as Error)?.name === 'AbortError') return new HttpError(499 as ContentfulStatusCode, 'the request was cancelled', 'cancelled');

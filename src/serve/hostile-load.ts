@@ -31,7 +31,16 @@ export interface HostileLoadOptions {
 
 export interface HostileLoadResult {
   durationMs: number;
-  normal: { clients: number; requests: number; ok: number; failed: number; statuses: Record<string, number>; p50Ms: number; p99Ms: number; maxMs: number };
+  normal: {
+    clients: number;
+    requests: number;
+    ok: number;
+    failed: number;
+    statuses: Record<string, number>;
+    p50Ms: number;
+    p99Ms: number;
+    maxMs: number;
+  };
   slowBodies: { target: number; opened: number; closedByServer: number; answered408: number };
   searches: { started: number; abandoned: number; refused: number };
   rss: { startBytes: number | null; maxBytes: number | null; endBytes: number | null };
@@ -80,8 +89,12 @@ export async function runHostileLoad(o: HostileLoadOptions): Promise<HostileLoad
     let head = '';
     const drip = setInterval(() => socket.write(' '), 500);
     socket.on('connect', () => {
-      const extra = Object.entries(auth).map(([k, v]) => `${k}: ${v}\r\n`).join('');
-      socket.write(`POST /v1/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n${extra}\r\n{"model":`);
+      const extra = Object.entries(auth)
+        .map(([k, v]) => `${k}: ${v}\r\n`)
+        .join('');
+      socket.write(
+        `POST /v1/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n${extra}\r\n{"model":`,
+      );
     });
     socket.on('data', (d) => (head += d.toString('latin1')));
     socket.on('error', () => undefined);
@@ -105,7 +118,12 @@ export async function runHostileLoad(o: HostileLoadOptions): Promise<HostileLoad
       searches.started++;
       const t = setTimeout(() => ctl.abort(), abandonAfterMs);
       try {
-        const res = await fetch(`${o.base}/v1/completions`, { method: 'POST', headers: { 'content-type': 'application/json', ...auth }, body: JSON.stringify(o.search), signal: ctl.signal });
+        const res = await fetch(`${o.base}/v1/completions`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', ...auth },
+          body: JSON.stringify(o.search),
+          signal: ctl.signal,
+        });
         await res.text();
         if (res.status >= 400) searches.refused++;
       } catch {
@@ -125,10 +143,17 @@ export async function runHostileLoad(o: HostileLoadOptions): Promise<HostileLoad
     for (let i = 0; live(); i++) {
       const chat = (i + k) % 3 === 0;
       const prompt = prompts[(i + k) % prompts.length];
-      const body = chat ? { model: o.model, messages: [{ role: 'user', content: prompt }], max_tokens: 16, temperature: 0.7 } : { model: o.model, prompt, max_tokens: 16, temperature: 0.7 };
+      const body = chat
+        ? { model: o.model, messages: [{ role: 'user', content: prompt }], max_tokens: 16, temperature: 0.7 }
+        : { model: o.model, prompt, max_tokens: 16, temperature: 0.7 };
       const t0 = performance.now();
       try {
-        const res = await fetch(`${o.base}${chat ? '/v1/chat/completions' : '/v1/completions'}`, { method: 'POST', headers: { 'content-type': 'application/json', ...auth }, body: JSON.stringify(body), signal: AbortSignal.timeout(30_000) });
+        const res = await fetch(`${o.base}${chat ? '/v1/chat/completions' : '/v1/completions'}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', ...auth },
+          body: JSON.stringify(body),
+          signal: AbortSignal.timeout(30_000),
+        });
         await res.text();
         statuses[res.status] = (statuses[res.status] ?? 0) + 1;
         if (res.status !== 200) failed++;
@@ -147,7 +172,16 @@ export async function runHostileLoad(o: HostileLoadOptions): Promise<HostileLoad
   const r1 = (x: number) => Math.round(x * 10) / 10;
   return {
     durationMs: Math.round(performance.now() - started),
-    normal: { clients, requests: latencies.length, ok: latencies.length - failed, failed, statuses, p50Ms: r1(percentile(sorted, 50)), p99Ms: r1(percentile(sorted, 99)), maxMs: r1(sorted[sorted.length - 1] ?? 0) },
+    normal: {
+      clients,
+      requests: latencies.length,
+      ok: latencies.length - failed,
+      failed,
+      statuses,
+      p50Ms: r1(percentile(sorted, 50)),
+      p99Ms: r1(percentile(sorted, 99)),
+      maxMs: r1(sorted[sorted.length - 1] ?? 0),
+    },
     slowBodies: slow,
     searches,
     rss,

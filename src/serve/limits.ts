@@ -44,13 +44,26 @@ export const LIMIT_FLAGS: Record<keyof ServeLimits, string> = {
 };
 
 function over(limit: keyof ServeLimits, what: string, value: number, max: number, param: string | null): HttpError {
-  return new HttpError(400, `${what} = ${value} exceeds this server's limit ${limit} = ${max} (set by ${LIMIT_FLAGS[limit]})`, 'invalid_request_error', param, 'limit_exceeded');
+  return new HttpError(
+    400,
+    `${what} = ${value} exceeds this server's limit ${limit} = ${max} (set by ${LIMIT_FLAGS[limit]})`,
+    'invalid_request_error',
+    param,
+    'limit_exceeded',
+  );
 }
 
 /** prompts x n x max_tokens within maxRequestTokens. */
 export function checkPlainCost(limits: ServeLimits, prompts: number, n: number, maxTokens: number): void {
   const cost = prompts * n * maxTokens;
-  if (cost > limits.maxRequestTokens) throw over('maxRequestTokens', `prompts (${prompts}) x n (${n}) x max_tokens (${maxTokens})`, cost, limits.maxRequestTokens, 'max_tokens');
+  if (cost > limits.maxRequestTokens)
+    throw over(
+      'maxRequestTokens',
+      `prompts (${prompts}) x n (${n}) x max_tokens (${maxTokens})`,
+      cost,
+      limits.maxRequestTokens,
+      'max_tokens',
+    );
 }
 
 /** Settings that multiply how many nodes a search may expand (whatever the strategy calls them). */
@@ -77,9 +90,12 @@ export function searchNodes(problems: number, settings: Record<string, unknown>)
 export function checkSearchCost(limits: ServeLimits, problems: number, settings: Record<string, unknown>, budget: Budget): void {
   const { nodes, factors } = searchNodes(problems, settings);
   if (nodes > limits.maxSearchNodes) throw over('maxSearchNodes', factors, nodes, limits.maxSearchNodes, null);
-  if (budget.tokens !== undefined && budget.tokens > limits.maxSearchTokens) throw over('maxSearchTokens', 'budget.tokens', budget.tokens, limits.maxSearchTokens, 'budget.tokens');
-  if (budget.completionTokens !== undefined && budget.completionTokens > limits.maxSearchTokens) throw over('maxSearchTokens', 'budget.completionTokens', budget.completionTokens, limits.maxSearchTokens, 'budget.completionTokens');
-  if (budget.wallMs !== undefined && budget.wallMs > limits.maxSearchWallMs) throw over('maxSearchWallMs', 'budget.wallMs', budget.wallMs, limits.maxSearchWallMs, 'budget.wallMs');
+  if (budget.tokens !== undefined && budget.tokens > limits.maxSearchTokens)
+    throw over('maxSearchTokens', 'budget.tokens', budget.tokens, limits.maxSearchTokens, 'budget.tokens');
+  if (budget.completionTokens !== undefined && budget.completionTokens > limits.maxSearchTokens)
+    throw over('maxSearchTokens', 'budget.completionTokens', budget.completionTokens, limits.maxSearchTokens, 'budget.completionTokens');
+  if (budget.wallMs !== undefined && budget.wallMs > limits.maxSearchWallMs)
+    throw over('maxSearchWallMs', 'budget.wallMs', budget.wallMs, limits.maxSearchWallMs, 'budget.wallMs');
 }
 
 /** The caps a search's budget is filled in up to. */
@@ -106,7 +122,10 @@ const REFUSED: Record<string, { why: string; ok?: (v: unknown) => boolean }> = {
   parallel_tool_calls: { why: 'tool calling is not supported' },
   functions: { why: 'function calling is not supported' },
   function_call: { why: 'function calling is not supported', ok: (v) => v === 'none' },
-  response_format: { why: 'structured output is not supported; only {"type": "text"}', ok: (v) => typeof v === 'object' && v !== null && (v as { type?: unknown }).type === 'text' && Object.keys(v).length === 1 },
+  response_format: {
+    why: 'structured output is not supported; only {"type": "text"}',
+    ok: (v) => typeof v === 'object' && v !== null && (v as { type?: unknown }).type === 'text' && Object.keys(v).length === 1,
+  },
   audio: { why: 'audio output is not supported' },
   modalities: { why: 'only text output is supported', ok: (v) => Array.isArray(v) && v.every((m) => m === 'text') },
   prediction: { why: 'predicted outputs are not supported' },

@@ -70,7 +70,13 @@ function completionLogprobs(c: Completion) {
     offsets.push(at);
     at += t.length;
   }
-  return { tokens, token_logprobs: lp, top_logprobs: top ? top.map(topDict) : null, text_offset: offsets, ...(top ? { rlmkitTop: top } : {}) };
+  return {
+    tokens,
+    token_logprobs: lp,
+    top_logprobs: top ? top.map(topDict) : null,
+    text_offset: offsets,
+    ...(top ? { rlmkitTop: top } : {}),
+  };
 }
 
 /** OpenAI completions' top_logprobs entry: token text -> log-prob (the most likely first). */
@@ -88,7 +94,14 @@ function chatLogprobs(c: Completion) {
   const l = completionLogprobs(c);
   if (!l) return null;
   const top = (l as { rlmkitTop?: { token: string; logprob: number }[][] }).rlmkitTop;
-  return { content: l.tokens.map((token, i) => ({ token, logprob: l.token_logprobs[i], bytes: [...Buffer.from(token, 'utf8')], top_logprobs: topList(top?.[i]) })) };
+  return {
+    content: l.tokens.map((token, i) => ({
+      token,
+      logprob: l.token_logprobs[i],
+      bytes: [...Buffer.from(token, 'utf8')],
+      top_logprobs: topList(top?.[i]),
+    })),
+  };
 }
 
 /** The completions logprobs object without rlmkit's internal field. */
@@ -138,10 +151,23 @@ export function* completionChunks(id: string, model: string, groups: Completion[
       const pieces = tokenPieces(c);
       const perToken = withLogprobs && alignedLogprobs(c, pieces);
       for (let t = 0; t < pieces.length; t++) {
-        const logprobs = perToken ? { tokens: [pieces[t]], token_logprobs: [c.logprobs![t]], top_logprobs: c.topLogprobs?.[t] ? [topDict(c.topLogprobs[t])] : null, text_offset: [0] } : null;
+        const logprobs = perToken
+          ? {
+              tokens: [pieces[t]],
+              token_logprobs: [c.logprobs![t]],
+              top_logprobs: c.topLogprobs?.[t] ? [topDict(c.topLogprobs[t])] : null,
+              text_offset: [0],
+            }
+          : null;
         yield { id, object: 'text_completion', created, model, choices: [{ index, text: pieces[t], finish_reason: null, logprobs }] };
       }
-      yield { id, object: 'text_completion', created, model, choices: [{ index, text: '', finish_reason: openaiFinish(c.finishReason), stop_reason: c.stopSequence ?? null, logprobs: null }] };
+      yield {
+        id,
+        object: 'text_completion',
+        created,
+        model,
+        choices: [{ index, text: '', finish_reason: openaiFinish(c.finishReason), stop_reason: c.stopSequence ?? null, logprobs: null }],
+      };
     }
   }
 }
@@ -149,12 +175,42 @@ export function* completionChunks(id: string, model: string, groups: Completion[
 export function* chatChunks(id: string, model: string, completions: Completion[], created: number, withLogprobs: boolean) {
   for (let index = 0; index < completions.length; index++) {
     const c = completions[index];
-    yield { id, object: 'chat.completion.chunk', created, model, choices: [{ index, delta: { role: 'assistant', content: '' }, finish_reason: null, logprobs: null }] };
+    yield {
+      id,
+      object: 'chat.completion.chunk',
+      created,
+      model,
+      choices: [{ index, delta: { role: 'assistant', content: '' }, finish_reason: null, logprobs: null }],
+    };
     const pieces = tokenPieces(c);
     for (let t = 0; t < pieces.length; t++) {
-      const logprobs = withLogprobs && alignedLogprobs(c, pieces) ? { content: [{ token: pieces[t], logprob: c.logprobs![t], bytes: [...Buffer.from(pieces[t], 'utf8')], top_logprobs: topList(c.topLogprobs?.[t]) }] } : null;
-      yield { id, object: 'chat.completion.chunk', created, model, choices: [{ index, delta: { content: pieces[t] }, finish_reason: null, logprobs }] };
+      const logprobs =
+        withLogprobs && alignedLogprobs(c, pieces)
+          ? {
+              content: [
+                {
+                  token: pieces[t],
+                  logprob: c.logprobs![t],
+                  bytes: [...Buffer.from(pieces[t], 'utf8')],
+                  top_logprobs: topList(c.topLogprobs?.[t]),
+                },
+              ],
+            }
+          : null;
+      yield {
+        id,
+        object: 'chat.completion.chunk',
+        created,
+        model,
+        choices: [{ index, delta: { content: pieces[t] }, finish_reason: null, logprobs }],
+      };
     }
-    yield { id, object: 'chat.completion.chunk', created, model, choices: [{ index, delta: {}, finish_reason: openaiFinish(c.finishReason), stop_reason: c.stopSequence ?? null, logprobs: null }] };
+    yield {
+      id,
+      object: 'chat.completion.chunk',
+      created,
+      model,
+      choices: [{ index, delta: {}, finish_reason: openaiFinish(c.finishReason), stop_reason: c.stopSequence ?? null, logprobs: null }],
+    };
   }
 }

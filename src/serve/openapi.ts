@@ -19,7 +19,12 @@ const errorSchema = {
     error: {
       type: 'object',
       required: ['message', 'type'],
-      properties: { message: { type: 'string' }, type: { type: 'string' }, param: { type: ['string', 'null'] }, code: { type: ['string', 'null'] } },
+      properties: {
+        message: { type: 'string' },
+        type: { type: 'string' },
+        param: { type: ['string', 'null'] },
+        code: { type: ['string', 'null'] },
+      },
     },
   },
 };
@@ -33,7 +38,10 @@ const errors = Object.fromEntries(
     ['413', 'body too large'],
     ['429', 'too many concurrent requests'],
     ['503', 'shutting down'],
-  ].map(([code, description]) => [code, { description, content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } }]),
+  ].map(([code, description]) => [
+    code,
+    { description, content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } },
+  ]),
 );
 
 function generation(summary: string, schemaName: string, object: string) {
@@ -45,7 +53,16 @@ function generation(summary: string, schemaName: string, object: string) {
       responses: {
         '200': {
           description: `an OpenAI \`${object}\` object, or with stream: true an SSE stream of chunks ending in [DONE] (search progress comes as SSE comment lines)`,
-          content: { 'application/json': { schema: { type: 'object', required: ['id', 'object', 'choices'], properties: { id: { type: 'string' }, object: { type: 'string' }, choices: { type: 'array' }, usage: { type: 'object' } } } }, 'text/event-stream': { schema: { type: 'string' } } },
+          content: {
+            'application/json': {
+              schema: {
+                type: 'object',
+                required: ['id', 'object', 'choices'],
+                properties: { id: { type: 'string' }, object: { type: 'string' }, choices: { type: 'array' }, usage: { type: 'object' } },
+              },
+            },
+            'text/event-stream': { schema: { type: 'string' } },
+          },
         },
         ...errors,
       },
@@ -56,16 +73,55 @@ function generation(summary: string, schemaName: string, object: string) {
 export function openApiDocument(): Record<string, unknown> {
   return {
     openapi: '3.1.0',
-    info: { title: 'rlmkit serve', version: '1', description: 'OpenAI-compatible completions and chat; `<strategy>@<model>` names run a reasoning search as a model (src/serve/README.md).' },
+    info: {
+      title: 'rlmkit serve',
+      version: '1',
+      description:
+        'OpenAI-compatible completions and chat; `<strategy>@<model>` names run a reasoning search as a model (src/serve/README.md).',
+    },
     paths: {
-      '/health': { get: { summary: 'liveness and load', responses: { '200': { description: 'status', content: { 'application/json': { schema: { type: 'object', properties: { status: { type: 'string' }, inflight: { type: 'integer' }, served: { type: 'integer' }, models: { type: 'integer' } } } } } } } } },
-      '/v1/models': { get: { summary: 'served models', security: [{ bearer: [] }, {}], responses: { '200': { description: 'an OpenAI model list', content: { 'application/json': { schema: { type: 'object' } } } }, ...errors } } },
+      '/health': {
+        get: {
+          summary: 'liveness and load',
+          responses: {
+            '200': {
+              description: 'status',
+              content: {
+                'application/json': {
+                  schema: {
+                    type: 'object',
+                    properties: {
+                      status: { type: 'string' },
+                      inflight: { type: 'integer' },
+                      served: { type: 'integer' },
+                      models: { type: 'integer' },
+                    },
+                  },
+                },
+              },
+            },
+          },
+        },
+      },
+      '/v1/models': {
+        get: {
+          summary: 'served models',
+          security: [{ bearer: [] }, {}],
+          responses: {
+            '200': { description: 'an OpenAI model list', content: { 'application/json': { schema: { type: 'object' } } } },
+            ...errors,
+          },
+        },
+      },
       '/v1/models/{id}': {
         get: {
           summary: 'one model (also `<strategy>@<model>` names)',
           security: [{ bearer: [] }, {}],
           parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
-          responses: { '200': { description: 'an OpenAI model object', content: { 'application/json': { schema: { type: 'object' } } } }, ...errors },
+          responses: {
+            '200': { description: 'an OpenAI model object', content: { 'application/json': { schema: { type: 'object' } } } },
+            ...errors,
+          },
         },
       },
       '/v1/completions': generation('text completions', 'CompletionRequest', 'text_completion'),
@@ -75,7 +131,13 @@ export function openApiDocument(): Record<string, unknown> {
           summary: "a served search's traces, by the trace id its response carried (`rlmkit.trace_id`, `X-Rlmkit-Trace-Id`)",
           security: [{ bearer: [] }, {}],
           parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
-          responses: { '200': { description: '{id, object: "rlmkit.trace", traces: [...]}', content: { 'application/json': { schema: { type: 'object' } } } }, ...errors },
+          responses: {
+            '200': {
+              description: '{id, object: "rlmkit.trace", traces: [...]}',
+              content: { 'application/json': { schema: { type: 'object' } } },
+            },
+            ...errors,
+          },
         },
       },
     },

@@ -58,12 +58,30 @@ export function takeSlot(c: Context, state: ServeState, maxConcurrent: number, d
   if (state.inflight >= maxConcurrent) {
     state.rejectedBusy++;
     c.header('Retry-After', '1');
-    throw new HttpError(429, `too many concurrent requests (limit ${maxConcurrent}); retry shortly`, 'rate_limit_error', null, 'rate_limit_exceeded');
+    throw new HttpError(
+      429,
+      `too many concurrent requests (limit ${maxConcurrent}); retry shortly`,
+      'rate_limit_error',
+      null,
+      'rate_limit_exceeded',
+    );
   }
   state.enter();
   const ctl = new AbortController();
   state.running.add(ctl);
-  const timer = setTimeout(() => ctl.abort(new HttpError(504, `the request took longer than this server's limit maxRequestMs = ${deadlineMs} ms (set by --max-request-ms)`, 'timeout_error', null, 'request_timeout')), deadlineMs);
+  const timer = setTimeout(
+    () =>
+      ctl.abort(
+        new HttpError(
+          504,
+          `the request took longer than this server's limit maxRequestMs = ${deadlineMs} ms (set by --max-request-ms)`,
+          'timeout_error',
+          null,
+          'request_timeout',
+        ),
+      ),
+    deadlineMs,
+  );
   timer.unref();
   const outgoing = (c.env as { outgoing?: ServerResponse } | undefined)?.outgoing;
   const onClose = () => {

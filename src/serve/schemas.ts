@@ -6,7 +6,12 @@
 import { z } from 'zod';
 
 const stop = z.union([z.string().min(1), z.array(z.string().min(1)).max(16)]).nullish();
-const seed = z.number().int().min(-(2 ** 53)).max(2 ** 53).nullish();
+const seed = z
+  .number()
+  .int()
+  .min(-(2 ** 53))
+  .max(2 ** 53)
+  .nullish();
 
 const sampling = {
   model: z.string().min(1).max(512),
@@ -35,12 +40,26 @@ const sampling = {
   budget: z.record(z.string(), z.unknown()).nullish(),
 };
 
-const tokenIds = z.array(z.number().int().min(0).max(2 ** 31 - 1)).min(1).max(1_000_000);
+const tokenIds = z
+  .array(
+    z
+      .number()
+      .int()
+      .min(0)
+      .max(2 ** 31 - 1),
+  )
+  .min(1)
+  .max(1_000_000);
 
 export const CompletionRequestSchema = z.object({
   ...sampling,
   /** Text, a list of texts, token ids, or a list of token-id lists (OpenAI's four forms). */
-  prompt: z.union([z.string().max(1_000_000), z.array(z.string().max(1_000_000)).min(1).max(256), tokenIds, z.array(tokenIds).min(1).max(256)]),
+  prompt: z.union([
+    z.string().max(1_000_000),
+    z.array(z.string().max(1_000_000)).min(1).max(256),
+    tokenIds,
+    z.array(tokenIds).min(1).max(256),
+  ]),
   /** Number of top alternatives per token in OpenAI's API; rlmkit returns the sampled token's only. */
   logprobs: z.number().int().min(0).max(20).nullish(),
   echo: z.literal(false).nullish(),

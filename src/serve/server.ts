@@ -42,7 +42,8 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
   await new Promise<void>((resolve, reject) => {
     server = serve({ fetch: app.fetch, port: o.port ?? 8000, hostname: host }, () => resolve());
     server.once('error', (e: NodeJS.ErrnoException) => {
-      if (e.code === 'EADDRINUSE') reject(runtimeError(`port ${o.port} on ${host} is already in use`, 'choose another --port or stop the other server'));
+      if (e.code === 'EADDRINUSE')
+        reject(runtimeError(`port ${o.port} on ${host} is already in use`, 'choose another --port or stop the other server'));
       else if (e.code === 'EACCES') reject(runtimeError(`no permission to listen on ${host}:${o.port}`, 'use a port above 1023'));
       else reject(runtimeError(`cannot listen on ${host}:${o.port}: ${e.message}`, 'check --host and --port'));
     });
@@ -66,7 +67,10 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
       const stopped = new Promise<void>((r) => http.close(() => r()));
       http.closeIdleConnections();
       const drainMs = o.drainMs ?? 30_000;
-      const drained = await Promise.race([state.idle().then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), drainMs).unref())]);
+      const drained = await Promise.race([
+        state.idle().then(() => true),
+        new Promise<boolean>((r) => setTimeout(() => r(false), drainMs).unref()),
+      ]);
       if (!drained) {
         log.warn('shutdown: cancelling requests that did not finish in time', { inflight: state.inflight, drainMs });
         state.abortAll(Object.assign(new Error('the server is shutting down'), { name: 'AbortError' }));

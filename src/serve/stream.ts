@@ -24,7 +24,12 @@ export type RequestAwarePolicy = Policy & {
   generateForRequest(
     requests: GenerateRequest[],
     options: GenerateOptions,
-    request: { body: Record<string, unknown>; onProgress?: (e: Record<string, unknown>) => void; budgetCap?: Budget; onTraces?: (t: Trace[]) => void },
+    request: {
+      body: Record<string, unknown>;
+      onProgress?: (e: Record<string, unknown>) => void;
+      budgetCap?: Budget;
+      onTraces?: (t: Trace[]) => void;
+    },
   ): Promise<Completion[][]>;
 };
 

@@ -59,7 +59,10 @@ export function readDataText(file: string): string {
       // Bounded like an uncompressed file, so a gzip bomb is an error rather than gigabytes.
       buf = gunzipSync(buf, { maxOutputLength: INPUT_LIMITS.data });
     } catch (e) {
-      throw inputError(`${file} is not a valid gzip file: ${(e as Error).message}`, 'give the original .jsonl.gz or an uncompressed .jsonl');
+      throw inputError(
+        `${file} is not a valid gzip file: ${(e as Error).message}`,
+        'give the original .jsonl.gz or an uncompressed .jsonl',
+      );
     }
   }
   return buf.toString('utf8');
@@ -78,7 +81,8 @@ export function readJsonlRecords(file: string): Record<string, unknown>[] {
     } catch (e) {
       throw inputError(`${file}:${i + 1}: not valid JSON: ${(e as Error).message}`, 'each line must be one JSON object');
     }
-    if (typeof v !== 'object' || v === null || Array.isArray(v)) throw inputError(`${file}:${i + 1}: expected a JSON object`, 'each line must be one JSON object');
+    if (typeof v !== 'object' || v === null || Array.isArray(v))
+      throw inputError(`${file}:${i + 1}: expected a JSON object`, 'each line must be one JSON object');
     out.push(v as Record<string, unknown>);
   }
   return out;
@@ -89,5 +93,8 @@ export function field(rec: Record<string, unknown>, name: string, file: string, 
   const v = rec[name];
   if (typeof v === 'string') return v;
   if (typeof v === 'number') return String(v);
-  throw inputError(`${file}: record ${index + 1} has no "${name}" field`, `each record needs "${name}"; is this the right file for the task?`);
+  throw inputError(
+    `${file}: record ${index + 1} has no "${name}" field`,
+    `each record needs "${name}"; is this the right file for the task?`,
+  );
 }

@@ -20,10 +20,17 @@ export interface SelectProblemsOptions {
 export async function selectProblems(task: Task<Problem>, o: SelectProblemsOptions): Promise<Problem[]> {
   if (o.problem && task.name === 'game24' && /^\s*\d+(\s+\d+){3}\s*$/.test(o.problem)) {
     const numbers = o.problem.trim().split(/\s+/).map(Number);
-    return [{ id: `game24/inline/${numbers.join('-')}`, question: `Use ${numbers.join(' ')} and + - * / to make 24, each number exactly once.`, data: { numbers, target: 24 } }];
+    return [
+      {
+        id: `game24/inline/${numbers.join('-')}`,
+        question: `Use ${numbers.join(' ')} and + - * / to make 24, each number exactly once.`,
+        data: { numbers, target: 24 },
+      },
+    ];
   }
   const all = await task.problems({ split: o.split, seed: o.seed, ...(o.data ? { path: o.data } : {}) });
-  if (all.length === 0) throw usageError(`task ${task.name} has no problems in split "${o.split}"`, `choose one of its splits: ${task.splits.join(', ')}`);
+  if (all.length === 0)
+    throw usageError(`task ${task.name} has no problems in split "${o.split}"`, `choose one of its splits: ${task.splits.join(', ')}`);
   if (o.problem !== undefined) {
     const byId = all.find((p) => p.id === o.problem || p.id.endsWith(`/${o.problem}`));
     if (byId) return [byId];

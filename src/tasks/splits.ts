@@ -14,7 +14,8 @@ export function checkSplit(task: string, splits: readonly string[], split: strin
 export function selectProblems<T>(items: T[], options: LoadOptions): T[] {
   let out = items;
   if (options.limit !== undefined) {
-    if (!Number.isInteger(options.limit) || options.limit < 0) throw usageError(`limit must be a non-negative integer, got ${options.limit}`);
+    if (!Number.isInteger(options.limit) || options.limit < 0)
+      throw usageError(`limit must be a non-negative integer, got ${options.limit}`);
     out = out.slice(0, options.limit);
   }
   return out;

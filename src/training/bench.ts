@@ -32,24 +32,50 @@ export interface TrainBenchOptions {
 export async function benchTraining(o: TrainBenchOptions): Promise<Record<string, unknown>> {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'rlmkit-bench-train-'));
   try {
-    const base = { kind: 'train', run: { root, seed: o.seed }, task: { name: 'game24', split: 'train' }, log_every: 1, checkpoint_every: 1000 };
-    const sftRecipe = validateConfig(RecipeSchema, { ...base, pipeline: 'sft', run: { ...base.run, name: 'sft' }, model: { preset: o.preset }, sft: { steps: o.sftSteps, batch_size: 32 } }, 'bench');
+    const base = {
+      kind: 'train',
+      run: { root, seed: o.seed },
+      task: { name: 'game24', split: 'train' },
+      log_every: 1,
+      checkpoint_every: 1000,
+    };
+    const sftRecipe = validateConfig(
+      RecipeSchema,
+      {
+        ...base,
+        pipeline: 'sft',
+        run: { ...base.run, name: 'sft' },
+        model: { preset: o.preset },
+        sft: { steps: o.sftSteps, batch_size: 32 },
+      },
+      'bench',
+    );
     const t0 = performance.now();
     const sft = await trainSft(sftRecipe, { progress: 'silent' });
     const sftSeconds = (performance.now() - t0) / 1000;
     const sftRows = readMetrics(path.join(root, 'sft', 'metrics.jsonl')).filter((r) => (r.step as number) > 1);
     const init = o.checkpoint ?? sft.checkpoints.policy;
-    const rlRecipe = validateConfig(RecipeSchema, {
-      ...base,
-      pipeline: 'rl',
-      run: { ...base.run, name: 'rl' },
-      model: { init },
-      rl: {
-        steps: o.rlSteps, prompts_per_step: o.prompts, group_size: o.group, advantage: 'grpo', dynamic_sampling: false,
-        clip: { low: 0.2, high: 0.28 }, kl_loss: { estimator: 'k3', coef: 0.001 }, eval_problems: 0,
-        rollout: { backend: o.backend, temperature: 1, max_new_tokens: o.maxNewTokens },
+    const rlRecipe = validateConfig(
+      RecipeSchema,
+      {
+        ...base,
+        pipeline: 'rl',
+        run: { ...base.run, name: 'rl' },
+        model: { init },
+        rl: {
+          steps: o.rlSteps,
+          prompts_per_step: o.prompts,
+          group_size: o.group,
+          advantage: 'grpo',
+          dynamic_sampling: false,
+          clip: { low: 0.2, high: 0.28 },
+          kl_loss: { estimator: 'k3', coef: 0.001 },
+          eval_problems: 0,
+          rollout: { backend: o.backend, temperature: 1, max_new_tokens: o.maxNewTokens },
+        },
       },
-    }, 'bench');
+      'bench',
+    );
     const t1 = performance.now();
     await trainRl(rlRecipe, { progress: 'silent' });
     const rlSeconds = (performance.now() - t1) / 1000;
@@ -62,7 +88,12 @@ export async function benchTraining(o: TrainBenchOptions): Promise<Record<string
     const ck = loadCheckpoint(init);
     return {
       task: 'game24',
-      model: { preset: o.checkpoint ? 'checkpoint' : o.preset, parameters: parameterCount(ck.config), d_model: ck.config.dModel, layers: ck.config.nLayers },
+      model: {
+        preset: o.checkpoint ? 'checkpoint' : o.preset,
+        parameters: parameterCount(ck.config),
+        d_model: ck.config.dModel,
+        layers: ck.config.nLayers,
+      },
       rollout_backend: o.backend,
       rl: {
         steps_measured: rows.length,
@@ -78,7 +109,8 @@ export async function benchTraining(o: TrainBenchOptions): Promise<Record<string
       },
       sft: {
         steps_measured: sftRows.length,
-        train_tokens_per_s: sumOf(sftRows.map((r) => r.train_tokens as number)) / Math.max(1e-9, sumOf(sftRows.map((r) => r.time_training_s as number))),
+        train_tokens_per_s:
+          sumOf(sftRows.map((r) => r.train_tokens as number)) / Math.max(1e-9, sumOf(sftRows.map((r) => r.time_training_s as number))),
         wall_s: sftSeconds,
       },
       note: 'timings on a shared machine are noisy; the first step of each run (jit compile) is excluded',
@@ -93,5 +125,8 @@ function sumOf(xs: number[]): number {
 }
 
 function readMetrics(file: string): Record<string, unknown>[] {
-  return readText(file).split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+  return readText(file)
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
 }

@@ -54,6 +54,7 @@ export function mean(xs: ArrayLike<number>): number {
 /** Rounds metrics for metrics.jsonl (6 significant digits keep files small and diffs stable). */
 export function roundMetrics(r: Record<string, number | null | undefined>): Record<string, number | null> {
   const out: Record<string, number | null> = {};
-  for (const [k, v] of Object.entries(r)) out[k] = v === undefined || v === null || !Number.isFinite(v) ? null : Number.isInteger(v) ? v : +v.toPrecision(6);
+  for (const [k, v] of Object.entries(r))
+    out[k] = v === undefined || v === null || !Number.isFinite(v) ? null : Number.isInteger(v) ? v : +v.toPrecision(6);
   return out;
 }

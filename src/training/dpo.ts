@@ -42,10 +42,18 @@ export function readPairs(file: string, tok: Tokenizer, task: Task<Problem>): Pr
         out.push({ chosen: side(r.chosen as string[]), rejected: side(r.rejected as string[]) });
       } else if (typeof r.prompt === 'string' && typeof r.chosen === 'string' && typeof r.rejected === 'string') {
         const p = [BOS, ...tok.encode(r.prompt)];
-        out.push({ chosen: { ids: [...p, ...tok.encode(r.chosen), EOS], promptLen: p.length }, rejected: { ids: [...p, ...tok.encode(r.rejected), EOS], promptLen: p.length } });
-      } else throw inputError(`${where}: expected a pair record (rlmkit data export --format pairs) or {"prompt", "chosen", "rejected"}`, 'export pairs with `rlmkit data export --format pairs`');
+        out.push({
+          chosen: { ids: [...p, ...tok.encode(r.chosen), EOS], promptLen: p.length },
+          rejected: { ids: [...p, ...tok.encode(r.rejected), EOS], promptLen: p.length },
+        });
+      } else
+        throw inputError(
+          `${where}: expected a pair record (rlmkit data export --format pairs) or {"prompt", "chosen", "rejected"}`,
+          'export pairs with `rlmkit data export --format pairs`',
+        );
     } catch (e) {
-      if ((e as { kind?: string }).kind === 'input' && !(e as Error).message.startsWith(where)) throw inputError(`${where}: ${(e as Error).message}`, (e as { hint?: string }).hint);
+      if ((e as { kind?: string }).kind === 'input' && !(e as Error).message.startsWith(where))
+        throw inputError(`${where}: ${(e as Error).message}`, (e as { hint?: string }).hint);
       throw e;
     }
   });
@@ -60,7 +68,15 @@ export interface DpoResult {
   accuracy: number;
 }
 
-export async function runDpoPhase(input: { run: TrainingRun; phase: string; task: Task<Problem>; start: LoadedModel; dpo: DpoSection; seed: number; checkpointEvery: number }): Promise<DpoResult> {
+export async function runDpoPhase(input: {
+  run: TrainingRun;
+  phase: string;
+  task: Task<Problem>;
+  start: LoadedModel;
+  dpo: DpoSection;
+  seed: number;
+  checkpointEvery: number;
+}): Promise<DpoResult> {
   const { run, phase, dpo } = input;
   return run.phase(phase, async (ck) => {
     await initEngine();
@@ -68,11 +84,20 @@ export async function runDpoPhase(input: { run: TrainingRun; phase: string; task
     const latest = ck.latest();
     const saved = latest?.models.policy;
     const config = saved ? saved.config : input.start.config;
-    const pairs = readPairs(dpo.pairs, tok, input.task).filter((p) => Math.max(p.chosen.ids.length, p.rejected.ids.length) - 1 <= config.maxSeqLen);
-    if (pairs.length === 0) throw inputError(`${dpo.pairs}: no pair fits the context of ${config.maxSeqLen} tokens`, 'use a model with a longer context');
+    const pairs = readPairs(dpo.pairs, tok, input.task).filter(
+      (p) => Math.max(p.chosen.ids.length, p.rejected.ids.length) - 1 <= config.maxSeqLen,
+    );
+    if (pairs.length === 0)
+      throw inputError(`${dpo.pairs}: no pair fits the context of ${config.maxSeqLen} tokens`, 'use a model with a longer context');
     // Reference log-probs, once, with the frozen starting policy.
     const refSampler = await makeSampler(input.start.weights, input.start.config, 'onnx');
-    const sums = async (seqs: Sequence[]) => (await refSampler.scoreLogprobs(seqs.map((s) => s.ids), seqs.map((s) => s.promptLen))).map((lp) => lp.reduce((a, b) => a + b, 0));
+    const sums = async (seqs: Sequence[]) =>
+      (
+        await refSampler.scoreLogprobs(
+          seqs.map((s) => s.ids),
+          seqs.map((s) => s.promptLen),
+        )
+      ).map((lp) => lp.reduce((a, b) => a + b, 0));
     let refChosen: number[];
     let refRejected: number[];
     try {
@@ -83,7 +108,13 @@ export async function runDpoPhase(input: { run: TrainingRun; phase: string; task
     }
     const model = LlamaModel.fromHostWeights(saved ? saved.weights : input.start.weights, config);
     const seqLen = Math.max(...pairs.map((p) => Math.max(p.chosen.ids.length, p.rejected.ids.length) - 1));
-    const trainer = new Trainer(model, { batchSize: 2 * dpo.batch_size, seqLen, lossFn: dpoLoss(dpo.beta), optimizer: adamwFrom(dpo.optim), schedule: scheduleFrom(dpo.optim, dpo.steps) });
+    const trainer = new Trainer(model, {
+      batchSize: 2 * dpo.batch_size,
+      seqLen,
+      lossFn: dpoLoss(dpo.beta),
+      optimizer: adamwFrom(dpo.optim),
+      schedule: scheduleFrom(dpo.optim, dpo.steps),
+    });
     if (saved) trainer.loadOptimizerState(saved.optimizer!);
     const root = new Rng(input.seed).fork(`${phase}.data`);
     const progress = run.progress(phase, dpo.steps);
@@ -105,11 +136,23 @@ export async function runDpoPhase(input: { run: TrainingRun; phase: string; task
         });
         const refMargin = idx.flatMap((i) => [refChosen[i] - refRejected[i], 0]);
         const pairWeight = idx.flatMap(() => [1 / idx.length, 0]);
-        const r = await timer.time('training', () => trainer.trainStep([{ ...tokenRows(seqs), floats: { sign, ref_margin: refMargin, pair_weight: pairWeight } }]));
+        const r = await timer.time('training', () =>
+          trainer.trainStep([{ ...tokenRows(seqs), floats: { sign, ref_margin: refMargin, pair_weight: pairWeight } }]),
+        );
         accuracy = r.metrics.accuracy;
-        run.log(phase, r.step, { ...roundMetrics({ loss: r.loss, reward_margin: r.metrics.reward_margin, preference_accuracy: r.metrics.accuracy, lr: r.lr, grad_norm: r.gradNorm }), ...timer.record() });
+        run.log(phase, r.step, {
+          ...roundMetrics({
+            loss: r.loss,
+            reward_margin: r.metrics.reward_margin,
+            preference_accuracy: r.metrics.accuracy,
+            lr: r.lr,
+            grad_norm: r.gradNorm,
+          }),
+          ...timer.record(),
+        });
         progress.update(r.step, { loss: +r.loss.toFixed(4) });
-        if (r.step % input.checkpointEvery === 0 || r.step === dpo.steps) ck.save(r.step, { policy: { kind: 'policy', model, trainer, tokenizer: tok, extra: { dpo: { beta: dpo.beta } } } });
+        if (r.step % input.checkpointEvery === 0 || r.step === dpo.steps)
+          ck.save(r.step, { policy: { kind: 'policy', model, trainer, tokenizer: tok, extra: { dpo: { beta: dpo.beta } } } });
       }
     } finally {
       progress.stop();

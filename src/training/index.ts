@@ -4,7 +4,19 @@
  */
 export * as algos from './algos/index.js';
 export { RecipeSchema, type Recipe, Pipelines, type Pipeline } from './recipe.js';
-export { runRecipe, trainSft, trainRl, trainValue, trainDpo, trainRest, trainX1, openPipeline, heldOutProblems, type PipelineResult, type PipelineContext } from './pipeline.js';
+export {
+  runRecipe,
+  trainSft,
+  trainRl,
+  trainValue,
+  trainDpo,
+  trainRest,
+  trainX1,
+  openPipeline,
+  heldOutProblems,
+  type PipelineResult,
+  type PipelineContext,
+} from './pipeline.js';
 export { TrainingRun, PhaseCheckpoints, type RunOptions } from './run.js';
 export { runSftPhase, readSftJsonl, type SftExample, type SftResult } from './sft.js';
 export { runRlPhase, greedyAccuracy, type RlResult } from './rl.js';

@@ -86,7 +86,11 @@ export function policyLoss(s: PolicyLossSettings): LossFn {
     return { loss, metrics };
   };
   // The weights are normalised over the whole batch: row chunks add up (src/engine/loss-info.ts).
-  return describeLoss(fn, { rows: 'sum', summedMetrics: ['pg_loss', 'kl', 'entropy'], source: { module: import.meta.url, name: 'policyLoss', args: [s] } });
+  return describeLoss(fn, {
+    rows: 'sum',
+    summedMetrics: ['pg_loss', 'kl', 'entropy'],
+    source: { module: import.meta.url, name: 'policyLoss', args: [s] },
+  });
 }
 
 /**
@@ -116,7 +120,10 @@ export const valueRegressionLoss: LossFn = describeLoss(
   (out, b) => {
     const v = out.values();
     const err = ops.square(ops.sub(v, b.target));
-    return { loss: ops.maskedMean(err, b.mask), metrics: { value_mean: ops.maskedMean(v, b.mask), abs_err: ops.maskedMean(ops.abs(ops.sub(v, b.target)), b.mask) } };
+    return {
+      loss: ops.maskedMean(err, b.mask),
+      metrics: { value_mean: ops.maskedMean(v, b.mask), abs_err: ops.maskedMean(ops.abs(ops.sub(v, b.target)), b.mask) },
+    };
   },
   { rows: 'mean', source: { module: import.meta.url, name: 'valueRegressionLoss' } },
 );
@@ -159,8 +166,15 @@ export function dpoLoss(beta: number): LossFn {
     const nz = ops.neg(z);
     const softplus = ops.add(ops.maximum(nz, 0), ops.log(ops.add(ops.exp(ops.neg(ops.abs(z))), 1)));
     const loss = ops.sum(ops.mul(softplus, pw));
-    return { loss, metrics: { reward_margin: ops.sum(ops.mul(z, pw)), accuracy: ops.sum(ops.mul(ops.where(ops.greater(z, 0), 1, 0), pw)) } };
+    return {
+      loss,
+      metrics: { reward_margin: ops.sum(ops.mul(z, pw)), accuracy: ops.sum(ops.mul(ops.where(ops.greater(z, 0), 1, 0), pw)) },
+    };
   };
   // Pair weights are normalised over the whole batch (chunks must keep pairs together: even sizes).
-  return describeLoss(fn, { rows: 'sum', summedMetrics: ['reward_margin', 'accuracy'], source: { module: import.meta.url, name: 'dpoLoss', args: [beta] } });
+  return describeLoss(fn, {
+    rows: 'sum',
+    summedMetrics: ['reward_margin', 'accuracy'],
+    source: { module: import.meta.url, name: 'dpoLoss', args: [beta] },
+  });
 }

@@ -8,7 +8,14 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { inputError, runPathInside } from '../core/index.js';
 import {
-  type HostWeights, LlamaModel, type ModelConfig, type Tokenizer, initHostWeights, loadCheckpoint, presetConfig, tokenizerFromSpec,
+  type HostWeights,
+  LlamaModel,
+  type ModelConfig,
+  type Tokenizer,
+  initHostWeights,
+  loadCheckpoint,
+  presetConfig,
+  tokenizerFromSpec,
 } from '../engine/index.js';
 import type { ModelSection } from './recipe.js';
 import { readFinals } from './run.js';
@@ -27,18 +34,26 @@ export interface LoadedModel {
  */
 export function resolveCheckpoint(where: string, kind = 'policy'): string {
   if (where.endsWith('.safetensors')) {
-    if (!fs.existsSync(where)) throw inputError(`checkpoint ${where} does not exist`, 'check model.init (a .safetensors file or a run directory)');
+    if (!fs.existsSync(where))
+      throw inputError(`checkpoint ${where} does not exist`, 'check model.init (a .safetensors file or a run directory)');
     return where;
   }
   for (const candidate of [path.join(where, 'checkpoints', 'final.json'), path.join(where, 'final.json')]) {
     if (fs.existsSync(candidate)) {
       const finals = readFinals(candidate);
       const file = finals[kind];
-      if (!file) throw inputError(`${candidate} names no final "${kind}" model (it has: ${Object.keys(finals).join(', ') || 'none'})`, `train a ${kind} model in that run first`);
+      if (!file)
+        throw inputError(
+          `${candidate} names no final "${kind}" model (it has: ${Object.keys(finals).join(', ') || 'none'})`,
+          `train a ${kind} model in that run first`,
+        );
       return runPathInside(path.dirname(candidate), file, candidate, kind);
     }
   }
-  throw inputError(`no finished run or checkpoint at ${where}`, 'model.init must be a .safetensors file or a run directory whose training finished (it writes checkpoints/final.json)');
+  throw inputError(
+    `no finished run or checkpoint at ${where}`,
+    'model.init must be a .safetensors file or a run directory whose training finished (it writes checkpoints/final.json)',
+  );
 }
 
 function modelOverrides(m: ModelSection): Partial<ModelConfig> {
@@ -64,12 +79,21 @@ export function withValueHead(src: LoadedModel, valueHead: boolean, seed: number
 }
 
 /** The starting weights of a model: the init checkpoint, or fresh weights of the preset. */
-export function startingModel(section: ModelSection, tokenizer: Tokenizer, seed: number, o: { valueHead?: boolean; kind?: string } = {}): LoadedModel {
+export function startingModel(
+  section: ModelSection,
+  tokenizer: Tokenizer,
+  seed: number,
+  o: { valueHead?: boolean; kind?: string } = {},
+): LoadedModel {
   const valueHead = o.valueHead ?? false;
   if (section.init) {
     const file = resolveCheckpoint(section.init, o.kind ?? 'policy');
     const ck = loadCheckpoint(file);
-    return withValueHead({ config: ck.config, tokenizer: tokenizerFromSpec(ck.tokenizer), weights: ck.weights, source: file }, valueHead, seed);
+    return withValueHead(
+      { config: ck.config, tokenizer: tokenizerFromSpec(ck.tokenizer), weights: ck.weights, source: file },
+      valueHead,
+      seed,
+    );
   }
   const config = presetConfig(section.preset, { vocabSize: tokenizer.vocabSize, ...modelOverrides(section), valueHead });
   return { config, tokenizer, weights: initHostWeights(config, seed), source: 'init' };

@@ -39,8 +39,13 @@ export interface PipelineResult {
 /** `extraTexts`: text the data will show beyond the task's prompts and solutions (e.g. trace steps). */
 export async function openPipeline(recipe: Recipe, o: RunOptions = {}, extraTexts: readonly string[] = []): Promise<PipelineContext> {
   const task = resolveTask(recipe.task.name);
-  const problems = await task.problems({ split: recipe.task.split, limit: recipe.task.limit ?? undefined, path: recipe.task.path ?? undefined });
-  if (problems.length === 0) throw usageError(`task ${task.name} split "${recipe.task.split}" holds no problems`, 'check task.split, task.limit and task.path');
+  const problems = await task.problems({
+    split: recipe.task.split,
+    limit: recipe.task.limit ?? undefined,
+    path: recipe.task.path ?? undefined,
+  });
+  if (problems.length === 0)
+    throw usageError(`task ${task.name} split "${recipe.task.split}" holds no problems`, 'check task.split, task.limit and task.path');
   const run = TrainingRun.open(recipe, o);
   const tokenizer = tokenizerForTask(task, problems, 300, extraTexts);
   const policy = startingModel(recipe.model, tokenizer, recipe.run.seed, { kind: 'policy' });
@@ -106,8 +111,20 @@ export async function trainValue(recipe: Recipe, o: RunOptions = {}): Promise<Pi
   let examples: ValueExample[];
   if (fromTraces) examples = fromTraces;
   else {
-    if (!recipe.model.init) throw usageError(`pipeline ${recipe.pipeline} without value.traces labels states with rollouts of a policy, but model.init is not set`, 'set value.traces to a folder of MCTS traces, or model.init to a policy checkpoint');
-    examples = await valueExamplesFromRollouts(ctx.policy, ctx.task, ctx.problems.slice(0, 256), 4, resolveReward('verifier', ctx.task), recipe.run.seed, 64);
+    if (!recipe.model.init)
+      throw usageError(
+        `pipeline ${recipe.pipeline} without value.traces labels states with rollouts of a policy, but model.init is not set`,
+        'set value.traces to a folder of MCTS traces, or model.init to a policy checkpoint',
+      );
+    examples = await valueExamplesFromRollouts(
+      ctx.policy,
+      ctx.task,
+      ctx.problems.slice(0, 256),
+      4,
+      resolveReward('verifier', ctx.task),
+      recipe.run.seed,
+      64,
+    );
   }
   const r = await runValuePhase({
     run: ctx.run,
@@ -127,7 +144,15 @@ export async function trainValue(recipe: Recipe, o: RunOptions = {}): Promise<Pi
 /** DPO from preference pairs (pipeline: dpo). */
 export async function trainDpo(recipe: Recipe, o: RunOptions = {}): Promise<PipelineResult> {
   const ctx = await openPipeline(recipe, o);
-  const r = await runDpoPhase({ run: ctx.run, phase: 'dpo', task: ctx.task, start: ctx.policy, dpo: recipe.dpo!, seed: recipe.run.seed, checkpointEvery: recipe.checkpoint_every });
+  const r = await runDpoPhase({
+    run: ctx.run,
+    phase: 'dpo',
+    task: ctx.task,
+    start: ctx.policy,
+    dpo: recipe.dpo!,
+    seed: recipe.run.seed,
+    checkpointEvery: recipe.checkpoint_every,
+  });
   ctx.run.writeFinal({ policy: r.checkpoint });
   return { run: ctx.run.dir.dir, pipeline: 'dpo', checkpoints: { policy: r.checkpoint }, phases: { dpo: r } };
 }
@@ -136,9 +161,21 @@ export async function trainDpo(recipe: Recipe, o: RunOptions = {}): Promise<Pipe
 export async function trainRest(recipe: Recipe, o: RunOptions = {}): Promise<PipelineResult> {
   const ctx = await openPipeline(recipe, o);
   const rest = recipe.rest!;
-  const r = await runRest({ run: ctx.run, task: ctx.task, problems: ctx.problems, start: ctx.policy, rest, reward: resolveReward('verifier', ctx.task), seed: recipe.run.seed, checkpointEvery: recipe.checkpoint_every });
+  const r = await runRest({
+    run: ctx.run,
+    task: ctx.task,
+    problems: ctx.problems,
+    start: ctx.policy,
+    rest,
+    reward: resolveReward('verifier', ctx.task),
+    seed: recipe.run.seed,
+    checkpointEvery: recipe.checkpoint_every,
+  });
   if (!r.checkpoint.endsWith('.safetensors')) {
-    throw runtimeError(`ReST kept no verified sample in ${rest.iterations} iterations, so the policy was never fine-tuned`, 'start from a stronger policy (model.init: an SFT run) or sample more (rest.samples_per_problem)');
+    throw runtimeError(
+      `ReST kept no verified sample in ${rest.iterations} iterations, so the policy was never fine-tuned`,
+      'start from a stronger policy (model.init: an SFT run) or sample more (rest.samples_per_problem)',
+    );
   }
   ctx.run.writeFinal({ policy: r.checkpoint });
   return { run: ctx.run.dir.dir, pipeline: 'rest', checkpoints: { policy: r.checkpoint }, phases: { rest: r } };
@@ -147,7 +184,14 @@ export async function trainRest(recipe: Recipe, o: RunOptions = {}): Promise<Pip
 /** The x1 two-phase recipe (pipeline: x1). */
 export async function trainX1(recipe: Recipe, o: RunOptions = {}): Promise<PipelineResult> {
   const ctx = await openPipeline(recipe, o);
-  const r = await runX1({ recipe, run: ctx.run, task: ctx.task, problems: ctx.problems, start: ctx.policy, reward: resolveReward('verifier', ctx.task) });
+  const r = await runX1({
+    recipe,
+    run: ctx.run,
+    task: ctx.task,
+    problems: ctx.problems,
+    start: ctx.policy,
+    reward: resolveReward('verifier', ctx.task),
+  });
   ctx.run.writeFinal({ policy: r.policy, value: r.value });
   return { run: ctx.run.dir.dir, pipeline: 'x1', checkpoints: { policy: r.policy, value: r.value }, phases: { x1: r } };
 }

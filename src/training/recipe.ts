@@ -126,14 +126,16 @@ export const RlSectionSchema = z.strictObject({
   advantage: z.enum(AdvantageNames).default('grpo'),
   gamma: z.number().min(0).max(1).default(1),
   lambda: z.number().min(0).max(1).default(1),
-  clip: z.strictObject({
-    /** eps_low. */
-    low: z.number().gt(0).lt(1).default(0.2),
-    /** eps_high (DAPO clip-higher: 0.28). */
-    high: pos().default(0.2),
-    /** Dual-clip c (Ye et al. 2020), must be > 1; null: off. */
-    dual: z.number().nullable().default(null),
-  }).prefault({}),
+  clip: z
+    .strictObject({
+      /** eps_low. */
+      low: z.number().gt(0).lt(1).default(0.2),
+      /** eps_high (DAPO clip-higher: 0.28). */
+      high: pos().default(0.2),
+      /** Dual-clip c (Ye et al. 2020), must be > 1; null: off. */
+      dual: z.number().nullable().default(null),
+    })
+    .prefault({}),
   /** Policy loss from the registry (src/training/algos/policy-losses.ts): ppo_clip, gspo, tis, mis, decoupled. */
   policy_loss: PolicyLossSectionSchema.prefault({}),
   loss_agg: z.enum(LossAggModes).default('token-mean'),
@@ -146,12 +148,14 @@ export const RlSectionSchema = z.strictObject({
   entropy_coef: z.number().nonnegative().default(0),
   /** DAPO dynamic sampling: drop groups whose rewards are all equal. */
   dynamic_sampling: z.boolean().default(false),
-  overlong: z.strictObject({
-    /** Mask truncated responses out of the loss (DAPO). */
-    filter: z.boolean().default(false),
-    /** Soft overlong punishment (DAPO eq. 13): penalty from max_length - cache_length to max_length. */
-    soft: z.strictObject({ max_length: posInt(), cache_length: posInt() }).nullable().default(null),
-  }).prefault({}),
+  overlong: z
+    .strictObject({
+      /** Mask truncated responses out of the loss (DAPO). */
+      filter: z.boolean().default(false),
+      /** Soft overlong punishment (DAPO eq. 13): penalty from max_length - cache_length to max_length. */
+      soft: z.strictObject({ max_length: posInt(), cache_length: posInt() }).nullable().default(null),
+    })
+    .prefault({}),
   /** Reward: verifier (the task's checker, 1 when correct), format-verifier, or a src/rewards
    * weighted-sum config { terms: [{ type: correctness }, { type: overlong, ... }, ...] }. */
   reward: z.union([z.enum(RewardNames), RewardConfigSchema]).default('verifier'),
@@ -214,22 +218,26 @@ export const MctsSectionSchema = z.strictObject({
 
 /** The x1 two-phase recipe. */
 export const X1SectionSchema = z.strictObject({
-  phase1: z.strictObject({
-    sft: SftSectionSchema.prefault({}),
-    /** Q model from policy rollouts, labelled by the verifier. */
-    q: ValueSectionSchema.prefault({}),
-    /** Rollouts per problem used to label Q targets. */
-    rollouts_per_problem: posInt().default(4),
-  }).prefault({}),
-  phase2: z.strictObject({
-    iterations: posInt().default(4),
-    problems_per_iteration: posInt().default(32),
-    mcts: MctsSectionSchema.prefault({}),
-    /** Replay buffer capacity in examples (oldest dropped first). */
-    replay_capacity: posInt().default(4096),
-    policy: RlSectionSchema.prefault({ steps: 10 }),
-    q: ValueSectionSchema.prefault({ steps: 100 }),
-  }).prefault({}),
+  phase1: z
+    .strictObject({
+      sft: SftSectionSchema.prefault({}),
+      /** Q model from policy rollouts, labelled by the verifier. */
+      q: ValueSectionSchema.prefault({}),
+      /** Rollouts per problem used to label Q targets. */
+      rollouts_per_problem: posInt().default(4),
+    })
+    .prefault({}),
+  phase2: z
+    .strictObject({
+      iterations: posInt().default(4),
+      problems_per_iteration: posInt().default(32),
+      mcts: MctsSectionSchema.prefault({}),
+      /** Replay buffer capacity in examples (oldest dropped first). */
+      replay_capacity: posInt().default(4096),
+      policy: RlSectionSchema.prefault({ steps: 10 }),
+      q: ValueSectionSchema.prefault({ steps: 100 }),
+    })
+    .prefault({}),
 });
 
 export const Pipelines = ['sft', 'rl', 'dpo', 'rest', 'value', 'prm', 'x1', ...MultiturnPipelines] as const;
@@ -280,38 +288,72 @@ const TRAINER_SECTIONS = ['sft', 'rl', 'value', 'dpo', 'rest', 'x1'] as const;
 function checkRl(rl: RlSection, at: (string | number)[], issue: (path: (string | number)[], message: string) => void): void {
   const est = advantageEstimators[rl.advantage];
   if (est.needsCritic && !rl.critic) {
-    issue([...at, 'critic'], `conflict: advantage "${rl.advantage}" (PPO with GAE) needs a critic, but ${at.join('.')}.critic is not set; add a critic section or use a critic-free estimator (grpo, drgrpo, rloo, reinforce_pp)`);
+    issue(
+      [...at, 'critic'],
+      `conflict: advantage "${rl.advantage}" (PPO with GAE) needs a critic, but ${at.join('.')}.critic is not set; add a critic section or use a critic-free estimator (grpo, drgrpo, rloo, reinforce_pp)`,
+    );
   }
   if (!est.needsCritic && rl.critic) {
-    issue([...at, 'critic'], `conflict: a critic is set but advantage "${rl.advantage}" does not use one; set advantage: gae or remove the critic`);
+    issue(
+      [...at, 'critic'],
+      `conflict: a critic is set but advantage "${rl.advantage}" does not use one; set advantage: gae or remove the critic`,
+    );
   }
   if (est.needsGroups && rl.group_size < 2) {
-    issue([...at, 'group_size'], `conflict: advantage "${rl.advantage}" compares samples of the same prompt, so group_size must be at least 2`);
+    issue(
+      [...at, 'group_size'],
+      `conflict: advantage "${rl.advantage}" compares samples of the same prompt, so group_size must be at least 2`,
+    );
   }
   if (rl.dynamic_sampling && !est.needsGroups) {
-    issue([...at, 'dynamic_sampling'], `conflict: dynamic sampling drops groups with equal rewards, which only matters for group estimators (grpo, drgrpo, rloo), not "${rl.advantage}"`);
+    issue(
+      [...at, 'dynamic_sampling'],
+      `conflict: dynamic sampling drops groups with equal rewards, which only matters for group estimators (grpo, drgrpo, rloo), not "${rl.advantage}"`,
+    );
   }
   if (rl.clip.dual !== null && !(rl.clip.dual > 1)) {
-    issue([...at, 'clip', 'dual'], `conflict: the dual-clip constant c must be greater than 1; with c <= 1 it would clip every negative-advantage token`);
+    issue(
+      [...at, 'clip', 'dual'],
+      `conflict: the dual-clip constant c must be greater than 1; with c <= 1 it would clip every negative-advantage token`,
+    );
   }
   if (rl.clip.high < rl.clip.low) {
-    issue([...at, 'clip', 'high'], `conflict: clip.high (${rl.clip.high}) is below clip.low (${rl.clip.low}); DAPO's clip-higher uses high >= low`);
+    issue(
+      [...at, 'clip', 'high'],
+      `conflict: clip.high (${rl.clip.high}) is below clip.low (${rl.clip.low}); DAPO's clip-higher uses high >= low`,
+    );
   }
   if (rl.kl_loss && rl.kl_reward) {
-    issue([...at, 'kl_reward'], 'conflict: KL is placed both in the loss (kl_loss) and in the reward (kl_reward); it would be penalised twice, keep one of them');
+    issue(
+      [...at, 'kl_reward'],
+      'conflict: KL is placed both in the loss (kl_loss) and in the reward (kl_reward); it would be penalised twice, keep one of them',
+    );
   }
   if (rl.overlong.soft) {
     const { max_length, cache_length } = rl.overlong.soft;
-    if (cache_length >= max_length) issue([...at, 'overlong', 'soft', 'cache_length'], `conflict: soft overlong cache_length (${cache_length}) must be below max_length (${max_length})`);
+    if (cache_length >= max_length)
+      issue(
+        [...at, 'overlong', 'soft', 'cache_length'],
+        `conflict: soft overlong cache_length (${cache_length}) must be below max_length (${max_length})`,
+      );
     if (max_length > rl.rollout.max_new_tokens) {
-      issue([...at, 'overlong', 'soft', 'max_length'], `conflict: soft overlong max_length (${max_length}) exceeds rollout.max_new_tokens (${rl.rollout.max_new_tokens}), so the penalty could never reach -1`);
+      issue(
+        [...at, 'overlong', 'soft', 'max_length'],
+        `conflict: soft overlong max_length (${max_length}) exceeds rollout.max_new_tokens (${rl.rollout.max_new_tokens}), so the penalty could never reach -1`,
+      );
     }
   }
   if (rl.loss_norm_length !== null && rl.loss_agg !== 'seq-mean-token-sum-norm') {
-    issue([...at, 'loss_norm_length'], `conflict: loss_norm_length is only used by loss_agg seq-mean-token-sum-norm (got loss_agg ${rl.loss_agg})`);
+    issue(
+      [...at, 'loss_norm_length'],
+      `conflict: loss_norm_length is only used by loss_agg seq-mean-token-sum-norm (got loss_agg ${rl.loss_agg})`,
+    );
   }
   if (rl.mini_batches > rl.prompts_per_step * rl.group_size) {
-    issue([...at, 'mini_batches'], `conflict: ${rl.mini_batches} mini-batches for only ${rl.prompts_per_step * rl.group_size} samples per step`);
+    issue(
+      [...at, 'mini_batches'],
+      `conflict: ${rl.mini_batches} mini-batches for only ${rl.prompts_per_step * rl.group_size} samples per step`,
+    );
   }
 }
 
@@ -332,24 +374,39 @@ export const RecipeSchema = RecipeSchemaBase.superRefine((r, ctx) => {
   if (r.x1) checkRl(r.x1.phase2.policy, ['x1', 'phase2', 'policy'], issue);
   checkMultiturnRecipe(r, issue);
   if (r.pipeline === 'rl' && r.model.init === null) {
-    issue(['model', 'init'], 'conflict: RL from random weights cannot find any reward; set model.init to an SFT checkpoint (e.g. from `rlmkit train --config recipes/<sft recipe>.yaml`)');
+    issue(
+      ['model', 'init'],
+      'conflict: RL from random weights cannot find any reward; set model.init to an SFT checkpoint (e.g. from `rlmkit train --config recipes/<sft recipe>.yaml`)',
+    );
   }
   const sizeKeys = (['d_model', 'n_layers', 'n_heads', 'd_ff', 'max_seq_len'] as const).filter((k) => r.model[k] !== undefined);
   if (r.model.init !== null && sizeKeys.length) {
-    issue(['model', sizeKeys[0]], `conflict: model.${sizeKeys.join(', model.')} set together with model.init; a checkpoint brings its own sizes, so remove these or model.init`);
+    issue(
+      ['model', sizeKeys[0]],
+      `conflict: model.${sizeKeys.join(', model.')} set together with model.init; a checkpoint brings its own sizes, so remove these or model.init`,
+    );
   }
   if (r.pipeline === 'dpo' && r.model.init === null) {
     issue(['model', 'init'], 'conflict: DPO needs a starting policy, which is also its reference; set model.init to a checkpoint');
   }
-  const sftSources: [string[], SftSection | undefined][] = [[['sft'], r.sft], [['rest', 'sft'], r.rest?.sft], [['x1', 'phase1', 'sft'], r.x1?.phase1.sft]];
+  const sftSources: [string[], SftSection | undefined][] = [
+    [['sft'], r.sft],
+    [['rest', 'sft'], r.rest?.sft],
+    [['x1', 'phase1', 'sft'], r.x1?.phase1.sft],
+  ];
   for (const [at, s] of sftSources) {
     if (!s) continue;
     const key = at.join('.');
-    if (s.data === 'jsonl' && !s.path) issue([...at, 'path'], `conflict: ${key}.data is "jsonl" but ${key}.path is not set; give the JSONL file or use data: solver`);
-    if (s.data === 'solver' && s.path) issue([...at, 'path'], `conflict: ${key}.path is set but ${key}.data is "solver"; set data: jsonl to read the file`);
+    if (s.data === 'jsonl' && !s.path)
+      issue([...at, 'path'], `conflict: ${key}.data is "jsonl" but ${key}.path is not set; give the JSONL file or use data: solver`);
+    if (s.data === 'solver' && s.path)
+      issue([...at, 'path'], `conflict: ${key}.path is set but ${key}.data is "solver"; set data: jsonl to read the file`);
   }
   if (r.pipeline === 'prm' && r.value && r.value.target !== 'outcome') {
-    issue(['value', 'target'], 'conflict: a PRM learns MCTS-derived step labels, so value.target must be "outcome" (whether the step leads to a correct answer)');
+    issue(
+      ['value', 'target'],
+      'conflict: a PRM learns MCTS-derived step labels, so value.target must be "outcome" (whether the step leads to a correct answer)',
+    );
   }
 });
 

@@ -26,7 +26,16 @@ export interface RestIteration {
   checkpoint: string;
 }
 
-export async function runRest(input: { run: TrainingRun; task: Task<Problem>; problems: readonly Problem[]; start: LoadedModel; rest: RestSection; reward: RewardFn; seed: number; checkpointEvery: number }): Promise<{ checkpoint: string; iterations: Omit<RestIteration, 'examples'>[] }> {
+export async function runRest(input: {
+  run: TrainingRun;
+  task: Task<Problem>;
+  problems: readonly Problem[];
+  start: LoadedModel;
+  rest: RestSection;
+  reward: RewardFn;
+  seed: number;
+  checkpointEvery: number;
+}): Promise<{ checkpoint: string; iterations: Omit<RestIteration, 'examples'>[] }> {
   const { run, task, rest } = input;
   let policy = input.start;
   const kept: SftExample[] = [];
@@ -41,7 +50,12 @@ export async function runRest(input: { run: TrainingRun; task: Task<Problem>; pr
       const sampler = await makeSampler(policy.weights, policy.config, rest.rollout.backend);
       let res;
       try {
-        res = await sampler.sample(rows, { maxNewTokens: maxNew, temperature: rest.rollout.temperature, topP: rest.rollout.top_p, seed: rng.fork('sample').nextU32() });
+        res = await sampler.sample(rows, {
+          maxNewTokens: maxNew,
+          temperature: rest.rollout.temperature,
+          topP: rest.rollout.top_p,
+          seed: rng.fork('sample').nextU32(),
+        });
       } finally {
         sampler.dispose();
       }
@@ -55,13 +69,20 @@ export async function runRest(input: { run: TrainingRun; task: Task<Problem>; pr
         const p = owner(i);
         const have = seen.get(p.id) ?? new Set<string>();
         seen.set(p.id, have);
-        const steps = text.split('\n').map((s) => s.trim()).filter(Boolean);
+        const steps = text
+          .split('\n')
+          .map((s) => s.trim())
+          .filter(Boolean);
         const key = steps.join('\n');
         if (have.has(key) || have.size >= rest.keep_per_problem) return;
         have.add(key);
         examples.push({ problem: p, steps });
       });
-      run.log(`iter${it}/sample`, it, { samples: texts.length, sample_accuracy: scores.filter((s) => s.correct).length / texts.length, kept: examples.length });
+      run.log(`iter${it}/sample`, it, {
+        samples: texts.length,
+        sample_accuracy: scores.filter((s) => s.correct).length / texts.length,
+        kept: examples.length,
+      });
       return { samples: texts.length, correct: scores.filter((s) => s.correct).length, examples };
     });
     kept.push(...grow.examples);

@@ -36,7 +36,11 @@ export function verifierReward(task: Task<Problem>, wrongAnswerScore = 0): Rewar
     for (const s of samples) {
       const answer = task.extractAnswer(s.completion, s.problem);
       const v = await task.verify(answer, s.problem);
-      out.push({ score: v.correct ? v.score : answer !== null && wrongAnswerScore ? wrongAnswerScore : v.score, correct: v.correct, unparseable: verdictOf(v, answer) === 'unparseable' });
+      out.push({
+        score: v.correct ? v.score : answer !== null && wrongAnswerScore ? wrongAnswerScore : v.score,
+        correct: v.correct,
+        unparseable: verdictOf(v, answer) === 'unparseable',
+      });
     }
     return out;
   };

@@ -23,7 +23,16 @@ import { Rng, inputError, logger } from '../core/index.js';
 import { EOS, type HostWeights, LlamaModel, type ModelConfig, type Sampler, type Tokenizer, Trainer, initEngine } from '../engine/index.js';
 import type { Problem, Task } from '../tasks/types.js';
 import {
-  type Matrix, advantageEstimators, aggregationWeights, applyKlToRewards, computeAdvantages, dynamicSampling, klPerToken, matrix, overlongFilter, softOverlongPenalty,
+  type Matrix,
+  advantageEstimators,
+  aggregationWeights,
+  applyKlToRewards,
+  computeAdvantages,
+  dynamicSampling,
+  klPerToken,
+  matrix,
+  overlongFilter,
+  softOverlongPenalty,
 } from './algos/index.js';
 import { adamwFrom, chunk, mean, roundMetrics, scheduleFrom, StepTimer } from './common.js';
 import { MismatchCorrection, rlPolicyLoss } from './async/mismatch.js';
@@ -92,14 +101,25 @@ export function policyTrainer(model: LlamaModel, rl: RlSection, batchSize: numbe
   });
 }
 
-export async function greedyAccuracy(weights: HostWeights, config: ModelConfig, tok: Tokenizer, task: Task<Problem>, problems: readonly Problem[], reward: RewardFn, backend: 'onnx' | 'jax', maxNewTokens: number): Promise<number> {
+export async function greedyAccuracy(
+  weights: HostWeights,
+  config: ModelConfig,
+  tok: Tokenizer,
+  task: Task<Problem>,
+  problems: readonly Problem[],
+  reward: RewardFn,
+  backend: 'onnx' | 'jax',
+  maxNewTokens: number,
+): Promise<number> {
   if (problems.length === 0) return NaN;
   const sampler = await makeSampler(weights, config, backend);
   try {
     const prompts = problems.map((p) => promptIds(tok, task, p));
     const maxNew = Math.max(1, Math.min(maxNewTokens, config.maxSeqLen - Math.max(...prompts.map((p) => p.length))));
     const res = await sampler.sample(prompts, { maxNewTokens: maxNew, temperature: 0 });
-    const scored = await reward(problems.map((p, i) => ({ problem: p, completion: tok.decode(res[i].tokens), tokens: res[i].tokens.length })));
+    const scored = await reward(
+      problems.map((p, i) => ({ problem: p, completion: tok.decode(res[i].tokens), tokens: res[i].tokens.length })),
+    );
     const correct = scored.filter((r) => r.correct).length;
     return correct / problems.length;
   } finally {
@@ -117,7 +137,11 @@ export function pickProblems(problems: readonly Problem[], n: number, rng: Rng):
 /** Response-coordinate matrix of per-token values (behaviour log-probs, ref log-probs, ...). */
 function responseMatrix(rows: readonly number[][], cols: number): Matrix {
   const m = matrix(rows.length, cols);
-  rows.forEach((r, i) => r.forEach((x, k) => { if (k < cols) m.data[i * cols + k] = x; }));
+  rows.forEach((r, i) =>
+    r.forEach((x, k) => {
+      if (k < cols) m.data[i * cols + k] = x;
+    }),
+  );
   return m;
 }
 
@@ -148,7 +172,11 @@ export async function runRlPhase(input: RlPhaseInput): Promise<RlResult> {
     const prompts = input.problems.map((p) => promptIds(tok, task, p));
     const longestPrompt = Math.max(...prompts.map((p) => p.length), ...input.evalProblems.map((p) => promptIds(tok, task, p).length));
     const maxNew = Math.min(rl.rollout.max_new_tokens, config.maxSeqLen - longestPrompt);
-    if (maxNew < 1) throw inputError(`${phase}: prompts of ${longestPrompt} tokens leave no room to answer in the context of ${config.maxSeqLen}`, 'raise model.max_seq_len');
+    if (maxNew < 1)
+      throw inputError(
+        `${phase}: prompts of ${longestPrompt} tokens leave no room to answer in the context of ${config.maxSeqLen}`,
+        'raise model.max_seq_len',
+      );
     const seqLen = Math.min(config.maxSeqLen, longestPrompt + maxNew - 1);
     const total = rl.prompts_per_step * rl.group_size;
     const microRows = Math.ceil(total / rl.mini_batches);
@@ -211,7 +239,12 @@ export async function runRlPhase(input: RlPhaseInput): Promise<RlResult> {
         const samples = await timer.time('rollout', async () => {
           const sampler = await makeSampler(model.hostWeights(), config, rl.rollout.backend);
           try {
-            return await sampler.sample(rows, { maxNewTokens: maxNew, temperature: rl.rollout.behaviour_temperature ?? rl.rollout.temperature, topP: rl.rollout.top_p, seed: rng.fork('sample').nextU32() });
+            return await sampler.sample(rows, {
+              maxNewTokens: maxNew,
+              temperature: rl.rollout.behaviour_temperature ?? rl.rollout.temperature,
+              topP: rl.rollout.top_p,
+              seed: rng.fork('sample').nextU32(),
+            });
           } finally {
             sampler.dispose();
           }
@@ -220,25 +253,63 @@ export async function runRlPhase(input: RlPhaseInput): Promise<RlResult> {
 
         // ---- 2. scoring
         const scored = await timer.time('scoring', async () => {
-          const rewards = await reward(samples.map((s, i) => ({ problem: batchProblems[groups[i]], completion: tok.decode(s.tokens.filter((t) => t !== EOS)), tokens: s.tokens.length })));
+          const rewards = await reward(
+            samples.map((s, i) => ({
+              problem: batchProblems[groups[i]],
+              completion: tok.decode(s.tokens.filter((t) => t !== EOS)),
+              tokens: s.tokens.length,
+            })),
+          );
           const all: Rollout[] = samples.map((s, i) => {
             let score = rewards[i].score;
             if (rl.overlong.soft) score += softOverlongPenalty(s.tokens.length, rl.overlong.soft.max_length, rl.overlong.soft.cache_length);
-            return { seq: { ids: [...rows[i], ...s.tokens], promptLen: rows[i].length }, group: groups[i], behaviourLogp: s.logprobs, truncated: s.finishReason === 'length', score, correct: rewards[i].correct, unparseable: rewards[i].unparseable === true };
+            return {
+              seq: { ids: [...rows[i], ...s.tokens], promptLen: rows[i].length },
+              group: groups[i],
+              behaviourLogp: s.logprobs,
+              truncated: s.finishReason === 'length',
+              score,
+              correct: rewards[i].correct,
+              unparseable: rewards[i].unparseable === true,
+            };
           });
-          const groupStats = est.needsGroups ? dynamicSampling(all.map((r) => r.score), all.map((r) => r.group)) : null;
+          const groupStats = est.needsGroups
+            ? dynamicSampling(
+                all.map((r) => r.score),
+                all.map((r) => r.group),
+              )
+            : null;
           const ds = rl.dynamic_sampling ? groupStats : null;
           const zeroVar = groupStats ? groupStats.zeroVarianceShare : null;
           const kept = ds ? ds.keepRows.map((i) => all[i]) : all;
-          if (kept.length === 0) return { all, kept, zeroVar, adv: null as null | { advantages: Matrix; returns: Matrix }, mask: matrix(0, 0), oldLogp: matrix(0, 0), refLogp: null as Matrix | null, values: null as Matrix | null, klReward: null as number | null };
+          if (kept.length === 0)
+            return {
+              all,
+              kept,
+              zeroVar,
+              adv: null as null | { advantages: Matrix; returns: Matrix },
+              mask: matrix(0, 0),
+              oldLogp: matrix(0, 0),
+              refLogp: null as Matrix | null,
+              values: null as Matrix | null,
+              klReward: null as number | null,
+            };
           const cols = Math.max(...kept.map((r) => r.seq.ids.length - r.seq.promptLen));
           const fullMask = maskOf(kept, cols);
-          const oldLogp = responseMatrix(kept.map((r) => r.behaviourLogp), cols);
+          const oldLogp = responseMatrix(
+            kept.map((r) => r.behaviourLogp),
+            cols,
+          );
           let tokenRewards = matrix(kept.length, cols);
-          kept.forEach((r, i) => { tokenRewards.data[i * cols + (r.seq.ids.length - r.seq.promptLen) - 1] = r.score; });
+          kept.forEach((r, i) => {
+            tokenRewards.data[i * cols + (r.seq.ids.length - r.seq.promptLen) - 1] = r.score;
+          });
           let refLogp: Matrix | null = null;
           if (refSampler) {
-            const lp = await refSampler.scoreLogprobs(kept.map((r) => r.seq.ids), kept.map((r) => r.seq.promptLen));
+            const lp = await refSampler.scoreLogprobs(
+              kept.map((r) => r.seq.ids),
+              kept.map((r) => r.seq.promptLen),
+            );
             refLogp = responseMatrix(lp, cols);
           }
           let klReward: number | null = null;
@@ -247,30 +318,58 @@ export async function runRlPhase(input: RlPhaseInput): Promise<RlResult> {
             tokenRewards = applyKlToRewards(tokenRewards, kl, fullMask, rl.kl_reward.coef);
             let s = 0;
             let n = 0;
-            for (let k = 0; k < kl.data.length; k++) { s += kl.data[k]; n += fullMask.data[k]; }
+            for (let k = 0; k < kl.data.length; k++) {
+              s += kl.data[k];
+              n += fullMask.data[k];
+            }
             klReward = n ? s / n : 0;
           }
           let values: Matrix | null = null;
           if (critic) {
-            const v = await valuesAtAllPositions(critic.model.hostWeights(), critic.config, kept.map((r) => r.seq.ids));
+            const v = await valuesAtAllPositions(
+              critic.model.hostWeights(),
+              critic.config,
+              kept.map((r) => r.seq.ids),
+            );
             // V(s_t) for response token k is read at the position before it (promptLen + k - 1)
-            values = responseMatrix(kept.map((r, i) => Array.from({ length: r.seq.ids.length - r.seq.promptLen }, (_, k) => v[i][r.seq.promptLen + k - 1])), cols);
+            values = responseMatrix(
+              kept.map((r, i) => Array.from({ length: r.seq.ids.length - r.seq.promptLen }, (_, k) => v[i][r.seq.promptLen + k - 1])),
+              cols,
+            );
           }
-          const adv = computeAdvantages(rl.advantage, { tokenRewards, mask: fullMask, groups: kept.map((r) => r.group), values: values ?? undefined, gamma: rl.gamma, lambda: rl.lambda });
-          const mask = rl.overlong.filter ? overlongFilter(fullMask, kept.map((r) => r.truncated)) : fullMask;
+          const adv = computeAdvantages(rl.advantage, {
+            tokenRewards,
+            mask: fullMask,
+            groups: kept.map((r) => r.group),
+            values: values ?? undefined,
+            gamma: rl.gamma,
+            lambda: rl.lambda,
+          });
+          const mask = rl.overlong.filter
+            ? overlongFilter(
+                fullMask,
+                kept.map((r) => r.truncated),
+              )
+            : fullMask;
           return { all, kept, zeroVar, adv, mask, oldLogp, refLogp, values, klReward };
         });
 
         // ---- 3. training
         const updates: Record<string, number[]> = {};
-        const push = (k: string, v: number | undefined) => { if (v !== undefined && Number.isFinite(v)) (updates[k] ??= []).push(v); };
+        const push = (k: string, v: number | undefined) => {
+          if (v !== undefined && Number.isFinite(v)) (updates[k] ??= []).push(v);
+        };
         let trainTokens = 0;
         if (scored.adv) {
           const { kept, adv, mask, oldLogp, refLogp, values } = scored;
           const cols = mask.cols;
           const idx = kept.map((_, i) => i);
           await timer.time('training', async () => {
-            const prep = await correction.prepare(kept.map((r) => r.seq), oldLogp, mask);
+            const prep = await correction.prepare(
+              kept.map((r) => r.seq),
+              oldLogp,
+              mask,
+            );
             let firstUpdate = true;
             for (let epoch = 0; epoch < rl.ppo_epochs; epoch++) {
               for (const part of chunk(idx, rl.mini_batches)) {
@@ -297,7 +396,17 @@ export async function runRlPhase(input: RlPhaseInput): Promise<RlResult> {
                 for (const [k, v] of Object.entries(r.metrics)) push(k, v);
                 if (critic && values) {
                   const cw = aggregationWeights(subMask, 'token-mean');
-                  const cr = await critic.trainer.trainStep([{ ...tokenRows(seqs), floats: { mask: rowsOf(subMask), weight: rowsOf(cw), returns: rowsOf(sub(adv.returns)), old_values: rowsOf(sub(values)) } }]);
+                  const cr = await critic.trainer.trainStep([
+                    {
+                      ...tokenRows(seqs),
+                      floats: {
+                        mask: rowsOf(subMask),
+                        weight: rowsOf(cw),
+                        returns: rowsOf(sub(adv.returns)),
+                        old_values: rowsOf(sub(values)),
+                      },
+                    },
+                  ]);
                   push('value_loss', cr.loss);
                   push('value_clip_frac', cr.metrics.value_clip_frac);
                 }
@@ -311,7 +420,8 @@ export async function runRlPhase(input: RlPhaseInput): Promise<RlResult> {
         // keep the optimiser step count a function of the RL step even when a step had no update
         const wantOptSteps = step * rl.ppo_epochs * rl.mini_batches;
         if (trainer.step < wantOptSteps) trainer.loadOptimizerState({ ...trainer.optimizerState(), step: wantOptSteps });
-        if (critic && critic.trainer.step < wantOptSteps) critic.trainer.loadOptimizerState({ ...critic.trainer.optimizerState(), step: wantOptSteps });
+        if (critic && critic.trainer.step < wantOptSteps)
+          critic.trainer.loadOptimizerState({ ...critic.trainer.optimizerState(), step: wantOptSteps });
 
         let evalAcc: number | undefined;
         if (input.evalProblems.length && (step % rl.eval_every === 0 || step === rl.steps)) {
@@ -362,7 +472,13 @@ export async function runRlPhase(input: RlPhaseInput): Promise<RlResult> {
       refSampler?.dispose();
       correction.dispose();
     }
-    const result: RlResult = { checkpoint: ck.latestFile('policy')!, critic: critic ? ck.latestFile('critic') : null, steps: rl.steps, evalStart, evalEnd };
+    const result: RlResult = {
+      checkpoint: ck.latestFile('policy')!,
+      critic: critic ? ck.latestFile('critic') : null,
+      steps: rl.steps,
+      evalStart,
+      evalEnd,
+    };
     trainer.dispose();
     model.dispose();
     critic?.trainer.dispose();

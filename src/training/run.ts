@@ -12,7 +12,18 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Progress, RunDir, readJson, readJsonl, runFileError, runInteger, runObject, runPathInside, writeFileAtomic, writeJsonAtomic } from '../core/index.js';
+import {
+  Progress,
+  RunDir,
+  readJson,
+  readJsonl,
+  runFileError,
+  runInteger,
+  runObject,
+  runPathInside,
+  writeFileAtomic,
+  writeJsonAtomic,
+} from '../core/index.js';
 import { type Checkpoint, type LlamaModel, type Tokenizer, type Trainer, loadCheckpoint, saveCheckpoint } from '../engine/index.js';
 import type { Recipe } from './recipe.js';
 
@@ -58,7 +69,10 @@ function readPointer(file: string): LatestPointer & { paths: Record<string, stri
 
 export class PhaseCheckpoints {
   readonly dir: string;
-  constructor(readonly run: TrainingRun, readonly phase: string) {
+  constructor(
+    readonly run: TrainingRun,
+    readonly phase: string,
+  ) {
     this.dir = path.join(run.dir.checkpointsDir, ...phase.split('/'));
   }
 
@@ -80,13 +94,18 @@ export class PhaseCheckpoints {
     const files: Record<string, string> = {};
     for (const [name, m] of Object.entries(models)) {
       const file = `${name}-step-${step}.safetensors`;
-      saveCheckpoint(path.join(this.dir, file), {
-        kind: m.kind,
-        config: m.model.config,
-        tokenizer: m.tokenizer.spec(),
-        step,
-        extra: { bos: true, phase: this.phase, run: this.run.name, ...m.extra },
-      }, m.model.hostWeights(), { ...m.trainer.optimizerState(), extra: { phase: this.phase } });
+      saveCheckpoint(
+        path.join(this.dir, file),
+        {
+          kind: m.kind,
+          config: m.model.config,
+          tokenizer: m.tokenizer.spec(),
+          step,
+          extra: { bos: true, phase: this.phase, run: this.run.name, ...m.extra },
+        },
+        m.model.hostWeights(),
+        { ...m.trainer.optimizerState(), extra: { phase: this.phase } },
+      );
       files[name] = file;
     }
     const previous = fs.existsSync(this.pointerPath) ? readPointer(this.pointerPath) : null;
@@ -110,13 +129,21 @@ export class PhaseCheckpoints {
 
 export class TrainingRun {
   readonly name: string;
-  private constructor(readonly dir: RunDir, readonly recipe: Recipe, readonly progressMode: RunOptions['progress']) {
+  private constructor(
+    readonly dir: RunDir,
+    readonly recipe: Recipe,
+    readonly progressMode: RunOptions['progress'],
+  ) {
     this.name = path.basename(dir.dir);
   }
 
   static open(recipe: Recipe, o: RunOptions = {}): TrainingRun {
     const name = o.name ?? recipe.run.name;
-    const dir = RunDir.open(name, { root: o.root ?? recipe.run.root, mode: o.resume ? 'resume' : o.overwrite ? 'overwrite' : 'new', config: recipe });
+    const dir = RunDir.open(name, {
+      root: o.root ?? recipe.run.root,
+      mode: o.resume ? 'resume' : o.overwrite ? 'overwrite' : 'new',
+      config: recipe,
+    });
     return new TrainingRun(dir, recipe, o.progress);
   }
 
@@ -194,4 +221,3 @@ export function readFinals(file: string): Record<string, string> {
   for (const [kind, f] of Object.entries(finals)) runPathInside(path.dirname(file), f, file, kind);
   return finals as Record<string, string>;
 }
-

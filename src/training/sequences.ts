@@ -41,7 +41,11 @@ export function responseLength(s: Sequence): number {
 /** Checks that every sequence fits the trainer's length (n ids give n-1 positions). */
 export function checkFits(seqs: readonly Sequence[], seqLen: number, what: string): void {
   for (const s of seqs) {
-    if (s.ids.length - 1 > seqLen) throw inputError(`${what}: a sequence of ${s.ids.length} tokens does not fit the training length ${seqLen}`, 'raise the model max_seq_len or shorten the data');
+    if (s.ids.length - 1 > seqLen)
+      throw inputError(
+        `${what}: a sequence of ${s.ids.length} tokens does not fit the training length ${seqLen}`,
+        'raise the model max_seq_len or shorten the data',
+      );
   }
 }
 

@@ -56,10 +56,14 @@ export function encodeExample(tok: Tokenizer, task: Task<Problem>, ex: SftExampl
 export function readSftJsonl(file: string): SftExample[] {
   const rows = readJsonl<Record<string, unknown>>(file);
   const out = rows.map((r, i): SftExample => {
-    if (r.problem && typeof r.problem === 'object' && Array.isArray(r.steps)) return { problem: r.problem as Problem, steps: r.steps as string[] };
+    if (r.problem && typeof r.problem === 'object' && Array.isArray(r.steps))
+      return { problem: r.problem as Problem, steps: r.steps as string[] };
     const response = typeof r.response === 'string' ? r.response : typeof r.completion === 'string' ? r.completion : undefined;
     if (typeof r.prompt === 'string' && response !== undefined) return { prompt: r.prompt, response };
-    throw inputError(`${file}:${i + 1}: expected {"problem": ..., "steps": [...]} (rlmkit data export --format sft) or {"prompt", "response"}`, 'export SFT data with `rlmkit data export --format sft`');
+    throw inputError(
+      `${file}:${i + 1}: expected {"problem": ..., "steps": [...]} (rlmkit data export --format sft) or {"prompt", "response"}`,
+      'export SFT data with `rlmkit data export --format sft`',
+    );
   });
   if (out.length === 0) throw inputError(`${file} holds no examples`, 'export SFT data with `rlmkit data export --format sft`');
   return out;
@@ -87,7 +91,11 @@ function listSource(examples: readonly SftExample[], seed: number, phase: string
 }
 
 function solverSource(task: Task<Problem>, problems: readonly Problem[], seed: number, phase: string): ExampleSource {
-  if (!task.solve) throw inputError(`task ${task.name} has no solver, so sft.data: solver cannot make examples`, 'use sft.data: jsonl with exported examples');
+  if (!task.solve)
+    throw inputError(
+      `task ${task.name} has no solver, so sft.data: solver cannot make examples`,
+      'use sft.data: jsonl with exported examples',
+    );
   if (problems.length === 0) throw inputError(`task ${task.name} gave no training problems`, 'check task.split and task.limit');
   const root = new Rng(seed).fork(`sft.solver.${phase}`);
   return {
@@ -95,7 +103,8 @@ function solverSource(task: Task<Problem>, problems: readonly Problem[], seed: n
       const rng = root.fork(step);
       const out: SftExample[] = [];
       for (let tries = 0; out.length < size; tries++) {
-        if (tries > size * 50) throw inputError(`task ${task.name}: the solver found no solution for the sampled problems`, 'check the task data');
+        if (tries > size * 50)
+          throw inputError(`task ${task.name}: the solver found no solution for the sampled problems`, 'check the task data');
         const problem = rng.pick(problems);
         const steps = task.solve!(problem, rng);
         if (steps && steps.length) out.push({ problem, steps });
@@ -118,9 +127,15 @@ export async function runSftPhase(input: SftPhaseInput): Promise<SftResult> {
     const source = examples ? listSource(examples, input.seed, phase) : solverSource(task, input.problems, input.seed, phase);
 
     // A static training length (jit compiles once): the longest of a probe of examples, capped by the context.
-    const probe = examples ? examples.map((e) => encodeExample(tokenizer, task, e)) : source.batch(-1, 256).map((e) => encodeExample(tokenizer, task, e));
+    const probe = examples
+      ? examples.map((e) => encodeExample(tokenizer, task, e))
+      : source.batch(-1, 256).map((e) => encodeExample(tokenizer, task, e));
     const longest = Math.max(...probe.map((s) => s.ids.length - 1));
-    if (examples && longest > config.maxSeqLen) throw inputError(`${phase}: an example is ${longest + 1} tokens long, more than the context ${config.maxSeqLen} + 1`, 'shorten the data or raise model.max_seq_len');
+    if (examples && longest > config.maxSeqLen)
+      throw inputError(
+        `${phase}: an example is ${longest + 1} tokens long, more than the context ${config.maxSeqLen} + 1`,
+        'shorten the data or raise model.max_seq_len',
+      );
     const seqLen = Math.min(config.maxSeqLen, examples ? longest : longest + 8);
 
     const trainer = new Trainer(model, {
@@ -149,22 +164,38 @@ export async function runSftPhase(input: SftPhaseInput): Promise<SftResult> {
         });
         if (seqs.length < sft.batch_size && !warnedLong) {
           warnedLong = true;
-          logger.warn(`${phase}: examples longer than the training length ${seqLen} are skipped (counted as skipped_long in metrics.jsonl)`, { hint: 'raise model.max_seq_len' });
+          logger.warn(
+            `${phase}: examples longer than the training length ${seqLen} are skipped (counted as skipped_long in metrics.jsonl)`,
+            { hint: 'raise model.max_seq_len' },
+          );
         }
-        const r = await timer.time('training', () => trainer.trainStep([{ ...tokenRows(seqs), floats: { mask: responseMaskRows(seqs, seqLen, sft.loss_on === 'all') } }]));
+        const r = await timer.time('training', () =>
+          trainer.trainStep([{ ...tokenRows(seqs), floats: { mask: responseMaskRows(seqs, seqLen, sft.loss_on === 'all') } }]),
+        );
         loss = r.loss;
-        if (!Number.isFinite(loss)) throw inputError(`${phase}: training diverged at step ${r.step} (loss ${loss})`, 'lower the learning rate or raise warmup_steps');
+        if (!Number.isFinite(loss))
+          throw inputError(`${phase}: training diverged at step ${r.step} (loss ${loss})`, 'lower the learning rate or raise warmup_steps');
         const stepTokens = seqs.reduce((n, s) => n + s.ids.length - 1, 0);
         tokens += stepTokens;
         seconds += timer.get('training');
         if (r.step % run.recipe.log_every === 0 || r.step === sft.steps) {
           run.log(phase, r.step, {
-            ...roundMetrics({ loss: r.loss, lr: r.lr, grad_norm: r.gradNorm, entropy: r.metrics.entropy, examples: seqs.length, skipped_long: sft.batch_size - seqs.length, train_tokens: stepTokens, train_tokens_per_s: stepTokens / Math.max(1e-6, timer.get('training')) }),
+            ...roundMetrics({
+              loss: r.loss,
+              lr: r.lr,
+              grad_norm: r.gradNorm,
+              entropy: r.metrics.entropy,
+              examples: seqs.length,
+              skipped_long: sft.batch_size - seqs.length,
+              train_tokens: stepTokens,
+              train_tokens_per_s: stepTokens / Math.max(1e-6, timer.get('training')),
+            }),
             ...timer.record(),
           });
         }
         progress.update(r.step, { loss: +r.loss.toFixed(4) });
-        if (r.step % input.checkpointEvery === 0 || r.step === sft.steps) ck.save(r.step, { policy: { kind: 'policy', model, trainer, tokenizer } });
+        if (r.step % input.checkpointEvery === 0 || r.step === sft.steps)
+          ck.save(r.step, { policy: { kind: 'policy', model, trainer, tokenizer } });
       }
     } finally {
       progress.stop();

@@ -30,7 +30,10 @@ export function trainableTasks(): string[] {
  */
 export function resolveTask(name: string): Task<Problem> {
   const t = TASKS[name] ?? (PROCEDURAL_SPECS.some((sp) => name === sp.name || name.startsWith(`${sp.name}:`)) ? getTask(name) : undefined);
-  if (!t) throw usageError(`unknown task "${name}" in the recipe; trainable tasks: ${trainableTasks().join(', ')} (procedural ones also as name:easy|medium|hard)`);
+  if (!t)
+    throw usageError(
+      `unknown task "${name}" in the recipe; trainable tasks: ${trainableTasks().join(', ')} (procedural ones also as name:easy|medium|hard)`,
+    );
   return t;
 }
 
@@ -39,7 +42,12 @@ export function resolveTask(name: string): Task<Problem> {
  * given problems, solver solutions of up to `probe` of them, digits and arithmetic signs. Built
  * deterministically (sorted characters), so the same task gives the same ids.
  */
-export function tokenizerForTask(task: Task<Problem>, problems: readonly Problem[], probe = 300, extraTexts: readonly string[] = []): CharTokenizer {
+export function tokenizerForTask(
+  task: Task<Problem>,
+  problems: readonly Problem[],
+  probe = 300,
+  extraTexts: readonly string[] = [],
+): CharTokenizer {
   const texts: string[] = ['0123456789+-*/=()|. ', ...extraTexts];
   for (const p of problems) texts.push(task.renderPlain(p, []));
   if (task.solve) {

@@ -61,7 +61,11 @@ export function valueExamplesFromTraces(dir: string, target: 'q' | 'outcome', mi
     if (t === null) continue;
     out.push({ problem: l.problem as Problem, steps: l.steps, target: Math.max(-1, Math.min(1, t)) });
   }
-  if (out.length === 0) throw inputError(`${dir}: the traces give no ${target === 'q' ? 'backed-up q values' : 'step labels'} to learn from`, target === 'q' ? 'use MCTS traces, or value.target: outcome' : 'use traces whose terminal nodes were checked');
+  if (out.length === 0)
+    throw inputError(
+      `${dir}: the traces give no ${target === 'q' ? 'backed-up q values' : 'step labels'} to learn from`,
+      target === 'q' ? 'use MCTS traces, or value.target: outcome' : 'use traces whose terminal nodes were checked',
+    );
   return out;
 }
 
@@ -70,14 +74,24 @@ export function valueExamplesFromTraces(dir: string, target: 'q' | 'outcome', mi
  * each prefix state labelled +1 when the solution is correct and -1 otherwise; duplicates of a
  * (problem, prefix) state are averaged.
  */
-export async function valueExamplesFromRollouts(policy: LoadedModel, task: Task<Problem>, problems: readonly Problem[], perProblem: number, reward: RewardFn, seed: number, maxNewTokens: number, backend: 'onnx' | 'jax' = 'onnx'): Promise<ValueExample[]> {
+export async function valueExamplesFromRollouts(
+  policy: LoadedModel,
+  task: Task<Problem>,
+  problems: readonly Problem[],
+  perProblem: number,
+  reward: RewardFn,
+  seed: number,
+  maxNewTokens: number,
+  backend: 'onnx' | 'jax' = 'onnx',
+): Promise<ValueExample[]> {
   const tok = policy.tokenizer;
   const rows: number[][] = [];
   const owners: Problem[] = [];
-  for (const p of problems) for (let j = 0; j < perProblem; j++) {
-    rows.push(promptIds(tok, task, p));
-    owners.push(p);
-  }
+  for (const p of problems)
+    for (let j = 0; j < perProblem; j++) {
+      rows.push(promptIds(tok, task, p));
+      owners.push(p);
+    }
   const longest = Math.max(...rows.map((r) => r.length));
   const maxNew = Math.max(1, Math.min(maxNewTokens, policy.config.maxSeqLen - longest));
   const sampler = await makeSampler(policy.weights, policy.config, backend);
@@ -91,7 +105,10 @@ export async function valueExamplesFromRollouts(policy: LoadedModel, task: Task<
   const scores = await reward(texts.map((c, i) => ({ problem: owners[i], completion: c, tokens: res[i].tokens.length })));
   const sums = new Map<string, ValueExample & { n: number }>();
   texts.forEach((text, i) => {
-    const steps = text.split('\n').map((s) => s.trim()).filter(Boolean);
+    const steps = text
+      .split('\n')
+      .map((s) => s.trim())
+      .filter(Boolean);
     const label = scores[i].correct ? 1 : -1;
     for (let k = 1; k <= steps.length; k++) {
       const key = `${owners[i].id}\u0000${steps.slice(0, k).join('\n')}`;
@@ -113,7 +130,8 @@ export async function runValuePhase(input: ValuePhaseInput): Promise<ValueResult
   const { run, phase, task, value } = input;
   return run.phase(phase, async (ck) => {
     await initEngine();
-    if (!input.start.config.valueHead) throw inputError(`${phase}: the model has no value head`, 'this is a bug in rlmkit: value models are built with a value head');
+    if (!input.start.config.valueHead)
+      throw inputError(`${phase}: the model has no value head`, 'this is a bug in rlmkit: value models are built with a value head');
     const latest = ck.latest();
     const saved = latest?.models[input.kind];
     const config = saved ? saved.config : input.start.config;
@@ -134,10 +152,17 @@ export async function runValuePhase(input: ValuePhaseInput): Promise<ValueResult
       }
     });
     const all = encoded.filter((e): e is { ex: ValueExample; seq: number[] } => e !== null && e.seq.length - 1 <= config.maxSeqLen);
-    if (all.length < input.examples.length) logger.warn(`${phase}: skipped ${input.examples.length - all.length} of ${input.examples.length} states (characters outside the vocabulary or longer than the context)`);
+    if (all.length < input.examples.length)
+      logger.warn(
+        `${phase}: skipped ${input.examples.length - all.length} of ${input.examples.length} states (characters outside the vocabulary or longer than the context)`,
+      );
     const train = all.filter((e) => !heldOut.has(e.ex.problem.id));
     const val = all.filter((e) => heldOut.has(e.ex.problem.id));
-    if (train.length === 0) throw inputError(`${phase}: no training states (${input.examples.length} examples, ${all.length} fit the context)`, 'give more traces or problems');
+    if (train.length === 0)
+      throw inputError(
+        `${phase}: no training states (${input.examples.length} examples, ${all.length} fit the context)`,
+        'give more traces or problems',
+      );
     const seqLen = Math.max(...all.map((e) => e.seq.length - 1));
     const trainer = new Trainer(model, {
       batchSize: value.batch_size,
@@ -153,8 +178,16 @@ export async function runValuePhase(input: ValuePhaseInput): Promise<ValueResult
       tokens: items.map((e) => e.seq.slice(0, -1)),
       targets: items.map((e) => e.seq.slice(1)),
       floats: {
-        mask: items.map((e) => { const r = new Array<number>(seqLen).fill(0); r[e.seq.length - 2] = 1; return r; }),
-        target: items.map((e) => { const r = new Array<number>(seqLen).fill(0); r[e.seq.length - 2] = e.ex.target; return r; }),
+        mask: items.map((e) => {
+          const r = new Array<number>(seqLen).fill(0);
+          r[e.seq.length - 2] = 1;
+          return r;
+        }),
+        target: items.map((e) => {
+          const r = new Array<number>(seqLen).fill(0);
+          r[e.seq.length - 2] = e.ex.target;
+          return r;
+        }),
       },
     });
     const root = new Rng(input.seed).fork(`${phase}.data`);
@@ -193,16 +226,38 @@ export async function runValuePhase(input: ValuePhaseInput): Promise<ValueResult
         const isLast = r.step === value.steps;
         if (isLast || r.step % input.checkpointEvery === 0) last = await timer.time('eval', validate);
         if (r.step % run.recipe.log_every === 0 || isLast) {
-          run.log(phase, r.step, { ...roundMetrics({ loss: r.loss, abs_err: r.metrics.abs_err, value_mean: r.metrics.value_mean, lr: r.lr, grad_norm: r.gradNorm, val_mse: isLast || r.step % input.checkpointEvery === 0 ? last.mse : undefined, val_sign_accuracy: isLast || r.step % input.checkpointEvery === 0 ? last.sign : undefined }), ...timer.record() });
+          run.log(phase, r.step, {
+            ...roundMetrics({
+              loss: r.loss,
+              abs_err: r.metrics.abs_err,
+              value_mean: r.metrics.value_mean,
+              lr: r.lr,
+              grad_norm: r.gradNorm,
+              val_mse: isLast || r.step % input.checkpointEvery === 0 ? last.mse : undefined,
+              val_sign_accuracy: isLast || r.step % input.checkpointEvery === 0 ? last.sign : undefined,
+            }),
+            ...timer.record(),
+          });
         }
         progress.update(r.step, { loss: +r.loss.toFixed(4) });
-        if (r.step % input.checkpointEvery === 0 || isLast) ck.save(r.step, { [input.kind]: { kind: input.kind, model, trainer, tokenizer: tok, extra: { target: value.target } } }, { val: last });
+        if (r.step % input.checkpointEvery === 0 || isLast)
+          ck.save(
+            r.step,
+            { [input.kind]: { kind: input.kind, model, trainer, tokenizer: tok, extra: { target: value.target } } },
+            { val: last },
+          );
       }
     } finally {
       progress.stop();
     }
     if (latest && trainer.step >= value.steps && last.mse === null) last = (latest.state.val as typeof last) ?? last;
-    const result: ValueResult = { checkpoint: ck.latestFile(input.kind)!, steps: value.steps, examples: input.examples.length, valMse: last.mse, valSignAccuracy: last.sign };
+    const result: ValueResult = {
+      checkpoint: ck.latestFile(input.kind)!,
+      steps: value.steps,
+      examples: input.examples.length,
+      valMse: last.mse,
+      valSignAccuracy: last.sign,
+    };
     trainer.dispose();
     model.dispose();
     return result;

@@ -34,24 +34,58 @@ export interface X1Result {
   iterations: { solved: number; problems: number; groups: number; replayStates: number }[];
 }
 
-const load = (file: string, tokSource: LoadedModel, seed: number, valueHead = false) => startingModel({ preset: 'tiny', init: file }, tokSource.tokenizer, seed, { valueHead });
+const load = (file: string, tokSource: LoadedModel, seed: number, valueHead = false) =>
+  startingModel({ preset: 'tiny', init: file }, tokSource.tokenizer, seed, { valueHead });
 
-export async function runX1(input: { recipe: Recipe; run: TrainingRun; task: Task<Problem>; problems: readonly Problem[]; start: LoadedModel; reward: RewardFn }): Promise<X1Result> {
+export async function runX1(input: {
+  recipe: Recipe;
+  run: TrainingRun;
+  task: Task<Problem>;
+  problems: readonly Problem[];
+  start: LoadedModel;
+  reward: RewardFn;
+}): Promise<X1Result> {
   const { recipe, run, task } = input;
   const x1 = x1Section(recipe);
   const seed = recipe.run.seed;
   const every = recipe.checkpoint_every;
 
   // ---- phase 1
-  const sft = await runSftPhase({ run, phase: 'phase1/sft', task, problems: input.problems, start: input.start, sft: x1.phase1.sft, seed, checkpointEvery: every, logEvery: recipe.log_every });
+  const sft = await runSftPhase({
+    run,
+    phase: 'phase1/sft',
+    task,
+    problems: input.problems,
+    start: input.start,
+    sft: x1.phase1.sft,
+    seed,
+    checkpointEvery: every,
+    logEvery: recipe.log_every,
+  });
   let policy = load(sft.checkpoint, input.start, seed);
   const qData = await run.phase('phase1/q-data', async () => {
-    const problems = new Rng(seed).fork('x1.q-data').shuffle([...input.problems]).slice(0, 256);
+    const problems = new Rng(seed)
+      .fork('x1.q-data')
+      .shuffle([...input.problems])
+      .slice(0, 256);
     const examples = await valueExamplesFromRollouts(policy, task, problems, x1.phase1.rollouts_per_problem, input.reward, seed, 64);
-    run.log('phase1/q-data', 0, { states: examples.length, positive_share: examples.filter((e) => e.target > 0).length / Math.max(1, examples.length) });
+    run.log('phase1/q-data', 0, {
+      states: examples.length,
+      positive_share: examples.filter((e) => e.target > 0).length / Math.max(1, examples.length),
+    });
     return examples;
   });
-  const q1 = await runValuePhase({ run, phase: 'phase1/q', task, examples: qData, start: withValueHead(policy, true, seed), value: x1.phase1.q, kind: 'value', seed, checkpointEvery: every });
+  const q1 = await runValuePhase({
+    run,
+    phase: 'phase1/q',
+    task,
+    examples: qData,
+    start: withValueHead(policy, true, seed),
+    value: x1.phase1.q,
+    kind: 'value',
+    seed,
+    checkpointEvery: every,
+  });
   let qFile = q1.checkpoint;
   let policyFile = sft.checkpoint;
 
@@ -61,14 +95,26 @@ export async function runX1(input: { recipe: Recipe; run: TrainingRun; task: Tas
   for (let it = 1; it <= p2.iterations; it++) {
     const traceDir = path.join(run.dir.tracesDir, `iter${it}`);
     const search = await run.phase(`iter${it}/mcts`, async () => {
-      const problems = new Rng(seed).fork(`x1.mcts.${it}`).shuffle([...input.problems]).slice(0, p2.problems_per_iteration);
+      const problems = new Rng(seed)
+        .fork(`x1.mcts.${it}`)
+        .shuffle([...input.problems])
+        .slice(0, p2.problems_per_iteration);
       const pol = await EmbeddedPolicy.load(policyFile);
       const val = await EmbeddedValueModel.load(qFile);
       try {
         const res = await solveMany(problems, {
           task,
           strategy: 'mcts',
-          settings: { simulations: p2.mcts.simulations, children: p2.mcts.expand, stopWhenSolved: false, c1: p2.mcts.c1, c2: p2.mcts.c2, alpha: p2.mcts.alpha, gamma: p2.mcts.gamma, maxDepth: p2.mcts.max_depth },
+          settings: {
+            simulations: p2.mcts.simulations,
+            children: p2.mcts.expand,
+            stopWhenSolved: false,
+            c1: p2.mcts.c1,
+            c2: p2.mcts.c2,
+            alpha: p2.mcts.alpha,
+            gamma: p2.mcts.gamma,
+            maxDepth: p2.mcts.max_depth,
+          },
           models: { policy: pol, value: val },
           seed: new Rng(seed).fork(`x1.mcts.seed.${it}`).nextU32(),
           style: 'plain',
@@ -80,7 +126,12 @@ export async function runX1(input: { recipe: Recipe; run: TrainingRun; task: Tas
         fs.rmSync(traceDir, { recursive: true, force: true });
         res.results.forEach((r, i) => writeJsonAtomic(path.join(traceDir, `${String(i).padStart(4, '0')}.json`), r.trace));
         const solved = res.results.filter((r) => r.correct).length;
-        run.log(`iter${it}/mcts`, it, { problems: problems.length, solved, solve_rate: solved / problems.length, wall_s: res.wallMs / 1000 });
+        run.log(`iter${it}/mcts`, it, {
+          problems: problems.length,
+          solved,
+          solve_rate: solved / problems.length,
+          wall_s: res.wallMs / 1000,
+        });
         return { solved, problems: problems.length };
       } finally {
         await pol.close();
@@ -98,7 +149,16 @@ export async function runX1(input: { recipe: Recipe; run: TrainingRun; task: Tas
       states += traces.reduce((n, t) => n + t.trace.nodes.length, 0);
     }
     const groups = stepGroupsFromTraces(replay);
-    const pol = await runReplayPolicyPhase({ run, phase: `iter${it}/policy`, task, groups, start: policy, rl: p2.policy, seed: seed + it, checkpointEvery: every });
+    const pol = await runReplayPolicyPhase({
+      run,
+      phase: `iter${it}/policy`,
+      task,
+      groups,
+      start: policy,
+      rl: p2.policy,
+      seed: seed + it,
+      checkpointEvery: every,
+    });
     policyFile = pol.checkpoint;
     policy = load(policyFile, input.start, seed);
     let qExamples: ValueExample[] = [];
@@ -115,7 +175,17 @@ export async function runX1(input: { recipe: Recipe; run: TrainingRun; task: Tas
     qExamples = qExamples.slice(0, p2.replay_capacity);
     if (qExamples.length > 0) {
       const qStart = load(qFile, input.start, seed, true);
-      const q = await runValuePhase({ run, phase: `iter${it}/q`, task, examples: qExamples, start: qStart, value: p2.q, kind: 'value', seed: seed + it, checkpointEvery: every });
+      const q = await runValuePhase({
+        run,
+        phase: `iter${it}/q`,
+        task,
+        examples: qExamples,
+        start: qStart,
+        value: p2.q,
+        kind: 'value',
+        seed: seed + it,
+        checkpointEvery: every,
+      });
       qFile = q.checkpoint;
     } else logger.warn(`x1 iteration ${it}: the replay buffer holds no q values; the Q model is not updated`);
     iterations.push({ solved: search.solved, problems: search.problems, groups: groups.length, replayStates: qExamples.length });

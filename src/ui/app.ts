@@ -54,7 +54,8 @@ function sameSecret(a: string, b: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
-const err = (c: Context, status: 400 | 401 | 403 | 404 | 413 | 429 | 500, message: string, hint?: string) => c.json({ error: { message, ...(hint ? { hint } : {}) } }, status);
+const err = (c: Context, status: 400 | 401 | 403 | 404 | 413 | 429 | 500, message: string, hint?: string) =>
+  c.json({ error: { message, ...(hint ? { hint } : {}) } }, status);
 
 export function createUiApp(o: UiAppOptions): { app: Hono; playground: Playground } {
   const log = (o.logger ?? rootLogger).child({ component: 'ui' });
@@ -72,7 +73,8 @@ export function createUiApp(o: UiAppOptions): { app: Hono; playground: Playgroun
 
   app.use('*', async (c, next) => {
     const host = (c.req.header('host') ?? '').replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
-    if (o.allowedHosts && o.allowedHosts.length > 0 && !o.allowedHosts.includes(host)) return err(c, 403, `host "${host}" is not served here`, 'open the address rlmkit ui printed');
+    if (o.allowedHosts && o.allowedHosts.length > 0 && !o.allowedHosts.includes(host))
+      return err(c, 403, `host "${host}" is not served here`, 'open the address rlmkit ui printed');
     if (o.apiKey) {
       const token = c.req.query('token');
       if (token !== undefined && c.req.method === 'GET' && sameSecret(token, o.apiKey)) {
@@ -81,17 +83,31 @@ export function createUiApp(o: UiAppOptions): { app: Hono; playground: Playgroun
       }
       const bearer = /^Bearer\s+(.+)$/i.exec(c.req.header('authorization') ?? '')?.[1]?.trim();
       const given = bearer ?? getCookie(c, 'rlmkit_ui');
-      if (!given || !sameSecret(given, o.apiKey)) return err(c, 401, 'missing or wrong API key', 'open the URL with ?token=<key> once, or send "Authorization: Bearer <key>"');
+      if (!given || !sameSecret(given, o.apiKey))
+        return err(c, 401, 'missing or wrong API key', 'open the URL with ?token=<key> once, or send "Authorization: Bearer <key>"');
     }
     if (c.req.method !== 'GET' && c.req.method !== 'HEAD') {
       const origin = c.req.header('origin');
       const self = c.req.header('host');
       if (origin && self && origin.replace(/^https?:\/\//, '') !== self) return err(c, 403, 'cross-origin writes are refused');
-      if (c.req.method === 'POST' && !(c.req.header('content-type') ?? '').startsWith('application/json')) return err(c, 400, 'send the body as application/json');
+      if (c.req.method === 'POST' && !(c.req.header('content-type') ?? '').startsWith('application/json'))
+        return err(c, 400, 'send the body as application/json');
     }
     await next();
   });
-  app.use('/api/*', bodyLimit({ maxSize: o.maxBodyBytes ?? 64 * 1024 * 1024, onError: (c) => err(c, 413, `the request body is larger than ${o.maxBodyBytes ?? 64 * 1024 * 1024} bytes`, 'open smaller files, or start rlmkit ui with a larger --max-body') }));
+  app.use(
+    '/api/*',
+    bodyLimit({
+      maxSize: o.maxBodyBytes ?? 64 * 1024 * 1024,
+      onError: (c) =>
+        err(
+          c,
+          413,
+          `the request body is larger than ${o.maxBodyBytes ?? 64 * 1024 * 1024} bytes`,
+          'open smaller files, or start rlmkit ui with a larger --max-body',
+        ),
+    }),
+  );
 
   app.get('/api/info', (c) => c.json({ runsDir: o.runsDir, built: fs.existsSync(path.join(webDir, 'index.html')) }));
   app.get('/api/runs', (c) => c.json({ runs: listRuns(o.runsDir) }));
@@ -138,8 +154,14 @@ export function createUiApp(o: UiAppOptions): { app: Hono; playground: Playgroun
       const run = c.req.query(`${which}Run`) ?? '';
       const rel = c.req.query(`${which}Path`) ?? '';
       const value = readJsonFile(runFile(o.runsDir, run, rel), rel) as { perProblem?: unknown; model?: unknown };
-      const ok = Array.isArray(value?.perProblem) && value.perProblem.every((p: any) => p && typeof p.problemId === 'string' && Number.isInteger(p.n) && Number.isInteger(p.correct));
-      if (!ok) throw inputError(`${run}/${rel} is not an rlmkit eval report (no perProblem table)`, 'compare two files written by `rlmkit eval --json`');
+      const ok =
+        Array.isArray(value?.perProblem) &&
+        value.perProblem.every((p: any) => p && typeof p.problemId === 'string' && Number.isInteger(p.n) && Number.isInteger(p.correct));
+      if (!ok)
+        throw inputError(
+          `${run}/${rel} is not an rlmkit eval report (no perProblem table)`,
+          'compare two files written by `rlmkit eval --json`',
+        );
       return value as { perProblem: ProblemAccuracy[] };
     };
     const a = read('a');
@@ -154,13 +176,20 @@ export function createUiApp(o: UiAppOptions): { app: Hono; playground: Playgroun
     try {
       value = JSON.parse(text);
     } catch (e) {
-      return err(c, 400, `the file is not JSON: ${(e as Error).message}`, 'open a trace written by `rlmkit solve --trace` or the playground');
+      return err(
+        c,
+        400,
+        `the file is not JSON: ${(e as Error).message}`,
+        'open a trace written by `rlmkit solve --trace` or the playground',
+      );
     }
     return c.json({ trace: validateTrace(value, 'the file') });
   });
 
   app.get('/api/playground/catalog', (c) => c.json(playground.catalog()));
-  app.get('/api/playground/problems', async (c) => c.json({ problems: await playground.problems(c.req.query('task') ?? '', c.req.query('split') ?? 'test') }));
+  app.get('/api/playground/problems', async (c) =>
+    c.json({ problems: await playground.problems(c.req.query('task') ?? '', c.req.query('split') ?? 'test') }),
+  );
   app.post('/api/playground', async (c) => {
     if (playground.running >= 2) return err(c, 429, 'two playground searches are already running', 'wait for one to finish');
     let body: unknown;
@@ -217,7 +246,10 @@ export function createUiApp(o: UiAppOptions): { app: Hono; playground: Playgroun
   app.get('*', (c) => {
     const index = path.join(webDir, 'index.html');
     if (!fs.existsSync(index)) {
-      return c.html(`<!doctype html><title>rlmkit explorer</title><p>The explorer app is not built (${webDir} has no index.html).</p><p>Run <code>npm run build</code> in the rlmkit folder.</p>`, 500);
+      return c.html(
+        `<!doctype html><title>rlmkit explorer</title><p>The explorer app is not built (${webDir} has no index.html).</p><p>Run <code>npm run build</code> in the rlmkit folder.</p>`,
+        500,
+      );
     }
     let rel = '';
     try {

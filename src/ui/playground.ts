@@ -92,14 +92,26 @@ export class Playground {
   catalog() {
     return {
       tasks: listTasks(),
-      strategies: strategies.map((s) => ({ name: s.name, summary: s.summary, structure: s.structure, settings: describeSettings(s), defaults: parseSettings(s, {}) })),
-      models: [MODEL_FREE[0], ...(fs.existsSync(SHIPPED_POLICY) ? [`embedded:${SHIPPED_POLICY}`] : []), 'gguf:<file.gguf>', 'http://127.0.0.1:8000/v1#<model>'],
+      strategies: strategies.map((s) => ({
+        name: s.name,
+        summary: s.summary,
+        structure: s.structure,
+        settings: describeSettings(s),
+        defaults: parseSettings(s, {}),
+      })),
+      models: [
+        MODEL_FREE[0],
+        ...(fs.existsSync(SHIPPED_POLICY) ? [`embedded:${SHIPPED_POLICY}`] : []),
+        'gguf:<file.gguf>',
+        'http://127.0.0.1:8000/v1#<model>',
+      ],
     };
   }
 
   async problems(taskName: string, split: string): Promise<{ id: string; question: string }[]> {
     const task = getTask(taskName);
-    if (!task.splits.includes(split)) throw inputError(`task ${taskName} has no split "${split}"`, `choose one of: ${task.splits.join(', ')}`);
+    if (!task.splits.includes(split))
+      throw inputError(`task ${taskName} has no split "${split}"`, `choose one of: ${task.splits.join(', ')}`);
     const all = await task.problems({ split, seed: 0 });
     return all.slice(0, 200).map((p) => ({ id: p.id, question: p.question }));
   }
@@ -115,7 +127,14 @@ export class Playground {
   /** Validates the request (usage errors surface before a job exists) and starts the solve. */
   async start(raw: unknown): Promise<Job> {
     const parsed = PlaygroundRequest.safeParse(raw);
-    if (!parsed.success) throw inputError(`bad playground request: ${parsed.error.issues.slice(0, 3).map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; ')}`, 'send task, strategy and model');
+    if (!parsed.success)
+      throw inputError(
+        `bad playground request: ${parsed.error.issues
+          .slice(0, 3)
+          .map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`)
+          .join('; ')}`,
+        'send task, strategy and model',
+      );
     const req = parsed.data;
     const task = getTask(req.task) as Task<Problem>;
     const strategy = getStrategy(req.strategy);
@@ -152,7 +171,14 @@ export class Playground {
     return { policy, value };
   }
 
-  private async run(job: Job, task: Task<Problem>, problem: Problem, strategy: Strategy, settings: Record<string, unknown>, emit: (e: JobEvent) => void): Promise<void> {
+  private async run(
+    job: Job,
+    task: Task<Problem>,
+    problem: Problem,
+    strategy: Strategy,
+    settings: Record<string, unknown>,
+    emit: (e: JobEvent) => void,
+  ): Promise<void> {
     const req = job.request;
     const started = Date.now();
     try {
@@ -182,7 +208,11 @@ export class Playground {
         seed: req.seed,
         journey: req.journey,
         signal: job.abort.signal,
-        budget: { wallMs: req.budgetSeconds * 1000, ...(req.budgetTokens ? { tokens: req.budgetTokens } : {}), ...(req.budgetExpansions ? { expansions: req.budgetExpansions } : {}) },
+        budget: {
+          wallMs: req.budgetSeconds * 1000,
+          ...(req.budgetTokens ? { tokens: req.budgetTokens } : {}),
+          ...(req.budgetExpansions ? { expansions: req.budgetExpansions } : {}),
+        },
         onProgress: snapshot,
         // A snapshot is the whole trace so far: at most a few a second.
         progressEveryMs: 400,
@@ -203,7 +233,8 @@ export class Playground {
   save(id: string): { run: string; path: string } {
     const job = this.jobs.get(id);
     const done = job?.events.find((e) => e.event === 'done');
-    if (!job || !done || done.event !== 'done') throw inputError(`playground job ${id} has no finished trace`, 'wait for the search to finish');
+    if (!job || !done || done.event !== 'done')
+      throw inputError(`playground job ${id} has no finished trace`, 'wait for the search to finish');
     const safe = done.trace.problem.id.replace(/[^A-Za-z0-9._-]+/g, '-').slice(-60);
     const rel = `traces/${done.trace.strategy.name}-${safe}-${new Date().toISOString().replace(/[:.]/g, '-')}.json`;
     writeTrace(path.join(this.o.runsDir, 'playground', rel), done.trace);

@@ -65,7 +65,8 @@ function isRunDir(dir: string): boolean {
 }
 
 export function checkRunName(name: string): void {
-  if (!RUN_NAME_RE.test(name) || name.split('/').some((p) => p === '..' || p === '.')) throw inputError(`bad run name "${name}"`, 'run names are letters, digits, ".", "_" and "-", with at most one "/"');
+  if (!RUN_NAME_RE.test(name) || name.split('/').some((p) => p === '..' || p === '.'))
+    throw inputError(`bad run name "${name}"`, 'run names are letters, digits, ".", "_" and "-", with at most one "/"');
 }
 
 export function runPath(root: string, name: string): string {
@@ -131,7 +132,13 @@ function summary(root: string, name: string): RunSummary {
     .map((f) => path.join(dir, f))
     .filter((f) => fs.existsSync(f))
     .map((f) => fs.statSync(f).mtimeMs);
-  return { name, ...lastPhase(m.records), records: m.records.length, updatedAt: new Date(Math.max(...stamp)).toISOString(), hasConfig: fs.existsSync(path.join(dir, 'config.yaml')) };
+  return {
+    name,
+    ...lastPhase(m.records),
+    records: m.records.length,
+    updatedAt: new Date(Math.max(...stamp)).toISOString(),
+    hasConfig: fs.existsSync(path.join(dir, 'config.yaml')),
+  };
 }
 
 export function listRuns(root: string): RunSummary[] {
@@ -144,7 +151,8 @@ export function listRuns(root: string): RunSummary[] {
     for (const sub of fs.readdirSync(dir, { withFileTypes: true })) {
       if (!sub.isDirectory() || RUN_PARTS.has(sub.name) || !SEGMENT_RE.test(sub.name)) continue;
       const subDir = path.join(dir, sub.name);
-      if (fs.existsSync(path.join(subDir, 'config.yaml')) || fs.existsSync(path.join(subDir, 'metrics.jsonl'))) out.push(summary(root, `${e.name}/${sub.name}`));
+      if (fs.existsSync(path.join(subDir, 'config.yaml')) || fs.existsSync(path.join(subDir, 'metrics.jsonl')))
+        out.push(summary(root, `${e.name}/${sub.name}`));
     }
   }
   return out.sort((a, b) => b.updatedAt.localeCompare(a.updatedAt));
@@ -204,19 +212,25 @@ export function runDetail(root: string, name: string): RunDetail {
  */
 export function runFile(root: string, name: string, rel: string): string {
   const dir = runPath(root, name);
-  if (!rel || rel.includes('\0') || path.isAbsolute(rel) || rel.split(/[\\/]/).some((p) => p === '..' || p === '')) throw inputError(`bad file path "${rel}"`, 'give a path inside the run, as listed by the run view');
+  if (!rel || rel.includes('\0') || path.isAbsolute(rel) || rel.split(/[\\/]/).some((p) => p === '..' || p === ''))
+    throw inputError(`bad file path "${rel}"`, 'give a path inside the run, as listed by the run view');
   const file = path.join(dir, rel);
   if (!fs.existsSync(file) || !fs.statSync(file).isFile()) throw notFound(`run "${name}" has no file ${rel}`);
   const real = fs.realpathSync(file);
   const realDir = fs.realpathSync(dir);
-  if (!real.startsWith(realDir + path.sep)) throw inputError(`${rel} points outside run "${name}"`, 'links out of the run folder are not served');
+  if (!real.startsWith(realDir + path.sep))
+    throw inputError(`${rel} points outside run "${name}"`, 'links out of the run folder are not served');
   return file;
 }
 
 /** Reads and parses a JSON file with a readable error for non-JSON content. */
 export function readJsonFile(file: string, label: string): unknown {
   const size = fs.statSync(file).size;
-  if (size > MAX_JSON_BYTES) throw inputError(`${label} is ${Math.round(size / 1048576)} MiB, larger than the ${MAX_JSON_BYTES / 1048576} MiB the explorer opens`, 'open a smaller file');
+  if (size > MAX_JSON_BYTES)
+    throw inputError(
+      `${label} is ${Math.round(size / 1048576)} MiB, larger than the ${MAX_JSON_BYTES / 1048576} MiB the explorer opens`,
+      'open a smaller file',
+    );
   const text = readInputText(file, { maxBytes: MAX_JSON_BYTES, what: label });
   try {
     return JSON.parse(text);

@@ -27,14 +27,19 @@ const LOOPBACK = ['127.0.0.1', 'localhost', '::1'];
 export async function startUiServer(o: UiServerOptions): Promise<RunningUi> {
   const host = o.host ?? '127.0.0.1';
   const loopback = LOOPBACK.includes(host);
-  if (!loopback && !o.apiKey) throw usageError(`serving the explorer on ${host} needs an API key`, 'pass --api-key <key> (or set RLMKIT_UI_API_KEY), or keep the default --host 127.0.0.1');
+  if (!loopback && !o.apiKey)
+    throw usageError(
+      `serving the explorer on ${host} needs an API key`,
+      'pass --api-key <key> (or set RLMKIT_UI_API_KEY), or keep the default --host 127.0.0.1',
+    );
   const allowedHosts = o.allowedHosts ?? (loopback ? LOOPBACK : []);
   const { app, playground } = createUiApp({ ...o, allowedHosts });
   let server!: ServerType;
   await new Promise<void>((resolve, reject) => {
     server = serve({ fetch: app.fetch, port: o.port ?? 8400, hostname: host }, () => resolve());
     server.once('error', (e: NodeJS.ErrnoException) => {
-      if (e.code === 'EADDRINUSE') reject(runtimeError(`port ${o.port} on ${host} is already in use`, 'choose another --port, or --port 0 for any free one'));
+      if (e.code === 'EADDRINUSE')
+        reject(runtimeError(`port ${o.port} on ${host} is already in use`, 'choose another --port, or --port 0 for any free one'));
       else if (e.code === 'EACCES') reject(runtimeError(`no permission to listen on ${host}:${o.port}`, 'use a port above 1023'));
       else reject(runtimeError(`cannot listen on ${host}:${o.port}: ${e.message}`, 'check --host and --port'));
     });

@@ -62,12 +62,27 @@ describe('rlmkit CLI', () => {
       ['bad choice for a global option', () => ['--log-format', 'xml', 'doctor'], 2, /Allowed choices are text, json/],
       ['missing config file', () => ['config', 'print', path.join(dir, 'nope.yaml')], 2, /config file not found/],
       ['malformed YAML', () => ['config', 'print', write(dir, 'bad.yaml', 'run:\n  name: [x\n')], 2, /YAML syntax error/],
-      ['wrong type', () => ['config', 'print', write(dir, 'type.yaml', 'run:\n  seed: many\n')], 2, /run\.seed: expected number, got string "many"/],
+      [
+        'wrong type',
+        () => ['config', 'print', write(dir, 'type.yaml', 'run:\n  seed: many\n')],
+        2,
+        /run\.seed: expected number, got string "many"/,
+      ],
       ['unknown key', () => ['config', 'print', write(dir, 'key.yaml', 'run:\n  sede: 1\n')], 2, /unknown key run\.sede/],
       ['bad --set', () => ['config', 'print', write(dir, 'set.yaml', 'run: {}\n'), '--set', 'seed'], 2, /bad --set "seed"/],
-      ['unknown config kind', () => ['config', 'print', write(dir, 'kind.yaml', 'kind: spaceship\n')], 2, /unknown config kind "spaceship"/],
+      [
+        'unknown config kind',
+        () => ['config', 'print', write(dir, 'kind.yaml', 'kind: spaceship\n')],
+        2,
+        /unknown config kind "spaceship"/,
+      ],
       ['config path is a directory', () => ['config', 'print', dir], 2, /is a directory/],
-      ['bad run name', () => ['demo', '--run', '../escape', '--set', `checkpoint=${path.join(repoRoot, 'package.json')}`], 2, /run\.name: letters, digits/],
+      [
+        'bad run name',
+        () => ['demo', '--run', '../escape', '--set', `checkpoint=${path.join(repoRoot, 'package.json')}`],
+        2,
+        /run\.name: letters, digits/,
+      ],
     ];
     for (const [name, args, code, pattern] of cases) {
       it(name, () => expectCleanFailure(runCli(args()), code, pattern));

@@ -26,7 +26,9 @@ describe('atomic writes', () => {
     const file = path.join(dir, 'big.bin');
     writeFileAtomic(file, Buffer.alloc(8 * 1024 * 1024, 0));
     for (let round = 0; round < 3; round++) {
-      const child = spawn(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'test/helpers/atomic-writer.ts'), file], { cwd: repoRoot });
+      const child = spawn(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'test/helpers/atomic-writer.ts'), file], {
+        cwd: repoRoot,
+      });
       await new Promise<void>((resolve) => child.stdout.once('data', () => resolve()));
       await new Promise((r) => setTimeout(r, 150 + round * 170));
       child.kill('SIGKILL');

@@ -44,7 +44,11 @@ describe('readInputFile / checkInputFile', () => {
   it('refuses /dev/zero, a FIFO with no writer and a directory at once, with exit code 2', () => {
     const dir = tmpDir();
     const t0 = Date.now();
-    for (const [p, what] of [['/dev/zero', /character device/], [fifo(dir), /FIFO/], [dir, /directory/]] as const) {
+    for (const [p, what] of [
+      ['/dev/zero', /character device/],
+      [fifo(dir), /FIFO/],
+      [dir, /directory/],
+    ] as const) {
       const e = errorOf(() => readInputFile(p));
       expect(e.message).toMatch(what);
       expect(e.exitCode).toBe(2);
@@ -80,7 +84,12 @@ describe('config safety', () => {
   });
 
   it('refuses the same paths in strategy --set flags (solve, eval)', () => {
-    for (const spec of ['__proto__.polluted=1', 'a.__proto__.polluted=1', 'constructor.prototype.polluted=1', 'x={"__proto__": {"polluted": 1}}']) {
+    for (const spec of [
+      '__proto__.polluted=1',
+      'a.__proto__.polluted=1',
+      'constructor.prototype.polluted=1',
+      'x={"__proto__": {"polluted": 1}}',
+    ]) {
       const e = errorOf(() => parseSetFlags([spec]));
       expect(e.exitCode, spec).toBe(2);
     }
@@ -149,12 +158,16 @@ describe('CLI: hostile input paths end with exit 2 and no hang', () => {
       [['serve', '--model', 'z=embedded:/dev/zero', '--port', '0'], /character device/],
       [['serve', '--model', `z=gguf:${p}`, '--port', '0'], /FIFO/],
       [['solve', '--task', 'game24', '--strategy', 'cot', '--model', `embedded:${p}`, '--problem', '4 4 6 8'], /FIFO/],
-      [['solve', '--task', 'gsm8k', '--strategy', 'cot', '--model', 'legal-uniform', '--data', '/dev/zero', '--limit', '1'], /character device/],
+      [
+        ['solve', '--task', 'gsm8k', '--strategy', 'cot', '--model', 'legal-uniform', '--data', '/dev/zero', '--limit', '1'],
+        /character device/,
+      ],
       [['data', 'export', '--traces', p, '--format', 'sft', '--out', path.join(dir, 'o.jsonl')], /FIFO/],
     ];
     // Three at a time: a loaded machine starts a dozen CLI processes slowly, and a hang must show as a timeout of its own.
     const results: Awaited<ReturnType<typeof runCliAsync>>[] = [];
-    for (let i = 0; i < cases.length; i += 3) results.push(...(await Promise.all(cases.slice(i, i + 3).map(([args]) => runCliAsync(args, { timeoutMs: 90_000 })))));
+    for (let i = 0; i < cases.length; i += 3)
+      results.push(...(await Promise.all(cases.slice(i, i + 3).map(([args]) => runCliAsync(args, { timeoutMs: 90_000 })))));
     // /dev/null stays the documented empty config.
     const empty = await runCliAsync(['config', 'print', '--kind', 'demo', '/dev/null']);
     expect(empty.code, empty.stderr).toBe(0);

@@ -35,7 +35,7 @@ describe('Rng', () => {
     }
     expect(sum / n).toBeGreaterThan(0.49);
     expect(sum / n).toBeLessThan(0.51);
-    for (const c of counts) expect(Math.abs(c - n / 6)).toBeLessThan(n / 6 * 0.08);
+    for (const c of counts) expect(Math.abs(c - n / 6)).toBeLessThan((n / 6) * 0.08);
   });
 
   it('samples normals with the right moments and categorical by weight', () => {

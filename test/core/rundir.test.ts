@@ -38,7 +38,9 @@ describe('run directories', () => {
     const b = RunDir.open('exp', { root, mode: 'resume', config: { a: 1, b: { c: 2 } } });
     expect(b.resumed).toBe(true);
     expect(b.readMetrics()).toHaveLength(1);
-    expect(() => RunDir.open('exp', { root, mode: 'resume', config: { a: 1, b: { c: 3 } } })).toThrow(/config differs from this one \(b\.c\)/);
+    expect(() => RunDir.open('exp', { root, mode: 'resume', config: { a: 1, b: { c: 3 } } })).toThrow(
+      /config differs from this one \(b\.c\)/,
+    );
     expect(() => RunDir.open('nope', { root, mode: 'resume' })).toThrow(/holds no run/);
   });
 

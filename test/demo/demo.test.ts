@@ -15,7 +15,15 @@ const SMALL_MODEL = ['model.d_model=32', 'model.n_layers=1', 'model.n_heads=2', 
 describe('rlmkit demo (reduced size)', () => {
   it('reproduces a checkpoint with the recipe and runs every stage from it', async () => {
     const root = fs.mkdtempSync(path.join(os.tmpdir(), 'rlmkit-demo-'));
-    const train = await runCliAsync(['train', '--config', 'recipes/game24-sft.yaml', '--quiet', '--set', `run.root=${root}`, ...['sft.steps=3', 'sft.batch_size=8', ...SMALL_MODEL].flatMap((s) => ['--set', s])]);
+    const train = await runCliAsync([
+      'train',
+      '--config',
+      'recipes/game24-sft.yaml',
+      '--quiet',
+      '--set',
+      `run.root=${root}`,
+      ...['sft.steps=3', 'sft.batch_size=8', ...SMALL_MODEL].flatMap((s) => ['--set', s]),
+    ]);
     expect(train.code, train.stderr).toBe(0);
     const checkpoint = JSON.parse(train.stdout.trim().split('\n').pop()!).checkpoints.policy as string;
     expect(fs.existsSync(checkpoint)).toBe(true);

@@ -4,7 +4,23 @@ import { TraceSchema, type Trace } from '../../src/reasoning/trace.js';
 import { PATH_COLOUR, STATUS_STYLES } from '../../src/ui/status.js';
 
 function node(id: string, parents: string[], step: string, extra: Partial<Trace['nodes'][number]> = {}): Trace['nodes'][number] {
-  return { id, parents, step, depth: parents.length ? 1 : 0, visits: 1, value: null, q: null, scores: {}, rewards: {}, terminal: false, valid: null, answer: null, correct: null, pruned: false, ...extra };
+  return {
+    id,
+    parents,
+    step,
+    depth: parents.length ? 1 : 0,
+    visits: 1,
+    value: null,
+    q: null,
+    scores: {},
+    rewards: {},
+    terminal: false,
+    valid: null,
+    answer: null,
+    correct: null,
+    pruned: false,
+    ...extra,
+  };
 }
 
 const trace: Trace = TraceSchema.parse({
@@ -43,7 +59,10 @@ describe('demo report', () => {
   });
 
   it('colours a rule-invalid step grey even when it is also a wrong terminal, as the legend says', () => {
-    const bad = TraceSchema.parse({ ...trace, nodes: [...trace.nodes, node('n4', ['n1'], '12/0=? (x)', { terminal: true, answer: 'x', correct: false, valid: false })] });
+    const bad = TraceSchema.parse({
+      ...trace,
+      nodes: [...trace.nodes, node('n4', ['n1'], '12/0=? (x)', { terminal: true, answer: 'x', correct: false, valid: false })],
+    });
     const svg = svgTree(bad);
     const box = svg.split('<g>').find((g) => g.includes('n4:'))!;
     expect(box).toContain(`fill="${STATUS_STYLES.invalid.fill}"`);
@@ -53,15 +72,27 @@ describe('demo report', () => {
   });
 
   it('a failed search without a chosen path says so instead of an empty box', () => {
-    const failed = TraceSchema.parse({ ...trace, final: { answer: null, nodeId: null, path: [], correct: null, stopReason: 'budget:calls' } });
+    const failed = TraceSchema.parse({
+      ...trace,
+      final: { answer: null, nodeId: null, path: [], correct: null, stopReason: 'budget:calls' },
+    });
     const html = renderReport({ title: 't', strategies: [], curves: [], trees: [{ title: 'failed', trace: failed }], notes: [] });
     expect(html).toContain('No chosen path: the search stopped (budget:calls)');
     expect(html).not.toMatch(/<pre>\s*<\/pre>/);
   });
 
   it('keeps big trees readable: at most a few boxes per parent, the rest summarised', () => {
-    const many = [node('n0', [], '', { visits: 40 }), ...Array.from({ length: 30 }, (_, i) => node(`c${i}`, ['n0'], `step ${i}`, { visits: i, terminal: true, correct: false, answer: String(i) }))];
-    const big = TraceSchema.parse({ ...trace, nodes: many, final: { answer: '29', nodeId: 'c29', path: ['n0', 'c29'], correct: false, stopReason: 'done' } });
+    const many = [
+      node('n0', [], '', { visits: 40 }),
+      ...Array.from({ length: 30 }, (_, i) =>
+        node(`c${i}`, ['n0'], `step ${i}`, { visits: i, terminal: true, correct: false, answer: String(i) }),
+      ),
+    ];
+    const big = TraceSchema.parse({
+      ...trace,
+      nodes: many,
+      final: { answer: '29', nodeId: 'c29', path: ['n0', 'c29'], correct: false, stopReason: 'done' },
+    });
     const svg = svgTree(big, { perParent: 4 });
     expect(svg.match(/<rect/g)).toHaveLength(5);
     expect(svg).toContain('+26 more: 26 terminal, wrong');
@@ -74,7 +105,19 @@ describe('demo report', () => {
   });
 
   it('plots points with error bars and handles empty data', () => {
-    const svg = svgPlot([{ name: 'a', line: false, points: [{ x: 100, y: 40, lo: 30, hi: 50 }, { x: 1000, y: 60 }] }], { xLabel: 'x', yLabel: 'y', logX: true, yMin: 0, yMax: 100 });
+    const svg = svgPlot(
+      [
+        {
+          name: 'a',
+          line: false,
+          points: [
+            { x: 100, y: 40, lo: 30, hi: 50 },
+            { x: 1000, y: 60 },
+          ],
+        },
+      ],
+      { xLabel: 'x', yLabel: 'y', logX: true, yMin: 0, yMax: 100 },
+    );
     expect(svg.match(/<circle/g)).toHaveLength(2);
     expect(svg).toContain('<line');
     expect(svgPlot([], { xLabel: 'x', yLabel: 'y' })).toContain('no data');
@@ -83,8 +126,35 @@ describe('demo report', () => {
   it('renders a self-contained page with results, plots and trees', () => {
     const html = renderReport({
       title: 'rlmkit demo',
-      strategies: [{ name: 'cot', label: 'greedy CoT', solved: 3, total: 10, rate: 0.3, ci95: [0.1, 0.6], meanTokens: 40, meanExpansions: 3, checksUsed: [] }],
-      curves: [{ title: 'SFT loss', xLabel: 'step', yLabel: 'loss', series: [{ name: 'loss', points: [[1, 2], [2, 1]] }] }],
+      strategies: [
+        {
+          name: 'cot',
+          label: 'greedy CoT',
+          solved: 3,
+          total: 10,
+          rate: 0.3,
+          ci95: [0.1, 0.6],
+          meanTokens: 40,
+          meanExpansions: 3,
+          checksUsed: [],
+        },
+      ],
+      curves: [
+        {
+          title: 'SFT loss',
+          xLabel: 'step',
+          yLabel: 'loss',
+          series: [
+            {
+              name: 'loss',
+              points: [
+                [1, 2],
+                [2, 1],
+              ],
+            },
+          ],
+        },
+      ],
       trees: [{ title: 'solved', trace }],
       notes: ['a <note>'],
     });

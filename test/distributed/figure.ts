@@ -24,7 +24,9 @@ const port = await new Promise<number>((resolve) => {
     s.close(() => resolve(p));
   });
 });
-const redis = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', tmp], { stdio: 'ignore' });
+const redis = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', tmp], {
+  stdio: 'ignore',
+});
 const url = `redis://127.0.0.1:${port}`;
 for (let i = 0; ; i++) {
   try {
@@ -39,7 +41,11 @@ for (let i = 0; ; i++) {
 const logs: string[] = [];
 const workers: ChildProcess[] = [];
 for (let i = 0; i < W; i++) {
-  const child = spawn(process.execPath, ['--import', tsxLoader, mainTs, 'worker', '--redis', url, '--lock-ms', '5000', '--log-format', 'json'], { cwd: repoRoot });
+  const child = spawn(
+    process.execPath,
+    ['--import', tsxLoader, mainTs, 'worker', '--redis', url, '--lock-ms', '5000', '--log-format', 'json'],
+    { cwd: repoRoot },
+  );
   logs.push('');
   child.stdout!.on('data', (d) => (logs[i] += d));
   child.stderr!.on('data', (d) => (logs[i] += d));
@@ -49,7 +55,29 @@ for (const t0 = Date.now(); !logs.every((l) => l.includes('worker-ready')); awai
   if (Date.now() - t0 > 180_000) throw new Error(`workers did not start within 3 minutes:\n${logs.join('\n---\n').slice(-2000)}`);
 }
 
-const args = ['eval', '--task', 'game24', '--split', 'all', '--strategy', 'mcts', '--set', 'simulations=64', '--set', 'stopWhenSolved=false', '--model', 'legal-uniform', '--k', '1', '--limit', String(N), '--chunk', '8', '--seed', '1'];
+const args = [
+  'eval',
+  '--task',
+  'game24',
+  '--split',
+  'all',
+  '--strategy',
+  'mcts',
+  '--set',
+  'simulations=64',
+  '--set',
+  'stopWhenSolved=false',
+  '--model',
+  'legal-uniform',
+  '--k',
+  '1',
+  '--limit',
+  String(N),
+  '--chunk',
+  '8',
+  '--seed',
+  '1',
+];
 let t0 = performance.now();
 const local = await runCliAsync([...args, '--out', path.join(tmp, 'local.json')], { timeoutMs: 3_600_000 });
 const localWall = (performance.now() - t0) / 1000;
@@ -74,18 +102,20 @@ const read = (f: string) => {
 };
 const count = (l: string, msg: string) => l.split('\n').filter((x) => x.includes(`"${msg}"`)).length;
 const ok = local.code === 0 && q.code === 0;
-console.log(JSON.stringify({
-  problems: N,
-  workers: W,
-  identical: ok && read('local.json') === read('queued.json'),
-  accuracy: ok ? JSON.parse(fs.readFileSync(path.join(tmp, 'queued.json'), 'utf8')).metrics[0].mean : null,
-  inProcessWallS: +localWall.toFixed(1),
-  queueWallS: +queueWall.toFixed(1),
-  killedWorker: killed,
-  jobsDonePerWorker: logs.map((l) => count(l, 'job done')),
-  jobsStartedPerWorker: logs.map((l) => count(l, 'job started')),
-  errors: ok ? undefined : [local.stderr.slice(-500), q.stderr.slice(-500)],
-}));
+console.log(
+  JSON.stringify({
+    problems: N,
+    workers: W,
+    identical: ok && read('local.json') === read('queued.json'),
+    accuracy: ok ? JSON.parse(fs.readFileSync(path.join(tmp, 'queued.json'), 'utf8')).metrics[0].mean : null,
+    inProcessWallS: +localWall.toFixed(1),
+    queueWallS: +queueWall.toFixed(1),
+    killedWorker: killed,
+    jobsDonePerWorker: logs.map((l) => count(l, 'job done')),
+    jobsStartedPerWorker: logs.map((l) => count(l, 'job started')),
+    errors: ok ? undefined : [local.stderr.slice(-500), q.stderr.slice(-500)],
+  }),
+);
 for (const w of workers) w.kill('SIGTERM');
 redis.kill('SIGTERM');
 fs.rmSync(tmp, { recursive: true, force: true });

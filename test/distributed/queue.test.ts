@@ -35,7 +35,9 @@ function freePort(): Promise<number> {
 beforeAll(async () => {
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'rlmkit-queue-'));
   const port = await freePort();
-  redis = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', tmp], { stdio: 'ignore' });
+  redis = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', tmp], {
+    stdio: 'ignore',
+  });
   url = `redis://127.0.0.1:${port}`;
   for (let i = 0; ; i++) {
     try {
@@ -60,7 +62,11 @@ interface WorkerProc {
 }
 
 function spawnWorker(): Promise<WorkerProc> {
-  const child = spawn(process.execPath, ['--import', tsxLoader, mainTs, 'worker', '--redis', url, '--lock-ms', '2000', '--log-format', 'json'], { cwd: repoRoot, env: { ...process.env, NO_COLOR: '1' } });
+  const child = spawn(
+    process.execPath,
+    ['--import', tsxLoader, mainTs, 'worker', '--redis', url, '--lock-ms', '2000', '--log-format', 'json'],
+    { cwd: repoRoot, env: { ...process.env, NO_COLOR: '1' } },
+  );
   let out = '';
   child.stdout!.on('data', (d) => (out += d));
   child.stderr!.on('data', (d) => (out += d));
@@ -87,13 +93,17 @@ function outcome(file: string) {
 
 /** Job ids a worker's JSON log says it started / finished. */
 function jobIds(log: string, msg: string): string[] {
-  return log.split('\n').filter((l) => l.includes(`"${msg}"`)).map((l) => {
-    try {
-      return String(JSON.parse(l).id);
-    } catch {
-      return '';
-    }
-  }).filter(Boolean);
+  return log
+    .split('\n')
+    .filter((l) => l.includes(`"${msg}"`))
+    .map((l) => {
+      try {
+        return String(JSON.parse(l).id);
+      } catch {
+        return '';
+      }
+    })
+    .filter(Boolean);
 }
 
 describe('rlmkit worker + rlmkit eval --queue', () => {
@@ -101,7 +111,27 @@ describe('rlmkit worker + rlmkit eval --queue', () => {
     const workers = await Promise.all([spawnWorker(), spawnWorker(), spawnWorker()]);
     try {
       // Slow enough jobs (MCTS over the legal moves, 2 problems each) that a kill lands inside one.
-      const args = ['eval', '--task', 'game24', '--strategy', 'mcts', '--set', 'simulations=300', '--set', 'stopWhenSolved=false', '--model', 'legal-uniform', '--k', '1,2', '--limit', '8', '--chunk', '2', '--seed', '3'];
+      const args = [
+        'eval',
+        '--task',
+        'game24',
+        '--strategy',
+        'mcts',
+        '--set',
+        'simulations=300',
+        '--set',
+        'stopWhenSolved=false',
+        '--model',
+        'legal-uniform',
+        '--k',
+        '1,2',
+        '--limit',
+        '8',
+        '--chunk',
+        '2',
+        '--seed',
+        '3',
+      ];
       const local = runCli([...args, '--out', path.join(tmp, 'local.json')], { timeoutMs: 300_000 });
       expect(local.code, local.stderr).toBe(0);
 
@@ -144,7 +174,23 @@ describe('rlmkit worker + rlmkit eval --queue', () => {
     const w1 = await startWorker(url, { lockMs: 2000 });
     const w2 = await startWorker(url, { lockMs: 2000 });
     try {
-      const args = ['eval', '--task', 'countdown', '--strategy', 'cot', '--set', 'decoding=sample', '--model', 'legal-uniform', '--k', '1,4', '--limit', '10', '--chunk', '3'];
+      const args = [
+        'eval',
+        '--task',
+        'countdown',
+        '--strategy',
+        'cot',
+        '--set',
+        'decoding=sample',
+        '--model',
+        'legal-uniform',
+        '--k',
+        '1,4',
+        '--limit',
+        '10',
+        '--chunk',
+        '3',
+      ];
       const local = await runCliAsync([...args, '--out', path.join(tmp, 'cot-local.json')]);
       expect(local.code, local.stderr).toBe(0);
       const queued = await runCliAsync([...args, '--queue', url, '--out', path.join(tmp, 'cot-queued.json')]);
@@ -160,8 +206,34 @@ describe('rlmkit worker + rlmkit eval --queue', () => {
         const remote = await solveManyQueued(countdownTask as never, problems, { ...o, queue: q });
         const cache = new PolicyCache();
         const local = [
-          ...(await runJob('search', { task: 'countdown', strategy: 'cot', settings: o.settings, model: o.model, modelSeed: 2, seed: 2 * 100_003, style: 'auto', problems: problems.slice(0, 3) }, cache)),
-          ...(await runJob('search', { task: 'countdown', strategy: 'cot', settings: o.settings, model: o.model, modelSeed: 2, seed: 2 * 100_003, style: 'auto', problems: problems.slice(3) }, cache)),
+          ...(await runJob(
+            'search',
+            {
+              task: 'countdown',
+              strategy: 'cot',
+              settings: o.settings,
+              model: o.model,
+              modelSeed: 2,
+              seed: 2 * 100_003,
+              style: 'auto',
+              problems: problems.slice(0, 3),
+            },
+            cache,
+          )),
+          ...(await runJob(
+            'search',
+            {
+              task: 'countdown',
+              strategy: 'cot',
+              settings: o.settings,
+              model: o.model,
+              modelSeed: 2,
+              seed: 2 * 100_003,
+              style: 'auto',
+              problems: problems.slice(3),
+            },
+            cache,
+          )),
         ];
         expect(remote.map((r) => r.problemId)).toEqual(problems.map((p) => p.id));
         expect(remote).toEqual(local);
@@ -178,7 +250,12 @@ describe('rlmkit worker + rlmkit eval --queue', () => {
     const w = await startWorker(url, { lockMs: 2000 });
     const q = await JobQueue.open(url);
     const spec = `embedded:${path.join(repoRoot, 'checkpoints/game24-sft/policy.safetensors')}`;
-    const payload = { model: spec, modelSeed: 0, prompts: ['4 4 6 8|', '1 5 5 5|', '2 3 4 6|'], options: { n: 2, maxTokens: 24, temperature: 0.7, seed: 5, stop: ['\n'] } };
+    const payload = {
+      model: spec,
+      modelSeed: 0,
+      prompts: ['4 4 6 8|', '1 5 5 5|', '2 3 4 6|'],
+      options: { n: 2, maxTokens: 24, temperature: 0.7, seed: 5, stop: ['\n'] },
+    };
     const local = new PolicyCache();
     try {
       const [remote] = await q.runAll('rollout', `rollout-test-${Date.now()}`, [payload]);
@@ -196,7 +273,19 @@ describe('rlmkit worker + rlmkit eval --queue', () => {
   it('bad URLs are usage errors (exit 2); an unreachable Redis is a runtime error (exit 1)', async () => {
     expect(runCli(['worker', '--redis', 'http://x']).code).toBe(2);
     const free = await freePort();
-    const r = runCli(['eval', '--task', 'game24', '--strategy', 'cot', '--model', 'legal-uniform', '--limit', '1', '--queue', `redis://127.0.0.1:${free}`]);
+    const r = runCli([
+      'eval',
+      '--task',
+      'game24',
+      '--strategy',
+      'cot',
+      '--model',
+      'legal-uniform',
+      '--limit',
+      '1',
+      '--queue',
+      `redis://127.0.0.1:${free}`,
+    ]);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/cannot reach Redis/);
   });

@@ -8,7 +8,14 @@ describe('logit bias and penalties', () => {
     const logits = new Float32Array([0, 1, 2, 3, 4, 5, 6, 7]);
     const out = new Float32Array(6);
     // Offset 2: the row is [2, 3, 4, 5, 6, 7]; tokens 1 (x3) and 4 (x1) were generated.
-    adjustRow(logits, 2, 6, { maxNewTokens: 1, logitBias: { 0: 10, 5: -100, 9: 50 }, frequencyPenalty: 0.5, presencePenalty: 0.25 }, [1, 4, 1, 1], out);
+    adjustRow(
+      logits,
+      2,
+      6,
+      { maxNewTokens: 1, logitBias: { 0: 10, 5: -100, 9: 50 }, frequencyPenalty: 0.5, presencePenalty: 0.25 },
+      [1, 4, 1, 1],
+      out,
+    );
     expect([...out]).toEqual([12, 3 - 3 * 0.5 - 0.25, 4, 5, 6 - 0.5 - 0.25, 7 - 100]);
     expect(hasAdjustments({ maxNewTokens: 1 })).toBe(false);
     expect(hasAdjustments({ maxNewTokens: 1, logitBias: {}, presencePenalty: 0 })).toBe(false);

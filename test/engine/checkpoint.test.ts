@@ -55,7 +55,11 @@ describe('checkpoints', () => {
     for (const [k, w] of weights) {
       const r = ck.weights.get(k)!;
       expect(r.shape).toEqual(w.shape);
-      expect(Buffer.from(r.data.buffer, r.data.byteOffset, r.data.byteLength).equals(Buffer.from(w.data.buffer, w.data.byteOffset, w.data.byteLength))).toBe(true);
+      expect(
+        Buffer.from(r.data.buffer, r.data.byteOffset, r.data.byteLength).equals(
+          Buffer.from(w.data.buffer, w.data.byteOffset, w.data.byteLength),
+        ),
+      ).toBe(true);
     }
     expect(ck.optimizer!.step).toBe(7);
     expect(ck.optimizer!.extra).toEqual({ rng: { s: [1, 2, 3, 4], spare: null } });
@@ -77,7 +81,10 @@ describe('checkpoints', () => {
     expect(t.data_offsets[1] - t.data_offsets[0]).toBe(12 * 8 * 4);
     const first = buf.readFloatLE(8 + n + t.data_offsets[0]);
     expect(first).toBe(weights.get('tok_embeddings.weight')!.data[0]);
-    const round = decodeSafetensors(encodeSafetensors(new Map([['x', { shape: [2], data: new Float32Array([1.5, -2]) }]]), { a: 'b' }), 'mem');
+    const round = decodeSafetensors(
+      encodeSafetensors(new Map([['x', { shape: [2], data: new Float32Array([1.5, -2]) }]]), { a: 'b' }),
+      'mem',
+    );
     expect(round.metadata).toEqual({ a: 'b' });
     expect([...round.tensors.get('x')!.data]).toEqual([1.5, -2]);
   });
@@ -110,11 +117,17 @@ describe('checkpoints', () => {
   });
 
   it('rejects a config mismatch, a foreign safetensors file and a mismatched sidecar', () => {
-    expectRlmkitError(() => loadCheckpoint(file, { expectConfig: { ...cfg, dModel: 16 } }), /config mismatch.*dModel: checkpoint 8, expected 16/);
+    expectRlmkitError(
+      () => loadCheckpoint(file, { expectConfig: { ...cfg, dModel: 16 } }),
+      /config mismatch.*dModel: checkpoint 8, expected 16/,
+    );
     const foreign = path.join(tmp, 'foreign.safetensors');
     fs.writeFileSync(foreign, encodeSafetensors(new Map([['w', { shape: [1], data: new Float32Array([1]) }]])));
     expectRlmkitError(() => loadCheckpoint(foreign), /not an rlmkit checkpoint/);
-    expectRlmkitError(() => saveCheckpoint(path.join(tmp, 'x.safetensors'), { ...meta, config: { ...cfg, valueHead: false } }, weights), /unexpected tensors value_head/);
+    expectRlmkitError(
+      () => saveCheckpoint(path.join(tmp, 'x.safetensors'), { ...meta, config: { ...cfg, valueHead: false } }, weights),
+      /unexpected tensors value_head/,
+    );
     const other = path.join(tmp, 'b.safetensors');
     saveCheckpoint(other, meta, weights, { step: 7, moments: moments(weights), extra: {} });
     fs.copyFileSync(sidecarPath(file), sidecarPath(other));

@@ -16,30 +16,104 @@ function writeData(name: string, lines: string[]): string {
 }
 
 describe('rlmkit lm', () => {
-  const data = writeData('pairs.jsonl', Array.from({ length: 12 }, (_, i) => JSON.stringify({ prompt: `${i}+1=`, response: `${i + 1}` })).concat([JSON.stringify({ text: 'ab\ncd' })]));
+  const data = writeData(
+    'pairs.jsonl',
+    Array.from({ length: 12 }, (_, i) => JSON.stringify({ prompt: `${i}+1=`, response: `${i + 1}` })).concat([
+      JSON.stringify({ text: 'ab\ncd' }),
+    ]),
+  );
 
   it('trains with metrics and checkpoints, resumes, and samples with both engines', async () => {
-    const train = await runCliAsync(['lm', 'train', '--data', data, '--steps', '4', '--batch-size', '4', '--save-every', '2', '--run', 'r1', '--runs-root', dir, ...tinyModel], { cwd: dir });
+    const train = await runCliAsync(
+      [
+        'lm',
+        'train',
+        '--data',
+        data,
+        '--steps',
+        '4',
+        '--batch-size',
+        '4',
+        '--save-every',
+        '2',
+        '--run',
+        'r1',
+        '--runs-root',
+        dir,
+        ...tinyModel,
+      ],
+      { cwd: dir },
+    );
     expect(train.code, train.stderr).toBe(0);
     const ckpt = train.stdout.trim().split('\n').pop()!;
     expect(ckpt).toBe(path.join(dir, 'r1', 'checkpoints', 'step-4.safetensors'));
-    const metrics = fs.readFileSync(path.join(dir, 'r1', 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const metrics = fs
+      .readFileSync(path.join(dir, 'r1', 'metrics.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(metrics.map((m) => m.step)).toEqual([1, 2, 3, 4]);
     expect(metrics.every((m) => Number.isFinite(m.loss) && m.loss > 0)).toBe(true);
     expect(fs.existsSync(path.join(dir, 'r1', 'checkpoints', 'step-2.optim.safetensors'))).toBe(true);
 
     // an existing run is not overwritten silently; --resume with the same settings finds nothing to do
-    const again = await runCliAsync(['lm', 'train', '--data', data, '--steps', '4', '--batch-size', '4', '--save-every', '2', '--run', 'r1', '--runs-root', dir, ...tinyModel], { cwd: dir });
+    const again = await runCliAsync(
+      [
+        'lm',
+        'train',
+        '--data',
+        data,
+        '--steps',
+        '4',
+        '--batch-size',
+        '4',
+        '--save-every',
+        '2',
+        '--run',
+        'r1',
+        '--runs-root',
+        dir,
+        ...tinyModel,
+      ],
+      { cwd: dir },
+    );
     expect(again.code).toBe(2);
     expect(again.stderr).toMatch(/already exists/);
-    const resumed = await runCliAsync(['lm', 'train', '--data', data, '--steps', '4', '--batch-size', '4', '--save-every', '2', '--run', 'r1', '--runs-root', dir, '--resume', '--json', ...tinyModel], { cwd: dir });
+    const resumed = await runCliAsync(
+      [
+        'lm',
+        'train',
+        '--data',
+        data,
+        '--steps',
+        '4',
+        '--batch-size',
+        '4',
+        '--save-every',
+        '2',
+        '--run',
+        'r1',
+        '--runs-root',
+        dir,
+        '--resume',
+        '--json',
+        ...tinyModel,
+      ],
+      { cwd: dir },
+    );
     expect(resumed.code, resumed.stderr).toBe(0);
     expect(JSON.parse(resumed.stdout).step).toBe(4);
 
     for (const engine of ['jax', 'onnx']) {
-      const s = await runCliAsync(['lm', 'sample', '--model', ckpt, '--prompt', '3+1=', '--n', '3', '--max-tokens', '5', '--seed', '1', '--engine', engine, '--json'], { cwd: dir });
+      const s = await runCliAsync(
+        ['lm', 'sample', '--model', ckpt, '--prompt', '3+1=', '--n', '3', '--max-tokens', '5', '--seed', '1', '--engine', engine, '--json'],
+        { cwd: dir },
+      );
       expect(s.code, s.stderr).toBe(0);
-      const rows = s.stdout.trim().split('\n').map((l) => JSON.parse(l));
+      const rows = s.stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l));
       expect(rows).toHaveLength(3);
       for (const r of rows) {
         expect(['eos', 'stop', 'length']).toContain(r.finishReason);
@@ -50,7 +124,25 @@ describe('rlmkit lm', () => {
   }, 120_000);
 
   it('resumes an interrupted run bit-identically', async () => {
-    const args = (run: string) => ['lm', 'train', '--data', data, '--steps', '4', '--batch-size', '4', '--save-every', '2', '--run', run, '--runs-root', dir, '--seed', '3', ...tinyModel];
+    const args = (run: string) => [
+      'lm',
+      'train',
+      '--data',
+      data,
+      '--steps',
+      '4',
+      '--batch-size',
+      '4',
+      '--save-every',
+      '2',
+      '--run',
+      run,
+      '--runs-root',
+      dir,
+      '--seed',
+      '3',
+      ...tinyModel,
+    ];
     const full = await runCliAsync(args('full'), { cwd: dir });
     expect(full.code, full.stderr).toBe(0);
     // Simulate a crash after step 2: copy the run up to its step-2 checkpoint, then resume.
@@ -58,7 +150,8 @@ describe('rlmkit lm', () => {
     const cut = path.join(dir, 'cut');
     fs.mkdirSync(path.join(cut, 'checkpoints'), { recursive: true });
     fs.copyFileSync(path.join(src, 'config.yaml'), path.join(cut, 'config.yaml'));
-    for (const f of ['step-2.safetensors', 'step-2.optim.safetensors']) fs.copyFileSync(path.join(src, 'checkpoints', f), path.join(cut, 'checkpoints', f));
+    for (const f of ['step-2.safetensors', 'step-2.optim.safetensors'])
+      fs.copyFileSync(path.join(src, 'checkpoints', f), path.join(cut, 'checkpoints', f));
     fs.writeFileSync(path.join(cut, 'checkpoints', 'latest.json'), JSON.stringify({ file: 'step-2.safetensors', step: 2 }));
     const lines = fs.readFileSync(path.join(src, 'metrics.jsonl'), 'utf8').trim().split('\n');
     fs.writeFileSync(path.join(cut, 'metrics.jsonl'), lines.slice(0, 3).join('\n') + '\n'); // one step past the checkpoint
@@ -70,7 +163,12 @@ describe('rlmkit lm', () => {
       return buf.subarray(8 + n); // tensor data (the header holds a random checkpoint id)
     };
     expect(weights('cut').equals(weights('full'))).toBe(true);
-    const losses = (run: string) => fs.readFileSync(path.join(dir, run, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l).loss);
+    const losses = (run: string) =>
+      fs
+        .readFileSync(path.join(dir, run, 'metrics.jsonl'), 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l).loss);
     expect(losses('cut')).toEqual(losses('full'));
   }, 120_000);
 
@@ -78,13 +176,28 @@ describe('rlmkit lm', () => {
     const missing = await runCliAsync(['lm', 'train', '--data', path.join(dir, 'nope.jsonl'), '--run', 'x'], { cwd: dir });
     expect(missing.code).toBe(2);
     expect(missing.stderr).toMatch(/cannot read .*nope\.jsonl: no such file/);
-    const bad = await runCliAsync(['lm', 'train', '--data', writeData('bad.jsonl', ['{"text": "ok"}', '{oops']), '--run', 'x'], { cwd: dir });
+    const bad = await runCliAsync(['lm', 'train', '--data', writeData('bad.jsonl', ['{"text": "ok"}', '{oops']), '--run', 'x'], {
+      cwd: dir,
+    });
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/bad\.jsonl:2: not valid JSON/);
     const empty = await runCliAsync(['lm', 'train', '--data', writeData('empty.jsonl', []), '--run', 'x'], { cwd: dir });
     expect(empty.code).toBe(2);
     expect(empty.stderr).toMatch(/holds no examples/);
-    const long = await runCliAsync(['lm', 'train', '--data', writeData('long.jsonl', [JSON.stringify({ text: 'x'.repeat(40) })]), '--run', 'y', '--runs-root', dir, ...tinyModel], { cwd: dir });
+    const long = await runCliAsync(
+      [
+        'lm',
+        'train',
+        '--data',
+        writeData('long.jsonl', [JSON.stringify({ text: 'x'.repeat(40) })]),
+        '--run',
+        'y',
+        '--runs-root',
+        dir,
+        ...tinyModel,
+      ],
+      { cwd: dir },
+    );
     expect(long.code).toBe(2);
     expect(long.stderr).toMatch(/example 1 is 42 tokens long.*context of 16/);
     expect(long.stderr).not.toMatch(/\n\s+at /);

@@ -21,10 +21,15 @@ const grpo: LossFn = (out, b) => {
   const k3 = ops.sub(ops.sub(ops.exp(logr), logr), 1);
   const perToken = ops.sub(ops.mul(k3, 0.01), surrogate);
   const clipped = ops.where(ops.greater(ops.abs(ops.sub(ratio, 1)), 0.2), 1, 0);
-  return { loss: ops.maskedMean(perToken, b.mask), metrics: { clip_frac: ops.maskedMean(clipped, b.mask), entropy: ops.maskedMean(out.entropy(), b.mask) } };
+  return {
+    loss: ops.maskedMean(perToken, b.mask),
+    metrics: { clip_frac: ops.maskedMean(clipped, b.mask), entropy: ops.maskedMean(out.entropy(), b.mask) },
+  };
 };
 
-const critic: LossFn = (out, b) => ({ loss: ops.maskedMean(ops.square(ops.sub(out.values(), ops.reshape(b.returns, [out.batchSize, 1]))), b.mask) });
+const critic: LossFn = (out, b) => ({
+  loss: ops.maskedMean(ops.square(ops.sub(out.values(), ops.reshape(b.returns, [out.batchSize, 1]))), b.mask),
+});
 
 describe('loss builders over the generic train step', () => {
   it('a GRPO-style objective raises the log-prob of a positively rewarded sequence', async () => {
@@ -34,12 +39,26 @@ describe('loss builders over the generic train step', () => {
     const bad = [1, 8, 9, 10, 2];
     const seqs = [good, bad];
     const before = await scorer.tokenLogprobs(seqs);
-    const tr = new Trainer(model, { batchSize: 2, seqLen: 4, lossFn: grpo, optimizer: { lr: 1e-2, weightDecay: 0 }, schedule: { totalSteps: 20 } });
+    const tr = new Trainer(model, {
+      batchSize: 2,
+      seqLen: 4,
+      lossFn: grpo,
+      optimizer: { lr: 1e-2, weightDecay: 0 },
+      schedule: { totalSteps: 20 },
+    });
     const old = before.map((r) => Array.from(r));
     const batch = {
       tokens: seqs.map((s) => s.slice(0, -1)),
       targets: seqs.map((s) => s.slice(1)),
-      floats: { oldLogprobs: old, refLogprobs: old, advantages: [1, -1], mask: [[1, 1, 1, 1], [1, 1, 1, 1]] },
+      floats: {
+        oldLogprobs: old,
+        refLogprobs: old,
+        advantages: [1, -1],
+        mask: [
+          [1, 1, 1, 1],
+          [1, 1, 1, 1],
+        ],
+      },
     };
     let last;
     for (let i = 0; i < 10; i++) last = await tr.trainStep([batch]);
@@ -57,10 +76,29 @@ describe('loss builders over the generic train step', () => {
   it('a value-MSE critic moves values toward the returns', async () => {
     const model = LlamaModel.init(cfg, 2);
     const scorer = new Scorer(model);
-    const seqs = [[1, 4, 5, 6], [1, 7, 8, 9]];
-    const tr = new Trainer(model, { batchSize: 2, seqLen: 4, lossFn: critic, optimizer: { lr: 1e-2, weightDecay: 0 }, schedule: { totalSteps: 40 } });
+    const seqs = [
+      [1, 4, 5, 6],
+      [1, 7, 8, 9],
+    ];
+    const tr = new Trainer(model, {
+      batchSize: 2,
+      seqLen: 4,
+      lossFn: critic,
+      optimizer: { lr: 1e-2, weightDecay: 0 },
+      schedule: { totalSteps: 40 },
+    });
     // Position 0 (<bos>) looks the same in both rows, so it cannot fit both returns: leave it out.
-    const batch = { tokens: seqs, targets: seqs, floats: { returns: [0.8, -0.6], mask: [[0, 1, 1, 1], [0, 1, 1, 1]] } };
+    const batch = {
+      tokens: seqs,
+      targets: seqs,
+      floats: {
+        returns: [0.8, -0.6],
+        mask: [
+          [0, 1, 1, 1],
+          [0, 1, 1, 1],
+        ],
+      },
+    };
     const first = (await tr.trainStep([batch])).loss;
     let loss = first;
     for (let i = 0; i < 30; i++) loss = (await tr.trainStep([batch])).loss;
@@ -75,7 +113,9 @@ describe('loss builders over the generic train step', () => {
   it('rejects values() on a model without a value head', async () => {
     const model = LlamaModel.init({ ...cfg, valueHead: false }, 3);
     const tr = new Trainer(model, { batchSize: 1, seqLen: 3, lossFn: critic });
-    await expect(tr.trainStep([{ tokens: [[1, 4, 5]], targets: [[4, 5, 2]], floats: { returns: [1], mask: [[1, 1, 1]] } }])).rejects.toThrow(/no value head/);
+    await expect(
+      tr.trainStep([{ tokens: [[1, 4, 5]], targets: [[4, 5, 2]], floats: { returns: [1], mask: [[1, 1, 1]] } }]),
+    ).rejects.toThrow(/no value head/);
     tr.dispose();
     model.dispose();
   });

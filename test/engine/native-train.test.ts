@@ -44,14 +44,21 @@ function batch(seed: number, rows = ROWS): TrainBatch {
 }
 
 const ppo = policyLoss({ clipLow: 0.2, clipHigh: 0.28, dualClip: 3, klLoss: null, entropyCoef: 0.01 });
-const logitsLoss: LossFn = describeLoss((out, b) => ({ loss: ops.maskedMean(ops.mean(ops.square(out.logits()), -1), b.mask) }), { rows: 'mean' });
+const logitsLoss: LossFn = describeLoss((out, b) => ({ loss: ops.maskedMean(ops.mean(ops.square(out.logits()), -1), b.mask) }), {
+  rows: 'mean',
+});
 
 const cases: { name: string; cfg: Partial<ModelConfig>; loss: LossFn; linear: boolean; temperature?: number }[] = [
   { name: 'masked cross-entropy (linear, one call), untied', cfg: {}, loss: maskedCrossEntropy, linear: true },
   { name: 'masked cross-entropy, two passes, tied embeddings', cfg: { tieEmbeddings: true }, loss: maskedCrossEntropy, linear: false },
   { name: 'PPO clip + entropy bonus at temperature 0.7', cfg: {}, loss: ppo, linear: false, temperature: 0.7 },
   { name: 'value MSE (value head only)', cfg: { valueHead: true }, loss: valueMse, linear: false },
-  { name: 'a loss over the logits, tied, with a value head', cfg: { tieEmbeddings: true, valueHead: true }, loss: logitsLoss, linear: false },
+  {
+    name: 'a loss over the logits, tied, with a value head',
+    cfg: { tieEmbeddings: true, valueHead: true },
+    loss: logitsLoss,
+    linear: false,
+  },
 ];
 
 function relDiff(a: Float32Array, b: Float32Array): number {
@@ -65,49 +72,67 @@ function relDiff(a: Float32Array, b: Float32Array): number {
 }
 
 describe('native training engine: gradients', () => {
-  it.each(cases)('matches the jax-js gradient of every weight: $name', async (c) => {
-    const cfg = validateModelConfig({ ...base, ...c.cfg });
-    const model = LlamaModel.init(cfg, 3);
-    const b = batch(1);
-    const jax = new GradComputer(cfg, 'float32', ROWS, T, c.loss, c.temperature ?? 1);
-    const ref = jax.grad(model.params, b);
-    const jaxGrads = hostTree(ref.grads);
-    const native = new NativeGrad(cfg, { rows: ROWS, seqLen: T, lossFn: c.loss, linear: c.linear, temperature: c.temperature ?? 1, threads: 1 });
-    try {
-      const weights = model.hostWeights();
-      const { losses, grads } = await native.step(weights, [{ batch: b, weight: 1 }]);
-      expect(losses[0].loss).toBeCloseTo(ref.loss, 5);
-      for (const [k, x] of Object.entries(ref.metrics)) expect(losses[0].metrics[k], k).toBeCloseTo(x, 5);
-      let nonzero = 0;
-      for (const [name, g] of jaxGrads) {
-        const mine = grads.get(name) ?? new Float32Array(g.data.length);
-        if (g.data.some((x) => x !== 0)) nonzero++;
-        expect(relDiff(g.data, mine), name).toBeLessThan(1e-4);
+  it.each(cases)(
+    'matches the jax-js gradient of every weight: $name',
+    async (c) => {
+      const cfg = validateModelConfig({ ...base, ...c.cfg });
+      const model = LlamaModel.init(cfg, 3);
+      const b = batch(1);
+      const jax = new GradComputer(cfg, 'float32', ROWS, T, c.loss, c.temperature ?? 1);
+      const ref = jax.grad(model.params, b);
+      const jaxGrads = hostTree(ref.grads);
+      const native = new NativeGrad(cfg, {
+        rows: ROWS,
+        seqLen: T,
+        lossFn: c.loss,
+        linear: c.linear,
+        temperature: c.temperature ?? 1,
+        threads: 1,
+      });
+      try {
+        const weights = model.hostWeights();
+        const { losses, grads } = await native.step(weights, [{ batch: b, weight: 1 }]);
+        expect(losses[0].loss).toBeCloseTo(ref.loss, 5);
+        for (const [k, x] of Object.entries(ref.metrics)) expect(losses[0].metrics[k], k).toBeCloseTo(x, 5);
+        let nonzero = 0;
+        for (const [name, g] of jaxGrads) {
+          const mine = grads.get(name) ?? new Float32Array(g.data.length);
+          if (g.data.some((x) => x !== 0)) nonzero++;
+          expect(relDiff(g.data, mine), name).toBeLessThan(1e-4);
+        }
+        expect(nonzero).toBeGreaterThan(5);
+      } finally {
+        native.dispose();
+        jax.dispose();
+        model.dispose();
       }
-      expect(nonzero).toBeGreaterThan(5);
-    } finally {
-      native.dispose();
-      jax.dispose();
-      model.dispose();
-    }
-  }, 60_000);
+    },
+    60_000,
+  );
 
   it('agrees with central finite differences of its own forward pass (float32)', async () => {
     const cfg = validateModelConfig({ ...base, valueHead: true });
     const model = LlamaModel.init(cfg, 5);
     const b = batch(2);
     // Log-probs, entropy and values all in the loss.
-    const mixed: LossFn = describeLoss((out, x) => {
-      const pg = ops.neg(ops.maskedMean(ops.mul(out.logprobs(), x.adv), x.mask));
-      const vf = ops.maskedMean(ops.square(ops.sub(out.values(), x.returns)), x.mask);
-      return { loss: ops.add(ops.add(pg, vf), ops.mul(ops.maskedMean(out.entropy(), x.mask), -0.1)) };
-    }, { rows: 'mean' });
+    const mixed: LossFn = describeLoss(
+      (out, x) => {
+        const pg = ops.neg(ops.maskedMean(ops.mul(out.logprobs(), x.adv), x.mask));
+        const vf = ops.maskedMean(ops.square(ops.sub(out.values(), x.returns)), x.mask);
+        return { loss: ops.add(ops.add(pg, vf), ops.mul(ops.maskedMean(out.entropy(), x.mask), -0.1)) };
+      },
+      { rows: 'mean' },
+    );
     const native = new NativeGrad(cfg, { rows: ROWS, seqLen: T, lossFn: mixed, linear: false, temperature: 1, threads: 1 });
     try {
       const w = model.hostWeights();
       // Sharper attention than at initialisation (N(0, 0.02) makes it nearly uniform), so that the
       // query and key gradients are not negligible.
-      for (const [n, t] of w) if (/\.(wq|wk)\.weight$/.test(n)) t.data.forEach((x, i) => { t.data[i] = 15 * x; });
+      for (const [n, t] of w)
+        if (/\.(wq|wk)\.weight$/.test(n))
+          t.data.forEach((x, i) => {
+            t.data[i] = 15 * x;
+          });
       const { grads } = await native.step(w, [{ batch: b, weight: 1 }]);
       const rng = new Rng(11);
       // Per weight tensor: directional derivatives along that tensor's own gradient (a wrong
@@ -140,13 +165,21 @@ describe('native training engine: gradients', () => {
 });
 
 describe('losses declared linear', () => {
-  it.each([['maskedCrossEntropy', maskedCrossEntropy], ['sftLoss', sftLoss]] as const)('%s has the same gradient w.r.t. the outputs at any point', (_, loss) => {
+  it.each([
+    ['maskedCrossEntropy', maskedCrossEntropy],
+    ['sftLoss', sftLoss],
+  ] as const)('%s has the same gradient w.r.t. the outputs at any point', (_, loss) => {
     expect(lossInfo(loss).linear).toBe(true);
     const cfg = validateModelConfig(base);
     const b = packBatch(batch(4), ROWS, T, cfg.vocabSize);
     const ev = new LossEvaluator(cfg, ROWS, T, loss, b);
     const rng = new Rng(5);
-    const point = () => Object.fromEntries((['logprobs', 'entropy', 'values', 'logits'] as const).filter((k) => ev.used[k]).map((k) => [k, Float32Array.from({ length: ev.size(k) }, () => rng.normal(-2, 1))]));
+    const point = () =>
+      Object.fromEntries(
+        (['logprobs', 'entropy', 'values', 'logits'] as const)
+          .filter((k) => ev.used[k])
+          .map((k) => [k, Float32Array.from({ length: ev.size(k) }, () => rng.normal(-2, 1))]),
+      );
     const a = ev.grad(point(), b).upstream;
     const c = ev.grad(point(), b).upstream;
     expect(Object.keys(a).length).toBeGreaterThan(0);
@@ -159,7 +192,15 @@ describe('native training engine: steps and parity', () => {
   async function train(engine: TrainEngine, steps: number): Promise<{ losses: number[]; norms: number[]; model: LlamaModel }> {
     const cfg = validateModelConfig(base);
     const model = LlamaModel.init(cfg, 9);
-    const tr = new Trainer(model, { batchSize: 12, microBatchRows: 6, seqLen: T, lossFn: maskedCrossEntropy, engine, optimizer: { lr: 3e-3 }, schedule: { warmupSteps: 1, totalSteps: steps } });
+    const tr = new Trainer(model, {
+      batchSize: 12,
+      microBatchRows: 6,
+      seqLen: T,
+      lossFn: maskedCrossEntropy,
+      engine,
+      optimizer: { lr: 3e-3 },
+      schedule: { warmupSteps: 1, totalSteps: steps },
+    });
     const losses: number[] = [];
     const norms: number[] = [];
     for (let s = 0; s < steps; s++) {
@@ -180,7 +221,9 @@ describe('native training engine: steps and parity', () => {
     const wb = b.model.hostWeights();
     for (const [name, t] of wa) {
       let d = 0;
-      t.data.forEach((x, i) => { d = Math.max(d, Math.abs(x - wb.get(name)!.data[i])); });
+      t.data.forEach((x, i) => {
+        d = Math.max(d, Math.abs(x - wb.get(name)!.data[i]));
+      });
       expect(d, name).toBeLessThan(2e-4);
     }
     a.model.dispose();
@@ -197,7 +240,10 @@ describe('native training engine: steps and parity', () => {
     try {
       const lp = (await native.outputs(model.hostWeights(), b)).logprobs!;
       const seqs = b.tokens.map((row, i) => [...row, b.targets[i][row.length - 1]]);
-      const fromOnnx = await onnx.scoreLogprobs(seqs, seqs.map(() => 1));
+      const fromOnnx = await onnx.scoreLogprobs(
+        seqs,
+        seqs.map(() => 1),
+      );
       const fromJax = await scorer.tokenLogprobs(seqs);
       let worst = 0;
       seqs.forEach((s, i) => {

@@ -6,7 +6,15 @@ import { AdaptiveSession } from '../../src/engine/onnx/adaptive-session.js';
 /** A fake clock, and a stand-in session whose run advances it by `delay.ms` and counts its calls. */
 const clock = { t: 0 };
 function fakeSession(delay: { ms: number }) {
-  const s = { calls: 0, run: async () => { s.calls++; clock.t += delay.ms; return {}; }, release: async () => undefined };
+  const s = {
+    calls: 0,
+    run: async () => {
+      s.calls++;
+      clock.t += delay.ms;
+      return {};
+    },
+    release: async () => undefined,
+  };
   return s;
 }
 
@@ -16,7 +24,13 @@ describe('AdaptiveSession', () => {
     const d2 = { ms: 8 };
     const one = fakeSession(d1);
     const two = fakeSession(d2);
-    const a = new AdaptiveSession([{ session: one as unknown as ort.InferenceSession, threads: 1 }, { session: two as unknown as ort.InferenceSession, threads: 2 }], () => clock.t);
+    const a = new AdaptiveSession(
+      [
+        { session: one as unknown as ort.InferenceSession, threads: 1 },
+        { session: two as unknown as ort.InferenceSession, threads: 2 },
+      ],
+      () => clock.t,
+    );
     for (let i = 0; i < 40; i++) await a.run({}, 1);
     expect(a.threads).toBe(1);
     expect(one.calls).toBeGreaterThan(30);
@@ -31,9 +45,31 @@ describe('AdaptiveSession', () => {
   it('chooses separately for single rows and for large batches', async () => {
     // One thread: 1 ms per run whatever its size; two threads: 2 ms for one row, 0.5 ms for 64 rows.
     let units = 1;
-    const one = { calls: 0, run: async () => { one.calls++; clock.t += 1; return {}; }, release: async () => undefined };
-    const two = { calls: 0, run: async () => { two.calls++; clock.t += units === 1 ? 2 : 0.5; return {}; }, release: async () => undefined };
-    const a = new AdaptiveSession([{ session: one as unknown as ort.InferenceSession, threads: 1 }, { session: two as unknown as ort.InferenceSession, threads: 2 }], () => clock.t);
+    const one = {
+      calls: 0,
+      run: async () => {
+        one.calls++;
+        clock.t += 1;
+        return {};
+      },
+      release: async () => undefined,
+    };
+    const two = {
+      calls: 0,
+      run: async () => {
+        two.calls++;
+        clock.t += units === 1 ? 2 : 0.5;
+        return {};
+      },
+      release: async () => undefined,
+    };
+    const a = new AdaptiveSession(
+      [
+        { session: one as unknown as ort.InferenceSession, threads: 1 },
+        { session: two as unknown as ort.InferenceSession, threads: 2 },
+      ],
+      () => clock.t,
+    );
     for (let i = 0; i < 60; i++) {
       units = i % 2 === 0 ? 1 : 64;
       await a.run({}, units);
@@ -47,7 +83,13 @@ describe('AdaptiveSession', () => {
     // A size seen only a few times (a big prefill once per search): the arms alternate from the start.
     const one = fakeSession({ ms: 4 });
     const two = fakeSession({ ms: 1 });
-    const a = new AdaptiveSession([{ session: one as unknown as ort.InferenceSession, threads: 1 }, { session: two as unknown as ort.InferenceSession, threads: 2 }], () => clock.t);
+    const a = new AdaptiveSession(
+      [
+        { session: one as unknown as ort.InferenceSession, threads: 1 },
+        { session: two as unknown as ort.InferenceSession, threads: 2 },
+      ],
+      () => clock.t,
+    );
     for (let i = 0; i < 4; i++) await a.run({}, 600);
     expect(one.calls).toBe(2);
     expect(two.calls).toBe(2);

@@ -5,7 +5,19 @@ import { randomWeights } from '../../src/engine/onnx/reference.js';
 import type { HostWeights } from '../../src/engine/sampler.js';
 
 export function tinyConfig(overrides: Partial<ModelConfig> = {}): ModelConfig {
-  return validateModelConfig({ vocabSize: 19, dModel: 32, nLayers: 2, nHeads: 2, dFF: 40, maxSeqLen: 24, ropeTheta: 10000, normEps: 1e-5, tieEmbeddings: false, valueHead: true, ...overrides });
+  return validateModelConfig({
+    vocabSize: 19,
+    dModel: 32,
+    nLayers: 2,
+    nHeads: 2,
+    dFF: 40,
+    maxSeqLen: 24,
+    ropeTheta: 10000,
+    normEps: 1e-5,
+    tieEmbeddings: false,
+    valueHead: true,
+    ...overrides,
+  });
 }
 
 /** Weights large enough that logits are far from uniform (a stronger parity check). */

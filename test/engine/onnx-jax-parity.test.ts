@@ -41,7 +41,12 @@ describe('jax-js vs onnxruntime', () => {
       const [a, b] = [await jax.sample(prompts, opts), await onnx.sample(prompts, opts)];
       expect(b.map((r) => r.tokens)).toEqual(a.map((r) => r.tokens));
       expect(b.map((r) => r.finishReason)).toEqual(a.map((r) => r.finishReason));
-      expect(maxAbsDiff(a.flatMap((r) => r.logprobs), b.flatMap((r) => r.logprobs))).toBeLessThanOrEqual(1e-4);
+      expect(
+        maxAbsDiff(
+          a.flatMap((r) => r.logprobs),
+          b.flatMap((r) => r.logprobs),
+        ),
+      ).toBeLessThanOrEqual(1e-4);
     }
   });
 });

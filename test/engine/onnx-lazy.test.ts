@@ -16,7 +16,10 @@ describe('onnxruntime-node is loaded lazily', () => {
       s.dispose();
       console.log(JSON.stringify({ before, after: loaded(), tokens: r.tokens.length }));
     `;
-    const out = execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: process.cwd(), encoding: 'utf8' });
+    const out = execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      cwd: process.cwd(),
+      encoding: 'utf8',
+    });
     const res = JSON.parse(out.trim().split('\n').pop()!);
     expect(res).toEqual({ before: false, after: true, tokens: 2 });
   });

@@ -16,9 +16,21 @@ const TOL = 1e-4;
 const cases: { name: string; cfg: ModelConfig; ops: 'onnxruntime' | 'standard' }[] = [
   { name: 'untied + value head, onnxruntime ops', cfg: tinyConfig(), ops: 'onnxruntime' },
   { name: 'untied + value head, standard ops', cfg: tinyConfig(), ops: 'standard' },
-  { name: 'tied, no value head, head size 8, onnxruntime ops', cfg: tinyConfig({ tieEmbeddings: true, valueHead: false, nHeads: 4, nLayers: 3, ropeTheta: 500 }), ops: 'onnxruntime' },
-  { name: 'tied, no value head, head size 8, standard ops', cfg: tinyConfig({ tieEmbeddings: true, valueHead: false, nHeads: 4, nLayers: 3, ropeTheta: 500 }), ops: 'standard' },
-  { name: 'reference-model widths (d128, 4 heads of 32), one layer', cfg: tinyConfig({ vocabSize: 64, dModel: 128, nHeads: 4, dFF: 352, nLayers: 1 }), ops: 'onnxruntime' },
+  {
+    name: 'tied, no value head, head size 8, onnxruntime ops',
+    cfg: tinyConfig({ tieEmbeddings: true, valueHead: false, nHeads: 4, nLayers: 3, ropeTheta: 500 }),
+    ops: 'onnxruntime',
+  },
+  {
+    name: 'tied, no value head, head size 8, standard ops',
+    cfg: tinyConfig({ tieEmbeddings: true, valueHead: false, nHeads: 4, nLayers: 3, ropeTheta: 500 }),
+    ops: 'standard',
+  },
+  {
+    name: 'reference-model widths (d128, 4 heads of 32), one layer',
+    cfg: tinyConfig({ vocabSize: 64, dModel: 128, nHeads: 4, dFF: 352, nLayers: 1 }),
+    ops: 'onnxruntime',
+  },
 ];
 
 describe.each(cases)('ONNX decoder vs float64 reference: $name', ({ cfg, ops }) => {
@@ -44,7 +56,9 @@ describe.each(cases)('ONNX decoder vs float64 reference: $name', ({ cfg, ops }) 
     expect(worstLp).toBeLessThanOrEqual(TOL);
     expect(worstV).toBeLessThanOrEqual(TOL);
     // The logits are not trivially flat: the check means something.
-    expect(Math.max(...logSoftmax(logits[0].subarray(0, cfg.vocabSize))) - Math.min(...logSoftmax(logits[0].subarray(0, cfg.vocabSize)))).toBeGreaterThan(1);
+    expect(
+      Math.max(...logSoftmax(logits[0].subarray(0, cfg.vocabSize))) - Math.min(...logSoftmax(logits[0].subarray(0, cfg.vocabSize))),
+    ).toBeGreaterThan(1);
   });
 
   it('KV-cache decoding of ragged prompts equals the full forward (T = 1 and T = 0.7)', async () => {

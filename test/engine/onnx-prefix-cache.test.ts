@@ -79,7 +79,11 @@ describe('ONNX sampler prefix cache', () => {
   it('values of states that extend cached ones match the uncached values', async () => {
     cached.clearPrefixCache();
     const parents = randomSeqs(new Rng(12), [3, 6, 4], cfg.vocabSize);
-    const children = parents.flatMap((p, i) => [[...p, 2, 5], [...p, 7], [...p, 3, 3, i + 1]]);
+    const children = parents.flatMap((p, i) => [
+      [...p, 2, 5],
+      [...p, 7],
+      [...p, 3, 3, i + 1],
+    ]);
     for (const states of [parents, children]) {
       const [a, b] = [await plain.values(states), await cached.values(states)];
       b.forEach((v, i) => expect(v).toBeCloseTo(a[i], 5));
@@ -113,14 +117,18 @@ describe('PrefixCache', () => {
   /** A cache whose slot contents encode (row, token id, layer, head, d), so copies can be checked. */
   function filled(rows: { tokens: number[] }[], capacity: number): KvCache {
     const c = new KvCache(L, rows.length, H, Dh, capacity);
-    rows.forEach((r, row) => r.tokens.forEach((tok, t) => {
-      for (let l = 0; l < L; l++) for (let h = 0; h < H; h++) for (let d = 0; d < Dh; d++) {
-        // Keys depend on the prefix only through the tokens (as in a real model): same tokens, same keys.
-        const at = ((row * H + h) * capacity + t) * Dh + d;
-        c.keys[l][at] = 1000 * l + 100 * h + 10 * d + tok + 0.001 * t;
-        c.values[l][at] = -c.keys[l][at];
-      }
-    }));
+    rows.forEach((r, row) =>
+      r.tokens.forEach((tok, t) => {
+        for (let l = 0; l < L; l++)
+          for (let h = 0; h < H; h++)
+            for (let d = 0; d < Dh; d++) {
+              // Keys depend on the prefix only through the tokens (as in a real model): same tokens, same keys.
+              const at = ((row * H + h) * capacity + t) * Dh + d;
+              c.keys[l][at] = 1000 * l + 100 * h + 10 * d + tok + 0.001 * t;
+              c.values[l][at] = -c.keys[l][at];
+            }
+      }),
+    );
     return c;
   }
 
@@ -152,8 +160,17 @@ describe('PrefixCache', () => {
 
   it('evicts least recently used entries with their descendants, within the bound, and assembles long prefixes', () => {
     const pc = new PrefixCache(3 * blockBytes + 100, L, H, Dh);
-    const seqs = [[1, 2, 3, 4], [1, 2, 3, 4, 5, 6], [7, 8, 9], [7, 8, 9, 10, 11, 12, 13], [7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21]];
-    const src = filled(seqs.map((tokens) => ({ tokens })), 16);
+    const seqs = [
+      [1, 2, 3, 4],
+      [1, 2, 3, 4, 5, 6],
+      [7, 8, 9],
+      [7, 8, 9, 10, 11, 12, 13],
+      [7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21],
+    ];
+    const src = filled(
+      seqs.map((tokens) => ({ tokens })),
+      16,
+    );
     seqs.slice(0, 3).forEach((s, i) => pc.store(s, src, i));
     expect(pc.stats.entries).toBe(3);
     // A fourth block does not fit: [1..4], least recently used, goes, and [1..6], which needs it, with it.

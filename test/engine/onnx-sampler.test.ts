@@ -53,7 +53,16 @@ describe('ONNX sampler', () => {
       const small = await createOnnxSampler(weights, cfg, { threads: 1, ...opts });
       try {
         expect((await small.sample(prompts, o)).map((r) => r.tokens)).toEqual(batched.map((r) => r.tokens));
-        const [a, b] = [await small.scoreLogprobs(prompts, prompts.map(() => 1)), await sampler.scoreLogprobs(prompts, prompts.map(() => 1))];
+        const [a, b] = [
+          await small.scoreLogprobs(
+            prompts,
+            prompts.map(() => 1),
+          ),
+          await sampler.scoreLogprobs(
+            prompts,
+            prompts.map(() => 1),
+          ),
+        ];
         a.forEach((row, i) => row.forEach((x, j) => expect(x).toBeCloseTo(b[i][j], 5)));
       } finally {
         small.dispose();
@@ -68,17 +77,23 @@ describe('ONNX sampler', () => {
     expect(topK.map((r) => r.tokens)).toEqual(greedy.map((r) => r.tokens));
     expect(topP.map((r) => r.tokens)).toEqual(greedy.map((r) => r.tokens));
     // Untruncated log-probs at T = 1 are those of greedy decoding (scored at T = 1), and below 0.
-    topK.forEach((r, i) => r.logprobs.forEach((lp, j) => {
-      expect(lp).toBeCloseTo(greedy[i].logprobs[j], 5);
-      expect(lp).toBeLessThan(0);
-    }));
+    topK.forEach((r, i) =>
+      r.logprobs.forEach((lp, j) => {
+        expect(lp).toBeCloseTo(greedy[i].logprobs[j], 5);
+        expect(lp).toBeLessThan(0);
+      }),
+    );
   });
 
   it('top-k restricts the sampled tokens to the k most likely', async () => {
     const prompt = [prompts[2]];
     const [full] = await sampler.forward(prompt).then((f) => f.logits);
     const last = Array.from(full.subarray((prompt[0].length - 1) * cfg.vocabSize));
-    const top3 = last.map((l, i) => [l, i]).sort((a, b) => b[0] - a[0]).slice(0, 3).map(([, i]) => i);
+    const top3 = last
+      .map((l, i) => [l, i])
+      .sort((a, b) => b[0] - a[0])
+      .slice(0, 3)
+      .map(([, i]) => i);
     const seen = new Set<number>();
     for (let seed = 0; seed < 40; seed++) {
       const [r] = await sampler.sample(prompt, { maxNewTokens: 1, temperature: 3, topK: 3, seed });
@@ -126,7 +141,10 @@ describe('ONNX sampler', () => {
 
   it('scoreLogprobs of sampled sequences reproduces the sampled log-probs', async () => {
     const res = await sampler.sample(prompts, { maxNewTokens: 7, seed: 8 });
-    const scored = await sampler.scoreLogprobs(prompts.map((p, i) => [...p, ...res[i].tokens]), prompts.map((p) => p.length));
+    const scored = await sampler.scoreLogprobs(
+      prompts.map((p, i) => [...p, ...res[i].tokens]),
+      prompts.map((p) => p.length),
+    );
     res.forEach((r, i) => r.logprobs.forEach((lp, j) => expect(scored[i][j]).toBeCloseTo(lp, 5)));
   });
 
@@ -160,7 +178,10 @@ describe('ONNX sampler errors', () => {
   });
 
   it('rejects bad token ids, over-long and empty sequences, bad options', async () => {
-    await rejectsWith(sampler.sample([[1, 2, cfg.vocabSize]], { maxNewTokens: 2 }), /prompt 0 has token id 19 at position 2, outside the model vocabulary \(0\.\.18\)/);
+    await rejectsWith(
+      sampler.sample([[1, 2, cfg.vocabSize]], { maxNewTokens: 2 }),
+      /prompt 0 has token id 19 at position 2, outside the model vocabulary \(0\.\.18\)/,
+    );
     await rejectsWith(sampler.sample([[1, -1]], { maxNewTokens: 2 }), /token id -1/);
     await rejectsWith(sampler.sample([[1, 2.5]], { maxNewTokens: 2 }), /token id 2\.5/);
     await rejectsWith(sampler.scoreLogprobs([[1, 99]], [1]), /sequence 0 has token id 99/);

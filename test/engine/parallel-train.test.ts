@@ -32,7 +32,16 @@ const ppo: LossFn = policyLoss({ clipLow: 0.2, clipHigh: 0.28, dualClip: 3, klLo
 
 async function run(lossFn: LossFn, chunks: number, workers: number, engine: TrainEngine, steps = 3) {
   const model = LlamaModel.init(cfg, 7);
-  const tr = new Trainer(model, { batchSize: 16, seqLen: 11, lossFn, microBatchRows: 16 / chunks, workers, engine, optimizer: { lr: 1e-2 }, schedule: { warmupSteps: 1, totalSteps: steps } });
+  const tr = new Trainer(model, {
+    batchSize: 16,
+    seqLen: 11,
+    lossFn,
+    microBatchRows: 16 / chunks,
+    workers,
+    engine,
+    optimizer: { lr: 1e-2 },
+    schedule: { warmupSteps: 1, totalSteps: steps },
+  });
   const results = [];
   try {
     for (let s = 0; s < steps; s++) results.push(await tr.trainStep([batch(s)]));
@@ -45,7 +54,10 @@ async function run(lossFn: LossFn, chunks: number, workers: number, engine: Trai
 
 function maxDiff(a: Map<string, { data: Float32Array }>, b: Map<string, { data: Float32Array }>): number {
   let d = 0;
-  for (const [k, v] of a) v.data.forEach((x, i) => { d = Math.max(d, Math.abs(x - b.get(k)!.data[i])); });
+  for (const [k, v] of a)
+    v.data.forEach((x, i) => {
+      d = Math.max(d, Math.abs(x - b.get(k)!.data[i]));
+    });
   return d;
 }
 
@@ -58,12 +70,16 @@ describe('data-parallel training', () => {
     expect((parts[1].floats!.mask as number[][])[1]).toEqual((b.floats!.mask as number[][])[3]);
   });
 
-  it.each(['onnx', 'jax'] as const)('gives bit-identical steps on 1 and 2 threads (SFT loss, 2 chunks, %s engine)', async (engine) => {
-    const one = await run(maskedCrossEntropy, 2, 1, engine);
-    const two = await run(maskedCrossEntropy, 2, 2, engine);
-    expect(two.results).toEqual(one.results);
-    expect(maxDiff(one.weights, two.weights)).toBe(0);
-  }, 60_000);
+  it.each(['onnx', 'jax'] as const)(
+    'gives bit-identical steps on 1 and 2 threads (SFT loss, 2 chunks, %s engine)',
+    async (engine) => {
+      const one = await run(maskedCrossEntropy, 2, 1, engine);
+      const two = await run(maskedCrossEntropy, 2, 2, engine);
+      expect(two.results).toEqual(one.results);
+      expect(maxDiff(one.weights, two.weights)).toBe(0);
+    },
+    60_000,
+  );
 
   it('gives bit-identical steps on 1 and 2 onnxruntime intra-op threads (one chunk)', async () => {
     const one = await run(maskedCrossEntropy, 1, 1, 'onnx');
@@ -72,23 +88,29 @@ describe('data-parallel training', () => {
     expect(maxDiff(one.weights, two.weights)).toBe(0);
   }, 60_000);
 
-  it.each(['onnx', 'jax'] as const)('sums chunk gradients of a batch-normalised loss: a split PPO step equals the unsplit one (%s engine)', async (engine) => {
-    expect(lossInfo(ppo).rows).toBe('sum');
-    const whole = await run(ppo, 1, 1, engine);
-    const split = await run(ppo, 4, 2, engine);
-    for (let s = 0; s < whole.results.length; s++) {
-      expect(split.results[s].loss).toBeCloseTo(whole.results[s].loss, 5);
-      expect(split.results[s].gradNorm).toBeCloseTo(whole.results[s].gradNorm, 4);
-      expect(split.results[s].metrics.pg_loss).toBeCloseTo(whole.results[s].metrics.pg_loss, 5);
-      expect(split.results[s].metrics.entropy).toBeCloseTo(whole.results[s].metrics.entropy, 4);
-    }
-    expect(maxDiff(whole.weights, split.weights)).toBeLessThan(1e-5);
-  }, 60_000);
+  it.each(['onnx', 'jax'] as const)(
+    'sums chunk gradients of a batch-normalised loss: a split PPO step equals the unsplit one (%s engine)',
+    async (engine) => {
+      expect(lossInfo(ppo).rows).toBe('sum');
+      const whole = await run(ppo, 1, 1, engine);
+      const split = await run(ppo, 4, 2, engine);
+      for (let s = 0; s < whole.results.length; s++) {
+        expect(split.results[s].loss).toBeCloseTo(whole.results[s].loss, 5);
+        expect(split.results[s].gradNorm).toBeCloseTo(whole.results[s].gradNorm, 4);
+        expect(split.results[s].metrics.pg_loss).toBeCloseTo(whole.results[s].metrics.pg_loss, 5);
+        expect(split.results[s].metrics.entropy).toBeCloseTo(whole.results[s].metrics.entropy, 4);
+      }
+      expect(maxDiff(whole.weights, split.weights)).toBeLessThan(1e-5);
+    },
+    60_000,
+  );
 
   it('refuses threads for a loss without a source, and bad settings', () => {
     const model = LlamaModel.init(cfg, 1);
     const anon: LossFn = (out, b) => maskedCrossEntropy(out, b);
-    expect(() => new Trainer(model, { batchSize: 8, seqLen: 8, lossFn: anon, microBatchRows: 4, workers: 2, engine: 'jax' })).toThrow(/loss with a source/);
+    expect(() => new Trainer(model, { batchSize: 8, seqLen: 8, lossFn: anon, microBatchRows: 4, workers: 2, engine: 'jax' })).toThrow(
+      /loss with a source/,
+    );
     // The onnx engine's threads are onnxruntime's: any loss runs on them.
     new Trainer(model, { batchSize: 8, seqLen: 8, lossFn: anon, microBatchRows: 4, workers: 2, engine: 'onnx' }).dispose();
     expect(() => new Trainer(model, { batchSize: 8, seqLen: 8, lossFn: anon, engine: 'tpu' as never })).toThrow(/engine/);

@@ -9,10 +9,17 @@ import { Scorer } from '../../src/engine/score.js';
 // Larger init than the default so the distribution is far from uniform and sampling choices matter.
 const cfg = validateModelConfig({ vocabSize: 20, dModel: 32, nLayers: 2, nHeads: 4, dFF: 48, maxSeqLen: 24, valueHead: true });
 const weights = initHostWeights(cfg, 21);
-for (const [name, w] of weights) if (!name.endsWith('norm.weight')) w.data.forEach((x, i, a) => { a[i] = x * 8; });
+for (const [name, w] of weights)
+  if (!name.endsWith('norm.weight'))
+    w.data.forEach((x, i, a) => {
+      a[i] = x * 8;
+    });
 const model = LlamaModel.fromHostWeights(weights, cfg);
 const sampler = new JaxSampler(model);
-afterAll(() => { sampler.dispose(); model.dispose(); });
+afterAll(() => {
+  sampler.dispose();
+  model.dispose();
+});
 
 const prompts = [[1, 5, 6], [1], [1, 7, 8, 9, 10, 11, 12]];
 
@@ -20,11 +27,16 @@ describe('jax-js sampler', () => {
   it('KV-cache decoding gives the same log-probs as a full forward pass', async () => {
     const res = await sampler.sample(prompts, { maxNewTokens: 12, seed: 3 });
     const seqs = prompts.map((p, i) => [...p, ...res[i].tokens]);
-    const full = await sampler.scoreLogprobs(seqs, prompts.map((p) => p.length));
+    const full = await sampler.scoreLogprobs(
+      seqs,
+      prompts.map((p) => p.length),
+    );
     let maxDiff = 0;
     res.forEach((r, i) => {
       expect(full[i].length).toBe(r.tokens.length);
-      r.logprobs.forEach((lp, j) => { maxDiff = Math.max(maxDiff, Math.abs(lp - full[i][j])); });
+      r.logprobs.forEach((lp, j) => {
+        maxDiff = Math.max(maxDiff, Math.abs(lp - full[i][j]));
+      });
     });
     expect(res.some((r) => r.tokens.length > 3)).toBe(true);
     expect(maxDiff).toBeLessThan(1e-4);
@@ -79,8 +91,10 @@ describe('jax-js sampler', () => {
     for (const r of res) {
       const last = r.tokens[r.tokens.length - 1];
       if (r.finishReason === 'eos') expect(last).toBe(2);
-      else if (r.finishReason === 'stop') { expect([5, 6, 7]).toContain(last); expect(r.stopToken).toBe(last); }
-      else expect(r.tokens.length).toBe(6);
+      else if (r.finishReason === 'stop') {
+        expect([5, 6, 7]).toContain(last);
+        expect(r.stopToken).toBe(last);
+      } else expect(r.tokens.length).toBe(6);
       expect(r.tokens.slice(0, -1).some((t) => t === 2 || [5, 6, 7].includes(t))).toBe(false);
       expect(r.logprobs.length).toBe(r.tokens.length);
     }
@@ -93,7 +107,10 @@ describe('jax-js sampler', () => {
   });
 
   it('computes values at the last position, matching the value of a longer prefix scored alone', async () => {
-    const v = await sampler.values!([[1, 4, 5], [1, 4, 5, 6, 7]]);
+    const v = await sampler.values!([
+      [1, 4, 5],
+      [1, 4, 5, 6, 7],
+    ]);
     expect(v).toHaveLength(2);
     for (const x of v) expect(Math.abs(x)).toBeLessThanOrEqual(1);
     const alone = await sampler.values!([[1, 4, 5]]);

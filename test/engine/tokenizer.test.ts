@@ -28,7 +28,11 @@ describe('CharTokenizer', () => {
   it('names an out-of-vocabulary character or id and an over-long text', () => {
     const check = (fn: () => unknown, re: RegExp) => {
       let err: unknown;
-      try { fn(); } catch (e) { err = e; }
+      try {
+        fn();
+      } catch (e) {
+        err = e;
+      }
       expect(isRlmkitError(err), String(err)).toBe(true);
       expect((err as Error).message).toMatch(re);
     };

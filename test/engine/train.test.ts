@@ -30,14 +30,27 @@ function batchOf(seqs: number[][], skipFirst = true): TrainBatch {
 }
 
 function trainer(model: LlamaModel, steps: number, batchSize = 32, engine?: TrainEngine): Trainer {
-  return new Trainer(model, { batchSize, seqLen: 11, lossFn: maskedCrossEntropy, engine, optimizer: { lr: 1e-2, weightDecay: 0.01 }, schedule: { warmupSteps: 5, totalSteps: steps } });
+  return new Trainer(model, {
+    batchSize,
+    seqLen: 11,
+    lossFn: maskedCrossEntropy,
+    engine,
+    optimizer: { lr: 1e-2, weightDecay: 0.01 },
+    schedule: { warmupSteps: 5, totalSteps: steps },
+  });
 }
 
 function sameBits(a: Map<string, { data: Float32Array }>, b: Map<string, { data: Float32Array }>): boolean {
   if (a.size !== b.size) return false;
   for (const [k, v] of a) {
     const w = b.get(k);
-    if (!w || !Buffer.from(v.data.buffer, v.data.byteOffset, v.data.byteLength).equals(Buffer.from(w.data.buffer, w.data.byteOffset, w.data.byteLength))) return false;
+    if (
+      !w ||
+      !Buffer.from(v.data.buffer, v.data.byteOffset, v.data.byteLength).equals(
+        Buffer.from(w.data.buffer, w.data.byteOffset, w.data.byteLength),
+      )
+    )
+      return false;
   }
   return true;
 }
@@ -45,7 +58,13 @@ function sameBits(a: Map<string, { data: Float32Array }>, b: Map<string, { data:
 describe('training', () => {
   it('memorises 32 sequences to a loss below 0.05', async () => {
     const model = LlamaModel.init(cfg, 1);
-    const tr = new Trainer(model, { batchSize: 32, seqLen: 11, lossFn: maskedCrossEntropy, optimizer: { lr: 2e-2, weightDecay: 0 }, schedule: { warmupSteps: 5, totalSteps: 300 } });
+    const tr = new Trainer(model, {
+      batchSize: 32,
+      seqLen: 11,
+      lossFn: maskedCrossEntropy,
+      optimizer: { lr: 2e-2, weightDecay: 0 },
+      schedule: { warmupSteps: 5, totalSteps: 300 },
+    });
     const batch = batchOf(dataset(3));
     const first = (await tr.evaluate(batch)).loss;
     let loss = first;
@@ -76,36 +95,44 @@ describe('training', () => {
     expect(sameBits(a.w, c.w)).toBe(false);
   });
 
-  it.each(['onnx', 'jax'] as const)('resumes from a checkpoint bit-identically (weights, AdamW moments, step; %s engine)', async (engine) => {
-    const data = dataset(8);
-    const batches = [0, 1, 2, 3, 4, 5].map((i) => batchOf(data.slice((i * 8) % 32, ((i * 8) % 32) + 8)));
-    const straight = LlamaModel.init(cfg, 4);
-    const t1 = trainer(straight, 6, 8, engine);
-    const lossesA: number[] = [];
-    for (const b of batches) lossesA.push((await t1.trainStep([b])).loss);
+  it.each(['onnx', 'jax'] as const)(
+    'resumes from a checkpoint bit-identically (weights, AdamW moments, step; %s engine)',
+    async (engine) => {
+      const data = dataset(8);
+      const batches = [0, 1, 2, 3, 4, 5].map((i) => batchOf(data.slice((i * 8) % 32, ((i * 8) % 32) + 8)));
+      const straight = LlamaModel.init(cfg, 4);
+      const t1 = trainer(straight, 6, 8, engine);
+      const lossesA: number[] = [];
+      for (const b of batches) lossesA.push((await t1.trainStep([b])).loss);
 
-    const first = LlamaModel.init(cfg, 4);
-    const t2 = trainer(first, 6, 8, engine);
-    for (const b of batches.slice(0, 3)) await t2.trainStep([b]);
-    const file = path.join(tmp, 'resume.safetensors');
-    const opt = t2.optimizerState();
-    saveCheckpoint(file, { kind: 'lm', config: cfg, tokenizer: { type: 'char', chars: [] }, step: t2.step, extra: {} }, first.hostWeights(), { ...opt, extra: {} });
-    t2.dispose();
-    first.dispose();
+      const first = LlamaModel.init(cfg, 4);
+      const t2 = trainer(first, 6, 8, engine);
+      for (const b of batches.slice(0, 3)) await t2.trainStep([b]);
+      const file = path.join(tmp, 'resume.safetensors');
+      const opt = t2.optimizerState();
+      saveCheckpoint(
+        file,
+        { kind: 'lm', config: cfg, tokenizer: { type: 'char', chars: [] }, step: t2.step, extra: {} },
+        first.hostWeights(),
+        { ...opt, extra: {} },
+      );
+      t2.dispose();
+      first.dispose();
 
-    const ck = loadCheckpoint(file, { withOptimizer: true, expectConfig: cfg });
-    const resumed = LlamaModel.fromHostWeights(ck.weights, ck.config);
-    const t3 = trainer(resumed, 6, 8, engine);
-    t3.loadOptimizerState(ck.optimizer!);
-    expect(t3.step).toBe(3);
-    const lossesB: number[] = [];
-    for (const b of batches.slice(3)) lossesB.push((await t3.trainStep([b])).loss);
-    expect(lossesB).toEqual(lossesA.slice(3));
-    expect(sameBits(resumed.hostWeights(), straight.hostWeights())).toBe(true);
-    expect(sameBits(t3.optimizerState().moments, t1.optimizerState().moments)).toBe(true);
-    for (const x of [t1, t3]) x.dispose();
-    for (const x of [straight, resumed]) x.dispose();
-  });
+      const ck = loadCheckpoint(file, { withOptimizer: true, expectConfig: cfg });
+      const resumed = LlamaModel.fromHostWeights(ck.weights, ck.config);
+      const t3 = trainer(resumed, 6, 8, engine);
+      t3.loadOptimizerState(ck.optimizer!);
+      expect(t3.step).toBe(3);
+      const lossesB: number[] = [];
+      for (const b of batches.slice(3)) lossesB.push((await t3.trainStep([b])).loss);
+      expect(lossesB).toEqual(lossesA.slice(3));
+      expect(sameBits(resumed.hostWeights(), straight.hostWeights())).toBe(true);
+      expect(sameBits(t3.optimizerState().moments, t1.optimizerState().moments)).toBe(true);
+      for (const x of [t1, t3]) x.dispose();
+      for (const x of [straight, resumed]) x.dispose();
+    },
+  );
 
   it('gradient accumulation over two half batches matches one full batch', async () => {
     const data = dataset(9);
@@ -135,7 +162,13 @@ describe('training', () => {
     // With lr tiny and clipNorm c, Adam's first step is ~lr*sign(g) regardless; check the clip via
     // the reported pre-clip norm and that a clipped and an unclipped run differ.
     const model = LlamaModel.init(cfg, 2);
-    const tr = new Trainer(model, { batchSize: 32, seqLen: 11, lossFn: maskedCrossEntropy, optimizer: { lr: 1e-3, clipNorm: 1e-3, weightDecay: 0 }, schedule: { totalSteps: 2 } });
+    const tr = new Trainer(model, {
+      batchSize: 32,
+      seqLen: 11,
+      lossFn: maskedCrossEntropy,
+      optimizer: { lr: 1e-3, clipNorm: 1e-3, weightDecay: 0 },
+      schedule: { totalSteps: 2 },
+    });
     const r = await tr.trainStep([batchOf(dataset(1))]);
     expect(r.gradNorm).toBeGreaterThan(1e-3);
     tr.dispose();
@@ -145,8 +178,12 @@ describe('training', () => {
   it('rejects bad batches with clear errors', async () => {
     const model = LlamaModel.init(cfg, 2);
     const tr = trainer(model, 1);
-    await expect(tr.trainStep([{ tokens: [[1, 99]], targets: [[99, 2]], floats: { mask: [[1, 1]] } }])).rejects.toThrow(/token id 99 is outside the model vocabulary/);
-    await expect(tr.trainStep([{ tokens: [Array(20).fill(4)], targets: [Array(20).fill(4)] }])).rejects.toThrow(/more than the training length 11/);
+    await expect(tr.trainStep([{ tokens: [[1, 99]], targets: [[99, 2]], floats: { mask: [[1, 1]] } }])).rejects.toThrow(
+      /token id 99 is outside the model vocabulary/,
+    );
+    await expect(tr.trainStep([{ tokens: [Array(20).fill(4)], targets: [Array(20).fill(4)] }])).rejects.toThrow(
+      /more than the training length 11/,
+    );
     expect(() => new Trainer(model, { batchSize: 2, seqLen: 17, lossFn: maskedCrossEntropy })).toThrow(/maxSeqLen/);
     tr.dispose();
     model.dispose();

@@ -4,7 +4,20 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Rng } from '../../src/core/rng.js';
-import { binomial, bestOfK, bootstrapMean, buildReport, meanWithCI, pairedDifference, passAtK, renderReport, renderTable, runEval, votingAtK, wilson } from '../../src/eval/index.js';
+import {
+  binomial,
+  bestOfK,
+  bootstrapMean,
+  buildReport,
+  meanWithCI,
+  pairedDifference,
+  passAtK,
+  renderReport,
+  renderTable,
+  runEval,
+  votingAtK,
+  wilson,
+} from '../../src/eval/index.js';
 import type { EvalSample } from '../../src/eval/report.js';
 import { gradeCommand } from '../../src/cli/commands/grade.js';
 import { evalCommand } from '../../src/cli/commands/eval.js';
@@ -30,7 +43,12 @@ describe('pass@k', () => {
     expect(passAtK(4, 1, 2)).toBeCloseTo(0.5, 12);
     // n - c < k: always solved.
     expect(passAtK(5, 4, 2)).toBe(1);
-    for (const [n, c, k] of [[20, 3, 5], [50, 7, 10], [13, 2, 13], [100, 1, 1]]) {
+    for (const [n, c, k] of [
+      [20, 3, 5],
+      [50, 7, 10],
+      [13, 2, 13],
+      [100, 1, 1],
+    ]) {
       expect(passAtK(n, c, k)).toBeCloseTo(1 - binomial(n - c, k) / binomial(n, k), 10);
     }
   });
@@ -93,7 +111,14 @@ describe('voting and best-of-k', () => {
     expect(votingAtK(samples, 6, same, { rng: () => 0.5 })).toBe(0); // 12 wins 3-2
     // Weighted: 24 has 1.1, 12 has 1.35 -> 12 wins; drop sample 1 -> 24 wins.
     expect(votingAtK(samples, 6, same, { rng: () => 0.5, weighted: true })).toBe(0);
-    expect(votingAtK(samples.filter((_, i) => i !== 1), 5, same, { rng: () => 0.5, weighted: true })).toBe(1);
+    expect(
+      votingAtK(
+        samples.filter((_, i) => i !== 1),
+        5,
+        same,
+        { rng: () => 0.5, weighted: true },
+      ),
+    ).toBe(1);
   });
 
   it('best-of-k by reward model equals the brute-force expectation', () => {
@@ -110,11 +135,22 @@ describe('voting and best-of-k', () => {
   });
 
   it('best-of-k splits tied scores', () => {
-    expect(bestOfK([{ answer: 'a', correct: true, score: 1 }, { answer: 'b', correct: false, score: 1 }], 2)).toBeCloseTo(0.5);
+    expect(
+      bestOfK(
+        [
+          { answer: 'a', correct: true, score: 1 },
+          { answer: 'b', correct: false, score: 1 },
+        ],
+        2,
+      ),
+    ).toBeCloseTo(0.5);
   });
 
   it('Monte-Carlo voting is seeded and close to exact', () => {
-    const many: EvalSample[] = Array.from({ length: 30 }, (_, i) => ({ answer: i % 3 === 0 ? 'x' : i % 3 === 1 ? 'y' : `z${i}`, correct: i % 3 === 0 }));
+    const many: EvalSample[] = Array.from({ length: 30 }, (_, i) => ({
+      answer: i % 3 === 0 ? 'x' : i % 3 === 1 ? 'y' : `z${i}`,
+      correct: i % 3 === 0,
+    }));
     const exact = votingAtK(many, 3, same, { rng: () => 0.5 });
     const rngA = new Rng(1);
     const rngB = new Rng(1);
@@ -150,15 +186,37 @@ describe('confidence intervals', () => {
 
 describe('reports and tables', () => {
   it('renders aligned tables', () => {
-    const t = renderTable(['name', 'value'], [['a', 1.5], ['long name', 10]]);
+    const t = renderTable(
+      ['name', 'value'],
+      [
+        ['a', 1.5],
+        ['long name', 10],
+      ],
+    );
     expect(t.split('\n')).toEqual(['name       value', '---------  -----', 'a          1.500', 'long name     10']);
   });
 
   it('runEval with a scripted strategy: metrics, CIs and token usage', async () => {
     const problems = await game24Task.problems({ split: 'test', limit: 4 });
     const strategy = async (_t: unknown, ps: readonly unknown[], n: number) =>
-      ps.map((_, i) => Array.from({ length: n }, (_, j) => ({ answer: j < i ? 'right' : 'wrong', correct: j < i, promptTokens: 10, completionTokens: 5 + i, score: j < i ? 1 : 0 })));
-    const { report } = await runEval({ task: { ...game24Task, sameAnswer: (a: string, b: string) => a === b }, problems, strategy, strategyName: 'scripted', model: 'none', ks: [1, 2, 4], seed: 0 });
+      ps.map((_, i) =>
+        Array.from({ length: n }, (_, j) => ({
+          answer: j < i ? 'right' : 'wrong',
+          correct: j < i,
+          promptTokens: 10,
+          completionTokens: 5 + i,
+          score: j < i ? 1 : 0,
+        })),
+      );
+    const { report } = await runEval({
+      task: { ...game24Task, sameAnswer: (a: string, b: string) => a === b },
+      problems,
+      strategy,
+      strategyName: 'scripted',
+      model: 'none',
+      ks: [1, 2, 4],
+      seed: 0,
+    });
     expect(report.samplesPerProblem).toBe(4);
     const pass1 = report.metrics.find((m) => m.metric === 'pass' && m.k === 1)!;
     expect(pass1.mean).toBeCloseTo((0 + 0.25 + 0.5 + 0.75) / 4);
@@ -174,7 +232,13 @@ describe('reports and tables', () => {
   });
 
   it('buildReport drops k larger than the samples', () => {
-    const r = buildReport([{ problemId: 'a', samples: [{ answer: '1', correct: true }] }], { task: 't', strategy: 's', model: 'm', ks: [1, 8], same: (a, b) => a === b });
+    const r = buildReport([{ problemId: 'a', samples: [{ answer: '1', correct: true }] }], {
+      task: 't',
+      strategy: 's',
+      model: 'm',
+      ks: [1, 8],
+      same: (a, b) => a === b,
+    });
     expect(r.ks).toEqual([1]);
   });
 });
@@ -208,8 +272,19 @@ describe('CLI', () => {
   it('rlmkit grade --jsonl grades every line in order, errors per line', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rlmkit-grade-'));
     const file = path.join(dir, 'pairs.jsonl');
-    fs.writeFileSync(file, [JSON.stringify({ gold: '3', pred: '#### 3' }), 'not json', JSON.stringify({ gold: '(x+1)^2', pred: '\\boxed{x^2+2x+1}' }), JSON.stringify({ gold: 4, pred: 'the answer is 5' })].join('\n'));
-    const lines = (await run(gradeCommand, ['grade', '--jsonl', file])).trim().split('\n').map((l) => JSON.parse(l));
+    fs.writeFileSync(
+      file,
+      [
+        JSON.stringify({ gold: '3', pred: '#### 3' }),
+        'not json',
+        JSON.stringify({ gold: '(x+1)^2', pred: '\\boxed{x^2+2x+1}' }),
+        JSON.stringify({ gold: 4, pred: 'the answer is 5' }),
+      ].join('\n'),
+    );
+    const lines = (await run(gradeCommand, ['grade', '--jsonl', file]))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(lines.map((l) => l.line)).toEqual([1, 2, 3, 4]);
     expect(lines[0].correct).toBe(true);
     expect(lines[1].error).toMatch(/not valid JSON/);
@@ -222,7 +297,23 @@ describe('CLI', () => {
   it('rlmkit eval runs a reasoning strategy with the model-free policy and writes JSON', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rlmkit-eval-'));
     const file = path.join(dir, 'report.json');
-    const text = await run(evalCommand, ['eval', '--task', 'game24', '--strategy', 'cot', '--model', 'legal-uniform', '--k', '1,2', '--limit', '5', '--set', 'decoding=sample', '--out', file]);
+    const text = await run(evalCommand, [
+      'eval',
+      '--task',
+      'game24',
+      '--strategy',
+      'cot',
+      '--model',
+      'legal-uniform',
+      '--k',
+      '1,2',
+      '--limit',
+      '5',
+      '--set',
+      'decoding=sample',
+      '--out',
+      file,
+    ]);
     expect(text).toMatch(/pass@k/);
     const report = JSON.parse(fs.readFileSync(file, 'utf8'));
     expect(report.problems).toBe(5);
@@ -231,7 +322,23 @@ describe('CLI', () => {
     expect(report.tokensPerProblem.total.mean).toBeGreaterThan(0);
     // A second run compared with the first, paired by problem.
     const second = path.join(dir, 'second.json');
-    const vs = await run(evalCommand, ['eval', '--task', 'game24', '--strategy', 'tot-dfs', '--model', 'legal-uniform', '--limit', '5', '--set', 'k=8', '--baseline', file, '--out', second]);
+    const vs = await run(evalCommand, [
+      'eval',
+      '--task',
+      'game24',
+      '--strategy',
+      'tot-dfs',
+      '--model',
+      'legal-uniform',
+      '--limit',
+      '5',
+      '--set',
+      'k=8',
+      '--baseline',
+      file,
+      '--out',
+      second,
+    ]);
     expect(vs).toMatch(/same 5 problems .*paired/);
     const cmp = JSON.parse(fs.readFileSync(second, 'utf8')).comparison;
     expect(cmp.problems).toBe(5);
@@ -243,7 +350,9 @@ describe('CLI', () => {
   it('paired difference: matched by problem id, with a bootstrap interval around the mean difference', () => {
     const base = Array.from({ length: 200 }, (_, i) => ({ problemId: `p${i}`, n: 4, correct: i % 4 }));
     // +1 correct sample of 4 on every other problem: +12.5 points on average; one problem unmatched.
-    const cur = base.map((p, i) => ({ ...p, correct: Math.min(4, p.correct + (i % 2)) })).concat([{ problemId: 'extra', n: 1, correct: 1 }]);
+    const cur = base
+      .map((p, i) => ({ ...p, correct: Math.min(4, p.correct + (i % 2)) }))
+      .concat([{ problemId: 'extra', n: 1, correct: 1 }]);
     const c = pairedDifference(base, cur, { seed: 1 });
     expect(c.problems).toBe(200);
     const exact = cur.slice(0, 200).reduce((s, p, i) => s + (p.correct - base[i].correct) / 4, 0) / 200;
@@ -259,8 +368,24 @@ describe('CLI', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rlmkit-eval-'));
     const bad = path.join(dir, 'bad.json');
     fs.writeFileSync(bad, '{"hello": 1}');
-    await expect(run(evalCommand, ['eval', '--task', 'game24', '--strategy', 'cot', '--model', 'legal-uniform', '--limit', '2', '--baseline', bad])).rejects.toThrow(/no per-problem results/);
-    await expect(run(evalCommand, ['eval', '--task', 'game24', '--strategy', 'cot', '--model', 'legal-uniform', '--limit', '2', '--baseline', path.join(dir, 'missing.json')])).rejects.toThrow(/no such file/);
+    await expect(
+      run(evalCommand, ['eval', '--task', 'game24', '--strategy', 'cot', '--model', 'legal-uniform', '--limit', '2', '--baseline', bad]),
+    ).rejects.toThrow(/no per-problem results/);
+    await expect(
+      run(evalCommand, [
+        'eval',
+        '--task',
+        'game24',
+        '--strategy',
+        'cot',
+        '--model',
+        'legal-uniform',
+        '--limit',
+        '2',
+        '--baseline',
+        path.join(dir, 'missing.json'),
+      ]),
+    ).rejects.toThrow(/no such file/);
     fs.rmSync(dir, { recursive: true, force: true });
   });
 });

@@ -13,11 +13,18 @@ import { parseModelSpec } from '../../src/models/spec.js';
 
 describe('log-prob shapes', () => {
   it('reads OpenAI legacy completions log-probs', () => {
-    expect(readLogprobs({ tokens: ['1', '+', '2'], token_logprobs: [-0.1, -0.2, -0.3], top_logprobs: null, text_offset: [0, 1, 2] })).toEqual({ logprobs: [-0.1, -0.2, -0.3], tokens: ['1', '+', '2'] });
+    expect(
+      readLogprobs({ tokens: ['1', '+', '2'], token_logprobs: [-0.1, -0.2, -0.3], top_logprobs: null, text_offset: [0, 1, 2] }),
+    ).toEqual({ logprobs: [-0.1, -0.2, -0.3], tokens: ['1', '+', '2'] });
   });
 
   it("reads llama-server's content[] (on /v1/completions too), with token ids", () => {
-    const lp = { content: [{ id: 13, token: '1', bytes: [49], logprob: -0.5, top_logprobs: [] }, { id: 8, token: '+', bytes: [43], logprob: -1.25, top_logprobs: [] }] };
+    const lp = {
+      content: [
+        { id: 13, token: '1', bytes: [49], logprob: -0.5, top_logprobs: [] },
+        { id: 8, token: '+', bytes: [43], logprob: -1.25, top_logprobs: [] },
+      ],
+    };
     expect(readLogprobs(lp)).toEqual({ logprobs: [-0.5, -1.25], tokens: ['1', '+'], tokenIds: [13, 8] });
     const [c] = parseChoices({ choices: [{ index: 0, text: '1+', finish_reason: 'length', logprobs: lp }] }, false);
     expect(c).toMatchObject({ text: '1+', finish: 'length', logprobs: [-0.5, -1.25], tokenIds: [13, 8] });
@@ -25,13 +32,38 @@ describe('log-prob shapes', () => {
   });
 
   it("reads vLLM's token_id:N tokens, token_ids and stop_reason", () => {
-    expect(readLogprobs({ tokens: ['token_id:5', 'token_id:7'], token_logprobs: [-1, -2] })).toEqual({ logprobs: [-1, -2], tokens: ['token_id:5', 'token_id:7'], tokenIds: [5, 7] });
-    const cs = parseChoices({ choices: [{ index: 1, text: 'b', finish_reason: 'stop', stop_reason: '\n', token_ids: [9] }, { index: 0, text: 'a', finish_reason: 'stop', stop_reason: null }] }, false);
-    expect(cs.map((c) => [c.index, c.stopReason, c.tokenIds])).toEqual([[1, '\n', [9]], [0, null, undefined]]);
+    expect(readLogprobs({ tokens: ['token_id:5', 'token_id:7'], token_logprobs: [-1, -2] })).toEqual({
+      logprobs: [-1, -2],
+      tokens: ['token_id:5', 'token_id:7'],
+      tokenIds: [5, 7],
+    });
+    const cs = parseChoices(
+      {
+        choices: [
+          { index: 1, text: 'b', finish_reason: 'stop', stop_reason: '\n', token_ids: [9] },
+          { index: 0, text: 'a', finish_reason: 'stop', stop_reason: null },
+        ],
+      },
+      false,
+    );
+    expect(cs.map((c) => [c.index, c.stopReason, c.tokenIds])).toEqual([
+      [1, '\n', [9]],
+      [0, null, undefined],
+    ]);
   });
 
   it('reads chat choices and usage', () => {
-    const body = { choices: [{ index: 0, message: { role: 'assistant', content: 'hi' }, finish_reason: 'stop', logprobs: { content: [{ token: 'hi', logprob: -0.1 }] } }], usage: { prompt_tokens: 5, completion_tokens: 1 } };
+    const body = {
+      choices: [
+        {
+          index: 0,
+          message: { role: 'assistant', content: 'hi' },
+          finish_reason: 'stop',
+          logprobs: { content: [{ token: 'hi', logprob: -0.1 }] },
+        },
+      ],
+      usage: { prompt_tokens: 5, completion_tokens: 1 },
+    };
     expect(parseChoices(body, true)[0]).toMatchObject({ text: 'hi', logprobs: [-0.1], tokens: ['hi'] });
     expect(parseUsage(body)).toEqual({ promptTokens: 5, completionTokens: 1 });
     expect(parseUsage({})).toEqual({});
@@ -41,11 +73,18 @@ describe('log-prob shapes', () => {
 describe('server recognition', () => {
   it('tells servers apart from /v1/models', () => {
     const url = 'http://127.0.0.1:8000/v1';
-    const listing = (owned_by: string, extra: Record<string, unknown> = {}) => ({ object: 'list', data: [{ id: 'm', object: 'model', owned_by, ...extra }] });
+    const listing = (owned_by: string, extra: Record<string, unknown> = {}) => ({
+      object: 'list',
+      data: [{ id: 'm', object: 'model', owned_by, ...extra }],
+    });
     expect(detectDialect(url, readModelsInfo(listing('vllm', { max_model_len: 4096 }), 'm'))).toBe('vllm');
     expect(readModelsInfo(listing('vllm', { max_model_len: 4096 }), 'm').contextTokens).toBe(4096);
     expect(detectDialect(url, readModelsInfo(listing('sglang'), 'm'))).toBe('sglang');
-    const llamaServer = { models: [{ name: 'm' }], object: 'list', data: [{ id: 'm', object: 'model', owned_by: 'llamacpp', meta: { n_ctx_train: 80 } }] };
+    const llamaServer = {
+      models: [{ name: 'm' }],
+      object: 'list',
+      data: [{ id: 'm', object: 'model', owned_by: 'llamacpp', meta: { n_ctx_train: 80 } }],
+    };
     expect(detectDialect(url, readModelsInfo(llamaServer, 'm'))).toBe('llama.cpp');
     expect(readModelsInfo(llamaServer, 'm').contextTokens).toBe(80);
     expect(detectDialect(url, readModelsInfo(listing('me'), 'm'))).toBe('llama-cpp-python');
@@ -77,13 +116,18 @@ describe('request bodies per dialect', () => {
 
   it('asks for log-probs to count tokens when the server undercounts n > 1', () => {
     expect(buildBody(DIALECTS['llama.cpp'], 'm', {}, 4, false, null)).toMatchObject({ countOnly: true, body: { logprobs: 1, n: 4 } });
-    expect(buildBody(DIALECTS['llama.cpp'], 'm', {}, 4, true, null)).toMatchObject({ countOnly: true, body: { logprobs: true, top_logprobs: 1 } });
+    expect(buildBody(DIALECTS['llama.cpp'], 'm', {}, 4, true, null)).toMatchObject({
+      countOnly: true,
+      body: { logprobs: true, top_logprobs: 1 },
+    });
     expect(buildBody(DIALECTS.vllm, 'm', {}, 4, false, null).countOnly).toBe(false);
     expect(buildBody(DIALECTS['llama.cpp'], 'm', {}, 1, false, null).body.logprobs).toBeUndefined();
   });
 
   it('spec options declare dialect, chat format, template and tokenizer', () => {
-    expect(parseModelSpec('http://127.0.0.1:8080/v1#g24?dialect=llama.cpp&chat=false&template=/m/tokenizer_config.json&tokenizer=/m')).toEqual({
+    expect(
+      parseModelSpec('http://127.0.0.1:8080/v1#g24?dialect=llama.cpp&chat=false&template=/m/tokenizer_config.json&tokenizer=/m'),
+    ).toEqual({
       kind: 'http',
       model: 'g24',
       baseURL: 'http://127.0.0.1:8080/v1',

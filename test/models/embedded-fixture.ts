@@ -17,7 +17,17 @@ export function tinyConfig(vocabSize: number, over: Partial<ModelConfig> = {}): 
 }
 
 /** Writes a random-init checkpoint and returns its path (and the folder to delete). */
-export function writeTinyCheckpoint(o: { seed?: number; valueHead?: boolean; tie?: boolean; dir?: string; config?: Partial<ModelConfig>; chars?: readonly string[]; name?: string } = {}): { file: string; dir: string; config: ModelConfig } {
+export function writeTinyCheckpoint(
+  o: {
+    seed?: number;
+    valueHead?: boolean;
+    tie?: boolean;
+    dir?: string;
+    config?: Partial<ModelConfig>;
+    chars?: readonly string[];
+    name?: string;
+  } = {},
+): { file: string; dir: string; config: ModelConfig } {
   const tok = new CharTokenizer(o.chars ?? TINY_CHARS);
   const config = tinyConfig(tok.vocabSize, { valueHead: o.valueHead ?? false, tieEmbeddings: o.tie ?? false, ...o.config });
   const weights = initHostWeights(config, o.seed ?? 1);

@@ -15,7 +15,7 @@ const seen: SampleOptions[] = [];
 beforeAll(async () => {
   ({ file, dir } = writeTinyCheckpoint({ seed: 3 }));
   const src = readEmbeddedCheckpoint(file);
-  const inner = (await loadPolicy(`embedded:${file}`) as EmbeddedPolicy).sampler;
+  const inner = ((await loadPolicy(`embedded:${file}`)) as EmbeddedPolicy).sampler;
   // A spying sampler: records the options the backend asks for, then delegates.
   const spy: Sampler = {
     kind: inner.kind,
@@ -33,12 +33,17 @@ afterAll(async () => {
 describe('EmbeddedPolicy', () => {
   it('decodes greedily, the same alone or batched with other prompts', async () => {
     const [alone] = await policy.generate([{ prompt: '4 4 6 8|' }], { temperature: 0, maxTokens: 20 });
-    const batched = await policy.generate([{ prompt: 'abc' }, { prompt: '4 4 6 8|' }, { prompt: '1+2=' }], { temperature: 0, maxTokens: 20 });
+    const batched = await policy.generate([{ prompt: 'abc' }, { prompt: '4 4 6 8|' }, { prompt: '1+2=' }], {
+      temperature: 0,
+      maxTokens: 20,
+    });
     expect(batched[1][0].text).toBe(alone[0].text);
     expect(batched[1][0].tokenIds).toEqual(alone[0].tokenIds);
     const c = alone[0];
     expect(c.usage).toEqual({ promptTokens: 8, completionTokens: c.tokenIds!.length });
-    expect(policy.tokenizer.decode(c.tokenIds!)).toBe(c.finishReason === 'eos' || c.finishReason === 'stop' ? c.text + (c.finishReason === 'stop' ? '\n' : '') : c.text);
+    expect(policy.tokenizer.decode(c.tokenIds!)).toBe(
+      c.finishReason === 'eos' || c.finishReason === 'stop' ? c.text + (c.finishReason === 'stop' ? '\n' : '') : c.text,
+    );
   });
 
   it('maps "\\n" (end of step) and other one-token stops onto sampler stop tokens', async () => {
@@ -86,9 +91,12 @@ describe('EmbeddedPolicy', () => {
   it('shares batches across concurrent callers through the scheduler', async () => {
     const s = new Scheduler(policy, { maxWaitMs: 20 });
     const before = seen.length;
-    const outs = await Promise.all(['1', '2', '3', '4', '5', '6'].map((p) => s.generate([{ prompt: p }], { temperature: 0, maxTokens: 6, caller: `solver-${p}` })));
+    const outs = await Promise.all(
+      ['1', '2', '3', '4', '5', '6'].map((p) => s.generate([{ prompt: p }], { temperature: 0, maxTokens: 6, caller: `solver-${p}` })),
+    );
     expect(seen.length - before).toBe(1);
-    for (const [i, o] of outs.entries()) expect(o[0][0].text).toBe((await policy.generate([{ prompt: String(i + 1) }], { temperature: 0, maxTokens: 6 }))[0][0].text);
+    for (const [i, o] of outs.entries())
+      expect(o[0][0].text).toBe((await policy.generate([{ prompt: String(i + 1) }], { temperature: 0, maxTokens: 6 }))[0][0].text);
   });
 });
 
@@ -98,7 +106,10 @@ describe('engine choice', () => {
     try {
       expect(jax.sampler.kind).toBe('jax');
       const req = [{ prompt: '4 4 6 8|' }, { prompt: 'abc' }, { prompt: '12+7=' }];
-      const [a, b] = [await jax.generate(req, { temperature: 0, maxTokens: 12 }), await policy.generate(req, { temperature: 0, maxTokens: 12 })];
+      const [a, b] = [
+        await jax.generate(req, { temperature: 0, maxTokens: 12 }),
+        await policy.generate(req, { temperature: 0, maxTokens: 12 }),
+      ];
       expect(a.map((c) => c[0].tokenIds)).toEqual(b.map((c) => c[0].tokenIds));
     } finally {
       await jax.close();

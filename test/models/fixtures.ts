@@ -14,7 +14,12 @@ export class ToyPolicy implements Policy {
   readonly capabilities: PolicyCapabilities;
   readonly batches: number[] = [];
   calls = 0;
-  constructor(id = 'toy', readonly delayMs = 0, nativeN = true, maxBatch = 64) {
+  constructor(
+    id = 'toy',
+    readonly delayMs = 0,
+    nativeN = true,
+    maxBatch = 64,
+  ) {
     this.id = id;
     this.capabilities = { logprobs: true, n: nativeN, tokenIds: true, prefixCaching: false, chat: false, maxBatch };
   }
@@ -69,7 +74,11 @@ export class FlakyPolicy implements Policy {
   readonly capabilities: PolicyCapabilities = { logprobs: true, n: true, tokenIds: true, prefixCaching: false, chat: false, maxBatch: 64 };
   calls = 0;
   private readonly inner = new ToyPolicy('flaky-inner');
-  constructor(readonly failures: number, readonly mode: 'throw' | 'hang' = 'throw', readonly error: () => Error = () => new Error('backend crashed on purpose')) {}
+  constructor(
+    readonly failures: number,
+    readonly mode: 'throw' | 'hang' = 'throw',
+    readonly error: () => Error = () => new Error('backend crashed on purpose'),
+  ) {}
 
   async generate(requests: GenerateRequest[], o: GenerateOptions = {}): Promise<Completion[][]> {
     this.calls++;

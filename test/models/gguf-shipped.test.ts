@@ -33,7 +33,11 @@ beforeAll(async () => {
   prompts = await Promise.all(
     problems.map(async (p, i) => {
       if (i % 2 === 0) return game24Task.renderPlain(p, []);
-      const [[first]] = await embedded.generate([{ prompt: game24Task.renderPlain(p, []) }], { temperature: 0, maxTokens: 24, stop: ['\n'] });
+      const [[first]] = await embedded.generate([{ prompt: game24Task.renderPlain(p, []) }], {
+        temperature: 0,
+        maxTokens: 24,
+        stop: ['\n'],
+      });
       return game24Task.renderPlain(p, [first.text]);
     }),
   );
@@ -83,7 +87,14 @@ describe('the shipped checkpoint as GGUF in node-llama-cpp', () => {
       const [question, ...rest] = p.split('|');
       const steps = rest.join('|');
       // A conversation that ends with a partial assistant message is continued, not answered anew.
-      return { messages: steps ? [{ role: 'user' as const, content: `${question}|` }, { role: 'assistant' as const, content: steps.replace(/\n$/, '') }] : [{ role: 'user' as const, content: p }] };
+      return {
+        messages: steps
+          ? [
+              { role: 'user' as const, content: `${question}|` },
+              { role: 'assistant' as const, content: steps.replace(/\n$/, '') },
+            ]
+          : [{ role: 'user' as const, content: p }],
+      };
     });
     const a = await gguf.generate(chats, { temperature: 0, maxTokens: 30 });
     const b = await embedded.generate(chats, { temperature: 0, maxTokens: 30 });

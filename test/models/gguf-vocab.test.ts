@@ -46,7 +46,10 @@ describe('GGUF export for any vocabulary', () => {
           expect(g.model.detokenize(src.tokenizer.encode(t) as never, false)).toBe(t);
         }
         const requests = texts.slice(0, 6).map((prompt) => ({ prompt }));
-        const [a, b] = [await g.generate(requests, { temperature: 0, maxTokens: 8 }), await e.generate(requests, { temperature: 0, maxTokens: 8 })];
+        const [a, b] = [
+          await g.generate(requests, { temperature: 0, maxTokens: 8 }),
+          await e.generate(requests, { temperature: 0, maxTokens: 8 }),
+        ];
         expect(a.map((c) => c[0].tokenIds)).toEqual(b.map((c) => c[0].tokenIds));
         expect(a.map((c) => c[0].text)).toEqual(b.map((c) => c[0].text));
         // A character the vocabulary lacks is refused by name; the process survives it.

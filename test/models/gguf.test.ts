@@ -92,7 +92,10 @@ describe('GGUF export', () => {
     const e = await EmbeddedPolicy.load(tied.file);
     try {
       const req = PROMPTS.slice(0, 4).map((prompt) => ({ prompt }));
-      const [x, y] = await Promise.all([g.generate(req, { temperature: 0, maxTokens: 10 }), e.generate(req, { temperature: 0, maxTokens: 10 })]);
+      const [x, y] = await Promise.all([
+        g.generate(req, { temperature: 0, maxTokens: 10 }),
+        e.generate(req, { temperature: 0, maxTokens: 10 }),
+      ]);
       expect(x.map((c) => c[0].tokenIds)).toEqual(y.map((c) => c[0].tokenIds));
     } finally {
       await g.close();

@@ -18,7 +18,10 @@ let file: string;
 beforeAll(() => {
   // The corpus: this project's own documentation (English, code, numbers, markdown).
   const corpus = path.join(dir, 'corpus.txt');
-  fs.writeFileSync(corpus, ['README.md', 'src/models/README.md', 'src/reasoning/README.md'].map((f) => fs.readFileSync(f, 'utf8')).join('\n'));
+  fs.writeFileSync(
+    corpus,
+    ['README.md', 'src/models/README.md', 'src/reasoning/README.md'].map((f) => fs.readFileSync(f, 'utf8')).join('\n'),
+  );
   file = path.join(dir, 'tokenizer.json');
   const r = spawnSync('python3', [PY, 'train-bpe', file, corpus, '600'], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`training the reference tokenizer failed (run npm run setup): ${r.stderr}`);

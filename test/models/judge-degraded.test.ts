@@ -76,7 +76,13 @@ describe('no silent judge fallback inside searches', () => {
       id: 'mute',
       capabilities: { logprobs: false, n: true, tokenIds: false, prefixCaching: false, chat: true, maxBatch: 8 },
       async generate(requests, o = {}) {
-        return requests.map(() => Array.from({ length: o.n ?? 1 }, () => ({ text: 'I cannot tell.', finishReason: 'eos' as const, usage: { promptTokens: 1, completionTokens: 1 } })));
+        return requests.map(() =>
+          Array.from({ length: o.n ?? 1 }, () => ({
+            text: 'I cannot tell.',
+            finishReason: 'eos' as const,
+            usage: { promptTokens: 1, completionTokens: 1 },
+          })),
+        );
       },
     };
     const sol = { prompt: 'What is 2+3?', steps: ['2+3=5'], answer: '5' };

@@ -39,7 +39,11 @@ class ScriptedJudge implements Policy {
     this.seen.push(...requests);
     return requests.map((r) => {
       const text = r.messages ? r.messages[0].content : r.prompt!;
-      return Array.from({ length: o.n ?? 1 }, (_, j) => ({ text: this.answer(text, j), finishReason: 'eos' as const, usage: { promptTokens: 1, completionTokens: 1 } }));
+      return Array.from({ length: o.n ?? 1 }, (_, j) => ({
+        text: this.answer(text, j),
+        finishReason: 'eos' as const,
+        usage: { promptTokens: 1, completionTokens: 1 },
+      }));
     });
   }
 }
@@ -56,7 +60,9 @@ describe('LlmJudge', () => {
   });
 
   it('scores each step given the steps before it and aggregates process scores by the minimum', async () => {
-    const p = new ScriptedJudge((t) => (/judge this one\): 2\+3=6/.test(t) ? 'Score: 0/10' : /judge this one\): 2\+3=5/.test(t) ? 'Score: 10/10' : 'Score: 6/10'));
+    const p = new ScriptedJudge((t) =>
+      /judge this one\): 2\+3=6/.test(t) ? 'Score: 0/10' : /judge this one\): 2\+3=5/.test(t) ? 'Score: 10/10' : 'Score: 6/10',
+    );
     const judge = new LlmJudge(p, { kind: 'process' });
     expect(await judge.process([sol, wrong])).toEqual([[1, 0.6], [0]]);
     expect(await judge.outcome([sol, wrong])).toEqual([0.6, 0]);

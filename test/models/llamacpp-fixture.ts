@@ -28,7 +28,8 @@ export async function freePort(): Promise<number> {
 /** Throws with the setup command when llama-cpp-python is missing. */
 export function requireLlamaCppPython(): void {
   const r = spawnSync('python3', ['-c', 'import llama_cpp.server.app'], { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`llama-cpp-python[server] is not installed (${(r.stderr || '').trim().split('\n').pop()}); run: npm run setup`);
+  if (r.status !== 0)
+    throw new Error(`llama-cpp-python[server] is not installed (${(r.stderr || '').trim().split('\n').pop()}); run: npm run setup`);
 }
 
 async function stop(child: ChildProcess): Promise<void> {
@@ -40,12 +41,36 @@ async function stop(child: ChildProcess): Promise<void> {
   clearTimeout(timer);
 }
 
-export async function startLlamaCppPython(gguf: string, o: { alias?: string; nCtx?: number; threads?: number; timeoutMs?: number } = {}): Promise<RunningServer> {
+export async function startLlamaCppPython(
+  gguf: string,
+  o: { alias?: string; nCtx?: number; threads?: number; timeoutMs?: number } = {},
+): Promise<RunningServer> {
   requireLlamaCppPython();
   const alias = o.alias ?? 'model';
   const port = await freePort();
   const threads = String(o.threads ?? 1);
-  const args = ['-m', 'llama_cpp.server', '--model', gguf, '--model_alias', alias, '--host', '127.0.0.1', '--port', String(port), '--n_ctx', String(o.nCtx ?? 0), '--n_threads', threads, '--n_threads_batch', threads, '--logits_all', 'true', '--verbose', 'false'];
+  const args = [
+    '-m',
+    'llama_cpp.server',
+    '--model',
+    gguf,
+    '--model_alias',
+    alias,
+    '--host',
+    '127.0.0.1',
+    '--port',
+    String(port),
+    '--n_ctx',
+    String(o.nCtx ?? 0),
+    '--n_threads',
+    threads,
+    '--n_threads_batch',
+    threads,
+    '--logits_all',
+    'true',
+    '--verbose',
+    'false',
+  ];
   const child = spawn('python3', args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout!.on('data', (b: Buffer) => (out = (out + b.toString()).slice(-20_000)));

@@ -90,17 +90,25 @@ describe('rlmkit HTTP backend against llama-cpp-python serving the shipped check
       expect(a[i][0].usage.completionTokens).toBe(b[i][0].usage.completionTokens);
     }
     // Whole chains end at <eos> on their last step: told apart from the "\n" stop, and counted.
-    const last = await Promise.all(prompts.slice(0, 6).map(async (p) => {
-      let text = p;
-      for (let k = 0; k < 6; k++) {
-        const [[step]] = await embedded.generate([{ prompt: text }], o);
-        if (step.finishReason !== 'stop') return text;
-        text += `${step.text}\n`;
-      }
-      return text;
-    }));
-    const c = await http.generate(last.map((prompt) => ({ prompt })), o);
-    const d = await embedded.generate(last.map((prompt) => ({ prompt })), o);
+    const last = await Promise.all(
+      prompts.slice(0, 6).map(async (p) => {
+        let text = p;
+        for (let k = 0; k < 6; k++) {
+          const [[step]] = await embedded.generate([{ prompt: text }], o);
+          if (step.finishReason !== 'stop') return text;
+          text += `${step.text}\n`;
+        }
+        return text;
+      }),
+    );
+    const c = await http.generate(
+      last.map((prompt) => ({ prompt })),
+      o,
+    );
+    const d = await embedded.generate(
+      last.map((prompt) => ({ prompt })),
+      o,
+    );
     same(c, d, last);
     expect(d.filter((x) => x[0].finishReason === 'eos').length).toBeGreaterThan(0);
     c.forEach((x, i) => expect(x[0].usage.completionTokens).toBe(d[i][0].usage.completionTokens));
@@ -117,7 +125,12 @@ describe('rlmkit HTTP backend against llama-cpp-python serving the shipped check
 
   it('continuing a final assistant message: refused by name without the template, exact with it (rendered here, sent to /v1/completions)', async () => {
     const [[first]] = await embedded.generate([{ prompt: prompts[1] }], { temperature: 0, maxTokens: 24, stop: ['\n'] });
-    const conv: GenerateRequest = { messages: [{ role: 'user', content: prompts[1] }, { role: 'assistant', content: `${first.text}\n` }] };
+    const conv: GenerateRequest = {
+      messages: [
+        { role: 'user', content: prompts[1] },
+        { role: 'assistant', content: `${first.text}\n` },
+      ],
+    };
     await expect(http.generate([conv], { temperature: 0, maxTokens: 8 })).rejects.toThrow(/missing capability: continue_final_message/);
     const withTemplate = (await loadPolicy(`${server.baseURL}#g24?template=${gguf}`)) as HttpPolicy;
     expect(withTemplate.capabilities.chat).toBe(false);
@@ -184,7 +197,12 @@ describe('rlmkit HTTP backend against llama-cpp-python serving the shipped check
       for (const model of ['cot@g24', 'mcts@g24']) {
         const r = await client.completions.create({ model, prompt: prompts[0], max_tokens: 60, temperature: 0 });
         expect(r.choices[0].text, model).toMatch(/^\d+[-+*/]\d+=\d+ \(/);
-        const c = await client.chat.completions.create({ model, messages: [{ role: 'user', content: prompts[0] }], max_tokens: 60, temperature: 0 });
+        const c = await client.chat.completions.create({
+          model,
+          messages: [{ role: 'user', content: prompts[0] }],
+          max_tokens: 60,
+          temperature: 0,
+        });
         expect(c.choices[0].message.content, model).toMatch(/\d+[-+*/]\d+=\d+ \(/);
       }
     } finally {
@@ -196,14 +214,40 @@ describe('rlmkit HTTP backend against llama-cpp-python serving the shipped check
     const cli = path.resolve('src/cli/main.ts');
     const tsx = path.resolve('node_modules/.bin/tsx');
     const spec = `${server.baseURL}#g24`;
-    const solveArgs = (model: string) => [cli, 'solve', '--task', 'game24', '--strategy', 'cot', '--model', model, '--problem', '0', '--json'];
+    const solveArgs = (model: string) => [
+      cli,
+      'solve',
+      '--task',
+      'game24',
+      '--strategy',
+      'cot',
+      '--model',
+      model,
+      '--problem',
+      '0',
+      '--json',
+    ];
     const [remote, local] = await Promise.all([run(tsx, solveArgs(spec)), run(tsx, solveArgs(CKPT))]);
     const r = JSON.parse(remote.stdout.trim().split('\n').pop()!);
     const l = JSON.parse(local.stdout.trim().split('\n').pop()!);
     expect(r.answer).toBe(l.answer);
     expect(r.usage.completionTokens).toBe(l.usage.completionTokens);
     const out = path.join(dir, 'eval.json');
-    const ev = await run(tsx, [cli, 'eval', '--task', 'game24', '--strategy', 'cot', '--model', spec, '--limit', '3', '--out', out, '--json']);
+    const ev = await run(tsx, [
+      cli,
+      'eval',
+      '--task',
+      'game24',
+      '--strategy',
+      'cot',
+      '--model',
+      spec,
+      '--limit',
+      '3',
+      '--out',
+      out,
+      '--json',
+    ]);
     const report = JSON.parse(fs.readFileSync(out, 'utf8'));
     expect(ev.stdout).toContain('"task"');
     expect(report.problems ?? report.n ?? report.results?.length).toBeTruthy();

@@ -21,7 +21,10 @@ describe('fair scheduling between flows', () => {
   it("a small request waits for the running batch only, not behind another flow's whole queue", async () => {
     const backend = new Recording('rec', 10, true, 4);
     const s = new Scheduler(backend, { maxBatch: 4, concurrency: 1, maxWaitMs: 0 });
-    const big = s.generate(Array.from({ length: 200 }, (_, i) => ({ prompt: `big${i}` })), { maxTokens: 2, temperature: 0, flow: 'big' });
+    const big = s.generate(
+      Array.from({ length: 200 }, (_, i) => ({ prompt: `big${i}` })),
+      { maxTokens: 2, temperature: 0, flow: 'big' },
+    );
     await new Promise((r) => setTimeout(r, 25));
     const before = backend.log.length;
     await s.generate([{ prompt: 'small' }], { maxTokens: 2, temperature: 0, flow: 'small' });
@@ -34,7 +37,10 @@ describe('fair scheduling between flows', () => {
   it('a flow with other sampling parameters gets the next turn too', async () => {
     const backend = new Recording('rec', 10, true, 4);
     const s = new Scheduler(backend, { maxBatch: 4, concurrency: 1, maxWaitMs: 0 });
-    const big = s.generate(Array.from({ length: 200 }, (_, i) => ({ prompt: `big${i}` })), { maxTokens: 2, temperature: 1, flow: 'big' });
+    const big = s.generate(
+      Array.from({ length: 200 }, (_, i) => ({ prompt: `big${i}` })),
+      { maxTokens: 2, temperature: 1, flow: 'big' },
+    );
     await new Promise((r) => setTimeout(r, 25));
     const before = backend.log.length;
     await s.generate([{ prompt: 'small' }], { maxTokens: 3, temperature: 0, flow: 'small' });
@@ -60,7 +66,10 @@ describe('cancellation', () => {
     const backend = new ToyPolicy('slow', 30, true, 2);
     const s = new Scheduler(backend, { maxBatch: 2, concurrency: 1, maxWaitMs: 0 });
     const ctl = new AbortController();
-    const p = s.generate(Array.from({ length: 100 }, (_, i) => ({ prompt: `q${i}` })), { maxTokens: 2, signal: ctl.signal });
+    const p = s.generate(
+      Array.from({ length: 100 }, (_, i) => ({ prompt: `q${i}` })),
+      { maxTokens: 2, signal: ctl.signal },
+    );
     await new Promise((r) => setTimeout(r, 40));
     const t0 = performance.now();
     ctl.abort();
@@ -98,7 +107,12 @@ describe('sampling edge cases', () => {
     const texts: string[] = [];
     for (let i = 0; i < 5; i++) texts.push((await s.generate([{ prompt: 'same' }], { maxTokens: 12, temperature: 1 }))[0][0].text);
     expect(new Set(texts).size).toBeGreaterThan(1);
-    const seeded = await Promise.all(Array.from({ length: 3 }, async () => (await s.generate([{ prompt: 'same' }], { maxTokens: 12, temperature: 1, seed: 9 }))[0][0].text));
+    const seeded = await Promise.all(
+      Array.from(
+        { length: 3 },
+        async () => (await s.generate([{ prompt: 'same' }], { maxTokens: 12, temperature: 1, seed: 9 }))[0][0].text,
+      ),
+    );
     expect(new Set(seeded).size).toBe(1);
   });
 
@@ -114,7 +128,9 @@ describe('sampling edge cases', () => {
 describe('usage accounting', () => {
   it('accounts at most 4096 distinct callers separately; the rest share "other"', async () => {
     const s = new Scheduler(new ToyPolicy('t'), { maxWaitMs: 0 });
-    await Promise.all(Array.from({ length: 4200 }, (_, i) => s.generate([{ prompt: 'p' }], { maxTokens: 1, temperature: 0, caller: `user-${i}` })));
+    await Promise.all(
+      Array.from({ length: 4200 }, (_, i) => s.generate([{ prompt: 'p' }], { maxTokens: 1, temperature: 0, caller: `user-${i}` })),
+    );
     expect(s.usageOf('user-4095').calls).toBe(1);
     expect(s.usageOf('user-4096').calls).toBe(0);
     expect(s.usageOf('other').calls).toBe(104);

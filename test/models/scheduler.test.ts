@@ -7,11 +7,14 @@ describe('Scheduler batching', () => {
   it('merges concurrent calls from different callers into one backend batch', async () => {
     const toy = new ToyPolicy();
     const s = new Scheduler(toy, { maxWaitMs: 30 });
-    const calls = Array.from({ length: 10 }, (_, i) => s.generate([{ prompt: `p${i}` }], { temperature: 0, maxTokens: 5, caller: i % 2 ? 'mcts' : 'beam' }));
+    const calls = Array.from({ length: 10 }, (_, i) =>
+      s.generate([{ prompt: `p${i}` }], { temperature: 0, maxTokens: 5, caller: i % 2 ? 'mcts' : 'beam' }),
+    );
     const out = await Promise.all(calls);
     expect(toy.batches).toEqual([10]);
     // Each caller still gets its own answer, the same as calling the backend alone.
-    for (let i = 0; i < 10; i++) expect(out[i][0][0].text).toBe((await toy.generate([{ prompt: `p${i}` }], { temperature: 0, maxTokens: 5 }))[0][0].text);
+    for (let i = 0; i < 10; i++)
+      expect(out[i][0][0].text).toBe((await toy.generate([{ prompt: `p${i}` }], { temperature: 0, maxTokens: 5 }))[0][0].text);
     expect(s.usageOf('beam').calls).toBe(5);
     expect(s.usageOf('mcts').calls).toBe(5);
     expect(s.stats().largestBatch).toBe(10);
@@ -31,13 +34,18 @@ describe('Scheduler batching', () => {
     let running = 0;
     let peak = 0;
     const toy = new ToyPolicy();
-    const slow = { ...toy, id: 'slow', capabilities: toy.capabilities, generate: async (...a: Parameters<ToyPolicy['generate']>) => {
-      running++;
-      peak = Math.max(peak, running);
-      await new Promise((r) => setTimeout(r, 15));
-      running--;
-      return toy.generate(...a);
-    } };
+    const slow = {
+      ...toy,
+      id: 'slow',
+      capabilities: toy.capabilities,
+      generate: async (...a: Parameters<ToyPolicy['generate']>) => {
+        running++;
+        peak = Math.max(peak, running);
+        await new Promise((r) => setTimeout(r, 15));
+        running--;
+        return toy.generate(...a);
+      },
+    };
     const s = new Scheduler(slow, { maxWaitMs: 0, concurrency: 2 });
     // Different maxTokens: eight groups that cannot share a batch.
     await Promise.all(Array.from({ length: 8 }, (_, i) => s.generate([{ prompt: `c${i}` }], { temperature: 0, maxTokens: i + 1 })));
@@ -47,10 +55,15 @@ describe('Scheduler batching', () => {
 
   it('accounts the wall time of backend calls (backendBusyMs)', async () => {
     const toy = new ToyPolicy();
-    const slow = { ...toy, id: 'slow', capabilities: toy.capabilities, generate: async (...a: Parameters<ToyPolicy['generate']>) => {
-      await new Promise((r) => setTimeout(r, 20));
-      return toy.generate(...a);
-    } };
+    const slow = {
+      ...toy,
+      id: 'slow',
+      capabilities: toy.capabilities,
+      generate: async (...a: Parameters<ToyPolicy['generate']>) => {
+        await new Promise((r) => setTimeout(r, 20));
+        return toy.generate(...a);
+      },
+    };
     const s = new Scheduler(slow, { maxWaitMs: 0, concurrency: 2 });
     const t0 = performance.now();
     // Four groups that cannot share a batch, two at a time: about 4 x 20 ms of calls in 40 ms.
@@ -76,7 +89,12 @@ describe('Scheduler batching', () => {
     const toy = new ToyPolicy('adaptive', 40);
     const s = new Scheduler(toy, { maxWaitMs: 1, maxFillWaitMs: 150 });
     // Six callers whose requests arrive spread over ~20 ms, as through a network stack.
-    const round = () => Promise.all(Array.from({ length: 6 }, (_, i) => new Promise((r) => setTimeout(r, i * 4)).then(() => s.generate([{ prompt: `w${i}` }], { temperature: 0 }))));
+    const round = () =>
+      Promise.all(
+        Array.from({ length: 6 }, (_, i) =>
+          new Promise((r) => setTimeout(r, i * 4)).then(() => s.generate([{ prompt: `w${i}` }], { temperature: 0 })),
+        ),
+      );
     await round();
     // Cold: the first arrivals went ahead and the rest queued behind them (two batches).
     expect(toy.batches.length).toBe(2);

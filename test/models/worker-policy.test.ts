@@ -25,7 +25,10 @@ afterAll(async () => {
 describe('WorkerPolicy', () => {
   it('returns the same completions as the in-process model, seeded sampling included', async () => {
     const req = [{ prompt: '4 4 6 8|' }, { prompt: 'abc' }];
-    for (const o of [{ temperature: 0, maxTokens: 12 }, { temperature: 1, seed: 5, n: 3, maxTokens: 12, logprobs: true, stop: ['\n'] }]) {
+    for (const o of [
+      { temperature: 0, maxTokens: 12 },
+      { temperature: 1, seed: 5, n: 3, maxTokens: 12, logprobs: true, stop: ['\n'] },
+    ]) {
       expect(await worker.generate(req, o)).toEqual(await local.generate(req, o));
     }
     expect(worker.id).toBe(local.id);
@@ -33,14 +36,22 @@ describe('WorkerPolicy', () => {
   });
 
   it('carries input errors back across the thread as RlmkitErrors', async () => {
-    await expect(worker.generate([{ prompt: 'ünï' }])).rejects.toMatchObject({ kind: 'input', message: expect.stringMatching(/not in the tokenizer's vocabulary/) });
+    await expect(worker.generate([{ prompt: 'ünï' }])).rejects.toMatchObject({
+      kind: 'input',
+      message: expect.stringMatching(/not in the tokenizer's vocabulary/),
+    });
     await expect(WorkerPolicy.start({ file: `${dir}/missing.safetensors` })).rejects.toThrow(/does not exist/);
   });
 
   it('serves concurrent callers through a scheduler', async () => {
     const s = new Scheduler(worker, { concurrency: 2, maxBatch: 4 });
-    const outs = await Promise.all(['1', '2', '3', '4', '5', '6', '7', '8'].map((p) => s.generate([{ prompt: p }], { temperature: 0, maxTokens: 6 })));
-    const direct = await local.generate(['1', '2', '3', '4', '5', '6', '7', '8'].map((prompt) => ({ prompt })), { temperature: 0, maxTokens: 6 });
+    const outs = await Promise.all(
+      ['1', '2', '3', '4', '5', '6', '7', '8'].map((p) => s.generate([{ prompt: p }], { temperature: 0, maxTokens: 6 })),
+    );
+    const direct = await local.generate(
+      ['1', '2', '3', '4', '5', '6', '7', '8'].map((prompt) => ({ prompt })),
+      { temperature: 0, maxTokens: 6 },
+    );
     expect(outs.map((o) => o[0][0].text)).toEqual(direct.map((c) => c[0].text));
   });
 });

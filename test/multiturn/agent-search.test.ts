@@ -19,15 +19,24 @@ import { calcToolTask, type CalcProblem } from '../../src/tasks/multiturn/calcul
 class SlippingPolicy implements Policy {
   readonly id = 'slipping-solver';
   readonly capabilities = { logprobs: true, n: true, tokenIds: false, prefixCaching: false, chat: false, maxBatch: 64 };
-  constructor(private readonly problems: CalcProblem[], private readonly slip: number) {}
+  constructor(
+    private readonly problems: CalcProblem[],
+    private readonly slip: number,
+  ) {}
   async generate(requests: GenerateRequest[], o: GenerateOptions = {}): Promise<Completion[][]> {
     const rng = new Rng(o.seed ?? 0);
     return requests.map((r) => {
       const prompt = r.prompt!;
       const p = this.problems.find((x) => prompt.startsWith(`${x.question}|`))!;
-      const lines = prompt.slice(p.question.length + 1).split('\n').filter(Boolean);
+      const lines = prompt
+        .slice(p.question.length + 1)
+        .split('\n')
+        .filter(Boolean);
       const acts = lines.filter((l) => !l.startsWith('> '));
-      const lastResult = [...lines].reverse().find((l) => l.startsWith('> '))?.slice(2);
+      const lastResult = [...lines]
+        .reverse()
+        .find((l) => l.startsWith('> '))
+        ?.slice(2);
       return Array.from({ length: o.n ?? 1 }, () => {
         let text = calcToolTask.solveTurns!(p)![acts.length] ?? 'answer: ?';
         let lp = -0.1;
@@ -38,7 +47,12 @@ class SlippingPolicy implements Policy {
           text = text.slice(0, at) + String((Number(text[at]) + 1 + Math.floor(rng.next() * 9)) % 10) + text.slice(at + 1);
           lp = -1;
         }
-        return { text, logprobs: [...text].map(() => lp), finishReason: 'stop' as const, usage: { promptTokens: prompt.length, completionTokens: text.length } };
+        return {
+          text,
+          logprobs: [...text].map(() => lp),
+          finishReason: 'stop' as const,
+          usage: { promptTokens: prompt.length, completionTokens: text.length },
+        };
       });
     });
   }
@@ -71,7 +85,13 @@ describe('agent search over tool-using episodes', () => {
     const problems = (await calcToolTask.problems({ split: 'test', limit: 4 })) as CalcProblem[];
     const policy = new SlippingPolicy(problems, 0.7);
     for (const [i, p] of problems.entries()) {
-      const r = await agentSearch(calcToolTask, p, policy, { strategy: 'mcts', simulations: 12, expand: 2, seed: i, allowGroundTruth: true });
+      const r = await agentSearch(calcToolTask, p, policy, {
+        strategy: 'mcts',
+        simulations: 12,
+        expand: 2,
+        seed: i,
+        allowGroundTruth: true,
+      });
       expect(r.usedGroundTruth).toBe(true);
       expect(r.correct).toBe(r.best!.reward === 1);
       expect(r.best!.transcript.startsWith(`${p.question}|calculator: `)).toBe(true);

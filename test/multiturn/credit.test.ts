@@ -34,10 +34,26 @@ describe('multi-turn credit', () => {
     expect(row(solver.mask, 0)).toEqual([1, 1, 1, 0, 0, 0, 0, 0]);
     expect(row(checker.mask, 0)).toEqual([0, 0, 0, 0, 0, 0, 1, 1]);
     // the solver of episode 0 did better than that of episode 1; the checkers the other way round
-    expect(row(solver.adv, 0).slice(0, 3).every((a) => a > 0)).toBe(true);
-    expect(row(solver.adv, 1).slice(0, 3).every((a) => a < 0)).toBe(true);
-    expect(row(checker.adv, 0).slice(6).every((a) => a < 0)).toBe(true);
-    expect(row(checker.adv, 1).slice(6).every((a) => a > 0)).toBe(true);
+    expect(
+      row(solver.adv, 0)
+        .slice(0, 3)
+        .every((a) => a > 0),
+    ).toBe(true);
+    expect(
+      row(solver.adv, 1)
+        .slice(0, 3)
+        .every((a) => a < 0),
+    ).toBe(true);
+    expect(
+      row(checker.adv, 0)
+        .slice(6)
+        .every((a) => a < 0),
+    ).toBe(true);
+    expect(
+      row(checker.adv, 1)
+        .slice(6)
+        .every((a) => a > 0),
+    ).toBe(true);
     // environment tokens never carry an advantage
     for (const m of [solver.adv, checker.adv]) expect([row(m, 0), row(m, 1)].every((r) => r.slice(3, 6).every((a) => a === 0))).toBe(true);
     // one agent (null): the episode reward, all policy tokens
@@ -46,12 +62,15 @@ describe('multi-turn credit', () => {
     expect(row(both.adv, 0).every((a) => a === 0)).toBe(true); // equal totals: no preference
   });
 
-  it('ArCHer: TD targets at the turn positions, advantages Q - V on each turn\'s tokens', async () => {
+  it("ArCHer: TD targets at the turn positions, advantages Q - V on each turn's tokens", async () => {
     const config = presetConfig('tiny', { vocabSize: 40, dModel: 16, nLayers: 1, nHeads: 2, dFF: 32, maxSeqLen: 32, valueHead: true });
     const w = initHostWeights(config, 5);
     const t = duo(0, 0.25, 1);
     const ep = toReplay(t);
-    expect(ep.spans).toEqual([{ stateEnd: 2, actionEnd: 5 }, { stateEnd: 8, actionEnd: 10 }]);
+    expect(ep.spans).toEqual([
+      { stateEnd: 2, actionEnd: 5 },
+      { stateEnd: 8, actionEnd: 10 },
+    ]);
     const [tg] = await archerTargets(w, config, [ep], 0.9);
     const [v] = await valuesAtAllPositions(w, config, [t.ids]);
     expect(tg.positions).toEqual([5, 2, 10, 8]);

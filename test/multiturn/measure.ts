@@ -18,7 +18,10 @@ import { rolloutEpisodes } from '../../src/training/multiturn/rollout.js';
 import { makeSampler } from '../../src/training/samplers.js';
 
 const argv = process.argv.slice(2);
-const opt = (k: string, d?: string) => { const i = argv.indexOf(`--${k}`); return i >= 0 ? argv[i + 1] : d; };
+const opt = (k: string, d?: string) => {
+  const i = argv.indexOf(`--${k}`);
+  return i >= 0 ? argv[i + 1] : d;
+};
 const runs = argv.flatMap((a, i) => (a === '--run' ? [argv[i + 1]] : []));
 const task = resolveMultiturnTask(opt('task', 'calc-tool')!);
 const n = Number(opt('n', '200'));
@@ -45,11 +48,18 @@ for (const spec of runs) {
   }
   const r = await evaluateEpisodes(task, problems, models, o);
   results.push({ name, per: r.perProblem, success: r.success, turns: r.meanTurns, calls: r.meanToolCalls });
-  console.log(`${name}: success ${(100 * r.success).toFixed(1)}% on ${problems.length} problems (T=${temperature}, ${samples} per problem), turns ${r.meanTurns.toFixed(2)}, tool calls ${r.meanToolCalls.toFixed(2)}, truncated ${(100 * r.truncatedShare).toFixed(1)}%, ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  console.log(
+    `${name}: success ${(100 * r.success).toFixed(1)}% on ${problems.length} problems (T=${temperature}, ${samples} per problem), turns ${r.meanTurns.toFixed(2)}, tool calls ${r.meanToolCalls.toFixed(2)}, truncated ${(100 * r.truncatedShare).toFixed(1)}%, ${((Date.now() - t0) / 1000).toFixed(1)} s`,
+  );
   const show = Number(opt('show', '0'));
   if (show) {
     const s = await makeSampler(ck.weights, ck.config, 'onnx');
-    const ts = await rolloutEpisodes(task, problems.slice(0, show), problems.slice(0, show).map((_, i) => i), { ...o, samplers: [s] });
+    const ts = await rolloutEpisodes(
+      task,
+      problems.slice(0, show),
+      problems.slice(0, show).map((_, i) => i),
+      { ...o, samplers: [s] },
+    );
     for (const t of ts) console.log(JSON.stringify(tok.decode(t.ids)), t.correct, 'answer', t.problem.answer);
     s.dispose();
   }
@@ -58,5 +68,7 @@ const base = results[0];
 const acc = (r: (typeof results)[number]) => r.per.map((x, i) => ({ problemId: problems[i].id, n: 1, correct: x }));
 for (const r of results.slice(1)) {
   const d = pairedDifference(acc(base), acc(r), { seed: 1 });
-  console.log(`${r.name} - ${base.name}: ${(100 * d.difference.mean).toFixed(1)} points, paired 95% CI [${(100 * d.difference.lo).toFixed(1)}, ${(100 * d.difference.hi).toFixed(1)}] (better on ${d.better}, worse on ${d.worse}, same ${d.same})`);
+  console.log(
+    `${r.name} - ${base.name}: ${(100 * d.difference.mean).toFixed(1)} points, paired 95% CI [${(100 * d.difference.lo).toFixed(1)}, ${(100 * d.difference.hi).toFixed(1)}] (better on ${d.better}, worse on ${d.worse}, same ${d.same})`,
+  );
 }

@@ -22,24 +22,42 @@ const TINY = ['model.d_model=32', 'model.n_layers=1', 'model.n_heads=2', 'model.
 
 function args(recipe: string, run: string, sets: string[], extra: string[] = []): string[] {
   const sizes = sets.some((s) => s.startsWith('model.init=')) ? [] : TINY;
-  return ['train', '--config', recipe, '--run', run, '--quiet', ...[...sizes, `run.root=${root}`, ...sets].flatMap((s) => ['--set', s]), ...extra];
+  return [
+    'train',
+    '--config',
+    recipe,
+    '--run',
+    run,
+    '--quiet',
+    ...[...sizes, `run.root=${root}`, ...sets].flatMap((s) => ['--set', s]),
+    ...extra,
+  ];
 }
 
 function comparable(run: string): Record<string, unknown>[] {
   return readJsonl<Record<string, unknown>>(path.join(root, run, 'metrics.jsonl')).map((r) =>
-    Object.fromEntries(Object.entries(r).filter(([k]) => k !== 'time' && !k.startsWith('time_') && !k.startsWith('share_') && !k.endsWith('_per_s'))),
+    Object.fromEntries(
+      Object.entries(r).filter(([k]) => k !== 'time' && !k.startsWith('time_') && !k.startsWith('share_') && !k.endsWith('_per_s')),
+    ),
   );
 }
 
 function runAndKill(argv: string[], metricsFile: string, killAtStep: number): Promise<{ killed: boolean; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'src/cli/main.ts'), ...argv], { cwd: repoRoot, env: { ...process.env, CI: 'true' } });
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'src/cli/main.ts'), ...argv], {
+      cwd: repoRoot,
+      env: { ...process.env, CI: 'true' },
+    });
     let stderr = '';
     child.stderr.on('data', (d) => (stderr += d));
     let killed = false;
     const poll = setInterval(() => {
       if (!fs.existsSync(metricsFile)) return;
-      const steps = fs.readFileSync(metricsFile, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l).step as number);
+      const steps = fs
+        .readFileSync(metricsFile, 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l).step as number);
       if (steps.some((s) => s >= killAtStep)) {
         killed = true;
         child.kill('SIGKILL');
@@ -57,8 +75,17 @@ describe('multi-turn SIGKILL then --resume', () => {
     const sft = await runCliAsync(args('recipes/calc-tool-sft.yaml', 'sft', ['sft.steps=4', 'sft.batch_size=8', 'checkpoint_every=4']));
     expect(sft.code, sft.stderr).toBe(0);
     const sets = [
-      `model.init=${path.join(root, 'sft')}`, 'rl.steps=5', 'rl.prompts_per_step=3', 'rl.group_size=2', 'rl.eval_problems=4', 'rl.eval_every=2', 'checkpoint_every=2',
-      'multiturn.archer.warmup_steps=1', 'multiturn.archer.critic_batch=4', 'multiturn.archer.replay_episodes=8', 'multiturn.max_turn_tokens=16',
+      `model.init=${path.join(root, 'sft')}`,
+      'rl.steps=5',
+      'rl.prompts_per_step=3',
+      'rl.group_size=2',
+      'rl.eval_problems=4',
+      'rl.eval_every=2',
+      'checkpoint_every=2',
+      'multiturn.archer.warmup_steps=1',
+      'multiturn.archer.critic_batch=4',
+      'multiturn.archer.replay_episodes=8',
+      'multiturn.max_turn_tokens=16',
     ];
     const full = await runCliAsync(args('recipes/calc-tool-archer.yaml', 'full', sets));
     expect(full.code, full.stderr).toBe(0);

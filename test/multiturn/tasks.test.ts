@@ -9,7 +9,16 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../../src/core/rng.js';
 import { packagedDataDir } from '../../src/tasks/data.js';
-import { calcDuoTask, calcToolTask, generateTownCorpus, masksearchTask, multiTurnTasks, sequenceRatio, sweRepairSimTask, sweRepairTask } from '../../src/tasks/multiturn/index.js';
+import {
+  calcDuoTask,
+  calcToolTask,
+  generateTownCorpus,
+  masksearchTask,
+  multiTurnTasks,
+  sequenceRatio,
+  sweRepairSimTask,
+  sweRepairTask,
+} from '../../src/tasks/multiturn/index.js';
 import { describeTasks, getTask } from '../../src/tasks/registry.js';
 import { runCli } from '../helpers/cli.js';
 
@@ -49,8 +58,11 @@ describe('multi-turn tasks', () => {
     expect((await noTools.step('calculator: 1+1')).observation).toMatch(/^> error: unknown tool "calculator"; tools: none/);
   });
 
-  it('masksearch: the shipped corpus is the generator\'s, masks define the level, partial credit per mask', async () => {
-    const shipped = readFileSync(path.join(packagedDataDir(), 'corpus/towns.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  it("masksearch: the shipped corpus is the generator's, masks define the level, partial credit per mask", async () => {
+    const shipped = readFileSync(path.join(packagedDataDir(), 'corpus/towns.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(shipped).toEqual(generateTownCorpus());
     const test = await masksearchTask.problems({ split: 'test' });
     expect(test.length).toBe(200);
@@ -81,7 +93,10 @@ describe('multi-turn tasks', () => {
     const [p] = await calcDuoTask.problems({ split: 'test', limit: 1 });
     const wrong = `${BigInt(p.answer!) + 10n}`;
     const outs = await play(calcDuoTask, p, [`answer: ${wrong}`, 'verdict: accept']);
-    expect(outs.map((o) => [o.reward, o.info.nextAgent])).toEqual([[0, 'checker'], [0, 'checker']]);
+    expect(outs.map((o) => [o.reward, o.info.nextAgent])).toEqual([
+      [0, 'checker'],
+      [0, 'checker'],
+    ]);
     expect(outs[1]).toMatchObject({ done: true, info: { correct: false } });
     const retry = await play(calcDuoTask, p, [`answer: ${wrong}`, 'verdict: reject', `answer: ${p.answer}`, 'verdict: accept']);
     expect(retry.map((o) => o.reward)).toEqual([0, 1, 1, 1]);
@@ -92,12 +107,26 @@ describe('multi-turn tasks', () => {
   it('rlmkit tasks --json lists the multi-turn tasks with their tools', () => {
     const r = runCli(['tasks', '--json']);
     expect(r.code, r.stderr).toBe(0);
-    const rows = JSON.parse(r.stdout) as Array<{ name: string; kind: string; tools?: Array<{ type: string; function: { name: string; parameters: unknown } }> }>;
+    const rows = JSON.parse(r.stdout) as Array<{
+      name: string;
+      kind: string;
+      tools?: Array<{ type: string; function: { name: string; parameters: unknown } }>;
+    }>;
     const mt = rows.filter((x) => x.kind === 'multi-turn');
     expect(mt.map((x) => x.name)).toEqual(multiTurnTasks.map((t) => t.name));
     const tools = Object.fromEntries(mt.map((x) => [x.name, x.tools!.map((t) => t.function.name)]));
-    expect(tools).toEqual({ 'calc-tool': ['calculator'], masksearch: ['search'], 'swe-repair': ['run_tests', 'javascript'], 'swe-repair-sim': ['run_tests', 'javascript'], 'calc-duo': ['calculator'] });
+    expect(tools).toEqual({
+      'calc-tool': ['calculator'],
+      masksearch: ['search'],
+      'swe-repair': ['run_tests', 'javascript'],
+      'swe-repair-sim': ['run_tests', 'javascript'],
+      'calc-duo': ['calculator'],
+    });
     expect(mt[0].tools![0]).toMatchObject({ type: 'function', function: { parameters: { type: 'object', required: ['expression'] } } });
-    expect(describeTasks().filter((t) => t.kind === 'single-turn').every((t) => t.tools === undefined)).toBe(true);
+    expect(
+      describeTasks()
+        .filter((t) => t.kind === 'single-turn')
+        .every((t) => t.tools === undefined),
+    ).toBe(true);
   });
 });

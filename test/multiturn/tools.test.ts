@@ -3,11 +3,26 @@
  * hold even when a tool ignores its abort signal, read-only SQL, BM25 ranking, the sandboxes.
  */
 import { describe, expect, it } from 'vitest';
-import { Bm25Index, calculate, calculatorTool, callTool, javascriptTool, pythonTool, searchTool, sqlTool, type Tool, type ToolCall } from '../../src/tasks/tools/index.js';
+import {
+  Bm25Index,
+  calculate,
+  calculatorTool,
+  callTool,
+  javascriptTool,
+  pythonTool,
+  searchTool,
+  sqlTool,
+  type Tool,
+  type ToolCall,
+} from '../../src/tasks/tools/index.js';
 import { parseAction, renderToolCall } from '../../src/tasks/multiturn/protocol.js';
 import { ToolEnv } from '../../src/tasks/multiturn/env.js';
 
-const call = (name: string, args: unknown): ToolCall => ({ id: 'c1', type: 'function', function: { name, arguments: typeof args === 'string' ? args : JSON.stringify(args) } });
+const call = (name: string, args: unknown): ToolCall => ({
+  id: 'c1',
+  type: 'function',
+  function: { name, arguments: typeof args === 'string' ? args : JSON.stringify(args) },
+});
 
 describe('calculator', () => {
   it('is exact on big integers and fractions', () => {
@@ -18,7 +33,14 @@ describe('calculator', () => {
   });
   it('turns bad input into error observations, never a throw', async () => {
     const tools = [calculatorTool()];
-    for (const [args, msg] of [[{ expression: '1/0' }, 'division by zero'], [{ expression: '2+' }, 'ends too early'], [{ expression: '2+x' }, 'unexpected "x"'], [{ expr: '1' }, 'missing "expression"'], ['{not json', 'not valid JSON'], [{ expression: '9'.repeat(150) + '*' + '9'.repeat(150) + '*' + '9'.repeat(150) }, 'longer than']] as const) {
+    for (const [args, msg] of [
+      [{ expression: '1/0' }, 'division by zero'],
+      [{ expression: '2+' }, 'ends too early'],
+      [{ expression: '2+x' }, 'unexpected "x"'],
+      [{ expr: '1' }, 'missing "expression"'],
+      ['{not json', 'not valid JSON'],
+      [{ expression: '9'.repeat(150) + '*' + '9'.repeat(150) + '*' + '9'.repeat(150) }, 'longer than'],
+    ] as const) {
       const r = await callTool(tools, call('calculator', args));
       expect(r.status).not.toBe('ok');
       expect(r.output).toMatch(/^error: /);
@@ -32,7 +54,11 @@ describe('calculator', () => {
 
 describe('time limits', () => {
   it('a tool that ignores its abort signal still ends at the limit', async () => {
-    const stuck: Tool = { spec: { type: 'function', function: { name: 'stuck', description: 'never answers', parameters: { type: 'object', properties: {} } } }, timeoutMs: 100, run: () => new Promise(() => {}) };
+    const stuck: Tool = {
+      spec: { type: 'function', function: { name: 'stuck', description: 'never answers', parameters: { type: 'object', properties: {} } } },
+      timeoutMs: 100,
+      run: () => new Promise(() => {}),
+    };
     const t0 = Date.now();
     const r = await callTool([stuck], call('stuck', {}));
     expect(r.status).toBe('timeout');
@@ -59,9 +85,14 @@ describe('time limits', () => {
 
 describe('SQL (sql.js) and search (BM25)', () => {
   it('answers queries, refuses writes and reports SQL errors', async () => {
-    const sql = await sqlTool({ setup: "create table city(name text, pop int); insert into city values ('Kora', 1200), ('Velm', 560), ('Dorn', 98000);", maxRows: 2 });
+    const sql = await sqlTool({
+      setup: "create table city(name text, pop int); insert into city values ('Kora', 1200), ('Velm', 560), ('Dorn', 98000);",
+      maxRows: 2,
+    });
     try {
-      expect((await callTool([sql], call('sql', { query: 'select name from city where pop > 1000 order by pop' }))).output).toBe('name\nKora\nDorn');
+      expect((await callTool([sql], call('sql', { query: 'select name from city where pop > 1000 order by pop' }))).output).toBe(
+        'name\nKora\nDorn',
+      );
       expect((await callTool([sql], call('sql', { query: 'select name from city' }))).output).toContain('more rows cut (limit 2)');
       expect((await callTool([sql], call('sql', { query: 'DELETE FROM city' }))).output).toBe('error: the database is read-only');
       expect((await callTool([sql], call('sql', { query: 'select 1; drop table city' }))).output).toBe('error: one statement per call');
@@ -88,17 +119,35 @@ describe('SQL (sql.js) and search (BM25)', () => {
 describe('action protocol', () => {
   const tools = [calculatorTool().spec];
   it('reads the plain forms, OpenAI tool_calls and answers', () => {
-    expect(parseAction('calculator: 347*589', tools)).toMatchObject({ kind: 'tool-calls', calls: [{ function: { name: 'calculator', arguments: '{"expression":"347*589"}' } }] });
-    expect(parseAction('calculator {"expression": "1+1"}', tools)).toMatchObject({ kind: 'tool-calls', calls: [{ function: { arguments: '{"expression": "1+1"}' } }] });
-    const openai = JSON.stringify({ role: 'assistant', content: null, tool_calls: [{ id: 'call_9', type: 'function', function: { name: 'calculator', arguments: '{"expression":"2*3"}' } }] });
-    expect(parseAction(openai, tools)).toEqual({ kind: 'tool-calls', calls: [{ id: 'call_9', type: 'function', function: { name: 'calculator', arguments: '{"expression":"2*3"}' } }] });
+    expect(parseAction('calculator: 347*589', tools)).toMatchObject({
+      kind: 'tool-calls',
+      calls: [{ function: { name: 'calculator', arguments: '{"expression":"347*589"}' } }],
+    });
+    expect(parseAction('calculator {"expression": "1+1"}', tools)).toMatchObject({
+      kind: 'tool-calls',
+      calls: [{ function: { arguments: '{"expression": "1+1"}' } }],
+    });
+    const openai = JSON.stringify({
+      role: 'assistant',
+      content: null,
+      tool_calls: [{ id: 'call_9', type: 'function', function: { name: 'calculator', arguments: '{"expression":"2*3"}' } }],
+    });
+    expect(parseAction(openai, tools)).toEqual({
+      kind: 'tool-calls',
+      calls: [{ id: 'call_9', type: 'function', function: { name: 'calculator', arguments: '{"expression":"2*3"}' } }],
+    });
     expect(parseAction('answer: 204383', tools)).toEqual({ kind: 'answer', answer: '204383' });
     expect(parseAction('I think it is 5', tools).kind).toBe('malformed');
     expect(parseAction('calculator {"expression": ', tools).kind).toBe('malformed');
     expect(renderToolCall(tools[0], { expression: '347*589' })).toBe('calculator: 347*589');
   });
   it('ToolEnv: tool results as observations, a malformed action costs a turn, the turn limit truncates', async () => {
-    const env = new ToolEnv({ prompt: '2*3+1', tools: [calculatorTool()], maxTurns: 3, score: (a) => ({ reward: a === '7' ? 1 : 0, correct: a === '7' }) });
+    const env = new ToolEnv({
+      prompt: '2*3+1',
+      tools: [calculatorTool()],
+      maxTurns: 3,
+      score: (a) => ({ reward: a === '7' ? 1 : 0, correct: a === '7' }),
+    });
     expect((await env.reset()).observation).toBe('2*3+1');
     const s1 = await env.step('calculator: 2*3');
     expect(s1).toMatchObject({ observation: '> 6', reward: 0, done: false });

@@ -45,14 +45,31 @@ let recording: Sampler;
 
 beforeAll(async () => {
   sampler = await makeSampler(weights, config, 'onnx');
-  recording = { ...sampler, kind: sampler.kind, sample: async (prompts, o) => { contexts.push(...prompts.map((p) => [...p])); return sampler.sample(prompts, o); }, scoreLogprobs: (a, b) => sampler.scoreLogprobs(a, b), dispose: () => {} };
+  recording = {
+    ...sampler,
+    kind: sampler.kind,
+    sample: async (prompts, o) => {
+      contexts.push(...prompts.map((p) => [...p]));
+      return sampler.sample(prompts, o);
+    },
+    scoreLogprobs: (a, b) => sampler.scoreLogprobs(a, b),
+    dispose: () => {},
+  };
 });
 afterAll(() => sampler?.dispose());
 
 describe('multi-turn trajectories', () => {
   it('ids, masks, per-turn rewards and log-probs are exact across turns with marker-like tool output', async () => {
     const task = markerTask();
-    const ts = await rolloutEpisodes(task, [{ id: 'a', question: 'Qa' }, { id: 'b', question: 'Qb' }], [0, 0], { tok, samplers: [recording], temperature: 1, seed: 7, maxTurnTokens: 12, maxSeqLen: 256 });
+    const ts = await rolloutEpisodes(
+      task,
+      [
+        { id: 'a', question: 'Qa' },
+        { id: 'b', question: 'Qb' },
+      ],
+      [0, 0],
+      { tok, samplers: [recording], temperature: 1, seed: 7, maxTurnTokens: 12, maxSeqLen: 256 },
+    );
     const obs = observationIds(tok, MARKERS);
     // the markers are plain characters: no <bos>/<eos>/<pad> ids, and "\n" is the line marker only
     expect(obs.filter((id) => id === BOS || id === EOS || id === PAD)).toEqual([]);
@@ -86,9 +103,12 @@ describe('multi-turn trajectories', () => {
       }
       // behaviour log-probs are those of the exact ids: rescoring the whole trajectory agrees on policy tokens
       const [scored] = await sampler.scoreLogprobs([t.ids], [t.promptLen]);
-      t.mask.forEach((m, i) => { if (m) expect(Math.abs(scored[i] - t.logprobs[i])).toBeLessThan(1e-4); });
+      t.mask.forEach((m, i) => {
+        if (m) expect(Math.abs(scored[i] - t.logprobs[i])).toBeLessThan(1e-4);
+      });
       // what the policy was conditioned on at each turn is a prefix of the final ids
-      for (const c of contexts.filter((c) => c.length <= t.ids.length && c.every((x, i) => x === t.ids[i]))) expect(t.ids.slice(0, c.length)).toEqual(c);
+      for (const c of contexts.filter((c) => c.length <= t.ids.length && c.every((x, i) => x === t.ids[i])))
+        expect(t.ids.slice(0, c.length)).toEqual(c);
       expect(contexts.filter((c) => c.every((x, i) => x === t.ids[i])).length).toBe(finishedTurns.length);
     }
     expect(tok.decode(obs).includes('<eos_step>')).toBe(true);

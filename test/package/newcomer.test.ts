@@ -21,9 +21,18 @@ const MINUTE = 60_000;
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'rlmkit-newcomer-'));
 const clone = path.join(work, 'empty', 'rlmkit');
 const project = path.join(work, 'user-project');
-const env = { ...process.env, CI: 'true', NO_COLOR: '1', ONNXRUNTIME_NODE_INSTALL: 'skip', npm_config_prefer_offline: 'true', RLMKIT_DATA_DIR: '' };
+const env = {
+  ...process.env,
+  CI: 'true',
+  NO_COLOR: '1',
+  ONNXRUNTIME_NODE_INSTALL: 'skip',
+  npm_config_prefer_offline: 'true',
+  RLMKIT_DATA_DIR: '',
+};
 delete (env as Record<string, string | undefined>).RLMKIT_DATA_DIR;
-for (const k of Object.keys(env)) if (k.startsWith('npm_') && k !== 'npm_config_prefer_offline' && k !== 'npm_config_cache') delete (env as Record<string, string | undefined>)[k];
+for (const k of Object.keys(env))
+  if (k.startsWith('npm_') && k !== 'npm_config_prefer_offline' && k !== 'npm_config_cache')
+    delete (env as Record<string, string | undefined>)[k];
 
 function sh(command: string, cwd: string, timeoutMs: number) {
   const r = spawnSync('bash', ['-c', command], { cwd, env, encoding: 'utf8', timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024 });
@@ -63,7 +72,16 @@ describe('a newcomer and a library user (from outside the repository)', { timeou
     tarball = path.join(path.dirname(clone), r.out.trim().split('\n').filter(Boolean)[0]);
     expect(fs.existsSync(tarball), tarball).toBe(true);
     const files = execFileSync('tar', ['-tzf', tarball], { encoding: 'utf8' }).split('\n');
-    for (const f of ['package/dist/index.js', 'package/dist/index.d.ts', 'package/dist/reasoning/index.d.ts', 'package/data/game24/24.csv', 'package/data/SOURCES.md', 'package/checkpoints/game24-sft/policy.safetensors', 'package/examples/custom-strategy.ts', 'package/bin/rlmkit.js']) {
+    for (const f of [
+      'package/dist/index.js',
+      'package/dist/index.d.ts',
+      'package/dist/reasoning/index.d.ts',
+      'package/data/game24/24.csv',
+      'package/data/SOURCES.md',
+      'package/checkpoints/game24-sft/policy.safetensors',
+      'package/examples/custom-strategy.ts',
+      'package/bin/rlmkit.js',
+    ]) {
       expect(files, f).toContain(f);
     }
     expect(files.some((f) => f.startsWith('package/src/') || f.startsWith('package/test/'))).toBe(false);
@@ -74,7 +92,11 @@ describe('a newcomer and a library user (from outside the repository)', { timeou
     fs.writeFileSync(path.join(project, 'package.json'), JSON.stringify({ name: 'user-project', private: true, type: 'module' }, null, 2));
     const lock = JSON.parse(fs.readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as { devDependencies: Record<string, string> };
     const dev = ['typescript', '@types/node'].map((n) => `${n}@${lock.devDependencies[n]}`).join(' ');
-    const install = sh(`npm install --no-audit --no-fund ${tarball} && npm install --no-audit --no-fund --save-dev ${dev}`, project, 15 * MINUTE);
+    const install = sh(
+      `npm install --no-audit --no-fund ${tarball} && npm install --no-audit --no-fund --save-dev ${dev}`,
+      project,
+      15 * MINUTE,
+    );
     expect(install.code, install.out.slice(-3000)).toBe(0);
     // The default install is lean: node-llama-cpp is an optional peer, not installed.
     expect(fs.existsSync(path.join(project, 'node_modules', 'node-llama-cpp'))).toBe(false);
@@ -84,7 +106,22 @@ describe('a newcomer and a library user (from outside the repository)', { timeou
     // types that a Node project does not have). rlmkit's own declarations compile in its build.
     fs.writeFileSync(
       path.join(project, 'tsconfig.json'),
-      JSON.stringify({ compilerOptions: { target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, outDir: 'out', types: ['node'], skipLibCheck: true }, include: ['*.ts', 'examples/*.ts'] }, null, 2),
+      JSON.stringify(
+        {
+          compilerOptions: {
+            target: 'ES2022',
+            module: 'NodeNext',
+            moduleResolution: 'NodeNext',
+            strict: true,
+            outDir: 'out',
+            types: ['node'],
+            skipLibCheck: true,
+          },
+          include: ['*.ts', 'examples/*.ts'],
+        },
+        null,
+        2,
+      ),
     );
     fs.writeFileSync(
       path.join(project, 'entry.ts'),

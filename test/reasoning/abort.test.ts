@@ -10,7 +10,11 @@ import { solve, solveMany } from '../../src/reasoning/solve.js';
 import type { Completion, GenerateOptions, GenerateRequest, Policy } from '../../src/models/types.js';
 import { game24Task } from '../../src/tasks/games/game24.js';
 
-const puzzle = { id: 'g/1', question: 'Use 4 4 6 8 and + - * / to make 24, each number exactly once.', data: { numbers: [4, 4, 6, 8], target: 24 } };
+const puzzle = {
+  id: 'g/1',
+  question: 'Use 4 4 6 8 and + - * / to make 24, each number exactly once.',
+  data: { numbers: [4, 4, 6, 8], target: 24 },
+};
 
 /** Legal moves, each call taking `ms`; counts calls and the signals it was given. */
 class SlowLegal extends LegalUniformPolicy {
@@ -32,7 +36,13 @@ describe('abort signals through searches', () => {
     const policy = new SlowLegal(20);
     const ctl = new AbortController();
     const problems = Array.from({ length: 3 }, (_, i) => ({ ...puzzle, id: `g/${i}` }));
-    const run = solveMany(problems, { task: game24Task, strategy: 'mcts', settings: { simulations: 100000, children: 4, stopWhenSolved: false, maxDepth: 1000 }, models: { policy }, signal: ctl.signal });
+    const run = solveMany(problems, {
+      task: game24Task,
+      strategy: 'mcts',
+      settings: { simulations: 100000, children: 4, stopWhenSolved: false, maxDepth: 1000 },
+      models: { policy },
+      signal: ctl.signal,
+    });
     await new Promise((r) => setTimeout(r, 150));
     const t0 = performance.now();
     ctl.abort();
@@ -76,7 +86,12 @@ describe('abort signals through searches', () => {
   });
 
   it('a wall-time budget beyond the timer range (5e9 ms) runs instead of throwing (13.9)', async () => {
-    const r = await solve(puzzle, { task: game24Task, strategy: 'cot', models: { policy: new LegalUniformPolicy(3) }, budget: { wallMs: 5e9 } });
+    const r = await solve(puzzle, {
+      task: game24Task,
+      strategy: 'cot',
+      models: { policy: new LegalUniformPolicy(3) },
+      budget: { wallMs: 5e9 },
+    });
     expect(r.stopReason).toBe('done');
   });
 });

@@ -11,13 +11,26 @@ const { values } = trapWorld();
 
 describe('solveMany', () => {
   it('lockstep merges calls across problems and gives the same results as one after another (greedy)', async () => {
-    for (const [strategy, settings] of [['cot', {}], ['beam', { beamWidth: 2, k: 2, temperature: 0 }], ['tot-bfs', { breadth: 2, k: 1, temperature: 0 }]] as const) {
+    for (const [strategy, settings] of [
+      ['cot', {}],
+      ['beam', { beamWidth: 2, k: 2, temperature: 0 }],
+      ['tot-bfs', { breadth: 2, k: 1, temperature: 0 }],
+    ] as const) {
       const seqPolicy = new ScriptedPolicy(problemsMap(...problems));
-      const seq = await solveMany(problems, { task, strategy, settings, batching: 'sequential', models: { policy: seqPolicy, value: new ScriptedValue(values) } });
+      const seq = await solveMany(problems, {
+        task,
+        strategy,
+        settings,
+        batching: 'sequential',
+        models: { policy: seqPolicy, value: new ScriptedValue(values) },
+      });
       const lockPolicy = new ScriptedPolicy(problemsMap(...problems));
       const value = new ScriptedValue(values);
       const lock = await solveMany(problems, { task, strategy, settings, batching: 'lockstep', models: { policy: lockPolicy, value } });
-      expect(lock.results.map((r) => r.answer), strategy).toEqual(seq.results.map((r) => r.answer));
+      expect(
+        lock.results.map((r) => r.answer),
+        strategy,
+      ).toEqual(seq.results.map((r) => r.answer));
       expect(lock.results.map((r) => r.usage.calls)).toEqual(seq.results.map((r) => r.usage.calls));
       expect(lock.results.map((r) => r.usage.completionTokens)).toEqual(seq.results.map((r) => r.usage.completionTokens));
       // One backend call carries the requests of all six problems.
@@ -30,7 +43,13 @@ describe('solveMany', () => {
   it('lockstep is deterministic with seeded sampling (MCTS)', async () => {
     const run = async () => {
       const policy = new ScriptedPolicy(problemsMap(...problems));
-      const r = await solveMany(problems, { task, strategy: 'mcts', settings: { simulations: 6, children: 2 }, seed: 9, models: { policy, value: new ScriptedValue(values) } });
+      const r = await solveMany(problems, {
+        task,
+        strategy: 'mcts',
+        settings: { simulations: 6, children: 2 },
+        seed: 9,
+        models: { policy, value: new ScriptedValue(values) },
+      });
       return { answers: r.results.map((x) => x.answer), visits: r.results.map((x) => x.graph.root.visits), batches: policy.batchSizes };
     };
     const a = await run();
@@ -46,7 +65,9 @@ describe('solveMany', () => {
       capabilities: { logprobs: false, n: true, tokenIds: false, prefixCaching: false, chat: false, maxBatch: 64 },
       generate: async (requests: GenerateRequest[], options: GenerateOptions = {}): Promise<Completion[][]> => {
         calls.push({ prompts: requests.map((r) => r.prompt ?? ''), options });
-        return requests.map((r) => [{ text: `${r.prompt}!`, finishReason: 'stop' as const, usage: { promptTokens: 1, completionTokens: 1 } }]);
+        return requests.map((r) => [
+          { text: `${r.prompt}!`, finishReason: 'stop' as const, usage: { promptTokens: 1, completionTokens: 1 } },
+        ]);
       },
     };
     const lockstep = new Lockstep({ policy: echo });
@@ -99,7 +120,14 @@ describe('the legal-uniform policy', () => {
     const rules = makeTreeTask(false);
     const { problem } = trapWorld();
     for (const strategy of ['tot-dfs', 'mcts', 'best-of-n', 'beam']) {
-      const r = await solve(problem, { task: rules, strategy, settings: strategy === 'mcts' ? { simulations: 16, qModel: 'verifier' } : strategy === 'beam' ? { scorer: 'verifier' } : {}, models: { policy: new LegalUniformPolicy(3) }, seed: 5, allowGroundTruth: false });
+      const r = await solve(problem, {
+        task: rules,
+        strategy,
+        settings: strategy === 'mcts' ? { simulations: 16, qModel: 'verifier' } : strategy === 'beam' ? { scorer: 'verifier' } : {},
+        models: { policy: new LegalUniformPolicy(3) },
+        seed: 5,
+        allowGroundTruth: false,
+      });
       expect(r.answer, strategy).toBe('7');
       expect(r.trace!.usedGroundTruth).toBe(false);
     }

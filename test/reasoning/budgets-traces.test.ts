@@ -22,11 +22,27 @@ describe('budgets', () => {
       fc.asyncProperty(
         fc.integer({ min: 0, max: 1e6 }),
         fc.constantFrom(...names),
-        fc.record({ tokens: fc.integer({ min: 1, max: 400 }), calls: fc.integer({ min: 1, max: 12 }), expansions: fc.integer({ min: 1, max: 10 }), evalCalls: fc.integer({ min: 1, max: 6 }), completionTokens: fc.integer({ min: 1, max: 60 }) }, { requiredKeys: [] }),
+        fc.record(
+          {
+            tokens: fc.integer({ min: 1, max: 400 }),
+            calls: fc.integer({ min: 1, max: 12 }),
+            expansions: fc.integer({ min: 1, max: 10 }),
+            evalCalls: fc.integer({ min: 1, max: 6 }),
+            completionTokens: fc.integer({ min: 1, max: 60 }),
+          },
+          { requiredKeys: [] },
+        ),
         async (seed, name, budget) => {
           const rng = new Rng(seed);
           const problem = randomWorld(rng, `b${seed}`);
-          const r = await solve(problem, { task, strategy: name, seed, budget, allowGroundTruth: true, models: { policy: new ScriptedPolicy(problemsMap(problem)), value: new ScriptedValue(randomValues(rng, problem)) } });
+          const r = await solve(problem, {
+            task,
+            strategy: name,
+            seed,
+            budget,
+            allowGroundTruth: true,
+            models: { policy: new ScriptedPolicy(problemsMap(problem)), value: new ScriptedValue(randomValues(rng, problem)) },
+          });
           const u = r.usage;
           if (budget.tokens !== undefined) expect(u.promptTokens + u.completionTokens).toBeLessThanOrEqual(budget.tokens);
           if (budget.completionTokens !== undefined) expect(u.completionTokens).toBeLessThanOrEqual(budget.completionTokens);
@@ -35,7 +51,11 @@ describe('budgets', () => {
           if (budget.evalCalls !== undefined) expect(u.evalCalls).toBeLessThanOrEqual(budget.evalCalls);
           expect(r.stopReason).toMatch(/^(done|budget:(tokens|completionTokens|calls|expansions|evalCalls))$/);
           // Anytime: an answer, when given, is one the search really reached.
-          if (r.answer !== null) expect(r.graph.nodes.some((n) => n.answer === r.answer) || r.graph.nodes.some((n) => n.nested?.nodes.some((m) => m.answer === r.answer))).toBe(true);
+          if (r.answer !== null)
+            expect(
+              r.graph.nodes.some((n) => n.answer === r.answer) ||
+                r.graph.nodes.some((n) => n.nested?.nodes.some((m) => m.answer === r.answer)),
+            ).toBe(true);
           validateTrace(JSON.parse(JSON.stringify(r.trace)));
         },
       ),
@@ -48,7 +68,13 @@ describe('budgets', () => {
     const problem = randomWorld(rng, 'deep', 10, 3);
     const policy = new ScriptedPolicy(problemsMap(problem), {}, { delayMs: 30 });
     const t0 = performance.now();
-    const r = await solve(problem, { task, strategy: 'mcts', settings: { simulations: 1000, children: 3 }, budget: { wallMs: 200 }, models: { policy, value: new ScriptedValue(randomValues(rng, problem)) } });
+    const r = await solve(problem, {
+      task,
+      strategy: 'mcts',
+      settings: { simulations: 1000, children: 3 },
+      budget: { wallMs: 200 },
+      models: { policy, value: new ScriptedValue(randomValues(rng, problem)) },
+    });
     const took = performance.now() - t0;
     expect(r.stopReason).toBe('budget:time');
     expect(took).toBeLessThan(200 + 150);
@@ -59,7 +85,11 @@ describe('budgets', () => {
 
   it('counts time inside model calls apart from the framework time', async () => {
     const { problem } = trapWorld();
-    const r = await solve(problem, { task, strategy: 'cot', models: { policy: new ScriptedPolicy(problemsMap(problem), {}, { delayMs: 25 }) } });
+    const r = await solve(problem, {
+      task,
+      strategy: 'cot',
+      models: { policy: new ScriptedPolicy(problemsMap(problem), {}, { delayMs: 25 }) },
+    });
     expect(r.usage.calls).toBe(2);
     expect(r.usage.modelMs).toBeGreaterThanOrEqual(45);
     expect(r.usage.modelMs).toBeLessThanOrEqual(r.usage.wallMs);
@@ -67,7 +97,12 @@ describe('budgets', () => {
 
   it('rejects a malformed budget as a usage error', async () => {
     const { problem } = trapWorld();
-    const e = await solve(problem, { task, strategy: 'cot', budget: { tokens: -5 }, models: { policy: new ScriptedPolicy(problemsMap(problem)) } }).catch((x) => x);
+    const e = await solve(problem, {
+      task,
+      strategy: 'cot',
+      budget: { tokens: -5 },
+      models: { policy: new ScriptedPolicy(problemsMap(problem)) },
+    }).catch((x) => x);
     expect(isRlmkitError(e)).toBe(true);
   });
 });
@@ -77,7 +112,13 @@ describe('traces', () => {
     const { problem, values } = trapWorld();
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rlmkit-trace-'));
     for (const s of strategies) {
-      const r = await solve(problem, { task, strategy: s.name, allowGroundTruth: true, journey: true, models: { policy: new ScriptedPolicy(problemsMap(problem)), value: new ScriptedValue(values) } });
+      const r = await solve(problem, {
+        task,
+        strategy: s.name,
+        allowGroundTruth: true,
+        journey: true,
+        models: { policy: new ScriptedPolicy(problemsMap(problem)), value: new ScriptedValue(values) },
+      });
       const trace = r.trace!;
       expect(TraceSchema.safeParse(trace).success, s.name).toBe(true);
       const file = path.join(dir, `${s.name}.json`);
@@ -112,15 +153,34 @@ describe('traces', () => {
   });
 
   it('renders graphs with multi-parent nodes once, referenced from other parents', async () => {
-    const { problem } = { problem: { id: 'vote', question: 'v', answer: '0.5', data: { tree: { '': ['x', 'y', 'z'] }, leaves: { x: '1/2', y: '0.5', z: '3' } } } };
-    const r = await solve(problem, { task, strategy: 'self-consistency', settings: { n: 3 }, models: { policy: new ScriptedPolicy(problemsMap(problem)) } });
+    const { problem } = {
+      problem: {
+        id: 'vote',
+        question: 'v',
+        answer: '0.5',
+        data: { tree: { '': ['x', 'y', 'z'] }, leaves: { x: '1/2', y: '0.5', z: '3' } },
+      },
+    };
+    const r = await solve(problem, {
+      task,
+      strategy: 'self-consistency',
+      settings: { n: 3 },
+      models: { policy: new ScriptedPolicy(problemsMap(problem)) },
+    });
     const text = renderTrace(r.trace!);
     expect(text).toMatch(/→ n\d+/);
   });
 
   it('Journey-Learning linearisation walks dead ends and backtracks before the final path', async () => {
     const { problem } = trapWorld();
-    const r = await solve(problem, { task, strategy: 'tot-dfs', settings: { k: 2, scorer: 'none', temperature: 0.5 }, allowGroundTruth: true, journey: true, models: { policy: new ScriptedPolicy(problemsMap(problem), {}, { rotate: false }) } });
+    const r = await solve(problem, {
+      task,
+      strategy: 'tot-dfs',
+      settings: { k: 2, scorer: 'none', temperature: 0.5 },
+      allowGroundTruth: true,
+      journey: true,
+      models: { policy: new ScriptedPolicy(problemsMap(problem), {}, { rotate: false }) },
+    });
     const j = r.journey!;
     expect(j.map((s) => s.kind)).toEqual(['dead-end', 'dead-end', 'backtrack', 'step', 'step']);
     expect(j.filter((s) => s.kind === 'step').map((s) => s.text)).toEqual(['b', 'b1']);

@@ -3,7 +3,15 @@
  * deterministic policy with a preference order per state, and scripted value / reward models.
  */
 import { hashString, Rng } from '../../src/core/rng.js';
-import type { Completion, GenerateOptions, GenerateRequest, Policy, RewardModel, ScoredSolution, ValueModel } from '../../src/models/types.js';
+import type {
+  Completion,
+  GenerateOptions,
+  GenerateRequest,
+  Policy,
+  RewardModel,
+  ScoredSolution,
+  ValueModel,
+} from '../../src/models/types.js';
 import type { Problem, StepCheck, Task } from '../../src/tasks/types.js';
 
 export interface TreeData {
@@ -34,7 +42,10 @@ export function makeTreeTask(verifierNeedsAnswer = true): Task<TreeProblem> {
       return [];
     },
     renderPlain: (p, steps = []) => `Q${p.id}|${steps.map((s) => `${s}\n`).join('')}`,
-    renderChat: (p, steps = []) => [{ role: 'user', content: `Q${p.id}` }, ...(steps.length ? [{ role: 'assistant' as const, content: steps.map((s) => `${s}\n`).join('') }] : [])],
+    renderChat: (p, steps = []) => [
+      { role: 'user', content: `Q${p.id}` },
+      ...(steps.length ? [{ role: 'assistant' as const, content: steps.map((s) => `${s}\n`).join('') }] : []),
+    ],
     extractAnswer: (text) => /ANSWER (\S+)/.exec(text)?.[1] ?? null,
     async verify(answer, p) {
       if (!verifierNeedsAnswer) {
@@ -54,7 +65,8 @@ export function makeTreeTask(verifierNeedsAnswer = true): Task<TreeProblem> {
     checkStep(p, steps): StepCheck {
       const prev = key(steps.slice(0, -1));
       const last = steps[steps.length - 1];
-      if (!(p.data.tree[prev] ?? []).includes(last)) return { valid: false, terminal: false, reason: `"${last}" is not a move from "${prev}"` };
+      if (!(p.data.tree[prev] ?? []).includes(last))
+        return { valid: false, terminal: false, reason: `"${last}" is not a move from "${prev}"` };
       const k = key(steps);
       if (p.data.tree[k] && p.data.tree[k].length > 0) return { valid: true, terminal: false };
       return { valid: true, terminal: true, answer: p.data.leaves[k] ?? null };
@@ -65,10 +77,14 @@ export function makeTreeTask(verifierNeedsAnswer = true): Task<TreeProblem> {
 
 /** Parses the steps back out of a plain or chat prompt of the tree task. */
 export function stepsOf(r: GenerateRequest | string): { id: string; steps: string[] } {
-  const text = typeof r === 'string' ? r : r.prompt ?? (r.messages ?? []).map((m) => (m.role === 'user' ? `${m.content}|` : m.content)).join('');
+  const text =
+    typeof r === 'string' ? r : (r.prompt ?? (r.messages ?? []).map((m) => (m.role === 'user' ? `${m.content}|` : m.content)).join(''));
   const bar = text.indexOf('|');
   const id = text.slice(1, bar);
-  const steps = text.slice(bar + 1).split('\n').slice(0, -1);
+  const steps = text
+    .slice(bar + 1)
+    .split('\n')
+    .slice(0, -1);
   return { id, steps };
 }
 
@@ -104,16 +120,24 @@ export class ScriptedPolicy implements Policy {
       const p = this.problems.get(id);
       if (!p) {
         // Not a step prompt (judge / refine / aggregate prompts): answer like a weak model.
-        return Array.from({ length: n }, () => ({ text: '5', finishReason: 'stop' as const, usage: { promptTokens: this.countTokens(r.prompt ?? ''), completionTokens: 1 } }));
+        return Array.from({ length: n }, () => ({
+          text: '5',
+          finishReason: 'stop' as const,
+          usage: { promptTokens: this.countTokens(r.prompt ?? ''), completionTokens: 1 },
+        }));
       }
       const k = key(steps);
       const order = this.prefs[`${p.id}:${k}`] ?? this.prefs[k] ?? p.data.tree[k] ?? [];
       const promptTokens = this.countTokens(r.prompt ?? stepsOf(r).steps.join('\n'));
-      if (order.length === 0) return Array.from({ length: n }, () => ({ text: '', finishReason: 'eos' as const, usage: { promptTokens, completionTokens: 1 } }));
-      const offset = (options.temperature ?? 1) <= 0 || this.o.rotate === false ? 0 : new Rng(((options.seed ?? 0) ^ hashString(k) ^ Math.imul(ri + 1, 0x9e3779b1)) >>> 0).int(0, order.length - 1);
+      if (order.length === 0)
+        return Array.from({ length: n }, () => ({ text: '', finishReason: 'eos' as const, usage: { promptTokens, completionTokens: 1 } }));
+      const offset =
+        (options.temperature ?? 1) <= 0 || this.o.rotate === false
+          ? 0
+          : new Rng(((options.seed ?? 0) ^ hashString(k) ^ Math.imul(ri + 1, 0x9e3779b1)) >>> 0).int(0, order.length - 1);
       return Array.from({ length: n }, (_, j) => {
         const step = order[(offset + ((options.temperature ?? 1) <= 0 ? 0 : j)) % order.length];
-        const leaf = !(p.data.tree[key([...steps, step])]?.length);
+        const leaf = !p.data.tree[key([...steps, step])]?.length;
         return leaf
           ? { text: step, finishReason: 'eos' as const, usage: { promptTokens, completionTokens: step.length + 1 } }
           : { text: step, finishReason: 'stop' as const, stopSequence: '\n', usage: { promptTokens, completionTokens: step.length + 1 } };
@@ -136,7 +160,11 @@ export class ScriptedValue implements ValueModel {
 /** ORM/PRM from a value table mapped to [0, 1]. */
 export class ScriptedReward implements RewardModel {
   calls = 0;
-  constructor(readonly kind: 'process' | 'outcome', private readonly table: Record<string, number>, readonly id = `scripted-${kind}`) {}
+  constructor(
+    readonly kind: 'process' | 'outcome',
+    private readonly table: Record<string, number>,
+    readonly id = `scripted-${kind}`,
+  ) {}
   async outcome(solutions: ScoredSolution[]): Promise<number[]> {
     this.calls++;
     return solutions.map((s) => ((this.table[key(s.steps)] ?? 0) + 1) / 2);
@@ -177,10 +205,14 @@ export function problemsMap(...ps: TreeProblem[]): Map<string, TreeProblem> {
 function delay(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     const t = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => {
-      clearTimeout(t);
-      reject(new Error('aborted'));
-    }, { once: true });
+    signal?.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(t);
+        reject(new Error('aborted'));
+      },
+      { once: true },
+    );
   });
 }
 

@@ -52,7 +52,12 @@ class TrapPolicy implements Policy {
       return Array.from({ length: o.n ?? 1 }, (_, j) => {
         const step = order[(off + j) % order.length];
         const done = task.checkStep!(p, [...steps, step]).terminal;
-        return { text: step, finishReason: done ? ('eos' as const) : ('stop' as const), ...(done ? {} : { stopSequence: '\n' }), usage: { promptTokens: r.prompt!.length, completionTokens: step.length + 1 } };
+        return {
+          text: step,
+          finishReason: done ? ('eos' as const) : ('stop' as const),
+          ...(done ? {} : { stopSequence: '\n' }),
+          usage: { promptTokens: r.prompt!.length, completionTokens: step.length + 1 },
+        };
       });
     });
   }
@@ -86,7 +91,13 @@ describe('Game of 24', () => {
     const models = { policy: new TrapPolicy([puzzle]), value: new OracleValue([puzzle]) };
     const m = await solve(puzzle, { task, strategy: 'mcts', settings: { simulations: 16, children: 8 }, models, seed: 1 });
     expect(m.correct).toBe(true);
-    const t = await solve(puzzle, { task, strategy: 'tot-bfs', settings: { breadth: 3, k: 12, scorer: 'value', threshold: 0 }, models, seed: 1 });
+    const t = await solve(puzzle, {
+      task,
+      strategy: 'tot-bfs',
+      settings: { breadth: 3, k: 12, scorer: 'value', threshold: 0 },
+      models,
+      seed: 1,
+    });
     expect(t.correct).toBe(true);
   });
 

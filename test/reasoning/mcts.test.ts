@@ -5,7 +5,16 @@ import { solve } from '../../src/reasoning/solve.js';
 import type { ReasoningNode } from '../../src/reasoning/structure.js';
 import { puctScore } from '../../src/reasoning/operators/select.js';
 import { x1Target } from '../../src/reasoning/operators/backpropagate.js';
-import { makeTreeTask, problemsMap, randomValues, randomWorld, ScriptedPolicy, ScriptedValue, trapWorld, type TreeProblem } from './fixtures.js';
+import {
+  makeTreeTask,
+  problemsMap,
+  randomValues,
+  randomWorld,
+  ScriptedPolicy,
+  ScriptedValue,
+  trapWorld,
+  type TreeProblem,
+} from './fixtures.js';
 
 const task = makeTreeTask();
 
@@ -14,7 +23,8 @@ const byPath = (nodes: ReasoningNode[], path: string) => nodes.find((n) => n.ste
 /** Simulations that ended at each node, read from the trace's backpropagate records. */
 function endsAt(trace: { operators: { op: string; nodes: string[] }[] }): Map<string, number> {
   const m = new Map<string, number>();
-  for (const o of trace.operators) if (o.op === 'backpropagate') m.set(o.nodes[o.nodes.length - 1], (m.get(o.nodes[o.nodes.length - 1]) ?? 0) + 1);
+  for (const o of trace.operators)
+    if (o.op === 'backpropagate') m.set(o.nodes[o.nodes.length - 1], (m.get(o.nodes[o.nodes.length - 1]) ?? 0) + 1);
   return m;
 }
 
@@ -55,7 +65,10 @@ describe("MCTS (x1's form)", () => {
     const { problem } = trapWorld();
     void problem;
     const fake = (q: number, visits: number) => ({ q, visits }) as unknown as ReasoningNode;
-    expect(puctScore(fake(0.2, 3), 10, { c1: 1.25, c2: 19652 })).toBeCloseTo(0.2 + (Math.sqrt(9) / 4) * (1.25 + Math.log((10 + 19652) / 19652)), 12);
+    expect(puctScore(fake(0.2, 3), 10, { c1: 1.25, c2: 19652 })).toBeCloseTo(
+      0.2 + (Math.sqrt(9) / 4) * (1.25 + Math.log((10 + 19652) / 19652)),
+      12,
+    );
     expect(puctScore(fake(0.2, 0), 1, { c1: 1.25, c2: 19652 })).toBe(0.2);
     const parent = { children: [fake(0.5, 2), fake(-1, 1), fake(0.9, 0)] } as unknown as ReasoningNode;
     expect(x1Target(parent, 0.9)).toBeCloseTo((0.9 * (2 * 0.5 + 1 * -1)) / 3, 12);
@@ -66,9 +79,19 @@ describe("MCTS (x1's form)", () => {
     const problem = randomWorld(rng, 'wide', 4, 3);
     const values = randomValues(rng, problem);
     const seqPolicy = new ScriptedPolicy(problemsMap(problem));
-    const seq = await solve(problem, { task, strategy: 'mcts', settings: { simulations: 32, children: 3 }, models: { policy: seqPolicy, value: new ScriptedValue(values) } });
+    const seq = await solve(problem, {
+      task,
+      strategy: 'mcts',
+      settings: { simulations: 32, children: 3 },
+      models: { policy: seqPolicy, value: new ScriptedValue(values) },
+    });
     const parPolicy = new ScriptedPolicy(problemsMap(problem));
-    const par = await solve(problem, { task, strategy: 'mcts', settings: { simulations: 32, children: 3, parallel: 8 }, models: { policy: parPolicy, value: new ScriptedValue(values) } });
+    const par = await solve(problem, {
+      task,
+      strategy: 'mcts',
+      settings: { simulations: 32, children: 3, parallel: 8 },
+      models: { policy: parPolicy, value: new ScriptedValue(values) },
+    });
     expect(par.graph.root.visits).toBe(32);
     expect(parPolicy.calls).toBeLessThan(seqPolicy.calls);
     expect(Math.max(...parPolicy.batchSizes)).toBeGreaterThan(1);
@@ -77,7 +100,13 @@ describe("MCTS (x1's form)", () => {
 
   it('overwrites terminal values with the verifier only when ground truth is allowed', async () => {
     const { problem, values } = trapWorld();
-    const r = await solve(problem, { task, strategy: 'mcts', settings: { simulations: 6, children: 2 }, models: { policy: new ScriptedPolicy(problemsMap(problem)), value: new ScriptedValue(values) }, allowGroundTruth: true });
+    const r = await solve(problem, {
+      task,
+      strategy: 'mcts',
+      settings: { simulations: 6, children: 2 },
+      models: { policy: new ScriptedPolicy(problemsMap(problem)), value: new ScriptedValue(values) },
+      allowGroundTruth: true,
+    });
     const terminals = r.graph.nodes.filter((x) => x.terminal && !x.pruned);
     expect(terminals.length).toBeGreaterThan(0);
     for (const t of terminals) {
@@ -91,10 +120,21 @@ describe("MCTS (x1's form)", () => {
     const rules = makeTreeTask(false);
     // Root moves a, b, c; only c wins. Two children per expansion: a seeded rotation gives (a,b),
     // (b,c) or (c,a), so a search that first draws (a,b) can only win by widening the root.
-    const problem: TreeProblem = { id: 'w', question: 'w', answer: '7', data: { tree: { '': ['a', 'b', 'c'] }, leaves: { a: '1', b: '2', c: '7' } } };
+    const problem: TreeProblem = {
+      id: 'w',
+      question: 'w',
+      answer: '7',
+      data: { tree: { '': ['a', 'b', 'c'] }, leaves: { a: '1', b: '2', c: '7' } },
+    };
     let widenedAndSolved = 0;
     for (let seed = 0; seed < 24; seed++) {
-      const r = await solve(problem, { task: rules, strategy: 'mcts', seed, settings: { simulations: 20, children: 2 }, models: { policy: new ScriptedPolicy(problemsMap(problem)) } });
+      const r = await solve(problem, {
+        task: rules,
+        strategy: 'mcts',
+        seed,
+        settings: { simulations: 20, children: 2 },
+        models: { policy: new ScriptedPolicy(problemsMap(problem)) },
+      });
       expect(r.trace!.usedGroundTruth).toBe(false);
       expect(r.trace!.checksUsed).toContain('rule-verifier');
       for (const t of r.graph.nodes.filter((x) => x.terminal && !x.pruned)) expect(t.q).toBe(t.answer === '7' ? 1 : -1);
@@ -113,37 +153,64 @@ describe("MCTS (x1's form)", () => {
     expect(widenedAndSolved).toBeGreaterThan(0);
     // x1's single expansion (widen 0) never adds children to an expanded node.
     for (let seed = 0; seed < 8; seed++) {
-      const r = await solve(problem, { task: rules, strategy: 'mcts', seed, settings: { simulations: 20, children: 2, widen: 0 }, models: { policy: new ScriptedPolicy(problemsMap(problem)) } });
+      const r = await solve(problem, {
+        task: rules,
+        strategy: 'mcts',
+        seed,
+        settings: { simulations: 20, children: 2, widen: 0 },
+        models: { policy: new ScriptedPolicy(problemsMap(problem)) },
+      });
       expect(r.graph.root.children.length).toBeLessThanOrEqual(2);
     }
   });
 
   it('refuses an answer-key verifier at terminals during evaluation', async () => {
     const { problem, values } = trapWorld();
-    await expect(solve(problem, { task, strategy: 'mcts', settings: { simulations: 4, terminalCheck: 'verifier' }, models: { policy: new ScriptedPolicy(problemsMap(problem)), value: new ScriptedValue(values) } })).rejects.toThrow(/terminalCheck=verifier needs the reference answer/);
+    await expect(
+      solve(problem, {
+        task,
+        strategy: 'mcts',
+        settings: { simulations: 4, terminalCheck: 'verifier' },
+        models: { policy: new ScriptedPolicy(problemsMap(problem)), value: new ScriptedValue(values) },
+      }),
+    ).rejects.toThrow(/terminalCheck=verifier needs the reference answer/);
   });
 
   it('keeps its invariants on random trees (property)', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.integer({ min: 0, max: 1e6 }), fc.integer({ min: 1, max: 40 }), fc.integer({ min: 1, max: 4 }), fc.double({ min: 0.5, max: 1, noNaN: true }), fc.double({ min: 0.05, max: 1, noNaN: true }), fc.constantFrom(1, 1, 3, 8), async (seed, sims, m, gamma, alpha, parallel) => {
-        const rng = new Rng(seed);
-        const problem = randomWorld(rng, `w${seed}`);
-        const r = await solve(problem, { task, strategy: 'mcts', seed, settings: { simulations: sims, children: m, gamma, alpha, parallel }, models: { policy: new ScriptedPolicy(problemsMap(problem)), value: new ScriptedValue(randomValues(rng, problem)) } });
-        const ends = endsAt(r.trace!);
-        const g = r.graph;
-        const ran = r.trace!.operators.filter((o) => o.op === 'backpropagate').length;
-        expect(g.root.visits).toBe(ran);
-        expect(ran).toBeLessThanOrEqual(sims);
-        for (const node of g.nodes) {
-          const childVisits = node.children.reduce((s, c) => s + c.visits, 0);
-          expect(node.visits).toBe(childVisits + (ends.get(node.id) ?? 0));
-          if (node.q !== null) {
-            expect(node.q).toBeGreaterThanOrEqual(-1);
-            expect(node.q).toBeLessThanOrEqual(1);
+      fc.asyncProperty(
+        fc.integer({ min: 0, max: 1e6 }),
+        fc.integer({ min: 1, max: 40 }),
+        fc.integer({ min: 1, max: 4 }),
+        fc.double({ min: 0.5, max: 1, noNaN: true }),
+        fc.double({ min: 0.05, max: 1, noNaN: true }),
+        fc.constantFrom(1, 1, 3, 8),
+        async (seed, sims, m, gamma, alpha, parallel) => {
+          const rng = new Rng(seed);
+          const problem = randomWorld(rng, `w${seed}`);
+          const r = await solve(problem, {
+            task,
+            strategy: 'mcts',
+            seed,
+            settings: { simulations: sims, children: m, gamma, alpha, parallel },
+            models: { policy: new ScriptedPolicy(problemsMap(problem)), value: new ScriptedValue(randomValues(rng, problem)) },
+          });
+          const ends = endsAt(r.trace!);
+          const g = r.graph;
+          const ran = r.trace!.operators.filter((o) => o.op === 'backpropagate').length;
+          expect(g.root.visits).toBe(ran);
+          expect(ran).toBeLessThanOrEqual(sims);
+          for (const node of g.nodes) {
+            const childVisits = node.children.reduce((s, c) => s + c.visits, 0);
+            expect(node.visits).toBe(childVisits + (ends.get(node.id) ?? 0));
+            if (node.q !== null) {
+              expect(node.q).toBeGreaterThanOrEqual(-1);
+              expect(node.q).toBeLessThanOrEqual(1);
+            }
           }
-        }
-        if (r.answer !== null) expect(Object.values(problem.data.leaves)).toContain(r.answer);
-      }),
+          if (r.answer !== null) expect(Object.values(problem.data.leaves)).toContain(r.answer);
+        },
+      ),
       { numRuns: 60 },
     );
   });

@@ -18,7 +18,10 @@ const task = makeTreeTask();
 function context(kind: 'tree' | 'graph' = 'tree') {
   const problem = voteWorld();
   const env = new Environment(task, problem, { style: 'plain', maxDepth: 8, stepMaxTokens: 16, ruleCheck: true });
-  const ctx = new SearchContext(env, { policy: new ScriptedPolicy(problemsMap(problem, trapWorld().problem)) }, new Meter(), new Rng(1), { allowGroundTruth: false, seeded: true });
+  const ctx = new SearchContext(env, { policy: new ScriptedPolicy(problemsMap(problem, trapWorld().problem)) }, new Meter(), new Rng(1), {
+    allowGroundTruth: false,
+    seeded: true,
+  });
   ctx.structure(kind);
   return ctx;
 }
@@ -36,7 +39,11 @@ describe('operators', () => {
     b.visits = 2;
     expect(selectUct([a, b, c], 5, 1.4)).toBe(c);
     const rng = new Rng(3);
-    const counts = new Map([[a, 0], [b, 0], [c, 0]]);
+    const counts = new Map([
+      [a, 0],
+      [b, 0],
+      [c, 0],
+    ]);
     for (let i = 0; i < 6000; i++) {
       const s = selectSample([a, b, c], (n) => n.q!, 0.5, rng)!;
       counts.set(s, counts.get(s)! + 1);
@@ -104,7 +111,12 @@ describe('operators', () => {
     const task = makeTreeTask();
     // Prompts are "Qtrap|" (6 characters = tokens) then "Qtrap|a\n" (8): a context of 8 leaves no
     // room after the first step.
-    const full = await solve(problem, { task, strategy: 'cot', settings: { decoding: 'greedy' }, models: { policy: Object.assign(policy, { capabilities: { ...policy.capabilities, contextTokens: 8 } }) } });
+    const full = await solve(problem, {
+      task,
+      strategy: 'cot',
+      settings: { decoding: 'greedy' },
+      models: { policy: Object.assign(policy, { capabilities: { ...policy.capabilities, contextTokens: 8 } }) },
+    });
     const last = full.graph.nodes[full.graph.nodes.length - 1];
     expect(full.graph.nodes).toHaveLength(2);
     expect(last.terminal).toBe(true);
@@ -112,19 +124,29 @@ describe('operators', () => {
     expect(String(last.meta.reason)).toMatch(/context of 8 tokens is full/);
     expect(policy.calls).toBe(1);
     const roomy = new ScriptedPolicy(problemsMap(problem));
-    const ok = await solve(problem, { task, strategy: 'cot', settings: { decoding: 'greedy' }, models: { policy: Object.assign(roomy, { capabilities: { ...roomy.capabilities, contextTokens: 64 } }) } });
+    const ok = await solve(problem, {
+      task,
+      strategy: 'cot',
+      settings: { decoding: 'greedy' },
+      models: { policy: Object.assign(roomy, { capabilities: { ...roomy.capabilities, contextTokens: 64 } }) },
+    });
     expect(ok.answer).not.toBeNull();
   });
 
   it('x1 backup keeps every q within [-1, 1] for any values (property)', () => {
     fc.assert(
-      fc.property(fc.array(fc.double({ min: -1, max: 1, noNaN: true }), { minLength: 1, maxLength: 6 }), fc.double({ min: 0, max: 1, noNaN: true }), fc.double({ min: 0, max: 1, noNaN: true }), (qs, gamma, alpha) => {
-        const g = new ReasoningGraph('tree');
-        const kids = qs.map((q, i) => Object.assign(g.addChild(g.root, `k${i}`), { q }));
-        for (const k of kids) backupX1([g.root, k], { gamma, alpha });
-        expect(Math.abs(g.root.q!)).toBeLessThanOrEqual(1 + 1e-12);
-        expect(g.root.visits).toBe(qs.length);
-      }),
+      fc.property(
+        fc.array(fc.double({ min: -1, max: 1, noNaN: true }), { minLength: 1, maxLength: 6 }),
+        fc.double({ min: 0, max: 1, noNaN: true }),
+        fc.double({ min: 0, max: 1, noNaN: true }),
+        (qs, gamma, alpha) => {
+          const g = new ReasoningGraph('tree');
+          const kids = qs.map((q, i) => Object.assign(g.addChild(g.root, `k${i}`), { q }));
+          for (const k of kids) backupX1([g.root, k], { gamma, alpha });
+          expect(Math.abs(g.root.q!)).toBeLessThanOrEqual(1 + 1e-12);
+          expect(g.root.visits).toBe(qs.length);
+        },
+      ),
     );
   });
 });

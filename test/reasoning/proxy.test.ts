@@ -39,7 +39,8 @@ function server() {
   const toy = new ToyChat();
   const registry = new ModelRegistry().register(staticProvider({ toy })).register(reasoningProvider());
   const { app } = createServeApp({ registry });
-  const post = (path: string, body: unknown) => app.request(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const post = (path: string, body: unknown) =>
+    app.request(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
   return { toy, post };
 }
 
@@ -62,7 +63,10 @@ describe('reasoning proxy', () => {
     const { toy, post } = server();
     const res = await post('/v1/chat/completions', { model: 'self-consistency@toy', messages: history, settings: { n: 6 } });
     expect(res.status).toBe(200);
-    const body = (await res.json()) as { choices: { message: { content: string } }[]; usage: { prompt_tokens: number; completion_tokens: number } };
+    const body = (await res.json()) as {
+      choices: { message: { content: string } }[];
+      usage: { prompt_tokens: number; completion_tokens: number };
+    };
     expect(body.choices).toHaveLength(1);
     expect(body.choices[0].message.content).toContain('\\boxed{42}');
     expect(body.choices[0].message.content).toContain('Let me think');
@@ -75,7 +79,13 @@ describe('reasoning proxy', () => {
 
   it('reads top-level settings that are not OpenAI fields, and rejects bad ones with 400', async () => {
     const { post } = server();
-    const ok = await post('/v1/chat/completions', { model: 'mcts@toy', messages: history, simulations: 3, children: 2, budget: { calls: 50 } });
+    const ok = await post('/v1/chat/completions', {
+      model: 'mcts@toy',
+      messages: history,
+      simulations: 3,
+      children: 2,
+      budget: { calls: 50 },
+    });
     expect(ok.status).toBe(200);
     const bad = await post('/v1/chat/completions', { model: 'mcts@toy', messages: history, settings: { simulations: -3 } });
     expect(bad.status).toBe(400);
@@ -86,12 +96,20 @@ describe('reasoning proxy', () => {
 
   it('streams progress as SSE comment lines before the final answer, never as a chunk without choices', async () => {
     const { post } = server();
-    const res = await post('/v1/chat/completions', { model: 'best-of-n@toy', messages: history, stream: true, stream_options: { include_usage: true }, settings: { n: 4, scorer: 'judge' } });
+    const res = await post('/v1/chat/completions', {
+      model: 'best-of-n@toy',
+      messages: history,
+      stream: true,
+      stream_options: { include_usage: true },
+      settings: { n: 4, scorer: 'judge' },
+    });
     expect(res.status).toBe(200);
     const blocks = (await res.text()).split('\n\n').filter((e) => e.length > 0);
     const events = blocks.filter((e) => e.startsWith('data: ')).map((e) => e.slice(6));
     expect(events[events.length - 1]).toBe('[DONE]');
-    const chunks = events.slice(0, -1).map((e) => JSON.parse(e) as { choices: { delta?: { content?: string } }[]; usage?: unknown; rlmkit?: { trace_id?: string } });
+    const chunks = events
+      .slice(0, -1)
+      .map((e) => JSON.parse(e) as { choices: { delta?: { content?: string } }[]; usage?: unknown; rlmkit?: { trace_id?: string } });
     const progress = blocks.map((b, i) => ({ b, i })).filter(({ b }) => b.startsWith(': rlmkit_progress '));
     expect(progress.length).toBeGreaterThan(0);
     const firstData = blocks.findIndex((b) => b.startsWith('data: '));
@@ -122,17 +140,34 @@ describe('reasoning proxy', () => {
         return requests.map((r) => {
           if (r.prompt!.includes('Problem:')) throw inputError('character "P" is not in the vocabulary');
           const first = !r.prompt!.includes('carry');
-          return Array.from({ length: o.n ?? 1 }, () => (first ? { text: 'carry the one', finishReason: 'stop' as const, stopSequence: '\n', usage: { promptTokens: 5, completionTokens: 3 } } : { text: 'so \\boxed{5}', finishReason: 'eos' as const, usage: { promptTokens: 8, completionTokens: 4 } }));
+          return Array.from({ length: o.n ?? 1 }, () =>
+            first
+              ? {
+                  text: 'carry the one',
+                  finishReason: 'stop' as const,
+                  stopSequence: '\n',
+                  usage: { promptTokens: 5, completionTokens: 3 },
+                }
+              : { text: 'so \\boxed{5}', finishReason: 'eos' as const, usage: { promptTokens: 8, completionTokens: 4 } },
+          );
         });
       },
     };
     const registry = new ModelRegistry().register(staticProvider({ picky })).register(reasoningProvider());
     const { app } = createServeApp({ registry });
     // Issue 13: best-of-n used to pick an unranked candidate (every judge score a quiet 0.5) with HTTP 200.
-    const res = await app.request('/v1/completions', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'best-of-n@picky', prompt: 'Q: 2+3?\n', settings: { n: 2 } }) });
+    const res = await app.request('/v1/completions', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'best-of-n@picky', prompt: 'Q: 2+3?\n', settings: { n: 2 } }),
+    });
     expect(res.status).toBe(400);
     expect(((await res.json()) as { error: { message: string } }).error.message).toMatch(/scorer "judge" failed/);
-    const cut = await app.request('/v1/completions', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'cot@picky', prompt: 'Q: 2+3?\n', settings: { maxDepth: 1 } }) });
+    const cut = await app.request('/v1/completions', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'cot@picky', prompt: 'Q: 2+3?\n', settings: { maxDepth: 1 } }),
+    });
     expect(((await cut.json()) as { choices: { text: string }[] }).choices[0].text).toBe('carry the one');
   });
 

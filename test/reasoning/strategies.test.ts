@@ -29,14 +29,24 @@ describe('strategies on the greedy-trap world', () => {
 
   it('runs the same search with a chat policy (renderChat prompts, steps in the assistant turn)', async () => {
     const policy = new ScriptedPolicy(problemsMap(trap), {}, { chat: true });
-    const r = await solve(trap, { task, strategy: 'beam', settings: { beamWidth: 1, k: 2, scorer: 'value' }, models: { policy, value: new ScriptedValue(values) } });
+    const r = await solve(trap, {
+      task,
+      strategy: 'beam',
+      settings: { beamWidth: 1, k: 2, scorer: 'value' },
+      models: { policy, value: new ScriptedValue(values) },
+    });
     expect(r.answer).toBe('7');
     const greedy = await solve(trap, { task, strategy: 'cot', style: 'chat', models: { policy } });
     expect(greedy.answer).toBe('1');
   });
 
   it('beam search with a value model finds what greedy misses', async () => {
-    const r = await solve(trap, { task, strategy: 'beam', settings: { beamWidth: 1, k: 2, scorer: 'value' }, models: models({ value: true }) });
+    const r = await solve(trap, {
+      task,
+      strategy: 'beam',
+      settings: { beamWidth: 1, k: 2, scorer: 'value' },
+      models: models({ value: true }),
+    });
     expect(r.answer).toBe('7');
     expect(r.correct).toBe(true);
   });
@@ -46,14 +56,28 @@ describe('strategies on the greedy-trap world', () => {
     expect(r.answer).toBe('7');
     // A value table that likes "a" at depth 1 but knows its leaves are bad: only lookahead escapes.
     const v = new ScriptedValue({ ...values, a: 0.9, b: 0.1 });
-    const noLook = await solve(trap, { task, strategy: 'beam', settings: { beamWidth: 1, k: 2, scorer: 'value' }, models: { policy: models().policy, value: v } });
+    const noLook = await solve(trap, {
+      task,
+      strategy: 'beam',
+      settings: { beamWidth: 1, k: 2, scorer: 'value' },
+      models: { policy: models().policy, value: v },
+    });
     expect(noLook.answer).not.toBe('7');
-    const look = await solve(trap, { task, strategy: 'beam', settings: { beamWidth: 1, k: 2, scorer: 'value', lookahead: 1 }, models: { policy: new ScriptedPolicy(problemsMap(trap), { a: ['a1'], b: ['b1', 'b2'] }), value: v } });
+    const look = await solve(trap, {
+      task,
+      strategy: 'beam',
+      settings: { beamWidth: 1, k: 2, scorer: 'value', lookahead: 1 },
+      models: { policy: new ScriptedPolicy(problemsMap(trap), { a: ['a1'], b: ['b1', 'b2'] }), value: v },
+    });
     expect(look.answer).toBe('7');
   });
 
   it('best-of-N picks the verified, the ORM-best or the value-best chain', async () => {
-    for (const [scorer, m, gt] of [['verifier', models(), true], ['orm', models({ orm: true }), false], ['value', models({ value: true }), false]] as const) {
+    for (const [scorer, m, gt] of [
+      ['verifier', models(), true],
+      ['orm', models({ orm: true }), false],
+      ['value', models({ value: true }), false],
+    ] as const) {
       const r = await solve(trap, { task, strategy: 'best-of-n', settings: { n: 8, scorer }, models: m, allowGroundTruth: gt, seed: 3 });
       expect(r.answer, scorer).toBe('7');
     }
@@ -72,7 +96,12 @@ describe('strategies on the greedy-trap world', () => {
     expect(maj.node!.parents.length).toBe(2); // the merged node of "1/2" and "0.5"
     expect(maj.trace!.notes!.votes).toBeDefined();
     const value = new ScriptedValue({ x: -1, y: -1, z: 1 });
-    const w = await solve(vw, { task, strategy: 'self-consistency', settings: { n: 3, vote: 'weighted', scorer: 'value' }, models: { policy: models().policy, value } });
+    const w = await solve(vw, {
+      task,
+      strategy: 'self-consistency',
+      settings: { n: 3, vote: 'weighted', scorer: 'value' },
+      models: { policy: models().policy, value },
+    });
     expect(w.answer).toBe('3');
     validateShape(w.graph);
   });
@@ -84,13 +113,23 @@ describe('strategies on the greedy-trap world', () => {
 
   it('MCTS finds it by highest terminal value and by most visits', async () => {
     for (const bestPath of ['highest-terminal-value', 'most-visited'] as const) {
-      const r = await solve(trap, { task, strategy: 'mcts', settings: { simulations: 8, children: 2, bestPath }, models: models({ value: true }) });
+      const r = await solve(trap, {
+        task,
+        strategy: 'mcts',
+        settings: { simulations: 8, children: 2, bestPath },
+        models: models({ value: true }),
+      });
       expect(r.answer, bestPath).toBe('7');
     }
   });
 
   it('ToT BFS prunes below the threshold and finds the answer', async () => {
-    const r = await solve(trap, { task, strategy: 'tot-bfs', settings: { breadth: 2, k: 2, scorer: 'value', threshold: 0 }, models: models({ value: true }) });
+    const r = await solve(trap, {
+      task,
+      strategy: 'tot-bfs',
+      settings: { breadth: 2, k: 2, scorer: 'value', threshold: 0 },
+      models: models({ value: true }),
+    });
     expect(r.answer).toBe('7');
     const a = r.graph.nodes.find((n) => n.step === 'a')!;
     expect(a.pruned).toBe(true);
@@ -98,7 +137,13 @@ describe('strategies on the greedy-trap world', () => {
   });
 
   it('ToT DFS backtracks out of the trap and stops at the first accepted solution', async () => {
-    const r = await solve(trap, { task, strategy: 'tot-dfs', settings: { k: 2, scorer: 'none', temperature: 0.5 }, models: { policy: new ScriptedPolicy(problemsMap(trap), {}, { rotate: false }) }, allowGroundTruth: true });
+    const r = await solve(trap, {
+      task,
+      strategy: 'tot-dfs',
+      settings: { k: 2, scorer: 'none', temperature: 0.5 },
+      models: { policy: new ScriptedPolicy(problemsMap(trap), {}, { rotate: false }) },
+      allowGroundTruth: true,
+    });
     expect(r.answer).toBe('7');
     expect(r.trace!.operators.some((o) => o.op === 'backtrack')).toBe(true);
     // b/b2 was never needed.
@@ -107,7 +152,12 @@ describe('strategies on the greedy-trap world', () => {
 
   it('ToT DFS with a value model goes straight to the answer', async () => {
     const m = models({ value: true });
-    const r = await solve(trap, { task, strategy: 'tot-dfs', settings: { k: 2, scorer: 'value', accept: 'threshold', acceptThreshold: 0.5 }, models: m });
+    const r = await solve(trap, {
+      task,
+      strategy: 'tot-dfs',
+      settings: { k: 2, scorer: 'value', accept: 'threshold', acceptThreshold: 0.5 },
+      models: m,
+    });
     expect(r.answer).toBe('7');
     expect(r.trace!.operators.some((o) => o.op === 'backtrack')).toBe(false);
   });
@@ -137,16 +187,34 @@ describe('strategies on the greedy-trap world', () => {
   });
 
   it('Graph of Thoughts rejects a graph that reads a later operation', async () => {
-    const e = await solve(trap, { task, strategy: 'got', settings: { graph: [{ id: 's', op: 'score', from: ['g'] }, { id: 'g', op: 'generate', k: 2 }] }, models: models({ value: true }) }).catch((x) => x);
+    const e = await solve(trap, {
+      task,
+      strategy: 'got',
+      settings: {
+        graph: [
+          { id: 's', op: 'score', from: ['g'] },
+          { id: 'g', op: 'generate', k: 2 },
+        ],
+      },
+      models: models({ value: true }),
+    }).catch((x) => x);
     expect(isRlmkitError(e)).toBe(true);
   });
 
   it('LLaMA-Berry refines whole solutions and ranks them by pairwise preference', async () => {
-    const r = await solve(trap, { task, strategy: 'llama-berry', settings: { initial: 2, rollouts: 4, preference: 'value' }, models: models({ value: true }), seed: 2 });
+    const r = await solve(trap, {
+      task,
+      strategy: 'llama-berry',
+      settings: { initial: 2, rollouts: 4, preference: 'value' },
+      models: models({ value: true }),
+      seed: 2,
+    });
     expect(r.answer).toBe('7');
     expect(r.graph.kind).toBe('nested');
     expect(r.trace!.operators.some((o) => o.op === 'refine')).toBe(true);
-    expect(r.node!.scores.preference).toBe(Math.max(...r.graph.nodes.filter((n) => n.scores.preference !== undefined).map((n) => n.scores.preference)));
+    expect(r.node!.scores.preference).toBe(
+      Math.max(...r.graph.nodes.filter((n) => n.scores.preference !== undefined).map((n) => n.scores.preference)),
+    );
   });
 
   it('every registered strategy runs with the model-free defaults and produces a valid trace', async () => {

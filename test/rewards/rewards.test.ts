@@ -99,13 +99,16 @@ describe('reward registry from YAML', () => {
   });
 
   it('format reward by step validity, process shaping and nested sums', async () => {
-    const reward = buildReward({
-      terms: [
-        { type: 'format', answerWeight: 0, stepWeight: 1 },
-        { type: 'process', shaping: 'delta', aggregate: 'sum' },
-        { type: 'sum', weight: 2, terms: [{ type: 'length', coef: 1, scale: 100 }] },
-      ],
-    }, { task: game24Task });
+    const reward = buildReward(
+      {
+        terms: [
+          { type: 'format', answerWeight: 0, stepWeight: 1 },
+          { type: 'process', shaping: 'delta', aggregate: 'sum' },
+          { type: 'sum', weight: 2, terms: [{ type: 'length', coef: 1, scale: 100 }] },
+        ],
+      },
+      { task: game24Task },
+    );
     const half = await reward.evaluate({ problem: p, completion: '4+8=12 (4 6 12)\n6-4=3 (12 3)', processScores: [0.9, 0.2], tokens: 50 });
     expect(half.terms.format).toBeCloseTo(0.5);
     expect(half.terms.process).toBeCloseTo(0.9); // delta: (0.9-0.2) + 0.2
@@ -113,8 +116,14 @@ describe('reward registry from YAML', () => {
   });
 
   it('constraint term with a multiplier updated per batch', async () => {
-    const reward = buildReward({ terms: [{ type: 'correctness' }, { type: 'constraint', cost: 'tokens', scale: 100, lambda: 1, lambdaLr: 0.5, threshold: 0.2 }] }, { task: game24Task });
-    const batch = [{ problem: p, completion: good, tokens: 60 }, { problem: p, completion: good, tokens: 40 }];
+    const reward = buildReward(
+      { terms: [{ type: 'correctness' }, { type: 'constraint', cost: 'tokens', scale: 100, lambda: 1, lambdaLr: 0.5, threshold: 0.2 }] },
+      { task: game24Task },
+    );
+    const batch = [
+      { problem: p, completion: good, tokens: 60 },
+      { problem: p, completion: good, tokens: 40 },
+    ];
     const rs = await reward.evaluateBatch(batch);
     expect(rs[0].terms.constraint).toBeCloseTo(-0.6);
     expect(reward.lambdas().constraint).toBeCloseTo(1 + 0.5 * (0.5 - 0.2));
@@ -130,14 +139,18 @@ describe('reward registry from YAML', () => {
 
   it('correctness: onUnparseable rewards a format failure apart from a wrong answer (three-way verdict)', async () => {
     const reward = buildReward({ terms: [{ type: 'correctness', onWrong: 0, onUnparseable: -1 }] });
-    const at = async (verify: { correct: boolean; score: number; verdict?: 'correct' | 'wrong' | 'unparseable' }, answer: string | null) => (await reward.evaluate({ problem: p, completion: '', answer, verify })).total;
+    const at = async (verify: { correct: boolean; score: number; verdict?: 'correct' | 'wrong' | 'unparseable' }, answer: string | null) =>
+      (await reward.evaluate({ problem: p, completion: '', answer, verify })).total;
     expect(await at({ correct: false, score: 0, verdict: 'unparseable' }, 'x')).toBe(-1);
     expect(await at({ correct: false, score: 0 }, null)).toBe(-1);
     expect(await at({ correct: false, score: 0, verdict: 'wrong' }, '5')).toBe(0);
     expect(await at({ correct: true, score: 1, verdict: 'correct' }, '24')).toBe(1);
     // Without onUnparseable an unreadable answer is simply wrong.
     const plain = buildReward({ terms: [{ type: 'correctness' }] });
-    expect((await plain.evaluate({ problem: p, completion: '', answer: null, verify: { correct: false, score: 0, verdict: 'unparseable' } })).total).toBe(0);
+    expect(
+      (await plain.evaluate({ problem: p, completion: '', answer: null, verify: { correct: false, score: 0, verdict: 'unparseable' } }))
+        .total,
+    ).toBe(0);
   });
 
   it('bad configs are usage errors naming the key', () => {

@@ -40,7 +40,15 @@ afterAll(async () => {
 describe('serving a real embedded model', () => {
   it('answers the openai client with the same completions as the model in-process', async () => {
     const client = new OpenAI({ baseURL: `${server.url}/v1`, apiKey: 'none', maxRetries: 0 });
-    const res = await client.completions.create({ model: 'tiny', prompt: '4 4 6 8|', max_tokens: 12, temperature: 0.9, seed: 4, n: 2, logprobs: 0 });
+    const res = await client.completions.create({
+      model: 'tiny',
+      prompt: '4 4 6 8|',
+      max_tokens: 12,
+      temperature: 0.9,
+      seed: 4,
+      n: 2,
+      logprobs: 0,
+    });
     const [want] = await direct.generate([{ prompt: '4 4 6 8|' }], { maxTokens: 12, temperature: 0.9, seed: 4, n: 2, logprobs: true });
     expect(res.choices.map((c) => c.text)).toEqual(want.map((c) => c.text));
     for (const [j, c] of res.choices.entries()) {
@@ -63,7 +71,10 @@ describe('serving a real embedded model', () => {
   });
 
   it('maps a character the model cannot encode to a 400, not a 5xx', async () => {
-    const res = await fetch(`${server.url}/v1/completions`, { method: 'POST', body: JSON.stringify({ model: 'tiny', prompt: 'ünïcode', max_tokens: 3 }) });
+    const res = await fetch(`${server.url}/v1/completions`, {
+      method: 'POST',
+      body: JSON.stringify({ model: 'tiny', prompt: 'ünïcode', max_tokens: 3 }),
+    });
     expect(res.status).toBe(400);
     expect(((await res.json()) as any).error.message).toMatch(/not in the tokenizer's vocabulary/);
   });
@@ -111,7 +122,11 @@ describe('HTTP backend n fallback against a live server that rejects n', () => {
 
 describe('CLI', () => {
   it('rlmkit serve listens, answers, and exits 0 after SIGTERM', async () => {
-    const child = spawn(process.execPath, ['--import', tsxLoader, path.join(repoRoot, 'src/cli/main.ts'), 'serve', '--model', `tiny=${file}`, '--port', '0'], { cwd: repoRoot, env: { ...process.env, NO_COLOR: '1' } });
+    const child = spawn(
+      process.execPath,
+      ['--import', tsxLoader, path.join(repoRoot, 'src/cli/main.ts'), 'serve', '--model', `tiny=${file}`, '--port', '0'],
+      { cwd: repoRoot, env: { ...process.env, NO_COLOR: '1' } },
+    );
     let stdout = '';
     let stderr = '';
     child.stderr.on('data', (d) => (stderr += d));
@@ -127,7 +142,10 @@ describe('CLI', () => {
         }
       });
     });
-    const res = await fetch(`${url}/completions`, { method: 'POST', body: JSON.stringify({ model: 'tiny', prompt: 'ab', max_tokens: 5, temperature: 0 }) });
+    const res = await fetch(`${url}/completions`, {
+      method: 'POST',
+      body: JSON.stringify({ model: 'tiny', prompt: 'ab', max_tokens: 5, temperature: 0 }),
+    });
     expect(res.status).toBe(200);
     child.kill('SIGTERM');
     expect(await exited).toBe(0);

@@ -50,7 +50,21 @@ const badValues: Record<string, unknown[]> = {
   best_of: [0, 2, -1],
 };
 const badChatValues: Record<string, unknown[]> = {
-  messages: [null, 'hi', 5, {}, [], [null], [{}], [{ role: 'robot', content: 'x' }], [{ role: 'user' }], [{ role: 'user', content: 5 }], [{ role: 'user', content: [{ type: 'image_url', image_url: 'x' }] }], [{ role: 'user', content: [{ type: 'text' }] }], [{ content: 'no role' }]],
+  messages: [
+    null,
+    'hi',
+    5,
+    {},
+    [],
+    [null],
+    [{}],
+    [{ role: 'robot', content: 'x' }],
+    [{ role: 'user' }],
+    [{ role: 'user', content: 5 }],
+    [{ role: 'user', content: [{ type: 'image_url', image_url: 'x' }] }],
+    [{ role: 'user', content: [{ type: 'text' }] }],
+    [{ content: 'no role' }],
+  ],
   logprobs: [1, 'true', []],
   top_logprobs: [-1, 21, 'x'],
   max_completion_tokens: [0, -5, 'x'],
@@ -58,16 +72,45 @@ const badChatValues: Record<string, unknown[]> = {
 
 function buildCases(rng: Rng): Case[] {
   const cases: Case[] = [];
-  const post = (path: string, body: string, what: string, headers?: Record<string, string>) => cases.push({ what, method: 'POST', path, body, headers });
+  const post = (path: string, body: string, what: string, headers?: Record<string, string>) =>
+    cases.push({ what, method: 'POST', path, body, headers });
   // 1. Broken JSON and non-object bodies on both endpoints.
-  const broken = ['', ' ', '{', '}', '{"model":', '{"model":"toy","prompt":"x",}', "{'model':'toy'}", 'null', '[]', '"text"', '42', 'true', '[{"model":"toy"}]', '{"model":"toy" "prompt":"x"}', 'NaN', '\u0000\u0001\u0002', '{"a":1}{"b":2}', '<xml/>', 'model=toy&prompt=x'];
+  const broken = [
+    '',
+    ' ',
+    '{',
+    '}',
+    '{"model":',
+    '{"model":"toy","prompt":"x",}',
+    "{'model':'toy'}",
+    'null',
+    '[]',
+    '"text"',
+    '42',
+    'true',
+    '[{"model":"toy"}]',
+    '{"model":"toy" "prompt":"x"}',
+    'NaN',
+    '\u0000\u0001\u0002',
+    '{"a":1}{"b":2}',
+    '<xml/>',
+    'model=toy&prompt=x',
+  ];
   for (const b of broken) {
     post('/v1/completions', b, `broken json ${JSON.stringify(b)}`);
     post('/v1/chat/completions', b, `broken json (chat) ${JSON.stringify(b)}`);
   }
   // 2. Each bad value of each field, on an otherwise valid request.
-  for (const [field, values] of Object.entries(badValues)) for (const v of values) post('/v1/completions', JSON.stringify({ ...validCompletion, [field]: v }), `completions ${field}=${JSON.stringify(v)?.slice(0, 40)}`);
-  for (const [field, values] of Object.entries(badChatValues)) for (const v of values) post('/v1/chat/completions', JSON.stringify({ ...validChat, [field]: v }), `chat ${field}=${JSON.stringify(v)?.slice(0, 40)}`);
+  for (const [field, values] of Object.entries(badValues))
+    for (const v of values)
+      post(
+        '/v1/completions',
+        JSON.stringify({ ...validCompletion, [field]: v }),
+        `completions ${field}=${JSON.stringify(v)?.slice(0, 40)}`,
+      );
+  for (const [field, values] of Object.entries(badChatValues))
+    for (const v of values)
+      post('/v1/chat/completions', JSON.stringify({ ...validChat, [field]: v }), `chat ${field}=${JSON.stringify(v)?.slice(0, 40)}`);
   for (const field of ['model', 'prompt']) {
     const { [field as 'model']: _drop, ...rest } = validCompletion;
     post('/v1/completions', JSON.stringify(rest), `completions without ${field}`);
@@ -86,10 +129,24 @@ function buildCases(rng: Rng): Case[] {
   }
   // 4. Huge bodies, with and without a content-length.
   post('/v1/completions', JSON.stringify({ ...validCompletion, prompt: 'x'.repeat(MAX_BODY * 4) }), 'huge body');
-  post('/v1/chat/completions', JSON.stringify({ ...validChat, messages: [{ role: 'user', content: 'y'.repeat(MAX_BODY * 2) }] }), 'huge chat body');
+  post(
+    '/v1/chat/completions',
+    JSON.stringify({ ...validChat, messages: [{ role: 'user', content: 'y'.repeat(MAX_BODY * 2) }] }),
+    'huge chat body',
+  );
   post('/v1/completions', 'z'.repeat(MAX_BODY + 1), 'huge non-json body');
   // 5. Wrong methods and paths.
-  for (const [method, path] of [['GET', '/v1/completions'], ['PUT', '/v1/chat/completions'], ['DELETE', '/v1/models'], ['POST', '/v1/models'], ['GET', '/v2/completions'], ['POST', '/v1/embeddings'], ['GET', '/'], ['GET', '/v1/models/no-such-model'], ['POST', '/v1/completions/extra']] as const) {
+  for (const [method, path] of [
+    ['GET', '/v1/completions'],
+    ['PUT', '/v1/chat/completions'],
+    ['DELETE', '/v1/models'],
+    ['POST', '/v1/models'],
+    ['GET', '/v2/completions'],
+    ['POST', '/v1/embeddings'],
+    ['GET', '/'],
+    ['GET', '/v1/models/no-such-model'],
+    ['POST', '/v1/completions/extra'],
+  ] as const) {
     cases.push({ what: `${method} ${path}`, method, path, body: method === 'GET' ? undefined : JSON.stringify(validCompletion) });
   }
   return cases;
@@ -125,7 +182,8 @@ describe('fuzzed malformed requests', () => {
         const c = batch[j];
         statuses.set(r.status, (statuses.get(r.status) ?? 0) + 1);
         if (r.status < 400 || r.status >= 500) failures.push(`${c.what}: status ${r.status}`);
-        else if (typeof r.json?.error?.message !== 'string' || typeof r.json?.error?.type !== 'string') failures.push(`${c.what}: no OpenAI error JSON`);
+        else if (typeof r.json?.error?.message !== 'string' || typeof r.json?.error?.type !== 'string')
+          failures.push(`${c.what}: no OpenAI error JSON`);
       });
     }
     expect(failures).toEqual([]);
@@ -148,7 +206,12 @@ describe('fuzzed malformed requests', () => {
         else ctl.close();
       },
     });
-    const res = await fetch(`${server.url}/v1/completions`, { method: 'POST', body, headers: { 'content-type': 'application/json' }, duplex: 'half' } as RequestInit);
+    const res = await fetch(`${server.url}/v1/completions`, {
+      method: 'POST',
+      body,
+      headers: { 'content-type': 'application/json' },
+      duplex: 'half',
+    } as RequestInit);
     expect(res.status).toBe(413);
     expect(((await res.json()) as any).error.code).toBe('request_too_large');
   });
@@ -160,7 +223,11 @@ describe('limits and shutdown', () => {
     const s = await startServer({ registry, port: 0, maxConcurrent: 2 });
     try {
       const results = await Promise.all(
-        Array.from({ length: 6 }, () => fetch(`${s.url}/v1/completions`, { method: 'POST', body: JSON.stringify({ model: 'slow', prompt: 'x', max_tokens: 2 }) }).then(async (r) => ({ status: r.status, retry: r.headers.get('retry-after'), body: (await r.json()) as any }))),
+        Array.from({ length: 6 }, () =>
+          fetch(`${s.url}/v1/completions`, { method: 'POST', body: JSON.stringify({ model: 'slow', prompt: 'x', max_tokens: 2 }) }).then(
+            async (r) => ({ status: r.status, retry: r.headers.get('retry-after'), body: (await r.json()) as any }),
+          ),
+        ),
       );
       const statuses = results.map((r) => r.status);
       // Two are served; the rest arrive while both slots are busy (a loaded machine may let a
@@ -179,7 +246,10 @@ describe('limits and shutdown', () => {
   it('finishes in-flight requests on shutdown, then refuses connections', async () => {
     const registry = new ModelRegistry().register(staticProvider({ slow: new ToyPolicy('slow', 800) }));
     const s = await startServer({ registry, port: 0 });
-    const inflight = fetch(`${s.url}/v1/completions`, { method: 'POST', body: JSON.stringify({ model: 'slow', prompt: 'finish me', max_tokens: 3, temperature: 0 }) });
+    const inflight = fetch(`${s.url}/v1/completions`, {
+      method: 'POST',
+      body: JSON.stringify({ model: 'slow', prompt: 'finish me', max_tokens: 3, temperature: 0 }),
+    });
     for (let i = 0; i < 200 && s.state.inflight === 0; i++) await new Promise((r) => setTimeout(r, 10));
     expect(s.state.inflight).toBe(1);
     const closing = s.close();

@@ -10,8 +10,22 @@ import { SHIPPED_POLICY, health, postJson, slowUpload, startServeProcess, waitId
 
 const KEY = 'K';
 /** The issue's request, verbatim. */
-const HUGE_MCTS = { model: 'mcts@g24', prompt: '4 4 6 8|', simulations: 100000, children: 256, stopWhenSolved: false, maxDepth: 1000, parallel: 1024 };
-const HUGE_PLAIN = { model: 'g24', prompt: Array.from({ length: 256 }, (_, i) => `${(i % 13) + 1} 4 6 8|`), n: 128, max_tokens: 80, temperature: 1 };
+const HUGE_MCTS = {
+  model: 'mcts@g24',
+  prompt: '4 4 6 8|',
+  simulations: 100000,
+  children: 256,
+  stopWhenSolved: false,
+  maxDepth: 1000,
+  parallel: 1024,
+};
+const HUGE_PLAIN = {
+  model: 'g24',
+  prompt: Array.from({ length: 256 }, (_, i) => `${(i % 13) + 1} 4 6 8|`),
+  n: 128,
+  max_tokens: 80,
+  temperature: 1,
+};
 const SMALL = { model: 'g24', prompt: '4 4 6 8|', max_tokens: 20, temperature: 0 };
 
 let s: ServeProcess;
@@ -20,9 +34,20 @@ beforeAll(async () => {
   // Limits raised so that the huge requests are admitted and the abort, fairness and shutdown
   // paths are what is tested (the default limits refuse them: see limits.test.ts).
   s = await startServeProcess([
-    '--model', `g24=embedded:${SHIPPED_POLICY}`, '--api-key', KEY,
-    '--max-search-nodes', '1000000000', '--max-search-tokens', '2000000000', '--max-search-wall-ms', '2000000000',
-    '--max-request-tokens', '100000000', '--body-timeout-ms', '3000',
+    '--model',
+    `g24=embedded:${SHIPPED_POLICY}`,
+    '--api-key',
+    KEY,
+    '--max-search-nodes',
+    '1000000000',
+    '--max-search-tokens',
+    '2000000000',
+    '--max-search-wall-ms',
+    '2000000000',
+    '--max-request-tokens',
+    '100000000',
+    '--body-timeout-ms',
+    '3000',
   ]);
 }, 120_000);
 afterAll(async () => {
@@ -55,7 +80,12 @@ describe('hostile clients against rlmkit serve (issue 13)', () => {
     const small = await postJson(s.base, '/v1/completions', SMALL, { key: KEY });
     expect(small.status).toBe(200);
     expect(small.ms).toBeLessThan(3_000);
-    const chat = await postJson(s.base, '/v1/chat/completions', { model: 'g24', messages: [{ role: 'user', content: '4 4 6 8|' }], max_tokens: 10, temperature: 0.5 }, { key: KEY });
+    const chat = await postJson(
+      s.base,
+      '/v1/chat/completions',
+      { model: 'g24', messages: [{ role: 'user', content: '4 4 6 8|' }], max_tokens: 10, temperature: 0.5 },
+      { key: KEY },
+    );
     expect(chat.status).toBe(200);
     expect(chat.ms).toBeLessThan(3_000);
     expect(await gone).toBe('AbortError');
@@ -63,7 +93,9 @@ describe('hostile clients against rlmkit serve (issue 13)', () => {
   }, 60_000);
 
   it('64 slow uploads take no request slot: others are answered, the uploads get 408 (13.4)', async () => {
-    const uploads = await Promise.all(Array.from({ length: 64 }, () => slowUpload(s.port, '/v1/completions', { authorization: `Bearer ${KEY}` })));
+    const uploads = await Promise.all(
+      Array.from({ length: 64 }, () => slowUpload(s.port, '/v1/completions', { authorization: `Bearer ${KEY}` })),
+    );
     try {
       const t0 = performance.now();
       const answers = await Promise.all(Array.from({ length: 8 }, () => postJson(s.base, '/v1/completions', SMALL, { key: KEY })));

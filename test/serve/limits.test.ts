@@ -23,14 +23,27 @@ const post = (route: string, body: unknown) => postJson(server.url, route, body)
 
 describe('per-request cost limits (defaults)', () => {
   it("refuses the issue's huge MCTS request with a 400 naming maxSearchNodes", async () => {
-    const r = await post('/v1/completions', { model: 'mcts@g24', prompt: '4 4 6 8|', simulations: 100000, children: 256, stopWhenSolved: false, maxDepth: 1000, parallel: 1024 });
+    const r = await post('/v1/completions', {
+      model: 'mcts@g24',
+      prompt: '4 4 6 8|',
+      simulations: 100000,
+      children: 256,
+      stopWhenSolved: false,
+      maxDepth: 1000,
+      parallel: 1024,
+    });
     expect(r.status).toBe(400);
     expect(r.body.error.message).toMatch(/simulations \(100000\) x children \(256\).*maxSearchNodes = 65536.*--max-search-nodes/);
     expect(r.body.error.code).toBe('limit_exceeded');
   });
 
   it('refuses 256 prompts x n 128 x max_tokens 80 with a 400 naming maxRequestTokens', async () => {
-    const r = await post('/v1/completions', { model: 'g24', prompt: Array.from({ length: 256 }, () => '4 4 6 8|'), n: 128, max_tokens: 80 });
+    const r = await post('/v1/completions', {
+      model: 'g24',
+      prompt: Array.from({ length: 256 }, () => '4 4 6 8|'),
+      n: 128,
+      max_tokens: 80,
+    });
     expect(r.status).toBe(400);
     expect(r.body.error.message).toMatch(/prompts \(256\) x n \(128\) x max_tokens \(80\) = 2621440 exceeds .*maxRequestTokens = 262144/);
     expect(r.body.error.param).toBe('max_tokens');
@@ -40,7 +53,11 @@ describe('per-request cost limits (defaults)', () => {
     const r = await post('/v1/completions', { model: 'mcts@g24', prompt: '4 4 6 8|', budget: { wallMs: 5_000_000_000 } });
     expect(r.status).toBe(400);
     expect(r.body.error.message).toMatch(/budget\.wallMs = 5000000000 exceeds .*maxSearchWallMs/);
-    const tokens = await post('/v1/chat/completions', { model: 'best-of-n@g24', messages: [{ role: 'user', content: '4 4 6 8' }], budget: { tokens: 1e12 } });
+    const tokens = await post('/v1/chat/completions', {
+      model: 'best-of-n@g24',
+      messages: [{ role: 'user', content: '4 4 6 8' }],
+      budget: { tokens: 1e12 },
+    });
     expect(tokens.status).toBe(400);
     expect(tokens.body.error.message).toMatch(/maxSearchTokens/);
     const bad = await post('/v1/completions', { model: 'mcts@g24', prompt: '4 4 6 8|', budget: { wallMs: -1 } });
@@ -52,12 +69,23 @@ describe('per-request cost limits (defaults)', () => {
     const greedy = await post('/v1/completions', { model: 'g24', prompt: '4 4 6 8|', max_tokens: 30, temperature: 0 });
     expect(tiny.status).toBe(200);
     expect(tiny.body.choices[0].text).toBe(greedy.body.choices[0].text);
-    const chat = await post('/v1/chat/completions', { model: 'g24', messages: [{ role: 'user', content: '4 4 6 8|' }], max_tokens: 10, temperature: 5e-324 });
+    const chat = await post('/v1/chat/completions', {
+      model: 'g24',
+      messages: [{ role: 'user', content: '4 4 6 8|' }],
+      max_tokens: 10,
+      temperature: 5e-324,
+    });
     expect(chat.status).toBe(200);
   });
 
   it('a search within the limits runs with its budget filled in up to the caps', async () => {
-    const r = await post('/v1/completions', { model: 'mcts@g24', prompt: '4 4 6 8|', simulations: 4, children: 2, budget: { wallMs: 20_000 } });
+    const r = await post('/v1/completions', {
+      model: 'mcts@g24',
+      prompt: '4 4 6 8|',
+      simulations: 4,
+      children: 2,
+      budget: { wallMs: 20_000 },
+    });
     expect(r.status).toBe(200);
     expect(typeof r.body.choices[0].text).toBe('string');
   }, 30_000);
@@ -86,7 +114,15 @@ describe('OpenAI fields rlmkit does not implement are refused by name', () => {
   }
 
   it('accepts the defaults clients send for those fields', async () => {
-    const r = await post('/v1/chat/completions', { ...chat, tools: [], tool_choice: 'none', response_format: { type: 'text' }, modalities: ['text'], suffix: null, functions: null });
+    const r = await post('/v1/chat/completions', {
+      ...chat,
+      tools: [],
+      tool_choice: 'none',
+      response_format: { type: 'text' },
+      modalities: ['text'],
+      suffix: null,
+      functions: null,
+    });
     expect(r.status).toBe(200);
     const c = await post('/v1/completions', { model: 'g24', prompt: '4 4 6 8|', max_tokens: 4, suffix: '' });
     expect(c.status).toBe(200);

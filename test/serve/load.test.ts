@@ -16,9 +16,18 @@ let s: ServeProcess;
 
 beforeAll(async () => {
   s = await startServeProcess([
-    '--model', `g24=embedded:${SHIPPED_POLICY}`, '--api-key', 'K',
-    '--max-search-nodes', '1000000000', '--max-search-tokens', '2000000000', '--max-search-wall-ms', '2000000000',
-    '--body-timeout-ms', '4000',
+    '--model',
+    `g24=embedded:${SHIPPED_POLICY}`,
+    '--api-key',
+    'K',
+    '--max-search-nodes',
+    '1000000000',
+    '--max-search-tokens',
+    '2000000000',
+    '--max-search-wall-ms',
+    '2000000000',
+    '--body-timeout-ms',
+    '4000',
   ]);
 }, 120_000);
 afterAll(async () => {
@@ -33,7 +42,15 @@ describe('hostile + normal clients at once', () => {
       base: s.base,
       apiKey: 'K',
       model: 'g24',
-      search: { model: 'mcts@g24', prompt: '4 4 6 8|', simulations: 100000, children: 256, stopWhenSolved: false, maxDepth: 1000, parallel: 1024 },
+      search: {
+        model: 'mcts@g24',
+        prompt: '4 4 6 8|',
+        simulations: 100000,
+        children: 256,
+        stopWhenSolved: false,
+        maxDepth: 1000,
+        parallel: 1024,
+      },
       slowBodies: 64,
       normalClients: 8,
       durationMs: 15_000,

@@ -31,10 +31,17 @@ const post = (route: string, body: unknown) => postJson(server.url, route, body)
 describe('sampling', () => {
   it('five T=1 requests without a seed are not all identical; a seed still reproduces', async () => {
     const texts: string[] = [];
-    for (let i = 0; i < 5; i++) texts.push((await post('/v1/completions', { model: 'g24', prompt: '1 2 3 4|', max_tokens: 40, temperature: 1 })).body.choices[0].text);
+    for (let i = 0; i < 5; i++)
+      texts.push(
+        (await post('/v1/completions', { model: 'g24', prompt: '1 2 3 4|', max_tokens: 40, temperature: 1 })).body.choices[0].text,
+      );
     expect(new Set(texts).size).toBeGreaterThan(1);
     const seeded: string[] = [];
-    for (let i = 0; i < 3; i++) seeded.push((await post('/v1/completions', { model: 'g24', prompt: '1 2 3 4|', max_tokens: 40, temperature: 1, seed: 77 })).body.choices[0].text);
+    for (let i = 0; i < 3; i++)
+      seeded.push(
+        (await post('/v1/completions', { model: 'g24', prompt: '1 2 3 4|', max_tokens: 40, temperature: 1, seed: 77 })).body.choices[0]
+          .text,
+      );
     expect(new Set(seeded).size).toBe(1);
   });
 
@@ -44,7 +51,12 @@ describe('sampling', () => {
     expect(ids.status).toBe(200);
     expect(ids.body.choices[0].text).toBe(text.body.choices[0].text);
     expect(ids.body.usage.prompt_tokens).toBe(text.body.usage.prompt_tokens);
-    const many = await post('/v1/completions', { model: 'g24', prompt: [encode('4 4 6 8|'), encode('1 2 3 4|')], max_tokens: 30, temperature: 0 });
+    const many = await post('/v1/completions', {
+      model: 'g24',
+      prompt: [encode('4 4 6 8|'), encode('1 2 3 4|')],
+      max_tokens: 30,
+      temperature: 0,
+    });
     expect(many.body.choices).toHaveLength(2);
     expect(many.body.choices[0].text).toBe(text.body.choices[0].text);
     const bad = await post('/v1/completions', { model: 'g24', prompt: [1, 2, 999999], max_tokens: 3 });
@@ -57,10 +69,22 @@ describe('sampling', () => {
     const [times] = encode('*');
     const plain = await post('/v1/completions', { model: 'g24', prompt: '4 4 6 8|', max_tokens: 40, temperature: 0 });
     expect(plain.body.choices[0].text).toContain('*');
-    const banned = await post('/v1/completions', { model: 'g24', prompt: '4 4 6 8|', max_tokens: 40, temperature: 0, logit_bias: { [times]: -100 } });
+    const banned = await post('/v1/completions', {
+      model: 'g24',
+      prompt: '4 4 6 8|',
+      max_tokens: 40,
+      temperature: 0,
+      logit_bias: { [times]: -100 },
+    });
     expect(banned.status).toBe(200);
     expect(banned.body.choices[0].text).not.toContain('*');
-    const forced = await post('/v1/chat/completions', { model: 'g24', messages: [{ role: 'user', content: '4 4 6 8|' }], max_tokens: 5, temperature: 1, logit_bias: { [plus]: 100 } });
+    const forced = await post('/v1/chat/completions', {
+      model: 'g24',
+      messages: [{ role: 'user', content: '4 4 6 8|' }],
+      max_tokens: 5,
+      temperature: 1,
+      logit_bias: { [plus]: 100 },
+    });
     expect(forced.body.choices[0].message.content).toBe('+++++');
     const outside = await post('/v1/completions', { model: 'g24', prompt: '4 4 6 8|', max_tokens: 3, logit_bias: { '999999': 1 } });
     expect(outside.status).toBe(400);
@@ -83,9 +107,20 @@ describe('sampling', () => {
   });
 
   it('returns top log-probs: chat top_logprobs and completions logprobs: k', async () => {
-    const chat = await post('/v1/chat/completions', { model: 'g24', messages: [{ role: 'user', content: '4 4 6 8|' }], max_tokens: 12, temperature: 0, logprobs: true, top_logprobs: 3 });
+    const chat = await post('/v1/chat/completions', {
+      model: 'g24',
+      messages: [{ role: 'user', content: '4 4 6 8|' }],
+      max_tokens: 12,
+      temperature: 0,
+      logprobs: true,
+      top_logprobs: 3,
+    });
     expect(chat.status).toBe(200);
-    const content = chat.body.choices[0].logprobs.content as { token: string; logprob: number; top_logprobs: { token: string; logprob: number }[] }[];
+    const content = chat.body.choices[0].logprobs.content as {
+      token: string;
+      logprob: number;
+      top_logprobs: { token: string; logprob: number }[];
+    }[];
     expect(content.length).toBeGreaterThan(0);
     for (const c of content) {
       expect(c.top_logprobs).toHaveLength(3);
@@ -98,20 +133,30 @@ describe('sampling', () => {
     const top = comp.body.choices[0].logprobs.top_logprobs as Record<string, number>[];
     expect(top).toHaveLength(comp.body.choices[0].logprobs.tokens.length);
     expect(Object.keys(top[0]).length).toBeGreaterThanOrEqual(1);
-    const needsLogprobs = await post('/v1/chat/completions', { model: 'g24', messages: [{ role: 'user', content: 'x' }], max_tokens: 2, top_logprobs: 2 });
+    const needsLogprobs = await post('/v1/chat/completions', {
+      model: 'g24',
+      messages: [{ role: 'user', content: 'x' }],
+      max_tokens: 2,
+      top_logprobs: 2,
+    });
     expect(needsLogprobs.status).toBe(400);
   });
 });
 
 describe('<strategy>@<model> with a task', () => {
   it('mcts@g24 with task game24 returns only rule-valid steps and a fetchable trace', async () => {
-    for (const [prompt, simulations] of [['4 4 6 8|', 16], ['1 5 5 5|', 8], ['3 3 8 8|', 8]] as const) {
+    for (const [prompt, simulations] of [
+      ['4 4 6 8|', 16],
+      ['1 5 5 5|', 8],
+      ['3 3 8 8|', 8],
+    ] as const) {
       const r = await post('/v1/completions', { model: 'mcts@g24', prompt, task: 'game24', simulations, children: 4 });
       expect(r.status).toBe(200);
       const steps = (r.body.choices[0].text as string).split('\n').filter(Boolean);
       const numbers = prompt.replace('|', '').split(' ').map(Number);
       const problem = { id: 'x', question: '', data: { numbers, target: 24 } };
-      for (let i = 0; i < steps.length; i++) expect(game24Task.checkStep!(problem, steps.slice(0, i + 1)).valid, `${prompt}: ${steps.join(' / ')}`).toBe(true);
+      for (let i = 0; i < steps.length; i++)
+        expect(game24Task.checkStep!(problem, steps.slice(0, i + 1)).valid, `${prompt}: ${steps.join(' / ')}`).toBe(true);
       const id = r.body.rlmkit.trace_id as string;
       const trace = await fetch(`${server.url}/v1/traces/${id}`);
       expect(trace.status).toBe(200);
@@ -124,7 +169,13 @@ describe('<strategy>@<model> with a task', () => {
   }, 60_000);
 
   it('takes the puzzle from "problem" too, and refuses unknown tasks and missing puzzles with 400', async () => {
-    const r = await post('/v1/chat/completions', { model: 'best-of-n@g24', messages: [{ role: 'user', content: 'solve this one' }], task: 'game24', problem: '4 4 6 8', settings: { n: 4 } });
+    const r = await post('/v1/chat/completions', {
+      model: 'best-of-n@g24',
+      messages: [{ role: 'user', content: 'solve this one' }],
+      task: 'game24',
+      problem: '4 4 6 8',
+      settings: { n: 4 },
+    });
     expect(r.status).toBe(200);
     expect(r.body.rlmkit.trace_id).toMatch(/^trace-/);
     const unknown = await post('/v1/completions', { model: 'cot@g24', prompt: '4 4 6 8|', task: 'chess' });

@@ -20,9 +20,16 @@ let server: RunningServer;
 let spec: Schema;
 
 beforeAll(async () => {
-  const registry = new ModelRegistry().register(staticProvider({ toy: new Scheduler(new ToyPolicy('toy', 0, true, 16), { maxWaitMs: 0 }) })).register(reasoningProvider());
+  const registry = new ModelRegistry()
+    .register(staticProvider({ toy: new Scheduler(new ToyPolicy('toy', 0, true, 16), { maxWaitMs: 0 }) }))
+    .register(reasoningProvider());
   // Small search limits keep each generated search short; the limits themselves are under test too.
-  server = await startServer({ registry, port: 0, maxBodyBytes: 256 * 1024, limits: { maxSearchNodes: 512, maxSearchWallMs: 2_000, maxSearchTokens: 20_000, maxRequestTokens: 20_000 } });
+  server = await startServer({
+    registry,
+    port: 0,
+    maxBodyBytes: 256 * 1024,
+    limits: { maxSearchNodes: 512, maxSearchWallMs: 2_000, maxSearchTokens: 20_000, maxRequestTokens: 20_000 },
+  });
   spec = (await (await fetch(`${server.url}/openapi.json`)).json()) as Schema;
 });
 afterAll(async () => {
@@ -33,7 +40,8 @@ const MODELS = ['toy', 'cot@toy', 'best-of-n@toy', 'mcts@toy', 'beam@toy', 'self
 
 /** A fast-check arbitrary for a JSON schema as z.toJSONSchema writes it (the subset it uses). */
 function arbitrary(s: Schema, field = ''): fc.Arbitrary<unknown> {
-  if (field === 'model') return fc.oneof({ weight: 8, arbitrary: fc.constantFrom(...MODELS) }, { weight: 1, arbitrary: fc.string({ maxLength: 20 }) });
+  if (field === 'model')
+    return fc.oneof({ weight: 8, arbitrary: fc.constantFrom(...MODELS) }, { weight: 1, arbitrary: fc.string({ maxLength: 20 }) });
   if (s.anyOf) return fc.oneof(...(s.anyOf as Schema[]).map((x) => arbitrary(x, field)));
   if (s.const !== undefined) return fc.constant(s.const);
   if (s.enum) return fc.constantFrom(...(s.enum as unknown[]));
@@ -47,12 +55,19 @@ function arbitrary(s: Schema, field = ''): fc.Arbitrary<unknown> {
     case 'integer': {
       const min = Math.max(s.minimum ?? -1e6, -1e15);
       const max = Math.min(s.maximum ?? 1e6, 1e15);
-      return fc.oneof(fc.integer({ min: Math.max(min, -1000), max: Math.min(max, Math.max(min, -1000) + 1000) }), fc.constantFrom(min, max), fc.double({ min, max, noNaN: true }).map(Math.round));
+      return fc.oneof(
+        fc.integer({ min: Math.max(min, -1000), max: Math.min(max, Math.max(min, -1000) + 1000) }),
+        fc.constantFrom(min, max),
+        fc.double({ min, max, noNaN: true }).map(Math.round),
+      );
     }
     case 'number': {
       const min = s.minimum ?? s.exclusiveMinimum ?? -1e6;
       const max = s.maximum ?? 1e6;
-      return fc.oneof(fc.double({ min, max, noNaN: true, minExcluded: s.exclusiveMinimum !== undefined }), fc.constantFrom(max, 5e-324, 1e-320).filter((v) => v > min || (v === min && s.exclusiveMinimum === undefined)));
+      return fc.oneof(
+        fc.double({ min, max, noNaN: true, minExcluded: s.exclusiveMinimum !== undefined }),
+        fc.constantFrom(max, 5e-324, 1e-320).filter((v) => v > min || (v === min && s.exclusiveMinimum === undefined)),
+      );
     }
     case 'string': {
       const maxLength = Math.min(s.maxLength ?? 40, 40);
@@ -67,11 +82,21 @@ function arbitrary(s: Schema, field = ''): fc.Arbitrary<unknown> {
       if (s.properties) {
         const props = s.properties as Record<string, Schema>;
         const required = new Set<string>(s.required ?? []);
-        const entries = Object.fromEntries(Object.entries(props).map(([k, v]) => [k, required.has(k) ? arbitrary(v, k) : fc.oneof({ weight: 3, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: arbitrary(v, k) })]));
+        const entries = Object.fromEntries(
+          Object.entries(props).map(([k, v]) => [
+            k,
+            required.has(k)
+              ? arbitrary(v, k)
+              : fc.oneof({ weight: 3, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: arbitrary(v, k) }),
+          ]),
+        );
         return fc.record(entries).map((o) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)));
       }
       const key = s.propertyNames ? (arbitrary(s.propertyNames as Schema) as fc.Arbitrary<string>) : fc.string({ maxLength: 8 });
-      const value = s.additionalProperties && Object.keys(s.additionalProperties).length > 0 ? arbitrary(s.additionalProperties as Schema) : fc.jsonValue({ maxDepth: 2 });
+      const value =
+        s.additionalProperties && Object.keys(s.additionalProperties).length > 0
+          ? arbitrary(s.additionalProperties as Schema)
+          : fc.jsonValue({ maxDepth: 2 });
       return fc.dictionary(key, value, { maxKeys: 3 });
     }
     default:
@@ -83,29 +108,61 @@ function arbitrary(s: Schema, field = ''): fc.Arbitrary<unknown> {
 function bodies(schema: Schema): fc.Arbitrary<unknown> {
   const valid = arbitrary(schema) as fc.Arbitrary<Record<string, unknown>>;
   const names = Object.keys(schema.properties as object);
-  const broken = fc.tuple(valid, fc.constantFrom(...names, 'extra_field', 'simulations', 'settings', 'budget'), fc.jsonValue({ maxDepth: 3 })).map(([b, k, v]) => ({ ...b, [k]: v }));
-  return fc.oneof({ weight: 3, arbitrary: valid }, { weight: 2, arbitrary: broken }, { weight: 1, arbitrary: fc.jsonValue({ maxDepth: 3 }) });
+  const broken = fc
+    .tuple(valid, fc.constantFrom(...names, 'extra_field', 'simulations', 'settings', 'budget'), fc.jsonValue({ maxDepth: 3 }))
+    .map(([b, k, v]) => ({ ...b, [k]: v }));
+  return fc.oneof(
+    { weight: 3, arbitrary: valid },
+    { weight: 2, arbitrary: broken },
+    { weight: 1, arbitrary: fc.jsonValue({ maxDepth: 3 }) },
+  );
 }
 
 async function send(route: string, body: unknown): Promise<{ status: number; text: string; type: string }> {
-  const res = await fetch(`${server.url}${route}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const res = await fetch(`${server.url}${route}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
   return { status: res.status, text: await res.text(), type: res.headers.get('content-type') ?? '' };
 }
 
 describe('OpenAPI fuzz (fast-check over /openapi.json)', () => {
   it('publishes the request schemas it validates with', () => {
     expect(spec.openapi).toBe('3.1.0');
-    expect(Object.keys(spec.paths)).toEqual(expect.arrayContaining(['/v1/completions', '/v1/chat/completions', '/v1/models', '/v1/traces/{id}', '/health']));
+    expect(Object.keys(spec.paths)).toEqual(
+      expect.arrayContaining(['/v1/completions', '/v1/chat/completions', '/v1/models', '/v1/traces/{id}', '/health']),
+    );
     expect(spec.components.schemas.CompletionRequest.required).toEqual(['model', 'prompt']);
     expect(spec.components.schemas.ChatRequest.required).toEqual(['model', 'messages']);
   });
 
   it('500 generated requests to the GET routes and odd methods: no 5xx', async () => {
-    const segment = fc.oneof(fc.constantFrom('v1', 'models', 'traces', 'completions', 'chat', 'health', 'openapi.json', 'mcts@toy', 'mcts@mcts@toy', '..', '%00', '%ZZ', ''), fc.string({ maxLength: 12 }).map(encodeURIComponent));
+    const segment = fc.oneof(
+      fc.constantFrom(
+        'v1',
+        'models',
+        'traces',
+        'completions',
+        'chat',
+        'health',
+        'openapi.json',
+        'mcts@toy',
+        'mcts@mcts@toy',
+        '..',
+        '%00',
+        '%ZZ',
+        '',
+      ),
+      fc.string({ maxLength: 12 }).map(encodeURIComponent),
+    );
     const paths = fc.array(segment, { minLength: 1, maxLength: 4 }).map((xs) => `/${xs.join('/')}`);
     await fc.assert(
       fc.asyncProperty(fc.constantFrom('GET', 'HEAD', 'DELETE', 'PUT', 'PATCH', 'OPTIONS', 'POST'), paths, async (method, path) => {
-        const res = await fetch(`${server.url}${path}`, { method, ...(method === 'POST' || method === 'PUT' || method === 'PATCH' ? { body: '{}' } : {}) });
+        const res = await fetch(`${server.url}${path}`, {
+          method,
+          ...(method === 'POST' || method === 'PUT' || method === 'PATCH' ? { body: '{}' } : {}),
+        });
         await res.arrayBuffer();
         if (res.status >= 500) throw new Error(`${res.status} for ${method} ${path}`);
       }),
@@ -114,7 +171,10 @@ describe('OpenAPI fuzz (fast-check over /openapi.json)', () => {
     expect((await fetch(`${server.url}/health`)).status).toBe(200);
   }, 120_000);
 
-  for (const [route, name] of [['/v1/completions', 'CompletionRequest'], ['/v1/chat/completions', 'ChatRequest']] as const) {
+  for (const [route, name] of [
+    ['/v1/completions', 'CompletionRequest'],
+    ['/v1/chat/completions', 'ChatRequest'],
+  ] as const) {
     it(`${RUNS_PER_ROUTE} generated requests to ${route}: no 5xx, JSON errors, still answering`, async () => {
       const statuses = new Map<number, number>();
       await fc.assert(

@@ -22,7 +22,9 @@ afterAll(async () => {
 
 function python(code: string): Promise<string> {
   return new Promise((resolve, reject) => {
-    execFile('python3', ['-c', code], { timeout: 120_000, env: { ...process.env, BASE_URL: `${server.url}/v1` } }, (e, stdout, stderr) => (e ? reject(new Error(`${e.message}\n${stderr}`)) : resolve(stdout)));
+    execFile('python3', ['-c', code], { timeout: 120_000, env: { ...process.env, BASE_URL: `${server.url}/v1` } }, (e, stdout, stderr) =>
+      e ? reject(new Error(`${e.message}\n${stderr}`)) : resolve(stdout),
+    );
   });
 }
 
@@ -54,7 +56,12 @@ except Exception as e:
     res["error"] = type(e).__name__ + ": " + str(e)
 print(json.dumps(res))
 `);
-    const res = JSON.parse(out.trim().split('\n').pop()!) as { completion: { text: string; chunks: number; trace: string | null }; chat: string; plain: string; error: string | null };
+    const res = JSON.parse(out.trim().split('\n').pop()!) as {
+      completion: { text: string; chunks: number; trace: string | null };
+      chat: string;
+      plain: string;
+      error: string | null;
+    };
     expect(res.completion.chunks).toBeGreaterThan(1);
     expect(res.completion.text.length).toBeGreaterThan(0);
     expect(res.completion.text).toMatch(/=/);

@@ -18,17 +18,38 @@ describe('rlmkit serve --record', () => {
     const run = path.join(dir, 'runs', 'served');
     const s = await startServeProcess(['--model', `g24=embedded:${SHIPPED_POLICY}`, '--record', run]);
     try {
-      const plain = await postJson(s.base, '/v1/completions', { model: 'g24', prompt: '4 4 6 8|', max_tokens: 20, temperature: 0, logprobs: 0 });
+      const plain = await postJson(s.base, '/v1/completions', {
+        model: 'g24',
+        prompt: '4 4 6 8|',
+        max_tokens: 20,
+        temperature: 0,
+        logprobs: 0,
+      });
       expect(plain.status).toBe(200);
-      const chat = await postJson(s.base, '/v1/chat/completions', { model: 'g24', messages: [{ role: 'user', content: '1 2 3 4|' }], max_tokens: 10, n: 2 });
+      const chat = await postJson(s.base, '/v1/chat/completions', {
+        model: 'g24',
+        messages: [{ role: 'user', content: '1 2 3 4|' }],
+        max_tokens: 10,
+        n: 2,
+      });
       expect(chat.status).toBe(200);
-      const search = await postJson(s.base, '/v1/completions', { model: 'mcts@g24', prompt: '4 4 6 8|', task: 'game24', simulations: 8, children: 3 });
+      const search = await postJson(s.base, '/v1/completions', {
+        model: 'mcts@g24',
+        prompt: '4 4 6 8|',
+        task: 'game24',
+        simulations: 8,
+        children: 3,
+      });
       expect(search.status).toBe(200);
       const traceId = search.body.rlmkit.trace_id as string;
       const { code } = await s.stop();
       expect(code).toBe(0);
 
-      const lines = fs.readFileSync(path.join(run, 'exchanges.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+      const lines = fs
+        .readFileSync(path.join(run, 'exchanges.jsonl'), 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l));
       expect(lines).toHaveLength(4); // 1 + 2 chat choices + 1 search answer
       expect(lines[0]).toMatchObject({ kind: 'completion', model: 'g24', prompt: '4 4 6 8|', completion: plain.body.choices[0].text });
       expect(lines[0].tokenIds.length).toBe(lines[0].logprobs.length);

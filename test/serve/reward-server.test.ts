@@ -25,7 +25,12 @@ function runPython(args: string[]): Promise<{ status: number | null; stdout: str
   });
 }
 
-const post = (url: string, body: unknown) => fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+const post = (url: string, body: unknown) =>
+  fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
 
 describe('labels', () => {
   it('resolves each verifier from task names, verl data sources and JSON labels', () => {
@@ -34,7 +39,10 @@ describe('labels', () => {
     expect(resolveSample('math', '{1, 2}').problem.answer).toBe('{1, 2}'); // a set answer, not JSON
     expect(resolveSample('game24', '1 5 5 5').problem.data).toEqual({ numbers: [1, 5, 5, 5], target: 24 });
     expect(resolveSample('math', '{"task":"game24","numbers":[4,4,6,8]}').task.name).toBe('game24');
-    expect(resolveSample('countdown', { target: 45, numbers: [25, 19, 7, 3, 1] }).problem.data).toEqual({ numbers: [25, 19, 7, 3, 1], target: 45 });
+    expect(resolveSample('countdown', { target: 45, numbers: [25, 19, 7, 3, 1] }).problem.data).toEqual({
+      numbers: [25, 19, 7, 3, 1],
+      target: 45,
+    });
     expect(resolveSample('countdown', '25 3 7 19 =83').problem.data).toEqual({ numbers: [25, 3, 7, 19], target: 83 });
     expect(resolveSample('humaneval', { entry_point: 'f', test: 'def check(candidate):\n  assert True\n' }).task.name).toBe('humaneval');
   });
@@ -52,7 +60,14 @@ describe('labels', () => {
 
 describe('scorer', () => {
   it('applies a reward recipe and its terms', async () => {
-    const scorer = new RewardScorer({ reward: { terms: [{ type: 'correctness', onCorrect: 1, onWrong: -1 }, { type: 'length', coef: 1, free: 0, scale: 100 }] } });
+    const scorer = new RewardScorer({
+      reward: {
+        terms: [
+          { type: 'correctness', onCorrect: 1, onWrong: -1 },
+          { type: 'length', coef: 1, free: 0, scale: 100 },
+        ],
+      },
+    });
     const [right, wrong] = await scorer.score([
       { source: 'game24', label: '4 4 6 8', response: '(4+8)*(6-4) = 24' },
       { source: 'game24', label: '4 4 6 8', response: '(4+8)*(6+4) = 24' },
@@ -106,7 +121,20 @@ describe('HTTP', () => {
     let i = 0;
     for (let k = 0; k < 120; k++) {
       const v = () => values[(i = (i * 7 + 3 + k) % values.length)];
-      const body = k % 10 === 0 ? '{"query": [' : { query: v(), prompts: v(), labels: v(), data_source: v(), solution_str: v(), ground_truth: v(), data_sources: v(), solution_strs: v(), ground_truths: v() };
+      const body =
+        k % 10 === 0
+          ? '{"query": ['
+          : {
+              query: v(),
+              prompts: v(),
+              labels: v(),
+              data_source: v(),
+              solution_str: v(),
+              ground_truth: v(),
+              data_sources: v(),
+              solution_strs: v(),
+              ground_truths: v(),
+            };
       const res = await post(`${server.url}${paths[k % 3]}`, body);
       if (res.status === 200) continue; // a random body can be well-formed (e.g. one "a" scored against label "a")
       expect(res.status, JSON.stringify(body)).toBeGreaterThanOrEqual(400);
@@ -120,7 +148,11 @@ describe('HTTP', () => {
 
 describe('CLI', () => {
   it('rlmkit reward-server listens, scores, and exits 0 after SIGTERM', async () => {
-    const child = spawn(process.execPath, ['--import', tsxLoader, path.join(repoRoot, 'src/cli/main.ts'), 'reward-server', '--port', '0', '--task', 'game24'], { cwd: repoRoot, env: { ...process.env, NO_COLOR: '1' } });
+    const child = spawn(
+      process.execPath,
+      ['--import', tsxLoader, path.join(repoRoot, 'src/cli/main.ts'), 'reward-server', '--port', '0', '--task', 'game24'],
+      { cwd: repoRoot, env: { ...process.env, NO_COLOR: '1' } },
+    );
     let stdout = '';
     let stderr = '';
     child.stderr.on('data', (d) => (stderr += d));
@@ -136,7 +168,11 @@ describe('CLI', () => {
         }
       });
     });
-    const res = await post(`${url}/get_reward`, { query: ['4 4 6 8|(4+8)*(6-4) = 24', '4 4 6 8|4*4+6+8 = 24'], prompts: ['4 4 6 8|', '4 4 6 8|'], labels: ['4 4 6 8', '4 4 6 8'] });
+    const res = await post(`${url}/get_reward`, {
+      query: ['4 4 6 8|(4+8)*(6-4) = 24', '4 4 6 8|4*4+6+8 = 24'],
+      prompts: ['4 4 6 8|', '4 4 6 8|'],
+      labels: ['4 4 6 8', '4 4 6 8'],
+    });
     expect(await res.json()).toMatchObject({ rewards: [1, 0] });
     child.kill('SIGTERM');
     expect(await exited).toBe(0);

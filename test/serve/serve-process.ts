@@ -24,7 +24,10 @@ export interface ServeProcess {
 }
 
 export async function startServeProcess(args: string[]): Promise<ServeProcess> {
-  const child = spawn(process.execPath, ['--import', tsxLoader, path.join(repoRoot, 'src/cli/main.ts'), 'serve', '--port', '0', ...args], { cwd: repoRoot, env: { ...process.env, NO_COLOR: '1' } });
+  const child = spawn(process.execPath, ['--import', tsxLoader, path.join(repoRoot, 'src/cli/main.ts'), 'serve', '--port', '0', ...args], {
+    cwd: repoRoot,
+    env: { ...process.env, NO_COLOR: '1' },
+  });
   let stdout = '';
   let stderr = '';
   child.stderr.on('data', (d) => (stderr += d));
@@ -81,7 +84,11 @@ export async function waitIdle(base: string, limitMs: number): Promise<number> {
  * Resolves with the socket once the partial body is written; `answer` resolves with the status
  * line the server eventually sends (or '' when the connection closes without one).
  */
-export function slowUpload(port: number, path = '/v1/completions', headers: Record<string, string> = {}): Promise<{ socket: net.Socket; answer: Promise<string> }> {
+export function slowUpload(
+  port: number,
+  path = '/v1/completions',
+  headers: Record<string, string> = {},
+): Promise<{ socket: net.Socket; answer: Promise<string> }> {
   return new Promise((resolve, reject) => {
     const socket = net.connect(port, '127.0.0.1');
     let received = '';
@@ -92,16 +99,31 @@ export function slowUpload(port: number, path = '/v1/completions', headers: Reco
     });
     socket.once('error', reject);
     socket.once('connect', () => {
-      const extra = Object.entries(headers).map(([k, v]) => `${k}: ${v}\r\n`).join('');
-      socket.write(`POST ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 100\r\n${extra}\r\n{"model":`, () => resolve({ socket, answer }));
+      const extra = Object.entries(headers)
+        .map(([k, v]) => `${k}: ${v}\r\n`)
+        .join('');
+      socket.write(
+        `POST ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 100\r\n${extra}\r\n{"model":`,
+        () => resolve({ socket, answer }),
+      );
     });
   });
 }
 
 /** POST JSON; returns the status, the parsed body and the latency in ms. */
-export async function postJson(base: string, route: string, body: unknown, o: { key?: string; signal?: AbortSignal } = {}): Promise<{ status: number; body: any; ms: number }> {
+export async function postJson(
+  base: string,
+  route: string,
+  body: unknown,
+  o: { key?: string; signal?: AbortSignal } = {},
+): Promise<{ status: number; body: any; ms: number }> {
   const t0 = performance.now();
-  const res = await fetch(`${base}${route}`, { method: 'POST', headers: { 'content-type': 'application/json', ...(o.key ? { authorization: `Bearer ${o.key}` } : {}) }, body: JSON.stringify(body), signal: o.signal });
+  const res = await fetch(`${base}${route}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(o.key ? { authorization: `Bearer ${o.key}` } : {}) },
+    body: JSON.stringify(body),
+    signal: o.signal,
+  });
   const text = await res.text();
   let parsed: unknown = text;
   try {

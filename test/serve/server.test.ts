@@ -32,7 +32,16 @@ describe('openai client against a live server', () => {
   });
 
   it('answers completions with n, stop, logprobs and usage', async () => {
-    const res = await client.completions.create({ model: 'toy', prompt: 'hello', n: 3, max_tokens: 12, temperature: 0.7, seed: 5, logprobs: 0, stop: ['\n'] });
+    const res = await client.completions.create({
+      model: 'toy',
+      prompt: 'hello',
+      n: 3,
+      max_tokens: 12,
+      temperature: 0.7,
+      seed: 5,
+      logprobs: 0,
+      stop: ['\n'],
+    });
     expect(res.choices).toHaveLength(3);
     for (const [j, ch] of res.choices.entries()) {
       const expected = toyCompletion('hello', { n: 3, maxTokens: 12, temperature: 0.7, seed: 5, stop: ['\n'], logprobs: true }, j);
@@ -45,7 +54,9 @@ describe('openai client against a live server', () => {
 
   it('answers a prompt list in order', async () => {
     const res = await client.completions.create({ model: 'toy', prompt: ['a', 'bb', 'ccc'], max_tokens: 8, temperature: 0 });
-    expect(res.choices.map((c) => c.text)).toEqual(['a', 'bb', 'ccc'].map((p) => toyCompletion(p, { maxTokens: 8, temperature: 0 }, 0).text));
+    expect(res.choices.map((c) => c.text)).toEqual(
+      ['a', 'bb', 'ccc'].map((p) => toyCompletion(p, { maxTokens: 8, temperature: 0 }, 0).text),
+    );
   });
 
   it('streams completions as SSE chunks that add up to the whole text', async () => {
@@ -70,7 +81,14 @@ describe('openai client against a live server', () => {
     const content = res.choices[0].message.content ?? '';
     expect(content).toBe(toyCompletion('hi there', { maxTokens: 10, temperature: 0 }, 0).text);
     expect(res.choices[0].logprobs?.content?.length).toBe([...content].length);
-    const stream = await client.chat.completions.create({ model: 'toy', messages, max_tokens: 10, temperature: 0, stream: true, stream_options: { include_usage: true } });
+    const stream = await client.chat.completions.create({
+      model: 'toy',
+      messages,
+      max_tokens: 10,
+      temperature: 0,
+      stream: true,
+      stream_options: { include_usage: true },
+    });
     let streamed = '';
     let usage: OpenAI.CompletionUsage | undefined;
     for await (const chunk of stream) {
@@ -145,7 +163,12 @@ describe('model providers', () => {
         const m = /^shout@(.+)$/.exec(model);
         const inner = m ? await reg.resolve(m[1]) : undefined;
         if (!inner) return undefined;
-        return { id: model, capabilities: inner.capabilities, generate: async (r, o) => (await inner.generate(r, o)).map((cs) => cs.map((c) => ({ ...c, text: c.text.toUpperCase(), tokens: undefined }))) };
+        return {
+          id: model,
+          capabilities: inner.capabilities,
+          generate: async (r, o) =>
+            (await inner.generate(r, o)).map((cs) => cs.map((c) => ({ ...c, text: c.text.toUpperCase(), tokens: undefined }))),
+        };
       },
     });
     const s = await startServer({ registry, port: 0 });

@@ -29,7 +29,11 @@ const errorOf = async (f: () => unknown) => {
 
 describe('reasoning-gym rows', () => {
   const rgRows = [
-    { question: 'Sort these words: banana, apple', answer: 'apple, banana', metadata: { source_dataset: 'word_sorting', source_index: 0, words: ['banana', 'apple'] } },
+    {
+      question: 'Sort these words: banana, apple',
+      answer: 'apple, banana',
+      metadata: { source_dataset: 'word_sorting', source_index: 0, words: ['banana', 'apple'] },
+    },
     { question: 'How many r in strawberry?', answer: '3', metadata: { source_dataset: 'letter_counting', source_index: 1 } },
   ];
 
@@ -56,7 +60,15 @@ describe('reasoning-gym rows', () => {
 
 describe('verifiers rows', () => {
   const vRows = [
-    { prompt: [{ role: 'system', content: 'Be brief.' }, { role: 'user', content: 'What is 2+3?' }], answer: '5', info: { id: 'q1', level: 1 }, task: 'sums' },
+    {
+      prompt: [
+        { role: 'system', content: 'Be brief.' },
+        { role: 'user', content: 'What is 2+3?' },
+      ],
+      answer: '5',
+      info: { id: 'q1', level: 1 },
+      task: 'sums',
+    },
     { question: 'What is 4*4?', answer: '16', info: { level: 2 } },
   ];
   it('reads chat prompts, answers and info; the chat prompt is used as given', () => {
@@ -72,7 +84,11 @@ describe('verifiers rows', () => {
     const problems = await arithmeticTask.problems({ split: 'test', limit: 3 });
     const out = path.join(dir, 'arith-v.jsonl');
     writeRows(out, problems, arithmeticTask, 'verifiers');
-    const rows = fs.readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const rows = fs
+      .readFileSync(out, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(rows[0].prompt).toEqual(arithmeticTask.renderChat(problems[0]));
     expect(rows[0]).toMatchObject({ answer: problems[0].answer, task: 'arithmetic', info: { id: problems[0].id } });
     const back = readRows(out, 'x');
@@ -116,7 +132,9 @@ describe('jsonl:FILE tasks', () => {
   });
 
   it('code: runs the completion with the row tests in the sandbox', async () => {
-    const t = getTask(`jsonl:${file('c.jsonl', [{ question: 'Write add(a, b).', tests: ['assert add(1, 2) == 3', 'assert add(-1, 1) == 0'] }])}#code`);
+    const t = getTask(
+      `jsonl:${file('c.jsonl', [{ question: 'Write add(a, b).', tests: ['assert add(1, 2) == 3', 'assert add(-1, 1) == 0'] }])}#code`,
+    );
     const [p] = await t.problems({ split: 'all' });
     const good = await t.verify(t.extractAnswer('```python\ndef add(a, b):\n    return a + b\n```', p), p);
     expect(good).toMatchObject({ correct: true, verdict: 'correct' });
@@ -128,7 +146,9 @@ describe('jsonl:FILE tasks', () => {
   it('bad input is one clear usage or input error', async () => {
     const missing = getTask(`jsonl:${file('noans.jsonl', [{ question: 'x' }])}#exact`);
     expect(String(await errorOf(() => missing.problems({ split: 'all' })))).toMatch(/has no "answer"/);
-    expect(String(await errorOf(() => getTask(`jsonl:${file('x.jsonl', rows)}`, { verifier: 'fuzzy' })))).toMatch(/unknown verifier "fuzzy"; valid verifiers: math, exact, regex, code/);
+    expect(String(await errorOf(() => getTask(`jsonl:${file('x.jsonl', rows)}`, { verifier: 'fuzzy' })))).toMatch(
+      /unknown verifier "fuzzy"; valid verifiers: math, exact, regex, code/,
+    );
     expect(String(await errorOf(() => getTask('game24', { verifier: 'exact' })))).toMatch(/--verifier is for --task jsonl:FILE/);
     const e = await errorOf(() => getTask(`jsonl:${file('y.jsonl', rows)}#exact`, { verifier: 'math' }));
     expect(isRlmkitError(e)).toBe(true);
@@ -137,8 +157,16 @@ describe('jsonl:FILE tasks', () => {
   });
 
   it('rlmkit grade --vote --task jsonl:FILE#exact uses the file task', () => {
-    const f = file('votes.jsonl', [{ gold: 'Paris', samples: ['<answer>Paris</answer>', '<answer>Lyon</answer>', 'so the answer is Paris'] }]);
-    const r = runCli(['grade', '--vote', f, '--task', `jsonl:${file('capitals.jsonl', [{ question: 'capital?', answer: 'Paris' }])}#exact`]);
+    const f = file('votes.jsonl', [
+      { gold: 'Paris', samples: ['<answer>Paris</answer>', '<answer>Lyon</answer>', 'so the answer is Paris'] },
+    ]);
+    const r = runCli([
+      'grade',
+      '--vote',
+      f,
+      '--task',
+      `jsonl:${file('capitals.jsonl', [{ question: 'capital?', answer: 'Paris' }])}#exact`,
+    ]);
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({ majority: { answer: 'Paris', votes: 2 }, verdict: { majority: 'correct' } });
   }, 60_000);

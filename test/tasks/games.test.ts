@@ -95,7 +95,12 @@ describe('Game of 24', () => {
 
   it('knows unsolvable puzzles and samples paths with an Rng', () => {
     expect(game24Task.solve!(p24([1, 1, 1, 1]))).toBeNull();
-    expect(bruteForceSolvable([1, 1, 1, 1].map((n) => rat(n)), rules24)).toBe(false);
+    expect(
+      bruteForceSolvable(
+        [1, 1, 1, 1].map((n) => rat(n)),
+        rules24,
+      ),
+    ).toBe(false);
     const a = game24Task.solve!(p24([4, 4, 6, 8]), new Rng(3));
     const b = game24Task.solve!(p24([4, 4, 6, 8]), new Rng(3));
     expect(a).toEqual(b);

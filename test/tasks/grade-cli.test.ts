@@ -26,7 +26,10 @@ describe('rlmkit grade', () => {
     ]);
     const r = runCli(['grade', '--jsonl', f]);
     expect(r.code).toBe(0);
-    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const lines = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(lines.map((l) => l.verdict)).toEqual(['wrong', 'unparseable', 'correct', 'correct']);
     expect(lines[1].reason).toMatch(/no answer/);
     expect(r.stderr).toMatch(/graded 4 pairs: 2 correct, 1 wrong, 1 unparseable/);
@@ -41,11 +44,22 @@ describe('rlmkit grade', () => {
   it('--vote: majority and weighted answers with the grader equivalence, maj@k against the reference', () => {
     const f = write('votes.jsonl', [
       { id: 'a', gold: '\\frac12', samples: ['so \\boxed{0.5}', '\\boxed{1/2}', 'hence \\boxed{\\frac{1}{2}}', '\\boxed{2}', 'no idea'] },
-      { id: 'b', gold: '7', samples: [{ text: 'The answer is 7.', score: 0.9 }, { text: '\\boxed{8}', score: 0.2 }, { text: '\\boxed{8}', score: 0.3 }] },
+      {
+        id: 'b',
+        gold: '7',
+        samples: [
+          { text: 'The answer is 7.', score: 0.9 },
+          { text: '\\boxed{8}', score: 0.2 },
+          { text: '\\boxed{8}', score: 0.3 },
+        ],
+      },
     ]);
     const r = runCli(['grade', '--vote', f, '--k', '1,3']);
     expect(r.code).toBe(0);
-    const [a, b] = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const [a, b] = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(a.majority).toMatchObject({ answer: '0.5', votes: 3 });
     expect(a.unparseable).toBe(1);
     expect(a.verdict.majority).toBe('correct');

@@ -129,7 +129,10 @@ describe('MathGrader time limit', () => {
 
   it('a pathological comparison returns within the limit, and the grader keeps working', async () => {
     const t0 = performance.now();
-    const r = await grader.grade('(x+1)^{100000}', '\\boxed{(1+x)^{99999}(x+1) + \\sum_{n=1}^{10^{12}} \\frac{1}{n^{x}} - \\sum_{n=1}^{10^{12}} \\frac{1}{n^{x}}}');
+    const r = await grader.grade(
+      '(x+1)^{100000}',
+      '\\boxed{(1+x)^{99999}(x+1) + \\sum_{n=1}^{10^{12}} \\frac{1}{n^{x}} - \\sum_{n=1}^{10^{12}} \\frac{1}{n^{x}}}',
+    );
     const ms = performance.now() - t0;
     expect(ms).toBeLessThan(1500 + 1500);
     if (r.timedOut) expect(r.correct).toBe(false);
@@ -159,7 +162,11 @@ describe('MathGrader time limit', () => {
 });
 
 describe('benchmarks (samples; full runs in scripts/acceptance)', () => {
-  const read = (rel: string) => readFileSync(path.join(dataDir(), rel), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  const read = (rel: string) =>
+    readFileSync(path.join(dataDir(), rel), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
 
   it('MATH-500: every 5th reference solution is graded equal to its answer', () => {
     const rows = read('math500/test.jsonl').filter((_: unknown, i: number) => i % 5 === 0);

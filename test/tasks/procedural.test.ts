@@ -70,7 +70,9 @@ describe('solvers against brute force', () => {
     for (let t = 0; t < 200; t++) {
       const n = 5;
       const clauses = Array.from({ length: rng.int(5, 30) }, () => [1, 2, 3].map(() => (rng.bool() ? 1 : -1) * rng.int(1, n)));
-      const brute = Array.from({ length: 1 << n }, (_, m) => Array.from({ length: n }, (_, i) => ((m >> i) & 1) === 1)).some((a) => clauses.every((c) => c.some((l) => (l > 0 ? a[l - 1] : !a[-l - 1]))));
+      const brute = Array.from({ length: 1 << n }, (_, m) => Array.from({ length: n }, (_, i) => ((m >> i) & 1) === 1)).some((a) =>
+        clauses.every((c) => c.some((l) => (l > 0 ? a[l - 1] : !a[-l - 1]))),
+      );
       const r = dpll(n, clauses);
       expect(r !== null).toBe(brute);
       if (r) expect(clauses.every((c) => c.some((l) => (l > 0 ? r[l - 1] : !r[-l - 1])))).toBe(true);

@@ -34,7 +34,9 @@ describe('javascript sandbox under attack', () => {
   it('console.log.apply with 200 strings of 16 MB: output capped in bytes, host RSS and event loop unharmed', async () => {
     await runJavaScript({ program: '1' }); // start the sandbox thread outside the measurement
     const flood = "var s='a'.repeat(1<<24),a=[];for(var i=0;i<200;i++)a.push(s);console.log.apply(null,a)";
-    const { r, rssGrowth, maxStallMs } = await watched(() => runJavaScript({ program: flood, tests: ['1'] }, { limits: { memoryBytes: 256 * MiB, timeoutMs: 5000 } }));
+    const { r, rssGrowth, maxStallMs } = await watched(() =>
+      runJavaScript({ program: flood, tests: ['1'] }, { limits: { memoryBytes: 256 * MiB, timeoutMs: 5000 } }),
+    );
     expect(r.stdout.length).toBeLessThanOrEqual(16 * 1024);
     expect(r.stdoutTruncated).toBe(true);
     // The guest's 16 MB string lives in its own WebAssembly memory (at most memoryBytes); the host
@@ -49,7 +51,9 @@ describe('javascript sandbox under attack', () => {
       "var s='x'.repeat(1<<24); console.log([s, s, s, s])",
       "console.log({toString(){ return 'y'.repeat(1<<24) }} + '')",
     ]) {
-      const { r, rssGrowth } = await watched(() => runJavaScript({ program, tests: ['1'] }, { limits: { memoryBytes: 256 * MiB, timeoutMs: 5000 } }));
+      const { r, rssGrowth } = await watched(() =>
+        runJavaScript({ program, tests: ['1'] }, { limits: { memoryBytes: 256 * MiB, timeoutMs: 5000 } }),
+      );
       expect(Buffer.byteLength(r.stdout) + Buffer.byteLength(r.stderr), program).toBeLessThanOrEqual(2 * 16 * 1024);
       expect(rssGrowth, program).toBeLessThan(256 * MiB + 80 * MiB);
     }
@@ -72,7 +76,10 @@ describe('javascript sandbox under attack', () => {
       expect(['error', 'timeout'], `${program}: ${r.status} ${r.error}`).toContain(r.status);
     }
     // Ordinary recursion still works (over a thousand frames).
-    const ok = await runJavaScript({ program: 'function d(n){ return n === 0 ? 0 : 1 + d(n - 1) }', tests: ['if (d(1000) !== 1000) throw 1'] });
+    const ok = await runJavaScript({
+      program: 'function d(n){ return n === 0 ? 0 : 1 + d(n - 1) }',
+      tests: ['if (d(1000) !== 1000) throw 1'],
+    });
     expect(ok.passed, ok.error).toBe(true);
   });
 
@@ -88,13 +95,19 @@ describe('javascript sandbox under attack', () => {
       expect(r.passed, program).toBe(false);
     }
     // Stuck inside a test, after the program itself passed.
-    const inTest = await runJavaScript({ program: 'var x = 1', tests: ['1', 'try { for(;;){} } catch (e) {}'] }, { limits: { timeoutMs: 300 } });
+    const inTest = await runJavaScript(
+      { program: 'var x = 1', tests: ['1', 'try { for(;;){} } catch (e) {}'] },
+      { limits: { timeoutMs: 300 } },
+    );
     expect(inTest.status).toBe('timeout');
     expect(inTest.passed).toBe(false);
   });
 
   it('prints bigints, symbols, errors and objects like Node does (near enough)', async () => {
-    const r = await runJavaScript({ program: 'console.log(10n, {a: 5n}, [1, 2], null, undefined, Symbol("s"), new Error("boom"))', tests: ['if (2n ** 64n !== 18446744073709551616n) throw 1'] });
+    const r = await runJavaScript({
+      program: 'console.log(10n, {a: 5n}, [1, 2], null, undefined, Symbol("s"), new Error("boom"))',
+      tests: ['if (2n ** 64n !== 18446744073709551616n) throw 1'],
+    });
     expect(r.status, r.error).toBe('ok');
     expect(r.passed).toBe(true);
     expect(r.stdout).toBe('10n {"a":"5n"} [1,2] null undefined Symbol(s) Error: boom\n');
@@ -102,7 +115,8 @@ describe('javascript sandbox under attack', () => {
 
   it('a guest that replaces built-ins cannot break the host side of console', async () => {
     const r = await runJavaScript({
-      program: 'String.prototype.slice = () => "x".repeat(1<<24); JSON.stringify = () => { for(;;){} }; console.log("a".repeat(1<<20), {b: 1})',
+      program:
+        'String.prototype.slice = () => "x".repeat(1<<24); JSON.stringify = () => { for(;;){} }; console.log("a".repeat(1<<20), {b: 1})',
       tests: ['1'],
     });
     expect(r.status, r.error).toBe('ok');

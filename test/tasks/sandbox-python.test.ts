@@ -26,12 +26,16 @@ describe('python sandbox: host cost of hostile programs', () => {
   it('writes no host disk: every writable mount is a tmpfs with a size and an inode cap (or /proc, or a device node)', async () => {
     const r = await runPython({ program: "print(open('/proc/self/mountinfo').read())", tests: ['assert True'] });
     expect(r.passed, r.error).toBe(true);
-    const writable = r.stdout.trim().split('\n').map((line) => {
-      const [pre, post] = line.split(' - ');
-      const f = pre.split(' ');
-      const [fstype, , superOpts] = post.split(' ');
-      return { mountPoint: f[4], opts: f[5], fstype, superOpts };
-    }).filter((m) => m.opts.split(',').includes('rw'));
+    const writable = r.stdout
+      .trim()
+      .split('\n')
+      .map((line) => {
+        const [pre, post] = line.split(' - ');
+        const f = pre.split(' ');
+        const [fstype, , superOpts] = post.split(' ');
+        return { mountPoint: f[4], opts: f[5], fstype, superOpts };
+      })
+      .filter((m) => m.opts.split(',').includes('rw'));
     expect(writable.length).toBeGreaterThan(0);
     for (const m of writable) {
       if (m.fstype === 'proc') continue;
@@ -43,12 +47,18 @@ describe('python sandbox: host cost of hostile programs', () => {
       expect(m.superOpts, m.mountPoint).toMatch(/size=\d+k/);
       expect(m.superOpts, m.mountPoint).toMatch(/nr_inodes=\d+/);
     }
-    expect(writable.map((m) => m.mountPoint).filter((p) => p !== '/proc' && !p.startsWith('/dev/') || p === '/dev/shm').sort()).toEqual(['/dev/shm', '/tmp']);
+    expect(
+      writable
+        .map((m) => m.mountPoint)
+        .filter((p) => (p !== '/proc' && !p.startsWith('/dev/')) || p === '/dev/shm')
+        .sort(),
+    ).toEqual(['/dev/shm', '/tmp']);
   });
 
   it('programs that use /tmp, /dev/shm and multiprocessing still work', async () => {
     const r = await runPython({
-      program: "import multiprocessing as mp, os\nopen('/tmp/a.txt', 'w').write('hi')\nwith mp.Pool(2) as p:\n    squares = p.map(abs, [-1, -2, -3])\nlock = mp.Lock()\nwith lock:\n    pass\nprint(open('/tmp/a.txt').read(), squares, os.listdir('/dev/shm') is not None)",
+      program:
+        "import multiprocessing as mp, os\nopen('/tmp/a.txt', 'w').write('hi')\nwith mp.Pool(2) as p:\n    squares = p.map(abs, [-1, -2, -3])\nlock = mp.Lock()\nwith lock:\n    pass\nprint(open('/tmp/a.txt').read(), squares, os.listdir('/dev/shm') is not None)",
       tests: ['assert squares == [1, 2, 3]'],
     });
     expect(r.passed, r.error ?? r.stderr).toBe(true);

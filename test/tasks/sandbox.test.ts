@@ -24,7 +24,11 @@ describe('python sandbox', () => {
   });
 
   it('passes stdin through and sees a clean environment', async () => {
-    const r = await runPython({ program: 'import os, sys\nline = sys.stdin.readline().strip()\nprint(line, sorted(os.environ))', tests: ['assert True'], stdin: 'from-stdin\n' });
+    const r = await runPython({
+      program: 'import os, sys\nline = sys.stdin.readline().strip()\nprint(line, sorted(os.environ))',
+      tests: ['assert True'],
+      stdin: 'from-stdin\n',
+    });
     expect(r.stdout).toContain('from-stdin');
     expect(r.stdout).not.toContain('NODE');
   });
@@ -76,7 +80,10 @@ describe('HumanEval in the sandbox (sample)', () => {
 
   it('verify gives partial credit as the fraction of asserts passed', async () => {
     const [p] = await humanevalTask.problems({ split: 'test', limit: 1 });
-    const full = await humanevalTask.verify(humanevalTask.extractAnswer('```python\n' + p.data.prompt + p.data.canonicalSolution + '```', p), p);
+    const full = await humanevalTask.verify(
+      humanevalTask.extractAnswer('```python\n' + p.data.prompt + p.data.canonicalSolution + '```', p),
+      p,
+    );
     expect(full.correct).toBe(true);
     expect(full.score).toBe(1);
     // A solution that answers False always passes some asserts and fails others.
@@ -89,7 +96,10 @@ describe('HumanEval in the sandbox (sample)', () => {
 
 describe('javascript sandbox (QuickJS)', () => {
   it('runs code with tests and captures console output', async () => {
-    const r = await runJavaScript({ program: 'function add(a, b) { return a + b }\nconsole.log("sum", add(2, 3))', tests: ['if (add(2, 2) !== 4) throw new Error("bad")', 'if (add(1, 1) !== 3) throw new Error("expected 3")'] });
+    const r = await runJavaScript({
+      program: 'function add(a, b) { return a + b }\nconsole.log("sum", add(2, 3))',
+      tests: ['if (add(2, 2) !== 4) throw new Error("bad")', 'if (add(1, 1) !== 3) throw new Error("expected 3")'],
+    });
     expect(r.stdout).toBe('sum 5\n');
     expect(r.tests.map((t) => t.passed)).toEqual([true, false]);
     expect(r.tests[1].error).toMatch(/expected 3/);
@@ -102,7 +112,10 @@ describe('javascript sandbox (QuickJS)', () => {
   });
 
   it('caps memory hard, even for natively filled arrays', async () => {
-    const r = await runJavaScript({ program: 'let a = []; for (;;) a.push(new Array(1e6).fill(1))' }, { limits: { memoryBytes: 32 * 1024 * 1024 } });
+    const r = await runJavaScript(
+      { program: 'let a = []; for (;;) a.push(new Array(1e6).fill(1))' },
+      { limits: { memoryBytes: 32 * 1024 * 1024 } },
+    );
     expect(r.status).toBe('killed');
     expect(r.usage.memoryBytes!).toBeLessThanOrEqual(32 * 1024 * 1024 + 65536);
   });
@@ -110,7 +123,12 @@ describe('javascript sandbox (QuickJS)', () => {
   it('has no host capabilities', async () => {
     const r = await runJavaScript({
       program: '',
-      tests: ['if (typeof require !== "undefined") throw 1', 'if (typeof process !== "undefined") throw 2', 'if (typeof fetch !== "undefined") throw 3', 'if (typeof setTimeout !== "undefined") throw 4'],
+      tests: [
+        'if (typeof require !== "undefined") throw 1',
+        'if (typeof process !== "undefined") throw 2',
+        'if (typeof fetch !== "undefined") throw 3',
+        'if (typeof setTimeout !== "undefined") throw 4',
+      ],
     });
     expect(r.passed).toBe(true);
   });

@@ -13,7 +13,18 @@ import type { Problem } from '../../src/tasks/types.js';
 describe('registry', () => {
   it('lists every built-in task and finds them by name', () => {
     const names = listTasks().map((t) => t.name);
-    for (const n of ['game24', 'countdown', 'countdown-classic', 'arithmetic', 'sorting', 'gsm8k', 'math500', 'aime24', 'amc23', 'humaneval']) {
+    for (const n of [
+      'game24',
+      'countdown',
+      'countdown-classic',
+      'arithmetic',
+      'sorting',
+      'gsm8k',
+      'math500',
+      'aime24',
+      'amc23',
+      'humaneval',
+    ]) {
       expect(names).toContain(n);
       expect(getTask(n).name).toBe(n);
     }
@@ -36,7 +47,12 @@ describe('registry', () => {
     const infos = describeTasks();
     expect(infos.map((t) => t.name)).toEqual(listTasks().map((t) => t.name));
     const by = Object.fromEntries(infos.map((t) => [t.name, t]));
-    expect(by.game24).toMatchObject({ kind: 'single-turn', verifier: 'rule-check', ruleCheck: true, source: { kind: 'file', file: 'game24/24.csv', licence: 'MIT' } });
+    expect(by.game24).toMatchObject({
+      kind: 'single-turn',
+      verifier: 'rule-check',
+      ruleCheck: true,
+      source: { kind: 'file', file: 'game24/24.csv', licence: 'MIT' },
+    });
     expect(by.game24.splits).toContainEqual({ name: 'test', size: 100 });
     expect(by.gsm8k).toMatchObject({ verifier: 'math-grader', ruleCheck: false, splits: [{ name: 'test', size: 1319 }] });
     expect(by.humaneval).toMatchObject({ verifier: 'execution', ruleCheck: false });
@@ -88,7 +104,8 @@ describe('arithmetic', () => {
     expect(new Set(ps.map((p) => p.data.op))).toEqual(new Set(['+', '-', '*']));
     for (const p of ps) {
       const steps = arithmeticTask.solve!(p)!;
-      for (let i = 1; i <= steps.length; i++) expect(arithmeticTask.checkStep!(p, steps.slice(0, i)).valid, `${p.id} ${steps[i - 1]}`).toBe(true);
+      for (let i = 1; i <= steps.length; i++)
+        expect(arithmeticTask.checkStep!(p, steps.slice(0, i)).valid, `${p.id} ${steps[i - 1]}`).toBe(true);
       const end = arithmeticTask.checkStep!(p, steps);
       expect(end.terminal).toBe(true);
       const text = arithmeticTask.renderPlain(p, steps);
@@ -111,8 +128,12 @@ describe('arithmetic', () => {
     const key = (p: Problem & { data: { a: string; b: string; op: string } }) => `${p.data.a}${p.data.op}${p.data.b}`;
     const testKeys = new Set(test.map(key));
     expect(train.some((p) => testKeys.has(key(p)))).toBe(false);
-    expect(await arithmeticTask.problems({ split: 'test', limit: 5, seed: 3 })).toEqual(await arithmeticTask.problems({ split: 'test', limit: 5, seed: 3 }));
-    expect(await arithmeticTask.problems({ split: 'test', limit: 5, seed: 3 })).not.toEqual(await arithmeticTask.problems({ split: 'test', limit: 5, seed: 4 }));
+    expect(await arithmeticTask.problems({ split: 'test', limit: 5, seed: 3 })).toEqual(
+      await arithmeticTask.problems({ split: 'test', limit: 5, seed: 3 }),
+    );
+    expect(await arithmeticTask.problems({ split: 'test', limit: 5, seed: 3 })).not.toEqual(
+      await arithmeticTask.problems({ split: 'test', limit: 5, seed: 4 }),
+    );
   });
 });
 
@@ -135,7 +156,10 @@ describe('sorting (GoT)', () => {
     expect(sortingTask.checkStep!(p, [broken]).valid).toBe(false);
     const v = await sortingTask.verify(sortingTask.extractAnswer(sortingTask.renderPlain(p, steps), p), p);
     expect(v.correct).toBe(true);
-    const chat = await sortingTask.verify(sortingTask.extractAnswer(`Sorted: [${[...p.data.digits].sort((a, b) => a - b).join(', ')}]`, p), p);
+    const chat = await sortingTask.verify(
+      sortingTask.extractAnswer(`Sorted: [${[...p.data.digits].sort((a, b) => a - b).join(', ')}]`, p),
+      p,
+    );
     expect(chat.correct).toBe(true);
     const partial = await sortingTask.verify(p.data.digits.join(''), p);
     expect(partial.score).toBeLessThan(1);

@@ -8,7 +8,7 @@ import { verifierReward } from '../../src/training/rewards.js';
 import { countVerdicts, getTask, verdictOf } from '../../src/tasks/index.js';
 
 describe('verdicts', () => {
-  it('verdictOf: the verification\'s own verdict, else correct / unparseable (no answer) / wrong', () => {
+  it("verdictOf: the verification's own verdict, else correct / unparseable (no answer) / wrong", () => {
     expect(verdictOf({ correct: false, verdict: 'unparseable' }, 'x')).toBe('unparseable');
     expect(verdictOf({ correct: true }, '3')).toBe('correct');
     expect(verdictOf({ correct: false }, null)).toBe('unparseable');
@@ -19,8 +19,20 @@ describe('verdicts', () => {
 
   it('the eval report counts and prints unparseable samples apart from wrong ones', () => {
     const records = [
-      { problemId: 'a', samples: [{ answer: '1', correct: true }, { answer: null, correct: false }] },
-      { problemId: 'b', samples: [{ answer: '2', correct: false, verdict: 'wrong' as const }, { answer: '\\sum', correct: false, verdict: 'unparseable' as const }] },
+      {
+        problemId: 'a',
+        samples: [
+          { answer: '1', correct: true },
+          { answer: null, correct: false },
+        ],
+      },
+      {
+        problemId: 'b',
+        samples: [
+          { answer: '2', correct: false, verdict: 'wrong' as const },
+          { answer: '\\sum', correct: false, verdict: 'unparseable' as const },
+        ],
+      },
     ];
     const r = buildReport(records, { task: 't', strategy: 's', model: 'm', ks: [1], same: (x, y) => x === y });
     expect(r.verdicts).toEqual({ correct: 1, wrong: 1, unparseable: 2 });

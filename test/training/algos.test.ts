@@ -21,7 +21,10 @@ const rowsOf = (m: { rows: number; cols: number; data: Float32Array }) =>
 /** Outcome rewards on the last token of each response. */
 function outcomeBatch(scores: number[], lengths: number[]) {
   const cols = Math.max(...lengths);
-  const { values, mask } = fromRows(lengths.map((n, i) => Array.from({ length: n }, (_, t) => (t === n - 1 ? scores[i] : 0))), cols);
+  const { values, mask } = fromRows(
+    lengths.map((n, i) => Array.from({ length: n }, (_, t) => (t === n - 1 ? scores[i] : 0))),
+    cols,
+  );
   return { tokenRewards: values, mask };
 }
 
@@ -60,9 +63,18 @@ describe('advantage estimators (hand-computed values)', () => {
   });
 
   it('REINFORCE++: discounted return, whitened over the whole batch', () => {
-    const { values: tokenRewards, mask } = fromRows([[0, 0, 1], [0, -1]], 3);
+    const { values: tokenRewards, mask } = fromRows(
+      [
+        [0, 0, 1],
+        [0, -1],
+      ],
+      3,
+    );
     const out = computeAdvantages('reinforce_pp', { tokenRewards, mask, gamma: 1 });
-    expect(rowsOf(out.returns)).toEqual([[1, 1, 1], [-1, -1, 0]]);
+    expect(rowsOf(out.returns)).toEqual([
+      [1, 1, 1],
+      [-1, -1, 0],
+    ]);
     // mean 0.2, unbiased var (3*0.64 + 2*1.44)/4 = 1.2
     const s = Math.sqrt(1.2);
     const a = rowsOf(out.advantages);
@@ -108,7 +120,11 @@ describe('KL estimators', () => {
     expect(klPerToken('k3', logp, ref, mask).data[1]).toBe(0);
   });
   it('k3 is non-negative and zero when the policies agree', () => {
-    for (const [a, b] of [[-3, -0.1], [-0.1, -3], [-1, -1]]) {
+    for (const [a, b] of [
+      [-3, -0.1],
+      [-0.1, -3],
+      [-1, -1],
+    ]) {
       const k = klPerToken('k3', matrix(1, 1, [a]), matrix(1, 1, [b]), matrix(1, 1, [1])).data[0];
       expect(k).toBeGreaterThanOrEqual(0);
       if (a === b) expect(k).toBe(0);
@@ -181,7 +197,10 @@ describe('value loss', () => {
     const s = valueLoss(matrix(1, 1, [0.5]), matrix(1, 1, [0.3]), matrix(1, 1, [1]), matrix(1, 1, [1]), { clip: 0.1, agg: 'token-mean' });
     expect(s.loss).toBeCloseTo(0.18, 6); // clip(0.5, 0.2, 0.4) = 0.4 -> 0.5 * 0.36
     expect(s.clipFraction).toBe(1);
-    const plain = valueLoss(matrix(1, 1, [0.5]), matrix(1, 1, [0.3]), matrix(1, 1, [1]), matrix(1, 1, [1]), { clip: null, agg: 'token-mean' });
+    const plain = valueLoss(matrix(1, 1, [0.5]), matrix(1, 1, [0.3]), matrix(1, 1, [1]), matrix(1, 1, [1]), {
+      clip: null,
+      agg: 'token-mean',
+    });
     expect(plain.loss).toBeCloseTo(0.125, 6);
   });
 });

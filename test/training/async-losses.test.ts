@@ -12,7 +12,14 @@ import { LlamaModel, Scorer, Trainer, initEngine, saveCheckpoint, validateModelC
 import { game24Task } from '../../src/tasks/games/game24.js';
 import { aggregationWeights, matrix, type LossAggMode, type Matrix } from '../../src/training/algos/index.js';
 import { registryPolicyLoss } from '../../src/training/algos/policy-losses-tensor.js';
-import { importanceWeights, policyLosses, PolicyLossNames, rolloutMismatch, sequenceRatios, type PolicyLossConfig } from '../../src/training/algos/policy-losses.js';
+import {
+  importanceWeights,
+  policyLosses,
+  PolicyLossNames,
+  rolloutMismatch,
+  sequenceRatios,
+  type PolicyLossConfig,
+} from '../../src/training/algos/policy-losses.js';
 import { startingModel } from '../../src/training/models.js';
 import { trainRl } from '../../src/training/pipeline.js';
 import { RecipeSchema } from '../../src/training/recipe.js';
@@ -21,7 +28,17 @@ import { tokenizerForTask } from '../../src/training/tasks.js';
 const L = Math.log;
 const m1 = (values: number[]) => matrix(1, values.length, values);
 const ones = (n: number) => m1(Array(n).fill(1));
-const base: PolicyLossConfig = { clipLow: 0.2, clipHigh: 0.2, dualClip: null, agg: 'token-mean', gspoClipLow: 0.05, gspoClipHigh: 0.05, isCap: 2, isLow: 0.5, isLevel: 'token' };
+const base: PolicyLossConfig = {
+  clipLow: 0.2,
+  clipHigh: 0.2,
+  dualClip: null,
+  agg: 'token-mean',
+  gspoClipLow: 0.05,
+  gspoClipHigh: 0.05,
+  isCap: 2,
+  isLow: 0.5,
+  isLevel: 'token',
+};
 
 describe('policy losses by hand', () => {
   it('token-level importance weights pi_prox / mu: TIS truncates at C, MIS drops outside [C_low, C], decoupled keeps them', () => {
@@ -59,7 +76,13 @@ describe('policy losses by hand', () => {
   });
 
   it('TIS: PPO clip on pi_theta / pi_prox, times the truncated weight', () => {
-    const input = { logp: m1([L(0.6), L(0.3)]), proxLogp: m1([L(0.5), L(0.5)]), behaviourLogp: m1([L(0.2), L(0.5)]), advantages: m1([1, -2]), mask: ones(2) };
+    const input = {
+      logp: m1([L(0.6), L(0.3)]),
+      proxLogp: m1([L(0.5), L(0.5)]),
+      behaviourLogp: m1([L(0.2), L(0.5)]),
+      advantages: m1([1, -2]),
+      mask: ones(2),
+    };
     const r = policyLosses.tis.compute(input, base);
     // token 0: u = 1.2, A = 1 -> -1.2 (at the clip edge), w = min(2.5, 2) = 2 -> -2.4
     expect(r.perToken.data[0]).toBeCloseTo(-2.4, 6);
@@ -99,19 +122,29 @@ describe('the tensor twin equals the host entries', () => {
     const d = m instanceof Float32Array ? m : m.data;
     return Array.from({ length: B }, (_, i) => Array.from(d.slice(i * T, (i + 1) * T)));
   };
-  const noisy = (scale: number) => matrix(B, T, logp.data.map((x, k) => (mask.data[k] ? x + scale * (rng.next() * 2 - 1) : 0)));
+  const noisy = (scale: number) =>
+    matrix(
+      B,
+      T,
+      logp.data.map((x, k) => (mask.data[k] ? x + scale * (rng.next() * 2 - 1) : 0)),
+    );
   beforeAll(async () => {
     await initEngine();
     model = LlamaModel.init(cfg, 5);
     const scorer = new Scorer(model);
-    const lp = await scorer.logprobs(seqs, seqs.map(() => promptLen));
+    const lp = await scorer.logprobs(
+      seqs,
+      seqs.map(() => promptLen),
+    );
     scorer.dispose();
     logp = matrix(B, T);
     mask = matrix(B, T);
-    lp.forEach((row, i) => row.forEach((x, k) => {
-      logp.data[i * T + promptLen + k - 1] = x;
-      mask.data[i * T + promptLen + k - 1] = 1;
-    }));
+    lp.forEach((row, i) =>
+      row.forEach((x, k) => {
+        logp.data[i * T + promptLen + k - 1] = x;
+        mask.data[i * T + promptLen + k - 1] = 1;
+      }),
+    );
   });
   afterAll(() => model?.dispose());
 
@@ -120,18 +153,54 @@ describe('the tensor twin equals the host entries', () => {
       it(`${name}, ${agg}`, async () => {
         const mu = noisy(0.5);
         const prox = noisy(0.2);
-        const adv = matrix(B, T, mask.data.map((m) => (m ? rng.next() * 4 - 2 : 0)));
-        const c: PolicyLossConfig = { ...base, agg, clipHigh: 0.28, dualClip: name === 'gspo' ? null : 3, isLevel: agg === 'token-mean' ? 'token' : 'sequence' };
+        const adv = matrix(
+          B,
+          T,
+          mask.data.map((m) => (m ? rng.next() * 4 - 2 : 0)),
+        );
+        const c: PolicyLossConfig = {
+          ...base,
+          agg,
+          clipHigh: 0.28,
+          dualClip: name === 'gspo' ? null : 3,
+          isLevel: agg === 'token-mean' ? 'token' : 'sequence',
+        };
         const entry = policyLosses[name];
         const host = entry.compute({ logp, proxLogp: prox, behaviourLogp: mu, advantages: adv, mask }, c);
-        const floats: Record<string, number[][]> = { mask: rowsOf(mask), weight: rowsOf(aggregationWeights(mask, agg)), adv: rowsOf(adv), old_logp: rowsOf(entry.needsProximal ? prox : mu) };
+        const floats: Record<string, number[][]> = {
+          mask: rowsOf(mask),
+          weight: rowsOf(aggregationWeights(mask, agg)),
+          adv: rowsOf(adv),
+          old_logp: rowsOf(entry.needsProximal ? prox : mu),
+        };
         if (host.isWeights) floats.is_w = rowsOf(host.isWeights);
-        if (name === 'gspo') floats.seq_w = rowsOf(matrix(B, T, mask.data.map((m, k) => m / mask.data.slice(Math.floor(k / T) * T, Math.floor(k / T) * T + T).reduce((a, b) => a + b, 0))));
+        if (name === 'gspo')
+          floats.seq_w = rowsOf(
+            matrix(
+              B,
+              T,
+              mask.data.map((m, k) => m / mask.data.slice(Math.floor(k / T) * T, Math.floor(k / T) * T + T).reduce((a, b) => a + b, 0)),
+            ),
+          );
         const trainer = new Trainer(model, {
-          batchSize: B, seqLen: T,
-          lossFn: registryPolicyLoss({ name, clipLow: c.clipLow, clipHigh: c.clipHigh, dualClip: c.dualClip ?? null, gspoClipLow: c.gspoClipLow, gspoClipHigh: c.gspoClipHigh, klLoss: null, entropyCoef: 0 }),
+          batchSize: B,
+          seqLen: T,
+          lossFn: registryPolicyLoss({
+            name,
+            clipLow: c.clipLow,
+            clipHigh: c.clipHigh,
+            dualClip: c.dualClip ?? null,
+            gspoClipLow: c.gspoClipLow,
+            gspoClipHigh: c.gspoClipHigh,
+            klLoss: null,
+            entropyCoef: 0,
+          }),
         });
-        const batch: TrainBatch = { tokens: seqs.map((s) => [...s.slice(0, -1), ...Array(T + 1 - s.length).fill(0)]), targets: seqs.map((s) => [...s.slice(1), ...Array(T + 1 - s.length).fill(0)]), floats };
+        const batch: TrainBatch = {
+          tokens: seqs.map((s) => [...s.slice(0, -1), ...Array(T + 1 - s.length).fill(0)]),
+          targets: seqs.map((s) => [...s.slice(1), ...Array(T + 1 - s.length).fill(0)]),
+          floats,
+        };
         const r = await trainer.evaluate(batch);
         trainer.dispose();
         expect(r.metrics.pg_loss).toBeCloseTo(host.loss, 4);
@@ -155,29 +224,83 @@ describe('RL logs the rollout-trainer mismatch per step', () => {
     const tok = tokenizerForTask(game24Task as never, [problem], 1, ['?']);
     const start = startingModel({ preset: 'tiny', init: null, d_model: 32, n_layers: 1, n_heads: 2, d_ff: 64, max_seq_len: 64 }, tok, 3);
     const file = path.join(root, 'start.safetensors');
-    saveCheckpoint(file, { kind: 'policy', config: start.config, tokenizer: start.tokenizer.spec(), step: 0, extra: { bos: true } }, start.weights);
+    saveCheckpoint(
+      file,
+      { kind: 'policy', config: start.config, tokenizer: start.tokenizer.spec(), step: 0, extra: { bos: true } },
+      start.weights,
+    );
     const run = async (name: string, behaviour: number | null) => {
-      const recipe = validateConfig(RecipeSchema, {
-        kind: 'train', pipeline: 'rl', run: { name, root, seed: 0 }, task: { name: 'game24', split: 'generated', limit: 16 }, model: { init: file }, log_every: 1,
-        rl: { steps: 2, prompts_per_step: 4, group_size: 4, reward: 'format-verifier', eval_problems: 0, policy_loss: { name: 'tis', is_cap: 2 }, rollout: { max_new_tokens: 16, temperature: 1, behaviour_temperature: behaviour } },
-      }, 'test');
+      const recipe = validateConfig(
+        RecipeSchema,
+        {
+          kind: 'train',
+          pipeline: 'rl',
+          run: { name, root, seed: 0 },
+          task: { name: 'game24', split: 'generated', limit: 16 },
+          model: { init: file },
+          log_every: 1,
+          rl: {
+            steps: 2,
+            prompts_per_step: 4,
+            group_size: 4,
+            reward: 'format-verifier',
+            eval_problems: 0,
+            policy_loss: { name: 'tis', is_cap: 2 },
+            rollout: { max_new_tokens: 16, temperature: 1, behaviour_temperature: behaviour },
+          },
+        },
+        'test',
+      );
       await trainRl(recipe, { progress: 'silent' });
-      return fs.readFileSync(path.join(root, name, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l)).filter((m) => m.step > 0);
+      return fs
+        .readFileSync(path.join(root, name, 'metrics.jsonl'), 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l))
+        .filter((m) => m.step > 0);
     };
     // every registry entry runs in the RL loop (gspo: sequence ratios; mis: sequence-level weights)
-    for (const [name, extra] of [['gspo', {}], ['mis', { is_level: 'sequence' }], ['decoupled', {}]] as const) {
-      const recipe = validateConfig(RecipeSchema, {
-        kind: 'train', pipeline: 'rl', run: { name: `loop-${name}`, root, seed: 0 }, task: { name: 'game24', split: 'generated', limit: 16 }, model: { init: file }, log_every: 1,
-        rl: { steps: 1, prompts_per_step: 4, group_size: 4, reward: 'format-verifier', eval_problems: 0, policy_loss: { name, ...extra }, rollout: { max_new_tokens: 16 } },
-      }, 'test');
+    for (const [name, extra] of [
+      ['gspo', {}],
+      ['mis', { is_level: 'sequence' }],
+      ['decoupled', {}],
+    ] as const) {
+      const recipe = validateConfig(
+        RecipeSchema,
+        {
+          kind: 'train',
+          pipeline: 'rl',
+          run: { name: `loop-${name}`, root, seed: 0 },
+          task: { name: 'game24', split: 'generated', limit: 16 },
+          model: { init: file },
+          log_every: 1,
+          rl: {
+            steps: 1,
+            prompts_per_step: 4,
+            group_size: 4,
+            reward: 'format-verifier',
+            eval_problems: 0,
+            policy_loss: { name, ...extra },
+            rollout: { max_new_tokens: 16 },
+          },
+        },
+        'test',
+      );
       await trainRl(recipe, { progress: 'silent' });
-      const [m] = fs.readFileSync(path.join(root, `loop-${name}`, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l)).filter((x) => x.step === 1);
+      const [m] = fs
+        .readFileSync(path.join(root, `loop-${name}`, 'metrics.jsonl'), 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l))
+        .filter((x) => x.step === 1);
       expect(Number.isFinite(m.loss), name).toBe(true);
       expect(Math.abs(m.mismatch_kl), name).toBeLessThan(1e-3);
     }
     const same = await run('same', null);
     const skewed = await run('skewed', 0.5);
-    for (const m of [...same, ...skewed]) for (const k of ['mismatch_kl', 'mismatch_k1', 'mismatch_max_abs_logratio', 'is_corrected_frac']) expect(typeof m[k], k).toBe('number');
+    for (const m of [...same, ...skewed])
+      for (const k of ['mismatch_kl', 'mismatch_k1', 'mismatch_max_abs_logratio', 'is_corrected_frac'])
+        expect(typeof m[k], k).toBe('number');
     expect(same[0].mismatch_kl).toBeLessThan(1e-3);
     expect(same[0].mismatch_kl).toBeGreaterThanOrEqual(0);
     expect(skewed[0].mismatch_kl).toBeGreaterThan(10 * Math.max(same[0].mismatch_kl, 1e-6));

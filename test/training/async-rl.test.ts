@@ -26,12 +26,36 @@ beforeAll(async () => {
 });
 
 const rlOf = (extra: Record<string, unknown> = {}) =>
-  validateConfig(RlSectionSchema, { steps: 4, prompts_per_step: 2, group_size: 4, mini_batches: 1, reward: 'format-verifier', eval_problems: 0, policy_loss: { name: 'decoupled' }, rollout: { max_new_tokens: 24, temperature: 1 }, ...extra }, 'test');
+  validateConfig(
+    RlSectionSchema,
+    {
+      steps: 4,
+      prompts_per_step: 2,
+      group_size: 4,
+      mini_batches: 1,
+      reward: 'format-verifier',
+      eval_problems: 0,
+      policy_loss: { name: 'decoupled' },
+      rollout: { max_new_tokens: 24, temperature: 1 },
+      ...extra,
+    },
+    'test',
+  );
 
 describe('asynchronous RL', () => {
   it('eta = 2 with 4-token segments: staleness within the bound, versions per token, weights move', async () => {
     const steps: Record<string, number>[] = [];
-    const r = await runAsyncRl({ phase: 'rl', task: game24Task as never, problems, start, rl: rlOf(), reward: resolveReward('format-verifier', game24Task as never), seed: 1, async: { staleness: 2, segmentTokens: 4 }, onStep: (_s, m) => steps.push(m) });
+    const r = await runAsyncRl({
+      phase: 'rl',
+      task: game24Task as never,
+      problems,
+      start,
+      rl: rlOf(),
+      reward: resolveReward('format-verifier', game24Task as never),
+      seed: 1,
+      async: { staleness: 2, segmentTokens: 4 },
+      onStep: (_s, m) => steps.push(m),
+    });
     expect(r.steps).toBe(4);
     expect(r.samples).toBe(4 * 2 * 4);
     expect(r.maxStaleness).toBeLessThanOrEqual(2);
@@ -49,13 +73,33 @@ describe('asynchronous RL', () => {
   });
 
   it('eta = 0 is synchronous: every batch comes from the version it trains', async () => {
-    const r = await runAsyncRl({ phase: 'rl', task: game24Task as never, problems, start, rl: rlOf({ steps: 3 }), reward: resolveReward('format-verifier', game24Task as never), seed: 1, async: { staleness: 0, segmentTokens: 4 } });
+    const r = await runAsyncRl({
+      phase: 'rl',
+      task: game24Task as never,
+      problems,
+      start,
+      rl: rlOf({ steps: 3 }),
+      reward: resolveReward('format-verifier', game24Task as never),
+      seed: 1,
+      async: { staleness: 0, segmentTokens: 4 },
+    });
     expect(r.staleness).toEqual([0, 0, 0]);
     expect(r.mixedVersionSteps).toBe(0);
   });
 
   it('refuses a policy loss without a behaviour/proximal split, and a critic', async () => {
     const reward = resolveReward('format-verifier', game24Task as never);
-    await expect(runAsyncRl({ phase: 'rl', task: game24Task as never, problems, start, rl: rlOf({ policy_loss: { name: 'ppo_clip' } }), reward, seed: 1, async: { staleness: 1, segmentTokens: 4 } })).rejects.toThrow(/decoupled policy loss/);
+    await expect(
+      runAsyncRl({
+        phase: 'rl',
+        task: game24Task as never,
+        problems,
+        start,
+        rl: rlOf({ policy_loss: { name: 'ppo_clip' } }),
+        reward,
+        seed: 1,
+        async: { staleness: 1, segmentTokens: 4 },
+      }),
+    ).rejects.toThrow(/decoupled policy loss/);
   });
 });

@@ -22,26 +22,44 @@ const TINY = ['model.d_model=32', 'model.n_layers=1', 'model.n_heads=2', 'model.
 /** `rlmkit train` arguments; a run from model.init takes the checkpoint's sizes, others the tiny ones. */
 function args(recipe: string, run: string, sets: string[], extra: string[] = []): string[] {
   const sizes = sets.some((s) => s.startsWith('model.init=')) ? [] : TINY;
-  return ['train', '--config', recipe, '--run', run, '--quiet', ...[...sizes, `run.root=${root}`, ...sets].flatMap((s) => ['--set', s]), ...extra];
+  return [
+    'train',
+    '--config',
+    recipe,
+    '--run',
+    run,
+    '--quiet',
+    ...[...sizes, `run.root=${root}`, ...sets].flatMap((s) => ['--set', s]),
+    ...extra,
+  ];
 }
 
 /** Metrics without the wall-clock fields, which differ between runs. */
 function comparable(run: string): Record<string, unknown>[] {
   return readJsonl<Record<string, unknown>>(path.join(root, run, 'metrics.jsonl')).map((r) =>
-    Object.fromEntries(Object.entries(r).filter(([k]) => k !== 'time' && !k.startsWith('time_') && !k.startsWith('share_') && !k.endsWith('_per_s'))),
+    Object.fromEntries(
+      Object.entries(r).filter(([k]) => k !== 'time' && !k.startsWith('time_') && !k.startsWith('share_') && !k.endsWith('_per_s')),
+    ),
   );
 }
 
 /** Starts a run and SIGKILLs it once metrics.jsonl shows `killAtStep` (past a checkpoint). */
 function runAndKill(argv: string[], metricsFile: string, killAtStep: number): Promise<{ killed: boolean; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'src/cli/main.ts'), ...argv], { cwd: repoRoot, env: { ...process.env, CI: 'true' } });
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'src/cli/main.ts'), ...argv], {
+      cwd: repoRoot,
+      env: { ...process.env, CI: 'true' },
+    });
     let stderr = '';
     child.stderr.on('data', (d) => (stderr += d));
     let killed = false;
     const poll = setInterval(() => {
       if (!fs.existsSync(metricsFile)) return;
-      const steps = fs.readFileSync(metricsFile, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l).step as number);
+      const steps = fs
+        .readFileSync(metricsFile, 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l).step as number);
       if (steps.some((s) => s >= killAtStep)) {
         killed = true;
         child.kill('SIGKILL');
@@ -77,12 +95,27 @@ describe('SIGKILL mid-training, then --resume', () => {
   it('RL (GRPO from the SFT checkpoint): rollouts, scoring and updates repeat exactly after a kill', async () => {
     expect(fs.existsSync(path.join(root, 'full', 'checkpoints', 'final.json'))).toBe(true);
     const sets = [
-      'task.name=game24', `model.init=${path.join(root, 'full')}`, 'rl.steps=4', 'rl.prompts_per_step=4', 'rl.group_size=4', 'rl.dynamic_sampling=false',
-      'rl.reward=format-verifier', 'rl.overlong.soft=null', 'rl.rollout.max_new_tokens=24', 'rl.eval_problems=4', 'rl.eval_every=2', 'checkpoint_every=2', 'log_every=1',
+      'task.name=game24',
+      `model.init=${path.join(root, 'full')}`,
+      'rl.steps=4',
+      'rl.prompts_per_step=4',
+      'rl.group_size=4',
+      'rl.dynamic_sampling=false',
+      'rl.reward=format-verifier',
+      'rl.overlong.soft=null',
+      'rl.rollout.max_new_tokens=24',
+      'rl.eval_problems=4',
+      'rl.eval_every=2',
+      'checkpoint_every=2',
+      'log_every=1',
     ];
     const full = await runCliAsync(args('recipes/countdown-grpo.yaml', 'rl-full', sets));
     expect(full.code, full.stderr).toBe(0);
-    const killed = await runAndKill(args('recipes/countdown-grpo.yaml', 'rl-killed', sets), path.join(root, 'rl-killed', 'metrics.jsonl'), 3);
+    const killed = await runAndKill(
+      args('recipes/countdown-grpo.yaml', 'rl-killed', sets),
+      path.join(root, 'rl-killed', 'metrics.jsonl'),
+      3,
+    );
     expect(killed.killed, killed.stderr).toBe(true);
     const resumed = await runCliAsync(args('recipes/countdown-grpo.yaml', 'rl-killed', sets, ['--resume']));
     expect(resumed.code, resumed.stderr).toBe(0);

@@ -23,7 +23,16 @@ const TINY = ['model.d_model=32', 'model.n_layers=1', 'model.n_heads=2', 'model.
 const SETS = [...TINY, 'sft.steps=2', 'sft.batch_size=4', 'checkpoint_every=1', 'log_every=1'];
 
 function args(run: string, extra: string[] = [], sets = SETS): string[] {
-  return ['train', '--config', 'recipes/game24-sft.yaml', '--run', run, '--quiet', ...[...sets, `run.root=${root}`].flatMap((s) => ['--set', s]), ...extra];
+  return [
+    'train',
+    '--config',
+    'recipes/game24-sft.yaml',
+    '--run',
+    run,
+    '--quiet',
+    ...[...sets, `run.root=${root}`].flatMap((s) => ['--set', s]),
+    ...extra,
+  ];
 }
 
 function expectRefused(r: { code: number; stderr: string }, pattern: RegExp): void {
@@ -36,10 +45,12 @@ function expectRefused(r: { code: number; stderr: string }, pattern: RegExp): vo
 describe('run-directory files are validated', () => {
   it('unit: integers must be finite and paths must stay inside', () => {
     expect(runInteger(3, 'f', 'step')).toBe(3);
-    for (const bad of [JSON.parse('1e400'), -1, 1.5, '3', null, Number.NaN]) expect(() => runInteger(bad, 'f', 'step')).toThrow(/non-negative integer/);
+    for (const bad of [JSON.parse('1e400'), -1, 1.5, '3', null, Number.NaN])
+      expect(() => runInteger(bad, 'f', 'step')).toThrow(/non-negative integer/);
     const dir = fs.mkdtempSync(path.join(root, 'unit-'));
     expect(runPathInside(dir, 'a.safetensors', 'f', 'k')).toBe(path.join(dir, 'a.safetensors'));
-    for (const bad of ['../../../../etc/passwd', '/etc/passwd', '', 'a/../../x', 7, '.']) expect(() => runPathInside(dir, bad, 'f', 'k')).toThrow();
+    for (const bad of ['../../../../etc/passwd', '/etc/passwd', '', 'a/../../x', 7, '.'])
+      expect(() => runPathInside(dir, bad, 'f', 'k')).toThrow();
     fs.symlinkSync('/etc/passwd', path.join(dir, 'link.safetensors'));
     expect(() => runPathInside(dir, 'link.safetensors', 'f', 'k')).toThrow(/outside the run directory/);
   });

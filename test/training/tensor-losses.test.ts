@@ -5,7 +5,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Rng } from '../../src/core/index.js';
 import { LlamaModel, Scorer, Trainer, initEngine, ops, validateModelConfig, type TrainBatch } from '../../src/engine/index.js';
-import { aggregateLoss, aggregationWeights, klPerToken, matrix, ppoClipLoss, valueLoss, type LossAggMode, type Matrix } from '../../src/training/algos/index.js';
+import {
+  aggregateLoss,
+  aggregationWeights,
+  klPerToken,
+  matrix,
+  ppoClipLoss,
+  valueLoss,
+  type LossAggMode,
+  type Matrix,
+} from '../../src/training/algos/index.js';
 import { criticLoss, dpoLoss, policyLoss, valueRegressionLoss } from '../../src/training/losses.js';
 
 const cfg = validateModelConfig({ vocabSize: 12, dModel: 16, nLayers: 1, nHeads: 2, dFF: 32, maxSeqLen: 16, valueHead: true });
@@ -30,26 +39,40 @@ function toBatch(floats: Record<string, number[][] | number[]>): TrainBatch {
   return { tokens: seqs.map((s) => s.slice(0, -1)), targets: seqs.map((s) => s.slice(1)), floats };
 }
 const rowsOf = (m: Matrix) => Array.from({ length: m.rows }, (_, i) => Array.from(m.data.slice(i * m.cols, (i + 1) * m.cols)));
-const noisy = (base: Matrix, scale: number) => matrix(base.rows, base.cols, base.data.map((x, k) => (mask.data[k] ? x + scale * (rng.next() * 2 - 1) : 0)));
+const noisy = (base: Matrix, scale: number) =>
+  matrix(
+    base.rows,
+    base.cols,
+    base.data.map((x, k) => (mask.data[k] ? x + scale * (rng.next() * 2 - 1) : 0)),
+  );
 
 beforeAll(async () => {
   await initEngine();
   model = LlamaModel.init(cfg, 3);
   const scorer = new Scorer(model);
-  const lp = await scorer.logprobs(seqs, seqs.map(() => promptLen));
+  const lp = await scorer.logprobs(
+    seqs,
+    seqs.map(() => promptLen),
+  );
   scorer.dispose();
   logp = matrix(B, T);
   mask = matrix(B, T);
   // trainer position j predicts seq[j+1]; the scorer's k-th log-prob is for seq[promptLen + k]
-  lp.forEach((row, i) => row.forEach((x, k) => {
-    const j = promptLen + k - 1;
-    logp.data[i * T + j] = x;
-    mask.data[i * T + j] = 1;
-  }));
+  lp.forEach((row, i) =>
+    row.forEach((x, k) => {
+      const j = promptLen + k - 1;
+      logp.data[i * T + j] = x;
+      mask.data[i * T + j] = 1;
+    }),
+  );
   // per-position entropy and value, read one position at a time through a probing loss
   const probe = async (what: 'entropy' | 'values') => {
     const out = matrix(B, T);
-    const t = new Trainer(model, { batchSize: B, seqLen: T, lossFn: (o, b) => ({ loss: ops.sum(ops.mul(what === 'entropy' ? o.entropy() : o.values(), b.sel)) }) });
+    const t = new Trainer(model, {
+      batchSize: B,
+      seqLen: T,
+      lossFn: (o, b) => ({ loss: ops.sum(ops.mul(what === 'entropy' ? o.entropy() : o.values(), b.sel)) }),
+    });
     for (let k = 0; k < B * T; k++) {
       if (!mask.data[k]) continue;
       const sel = matrix(B, T);
@@ -69,11 +92,23 @@ describe('tensor losses equal the host reference', () => {
     it(`PPO clip (clip-higher, dual clip) + k3 KL in the loss + entropy bonus, ${agg}`, async () => {
       const old = noisy(logp, 0.6);
       const ref = noisy(logp, 0.4);
-      const adv = matrix(B, T, mask.data.map((m) => (m ? rng.next() * 4 - 2 : 0)));
+      const adv = matrix(
+        B,
+        T,
+        mask.data.map((m) => (m ? rng.next() * 4 - 2 : 0)),
+      );
       const settings = { clipLow: 0.2, clipHigh: 0.28, dualClip: 2, klLoss: { coef: 0.05, estimator: 'k3' as const }, entropyCoef: 0.01 };
       const weight = aggregationWeights(mask, agg);
       const trainer = new Trainer(model, { batchSize: B, seqLen: T, lossFn: policyLoss(settings) });
-      const r = await trainer.evaluate(toBatch({ mask: rowsOf(mask), weight: rowsOf(matrix(B, T, weight)), adv: rowsOf(adv), old_logp: rowsOf(old), ref_logp: rowsOf(ref) }));
+      const r = await trainer.evaluate(
+        toBatch({
+          mask: rowsOf(mask),
+          weight: rowsOf(matrix(B, T, weight)),
+          adv: rowsOf(adv),
+          old_logp: rowsOf(old),
+          ref_logp: rowsOf(ref),
+        }),
+      );
       trainer.dispose();
       const host = ppoClipLoss(logp, old, adv, mask, { clipLow: 0.2, clipHigh: 0.28, dualClip: 2, agg });
       const kl = aggregateLoss(klPerToken('k3', logp, ref, mask), mask, agg);
@@ -92,11 +127,17 @@ describe('tensor losses equal the host reference', () => {
   it('clipped critic loss', async () => {
     const v = values;
     const oldV = noisy(v, 0.3);
-    const returns = matrix(B, T, mask.data.map((m) => (m ? rng.next() * 2 - 1 : 0)));
+    const returns = matrix(
+      B,
+      T,
+      mask.data.map((m) => (m ? rng.next() * 2 - 1 : 0)),
+    );
     const agg: LossAggMode = 'token-mean';
     const weight = aggregationWeights(mask, agg);
     const t2 = new Trainer(model, { batchSize: B, seqLen: T, lossFn: criticLoss(0.2) });
-    const r = await t2.evaluate(toBatch({ mask: rowsOf(mask), weight: rowsOf(matrix(B, T, weight)), returns: rowsOf(returns), old_values: rowsOf(oldV) }));
+    const r = await t2.evaluate(
+      toBatch({ mask: rowsOf(mask), weight: rowsOf(matrix(B, T, weight)), returns: rowsOf(returns), old_values: rowsOf(oldV) }),
+    );
     t2.dispose();
     const host = valueLoss(v, oldV, returns, mask, { clip: 0.2, agg });
     expect(host.clipFraction).toBeGreaterThan(0);
@@ -105,18 +146,29 @@ describe('tensor losses equal the host reference', () => {
     // value regression at the last token of each sequence
     const lastMask = matrix(B, T);
     const target = matrix(B, T);
-    seqs.forEach((s, i) => { lastMask.data[i * T + s.length - 2] = 1; target.data[i * T + s.length - 2] = i % 2 ? 1 : -1; });
+    seqs.forEach((s, i) => {
+      lastMask.data[i * T + s.length - 2] = 1;
+      target.data[i * T + s.length - 2] = i % 2 ? 1 : -1;
+    });
     const t3 = new Trainer(model, { batchSize: B, seqLen: T, lossFn: valueRegressionLoss });
     const r3 = await t3.evaluate(toBatch({ mask: rowsOf(lastMask), target: rowsOf(target) }));
     t3.dispose();
     let mse = 0;
-    seqs.forEach((s, i) => { mse += (values.data[i * T + s.length - 2] - (i % 2 ? 1 : -1)) ** 2 / B; });
+    seqs.forEach((s, i) => {
+      mse += (values.data[i * T + s.length - 2] - (i % 2 ? 1 : -1)) ** 2 / B;
+    });
     expect(r3.loss).toBeCloseTo(mse, 4);
   });
 
   it('DPO loss', async () => {
     // pairs (row 0 chosen, row 1 rejected), (row 2 chosen, row 3 rejected)
-    const sign = rowsOf(matrix(B, T, mask.data.map((m, k) => (m ? (Math.floor(k / T) % 2 === 0 ? 1 : -1) : 0))));
+    const sign = rowsOf(
+      matrix(
+        B,
+        T,
+        mask.data.map((m, k) => (m ? (Math.floor(k / T) % 2 === 0 ? 1 : -1) : 0)),
+      ),
+    );
     const sums = [0, 1, 2, 3].map((i) => logp.data.slice(i * T, (i + 1) * T).reduce((a, b) => a + b, 0));
     const refMargin = [0.3, 0, -0.2, 0];
     const beta = 0.5;

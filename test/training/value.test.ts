@@ -32,23 +32,40 @@ describe('value and PRM training from traces', () => {
   });
 
   it('a PRM learns the step labels and loads as an EmbeddedValueModel', async () => {
-    const recipe = validateConfig(RecipeSchema, {
-      kind: 'train',
-      pipeline: 'prm',
-      run: { name: 'prm', root, seed: 1 },
-      task: { name: 'game24', split: 'train', limit: 20 },
-      model: { preset: 'tiny', d_model: 32, n_layers: 1, n_heads: 2, d_ff: 64, max_seq_len: 64 },
-      checkpoint_every: 100,
-      log_every: 20,
-      value: { steps: 120, batch_size: 9, traces: path.join(root, 'traces'), target: 'outcome', min_visits: 0, optim: { lr: 0.01, schedule: 'constant', weight_decay: 0 } },
-    }, 'test');
+    const recipe = validateConfig(
+      RecipeSchema,
+      {
+        kind: 'train',
+        pipeline: 'prm',
+        run: { name: 'prm', root, seed: 1 },
+        task: { name: 'game24', split: 'train', limit: 20 },
+        model: { preset: 'tiny', d_model: 32, n_layers: 1, n_heads: 2, d_ff: 64, max_seq_len: 64 },
+        checkpoint_every: 100,
+        log_every: 20,
+        value: {
+          steps: 120,
+          batch_size: 9,
+          traces: path.join(root, 'traces'),
+          target: 'outcome',
+          min_visits: 0,
+          optim: { lr: 0.01, schedule: 'constant', weight_decay: 0 },
+        },
+      },
+      'test',
+    );
     const r = await trainValue(recipe, { progress: 'silent' });
     expect(Object.keys(r.checkpoints)).toEqual(['prm']);
-    const metrics = fs.readFileSync(path.join(root, 'prm', 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const metrics = fs
+      .readFileSync(path.join(root, 'prm', 'metrics.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(metrics.at(-1).loss).toBeLessThan(metrics[0].loss);
     const vm = await EmbeddedValueModel.load(r.checkpoints.prm);
     const examples = valueExamplesFromTraces(path.join(root, 'traces'), 'outcome', 0);
-    const values = await vm.value(examples.map((e) => game24Task.renderPlain(e.problem as Parameters<typeof game24Task.renderPlain>[0], e.steps)));
+    const values = await vm.value(
+      examples.map((e) => game24Task.renderPlain(e.problem as Parameters<typeof game24Task.renderPlain>[0], e.steps)),
+    );
     await vm.close();
     const agree = values.filter((v, i) => Math.sign(v) === Math.sign(examples[i].target)).length;
     expect(agree).toBeGreaterThanOrEqual(8);

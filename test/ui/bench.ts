@@ -20,7 +20,14 @@ try {
   const runs: RenderTiming[] = [];
   for (let i = 0; i < repeats; i++) runs.push(await measureRender(browser, ui.url, root, trace));
   const keys = ['firstRenderMs', 'openMs', 'expandAllMs', 'clickMs'] as const;
-  const out = { bench: 'ui-render', nodes: trace.nodes.length, repeats, browser: browser.version(), ...Object.fromEntries(keys.map((k) => [k, median(runs.map((r) => r[k]))])), samples: runs };
+  const out = {
+    bench: 'ui-render',
+    nodes: trace.nodes.length,
+    repeats,
+    browser: browser.version(),
+    ...Object.fromEntries(keys.map((k) => [k, median(runs.map((r) => r[k]))])),
+    samples: runs,
+  };
   process.stdout.write(JSON.stringify(out) + '\n');
 } finally {
   await browser.close();

@@ -18,7 +18,11 @@ export function chromiumPath(): string {
 
 export async function launch(): Promise<Browser> {
   // --no-sandbox: these machines run tests as root, where Chromium's sandbox refuses to start.
-  return chromium.launch({ executablePath: chromiumPath(), headless: true, args: ['--no-sandbox', '--disable-dev-shm-usage', '--disable-gpu'] });
+  return chromium.launch({
+    executablePath: chromiumPath(),
+    headless: true,
+    args: ['--no-sandbox', '--disable-dev-shm-usage', '--disable-gpu'],
+  });
 }
 
 /** Builds web/dist with Vite when it is missing (npm install's prepare step normally builds it). */

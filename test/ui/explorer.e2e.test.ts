@@ -90,7 +90,15 @@ describe('rlmkit ui in Chromium', () => {
     // A real tiny SFT run (1-layer model), long enough to be watched; stopped once growth is seen.
     const TINY = ['model.d_model=32', 'model.n_layers=1', 'model.n_heads=2', 'model.d_ff=64', 'model.max_seq_len=256'];
     const sets = [...TINY, `run.root=${runs}`, 'sft.steps=3000', 'sft.batch_size=4', 'log_every=1', 'checkpoint_every=20'];
-    const train = spawnCli(['train', '--config', 'recipes/arith-sft.yaml', '--run', 'tiny', '--quiet', ...sets.flatMap((s) => ['--set', s])]);
+    const train = spawnCli([
+      'train',
+      '--config',
+      'recipes/arith-sft.yaml',
+      '--run',
+      'tiny',
+      '--quiet',
+      ...sets.flatMap((s) => ['--set', s]),
+    ]);
     children.push(train);
     const metrics = path.join(runs, 'tiny', 'metrics.jsonl');
     await waitFor('the first metrics record', () => fs.existsSync(metrics) && fs.readFileSync(metrics, 'utf8').includes('\n'), 90_000);
@@ -113,7 +121,11 @@ describe('rlmkit ui in Chromium', () => {
     // Compare: a second run (the same records shifted, written here) drawn on the same charts.
     const other = path.join(runs, 'tiny-b');
     fs.mkdirSync(other);
-    const shifted = fs.readFileSync(metrics, 'utf8').split('\n').filter((l) => l.trim()).map((l) => ({ ...JSON.parse(l), loss: JSON.parse(l).loss + 0.5 }));
+    const shifted = fs
+      .readFileSync(metrics, 'utf8')
+      .split('\n')
+      .filter((l) => l.trim())
+      .map((l) => ({ ...JSON.parse(l), loss: JSON.parse(l).loss + 0.5 }));
     fs.writeFileSync(path.join(other, 'metrics.jsonl'), shifted.map((r) => JSON.stringify(r) + '\n').join(''));
     await page.reload();
     await page.getByTestId('compare-select').locator('option', { hasText: 'tiny-b' }).waitFor({ state: 'attached', timeout: 10_000 });
@@ -124,7 +136,10 @@ describe('rlmkit ui in Chromium', () => {
     await page.getByTestId('tab-config').click();
     expect(await page.getByTestId('config').textContent()).toContain('pipeline: sft');
     await page.getByTestId('tab-checkpoints').click();
-    await page.getByText(/policy-step-\d+\.safetensors/).first().waitFor();
+    await page
+      .getByText(/policy-step-\d+\.safetensors/)
+      .first()
+      .waitFor();
   });
 
   it('trace explorer: expand a collapsed node, read a child step text and q', async () => {
@@ -156,14 +171,18 @@ describe('rlmkit ui in Chromium', () => {
   it('trace explorer: search finds a hidden node and reveals it', async () => {
     const leaf = mcts.nodes.filter((n) => n.terminal).at(-1)!;
     await page.getByTestId('search').fill(leaf.step);
-    const count = mcts.nodes.filter((n) => n.step.toLowerCase().includes(leaf.step.toLowerCase()) || (n.answer ?? '').toLowerCase().includes(leaf.step.toLowerCase())).length;
+    const count = mcts.nodes.filter(
+      (n) => n.step.toLowerCase().includes(leaf.step.toLowerCase()) || (n.answer ?? '').toLowerCase().includes(leaf.step.toLowerCase()),
+    ).length;
     expect(await page.getByTestId('search-count').textContent()).toBe(`${count} match${count === 1 ? '' : 'es'}`);
     await page.getByTestId('search').press('Enter');
     const hit = page.locator('[data-node].hit.selected');
     await hit.waitFor();
     const id = await hit.getAttribute('data-node');
     const node = mcts.nodes.find((n) => n.id === id)!;
-    expect(node.step.toLowerCase().includes(leaf.step.toLowerCase()) || (node.answer ?? '').toLowerCase().includes(leaf.step.toLowerCase())).toBe(true);
+    expect(
+      node.step.toLowerCase().includes(leaf.step.toLowerCase()) || (node.answer ?? '').toLowerCase().includes(leaf.step.toLowerCase()),
+    ).toBe(true);
     expect(await page.getByTestId('node-step').textContent()).toBe(node.step);
   });
 
@@ -180,7 +199,10 @@ describe('rlmkit ui in Chromium', () => {
     expect(Number(await page.getByTestId('tree').getAttribute('data-nodes'))).toBe(visibleAt(5));
     await page.screenshot({ path: path.join(shots, 'replay.png') });
     await page.getByTestId('replay-slider').fill(String(ops.length));
-    await waitFor('the whole tree at the end of the replay', async () => Number(await page.getByTestId('tree').getAttribute('data-nodes')) === mcts.nodes.length);
+    await waitFor(
+      'the whole tree at the end of the replay',
+      async () => Number(await page.getByTestId('tree').getAttribute('data-nodes')) === mcts.nodes.length,
+    );
     await page.getByTestId('replay-toggle').click();
     await page.getByTestId('trace-tab-journey').click();
     const journey = mcts.notes!.journey as unknown[];
@@ -246,7 +268,22 @@ describe('rlmkit ui in Chromium', () => {
   });
 
   it('evaluations: two rlmkit eval reports side by side with their paired comparison', async () => {
-    const evalArgs = (strategy: string, sets: string[]) => ['eval', '--task', 'game24', '--strategy', strategy, '--model', 'legal-uniform', '--k', '1,2', '--limit', '12', ...sets.flatMap((x) => ['--set', x]), '--out', path.join(runs, 'eval', `${strategy}.json`)];
+    const evalArgs = (strategy: string, sets: string[]) => [
+      'eval',
+      '--task',
+      'game24',
+      '--strategy',
+      strategy,
+      '--model',
+      'legal-uniform',
+      '--k',
+      '1,2',
+      '--limit',
+      '12',
+      ...sets.flatMap((x) => ['--set', x]),
+      '--out',
+      path.join(runs, 'eval', `${strategy}.json`),
+    ];
     const [a, b] = await Promise.all([runCliAsync(evalArgs('mcts', ['simulations=8'])), runCliAsync(evalArgs('tot-dfs', []))]);
     expect(a.code, a.stderr).toBe(0);
     expect(b.code, b.stderr).toBe(0);
@@ -255,12 +292,17 @@ describe('rlmkit ui in Chromium', () => {
     const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
     await page.goto(`${ui.url}/#/evals?run=eval&path=mcts.json`);
     const pass1 = ra.metrics.find((m: { metric: string; k: number }) => m.metric === 'pass' && m.k === 1);
-    await page.getByTestId('eval-report').filter({ hasText: `[${pct(pass1.lo)}, ${pct(pass1.hi)}]` }).waitFor();
+    await page
+      .getByTestId('eval-report')
+      .filter({ hasText: `[${pct(pass1.lo)}, ${pct(pass1.hi)}]` })
+      .waitFor();
     await page.getByTestId('eval-compare').selectOption('eval/tot-dfs.json');
     const d = pairedDifference(rb.perProblem, ra.perProblem, { seed: 0 });
     const paired = page.getByTestId('eval-paired');
     await paired.waitFor();
-    expect(await paired.textContent()).toContain(`paired on ${d.problems} problems: mcts.json − tot-dfs.json = ${pct(d.difference.mean)} (95% CI [${pct(d.difference.lo)}, ${pct(d.difference.hi)}])`);
+    expect(await paired.textContent()).toContain(
+      `paired on ${d.problems} problems: mcts.json − tot-dfs.json = ${pct(d.difference.mean)} (95% CI [${pct(d.difference.lo)}, ${pct(d.difference.hi)}])`,
+    );
     expect(await page.getByTestId('eval-report').count()).toBe(2);
     await page.screenshot({ path: path.join(shots, 'evaluations.png') });
   });

@@ -14,7 +14,11 @@ import { repoRoot, tsxLoader } from '../helpers/cli.js';
 const mainTs = path.join(repoRoot, 'src/cli/main.ts');
 
 export function spawnCli(args: string[]): ChildProcess {
-  return spawn(process.execPath, ['--import', tsxLoader, mainTs, ...args], { cwd: repoRoot, env: { ...process.env, CI: 'true', NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  return spawn(process.execPath, ['--import', tsxLoader, mainTs, ...args], {
+    cwd: repoRoot,
+    env: { ...process.env, CI: 'true', NO_COLOR: '1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
 }
 
 export interface UiProcess {
@@ -57,10 +61,24 @@ export function startUi(runsDir: string, extra: string[] = []): Promise<UiProces
 }
 
 /** A real trace: the library's solve with the model-free legal-uniform policy (default task: Game of 24). */
-export async function makeTrace(o: { task?: string; problem?: string; strategy: string; settings?: Record<string, unknown>; seed?: number; journey?: boolean }): Promise<Trace> {
+export async function makeTrace(o: {
+  task?: string;
+  problem?: string;
+  strategy: string;
+  settings?: Record<string, unknown>;
+  seed?: number;
+  journey?: boolean;
+}): Promise<Trace> {
   const task = getTask(o.task ?? 'game24');
   const [problem] = await selectProblems(task, { problem: o.problem, split: 'test', seed: o.seed ?? 0 });
-  const r = await solve(problem, { task, strategy: o.strategy, settings: o.settings ?? {}, models: { policy: new LegalUniformPolicy(o.seed ?? 0) }, seed: o.seed ?? 0, journey: o.journey ?? false });
+  const r = await solve(problem, {
+    task,
+    strategy: o.strategy,
+    settings: o.settings ?? {},
+    models: { policy: new LegalUniformPolicy(o.seed ?? 0) },
+    seed: o.seed ?? 0,
+    journey: o.journey ?? false,
+  });
   return r.trace!;
 }
 

@@ -14,7 +14,11 @@ import { makeTrace } from './harness.js';
 export async function bigTrace(minNodes = 2000): Promise<Trace> {
   // The tree of one puzzle saturates with few children per expansion; widen until it is big enough.
   for (let children = 9; children <= 16; children++) {
-    const t = await makeTrace({ problem: '1 5 7 11', strategy: 'mcts', settings: { simulations: 600, children, dedupe: false, stopWhenSolved: false } });
+    const t = await makeTrace({
+      problem: '1 5 7 11',
+      strategy: 'mcts',
+      settings: { simulations: 600, children, dedupe: false, stopWhenSolved: false },
+    });
     if (t.nodes.length >= minNodes) return t;
   }
   throw new Error(`no MCTS trace with ${minNodes} nodes from 16 children per expansion`);
@@ -53,7 +57,10 @@ export async function measureRender(browser: Browser, baseUrl: string, runsDir: 
     const target = trace.nodes[trace.nodes.length - 1];
     const t2 = Date.now();
     await page.locator(`[data-node="${target.id}"]`).dispatchEvent('click');
-    await page.getByTestId('node-details').filter({ hasText: `node ${target.id}` }).waitFor({ timeout: 30_000 });
+    await page
+      .getByTestId('node-details')
+      .filter({ hasText: `node ${target.id}` })
+      .waitFor({ timeout: 30_000 });
     const clickMs = Date.now() - t2;
     return { nodes: trace.nodes.length, firstRenderMs, openMs, expandAllMs, clickMs };
   } finally {

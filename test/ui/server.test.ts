@@ -26,7 +26,10 @@ beforeAll(async () => {
   root = fs.mkdtempSync(path.join(os.tmpdir(), 'rlmkit-ui-api-'));
   fs.mkdirSync(path.join(root, 'alpha', 'traces', 'iter0'), { recursive: true });
   fs.writeFileSync(path.join(root, 'alpha', 'config.yaml'), 'kind: train\nrun:\n  name: alpha\n');
-  fs.writeFileSync(path.join(root, 'alpha', 'metrics.jsonl'), line({ phase: 'sft', step: 1, loss: 2 }) + 'not json\n' + line({ phase: 'sft', step: 2, loss: 1.5 }));
+  fs.writeFileSync(
+    path.join(root, 'alpha', 'metrics.jsonl'),
+    line({ phase: 'sft', step: 1, loss: 2 }) + 'not json\n' + line({ phase: 'sft', step: 2, loss: 1.5 }),
+  );
   trace = await makeTrace({ problem: '4 4 6 8', strategy: 'tot-bfs' });
   writeTrace(path.join(root, 'alpha', 'traces', 'iter0', 'a.json'), trace);
   fs.writeFileSync(path.join(root, 'alpha', 'traces', 'foreign.json'), JSON.stringify({ hello: 'world' }));
@@ -46,7 +49,11 @@ afterAll(async () => {
 type JsonResponse = Omit<Response, 'json'> & { json(): Promise<any> };
 const get = (p: string, headers: Record<string, string> = {}) => fetch(`${ui.url}${p}`, { headers }) as Promise<JsonResponse>;
 const post = (p: string, body: unknown, headers: Record<string, string> = {}) =>
-  fetch(`${ui.url}${p}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: typeof body === 'string' ? body : JSON.stringify(body) }) as Promise<JsonResponse>;
+  fetch(`${ui.url}${p}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  }) as Promise<JsonResponse>;
 
 describe('runs', () => {
   it('lists run folders (nested phases too) with their phase and step, and skips other folders', async () => {
@@ -89,7 +96,10 @@ describe('runs', () => {
       }
     })();
     await waitFor('the first reset', () => events.length >= 1);
-    expect(events[0]).toEqual({ event: 'reset', data: { records: [expect.objectContaining({ step: 1 }), expect.objectContaining({ step: 2 })], skipped: 1 } });
+    expect(events[0]).toEqual({
+      event: 'reset',
+      data: { records: [expect.objectContaining({ step: 1 }), expect.objectContaining({ step: 2 })], skipped: 1 },
+    });
     const file = path.join(root, 'alpha', 'metrics.jsonl');
     // Half a line is not a record yet; its end makes it one.
     fs.appendFileSync(file, '{"phase":"sft","step":3,');
@@ -150,7 +160,8 @@ describe('traces', () => {
     const link = await get('/api/runs/alpha/trace?path=traces%2Flink.json');
     expect(link.status).toBe(400);
     expect((await link.json()).error.message).toMatch(/outside run "alpha"/);
-    for (const name of ['..', 'a/b/c', '.hidden']) expect((await get(`/api/runs/${encodeURIComponent(name)}`)).status).toBeGreaterThanOrEqual(400);
+    for (const name of ['..', 'a/b/c', '.hidden'])
+      expect((await get(`/api/runs/${encodeURIComponent(name)}`)).status).toBeGreaterThanOrEqual(400);
     expect((await get('/api/runs/nope')).status).toBe(404);
   });
 });
@@ -173,7 +184,15 @@ describe('playground', () => {
     const { models } = await (await get('/api/playground/catalog')).json();
     const embedded = models.find((m: string) => m.startsWith('embedded:'));
     expect(embedded).toMatch(/checkpoints\/game24-sft\/policy\.safetensors$/);
-    const { id } = await (await post('/api/playground', { task: 'game24', problem: '4 4 6 8', strategy: 'mcts', model: embedded, settings: { simulations: 16 } })).json();
+    const { id } = await (
+      await post('/api/playground', {
+        task: 'game24',
+        problem: '4 4 6 8',
+        strategy: 'mcts',
+        model: embedded,
+        settings: { simulations: 16 },
+      })
+    ).json();
     const text = await (await get(`/api/playground/${id}/events`)).text();
     const events = [...text.matchAll(/event: (\w+)\ndata: (.*)\n/g)].map((m) => ({ event: m[1], data: JSON.parse(m[2]) }));
     const snapshots = events.filter((e) => e.event === 'snapshot').map((e) => validateTrace(e.data.trace));
@@ -210,7 +229,9 @@ describe('hardening', () => {
   it('refuses other Host names on loopback, cross-origin writes, non-JSON bodies and big bodies', async () => {
     // fetch() cannot set Host; a raw request can, as a rebinding page's browser would send it.
     const status = await new Promise<number>((resolve, reject) =>
-      http.get(`${ui.url}/api/runs`, { headers: { host: 'attacker.example' } }, (res) => (res.resume(), resolve(res.statusCode!))).on('error', reject),
+      http
+        .get(`${ui.url}/api/runs`, { headers: { host: 'attacker.example' } }, (res) => (res.resume(), resolve(res.statusCode!)))
+        .on('error', reject),
     );
     expect(status).toBe(403);
     expect((await post('/api/trace', trace, { origin: 'http://attacker.example' })).status).toBe(403);
@@ -218,7 +239,11 @@ describe('hardening', () => {
     expect(plain.status).toBe(400);
     const small = await startUiServer({ runsDir: root, port: 0, maxBodyBytes: 1024 });
     try {
-      const big = await fetch(`${small.url}/api/trace`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(trace) });
+      const big = await fetch(`${small.url}/api/trace`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(trace),
+      });
       expect(big.status).toBe(413);
     } finally {
       await small.close();

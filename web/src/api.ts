@@ -39,7 +39,11 @@ export async function getJson<T>(url: string): Promise<T> {
 export async function sendJson<T>(url: string, method: 'POST' | 'DELETE', body?: unknown): Promise<T> {
   let res: Response;
   try {
-    res = await fetch(url, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body) });
+    res = await fetch(url, {
+      method,
+      headers: { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+    });
   } catch (e) {
     throw new ApiError(`cannot reach the explorer server: ${(e as Error).message}`, 'is `rlmkit ui` still running?');
   }

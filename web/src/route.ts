@@ -18,4 +18,3 @@ export function parseHash(hash: string): Route {
 export function go(hash: string): void {
   window.location.hash = hash;
 }
-

@@ -29,12 +29,20 @@ const CASES: Case[] = [
   { name: 'rlmkit --help', args: [bin, '--help'], target: { seconds: 0.25, overFloor: true } },
   { name: 'rlmkit --version', args: [bin, '--version'], target: { seconds: 0.25, overFloor: true } },
   { name: 'rlmkit tasks', args: [bin, 'tasks'] },
-  { name: 'rlmkit grade --gold 1/2 --pred 0.5', args: [bin, 'grade', '--gold', '1/2', '--pred', '0.5'], target: { seconds: 1.5, overFloor: false } },
+  {
+    name: 'rlmkit grade --gold 1/2 --pred 0.5',
+    args: [bin, 'grade', '--gold', '1/2', '--pred', '0.5'],
+    target: { seconds: 1.5, overFloor: false },
+  },
 ];
 
 function timeOnce(args: string[]): number {
   const t0 = process.hrtime.bigint();
-  const r = spawnSync(process.execPath, args, { cwd: packageRoot, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
+  const r = spawnSync(process.execPath, args, {
+    cwd: packageRoot,
+    stdio: ['ignore', 'ignore', 'pipe'],
+    env: { ...process.env, NO_COLOR: '1' },
+  });
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
   if (r.status !== 0) throw new Error(`\`node ${args.join(' ')}\` exited ${r.status}: ${String(r.stderr).slice(0, 300)}`);
   return seconds;
@@ -48,8 +56,10 @@ export const cliBench: BenchModule = {
   },
   async run(o) {
     const rounds = Number(o.rounds);
-    if (!Number.isInteger(rounds) || rounds < 1 || rounds > 100) throw usageError(`--rounds must be an integer in 1..100, got ${String(o.rounds)}`);
-    if (!existsSync(path.join(packageRoot, 'dist', 'cli', 'main.js'))) throw usageError('the CLI is not built (dist/ is missing)', 'run `npm run build` first');
+    if (!Number.isInteger(rounds) || rounds < 1 || rounds > 100)
+      throw usageError(`--rounds must be an integer in 1..100, got ${String(o.rounds)}`);
+    if (!existsSync(path.join(packageRoot, 'dist', 'cli', 'main.js')))
+      throw usageError('the CLI is not built (dist/ is missing)', 'run `npm run build` first');
     const times = CASES.map(() => [] as number[]);
     for (let r = 0; r < rounds; r++) {
       process.stderr.write(`bench cli: round ${r + 1}/${rounds}\n`);
@@ -71,7 +81,13 @@ export const cliBench: BenchModule = {
     return { bench: 'cli', rounds, node: process.version, floorSeconds: Number(floor.toFixed(3)), rows };
   },
   format(result) {
-    const rows = result.rows as Array<{ command: string; medianSeconds: number; overFloorSeconds: number; target: string | null; meetsTarget: boolean | null }>;
+    const rows = result.rows as Array<{
+      command: string;
+      medianSeconds: number;
+      overFloorSeconds: number;
+      target: string | null;
+      meetsTarget: boolean | null;
+    }>;
     const lines = [`cold start, medians of ${String(result.rounds)} interleaved rounds (${String(result.node)})`];
     for (const r of rows) {
       const verdict = r.meetsTarget === null ? '' : r.meetsTarget ? `  ok (${r.target})` : `  MISSES ${r.target}`;

@@ -26,7 +26,17 @@ export const SHIPPED_CHECKPOINT = 'checkpoints/game24-sft/policy.safetensors';
 export interface SameWeightsRow {
   checkpoint: string;
   engines: string;
-  batches: Record<string, { onnx_tokens_per_s: number; llamacpp_tokens_per_s: number; threads: number; onnx_over_llamacpp: number; tokens_per_round: { onnx: number; llamacpp: number }; calls_per_round: number }>;
+  batches: Record<
+    string,
+    {
+      onnx_tokens_per_s: number;
+      llamacpp_tokens_per_s: number;
+      threads: number;
+      onnx_over_llamacpp: number;
+      tokens_per_round: { onnx: number; llamacpp: number };
+      calls_per_round: number;
+    }
+  >;
   rounds: number;
   error?: string;
 }
@@ -72,10 +82,27 @@ async function llamaEngine(gguf: string, batch: number, threads: number, prompts
  * One timed round: `reps` calls of each engine, alternating call by call so that the load of a
  * shared machine falls on both alike (a batch-1 call is too short to time alone).
  */
-async function timedPair(a: Engine, b: Engine, prompts: number[][], seed: number, reps: number): Promise<[{ tokens: number; ms: number }, { tokens: number; ms: number }]> {
-  const out: [{ tokens: number; ms: number }, { tokens: number; ms: number }] = [{ tokens: 0, ms: 0 }, { tokens: 0, ms: 0 }];
+async function timedPair(
+  a: Engine,
+  b: Engine,
+  prompts: number[][],
+  seed: number,
+  reps: number,
+): Promise<[{ tokens: number; ms: number }, { tokens: number; ms: number }]> {
+  const out: [{ tokens: number; ms: number }, { tokens: number; ms: number }] = [
+    { tokens: 0, ms: 0 },
+    { tokens: 0, ms: 0 },
+  ];
   for (let k = 0; k < reps; k++) {
-    for (const [i, e] of (k % 2 === 0 ? [[0, a], [1, b]] : [[1, b], [0, a]]) as [number, Engine][]) {
+    for (const [i, e] of (k % 2 === 0
+      ? [
+          [0, a],
+          [1, b],
+        ]
+      : [
+          [1, b],
+          [0, a],
+        ]) as [number, Engine][]) {
       const t0 = performance.now();
       out[i].tokens += await e.run(prompts, seed * 100 + k);
       out[i].ms += performance.now() - t0;
@@ -84,12 +111,19 @@ async function timedPair(a: Engine, b: Engine, prompts: number[][], seed: number
   return out;
 }
 
-export async function runSameWeights(o: { rounds?: number; batches?: number[]; threads?: number; log?: (m: string) => void } = {}): Promise<SameWeightsRow> {
+export async function runSameWeights(
+  o: { rounds?: number; batches?: number[]; threads?: number; log?: (m: string) => void } = {},
+): Promise<SameWeightsRow> {
   const rounds = o.rounds ?? 3;
   const threads = o.threads ?? 1;
   const batches = o.batches ?? [1, 32];
   const log = o.log ?? (() => undefined);
-  const row: SameWeightsRow = { checkpoint: SHIPPED_CHECKPOINT, engines: 'onnxruntime sampler vs llama.cpp (node-llama-cpp, CPU, F32 GGUF export)', batches: {}, rounds };
+  const row: SameWeightsRow = {
+    checkpoint: SHIPPED_CHECKPOINT,
+    engines: 'onnxruntime sampler vs llama.cpp (node-llama-cpp, CPU, F32 GGUF export)',
+    batches: {},
+    rounds,
+  };
   const file = path.resolve(SHIPPED_CHECKPOINT);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rlmkit-bench-sw-'));
   try {
@@ -117,7 +151,9 @@ export async function runSameWeights(o: { rounds?: number; batches?: number[]; t
           llamaRates.push(b.tokens / (b.ms / 1000));
           tokens.onnx += a.tokens;
           tokens.llamacpp += b.tokens;
-          log(`same weights, batch ${batch}, round ${r + 1}/${rounds}: onnx ${Math.round(onnxRates[r])} tok/s, llama.cpp ${Math.round(llamaRates[r])} tok/s (${best.threads} thread${best.threads > 1 ? 's' : ''})`);
+          log(
+            `same weights, batch ${batch}, round ${r + 1}/${rounds}: onnx ${Math.round(onnxRates[r])} tok/s, llama.cpp ${Math.round(llamaRates[r])} tok/s (${best.threads} thread${best.threads > 1 ? 's' : ''})`,
+          );
         }
         await best.engine.dispose();
         const [on, ll] = [median(onnxRates), median(llamaRates)];

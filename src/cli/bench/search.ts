@@ -75,9 +75,10 @@ async function openModels(f: SearchBenchFlags, problems: Problem[]): Promise<Ope
   const { EmbeddedPolicy, EmbeddedValueModel, createEngineSampler } = await import('../../models/embedded.js');
   let policy: InstanceType<typeof EmbeddedPolicy>;
   let value: InstanceType<typeof EmbeddedValueModel> | undefined;
-  const checkpoint = f.randomInit ? null : f.checkpoint ?? committedCheckpoint();
+  const checkpoint = f.randomInit ? null : (f.checkpoint ?? committedCheckpoint());
   const threads: number | 'auto' = f.threads === 'auto' ? 'auto' : Number(f.threads);
-  if (threads !== 'auto' && !(Number.isInteger(threads) && threads >= 1)) throw usageError(`--threads must be a positive integer or auto, got ${f.threads}`);
+  if (threads !== 'auto' && !(Number.isInteger(threads) && threads >= 1))
+    throw usageError(`--threads must be a positive integer or auto, got ${f.threads}`);
   const options = { engine: f.engine, prefixCacheMiB: f.prefixCacheMib, threads };
   if (f.value && !checkpoint) throw usageError('--value needs a policy checkpoint', 'give --checkpoint too, or drop --random-init');
   let randomValue = false;
@@ -89,7 +90,12 @@ async function openModels(f: SearchBenchFlags, problems: Problem[]): Promise<Ope
       // policy's size with random weights (its cost is real, its values are not).
       const engine = await import('../../engine/index.js');
       const vcfg = { ...policy.config, valueHead: true };
-      const vsrc = { config: vcfg, weights: engine.initHostWeights(vcfg, f.seed + 1), tokenizer: policy.tokenizer, name: 'random-init-value' };
+      const vsrc = {
+        config: vcfg,
+        weights: engine.initHostWeights(vcfg, f.seed + 1),
+        tokenizer: policy.tokenizer,
+        name: 'random-init-value',
+      };
       value = new EmbeddedValueModel(await createEngineSampler(vsrc, options), vsrc);
       randomValue = true;
     }
@@ -98,7 +104,10 @@ async function openModels(f: SearchBenchFlags, problems: Problem[]): Promise<Ope
     const { tokenizerForTask } = await import('../../training/tasks.js');
     const tokenizer = tokenizerForTask(game24Task as never, problems);
     const cfg = engine.presetConfig('tiny', { vocabSize: tokenizer.vocabSize });
-    policy = await EmbeddedPolicy.fromSource({ config: cfg, weights: engine.initHostWeights(cfg, f.seed), tokenizer, name: 'random-init-tiny' }, options);
+    policy = await EmbeddedPolicy.fromSource(
+      { config: cfg, weights: engine.initHostWeights(cfg, f.seed), tokenizer, name: 'random-init-tiny' },
+      options,
+    );
     const vcfg = engine.presetConfig('tiny', { vocabSize: tokenizer.vocabSize, valueHead: true });
     const vsrc = { config: vcfg, weights: engine.initHostWeights(vcfg, f.seed + 1), tokenizer, name: 'random-init-tiny-value' };
     value = new EmbeddedValueModel(await createEngineSampler(vsrc, options), vsrc);
@@ -144,7 +153,12 @@ async function measureOverhead(om: OpenModels, models: SearchModels, problems: P
     evalCalls += r.usage.evalCalls;
     tokens += r.usage.promptTokens + r.usage.completionTokens;
     sims += r.graph.root.visits;
-    logger.info('mcts overhead', { problem: p.id, wallMs: Math.round(r.usage.wallMs), modelMs: Math.round(r.usage.modelMs), nodes: r.graph.nodes.length });
+    logger.info('mcts overhead', {
+      problem: p.id,
+      wallMs: Math.round(r.usage.wallMs),
+      modelMs: Math.round(r.usage.modelMs),
+      nodes: r.graph.nodes.length,
+    });
   }
   return {
     problems: Math.min(f.overheadProblems, problems.length),
@@ -175,7 +189,12 @@ async function measureBatching(om: OpenModels, problems: Problem[], warmUp: Prob
   const { models } = om;
   // Rule checks off and 4 steps at most, as in (a): a random model's chains then run to full length.
   const shape = { ruleCheck: false, maxDepth: 4, stepMaxTokens: 20 };
-  const settings = f.batchStrategy === 'cot' ? { ...shape, decoding: 'greedy' } : f.batchStrategy === 'mcts' ? { ...shape, simulations: 8, children: 4, temperature: 0 } : { ...shape, temperature: 0 };
+  const settings =
+    f.batchStrategy === 'cot'
+      ? { ...shape, decoding: 'greedy' }
+      : f.batchStrategy === 'mcts'
+        ? { ...shape, simulations: 8, children: 4, temperature: 0 }
+        : { ...shape, temperature: 0 };
   const common = { task: game24Task, strategy: f.batchStrategy, settings, models, seed: f.seed, trace: false };
   // Both modes on other puzzles first, so that neither pays for compiling the code, and the
   // sampler's thread choice (measured per batch size, ../../engine/onnx/adaptive-session.ts) has
@@ -200,20 +219,37 @@ async function measureBatching(om: OpenModels, problems: Problem[], warmUp: Prob
   };
   // The machine is shared: each repeat runs the modes back to back, and the figures are medians
   // over repeats, so that a burst of someone else's load hits one run of a mode, not the figure.
-  const runs: { sequential: number[]; lockstep: number[]; concurrent: number[]; seqEngine: number[]; lockEngine: number[] } = { sequential: [], lockstep: [], concurrent: [], seqEngine: [], lockEngine: [] };
+  const runs: { sequential: number[]; lockstep: number[]; concurrent: number[]; seqEngine: number[]; lockEngine: number[] } = {
+    sequential: [],
+    lockstep: [],
+    concurrent: [],
+    seqEngine: [],
+    lockEngine: [],
+  };
   let same = true;
   let concurrentSame = true;
   let seqResult: Awaited<ReturnType<typeof solveMany>> | null = null;
   let lockResult: Awaited<ReturnType<typeof solveMany>> | null = null;
   let schedBatches = 0;
-  const sameAs = (a: typeof seqResult, b: typeof seqResult) => a!.results.every((r, i) => r.answer === b!.results[i].answer && r.usage.completionTokens === b!.results[i].usage.completionTokens && r.graph.nodes.length === b!.results[i].graph.nodes.length);
+  const sameAs = (a: typeof seqResult, b: typeof seqResult) =>
+    a!.results.every(
+      (r, i) =>
+        r.answer === b!.results[i].answer &&
+        r.usage.completionTokens === b!.results[i].usage.completionTokens &&
+        r.graph.nodes.length === b!.results[i].graph.nodes.length,
+    );
   for (let rep = 0; rep < f.repeats; rep++) {
     const seq = await timed(() => solveMany(problems, { ...common, batching: 'sequential' }));
     const lock = await timed(() => solveMany(problems, { ...common, batching: 'lockstep' }));
     // The other route: all searches at once, merged by the models layer's batching Scheduler.
     const scheduler = new Scheduler(models.policy, { maxWaitMs: 2, maxBatch: 256 });
     const conc = await timed(() => solveMany(problems, { ...common, models: { ...models, policy: scheduler }, batching: 'concurrent' }));
-    logger.info('batching repeat', { rep, sequentialMs: Math.round(seq.ms), lockstepMs: Math.round(lock.ms), concurrentMs: Math.round(conc.ms) });
+    logger.info('batching repeat', {
+      rep,
+      sequentialMs: Math.round(seq.ms),
+      lockstepMs: Math.round(lock.ms),
+      concurrentMs: Math.round(conc.ms),
+    });
     runs.sequential.push(seq.ms);
     runs.lockstep.push(lock.ms);
     runs.concurrent.push(conc.ms);
@@ -250,7 +286,11 @@ async function measureBatching(om: OpenModels, problems: Problem[], warmUp: Prob
     sequentialMs: Math.round(seqMs),
     lockstepMs: Math.round(lockMs),
     speedup: seqMs / lockMs,
-    runs: { sequentialMs: runs.sequential.map(Math.round), lockstepMs: runs.lockstep.map(Math.round), concurrentSchedulerMs: runs.concurrent.map(Math.round) },
+    runs: {
+      sequentialMs: runs.sequential.map(Math.round),
+      lockstepMs: runs.lockstep.map(Math.round),
+      concurrentSchedulerMs: runs.concurrent.map(Math.round),
+    },
     sameResults: same,
     policyCalls: seqResult!.results.reduce((s, r) => s + r.usage.calls, 0),
     mergedPolicyCalls: lockResult!.lockstep!.mergedCalls.generate,
@@ -271,7 +311,10 @@ async function measureBatching(om: OpenModels, problems: Problem[], warmUp: Prob
  * The most any cross-problem batching can gain with this backend: the time of one-row calls times
  * the number of rows, over the time of one call with all the rows (first steps of every puzzle).
  */
-async function engineBound(om: OpenModels, problems: Problem[]): Promise<{ oneRowMs: number; batchMs: number; rows: number; bound: number }> {
+async function engineBound(
+  om: OpenModels,
+  problems: Problem[],
+): Promise<{ oneRowMs: number; batchMs: number; rows: number; bound: number }> {
   const { models } = om;
   const requests = problems.map((p) => ({ prompt: game24Task.renderPlain(p as NumberGameProblem, []) }));
   const o = { n: 1, temperature: 0, maxTokens: 20, stop: ['\n'] };
@@ -325,7 +368,13 @@ export const searchBench: BenchModule = {
         note: randomInit ? 'randomly initialised embedded models: timings are real, answers are meaningless' : 'trained checkpoint',
         machine: { cpus: (await import('node:os')).cpus().length, node: process.version },
         mctsOverhead: overhead,
-        mctsOverheadPolicyOnly: policyOnly && { frameworkShare: policyOnly.frameworkShare, frameworkMsPerSimulation: policyOnly.frameworkMsPerSimulation, wallMs: policyOnly.wallMs, modelMs: policyOnly.modelMs, policyCalls: policyOnly.policyCalls },
+        mctsOverheadPolicyOnly: policyOnly && {
+          frameworkShare: policyOnly.frameworkShare,
+          frameworkMsPerSimulation: policyOnly.frameworkMsPerSimulation,
+          wallMs: policyOnly.wallMs,
+          modelMs: policyOnly.modelMs,
+          policyCalls: policyOnly.policyCalls,
+        },
         batching,
       };
     } finally {
@@ -338,9 +387,17 @@ export const searchBench: BenchModule = {
     return [
       `model: ${r.model}${r.randomInit ? ' (random init: timings only)' : ''}, prefix cache ${r.prefixCacheMiB} MiB`,
       `(a) MCTS K=${o.simulationsPerProblem} on ${o.problems} Game of 24 puzzles: framework ${(100 * (o.frameworkShare as number)).toFixed(2)}% of wall time (${(o.frameworkMsPerSimulation as number).toFixed(3)} ms per simulation; ${(100 * (o.frameworkShareWithTrace as number)).toFixed(2)}% with trace building) — target <= 5%: ${o.met ? 'met' : 'NOT met'}`,
-      ...(r.mctsOverheadPolicyOnly ? [`    without a value model: framework ${(100 * (r.mctsOverheadPolicyOnly as { frameworkShare: number }).frameworkShare).toFixed(2)}% (${(r.mctsOverheadPolicyOnly as { frameworkMsPerSimulation: number }).frameworkMsPerSimulation.toFixed(3)} ms per simulation)`] : []),
+      ...(r.mctsOverheadPolicyOnly
+        ? [
+            `    without a value model: framework ${(100 * (r.mctsOverheadPolicyOnly as { frameworkShare: number }).frameworkShare).toFixed(2)}% (${(r.mctsOverheadPolicyOnly as { frameworkMsPerSimulation: number }).frameworkMsPerSimulation.toFixed(3)} ms per simulation)`,
+          ]
+        : []),
       `(b) solveMany ${b.strategy} over ${b.problems} puzzles, median of ${b.repeats}: sequential ${b.sequentialMs} ms, lockstep ${b.lockstepMs} ms, speedup ${(b.speedup as number).toFixed(2)}x, same results: ${b.sameResults} (${b.policyCalls} calls merged into ${b.mergedPolicyCalls}, largest batch ${b.largestBatch}) — target >= 5x: ${b.met ? 'met' : 'NOT met'}`,
-      ...(b.engineSpeedup !== undefined ? [`    onnxruntime time: sequential ${b.sequentialEngineMs} ms, lockstep ${b.lockstepEngineMs} ms (${(b.engineSpeedup as number).toFixed(2)}x); outside it: sequential ${b.sequentialOutsideEngineMs} ms, lockstep ${b.lockstepOutsideEngineMs} ms`] : []),
+      ...(b.engineSpeedup !== undefined
+        ? [
+            `    onnxruntime time: sequential ${b.sequentialEngineMs} ms, lockstep ${b.lockstepEngineMs} ms (${(b.engineSpeedup as number).toFixed(2)}x); outside it: sequential ${b.sequentialOutsideEngineMs} ms, lockstep ${b.lockstepOutsideEngineMs} ms`,
+          ]
+        : []),
       `    concurrent solves through the batching Scheduler: ${b.concurrentSchedulerMs} ms, speedup ${(b.concurrentSchedulerSpeedup as number).toFixed(2)}x, same results: ${b.concurrentSchedulerSameResults} (${b.concurrentSchedulerBatches} backend batches)`,
       `    engine bound: one row ${(b.engineBatchingBound as { oneRowMs: number }).oneRowMs.toFixed(1)} ms, ${(b.engineBatchingBound as { rows: number }).rows} rows in one call ${(b.engineBatchingBound as { batchMs: number }).batchMs.toFixed(0)} ms: batching can gain at most ${(b.engineBatchingBound as { bound: number }).bound.toFixed(2)}x`,
     ].join('\n');

@@ -14,7 +14,23 @@ import { runHostileLoad } from '../../serve/hostile-load.js';
 export async function runHostileBench(o: Record<string, unknown>): Promise<Record<string, unknown>> {
   const model = o.model ? String(o.model) : 'embedded:checkpoints/game24-sft/policy.safetensors';
   const durationMs = Math.round(Number(o.durationS ?? 20) * 1000);
-  const args = [...process.execArgv, process.argv[1], 'serve', '--port', '0', '--model', `g24=${model}`, '--max-search-nodes', '1000000000', '--max-search-tokens', '2000000000', '--max-search-wall-ms', '2000000000', '--body-timeout-ms', '4000'];
+  const args = [
+    ...process.execArgv,
+    process.argv[1],
+    'serve',
+    '--port',
+    '0',
+    '--model',
+    `g24=${model}`,
+    '--max-search-nodes',
+    '1000000000',
+    '--max-search-tokens',
+    '2000000000',
+    '--max-search-wall-ms',
+    '2000000000',
+    '--body-timeout-ms',
+    '4000',
+  ];
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
   let stdout = '';
   let stderr = '';
@@ -37,7 +53,15 @@ export async function runHostileBench(o: Record<string, unknown>): Promise<Recor
     const result = await runHostileLoad({
       base,
       model: 'g24',
-      search: { model: 'mcts@g24', prompt: '4 4 6 8|', simulations: 100000, children: 256, stopWhenSolved: false, maxDepth: 1000, parallel: 1024 },
+      search: {
+        model: 'mcts@g24',
+        prompt: '4 4 6 8|',
+        simulations: 100000,
+        children: 256,
+        stopWhenSolved: false,
+        maxDepth: 1000,
+        parallel: 1024,
+      },
       slowBodies: Number(o.slowBodies ?? 64),
       normalClients: Number(o.normalClients ?? 8),
       durationMs,
@@ -47,7 +71,14 @@ export async function runHostileBench(o: Record<string, unknown>): Promise<Recor
     const t0 = performance.now();
     child.kill('SIGTERM');
     const code = await exited;
-    return { bench: 'serve-hostile', model, ...result, shutdown: { exitCode: code, ms: Math.round(performance.now() - t0) }, targets: { p99Ms: 2000, rssBytes: 1024 ** 3 }, met: result.normal.failed === 0 && result.normal.p99Ms < 2000 && (result.rss.maxBytes ?? Infinity) < 1024 ** 3 };
+    return {
+      bench: 'serve-hostile',
+      model,
+      ...result,
+      shutdown: { exitCode: code, ms: Math.round(performance.now() - t0) },
+      targets: { p99Ms: 2000, rssBytes: 1024 ** 3 },
+      met: result.normal.failed === 0 && result.normal.p99Ms < 2000 && (result.rss.maxBytes ?? Infinity) < 1024 ** 3,
+    };
   } finally {
     if (child.exitCode === null) child.kill('SIGKILL');
   }

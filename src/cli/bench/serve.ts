@@ -65,7 +65,14 @@ function summarise(runs: RawRun[]): PathResult {
   const latencies = runs.flatMap((r) => r.latencies).sort((a, b) => a - b);
   const tokens = sum(runs.map((r) => sum(r.counts)));
   const seconds = sum(runs.map((r) => r.seconds));
-  return { requests: latencies.length, completionTokens: tokens, seconds: Math.round(seconds * 1000) / 1000, tokensPerSec: round1(tokens / seconds), p50Ms: round1(percentile(latencies, 50)), p99Ms: round1(percentile(latencies, 99)) };
+  return {
+    requests: latencies.length,
+    completionTokens: tokens,
+    seconds: Math.round(seconds * 1000) / 1000,
+    tokensPerSec: round1(tokens / seconds),
+    p50Ms: round1(percentile(latencies, 50)),
+    p99Ms: round1(percentile(latencies, 99)),
+  };
 }
 
 /** `clients` loops in this thread share requests first..first+total-1 (the in-process path). */
@@ -265,7 +272,12 @@ export const serveBench: BenchModule = {
       .option('--model <spec>', 'model to serve (default: a random-init tiny embedded model)')
       .option('--requests <n>', 'requests per concurrency level and path (default: 96 per client, 160 to 1024)', intOption(1))
       .option('--max-tokens <n>', 'max_tokens per request', intOption(1), 32)
-      .option('--temperature <t>', 'sampling temperature of every request (0 = greedy: both paths must then produce the same tokens)', floatOption(0, 100), 0)
+      .option(
+        '--temperature <t>',
+        'sampling temperature of every request (0 = greedy: both paths must then produce the same tokens)',
+        floatOption(0, 100),
+        0,
+      )
       .option('--clients <list>', 'comma-separated concurrency levels', '1,8,32')
       .option('--client <kind>', 'HTTP load generator: raw (lean keep-alive sockets) or node (node:http Agent)', 'raw')
       .option('--max-batch <n>', 'scheduler batch limit', intOption(1), 16)
@@ -273,31 +285,59 @@ export const serveBench: BenchModule = {
       .option('--max-fill-wait-ms <n>', 'scheduler wait for the usual crowd of callers', intOption(0), 25)
       .option('--concurrency <n>', 'backend calls in flight at once (both paths)', intOption(1, 8), 2)
       .option('--threads <n>', 'onnxruntime threads of the default model', intOption(1, 64), 2)
-      .option('--hostile', 'instead: normal clients next to 64 slow bodies and an abandoned huge search (p99, server RSS; src/cli/bench/serve-hostile.ts)')
+      .option(
+        '--hostile',
+        'instead: normal clients next to 64 slow bodies and an abandoned huge search (p99, server RSS; src/cli/bench/serve-hostile.ts)',
+      )
       .option('--duration-s <s>', 'length of the --hostile run', floatOption(1, 3600), 20);
   },
   async run(o) {
     if (o.hostile) return runHostileBench(o);
-    const levels = String(o.clients ?? '1,8,32').split(',').map((s) => Number(s.trim())).filter((n) => Number.isInteger(n) && n > 0);
-    if (levels.length === 0) throw usageError(`--clients "${String(o.clients)}" names no concurrency level`, 'pass positive integers, e.g. --clients 1,8,32');
+    const levels = String(o.clients ?? '1,8,32')
+      .split(',')
+      .map((s) => Number(s.trim()))
+      .filter((n) => Number.isInteger(n) && n > 0);
+    if (levels.length === 0)
+      throw usageError(`--clients "${String(o.clients)}" names no concurrency level`, 'pass positive integers, e.g. --clients 1,8,32');
     const client = String(o.client ?? 'raw');
-    if (client !== 'raw' && client !== 'node') throw usageError(`--client must be raw or node, got "${client}"`, 'pass --client raw (default) or --client node');
+    if (client !== 'raw' && client !== 'node')
+      throw usageError(`--client must be raw or node, got "${client}"`, 'pass --client raw (default) or --client node');
     const fixedRequests = o.requests === undefined ? undefined : Number(o.requests);
     const maxTokens = Number(o.maxTokens ?? 32);
     const temperature = Number(o.temperature ?? 0);
-    const sched = { maxBatch: Number(o.maxBatch ?? 16), maxWaitMs: Number(o.maxWaitMs ?? 2), maxFillWaitMs: Number(o.maxFillWaitMs ?? 25), concurrency: Number(o.concurrency ?? 2) };
+    const sched = {
+      maxBatch: Number(o.maxBatch ?? 16),
+      maxWaitMs: Number(o.maxWaitMs ?? 2),
+      maxFillWaitMs: Number(o.maxFillWaitMs ?? 25),
+      concurrency: Number(o.concurrency ?? 2),
+    };
     const spec = o.model ? parseModelSpec(String(o.model)) : undefined;
     // Embedded models run in a worker thread, as `rlmkit serve` runs them (src/serve/build.ts).
-    const backend = !spec ? await defaultModel(Number(o.threads ?? 2)) : spec.kind === 'embedded' && spec.options.worker !== false ? await WorkerPolicy.start({ file: spec.path }, spec.options) : await loadPolicy(spec);
+    const backend = !spec
+      ? await defaultModel(Number(o.threads ?? 2))
+      : spec.kind === 'embedded' && spec.options.worker !== false
+        ? await WorkerPolicy.start({ file: spec.path }, spec.options)
+        : await loadPolicy(spec);
     // Two schedulers with the same settings over the same backend: one for each path.
     const inProcess = new Scheduler(backend, sched);
     const served = new Scheduler(backend, sched);
-    const server = await startServer({ registry: new ModelRegistry().register(staticProvider({ bench: served })), port: 0, maxConcurrent: 256, closeModels: false });
+    const server = await startServer({
+      registry: new ModelRegistry().register(staticProvider({ bench: served })),
+      port: 0,
+      maxConcurrent: 256,
+      closeModels: false,
+    });
     const prompt = (i: number) => `${i % 10} ${(i * 7) % 10} ${(i * 3) % 10}|`;
     const prompts = Array.from({ length: 100 }, (_, i) => prompt(i));
     // The same requests on both paths: request i has prompt(i), these settings, and no seed.
     const params = { maxTokens, temperature };
-    const clientsWorker = startHttpClients(`${server.url}/v1/completions`, Math.max(...levels), prompts, { model: 'bench', max_tokens: maxTokens, temperature }, client);
+    const clientsWorker = startHttpClients(
+      `${server.url}/v1/completions`,
+      Math.max(...levels),
+      prompts,
+      { model: 'bench', max_tokens: maxTokens, temperature },
+      client,
+    );
     const direct = async (i: number) => (await inProcess.generate([{ prompt: prompt(i) }], params))[0][0].usage.completionTokens;
     const results: Record<string, unknown>[] = [];
     try {
@@ -339,9 +379,11 @@ export const serveBench: BenchModule = {
           }
         }
         const after = { in: inProcess.stats(), srv: served.stats() };
-        const meanBatch = (x: SchedulerStats, y: SchedulerStats) => round1((y.batchedRequests - x.batchedRequests) / Math.max(1, y.batches - x.batches));
+        const meanBatch = (x: SchedulerStats, y: SchedulerStats) =>
+          round1((y.batchedRequests - x.batchedRequests) / Math.max(1, y.batches - x.batches));
         // How busy the backend slots were during the path's rounds (1 = every slot always running a batch).
-        const slotBusy = (x: SchedulerStats, y: SchedulerStats, seconds: number) => Math.round(((y.backendBusyMs - x.backendBusyMs) / (sched.concurrency * seconds * 1000)) * 1000) / 1000;
+        const slotBusy = (x: SchedulerStats, y: SchedulerStats, seconds: number) =>
+          Math.round(((y.backendBusyMs - x.backendBusyMs) / (sched.concurrency * seconds * 1000)) * 1000) / 1000;
         const inP = summarise(a);
         const srv = summarise(b);
         const aCounts = a.flatMap((x) => x.counts);
@@ -352,7 +394,12 @@ export const serveBench: BenchModule = {
           clients,
           rounds: a.length,
           inProcess: { ...inP, meanBatch: meanBatch(before.in, after.in), slotBusy: slotBusy(before.in, after.in, inP.seconds) },
-          server: { ...srv, meanBatch: meanBatch(before.srv, after.srv), slotBusy: slotBusy(before.srv, after.srv, srv.seconds), mainThreadBusy: Math.round((serverBusy / Math.max(1e-9, serverWall)) * 1000) / 1000 },
+          server: {
+            ...srv,
+            meanBatch: meanBatch(before.srv, after.srv),
+            slotBusy: slotBusy(before.srv, after.srv, srv.seconds),
+            mainThreadBusy: Math.round((serverBusy / Math.max(1e-9, serverWall)) * 1000) / 1000,
+          },
           serverToInProcess: Math.round((srv.tokensPerSec / inP.tokensPerSec) * 1000) / 1000,
           // Ratio of each round pair, median: less sensitive to one round that met a load spike.
           roundRatioMedian: Math.round(median(a.map((x, k) => tps(b[k]) / tps(x))) * 1000) / 1000,
@@ -380,15 +427,33 @@ export const serveBench: BenchModule = {
     };
   },
   format(r) {
-    const lines = [`bench serve: ${r.model}, max_tokens ${r.maxTokens}, temperature ${r.temperature}`, 'clients  path        requests    tokens   tok/s     p50 ms   p99 ms  batch'];
-    for (const l of r.levels as { clients: number; inProcess: PathResult & { meanBatch: number }; server: PathResult & { meanBatch: number }; serverToInProcess: number; roundRatioMedian: number }[]) {
-      for (const [name, p] of [['in-process', l.inProcess], ['server', l.server]] as const) {
-        lines.push(`${String(l.clients).padStart(7)}  ${name.padEnd(10)} ${String(p.requests).padStart(8)} ${String(p.completionTokens).padStart(9)} ${p.tokensPerSec.toFixed(0).padStart(7)} ${p.p50Ms.toFixed(1).padStart(9)} ${p.p99Ms.toFixed(1).padStart(8)} ${p.meanBatch.toFixed(1).padStart(6)}`);
+    const lines = [
+      `bench serve: ${r.model}, max_tokens ${r.maxTokens}, temperature ${r.temperature}`,
+      'clients  path        requests    tokens   tok/s     p50 ms   p99 ms  batch',
+    ];
+    for (const l of r.levels as {
+      clients: number;
+      inProcess: PathResult & { meanBatch: number };
+      server: PathResult & { meanBatch: number };
+      serverToInProcess: number;
+      roundRatioMedian: number;
+    }[]) {
+      for (const [name, p] of [
+        ['in-process', l.inProcess],
+        ['server', l.server],
+      ] as const) {
+        lines.push(
+          `${String(l.clients).padStart(7)}  ${name.padEnd(10)} ${String(p.requests).padStart(8)} ${String(p.completionTokens).padStart(9)} ${p.tokensPerSec.toFixed(0).padStart(7)} ${p.p50Ms.toFixed(1).padStart(9)} ${p.p99Ms.toFixed(1).padStart(8)} ${p.meanBatch.toFixed(1).padStart(6)}`,
+        );
       }
-      lines.push(`         server / in-process: ${l.serverToInProcess.toFixed(3)} (median of round pairs ${l.roundRatioMedian.toFixed(3)})`);
+      lines.push(
+        `         server / in-process: ${l.serverToInProcess.toFixed(3)} (median of round pairs ${l.roundRatioMedian.toFixed(3)})`,
+      );
     }
     const t = r.target as { ratio: number | null; met: boolean | null };
-    lines.push(`target server >= 0.8x in-process at 32 clients: ${t.met === null ? 'not measured' : t.met ? `met (${t.ratio})` : `NOT met (${t.ratio})`}`);
+    lines.push(
+      `target server >= 0.8x in-process at 32 clients: ${t.met === null ? 'not measured' : t.met ? `met (${t.ratio})` : `NOT met (${t.ratio})`}`,
+    );
     return lines.join('\n');
   },
 };

@@ -24,9 +24,11 @@ interface TasksBenchFlags {
 
 async function pool<T>(items: readonly T[], concurrency: number, fn: (x: T) => Promise<void>): Promise<void> {
   let next = 0;
-  await Promise.all(Array.from({ length: concurrency }, async () => {
-    while (next < items.length) await fn(items[next++]);
-  }));
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < items.length) await fn(items[next++]);
+    }),
+  );
 }
 
 export const tasksBench: BenchModule = {
@@ -55,7 +57,10 @@ export const tasksBench: BenchModule = {
     t0 = performance.now();
     let jsPassed = 0;
     for (let i = 0; i < f.js; i++) {
-      const r = await runJavaScript({ program: `function f(x) { return x * ${i} + 1 }`, tests: [`if (f(0) !== 1) throw 1`, `if (f(1) !== ${i + 1}) throw 2`, `if (f(2) !== ${2 * i + 1}) throw 3`] });
+      const r = await runJavaScript({
+        program: `function f(x) { return x * ${i} + 1 }`,
+        tests: [`if (f(0) !== 1) throw 1`, `if (f(1) !== ${i + 1}) throw 2`, `if (f(2) !== ${2 * i + 1}) throw 3`],
+      });
       if (r.passed) jsPassed++;
     }
     const jsSecs = (performance.now() - t0) / 1000;
@@ -78,11 +83,23 @@ export const tasksBench: BenchModule = {
     for (let i = 0; i < rounds; i++) for (const [g, p] of symbolicPairs) if (gradeSync(g, p).correct) symOk++;
     const symSecs = (performance.now() - t0) / 1000;
     return {
-      python: { executions: he.length, passed, concurrency: f.concurrency, seconds: pySecs, executionsPerSecond: he.length / pySecs, medianWallMs: walls[walls.length >> 1] },
+      python: {
+        executions: he.length,
+        passed,
+        concurrency: f.concurrency,
+        seconds: pySecs,
+        executionsPerSecond: he.length / pySecs,
+        medianWallMs: walls[walls.length >> 1],
+      },
       javascript: { executions: f.js, passed: jsPassed, seconds: jsSecs, executionsPerSecond: f.js / jsSecs },
       grader: {
         math500: { comparisons: math.length, equal: mathOk, seconds: cheapSecs, perSecond: math.length / cheapSecs },
-        symbolic: { comparisons: rounds * symbolicPairs.length, equal: symOk, seconds: symSecs, perSecond: (rounds * symbolicPairs.length) / symSecs },
+        symbolic: {
+          comparisons: rounds * symbolicPairs.length,
+          equal: symOk,
+          seconds: symSecs,
+          perSecond: (rounds * symbolicPairs.length) / symSecs,
+        },
       },
     };
   },

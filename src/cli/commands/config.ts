@@ -20,7 +20,10 @@ export const configCommand: CommandModule = {
         const kind = opts.kind ?? (typeof raw.kind === 'string' ? raw.kind : 'base');
         const schema = configSchemas[kind];
         if (!schema) {
-          throw new RlmkitError(`${file}: unknown config kind "${kind}"`, { kind: 'config', hint: `known kinds: ${Object.keys(configSchemas).join(', ')}` });
+          throw new RlmkitError(`${file}: unknown config kind "${kind}"`, {
+            kind: 'config',
+            hint: `known kinds: ${Object.keys(configSchemas).join(', ')}`,
+          });
         }
         const resolved = loadConfig(schema, file, opts.set);
         process.stdout.write(toYaml(resolved));

@@ -23,10 +23,17 @@ interface ExportFlags {
 }
 
 async function exportTaskPrompts(opts: ExportFlags): Promise<void> {
-  if (opts.format !== 'verl-parquet') throw usageError(`--task exports prompts only (--format verl-parquet); ${opts.format} needs --traces`, 'give --traces <dir> for sft, pairs, pbs and tbs');
+  if (opts.format !== 'verl-parquet')
+    throw usageError(
+      `--task exports prompts only (--format verl-parquet); ${opts.format} needs --traces`,
+      'give --traces <dir> for sft, pairs, pbs and tbs',
+    );
   const task = resolveTask(opts.task!);
   const problems = await task.problems({ split: opts.split, limit: opts.limit });
-  const rows = verlRowsFromProblems(problems.map((p) => ({ task: task.name, problem: p, messages: task.renderChat(p) })), opts.split);
+  const rows = verlRowsFromProblems(
+    problems.map((p) => ({ task: task.name, problem: p, messages: task.renderChat(p) })),
+    opts.split,
+  );
   writeVerlParquet(opts.out, rows);
   logger.info(`wrote ${rows.length} verl prompts of ${task.name}/${opts.split}`, { out: opts.out });
 }
@@ -38,7 +45,7 @@ export const dataCommand: CommandModule = {
     const data = program.command('data').description('dataset tools');
     data
       .command('export')
-      .description('convert traces (or a task split\'s prompts) into a dataset file')
+      .description("convert traces (or a task split's prompts) into a dataset file")
       .option('--traces <path>', 'a trace .json file, a .jsonl of traces, or a folder of them (e.g. runs/<name>/traces)')
       .option('--task <name>', 'instead of traces: the prompts of a task split (verl-parquet only)')
       .addOption(new Option('--format <format>', 'what to write').choices([...ExportFormats]).makeOptionMandatory())
@@ -49,7 +56,11 @@ export const dataCommand: CommandModule = {
       .option('--split <name>', 'verl-parquet: the split (with --task: the split to read) written in extra_info', 'train')
       .option('--limit <n>', 'with --task: at most n problems', intOption(1))
       .action(async (opts: ExportFlags) => {
-        if (!opts.traces === !opts.task) throw usageError('give exactly one of --traces and --task', 'rlmkit data export --traces runs/<run>/traces --format sft --out sft.jsonl');
+        if (!opts.traces === !opts.task)
+          throw usageError(
+            'give exactly one of --traces and --task',
+            'rlmkit data export --traces runs/<run>/traces --format sft --out sft.jsonl',
+          );
         if (opts.task) return exportTaskPrompts(opts);
         const result = exportDataset({
           traces: opts.traces!,
@@ -61,7 +72,8 @@ export const dataCommand: CommandModule = {
           split: opts.split,
         });
         logger.info(`wrote ${result.records} ${result.format} records from ${result.traces} traces`, { out: result.out });
-        if (result.records === 0) logger.warn('no records: the traces hold no example of this kind (e.g. no correct terminal node for sft)');
+        if (result.records === 0)
+          logger.warn('no records: the traces hold no example of this kind (e.g. no correct terminal node for sft)');
       });
   },
 };

@@ -54,7 +54,14 @@ function packageVersion(require: NodeRequire, mod: string): string {
 export async function runChecks(): Promise<Check[]> {
   const checks: Check[] = [];
   const major = Number(process.versions.node.split('.')[0]);
-  checks.push({ name: 'node', required: true, ok: major >= 20, detail: `v${process.versions.node}`, fix: 'install Node.js 20 or newer', usedFor: 'everything' });
+  checks.push({
+    name: 'node',
+    required: true,
+    ok: major >= 20,
+    detail: `v${process.versions.node}`,
+    fix: 'install Node.js 20 or newer',
+    usedFor: 'everything',
+  });
 
   const npmMods: Array<[string, boolean, string]> = [
     ['@jax-js/jax', true, 'training the embedded models'],
@@ -65,7 +72,8 @@ export async function runChecks(): Promise<Check[]> {
   ];
   // node-llama-cpp is an optional peer dependency (it brings ~600 MB of CUDA/Vulkan builds): a
   // project adds it when it wants GGUF models in-process, at the version rlmkit is tested with.
-  const peers = (createRequire(import.meta.url)('../../../package.json') as { peerDependencies?: Record<string, string> }).peerDependencies ?? {};
+  const peers =
+    (createRequire(import.meta.url)('../../../package.json') as { peerDependencies?: Record<string, string> }).peerDependencies ?? {};
   for (const [mod, required, usedFor] of npmMods) {
     const r = await loadable(mod);
     const fix = peers[mod]
@@ -104,12 +112,15 @@ export const doctorCommand: CommandModule = {
           const w = Math.max(...checks.map((c) => c.name.length));
           for (const c of checks) {
             const mark = c.ok ? 'ok     ' : c.required ? 'MISSING' : 'absent ';
-            process.stdout.write(`${mark}  ${c.name.padEnd(w)}  ${c.detail.padEnd(28)}  ${c.usedFor}${c.ok ? '' : `\n         fix: ${c.fix}`}\n`);
+            process.stdout.write(
+              `${mark}  ${c.name.padEnd(w)}  ${c.detail.padEnd(28)}  ${c.usedFor}${c.ok ? '' : `\n         fix: ${c.fix}`}\n`,
+            );
           }
         }
         const missing = checks.filter((c) => c.required && !c.ok);
         if (missing.length) {
-          if (!opts.json) process.stdout.write(`\n${missing.length} required part(s) missing; run \`npm run setup\` to install the system packages.\n`);
+          if (!opts.json)
+            process.stdout.write(`\n${missing.length} required part(s) missing; run \`npm run setup\` to install the system packages.\n`);
           process.exitCode = 1;
         }
       });

@@ -52,18 +52,32 @@ function readBaseline(file: string): { model: string; task: string; split?: stri
     r = JSON.parse(readInputText(file, { kind: 'json', what: '--baseline' })) as Partial<EvalReport>;
   } catch (e) {
     if (e instanceof RlmkitError && !/no such file/.test(e.message)) throw e;
-    throw usageError(`--baseline ${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' || /no such file/.test((e as Error).message) ? 'no such file' : 'not a JSON eval report'}`, 'pass the JSON report an earlier `rlmkit eval --out` wrote');
+    throw usageError(
+      `--baseline ${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' || /no such file/.test((e as Error).message) ? 'no such file' : 'not a JSON eval report'}`,
+      'pass the JSON report an earlier `rlmkit eval --out` wrote',
+    );
   }
   const rows = r.perProblem;
-  if (!Array.isArray(rows) || !rows.every((x) => x && typeof x.problemId === 'string' && Number.isInteger(x.n) && Number.isInteger(x.correct))) {
-    throw usageError(`--baseline ${file}: no per-problem results (perProblem) in it`, 'pass the JSON report an earlier `rlmkit eval --out` wrote');
+  if (
+    !Array.isArray(rows) ||
+    !rows.every((x) => x && typeof x.problemId === 'string' && Number.isInteger(x.n) && Number.isInteger(x.correct))
+  ) {
+    throw usageError(
+      `--baseline ${file}: no per-problem results (perProblem) in it`,
+      'pass the JSON report an earlier `rlmkit eval --out` wrote',
+    );
   }
   return { model: String(r.model ?? file), task: String(r.task), split: r.split, perProblem: rows };
 }
 
 function parseKs(text: string): number[] {
-  const ks = text.split(',').map((s) => s.trim()).filter(Boolean).map(Number);
-  if (ks.length === 0 || ks.some((k) => !Number.isInteger(k) || k < 1)) throw usageError(`--k must be a comma-separated list of positive integers, got "${text}"`, 'e.g. --k 1,4,8');
+  const ks = text
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .map(Number);
+  if (ks.length === 0 || ks.some((k) => !Number.isInteger(k) || k < 1))
+    throw usageError(`--k must be a comma-separated list of positive integers, got "${text}"`, 'e.g. --k 1,4,8');
   return ks;
 }
 
@@ -78,27 +92,62 @@ async function openRewardModel(spec: string, seed: number): Promise<RewardModel>
     id: `${value.id}#outcome`,
     kind: 'outcome',
     // A value head in [-1, 1] read as an outcome score in [0, 1].
-    outcome: async (solutions) => (await value.value(solutions.map((s) => `${s.prompt}${s.steps.map((x) => `${x}\n`).join('')}`))).map((v) => (v + 1) / 2),
+    outcome: async (solutions) =>
+      (await value.value(solutions.map((s) => `${s.prompt}${s.steps.map((x) => `${x}\n`).join('')}`))).map((v) => (v + 1) / 2),
   };
 }
 
 /** src/reasoning's strategies as an EvalStrategy: n independent seeded runs of solveMany. */
-export function reasoningStrategy(o: { strategy: string; settings: Record<string, unknown>; models: SearchModels; seed: number; style: 'auto' | 'plain' | 'chat'; reward?: RewardModel }): EvalStrategy {
+export function reasoningStrategy(o: {
+  strategy: string;
+  settings: Record<string, unknown>;
+  models: SearchModels;
+  seed: number;
+  style: 'auto' | 'plain' | 'chat';
+  reward?: RewardModel;
+}): EvalStrategy {
   return async (task: Task<Problem>, problems: readonly Problem[], n: number) => {
     const out: EvalSample[][] = problems.map(() => []);
     for (let r = 0; r < n; r++) {
-      const many = await solveMany(problems, { task, strategy: o.strategy, settings: o.settings, models: o.models, seed: o.seed * 100_003 + r, style: o.style, trace: false });
+      const many = await solveMany(problems, {
+        task,
+        strategy: o.strategy,
+        settings: o.settings,
+        models: o.models,
+        seed: o.seed * 100_003 + r,
+        style: o.style,
+        trace: false,
+      });
       let scores: Array<number | undefined> = many.results.map((res) => {
         const s = res.node?.scores;
-        return s ? s.orm ?? s.prm ?? s.value ?? s.judge : undefined;
+        return s ? (s.orm ?? s.prm ?? s.value ?? s.judge) : undefined;
       });
       if (o.reward) {
-        scores = await o.reward.outcome(many.results.map((res, i) => ({ prompt: task.renderPlain(problems[i]), steps: [...(res.node?.steps ?? [])], answer: res.answer })));
+        scores = await o.reward.outcome(
+          many.results.map((res, i) => ({
+            prompt: task.renderPlain(problems[i]),
+            steps: [...(res.node?.steps ?? [])],
+            answer: res.answer,
+          })),
+        );
       }
       many.results.forEach((res, i) => {
-        out[i].push({ answer: res.answer, correct: res.correct === true, verdict: verdictOf(res.verification, res.answer), score: scores[i], promptTokens: res.usage.promptTokens, completionTokens: res.usage.completionTokens, wallMs: res.usage.wallMs });
+        out[i].push({
+          answer: res.answer,
+          correct: res.correct === true,
+          verdict: verdictOf(res.verification, res.answer),
+          score: scores[i],
+          promptTokens: res.usage.promptTokens,
+          completionTokens: res.usage.completionTokens,
+          wallMs: res.usage.wallMs,
+        });
       });
-      logger.info('eval round done', { round: r + 1, of: n, correct: many.results.filter((x) => x.correct === true).length, problems: problems.length });
+      logger.info('eval round done', {
+        round: r + 1,
+        of: n,
+        correct: many.results.filter((x) => x.correct === true).length,
+        problems: problems.length,
+      });
     }
     return out;
   };
@@ -111,10 +160,18 @@ export const evalCommand: CommandModule = {
     program
       .command('eval')
       .description('sample solutions with a reasoning strategy, verify them, and report metrics (table + JSON); see src/eval/README.md')
-      .requiredOption('--task <name>', `task: ${listTasks().map((t) => t.name).join(', ')}, or jsonl:FILE (your own rows)`)
+      .requiredOption(
+        '--task <name>',
+        `task: ${listTasks()
+          .map((t) => t.name)
+          .join(', ')}, or jsonl:FILE (your own rows)`,
+      )
       .option('--verifier <kind>', 'for --task jsonl:FILE: math, exact, regex or code (default math)')
       .requiredOption('--strategy <name>', 'reasoning strategy (rlmkit strategies lists them)')
-      .requiredOption('--model <spec>', `policy: ${MODEL_FREE.join(' | ')} (model-free baseline), embedded:<ckpt>, gguf:<file>, http://host/v1#<model>, openai:<model>`)
+      .requiredOption(
+        '--model <spec>',
+        `policy: ${MODEL_FREE.join(' | ')} (model-free baseline), embedded:<ckpt>, gguf:<file>, http://host/v1#<model>, openai:<model>`,
+      )
       .option('--k <list>', 'k values for pass@k / maj@k, comma-separated', '1')
       .option('--n <samples>', 'samples per problem (default: the largest k)', intOption(1, 100_000))
       .option('--split <name>', 'split to evaluate', 'test')
@@ -128,32 +185,61 @@ export const evalCommand: CommandModule = {
       .option('--json', 'print the JSON report instead of the table')
       .option('--baseline <report.json>', 'an earlier eval report on the same problems: adds the paired accuracy difference with a 95% CI')
       .option('--queue <url>', 'send the work to `rlmkit worker`s on this Redis (redis://host:port); same results as --chunk in process')
-      .option('--chunk <n>', 'problems per job: each round runs in chunks of n problems (default 8 with --queue; none in process)', intOption(1))
+      .option(
+        '--chunk <n>',
+        'problems per job: each round runs in chunks of n problems (default 8 with --queue; none in process)',
+        intOption(1),
+      )
       .action(async (f: EvalFlags) => {
         const task = getTask(f.task, { verifier: f.verifier });
         const ks = parseKs(f.k);
         const baseline = f.baseline ? readBaseline(f.baseline) : undefined;
         if (baseline && (baseline.task !== task.name || (baseline.split ?? f.split) !== f.split)) {
-          throw usageError(`--baseline ${f.baseline} is a report on ${baseline.task}/${baseline.split ?? '?'}, not ${task.name}/${f.split}`, 'compare runs on the same task and split');
+          throw usageError(
+            `--baseline ${f.baseline} is a report on ${baseline.task}/${baseline.split ?? '?'}, not ${task.name}/${f.split}`,
+            'compare runs on the same task and split',
+          );
         }
         const n = f.n ?? Math.max(...ks);
-        if (Math.max(...ks) > n) throw usageError(`--k ${Math.max(...ks)} needs at least that many samples, but --n is ${n}`, `raise --n to ${Math.max(...ks)} or lower --k`);
+        if (Math.max(...ks) > n)
+          throw usageError(
+            `--k ${Math.max(...ks)} needs at least that many samples, but --n is ${n}`,
+            `raise --n to ${Math.max(...ks)} or lower --k`,
+          );
         const strategy = getStrategy(f.strategy);
         const settings = parseSettings(strategy, parseSetFlags(f.set));
         const all = await task.problems({ split: f.split, seed: f.seed, ...(f.data ? { path: f.data } : {}) });
         const problems = all.slice(0, f.limit ?? all.length);
-        if (problems.length === 0) throw usageError(`task ${task.name} has no problems in split "${f.split}"`, `choose one of: ${task.splits.join(', ')}`);
-        if ((f.queue || f.chunk) && f.reward) throw usageError('--reward cannot be combined with --queue or --chunk yet', 'score with the reward model in process (drop --queue/--chunk)');
+        if (problems.length === 0)
+          throw usageError(`task ${task.name} has no problems in split "${f.split}"`, `choose one of: ${task.splits.join(', ')}`);
+        if ((f.queue || f.chunk) && f.reward)
+          throw usageError(
+            '--reward cannot be combined with --queue or --chunk yet',
+            'score with the reward model in process (drop --queue/--chunk)',
+          );
         if (f.queue && !MODEL_FREE.includes(f.model)) (await import('../../models/spec.js')).parseModelSpec(f.model); // bad specs fail here, not on the workers
         const queue = f.queue ? await (await import('../../distributed/queue.js')).JobQueue.open(f.queue) : undefined;
         const models: SearchModels | null = queue ? null : { policy: await openPolicy(f.model, f.seed) };
         const reward = f.reward ? await openRewardModel(f.reward, f.seed) : undefined;
-        const chunked = queue || f.chunk ? (await import('../../distributed/eval.js')).chunkedEvalStrategy({ strategy: f.strategy, settings, model: f.model, seed: f.seed, style: f.style, chunk: f.chunk, queue, policy: models?.policy }) : undefined;
+        const chunked =
+          queue || f.chunk
+            ? (await import('../../distributed/eval.js')).chunkedEvalStrategy({
+                strategy: f.strategy,
+                settings,
+                model: f.model,
+                seed: f.seed,
+                style: f.style,
+                chunk: f.chunk,
+                queue,
+                policy: models?.policy,
+              })
+            : undefined;
         try {
           const { report } = await runEval({
             task,
             problems,
-            strategy: chunked ?? reasoningStrategy({ strategy: f.strategy, settings, models: models!, seed: f.seed, style: f.style, reward }),
+            strategy:
+              chunked ?? reasoningStrategy({ strategy: f.strategy, settings, models: models!, seed: f.seed, style: f.style, reward }),
             strategyName: strategy.name,
             model: f.model,
             split: f.split,
@@ -164,7 +250,11 @@ export const evalCommand: CommandModule = {
           });
           if (baseline) {
             const cmp = pairedDifference(baseline.perProblem, report.perProblem, { seed: f.seed });
-            if (cmp.problems === 0) throw usageError(`--baseline ${f.baseline} shares no problem with this run`, 'compare runs on the same problems (same split, seed and --limit)');
+            if (cmp.problems === 0)
+              throw usageError(
+                `--baseline ${f.baseline} shares no problem with this run`,
+                'compare runs on the same problems (same split, seed and --limit)',
+              );
             report.comparison = { ...cmp, baselineModel: baseline.model };
           }
           const out = f.out ?? path.join('runs', 'eval', `${task.name}-${strategy.name}.json`);

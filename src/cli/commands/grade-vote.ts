@@ -39,9 +39,13 @@ function parseSample(s: unknown, where: string): VoteSample {
     const o = s as Record<string, unknown>;
     const text = o.text ?? o.completion ?? o.pred ?? o.answer;
     const w = o.weight ?? o.score;
-    if ((typeof text === 'string' || typeof text === 'number') && (w === undefined || typeof w === 'number')) return { text: String(text), ...(typeof w === 'number' ? { weight: w } : {}) };
+    if ((typeof text === 'string' || typeof text === 'number') && (w === undefined || typeof w === 'number'))
+      return { text: String(text), ...(typeof w === 'number' ? { weight: w } : {}) };
   }
-  throw inputError(`${where}: each sample must be a string or {"text": ..., "score": number}`, 'see `rlmkit grade --help` for the --vote line format');
+  throw inputError(
+    `${where}: each sample must be a string or {"text": ..., "score": number}`,
+    'see `rlmkit grade --help` for the --vote line format',
+  );
 }
 
 /** Reads the vote file; a bad line is an error naming it (nothing is graded until all lines read). */
@@ -59,10 +63,17 @@ export function readVoteFile(file: string): VoteLine[] {
       } catch (e) {
         throw inputError(`${where}: not valid JSON: ${(e as Error).message}`, 'each line must be one JSON object');
       }
-      if (!rec || typeof rec !== 'object' || !Array.isArray(rec.samples) || rec.samples.length === 0) throw inputError(`${where}: needs a non-empty "samples" array`, '{"id": 1, "gold": "42", "samples": ["... \\\\boxed{42}", "..."]}');
+      if (!rec || typeof rec !== 'object' || !Array.isArray(rec.samples) || rec.samples.length === 0)
+        throw inputError(`${where}: needs a non-empty "samples" array`, '{"id": 1, "gold": "42", "samples": ["... \\\\boxed{42}", "..."]}');
       const gold = rec.gold ?? rec.answer;
-      if (gold !== undefined && typeof gold !== 'string' && typeof gold !== 'number') throw inputError(`${where}: "gold" must be a string or number`);
-      out.push({ line: i + 1, id: rec.id, gold: gold === undefined ? undefined : String(gold), samples: rec.samples.map((s: unknown, j: number) => parseSample(s, `${where} sample ${j + 1}`)) });
+      if (gold !== undefined && typeof gold !== 'string' && typeof gold !== 'number')
+        throw inputError(`${where}: "gold" must be a string or number`);
+      out.push({
+        line: i + 1,
+        id: rec.id,
+        gold: gold === undefined ? undefined : String(gold),
+        samples: rec.samples.map((s: unknown, j: number) => parseSample(s, `${where} sample ${j + 1}`)),
+      });
     });
   return out;
 }
@@ -125,15 +136,21 @@ async function voteLine(
   };
   if (verify && l.gold !== undefined) {
     const clusterVerdict = await Promise.all(clusters.map((c) => verify(l.gold!, c.answer)));
-    const verdictOfTop = (t: Cluster | null): AnswerVerdict => (t ? clusterVerdict[clusters.findIndex((c) => c.answer === t.answer)] : 'unparseable');
+    const verdictOfTop = (t: Cluster | null): AnswerVerdict =>
+      t ? clusterVerdict[clusters.findIndex((c) => c.answer === t.answer)] : 'unparseable';
     out.verdict = { majority: verdictOfTop(maj), ...(weighted ? { weighted: verdictOfTop(wtd) } : {}) };
-    const scored: ScoredSample[] = answers.map((a, i) => ({ answer: a, correct: clusterOf[i] >= 0 && clusterVerdict[clusterOf[i]] === 'correct', ...(l.samples[i].weight !== undefined ? { score: l.samples[i].weight } : {}) }));
+    const scored: ScoredSample[] = answers.map((a, i) => ({
+      answer: a,
+      correct: clusterOf[i] >= 0 && clusterVerdict[clusterOf[i]] === 'correct',
+      ...(l.samples[i].weight !== undefined ? { score: l.samples[i].weight } : {}),
+    }));
     const sameIdx = (a: string, b: string) => clusterOf[answers.indexOf(a)] === clusterOf[answers.indexOf(b)];
     const rng = new Rng(0).fork(`vote/${l.line}`);
     const ks = o.ks.filter((k) => k <= l.samples.length);
     if (ks.length) {
       out.majAtK = Object.fromEntries(ks.map((k) => [k, votingAtK(scored, k, sameIdx, { rng: () => rng.next() })]));
-      if (weighted) out.weightedAtK = Object.fromEntries(ks.map((k) => [k, votingAtK(scored, k, sameIdx, { rng: () => rng.next(), weighted: true })]));
+      if (weighted)
+        out.weightedAtK = Object.fromEntries(ks.map((k) => [k, votingAtK(scored, k, sameIdx, { rng: () => rng.next(), weighted: true })]));
     }
   }
   return out;
@@ -154,13 +171,16 @@ export async function voteFile(file: string, grader: MathGrader, o: VoteOptions,
         const v = await task.verify(answer, { id: 'vote', question: '', answer: gold });
         return verdictOf(v, answer);
       } catch (e) {
-        throw usageError(`task ${task.name} cannot check an answer from a reference alone (${(e as Error).message}); vote without "gold" lines or use an answer-key task`);
+        throw usageError(
+          `task ${task.name} cannot check an answer from a reference alone (${(e as Error).message}); vote without "gold" lines or use an answer-key task`,
+        );
       }
     };
   } else {
     extract = (t) => extractAnswer(t, { choices: o.choices }).answer;
     same = async (a, b) => (await grader.grade(`\\boxed{${a}}`, `\\boxed{${b}}`)).correct;
-    verify = async (gold, answer) => (answer === null ? 'unparseable' : (await grader.grade(gold, `\\boxed{${answer}}`, { choices: o.choices })).verdict);
+    verify = async (gold, answer) =>
+      answer === null ? 'unparseable' : (await grader.grade(gold, `\\boxed{${answer}}`, { choices: o.choices })).verdict;
   }
   const tally = { problems: 0, withGold: 0, weightedLines: 0, majorityCorrect: 0, weightedCorrect: 0, samples: 0, unparseable: 0 };
   for (const l of lines) {
@@ -180,7 +200,11 @@ export async function voteFile(file: string, grader: MathGrader, o: VoteOptions,
   const pct = (a: number, b: number) => (b ? `${((100 * a) / b).toFixed(1)}%` : 'n/a');
   return (
     `voted ${tally.problems} problems (${tally.samples} samples, ${tally.unparseable} unparseable)` +
-    (tally.withGold ? `; majority correct on ${tally.majorityCorrect}/${tally.withGold} (${pct(tally.majorityCorrect, tally.withGold)})` : '') +
-    (tally.weightedLines ? `, weighted on ${tally.weightedCorrect}/${tally.weightedLines} (${pct(tally.weightedCorrect, tally.weightedLines)})` : '')
+    (tally.withGold
+      ? `; majority correct on ${tally.majorityCorrect}/${tally.withGold} (${pct(tally.majorityCorrect, tally.withGold)})`
+      : '') +
+    (tally.weightedLines
+      ? `, weighted on ${tally.weightedCorrect}/${tally.weightedLines} (${pct(tally.weightedCorrect, tally.weightedLines)})`
+      : '')
   );
 }

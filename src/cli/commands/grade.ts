@@ -74,7 +74,9 @@ async function gradeFile(file: string, grader: MathGrader, f: GradeFlags): Promi
   // Print in input order as results arrive.
   for (const job of jobs) process.stdout.write((await job) + '\n');
   const c = countVerdicts(verdicts);
-  process.stderr.write(`graded ${verdicts.length} pairs: ${c.correct} correct, ${c.wrong} wrong, ${c.unparseable} unparseable${bad ? `, ${bad} bad lines` : ''}\n`);
+  process.stderr.write(
+    `graded ${verdicts.length} pairs: ${c.correct} correct, ${c.wrong} wrong, ${c.unparseable} unparseable${bad ? `, ${bad} bad lines` : ''}\n`,
+  );
   return bad;
 }
 
@@ -87,9 +89,15 @@ export const gradeCommand: CommandModule = {
       .description('grade a predicted math answer against a reference; prints JSON (see src/tasks/README.md, "Math grader")')
       .option('--gold <answer>', 'reference answer (a bare answer, or a solution with \\boxed{} / ####)')
       .option('--pred <text>', 'predicted solution or answer')
-      .option('--jsonl <file>', 'grade every {"gold": ..., "pred": ...} line of this file; one JSON result per line, a verdict summary on stderr')
-      .option('--vote <file>', 'vote over samples: lines {"id"?, "gold"?, "samples": [text | {"text": ..., "score": n}]}; majority and weighted answers, maj@k with --k')
-      .option('--task <name>', 'with --vote: use this task\'s answer extraction and equivalence instead of the math grader')
+      .option(
+        '--jsonl <file>',
+        'grade every {"gold": ..., "pred": ...} line of this file; one JSON result per line, a verdict summary on stderr',
+      )
+      .option(
+        '--vote <file>',
+        'vote over samples: lines {"id"?, "gold"?, "samples": [text | {"text": ..., "score": n}]}; majority and weighted answers, maj@k with --k',
+      )
+      .option('--task <name>', "with --vote: use this task's answer extraction and equivalence instead of the math grader")
       .option('--k <list>', 'with --vote and "gold": maj@k (and weighted@k) for these k, e.g. 1,4,8')
       .option('--rtol <x>', 'relative tolerance for non-integer numbers', floatOption(0, 1))
       .option('--timeout <ms>', 'time limit per comparison', intOption(10, 600_000), 5000)
@@ -97,15 +105,34 @@ export const gradeCommand: CommandModule = {
       .option('--choices', 'accept a lone letter A-E as the predicted answer (multiple choice)')
       .action(async (f: GradeFlags) => {
         const modes = [f.jsonl !== undefined, f.vote !== undefined, f.gold !== undefined || f.pred !== undefined].filter(Boolean).length;
-        if (modes > 1) throw usageError('give one of --gold/--pred, --jsonl or --vote', 'rlmkit grade --gold 1/2 --pred "\\boxed{0.5}"  or  rlmkit grade --jsonl pairs.jsonl  or  rlmkit grade --vote samples.jsonl');
-        if (!f.jsonl && !f.vote && (f.gold === undefined || f.pred === undefined)) throw usageError('rlmkit grade needs --gold and --pred (or --jsonl <file>, or --vote <file>)', 'rlmkit grade --gold 1/2 --pred "\\boxed{0.5}"');
-        if ((f.task !== undefined || f.k !== undefined) && !f.vote) throw usageError('--task and --k go with --vote', 'rlmkit grade --vote samples.jsonl --k 1,4,8');
-        const ks = (f.k ?? '').split(',').filter((x) => x.trim() !== '').map((x) => Number(x.trim()));
-        if (ks.some((k) => !Number.isInteger(k) || k < 1)) throw usageError(`--k must be positive integers separated by commas, got "${f.k}"`, '--k 1,4,8');
-        const grader = new MathGrader({ timeoutMs: f.timeout, workers: f.jsonl || f.vote ? f.workers : 1, ...(f.rtol !== undefined ? { relTol: f.rtol } : {}) });
+        if (modes > 1)
+          throw usageError(
+            'give one of --gold/--pred, --jsonl or --vote',
+            'rlmkit grade --gold 1/2 --pred "\\boxed{0.5}"  or  rlmkit grade --jsonl pairs.jsonl  or  rlmkit grade --vote samples.jsonl',
+          );
+        if (!f.jsonl && !f.vote && (f.gold === undefined || f.pred === undefined))
+          throw usageError(
+            'rlmkit grade needs --gold and --pred (or --jsonl <file>, or --vote <file>)',
+            'rlmkit grade --gold 1/2 --pred "\\boxed{0.5}"',
+          );
+        if ((f.task !== undefined || f.k !== undefined) && !f.vote)
+          throw usageError('--task and --k go with --vote', 'rlmkit grade --vote samples.jsonl --k 1,4,8');
+        const ks = (f.k ?? '')
+          .split(',')
+          .filter((x) => x.trim() !== '')
+          .map((x) => Number(x.trim()));
+        if (ks.some((k) => !Number.isInteger(k) || k < 1))
+          throw usageError(`--k must be positive integers separated by commas, got "${f.k}"`, '--k 1,4,8');
+        const grader = new MathGrader({
+          timeoutMs: f.timeout,
+          workers: f.jsonl || f.vote ? f.workers : 1,
+          ...(f.rtol !== undefined ? { relTol: f.rtol } : {}),
+        });
         try {
           if (f.vote) {
-            const summary = await voteFile(f.vote, grader, { task: f.task, ks, choices: f.choices }, (line) => process.stdout.write(line + '\n'));
+            const summary = await voteFile(f.vote, grader, { task: f.task, ks, choices: f.choices }, (line) =>
+              process.stdout.write(line + '\n'),
+            );
             process.stderr.write(summary + '\n');
             return;
           }

@@ -20,8 +20,16 @@ export const commands: LazyCommand[] = [
     summary: 'the main job: RL, a value model and search on Game of 24 from a committed tiny policy',
     load: async () => (await import('./demo.js')).demoCommand,
   },
-  { name: 'config', summary: 'print and check YAML configs (with --set overrides)', load: async () => (await import('./config.js')).configCommand },
-  { name: 'bench', summary: 'speed and memory benchmarks, one JSON object each with --json', load: async () => (await import('./bench.js')).benchCommand },
+  {
+    name: 'config',
+    summary: 'print and check YAML configs (with --set overrides)',
+    load: async () => (await import('./config.js')).configCommand,
+  },
+  {
+    name: 'bench',
+    summary: 'speed and memory benchmarks, one JSON object each with --json',
+    load: async () => (await import('./bench.js')).benchCommand,
+  },
   {
     name: 'data',
     summary: 'export search traces as training datasets (SFT, pairs, PBS, TBS, verl Parquet)',

@@ -53,7 +53,14 @@ function registerTrain(lm: Command): void {
     .action(async (opts) => {
       const { trainLanguageModel } = await import('../../engine/lm-train.js');
       const data = String(opts.data);
-      const run = (opts.run as string | undefined) ?? `lm-${path.basename(data).replace(/\.[^.]*$/, '').replace(/[^A-Za-z0-9._-]/g, '_') || 'data'}`;
+      const run =
+        (opts.run as string | undefined) ??
+        `lm-${
+          path
+            .basename(data)
+            .replace(/\.[^.]*$/, '')
+            .replace(/[^A-Za-z0-9._-]/g, '_') || 'data'
+        }`;
       const r = await trainLanguageModel({
         data,
         preset: opts.preset,
@@ -74,7 +81,12 @@ function registerTrain(lm: Command): void {
       });
       if (opts.json) process.stdout.write(JSON.stringify(r) + '\n');
       else {
-        logger.info('training done', { step: r.step, loss: +r.loss.toFixed(4), tokens_per_s: Math.round(r.tokensPerSecond), parameters: r.parameters });
+        logger.info('training done', {
+          step: r.step,
+          loss: +r.loss.toFixed(4),
+          tokens_per_s: Math.round(r.tokensPerSecond),
+          parameters: r.parameters,
+        });
         process.stdout.write(`${r.checkpoint}\n`);
       }
     });
@@ -102,7 +114,14 @@ function registerSample(lm: Command): void {
         prompt: String(opts.prompt).replace(/\\n/g, '\n'),
         n: opts.n,
         engine: opts.engine,
-        options: { maxNewTokens: opts.maxTokens, temperature: opts.temperature, topK: opts.topK, topP: opts.topP, seed: opts.seed, stopTokens: opts.stopAtStep ? [3] : [] },
+        options: {
+          maxNewTokens: opts.maxTokens,
+          temperature: opts.temperature,
+          topK: opts.topK,
+          topP: opts.topP,
+          seed: opts.seed,
+          stopTokens: opts.stopAtStep ? [3] : [],
+        },
       });
       for (const [i, s] of samples.entries()) {
         if (opts.json) process.stdout.write(JSON.stringify(s) + '\n');

@@ -33,7 +33,10 @@ function readRecipe(file: string): unknown {
     text = readInputText(file, { kind: 'config', what: '--reward recipe' });
   } catch (e) {
     if (isRlmkitError(e) && !/no such file/.test(e.message)) throw e;
-    throw usageError(`cannot read --reward ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, 'give a YAML reward recipe (src/rewards/README.md)');
+    throw usageError(
+      `cannot read --reward ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+      'give a YAML reward recipe (src/rewards/README.md)',
+    );
   }
   return parseRewardConfig(text);
 }
@@ -57,9 +60,24 @@ export const rewardServerCommand: CommandModule = {
       .option('--drain-ms <ms>', 'on shutdown, how long in-flight batches may still run', intOption(0), 30_000)
       .action(async (f: Flags) => {
         if (!verifierKind(f.task)) throw usageError(`unknown --task "${f.task}"`, `known: ${VERIFIER_NAMES.join(', ')}`);
-        const scorer = new RewardScorer({ ...(f.reward ? { reward: readRecipe(f.reward) } : {}), sampleTimeoutMs: f.sampleTimeoutMs, concurrency: f.concurrency });
-        const server = await startRewardServer({ scorer, defaultTask: f.task, host: f.host, port: f.port, maxBodyBytes: f.maxBody, maxBatch: f.maxBatch, maxConcurrent: f.maxConcurrent, drainMs: f.drainMs });
-        process.stdout.write(`${JSON.stringify({ event: 'listening', url: server.url, openrlhf: `${server.url}/get_reward`, verl: `${server.url}/compute_score` })}\n`);
+        const scorer = new RewardScorer({
+          ...(f.reward ? { reward: readRecipe(f.reward) } : {}),
+          sampleTimeoutMs: f.sampleTimeoutMs,
+          concurrency: f.concurrency,
+        });
+        const server = await startRewardServer({
+          scorer,
+          defaultTask: f.task,
+          host: f.host,
+          port: f.port,
+          maxBodyBytes: f.maxBody,
+          maxBatch: f.maxBatch,
+          maxConcurrent: f.maxConcurrent,
+          drainMs: f.drainMs,
+        });
+        process.stdout.write(
+          `${JSON.stringify({ event: 'listening', url: server.url, openrlhf: `${server.url}/get_reward`, verl: `${server.url}/compute_score` })}\n`,
+        );
         logger.info(`reward server on ${server.url} (OpenRLHF: --remote_rm_url ${server.url}/get_reward; Ctrl-C to stop)`);
         const stop = (signal: string) => {
           logger.info(`${signal}: finishing ${server.state.inflight} in-flight request(s), then stopping`);

@@ -44,26 +44,68 @@ export const serveCommand: CommandModule = {
     program
       .command('serve')
       .description('serve models over an OpenAI-compatible API until SIGINT/SIGTERM (see src/serve/README.md)')
-      .option('-m, --model <spec>', 'model to serve, [name=]<spec>; repeatable (embedded:<ckpt>, gguf:<file>, http://host/v1#<model>, openai:<model>)', collect, [])
+      .option(
+        '-m, --model <spec>',
+        'model to serve, [name=]<spec>; repeatable (embedded:<ckpt>, gguf:<file>, http://host/v1#<model>, openai:<model>)',
+        collect,
+        [],
+      )
       .option('--host <host>', 'address to listen on (0.0.0.0 serves the network)', '127.0.0.1')
       .option('--port <n>', 'port (0 = any free port)', intOption(0, 65535), 8000)
       .option('--api-key <key>', 'require "Authorization: Bearer <key>" (default: $RLMKIT_SERVE_API_KEY)')
       .option('--max-body <bytes>', 'largest request body', intOption(1024), 1024 * 1024)
       .option('--max-concurrent <n>', 'requests handled at once; more get 429', intOption(1), 64)
-      .option('--max-batch <n>', 'requests merged into one backend call (default: 16 for embedded models, else the backend\'s)', intOption(1))
+      .option(
+        '--max-batch <n>',
+        "requests merged into one backend call (default: 16 for embedded models, else the backend's)",
+        intOption(1),
+      )
       .option('--max-wait-ms <ms>', 'how long a request waits for others to batch with', intOption(0), 2)
       .option('--timeout-ms <ms>', 'time limit of one backend call (0 = none)', intOption(0, MAX_TIMER_MS), 120_000)
       .option('--retries <n>', 'retries of a failed backend call', intOption(0, 10), 1)
       .option('--cache', 'cache answers of greedy or seeded requests')
       .option('--default-max-tokens <n>', 'max_tokens when a request gives none', intOption(1), 256)
       .option('--drain-ms <ms>', 'on shutdown, how long in-flight requests may still run', intOption(0, MAX_TIMER_MS), 30_000)
-      .option('--max-request-tokens <n>', 'largest prompts x n x max_tokens of one request (400 above)', intOption(1), DEFAULT_LIMITS.maxRequestTokens)
-      .option('--max-search-nodes <n>', 'largest search of one <strategy>@<model> request: problems x breadth settings, e.g. simulations x children (400 above)', intOption(1), DEFAULT_LIMITS.maxSearchNodes)
-      .option('--max-search-tokens <n>', "largest token budget of one search (and its default budget)", intOption(1), DEFAULT_LIMITS.maxSearchTokens)
-      .option('--max-search-wall-ms <ms>', "longest wall-time budget of one search (and its default budget)", intOption(1, MAX_TIMER_MS), DEFAULT_LIMITS.maxSearchWallMs)
-      .option('--max-request-ms <ms>', 'any request still running after this is cancelled (504)', intOption(1, MAX_TIMER_MS), DEFAULT_LIMITS.maxRequestMs)
-      .option('--body-timeout-ms <ms>', 'time allowed for a request body to arrive (408 after)', intOption(1, MAX_TIMER_MS), DEFAULT_LIMITS.bodyTimeoutMs)
-      .option('--record <run>', 'store every search trace and every exchange in a run directory (runs/<run>, or a path) for `rlmkit data export`')
+      .option(
+        '--max-request-tokens <n>',
+        'largest prompts x n x max_tokens of one request (400 above)',
+        intOption(1),
+        DEFAULT_LIMITS.maxRequestTokens,
+      )
+      .option(
+        '--max-search-nodes <n>',
+        'largest search of one <strategy>@<model> request: problems x breadth settings, e.g. simulations x children (400 above)',
+        intOption(1),
+        DEFAULT_LIMITS.maxSearchNodes,
+      )
+      .option(
+        '--max-search-tokens <n>',
+        'largest token budget of one search (and its default budget)',
+        intOption(1),
+        DEFAULT_LIMITS.maxSearchTokens,
+      )
+      .option(
+        '--max-search-wall-ms <ms>',
+        'longest wall-time budget of one search (and its default budget)',
+        intOption(1, MAX_TIMER_MS),
+        DEFAULT_LIMITS.maxSearchWallMs,
+      )
+      .option(
+        '--max-request-ms <ms>',
+        'any request still running after this is cancelled (504)',
+        intOption(1, MAX_TIMER_MS),
+        DEFAULT_LIMITS.maxRequestMs,
+      )
+      .option(
+        '--body-timeout-ms <ms>',
+        'time allowed for a request body to arrive (408 after)',
+        intOption(1, MAX_TIMER_MS),
+        DEFAULT_LIMITS.bodyTimeoutMs,
+      )
+      .option(
+        '--record <run>',
+        'store every search trace and every exchange in a run directory (runs/<run>, or a path) for `rlmkit data export`',
+      )
       .action(async (f: ServeFlags) => {
         const { registry, names } = await buildRegistry(f.model, {
           ...(f.maxBatch ? { maxBatch: f.maxBatch } : {}),
@@ -99,7 +141,9 @@ export const serveCommand: CommandModule = {
           },
         });
         // One machine-readable line on stdout so scripts (and tests) can find the port.
-        process.stdout.write(`${JSON.stringify({ event: 'listening', url: `${server.url}/v1`, models: names, ...(recorder ? { record: recorder.dir } : {}) })}\n`);
+        process.stdout.write(
+          `${JSON.stringify({ event: 'listening', url: `${server.url}/v1`, models: names, ...(recorder ? { record: recorder.dir } : {}) })}\n`,
+        );
         logger.info(`serving ${names.join(', ')} on ${server.url}/v1 (Ctrl-C to stop)`);
         const stop = (signal: string) => {
           logger.info(`${signal}: finishing ${server.state.inflight} in-flight request(s), then stopping`);
@@ -108,7 +152,10 @@ export const serveCommand: CommandModule = {
         process.once('SIGINT', () => stop('SIGINT'));
         process.once('SIGTERM', () => stop('SIGTERM'));
         await server.closed;
-        logger.info('server stopped', { served: server.state.served, ...(recorder ? { recorded: recorder.counts(), run: recorder.dir } : {}) });
+        logger.info('server stopped', {
+          served: server.state.served,
+          ...(recorder ? { recorded: recorder.counts(), run: recorder.dir } : {}),
+        });
       });
   },
 };

@@ -21,7 +21,6 @@ import { selectProblems } from '../../tasks/select.js';
 import { collect, floatOption, intOption } from '../options.js';
 import type { CommandModule } from '../registry.js';
 
-
 // The model and problem openers live in the library (reasoning/open-models.ts, tasks/select.ts).
 export { MODEL_FREE };
 export const openPolicy = openSearchPolicy;
@@ -68,11 +67,21 @@ export const solveCommand: CommandModule = {
   register(program: Command) {
     program
       .command('solve')
-      .description('run a reasoning strategy on a task problem; prints the answer, usage and the explored tree (see src/reasoning/README.md)')
-      .requiredOption('--task <name>', `task: ${listTasks().map((t) => t.name).join(', ')}, or jsonl:FILE (your own rows)`)
+      .description(
+        'run a reasoning strategy on a task problem; prints the answer, usage and the explored tree (see src/reasoning/README.md)',
+      )
+      .requiredOption(
+        '--task <name>',
+        `task: ${listTasks()
+          .map((t) => t.name)
+          .join(', ')}, or jsonl:FILE (your own rows)`,
+      )
       .option('--verifier <kind>', 'for --task jsonl:FILE: math, exact, regex or code (default math)')
       .requiredOption('--strategy <name>', 'strategy (rlmkit strategies lists them)')
-      .requiredOption('--model <spec>', `policy: ${MODEL_FREE.join(' | ')} (model-free baseline), embedded:<ckpt>, gguf:<file>, http://host/v1#<model>, openai:<model>`)
+      .requiredOption(
+        '--model <spec>',
+        `policy: ${MODEL_FREE.join(' | ')} (model-free baseline), embedded:<ckpt>, gguf:<file>, http://host/v1#<model>, openai:<model>`,
+      )
       .option('--value <spec>', 'value model (embedded checkpoint with a value head)')
       .option('--reward <spec>', 'outcome reward model: a value checkpoint, or judge:<policy spec>')
       .option('--prm <spec>', 'process reward model: a value checkpoint, or judge:<policy spec>')
@@ -109,12 +118,32 @@ export const solveCommand: CommandModule = {
           if (f.value) models.value = await openValue(f.value);
           if (f.reward) models.reward = await openReward(f.reward, 'outcome', f.seed);
           if (f.prm) models.prm = await openReward(f.prm, 'process', f.seed);
-          const common = { task, strategy, settings, models, budget, seed: f.seed, style: f.style, allowGroundTruth: f.allowGroundTruth === true, journey: f.journey === true };
+          const common = {
+            task,
+            strategy,
+            settings,
+            models,
+            budget,
+            seed: f.seed,
+            style: f.style,
+            allowGroundTruth: f.allowGroundTruth === true,
+            journey: f.journey === true,
+          };
           if (problems.length === 1) {
             const r = await solve(problems[0], common);
             if (f.trace) writeTrace(f.trace, r.trace!);
             if (f.json) {
-              process.stdout.write(JSON.stringify({ problem: r.problemId, answer: r.answer, correct: r.correct, stopReason: r.stopReason, usage: r.usage, settings: r.settings, ...(r.journey ? { journey: r.journey } : {}) }) + '\n');
+              process.stdout.write(
+                JSON.stringify({
+                  problem: r.problemId,
+                  answer: r.answer,
+                  correct: r.correct,
+                  stopReason: r.stopReason,
+                  usage: r.usage,
+                  settings: r.settings,
+                  ...(r.journey ? { journey: r.journey } : {}),
+                }) + '\n',
+              );
               return;
             }
             const out: string[] = [];
@@ -126,7 +155,10 @@ export const solveCommand: CommandModule = {
             out.push(`usage     ${usageLine(r)}`);
             out.push(`checks    ${r.trace!.checksUsed.join(', ') || 'none'}${r.trace!.usedGroundTruth ? ' (ground truth allowed)' : ''}`);
             if (r.journey) out.push(`journey\n${r.journey.map((s) => `  [${s.kind}] ${s.text}`).join('\n')}`);
-            if (f.tree) out.push(`\n${strategy.structure} explored (${r.graph.nodes.length} nodes; * = final path):\n${renderTrace(r.trace!, { maxLines: f.maxLines })}`);
+            if (f.tree)
+              out.push(
+                `\n${strategy.structure} explored (${r.graph.nodes.length} nodes; * = final path):\n${renderTrace(r.trace!, { maxLines: f.maxLines })}`,
+              );
             if (f.trace) out.push(`\ntrace written to ${f.trace}`);
             process.stdout.write(out.join('\n') + '\n');
             return;
@@ -141,13 +173,37 @@ export const solveCommand: CommandModule = {
           const rs = many.results;
           const correct = rs.filter((r) => r.correct === true).length;
           const tokens = rs.reduce((s, r) => s + r.usage.promptTokens + r.usage.completionTokens, 0);
-          const summary = { problems: rs.length, correct, accuracy: correct / rs.length, tokens, tokensPerProblem: tokens / rs.length, wallMs: many.wallMs, lockstep: many.lockstep };
+          const summary = {
+            problems: rs.length,
+            correct,
+            accuracy: correct / rs.length,
+            tokens,
+            tokensPerProblem: tokens / rs.length,
+            wallMs: many.wallMs,
+            lockstep: many.lockstep,
+          };
           if (f.json) {
-            process.stdout.write(JSON.stringify({ ...summary, results: rs.map((r) => ({ problem: r.problemId, answer: r.answer, correct: r.correct, stopReason: r.stopReason, usage: r.usage })) }) + '\n');
+            process.stdout.write(
+              JSON.stringify({
+                ...summary,
+                results: rs.map((r) => ({
+                  problem: r.problemId,
+                  answer: r.answer,
+                  correct: r.correct,
+                  stopReason: r.stopReason,
+                  usage: r.usage,
+                })),
+              }) + '\n',
+            );
             return;
           }
-          for (const r of rs) process.stdout.write(`${r.correct === true ? '✓' : r.correct === false ? '✗' : '?'} ${r.problemId}  ${r.answer ?? '(none)'}  [${r.stopReason}]\n`);
-          process.stdout.write(`\n${correct}/${rs.length} correct (${((100 * correct) / rs.length).toFixed(1)}%) · ${Math.round(tokens / rs.length)} tokens per problem · ${(many.wallMs / 1000).toFixed(1)} s\n`);
+          for (const r of rs)
+            process.stdout.write(
+              `${r.correct === true ? '✓' : r.correct === false ? '✗' : '?'} ${r.problemId}  ${r.answer ?? '(none)'}  [${r.stopReason}]\n`,
+            );
+          process.stdout.write(
+            `\n${correct}/${rs.length} correct (${((100 * correct) / rs.length).toFixed(1)}%) · ${Math.round(tokens / rs.length)} tokens per problem · ${(many.wallMs / 1000).toFixed(1)} s\n`,
+          );
         } finally {
           await models.policy.close?.();
           await models.value?.close?.();

@@ -9,7 +9,7 @@ export const strategiesCommand: CommandModule = {
   register(program: Command) {
     program
       .command('strategies [name]')
-      .description('list reasoning strategies, or one strategy\'s settings and defaults')
+      .description("list reasoning strategies, or one strategy's settings and defaults")
       .option('--json', 'print JSON')
       .action((name: string | undefined, o: { json?: boolean }) => {
         const list = name ? [getStrategy(name)] : [...strategies];

@@ -34,7 +34,9 @@ export const tasksCommand: CommandModule = {
           out.push(`${t.name}  (${t.kind})  ${t.description}`);
           out.push(`  splits: ${splitText(t)}`);
           out.push(`  source: ${sourceText(t.source)}`);
-          out.push(`  verifier: ${t.verifier}; rule check for search: ${t.ruleCheck ? 'yes (no answer key needed)' : 'no (needs the answer key)'}`);
+          out.push(
+            `  verifier: ${t.verifier}; rule check for search: ${t.ruleCheck ? 'yes (no answer key needed)' : 'no (needs the answer key)'}`,
+          );
         }
         if (!name) out.push('\nuse a name with --task in solve, eval and recipes; `rlmkit tasks <name> --json` for one task as JSON.');
         process.stdout.write(out.join('\n') + '\n');

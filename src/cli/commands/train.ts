@@ -25,7 +25,12 @@ export const trainCommand: CommandModule = {
       .option('--quiet', 'no progress display')
       .action(async (opts: { config: string; set: string[]; run?: string; resume?: boolean; overwrite?: boolean; quiet?: boolean }) => {
         const recipe = loadConfig(RecipeSchema, opts.config, opts.set);
-        const result = await runRecipe(recipe, { name: opts.run, resume: opts.resume, overwrite: opts.overwrite, progress: opts.quiet ? 'silent' : undefined });
+        const result = await runRecipe(recipe, {
+          name: opts.run,
+          resume: opts.resume,
+          overwrite: opts.overwrite,
+          progress: opts.quiet ? 'silent' : undefined,
+        });
         logger.info(`training finished: ${result.pipeline}`, { run: result.run, ...result.checkpoints });
         process.stdout.write(JSON.stringify(result) + '\n');
       });

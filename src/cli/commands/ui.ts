@@ -33,7 +33,8 @@ export const uiCommand: CommandModule = {
       .option('--max-body <bytes>', 'largest trace upload', intOption(1024), 64 * 1024 * 1024)
       .action(async (f: UiFlags) => {
         const runsDir = path.resolve(f.runs);
-        if (fs.existsSync(runsDir) && !fs.statSync(runsDir).isDirectory()) throw usageError(`--runs ${f.runs} is not a folder`, 'give the folder that holds run directories (default: runs)');
+        if (fs.existsSync(runsDir) && !fs.statSync(runsDir).isDirectory())
+          throw usageError(`--runs ${f.runs} is not a folder`, 'give the folder that holds run directories (default: runs)');
         const { startUiServer } = await import('../../ui/server.js');
         const apiKey = f.apiKey ?? (process.env.RLMKIT_UI_API_KEY || undefined);
         const ui = await startUiServer({ runsDir, host: f.host, port: f.port, apiKey, maxBodyBytes: f.maxBody });

@@ -38,24 +38,30 @@ export const DemoConfigSchema = z.strictObject({
   /** The committed SFT checkpoint the demo starts from (recipes/game24-sft.yaml reproduces it). */
   checkpoint: z.string().default('checkpoints/game24-sft/policy.safetensors'),
   /** Evaluation puzzles: the Tree-of-Thoughts test split of 24.csv (ranks 901-1000). */
-  eval: z.strictObject({
-    split: z.string().default('test'),
-    limit: posInt().nullable().default(null),
-    /** Samples per puzzle for the sampled (T=1) RL-vs-SFT comparison. */
-    samples: posInt().default(4),
-  }).prefault({}),
-  rl: z.strictObject({
-    steps: posInt().default(20),
-    prompts_per_step: posInt().default(16),
-    group_size: posInt().default(8),
-    lr: z.number().positive().default(5e-5),
-  }).prefault({}),
-  value: z.strictObject({
-    steps: posInt().default(60),
-    batch_size: posInt().default(32),
-    /** Training puzzles whose rollouts label the value model's states. */
-    problems: posInt().default(256),
-  }).prefault({}),
+  eval: z
+    .strictObject({
+      split: z.string().default('test'),
+      limit: posInt().nullable().default(null),
+      /** Samples per puzzle for the sampled (T=1) RL-vs-SFT comparison. */
+      samples: posInt().default(4),
+    })
+    .prefault({}),
+  rl: z
+    .strictObject({
+      steps: posInt().default(20),
+      prompts_per_step: posInt().default(16),
+      group_size: posInt().default(8),
+      lr: z.number().positive().default(5e-5),
+    })
+    .prefault({}),
+  value: z
+    .strictObject({
+      steps: posInt().default(60),
+      batch_size: posInt().default(32),
+      /** Training puzzles whose rollouts label the value model's states. */
+      problems: posInt().default(256),
+    })
+    .prefault({}),
   strategies: z.array(DemoStrategySchema).prefault(DEFAULT_STRATEGIES),
 });
 export type DemoConfig = z.output<typeof DemoConfigSchema>;

@@ -82,7 +82,13 @@ async function timed<T>(stages: Record<string, number>, name: string, fn: () => 
   }
 }
 
-async function solveAll(problems: Problem[], task: Task, label: string, o: Omit<SolveManyOptions, 'task'>, progressMode: DemoOptions['progress']): Promise<SolveResult[]> {
+async function solveAll(
+  problems: Problem[],
+  task: Task,
+  label: string,
+  o: Omit<SolveManyOptions, 'task'>,
+  progressMode: DemoOptions['progress'],
+): Promise<SolveResult[]> {
   const bar = new Progress({ label, total: problems.length, unit: 'puzzles', mode: progressMode, logEverySec: 15 });
   try {
     const r = await solveMany(problems, { ...o, task, onResult: () => bar.tick() });
@@ -93,13 +99,32 @@ async function solveAll(problems: Problem[], task: Task, label: string, o: Omit<
 }
 
 /** Greedy and sampled chain-of-thought accuracy of one policy (the RL-vs-SFT comparison). */
-async function comparePolicy(name: 'sft' | 'rl', policy: Policy, task: Task, problems: Problem[], cfg: DemoConfig, progress: DemoOptions['progress']): Promise<PolicyComparison> {
+async function comparePolicy(
+  name: 'sft' | 'rl',
+  policy: Policy,
+  task: Task,
+  problems: Problem[],
+  cfg: DemoConfig,
+  progress: DemoOptions['progress'],
+): Promise<PolicyComparison> {
   const base = { strategy: 'cot', models: { policy }, seed: cfg.run.seed, trace: false, markCorrectLimit: 1 } as const;
-  const greedy = await solveAll(problems, task, `${name} greedy CoT`, { ...base, settings: { decoding: 'greedy', ruleCheck: false } }, progress);
+  const greedy = await solveAll(
+    problems,
+    task,
+    `${name} greedy CoT`,
+    { ...base, settings: { decoding: 'greedy', ruleCheck: false } },
+    progress,
+  );
   const solved = greedy.filter((r) => r.correct === true).length;
   const perPuzzle = new Array<number>(problems.length).fill(0);
   for (let s = 0; s < cfg.eval.samples; s++) {
-    const sampled = await solveAll(problems, task, `${name} sampled CoT ${s + 1}/${cfg.eval.samples}`, { ...base, seed: cfg.run.seed + 1000 + s, settings: { decoding: 'sample', temperature: 1, ruleCheck: false } }, progress);
+    const sampled = await solveAll(
+      problems,
+      task,
+      `${name} sampled CoT ${s + 1}/${cfg.eval.samples}`,
+      { ...base, seed: cfg.run.seed + 1000 + s, settings: { decoding: 'sample', temperature: 1, ruleCheck: false } },
+      progress,
+    );
     sampled.forEach((r, i) => (perPuzzle[i] += r.correct === true ? 1 / cfg.eval.samples : 0));
   }
   const w = wilson(solved, problems.length);
@@ -111,17 +136,30 @@ async function comparePolicy(name: 'sft' | 'rl', policy: Policy, task: Task, pro
   };
 }
 
-async function evalStrategy(s: DemoStrategy, task: Task, problems: Problem[], models: { policy: Policy; value: ValueModel }, cfg: DemoConfig, progress: DemoOptions['progress']): Promise<{ result: StrategyResult; results: SolveResult[] }> {
+async function evalStrategy(
+  s: DemoStrategy,
+  task: Task,
+  problems: Problem[],
+  models: { policy: Policy; value: ValueModel },
+  cfg: DemoConfig,
+  progress: DemoOptions['progress'],
+): Promise<{ result: StrategyResult; results: SolveResult[] }> {
   const policy = s.policy === 'legal-uniform' ? new LegalUniformPolicy(cfg.run.seed) : models.policy;
-  const results = await solveAll(problems, task, s.label, {
-    strategy: s.strategy,
-    settings: { ruleCheck: true, ...s.settings },
-    models: { policy, value: s.value ? models.value : undefined },
-    budget: s.budget_tokens ? { tokens: s.budget_tokens } : undefined,
-    seed: cfg.run.seed,
-    trace: true,
-    allowGroundTruth: false,
-  }, progress);
+  const results = await solveAll(
+    problems,
+    task,
+    s.label,
+    {
+      strategy: s.strategy,
+      settings: { ruleCheck: true, ...s.settings },
+      models: { policy, value: s.value ? models.value : undefined },
+      budget: s.budget_tokens ? { tokens: s.budget_tokens } : undefined,
+      seed: cfg.run.seed,
+      trace: true,
+      allowGroundTruth: false,
+    },
+    progress,
+  );
   const solved = results.filter((r) => r.correct === true).length;
   const w = wilson(solved, problems.length);
   const checks = new Set<string>();
@@ -162,14 +200,24 @@ function pct(x: number): string {
 }
 
 export function formatTable(summary: DemoSummary): string {
-  const rows = summary.strategies.map((s) => [s.label, `${s.solved}/${s.total}`, pct(s.rate), `[${pct(s.ci95[0])}, ${pct(s.ci95[1])}]`, s.meanTokens.toFixed(0), s.meanExpansions.toFixed(1), s.checksUsed.join(',') || '-']);
+  const rows = summary.strategies.map((s) => [
+    s.label,
+    `${s.solved}/${s.total}`,
+    pct(s.rate),
+    `[${pct(s.ci95[0])}, ${pct(s.ci95[1])}]`,
+    s.meanTokens.toFixed(0),
+    s.meanExpansions.toFixed(1),
+    s.checksUsed.join(',') || '-',
+  ]);
   const header = ['strategy', 'solved', 'success', '95% CI', 'tokens/puzzle', 'expansions/puzzle', 'checks'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)));
   const line = (r: string[]) => r.map((c, i) => c.padEnd(widths[i])).join('  ');
   const lines = [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)];
   lines.push('');
   for (const c of summary.rlVsSft) {
-    lines.push(`${c.policy.toUpperCase().padEnd(3)}  greedy ${pct(c.greedy.rate)} [${pct(c.greedy.ci95[0])}, ${pct(c.greedy.ci95[1])}]   sampled (T=1, ${c.sampled.samples}/puzzle) ${pct(c.sampled.rate)} [${pct(c.sampled.ci95[0])}, ${pct(c.sampled.ci95[1])}]`);
+    lines.push(
+      `${c.policy.toUpperCase().padEnd(3)}  greedy ${pct(c.greedy.rate)} [${pct(c.greedy.ci95[0])}, ${pct(c.greedy.ci95[1])}]   sampled (T=1, ${c.sampled.samples}/puzzle) ${pct(c.sampled.rate)} [${pct(c.sampled.ci95[0])}, ${pct(c.sampled.ci95[1])}]`,
+    );
   }
   return lines.join('\n');
 }
@@ -182,7 +230,12 @@ export async function runDemo(cfg: DemoConfig, o: DemoOptions): Promise<DemoSumm
   const stages: Record<string, number> = {};
   const task = getTask('game24');
   const problems = await task.problems({ split: cfg.eval.split, limit: cfg.eval.limit ?? undefined });
-  const sub = (name: string) => ({ root: run.dir, name, resume: resume && fs.existsSync(path.join(run.dir, name, 'config.yaml')), progress: o.progress });
+  const sub = (name: string) => ({
+    root: run.dir,
+    name,
+    resume: resume && fs.existsSync(path.join(run.dir, name, 'config.yaml')),
+    progress: o.progress,
+  });
 
   // 1. A short GRPO phase on the training puzzles (Shao et al. 2024), from the committed SFT policy.
   const rl = await timed(stages, 'rl', () =>
@@ -274,8 +327,18 @@ export async function runDemo(cfg: DemoConfig, o: DemoOptions): Promise<DemoSumm
     run.writeJson('summary.json', summary);
 
     const curves: Curve[] = [
-      { title: 'GRPO: mean reward per step', xLabel: 'step', yLabel: 'reward', series: [{ name: 'reward', points: readCurve(path.join(run.dir, 'rl', 'metrics.jsonl'), 'reward') }] },
-      { title: 'Value model: training loss', xLabel: 'step', yLabel: 'MSE', series: [{ name: 'loss', points: readCurve(path.join(run.dir, 'value', 'metrics.jsonl'), 'loss') }] },
+      {
+        title: 'GRPO: mean reward per step',
+        xLabel: 'step',
+        yLabel: 'reward',
+        series: [{ name: 'reward', points: readCurve(path.join(run.dir, 'rl', 'metrics.jsonl'), 'reward') }],
+      },
+      {
+        title: 'Value model: training loss',
+        xLabel: 'step',
+        yLabel: 'MSE',
+        series: [{ name: 'loss', points: readCurve(path.join(run.dir, 'value', 'metrics.jsonl'), 'loss') }],
+      },
     ];
     run.writeText(
       'report.html',
@@ -286,11 +349,19 @@ export async function runDemo(cfg: DemoConfig, o: DemoOptions): Promise<DemoSumm
         curves,
         trees,
         notes: summary.notes,
-        tables: [{
-          title: 'RL vs SFT (chain of thought, same sampling settings)',
-          header: ['policy', 'greedy', '95% CI (Wilson)', `sampled T=1 (${cfg.eval.samples}/puzzle)`, '95% CI (bootstrap over puzzles)'],
-          rows: rlVsSft.map((c) => [c.policy.toUpperCase(), pct(c.greedy.rate), `[${pct(c.greedy.ci95[0])}, ${pct(c.greedy.ci95[1])}]`, pct(c.sampled.rate), `[${pct(c.sampled.ci95[0])}, ${pct(c.sampled.ci95[1])}]`]),
-        }],
+        tables: [
+          {
+            title: 'RL vs SFT (chain of thought, same sampling settings)',
+            header: ['policy', 'greedy', '95% CI (Wilson)', `sampled T=1 (${cfg.eval.samples}/puzzle)`, '95% CI (bootstrap over puzzles)'],
+            rows: rlVsSft.map((c) => [
+              c.policy.toUpperCase(),
+              pct(c.greedy.rate),
+              `[${pct(c.greedy.ci95[0])}, ${pct(c.greedy.ci95[1])}]`,
+              pct(c.sampled.rate),
+              `[${pct(c.sampled.ci95[0])}, ${pct(c.sampled.ci95[1])}]`,
+            ]),
+          },
+        ],
       }),
     );
     print('');

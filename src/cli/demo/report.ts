@@ -65,7 +65,10 @@ interface PlotSeries {
 }
 
 /** A small SVG x/y plot with optional log x-axis and vertical error bars. */
-export function svgPlot(series: PlotSeries[], opts: { xLabel: string; yLabel: string; logX?: boolean; yMin?: number; yMax?: number; width?: number; height?: number }): string {
+export function svgPlot(
+  series: PlotSeries[],
+  opts: { xLabel: string; yLabel: string; logX?: boolean; yMin?: number; yMax?: number; width?: number; height?: number },
+): string {
   const W = opts.width ?? 640;
   const H = opts.height ?? 360;
   const m = { l: 60, r: 16, t: 16, b: 46 };
@@ -76,38 +79,62 @@ export function svgPlot(series: PlotSeries[], opts: { xLabel: string; yLabel: st
   const tx = (x: number) => (opts.logX ? Math.log10(Math.max(x, 1e-9)) : x);
   let x0 = Math.min(...all.map((p) => tx(p.x)));
   let x1 = Math.max(...all.map((p) => tx(p.x)));
-  if (x1 - x0 < 1e-9) { x0 -= 0.5; x1 += 0.5; }
+  if (x1 - x0 < 1e-9) {
+    x0 -= 0.5;
+    x1 += 0.5;
+  }
   const pad = (x1 - x0) * 0.06;
-  x0 -= pad; x1 += pad;
+  x0 -= pad;
+  x1 += pad;
   let y0 = opts.yMin ?? Math.min(...all.map((p) => p.lo ?? p.y));
   let y1 = opts.yMax ?? Math.max(...all.map((p) => p.hi ?? p.y));
-  if (y1 - y0 < 1e-9) { y0 -= 0.5; y1 += 0.5; }
+  if (y1 - y0 < 1e-9) {
+    y0 -= 0.5;
+    y1 += 0.5;
+  }
   const X = (x: number) => m.l + ((tx(x) - x0) / (x1 - x0)) * (W - m.l - m.r);
   const Y = (y: number) => H - m.b - ((y - y0) / (y1 - y0)) * (H - m.t - m.b);
   const parts: string[] = [];
-  parts.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H + legendH}" viewBox="0 0 ${W} ${H + legendH}" font-family="sans-serif" font-size="11">`);
+  parts.push(
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H + legendH}" viewBox="0 0 ${W} ${H + legendH}" font-family="sans-serif" font-size="11">`,
+  );
   parts.push(`<rect x="${m.l}" y="${m.t}" width="${W - m.l - m.r}" height="${H - m.t - m.b}" fill="#fff" stroke="#999"/>`);
   for (const v of niceTicks(y0, y1)) {
-    parts.push(`<line x1="${m.l}" x2="${W - m.r}" y1="${Y(v)}" y2="${Y(v)}" stroke="#eee"/><text x="${m.l - 6}" y="${Y(v) + 4}" text-anchor="end">${fmt(v)}</text>`);
+    parts.push(
+      `<line x1="${m.l}" x2="${W - m.r}" y1="${Y(v)}" y2="${Y(v)}" stroke="#eee"/><text x="${m.l - 6}" y="${Y(v) + 4}" text-anchor="end">${fmt(v)}</text>`,
+    );
   }
-  const xticks = opts.logX ? niceTicks(Math.floor(x0), Math.ceil(x1), Math.max(1, Math.ceil(x1) - Math.floor(x0))).filter((e) => e >= x0 && e <= x1).map((e) => 10 ** e) : niceTicks(x0, x1);
+  const xticks = opts.logX
+    ? niceTicks(Math.floor(x0), Math.ceil(x1), Math.max(1, Math.ceil(x1) - Math.floor(x0)))
+        .filter((e) => e >= x0 && e <= x1)
+        .map((e) => 10 ** e)
+    : niceTicks(x0, x1);
   for (const v of xticks) {
-    parts.push(`<line x1="${X(v)}" x2="${X(v)}" y1="${m.t}" y2="${H - m.b}" stroke="#eee"/><text x="${X(v)}" y="${H - m.b + 14}" text-anchor="middle">${fmt(v)}</text>`);
+    parts.push(
+      `<line x1="${X(v)}" x2="${X(v)}" y1="${m.t}" y2="${H - m.b}" stroke="#eee"/><text x="${X(v)}" y="${H - m.b + 14}" text-anchor="middle">${fmt(v)}</text>`,
+    );
   }
   parts.push(`<text x="${(m.l + W - m.r) / 2}" y="${H - 8}" text-anchor="middle">${escapeHtml(opts.xLabel)}</text>`);
   parts.push(`<text transform="translate(14 ${(m.t + H - m.b) / 2}) rotate(-90)" text-anchor="middle">${escapeHtml(opts.yLabel)}</text>`);
   series.forEach((s, i) => {
     const c = COLORS[i % COLORS.length];
     if (s.line && s.points.length > 1) {
-      parts.push(`<polyline fill="none" stroke="${c}" stroke-width="1.5" points="${s.points.map((p) => `${X(p.x).toFixed(1)},${Y(p.y).toFixed(1)}`).join(' ')}"/>`);
+      parts.push(
+        `<polyline fill="none" stroke="${c}" stroke-width="1.5" points="${s.points.map((p) => `${X(p.x).toFixed(1)},${Y(p.y).toFixed(1)}`).join(' ')}"/>`,
+      );
     }
     for (const p of s.points) {
       if (p.lo !== undefined && p.hi !== undefined) {
         parts.push(`<line x1="${X(p.x)}" x2="${X(p.x)}" y1="${Y(p.lo)}" y2="${Y(p.hi)}" stroke="${c}" stroke-width="1.5"/>`);
       }
-      if (!s.line || s.points.length <= 1) parts.push(`<circle cx="${X(p.x)}" cy="${Y(p.y)}" r="4" fill="${c}"><title>${escapeHtml(s.name)}: ${fmt(p.x)}, ${fmt(p.y)}</title></circle>`);
+      if (!s.line || s.points.length <= 1)
+        parts.push(
+          `<circle cx="${X(p.x)}" cy="${Y(p.y)}" r="4" fill="${c}"><title>${escapeHtml(s.name)}: ${fmt(p.x)}, ${fmt(p.y)}</title></circle>`,
+        );
     }
-    parts.push(`<rect x="${m.l}" y="${H + 2 + i * 16}" width="10" height="10" fill="${c}"/><text x="${m.l + 16}" y="${H + 11 + i * 16}">${escapeHtml(s.name)}</text>`);
+    parts.push(
+      `<rect x="${m.l}" y="${H + 2 + i * 16}" width="10" height="10" fill="${c}"/><text x="${m.l + 16}" y="${H + 11 + i * 16}">${escapeHtml(s.name)}</text>`,
+    );
   });
   parts.push('</svg>');
   return parts.join('');
@@ -145,7 +172,12 @@ export function svgTree(trace: Trace, opts: { maxNodes?: number; perParent?: num
     if (rest.length > 0) {
       const counts = new Map<string, number>();
       for (const k of rest) counts.set(STATUS_STYLES[nodeStatus(k)].label, (counts.get(STATUS_STYLES[nodeStatus(k)].label) ?? 0) + 1);
-      rows.push({ kind: 'more', parent: n.id, depth: depth + 1, text: `+${rest.length} more: ${[...counts].map(([l, c]) => `${c} ${l}`).join(', ')}` });
+      rows.push({
+        kind: 'more',
+        parent: n.id,
+        depth: depth + 1,
+        text: `+${rest.length} more: ${[...counts].map(([l, c]) => `${c} ${l}`).join(', ')}`,
+      });
     }
   };
   walk(byId.get(trace.root)!, 0);
@@ -171,7 +203,9 @@ export function svgTree(trace: Trace, opts: { maxNodes?: number; perParent?: num
       const b = at.get(r.node.id);
       if (!a || !b) return;
       const strong = i === 0 && onPath.has(p) && onPath.has(r.node.id);
-      parts.push(`<path d="${elbow(a, b.x, b.y)}" fill="none" stroke="${strong ? PATH_COLOUR : '#94a3b8'}" stroke-width="${strong ? 3 : 1}"${i > 0 ? ' stroke-dasharray="4 3"' : ''}/>`);
+      parts.push(
+        `<path d="${elbow(a, b.x, b.y)}" fill="none" stroke="${strong ? PATH_COLOUR : '#94a3b8'}" stroke-width="${strong ? 3 : 1}"${i > 0 ? ' stroke-dasharray="4 3"' : ''}/>`,
+      );
     });
   }
   rows.forEach((r, i) => {
@@ -207,7 +241,10 @@ export function treeLegend(): string {
 /** The chosen path of a trace as readable lines. */
 export function pathText(trace: Trace): string {
   const byId = new Map(trace.nodes.map((n) => [n.id, n]));
-  return trace.final.path.map((id) => byId.get(id)?.step ?? '').filter(Boolean).join('\n');
+  return trace.final.path
+    .map((id) => byId.get(id)?.step ?? '')
+    .filter(Boolean)
+    .join('\n');
 }
 
 /** The chosen path, or why there is none (a failed search may end without choosing a path). */
@@ -237,11 +274,21 @@ export function renderReport(data: ReportData): string {
     s.checksUsed.join(', ') || 'none',
   ]);
   const accPlot = svgPlot(
-    data.strategies.map((s) => ({ name: s.label, line: false, points: [{ x: Math.max(1, s.meanTokens), y: 100 * s.rate, lo: 100 * s.ci95[0], hi: 100 * s.ci95[1] }] })),
+    data.strategies.map((s) => ({
+      name: s.label,
+      line: false,
+      points: [{ x: Math.max(1, s.meanTokens), y: 100 * s.rate, lo: 100 * s.ci95[0], hi: 100 * s.ci95[1] }],
+    })),
     { xLabel: 'mean tokens per puzzle (log scale)', yLabel: 'success rate (%)', logX: true, yMin: 0, yMax: 100 },
   );
   const curves = data.curves
-    .map((c) => `<h3>${escapeHtml(c.title)}</h3>${svgPlot(c.series.map((s) => ({ name: s.name, line: true, points: s.points.map(([x, y]) => ({ x, y })) })), { xLabel: c.xLabel, yLabel: c.yLabel })}`)
+    .map(
+      (c) =>
+        `<h3>${escapeHtml(c.title)}</h3>${svgPlot(
+          c.series.map((s) => ({ name: s.name, line: true, points: s.points.map(([x, y]) => ({ x, y })) })),
+          { xLabel: c.xLabel, yLabel: c.yLabel },
+        )}`,
+    )
     .join('\n');
   const trees = data.trees
     .map(

@@ -40,13 +40,39 @@ export function adamwStep(
   const bc2 = 1 / (1 - Math.pow(o.beta2, step));
   for (const [name, p] of params) {
     const decay = o.weightDecay > 0 && p.shape.length >= 2 ? o.weightDecay : 0;
-    update(p.data, grads.get(name) ?? new Float32Array(p.data.length), m.get(name)!, v.get(name)!, scale, o.beta1, o.beta2, o.eps, decay, lr, bc1, bc2);
+    update(
+      p.data,
+      grads.get(name) ?? new Float32Array(p.data.length),
+      m.get(name)!,
+      v.get(name)!,
+      scale,
+      o.beta1,
+      o.beta2,
+      o.eps,
+      decay,
+      lr,
+      bc1,
+      bc2,
+    );
   }
   return norm;
 }
 
 /** The per-element update of one tensor (a monomorphic loop: every argument a number or a Float32Array). */
-function update(w: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, scale: number, beta1: number, beta2: number, eps: number, decay: number, lr: number, bc1: number, bc2: number): void {
+function update(
+  w: Float32Array,
+  g: Float32Array,
+  m: Float32Array,
+  v: Float32Array,
+  scale: number,
+  beta1: number,
+  beta2: number,
+  eps: number,
+  decay: number,
+  lr: number,
+  bc1: number,
+  bc2: number,
+): void {
   const b1 = 1 - beta1;
   const b2 = 1 - beta2;
   for (let i = 0; i < w.length; i++) {

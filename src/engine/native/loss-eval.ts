@@ -35,7 +35,8 @@ function tensorOutputs(o: Outs, cfg: ModelConfig, B: number, T: number, seen?: S
     entropy: () => get('entropy', [B, T]),
     logits: () => get('logits', [B, T, cfg.vocabSize]),
     values: () => {
-      if (!cfg.valueHead) throw usageError('this loss needs values, but the model has no value head', 'create the model with valueHead: true');
+      if (!cfg.valueHead)
+        throw usageError('this loss needs values, but the model has no value head', 'create the model with valueHead: true');
       return get('values', [B, T]);
     },
   };
@@ -53,7 +54,13 @@ export class LossEvaluator {
   private readonly valueFn: Compiled<(o: Outs, rest: Rest) => [Tensor, Record<string, Tensor>]>;
 
   /** Traces the loss once on `first` to learn which outputs it reads. */
-  constructor(readonly cfg: ModelConfig, readonly rows: number, readonly seqLen: number, lossFn: LossFn, first: PackedBatch) {
+  constructor(
+    readonly cfg: ModelConfig,
+    readonly rows: number,
+    readonly seqLen: number,
+    lossFn: LossFn,
+    first: PackedBatch,
+  ) {
     const B = rows;
     const T = seqLen;
     const seen = new Set<OutputName>();

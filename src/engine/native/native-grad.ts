@@ -45,7 +45,6 @@ export interface NativeChunk {
   weight: number;
 }
 
-
 interface Sessions {
   train: ort.InferenceSession;
   forward: ort.InferenceSession;
@@ -69,7 +68,10 @@ export class NativeGrad {
   private pool?: Promise<NativePool>;
   private disposed = false;
 
-  constructor(readonly config: ModelConfig, readonly o: NativeGradOptions) {}
+  constructor(
+    readonly config: ModelConfig,
+    readonly o: NativeGradOptions,
+  ) {}
 
   /**
    * Loss and metrics per chunk and the weighted sum of the chunks' gradients (by weight name).
@@ -134,8 +136,14 @@ export class NativeGrad {
     const pool = await this.pool;
     const out: Record<string, Float32Array>[] = new Array(feeds.length);
     // Worker jobs first (posted now, computed while this thread runs its own share).
-    const remote = feeds.map((f, j) => [f, j] as const).filter(([, j]) => j % lanes !== 0)
-      .map(([f, j]) => pool.run((j % lanes) - 1, graph, f).then((o) => { out[j] = o; }));
+    const remote = feeds
+      .map((f, j) => [f, j] as const)
+      .filter(([, j]) => j % lanes !== 0)
+      .map(([f, j]) =>
+        pool.run((j % lanes) - 1, graph, f).then((o) => {
+          out[j] = o;
+        }),
+      );
     let localError: unknown;
     try {
       for (let j = 0; j < feeds.length; j += lanes) out[j] = await this.run(r.single![graph], feeds[j]);
@@ -164,10 +172,13 @@ export class NativeGrad {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
-    void this.ready?.then(async (r) => {
-      r.loss.dispose();
-      if (r.wide && r.single) for (const x of new Set([r.wide.train, r.wide.forward, r.single.train, r.single.forward])) await x.release();
-    }).catch(() => undefined);
+    void this.ready
+      ?.then(async (r) => {
+        r.loss.dispose();
+        if (r.wide && r.single)
+          for (const x of new Set([r.wide.train, r.wide.forward, r.single.train, r.single.forward])) await x.release();
+      })
+      .catch(() => undefined);
     void this.pool?.then((p) => p.close()).catch(() => undefined);
   }
 
@@ -186,12 +197,19 @@ export class NativeGrad {
       const runtime = (this.ort = await import('onnxruntime-node'));
       const loss = new LossEvaluator(this.config, this.o.rows, this.o.seqLen, this.o.lossFn, first);
       const base = { seqLen: this.o.seqLen, used: loss.used, temperature: this.o.temperature };
-      const graphs = { train: buildTrainGraph(this.config, { ...base, backward: true }), forward: buildTrainGraph(this.config, { ...base, backward: false }) };
+      const graphs = {
+        train: buildTrainGraph(this.config, { ...base, backward: true }),
+        forward: buildTrainGraph(this.config, { ...base, backward: false }),
+      };
       const load = async (graph: Uint8Array, threads: number) => {
         try {
           return await runtime.InferenceSession.create(graph, sessionOptions(threads));
         } catch (e) {
-          throw runtimeError(`onnxruntime could not load the generated training graph: ${(e as Error).message}`, 'this is a bug in rlmkit\'s native engine; train with engine: jax meanwhile', e);
+          throw runtimeError(
+            `onnxruntime could not load the generated training graph: ${(e as Error).message}`,
+            "this is a bug in rlmkit's native engine; train with engine: jax meanwhile",
+            e,
+          );
         }
       };
       if (!OUTPUT_NAMES.some((k) => loss.used[k])) return { loss, wide: null, single: null, graphs, gradNames: [] };

@@ -23,7 +23,11 @@ class NativeWorker {
       else p.resolve(m.out!);
     });
     const fail = (e: Error) => {
-      this.dead ??= runtimeError(`a native training worker thread stopped: ${e.message}`, 'run again with workers: 1 to train on one thread', e);
+      this.dead ??= runtimeError(
+        `a native training worker thread stopped: ${e.message}`,
+        'run again with workers: 1 to train on one thread',
+        e,
+      );
       for (const p of this.pending.values()) p.reject(this.dead);
       this.pending.clear();
       worker.unref();
@@ -53,18 +57,28 @@ export class NativePool {
   private constructor(private readonly workers: NativeWorker[]) {}
 
   static async start(n: number, init: NativeWorkerInit): Promise<NativePool> {
-    const workers = await Promise.all(Array.from({ length: n }, async () => {
-      const w = spawnSiblingWorker(import.meta.url, 'native-worker', init);
-      const ready = await new Promise<{ error?: { message: string } }>((resolve, reject) => {
-        w.once('message', resolve);
-        w.once('error', (e) => reject(runtimeError(`a native training worker thread failed to start: ${e.message}`, 'run with workers: 1 to train on one thread', e)));
-      });
-      if (ready.error) {
-        await w.terminate();
-        throw runtimeError(`a native training worker could not load the graph: ${ready.error.message}`);
-      }
-      return new NativeWorker(w);
-    }));
+    const workers = await Promise.all(
+      Array.from({ length: n }, async () => {
+        const w = spawnSiblingWorker(import.meta.url, 'native-worker', init);
+        const ready = await new Promise<{ error?: { message: string } }>((resolve, reject) => {
+          w.once('message', resolve);
+          w.once('error', (e) =>
+            reject(
+              runtimeError(
+                `a native training worker thread failed to start: ${e.message}`,
+                'run with workers: 1 to train on one thread',
+                e,
+              ),
+            ),
+          );
+        });
+        if (ready.error) {
+          await w.terminate();
+          throw runtimeError(`a native training worker could not load the graph: ${ready.error.message}`);
+        }
+        return new NativeWorker(w);
+      }),
+    );
     return new NativePool(workers);
   }
 

@@ -19,7 +19,11 @@ export class NativeTrainer {
   private readonly v = new Map<string, Float32Array>();
   private readonly grad: NativeGrad;
 
-  constructor(readonly model: LlamaModel, readonly adam: AdamWOptions, o: NativeGradOptions) {
+  constructor(
+    readonly model: LlamaModel,
+    readonly adam: AdamWOptions,
+    o: NativeGradOptions,
+  ) {
     this.grad = new NativeGrad(model.config, o);
     for (const [name, w] of this.weights()) {
       this.m.set(name, new Float32Array(w.data.length));
@@ -42,14 +46,20 @@ export class NativeTrainer {
 
   moments(): HostWeights {
     const out: HostWeights = new Map();
-    for (const [prefix, tree] of [['m.', this.m], ['v.', this.v]] as const) {
+    for (const [prefix, tree] of [
+      ['m.', this.m],
+      ['v.', this.v],
+    ] as const) {
       for (const [name, d] of tree) out.set(prefix + name, { shape: [...this.weights().get(name)!.shape], data: d.slice() });
     }
     return out;
   }
 
   loadMoments(s: OptimizerState): void {
-    for (const [prefix, tree] of [['m.', this.m], ['v.', this.v]] as const) {
+    for (const [prefix, tree] of [
+      ['m.', this.m],
+      ['v.', this.v],
+    ] as const) {
       const picked: HostWeights = new Map();
       for (const [k, w] of s.moments) if (k.startsWith(prefix)) picked.set(k.slice(prefix.length), w);
       checkWeights(picked, this.model.config, 'optimizer state');

@@ -25,7 +25,10 @@ async function main(): Promise<void> {
   const init = workerData as NativeWorkerInit;
   let sessions: Record<'train' | 'forward', ort.InferenceSession>;
   try {
-    sessions = { train: await ort.InferenceSession.create(init.train, sessionOptions(1)), forward: await ort.InferenceSession.create(init.forward, sessionOptions(1)) };
+    sessions = {
+      train: await ort.InferenceSession.create(init.train, sessionOptions(1)),
+      forward: await ort.InferenceSession.create(init.forward, sessionOptions(1)),
+    };
   } catch (e) {
     parentPort!.postMessage({ kind: 'ready', error: { message: (e as Error).message } });
     return;

@@ -50,12 +50,32 @@ export interface TrainGraphOptions {
 /** Large negative additive mask, as in ../model.ts: exp underflows to exactly 0, never NaN. */
 const MASKED = -1e9;
 
-interface NormSaved { xh: string; r: string; g: string }
+interface NormSaved {
+  xh: string;
+  r: string;
+  g: string;
+}
 interface LayerSaved {
   x: string;
-  n1: NormSaved; h: string; wqkv: string; q: string; k: string; v: string; p: string; a: string; wo: string;
+  n1: NormSaved;
+  h: string;
+  wqkv: string;
+  q: string;
+  k: string;
+  v: string;
+  p: string;
+  a: string;
+  wo: string;
   x1: string;
-  n2: NormSaved; h2: string; w13: string; gate: string; up: string; s: string; silu: string; m: string; w2: string;
+  n2: NormSaved;
+  h2: string;
+  w13: string;
+  gate: string;
+  up: string;
+  s: string;
+  silu: string;
+  m: string;
+  w2: string;
 }
 
 class Emitter {
@@ -67,7 +87,10 @@ class Emitter {
   private ints = new Map<string, string>();
   private floats = new Map<number, string>();
 
-  constructor(readonly cfg: ModelConfig, readonly o: TrainGraphOptions) {
+  constructor(
+    readonly cfg: ModelConfig,
+    readonly o: TrainGraphOptions,
+  ) {
     this.D = cfg.dModel;
     this.H = cfg.nHeads;
     this.hd = cfg.dModel / cfg.nHeads;
@@ -91,22 +114,44 @@ class Emitter {
     return this.g.op(type, inputs, attrs, out);
   }
 
-  mul(a: string, b: string): string { return this.op('Mul', [a, b]); }
-  add(a: string, b: string): string { return this.op('Add', [a, b]); }
-  sub(a: string, b: string): string { return this.op('Sub', [a, b]); }
-  reshape(x: string, shape: number[]): string { return this.op('Reshape', [x, this.i64(shape)]); }
-  transpose(x: string, perm: number[]): string { return this.op('Transpose', [x], { perm: attr.ints(perm) }); }
+  mul(a: string, b: string): string {
+    return this.op('Mul', [a, b]);
+  }
+  add(a: string, b: string): string {
+    return this.op('Add', [a, b]);
+  }
+  sub(a: string, b: string): string {
+    return this.op('Sub', [a, b]);
+  }
+  reshape(x: string, shape: number[]): string {
+    return this.op('Reshape', [x, this.i64(shape)]);
+  }
+  transpose(x: string, perm: number[]): string {
+    return this.op('Transpose', [x], { perm: attr.ints(perm) });
+  }
   /** a b^T (Gemm transB) for 2-D a [M, K], b [N, K]. */
-  mmT(a: string, b: string): string { return this.op('Gemm', [a, b], { transB: attr.int(1) }); }
+  mmT(a: string, b: string): string {
+    return this.op('Gemm', [a, b], { transB: attr.int(1) });
+  }
   /** a^T b (Gemm transA) for 2-D a [K, M], b [K, N]: weight gradients, summed over rows. */
-  tmm(a: string, b: string, out?: string): string { return this.op('Gemm', [a, b], { transA: attr.int(1) }, out); }
-  mm(a: string, b: string): string { return this.op('MatMul', [a, b]); }
+  tmm(a: string, b: string, out?: string): string {
+    return this.op('Gemm', [a, b], { transA: attr.int(1) }, out);
+  }
+  mm(a: string, b: string): string {
+    return this.op('MatMul', [a, b]);
+  }
   split(x: string, sizes: number[], axis: number, outs?: string[]): string[] {
     return this.g.node('Split', [x, this.i64(sizes)], { axis: attr.int(axis) }, outs ?? sizes.length);
   }
-  concat(xs: string[], axis: number): string { return this.op('Concat', xs, { axis: attr.int(axis) }); }
-  meanLast(x: string): string { return this.op('ReduceMean', [x], { axes: attr.ints([-1]), keepdims: attr.int(1) }); }
-  sumAxis(x: string, axis: number, keep: boolean, out?: string): string { return this.op('ReduceSum', [x, this.i64([axis])], { keepdims: attr.int(keep ? 1 : 0) }, out); }
+  concat(xs: string[], axis: number): string {
+    return this.op('Concat', xs, { axis: attr.int(axis) });
+  }
+  meanLast(x: string): string {
+    return this.op('ReduceMean', [x], { axes: attr.ints([-1]), keepdims: attr.int(1) });
+  }
+  sumAxis(x: string, axis: number, keep: boolean, out?: string): string {
+    return this.op('ReduceSum', [x, this.i64([axis])], { keepdims: attr.int(keep ? 1 : 0) }, out);
+  }
 
   norm(x: string, g: string): { y: string; saved: NormSaved } {
     const r = this.op('Reciprocal', [this.op('Sqrt', [this.add(this.meanLast(this.mul(x, x)), this.f32(this.cfg.normEps))])]);
@@ -142,9 +187,7 @@ class Emitter {
     const os = this.mul(o, rope.sin);
     const ec = this.mul(e, rope.cos);
     const oc = this.mul(o, rope.cos);
-    return sign === 1
-      ? this.concat([this.sub(ec, os), this.add(es, oc)], 4)
-      : this.concat([this.add(ec, os), this.sub(oc, es)], 4);
+    return sign === 1 ? this.concat([this.sub(ec, os), this.add(es, oc)], 4) : this.concat([this.add(ec, os), this.sub(oc, es)], 4);
   }
 }
 
@@ -198,12 +241,17 @@ export function buildTrainGraph(cfg: ModelConfig, o: TrainGraphOptions): Uint8Ar
   const used = o.used;
   const needHead = used.logprobs || used.entropy || used.logits;
   const headW = cfg.tieEmbeddings ? w['tok_embeddings.weight'] : w['output.weight'];
-  let z = '', lp = '', prob = '', ent = '', val = '';
+  let z = '',
+    lp = '',
+    prob = '',
+    ent = '',
+    val = '';
   if (needHead) {
     const raw = e.mmT(xf, headW); // [N, V]
     z = o.temperature === 1 ? raw : e.op('Div', [raw, e.f32(o.temperature)]);
     lp = e.op('LogSoftmax', [z], { axis: attr.int(-1) });
-    if (used.logprobs) e.op('Reshape', [e.op('GatherElements', [lp, e.reshape(targets, [-1, 1])], { axis: attr.int(1) }), e.i64([-1, T])], {}, 'logprobs');
+    if (used.logprobs)
+      e.op('Reshape', [e.op('GatherElements', [lp, e.reshape(targets, [-1, 1])], { axis: attr.int(1) }), e.i64([-1, T])], {}, 'logprobs');
     if (used.entropy || (o.backward && used.logprobs)) prob = e.op('Exp', [lp]);
     if (used.entropy) {
       ent = e.op('Neg', [e.sumAxis(e.mul(prob, lp), -1, true)]); // [N, 1]
@@ -234,7 +282,9 @@ export function buildTrainGraph(cfg: ModelConfig, o: TrainGraphOptions): Uint8Ar
       let dz: string | undefined;
       if (used.logprobs) {
         const d = e.reshape(g.input('d_logprobs', DataType.FLOAT, ['batch', T]), [-1, 1]);
-        const onehot = e.op('OneHot', [e.reshape(targets, [-1]), e.i64([V]), e.g.floatConst('onehot_values', [2], [0, 1])], { axis: attr.int(-1) });
+        const onehot = e.op('OneHot', [e.reshape(targets, [-1]), e.i64([V]), e.g.floatConst('onehot_values', [2], [0, 1])], {
+          axis: attr.int(-1),
+        });
         dz = addTo(dz, e.mul(d, e.sub(onehot, prob)));
       }
       if (used.entropy) {
@@ -278,7 +328,11 @@ export function buildTrainGraph(cfg: ModelConfig, o: TrainGraphOptions): Uint8Ar
         const dqk = e.rotate(dqkRot, rope, -1);
         const dvPairs = e.reshape(e.transpose(dv, [0, 2, 1, 3]), [-1, T, H, half, 2]);
         const dqkv = e.reshape(e.concat([dqk, dvPairs], 2), [-1, 3 * D]);
-        e.split(e.tmm(dqkv, s.h), [D, D, D], 0, [grad(`${l}attention.wq.weight`), grad(`${l}attention.wk.weight`), grad(`${l}attention.wv.weight`)]);
+        e.split(e.tmm(dqkv, s.h), [D, D, D], 0, [
+          grad(`${l}attention.wq.weight`),
+          grad(`${l}attention.wk.weight`),
+          grad(`${l}attention.wv.weight`),
+        ]);
         dx = e.add(dx1, e.normBack(e.mm(dqkv, s.wqkv), s.n1, grad(`${l}attention_norm.weight`)));
       }
       // Embedding: scatter-add of the rows' gradients, as onehot(tokens)^T dx.

@@ -64,9 +64,15 @@ export class AdaptiveSession {
   private lastClass = 0;
 
   /** `now` is the clock (milliseconds); tests pass a fake one. */
-  constructor(sessions: { session: ort.InferenceSession; threads: number }[], private readonly now: () => number = () => performance.now()) {
+  constructor(
+    sessions: { session: ort.InferenceSession; threads: number }[],
+    private readonly now: () => number = () => performance.now(),
+  ) {
     this.sessions = sessions;
-    this.classes = Array.from({ length: CLASS_BOUNDS.length + 1 }, () => ({ arms: sessions.map((s) => ({ ...s, recent: [], median: Infinity, runs: 0 })), calls: 0 }));
+    this.classes = Array.from({ length: CLASS_BOUNDS.length + 1 }, () => ({
+      arms: sessions.map((s) => ({ ...s, recent: [], median: Infinity, runs: 0 })),
+      calls: 0,
+    }));
   }
 
   /** Thread count of the arm currently preferred for runs the size of the last one. */

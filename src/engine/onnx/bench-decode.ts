@@ -60,7 +60,10 @@ export async function benchOnnxDecode(o: DecodeBenchOptions = {}): Promise<Decod
   const sampler = await createOnnxSampler(benchWeights(cfg), cfg, { threads, ops });
   try {
     const rng = new Rng(7);
-    const prompts = Array.from({ length: batch }, () => [1, ...Array.from({ length: promptLength - 1 }, () => rng.int(4, cfg.vocabSize - 1))]);
+    const prompts = Array.from({ length: batch }, () => [
+      1,
+      ...Array.from({ length: promptLength - 1 }, () => rng.int(4, cfg.vocabSize - 1)),
+    ]);
     const maxNewTokens = cfg.maxSeqLen - promptLength;
     await sampler.sample(prompts, { maxNewTokens: 4, seed: 0 }); // warm-up
     const wall: number[] = [];
@@ -104,6 +107,12 @@ if (isMain) {
   };
   const num = (name: string) => (arg(name) === undefined ? undefined : Number(arg(name)));
   const threadsArg = arg('threads');
-  const result = await benchOnnxDecode({ batch: num('batch'), threads: threadsArg === undefined || threadsArg === 'auto' ? 'auto' : Number(threadsArg), ops: arg('ops') as OpSet | undefined, reps: num('reps'), promptLength: num('prompt') });
+  const result = await benchOnnxDecode({
+    batch: num('batch'),
+    threads: threadsArg === undefined || threadsArg === 'auto' ? 'auto' : Number(threadsArg),
+    ops: arg('ops') as OpSet | undefined,
+    reps: num('reps'),
+    promptLength: num('prompt'),
+  });
   console.log(process.argv.includes('--json') ? JSON.stringify(result) : result);
 }

@@ -82,7 +82,12 @@ class DecoderEmitter {
   private consts = new Map<string, string>();
   private rotaryCache?: { cos: string; sin: string };
 
-  constructor(readonly g: GraphBuilder, readonly weights: HostWeights, readonly cfg: ModelConfig, readonly ops: OpSet) {
+  constructor(
+    readonly g: GraphBuilder,
+    readonly weights: HostWeights,
+    readonly cfg: ModelConfig,
+    readonly ops: OpSet,
+  ) {
     this.D = cfg.dModel;
     this.H = cfg.nHeads;
     this.Dh = cfg.dModel / cfg.nHeads;
@@ -134,7 +139,13 @@ class DecoderEmitter {
     const eps = attr.float(cfg.normEps);
     if (this.ops === 'onnxruntime') {
       if (delta === null) return [g.op('SimplifiedLayerNormalization', [x, w], { axis: attr.int(-1), epsilon: eps }), x];
-      const [h, , , sum] = g.node('SkipSimplifiedLayerNormalization', [x, delta, w], { epsilon: eps }, [g.fresh('norm'), '', '', g.fresh('resid')], MS);
+      const [h, , , sum] = g.node(
+        'SkipSimplifiedLayerNormalization',
+        [x, delta, w],
+        { epsilon: eps },
+        [g.fresh('norm'), '', '', g.fresh('resid')],
+        MS,
+      );
       return [h, sum];
     }
     const sum = delta === null ? x : g.op('Add', [x, delta]);
@@ -151,7 +162,13 @@ class DecoderEmitter {
    * roped `qk` [..., 2D] and `v` [..., D]. With onnxruntime ops it holds [q*s | k | v] and the
    * caller splits and rotates the packed [..., 3D] output itself (`packed`).
    */
-  qkv(i: number, h: string, axis: number, rope: { cos: string; sin: string } | null, vName?: string): { qk: string; v: string } | { packed: string } {
+  qkv(
+    i: number,
+    h: string,
+    axis: number,
+    rope: { cos: string; sin: string } | null,
+    vName?: string,
+  ): { qk: string; v: string } | { packed: string } {
     const { g, D } = this;
     const p = `layers.${i}.`;
     const wq = this.w(`${p}attention.wq.weight`);
@@ -159,19 +176,35 @@ class DecoderEmitter {
     const wv = this.w(`${p}attention.wv.weight`);
     const scale = 1 / Math.sqrt(this.Dh);
     if (rope === null) {
-      const w = this.matrix(`${p}attention.qkv_t`, [{ w: wq, rows: D, scale }, { w: wk, rows: D }, { w: wv, rows: D }], D);
+      const w = this.matrix(
+        `${p}attention.qkv_t`,
+        [
+          { w: wq, rows: D, scale },
+          { w: wk, rows: D },
+          { w: wv, rows: D },
+        ],
+        D,
+      );
       return { packed: g.op('MatMul', [h, w]) };
     }
     const swapPairs = (r: number) => r ^ 1; // rows 2j <-> 2j+1 (Dh is even, heads are contiguous)
-    const w = this.matrix(`${p}attention.qkv_rot_t`, [
-      { w: wq, rows: D, scale },
-      { w: wk, rows: D },
-      { w: wq, rows: D, rowOf: swapPairs, scale },
-      { w: wk, rows: D, rowOf: swapPairs },
-      { w: wv, rows: D },
-    ], D);
+    const w = this.matrix(
+      `${p}attention.qkv_rot_t`,
+      [
+        { w: wq, rows: D, scale },
+        { w: wk, rows: D },
+        { w: wq, rows: D, rowOf: swapPairs, scale },
+        { w: wk, rows: D, rowOf: swapPairs },
+        { w: wv, rows: D },
+      ],
+      D,
+    );
     const v = vName ?? g.fresh('v');
-    const [qk, qkSwapped] = g.node('Split', [g.op('MatMul', [h, w]), this.ints([2 * D, 2 * D, D])], { axis: attr.int(axis) }, [g.fresh('qk'), g.fresh('qk_swapped'), v]);
+    const [qk, qkSwapped] = g.node('Split', [g.op('MatMul', [h, w]), this.ints([2 * D, 2 * D, D])], { axis: attr.int(axis) }, [
+      g.fresh('qk'),
+      g.fresh('qk_swapped'),
+      v,
+    ]);
     return { qk: g.op('Add', [g.op('Mul', [qk, rope.cos]), g.op('Mul', [qkSwapped, rope.sin])]), v };
   }
 
@@ -180,9 +213,18 @@ class DecoderEmitter {
     const { g, cfg } = this;
     if (!this.rotaryCache) {
       const t = ropeHalfTables(cfg);
-      this.rotaryCache = { cos: g.floatConst('rotary_cos', [cfg.maxSeqLen, this.Dh / 2], t.cos), sin: g.floatConst('rotary_sin', [cfg.maxSeqLen, this.Dh / 2], t.sin) };
+      this.rotaryCache = {
+        cos: g.floatConst('rotary_cos', [cfg.maxSeqLen, this.Dh / 2], t.cos),
+        sin: g.floatConst('rotary_sin', [cfg.maxSeqLen, this.Dh / 2], t.sin),
+      };
     }
-    return g.node('RotaryEmbedding', [x, positions, this.rotaryCache.cos, this.rotaryCache.sin], { interleaved: attr.int(1), num_heads: attr.int(heads) }, 1, MS)[0];
+    return g.node(
+      'RotaryEmbedding',
+      [x, positions, this.rotaryCache.cos, this.rotaryCache.sin],
+      { interleaved: attr.int(1), num_heads: attr.int(heads) },
+      1,
+      MS,
+    )[0];
   }
 
   /** attn [..., D] -> attn Wo^T. */
@@ -196,7 +238,14 @@ class DecoderEmitter {
     const { g, D } = this;
     const F = this.cfg.dFF;
     const p = `layers.${i}.feed_forward.`;
-    const w13 = this.matrix(`${p}w13_t`, [{ w: this.w(`${p}w1.weight`), rows: F }, { w: this.w(`${p}w3.weight`), rows: F }], D);
+    const w13 = this.matrix(
+      `${p}w13_t`,
+      [
+        { w: this.w(`${p}w1.weight`), rows: F },
+        { w: this.w(`${p}w3.weight`), rows: F },
+      ],
+      D,
+    );
     const w2 = this.matrix(`${p}w2_t`, [{ w: this.w(`${p}w2.weight`), rows: D }], F);
     const [gate, up] = g.node('Split', [g.op('MatMul', [h, w13]), this.ints([F, F])], { axis: attr.int(axis) }, 2);
     const silu = g.op('Mul', [gate, g.op('Sigmoid', [gate])]);
@@ -274,7 +323,9 @@ export function buildSequenceGraph(weights: HostWeights, cfg: ModelConfig, o: Gr
     // softmax(q k^T / sqrt(Dh) + mask) v over [cache | new] keys, without concatenating the cache.
     // (This graph transposes the cached keys; the sampler only runs it with an empty cache.)
     const keysT = (keys: string) => g.op('Transpose', [keys], { perm: attr.ints([0, 1, 3, 2]) }); // [B,H,Dh,*]
-    const scores = g.op('Concat', [g.op('MatMul', [qHeads, keysT(pastK[i])]), g.op('MatMul', [qHeads, keysT(kNew)])], { axis: attr.int(3) });
+    const scores = g.op('Concat', [g.op('MatMul', [qHeads, keysT(pastK[i])]), g.op('MatMul', [qHeads, keysT(kNew)])], {
+      axis: attr.int(3),
+    });
     const probs = g.op('Softmax', [g.op('Add', [scores, bias])], { axis: attr.int(-1) });
     const [probsPast, probsNew] = g.node('Split', [probs, keySplit], { axis: attr.int(3) }, 2);
     const attn = g.op('Add', [g.op('MatMul', [probsPast, pastV[i]]), g.op('MatMul', [probsNew, vNew])]); // [B,H,S,Dh]
@@ -309,7 +360,9 @@ export function buildDecodeGraph(weights: HostWeights, cfg: ModelConfig, o: Grap
   let x = e.embed(ids); // residual stream [B,D]
   const rope = e.rope(pos);
   // Split sizes [P, 1] of the attention probabilities: cached keys, then the token itself.
-  const keySplit = g.op('Concat', [g.op('Shape', [pastK[0]], { start: attr.int(2), end: attr.int(3) }), e.ints([1])], { axis: attr.int(0) });
+  const keySplit = g.op('Concat', [g.op('Shape', [pastK[0]], { start: attr.int(2), end: attr.int(3) }), e.ints([1])], {
+    axis: attr.int(0),
+  });
   const heads4 = e.ints([0, H, 1, Dh]);
   const qColumn = e.ints([0, H, Dh, 1]);
   const scoreRow = e.ints([0, H, 1, -1]);
@@ -325,7 +378,12 @@ export function buildDecodeGraph(weights: HostWeights, cfg: ModelConfig, o: Grap
     let k4: string;
     let v4: string;
     if ('packed' in proj) {
-      const [qkHeads, vHeads] = g.node('Split', [g.op('Reshape', [proj.packed, e.ints([0, 3 * H, 1, Dh])]), e.ints([2 * H, H])], { axis: attr.int(1) }, 2);
+      const [qkHeads, vHeads] = g.node(
+        'Split',
+        [g.op('Reshape', [proj.packed, e.ints([0, 3 * H, 1, Dh])]), e.ints([2 * H, H])],
+        { axis: attr.int(1) },
+        2,
+      );
       [q4, k4] = g.node('Split', [e.rotary(qkHeads, pos2d!, 2 * H), e.ints([H, H])], { axis: attr.int(1) }, 2);
       v4 = vHeads;
     } else {
@@ -340,7 +398,9 @@ export function buildDecodeGraph(weights: HostWeights, cfg: ModelConfig, o: Grap
     // (a slot's write is contiguous); both reshapes only relabel memory.
     const scorePast = g.op('Reshape', [g.op('MatMul', [pastK[i], g.op('Reshape', [q4, qColumn])]), scoreRow]); // [B,H,1,P]
     const scoreSelf = g.op('ReduceSum', [g.op('Mul', [q4, k4]), e.ints([3])], { keepdims: attr.int(1) }); // [B,H,1,1]
-    const probs = g.op('Softmax', [g.op('Add', [g.op('Concat', [scorePast, scoreSelf], { axis: attr.int(3) }), bias])], { axis: attr.int(-1) });
+    const probs = g.op('Softmax', [g.op('Add', [g.op('Concat', [scorePast, scoreSelf], { axis: attr.int(3) }), bias])], {
+      axis: attr.int(-1),
+    });
     const [probsPast, probSelf] = g.node('Split', [probs, keySplit], { axis: attr.int(3) }, 2);
     const attn = g.op('Add', [g.op('MatMul', [probsPast, pastV[i]]), g.op('Mul', [probSelf, v4])]); // [B,H,1,Dh]
     const [h2, x2] = e.addNorm(x, e.outProjection(i, g.op('Reshape', [attn, e.ints([0, D])])), `layers.${i}.ffn_norm.weight`);

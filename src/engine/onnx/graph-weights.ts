@@ -16,7 +16,10 @@ export function weight(weights: HostWeights, name: string): Float32Array {
  * Concatenates the transposes of several [rows_i, cols] matrices side by side into one row-major
  * [cols, sum(rows_i)] matrix. Each part may permute and scale its rows first.
  */
-export function fuseTransposed(cols: number, parts: { w: Float32Array; rows: number; rowOf?: (r: number) => number; scale?: number }[]): { data: Float32Array; dims: [number, number] } {
+export function fuseTransposed(
+  cols: number,
+  parts: { w: Float32Array; rows: number; rowOf?: (r: number) => number; scale?: number }[],
+): { data: Float32Array; dims: [number, number] } {
   const total = parts.reduce((n, p) => n + p.rows, 0);
   const data = new Float32Array(cols * total);
   let offset = 0;

@@ -19,7 +19,11 @@ export async function createOnnxSampler(weights: HostWeights, config: ModelConfi
   try {
     mod = await import('./sampler.js');
   } catch (e) {
-    throw runtimeError(`onnxruntime-node cannot load: ${(e as Error).message.split('\n')[0]}`, 'reinstall dependencies (ONNXRUNTIME_NODE_INSTALL=skip npm ci) or use the jax engine', e);
+    throw runtimeError(
+      `onnxruntime-node cannot load: ${(e as Error).message.split('\n')[0]}`,
+      'reinstall dependencies (ONNXRUNTIME_NODE_INSTALL=skip npm ci) or use the jax engine',
+      e,
+    );
   }
   return mod.createOnnxSampler(weights, config, opts);
 }

@@ -21,7 +21,14 @@ export class KvCache {
    * see `CacheStorePool`. Their stale contents are harmless: a slot is read only after it is
    * written, and unwritten slots are masked (their attention weight is exactly 0).
    */
-  constructor(readonly nLayers: number, readonly rows: number, readonly H: number, readonly Dh: number, readonly capacity: number, storage?: KvStorage) {
+  constructor(
+    readonly nLayers: number,
+    readonly rows: number,
+    readonly H: number,
+    readonly Dh: number,
+    readonly capacity: number,
+    storage?: KvStorage,
+  ) {
     this.rowStride = H * Dh * capacity;
     const n = rows * this.rowStride;
     if (storage && storage.floats >= n) {
@@ -47,7 +54,16 @@ export class KvCache {
    * Stores token `t` of row `srcRow` from a run's outputs (newKey and newValue [B, H, S, Dh]) into
    * slot `slot` of cache row `dstRow`.
    */
-  write(layer: number, newKey: Float32Array, newValue: Float32Array, S: number, srcRow: number, t: number, dstRow: number, slot: number): void {
+  write(
+    layer: number,
+    newKey: Float32Array,
+    newValue: Float32Array,
+    S: number,
+    srcRow: number,
+    t: number,
+    dstRow: number,
+    slot: number,
+  ): void {
     const { H, Dh, capacity } = this;
     const keys = this.keys[layer];
     const values = this.values[layer];
@@ -148,7 +164,10 @@ export interface KvStorage {
 export class KvStoragePool {
   private readonly free: KvStorage[] = [];
 
-  constructor(readonly keep = 2, readonly maxFloats = 2 ** 22) {}
+  constructor(
+    readonly keep = 2,
+    readonly maxFloats = 2 ** 22,
+  ) {}
 
   /** A cache over pooled buffers when one is large enough, else over new ones. */
   take(nLayers: number, rows: number, H: number, Dh: number, capacity: number): KvCache {

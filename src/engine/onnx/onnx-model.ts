@@ -103,7 +103,12 @@ export class GraphBuilder {
     return this.addInitializer(this.claim(name), dataType, dims, data);
   }
 
-  private addInitializer(name: string, dataType: DataType, dims: number[], data: Float32Array | Int32Array | BigInt64Array | Uint8Array): string {
+  private addInitializer(
+    name: string,
+    dataType: DataType,
+    dims: number[],
+    data: Float32Array | Int32Array | BigInt64Array | Uint8Array,
+  ): string {
     const expected = dims.reduce((a, b) => a * b, 1);
     if (data.length !== expected) throw new Error(`ONNX initializer ${name}: ${data.length} values for shape [${dims}]`);
     this.initializers.push({ name, dataType, dims, raw: rawBytes(data) });
@@ -111,7 +116,12 @@ export class GraphBuilder {
   }
 
   floatConst(prefix: string, dims: number[], data: Float32Array | number[]): string {
-    return this.addInitializer(this.claim(this.fresh(prefix)), DataType.FLOAT, dims, data instanceof Float32Array ? data : Float32Array.from(data));
+    return this.addInitializer(
+      this.claim(this.fresh(prefix)),
+      DataType.FLOAT,
+      dims,
+      data instanceof Float32Array ? data : Float32Array.from(data),
+    );
   }
 
   int64Const(prefix: string, values: number[], dims: number[] = [values.length]): string {
@@ -122,10 +132,17 @@ export class GraphBuilder {
    * Adds a node and returns its output names. `outputs` is a count (fresh names) or explicit names
    * (for values that are graph outputs).
    */
-  node(opType: string, inputs: string[], attributes: Record<string, Attribute> = {}, outputs: number | string[] = 1, domain = ''): string[] {
-    const outNames = typeof outputs === 'number'
-      ? Array.from({ length: outputs }, () => this.claim(this.fresh(opType.toLowerCase())))
-      : outputs.map((n) => (n === '' ? n : this.claim(n))); // '' skips an optional output
+  node(
+    opType: string,
+    inputs: string[],
+    attributes: Record<string, Attribute> = {},
+    outputs: number | string[] = 1,
+    domain = '',
+  ): string[] {
+    const outNames =
+      typeof outputs === 'number'
+        ? Array.from({ length: outputs }, () => this.claim(this.fresh(opType.toLowerCase())))
+        : outputs.map((n) => (n === '' ? n : this.claim(n))); // '' skips an optional output
     this.nodes.push({ opType, domain, inputs, outputs: outNames, attributes, name: this.fresh(`n_${opType}`) });
     return outNames;
   }
@@ -190,11 +207,21 @@ function encodeNode(n: NodeSpec): Uint8Array {
 function encodeAttribute(name: string, a: Attribute): Uint8Array {
   const w = new ProtoWriter().string(1, name);
   switch (a.kind) {
-    case 'float': w.float(2, a.value).int(20, AttrType.FLOAT); break;
-    case 'int': w.int(3, a.value).int(20, AttrType.INT); break;
-    case 'string': w.string(4, a.value).int(20, AttrType.STRING); break;
-    case 'floats': w.packedFloats(7, a.value).int(20, AttrType.FLOATS); break;
-    case 'ints': w.packedInts(8, a.value).int(20, AttrType.INTS); break;
+    case 'float':
+      w.float(2, a.value).int(20, AttrType.FLOAT);
+      break;
+    case 'int':
+      w.int(3, a.value).int(20, AttrType.INT);
+      break;
+    case 'string':
+      w.string(4, a.value).int(20, AttrType.STRING);
+      break;
+    case 'floats':
+      w.packedFloats(7, a.value).int(20, AttrType.FLOATS);
+      break;
+    case 'ints':
+      w.packedInts(8, a.value).int(20, AttrType.INTS);
+      break;
   }
   return w.finish();
 }

@@ -74,7 +74,12 @@ export class PrefixCache {
   private slabs: Float32Array[] = [];
   private free: number[] = [];
 
-  constructor(readonly maxBytes: number, readonly nLayers: number, readonly H: number, readonly Dh: number) {
+  constructor(
+    readonly maxBytes: number,
+    readonly nLayers: number,
+    readonly H: number,
+    readonly Dh: number,
+  ) {
     this.blockFloats = 2 * nLayers * H * BLOCK * Dh;
     this.blockBytes = 4 * this.blockFloats;
   }
@@ -133,7 +138,7 @@ export class PrefixCache {
    */
   private copy(e: Entry, from: number, to: number, cache: KvCache, row: number, toCache: boolean): void {
     const { nLayers, H, Dh } = this;
-    for (let j = from; j < to; ) {
+    for (let j = from; j < to;) {
       const k = j % BLOCK;
       const floats = Math.min(BLOCK - k, to - j) * Dh;
       const block = e.blocks[Math.floor(j / BLOCK)];
@@ -209,7 +214,14 @@ export class PrefixCache {
       this.remove(e);
     }
     if (this.bytes + bytes > this.maxBytes) return;
-    const entry: Entry = { tokens: Int32Array.from(tokens), parent: shared > 0 ? found.entry : null, shared, blocks: [], bytes, children: new Set() };
+    const entry: Entry = {
+      tokens: Int32Array.from(tokens),
+      parent: shared > 0 ? found.entry : null,
+      shared,
+      blocks: [],
+      bytes,
+      children: new Set(),
+    };
     for (let b = 0; b < nBlocks; b++) entry.blocks.push(this.allocBlock());
     this.copy(entry, 0, own, cache, row, false);
     entry.parent?.children.add(entry);

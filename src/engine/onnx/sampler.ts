@@ -78,7 +78,8 @@ export async function createOnnxSampler(weights: HostWeights, config: ModelConfi
   const prefixCacheMiB = opts.prefixCacheMiB ?? 0;
   if (!(cacheMiB > 0)) throw usageError(`onnx sampler: cacheMiB must be positive, got ${cacheMiB}`);
   if (!(prefixCacheMiB >= 0)) throw usageError(`onnx sampler: prefixCacheMiB must be 0 (off) or positive, got ${prefixCacheMiB}`);
-  if (threads !== 'auto' && (!Number.isInteger(threads) || threads < 1)) throw usageError(`onnx sampler: threads must be a positive integer or 'auto', got ${threads}`);
+  if (threads !== 'auto' && (!Number.isInteger(threads) || threads < 1))
+    throw usageError(`onnx sampler: threads must be a positive integer or 'auto', got ${threads}`);
   if (!Number.isInteger(maxBatch) || maxBatch < 1) throw usageError(`onnx sampler: maxBatch must be a positive integer, got ${maxBatch}`);
   if (ops !== 'onnxruntime' && ops !== 'standard') throw usageError(`onnx sampler: ops must be 'onnxruntime' or 'standard', got ${ops}`);
   const models = buildOnnxModels(weights, cfg, ops);
@@ -96,7 +97,11 @@ export async function createOnnxSampler(weights: HostWeights, config: ModelConfi
     try {
       return { session: await ort.InferenceSession.create(bytes, options), threads: n };
     } catch (e) {
-      throw runtimeError(`onnxruntime could not load the generated model: ${(e as Error).message}`, 'this is a bug in rlmkit\'s ONNX export; use the jax engine meanwhile', e);
+      throw runtimeError(
+        `onnxruntime could not load the generated model: ${(e as Error).message}`,
+        "this is a bug in rlmkit's ONNX export; use the jax engine meanwhile",
+        e,
+      );
     }
   };
   const sequence: { session: ort.InferenceSession; threads: number }[] = [];
@@ -106,7 +111,15 @@ export async function createOnnxSampler(weights: HostWeights, config: ModelConfi
     decode.push(await load(models.decode, n));
   }
   const prefix = prefixCacheMiB > 0 ? new PrefixCache(prefixCacheMiB * 2 ** 20, cfg.nLayers, cfg.nHeads, cfg.dModel / cfg.nHeads) : null;
-  return new OnnxSamplerImpl(new AdaptiveSession(sequence), new AdaptiveSession(decode), cfg, maxBatch, cacheMiB, { sequence: models.sequence.length, decode: models.decode.length }, prefix);
+  return new OnnxSamplerImpl(
+    new AdaptiveSession(sequence),
+    new AdaptiveSession(decode),
+    cfg,
+    maxBatch,
+    cacheMiB,
+    { sequence: models.sequence.length, decode: models.decode.length },
+    prefix,
+  );
 }
 
 function longestLength(seqs: number[][]): number {
@@ -176,11 +189,18 @@ class OnnxSamplerImpl implements OnnxSampler {
     if (!Array.isArray(seqs)) throw usageError(`${what}s: expected an array of token-id arrays`);
     seqs.forEach((s, i) => {
       if (!Array.isArray(s) || s.length === 0) throw inputError(`${what} ${i} is empty`, 'start every sequence with <bos> (id 1)');
-      if (s.length > maxSeqLen) throw inputError(`${what} ${i} is ${s.length} tokens long, more than the model context of ${maxSeqLen}`, 'shorten it or use a model with a longer maxSeqLen');
+      if (s.length > maxSeqLen)
+        throw inputError(
+          `${what} ${i} is ${s.length} tokens long, more than the model context of ${maxSeqLen}`,
+          'shorten it or use a model with a longer maxSeqLen',
+        );
       for (let t = 0; t < s.length; t++) {
         const id = s[t];
         if (!Number.isInteger(id) || id < 0 || id >= vocabSize) {
-          throw inputError(`${what} ${i} has token id ${id} at position ${t}, outside the model vocabulary (0..${vocabSize - 1})`, 'encode text with the tokenizer the model was trained with');
+          throw inputError(
+            `${what} ${i} has token id ${id} at position ${t}, outside the model vocabulary (0..${vocabSize - 1})`,
+            'encode text with the tokenizer the model was trained with',
+          );
         }
       }
     });
@@ -189,7 +209,12 @@ class OnnxSamplerImpl implements OnnxSampler {
   // ---- running the graphs -----------------------------------------------------------------
 
   /** Runs a graph; `units` (rows x new tokens) normalises the timing the thread choice uses. */
-  private async run(session: AdaptiveSession, feeds: Record<string, ort.Tensor>, units: number, fetches?: string[]): Promise<ort.InferenceSession.ReturnType> {
+  private async run(
+    session: AdaptiveSession,
+    feeds: Record<string, ort.Tensor>,
+    units: number,
+    fetches?: string[],
+  ): Promise<ort.InferenceSession.ReturnType> {
     const t0 = performance.now();
     try {
       const out = await session.run(feeds, units, fetches);
@@ -197,7 +222,11 @@ class OnnxSamplerImpl implements OnnxSampler {
       this.stats.runMs += performance.now() - t0;
       return out;
     } catch (e) {
-      throw runtimeError(`onnxruntime failed: ${(e as Error).message}`, 'this is a bug in rlmkit\'s ONNX sampler; use the jax engine meanwhile', e);
+      throw runtimeError(
+        `onnxruntime failed: ${(e as Error).message}`,
+        "this is a bug in rlmkit's ONNX sampler; use the jax engine meanwhile",
+        e,
+      );
     }
   }
 
@@ -210,7 +239,11 @@ class OnnxSamplerImpl implements OnnxSampler {
    * `past.cache` (which then has at least B rows): its tokens take positions lengths[b].., attend
    * to those slots (the rest of the capacity is masked) and to themselves causally.
    */
-  private async runSequences(seqs: number[][], withCache: boolean, past?: { cache: KvCache; lengths: Int32Array }): Promise<{ out: RunOutputs; S: number }> {
+  private async runSequences(
+    seqs: number[][],
+    withCache: boolean,
+    past?: { cache: KvCache; lengths: Int32Array },
+  ): Promise<{ out: RunOutputs; S: number }> {
     const B = seqs.length;
     const S = longestLength(seqs);
     const P = past ? past.cache.capacity : 0;
@@ -277,9 +310,17 @@ class OnnxSamplerImpl implements OnnxSampler {
 
   async scoreLogprobs(seqs: number[][], promptLens: number[]): Promise<number[][]> {
     this.checkAlive();
-    if (!Array.isArray(promptLens) || promptLens.length !== seqs?.length) throw inputError(`scoreLogprobs: ${seqs?.length} sequences but ${promptLens?.length} prompt lengths`, 'pass one prompt length per sequence');
+    if (!Array.isArray(promptLens) || promptLens.length !== seqs?.length)
+      throw inputError(
+        `scoreLogprobs: ${seqs?.length} sequences but ${promptLens?.length} prompt lengths`,
+        'pass one prompt length per sequence',
+      );
     promptLens.forEach((p, i) => {
-      if (!Number.isInteger(p) || p < 1 || p > seqs[i].length) throw inputError(`scoreLogprobs: prompt length ${p} of sequence ${i} must be in 1..${seqs[i].length}`, 'the first token (e.g. <bos>) has no log-prob; start prompts with <bos>');
+      if (!Number.isInteger(p) || p < 1 || p > seqs[i].length)
+        throw inputError(
+          `scoreLogprobs: prompt length ${p} of sequence ${i} must be in 1..${seqs[i].length}`,
+          'the first token (e.g. <bos>) has no log-prob; start prompts with <bos>',
+        );
     });
     const { logits } = await this.forward(seqs);
     const V = this.config.vocabSize;
@@ -304,7 +345,8 @@ class OnnxSamplerImpl implements OnnxSampler {
     const bytesPerRow = 2 * nLayers * dModel * Math.max(1, longestLength(seqs)) * 4;
     const rows = Math.max(1, Math.min(this.maxBatch, Math.floor((this.cacheMiB * 2 ** 20) / bytesPerRow)));
     const out: number[] = [];
-    for (let start = 0; start < seqs.length; start += rows) out.push(...(await this.cachedValues(seqs.slice(start, start + rows), this.prefix)));
+    for (let start = 0; start < seqs.length; start += rows)
+      out.push(...(await this.cachedValues(seqs.slice(start, start + rows), this.prefix)));
     return out;
   }
 
@@ -319,7 +361,8 @@ class OnnxSamplerImpl implements OnnxSampler {
       const values = rest.map((r, a) => out.values![a * S + r.length - 1]);
       if (values.some((v) => Number.isNaN(v))) cache.poisoned = true; // a model fault: cache nothing
       for (let a = 0; a < n && !cache.poisoned; a++) {
-        for (let l = 0; l < this.config.nLayers; l++) for (let t = 0; t < rest[a].length; t++) cache.write(l, out.newKeys[l], out.newValues[l], S, a, t, a, reused[a] + t);
+        for (let l = 0; l < this.config.nLayers; l++)
+          for (let t = 0; t < rest[a].length; t++) cache.write(l, out.newKeys[l], out.newValues[l], S, a, t, a, reused[a] + t);
         prefix.store(seqs[a], cache, a);
       }
       return values;
@@ -333,7 +376,8 @@ class OnnxSamplerImpl implements OnnxSampler {
     validateSampleOptions(o);
     this.checkSequences(prompts, 'prompt');
     for (const s of o.stopTokens ?? []) {
-      if (!Number.isInteger(s) || s < 0 || s >= this.config.vocabSize) throw usageError(`stop token ${s} is outside the model vocabulary (0..${this.config.vocabSize - 1})`);
+      if (!Number.isInteger(s) || s < 0 || s >= this.config.vocabSize)
+        throw usageError(`stop token ${s} is outside the model vocabulary (0..${this.config.vocabSize - 1})`);
     }
     // One stream for the whole call, consumed row by row in prompt order at each step (as ../sample.ts does).
     const rng = new Rng(o.seed ?? 0).fork('engine.sample');
@@ -366,7 +410,14 @@ class OnnxSamplerImpl implements OnnxSampler {
     }
   }
 
-  private async decodeBatch(prompts: number[][], o: SampleOptions, rng: Rng, results: SampleResult[], rowBudget: number[], cache: KvCache): Promise<SampleResult[]> {
+  private async decodeBatch(
+    prompts: number[][],
+    o: SampleOptions,
+    rng: Rng,
+    results: SampleResult[],
+    rowBudget: number[],
+    cache: KvCache,
+  ): Promise<SampleResult[]> {
     const { vocabSize: V, nLayers } = this.config;
     const { capacity } = cache;
     const stops = new Set(o.stopTokens ?? []);
@@ -491,14 +542,19 @@ class OnnxSamplerImpl implements OnnxSampler {
     let logits: Float32Array;
     let logitOffset: (a: number) => number;
     if (rest.every((r) => r.length === 1)) {
-      logits = await decodeRun(U, Int32Array.from(rest, (r) => r[0]), reused);
+      logits = await decodeRun(
+        U,
+        Int32Array.from(rest, (r) => r[0]),
+        reused,
+      );
       logitOffset = (a) => prefillRow(a) * V;
     } else {
       const anyReused = reused.some((c) => c > 0);
       const { out, S } = await this.runSequences(rest, true, anyReused ? { cache, lengths: reused } : undefined);
       for (let a = 0; a < U; a++) {
         const T = rest[a].length;
-        for (let l = 0; l < nLayers; l++) for (let t = 0; t < T; t++) cache.write(l, out.newKeys[l], out.newValues[l], S, a, t, a, reused[a] + t);
+        for (let l = 0; l < nLayers; l++)
+          for (let t = 0; t < T; t++) cache.write(l, out.newKeys[l], out.newValues[l], S, a, t, a, reused[a] + t);
       }
       logits = out.logits;
       logitOffset = (a) => (prefillRow(a) * S + rest[prefillRow(a)].length - 1) * V;

@@ -17,17 +17,29 @@ export function validateHostWeights(weights: HostWeights, config: ModelConfig): 
   for (const [name, shape] of expected) {
     const w = weights.get(name);
     if (!w) {
-      const why = name === 'output.weight' ? ' (the config has tieEmbeddings: false)' : name.startsWith('value_head') ? ' (the config has valueHead: true)' : '';
+      const why =
+        name === 'output.weight'
+          ? ' (the config has tieEmbeddings: false)'
+          : name.startsWith('value_head')
+            ? ' (the config has valueHead: true)'
+            : '';
       throw inputError(`model weights: missing tensor ${name}${why}`, hint);
     }
-    if (!sameShape(w.shape, shape)) throw inputError(`model weights: ${name} has shape [${w.shape.join(', ')}], the config needs [${shape.join(', ')}]`, hint);
+    if (!sameShape(w.shape, shape))
+      throw inputError(`model weights: ${name} has shape [${w.shape.join(', ')}], the config needs [${shape.join(', ')}]`, hint);
     const n = shape.reduce((a, b) => a * b, 1);
-    if (!(w.data instanceof Float32Array) || w.data.length !== n) throw inputError(`model weights: ${name} holds ${w.data?.length ?? 0} values, its shape [${shape.join(', ')}] needs ${n}`, hint);
+    if (!(w.data instanceof Float32Array) || w.data.length !== n)
+      throw inputError(`model weights: ${name} holds ${w.data?.length ?? 0} values, its shape [${shape.join(', ')}] needs ${n}`, hint);
   }
   const known = new Set(expected.map(([n]) => n));
   for (const name of weights.keys()) {
     if (known.has(name)) continue;
-    const why = name === 'output.weight' ? ' (the config has tieEmbeddings: true)' : name.startsWith('value_head') ? ' (the config has valueHead: false)' : '';
+    const why =
+      name === 'output.weight'
+        ? ' (the config has tieEmbeddings: true)'
+        : name.startsWith('value_head')
+          ? ' (the config has valueHead: false)'
+          : '';
     throw inputError(`model weights: unexpected tensor ${name}${why}`, hint);
   }
   return cfg;

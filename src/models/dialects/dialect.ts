@@ -23,7 +23,16 @@
 
 export type DialectName = 'openai' | 'vllm' | 'sglang' | 'llama.cpp' | 'llama-cpp-python' | 'ollama' | 'rlmkit' | 'generic';
 
-export const DIALECT_NAMES: readonly DialectName[] = ['openai', 'vllm', 'sglang', 'llama.cpp', 'llama-cpp-python', 'ollama', 'rlmkit', 'generic'];
+export const DIALECT_NAMES: readonly DialectName[] = [
+  'openai',
+  'vllm',
+  'sglang',
+  'llama.cpp',
+  'llama-cpp-python',
+  'ollama',
+  'rlmkit',
+  'generic',
+];
 
 /** How a chat request that ends with an assistant message gets that message continued. */
 export type ContinueMode =
@@ -61,14 +70,80 @@ export interface Dialect {
 const LLAMA_CPP_NEUTRAL = { top_k: 0, min_p: 0, repeat_penalty: 1, presence_penalty: 0, frequency_penalty: 0 };
 
 export const DIALECTS: Record<DialectName, Dialect> = {
-  openai: { name: 'openai', nativeN: true, maxStops: 4, topK: false, continueMode: 'none', usageCoversAllChoices: true, neutralSampling: {} },
-  vllm: { name: 'vllm', nativeN: true, maxStops: null, topK: true, continueMode: 'continue_final_message', usageCoversAllChoices: true, neutralSampling: { top_k: -1, min_p: 0, repetition_penalty: 1 } },
-  sglang: { name: 'sglang', nativeN: true, maxStops: null, topK: true, continueMode: 'continue_final_message', usageCoversAllChoices: true, neutralSampling: { top_k: -1, min_p: 0, repetition_penalty: 1 } },
-  'llama.cpp': { name: 'llama.cpp', nativeN: true, maxStops: null, topK: true, continueMode: 'prefill', usageCoversAllChoices: false, neutralSampling: LLAMA_CPP_NEUTRAL },
-  'llama-cpp-python': { name: 'llama-cpp-python', nativeN: false, maxStops: null, topK: true, continueMode: 'none', usageCoversAllChoices: false, neutralSampling: LLAMA_CPP_NEUTRAL, uncountedEos: { tokenizePath: '/extras/tokenize', field: 'input' } },
-  ollama: { name: 'ollama', nativeN: false, maxStops: null, topK: false, continueMode: 'prefill', usageCoversAllChoices: false, neutralSampling: {}, fixedSettings: "Ollama's own top_k/repeat_penalty defaults (set them in the Modelfile)" },
-  rlmkit: { name: 'rlmkit', nativeN: true, maxStops: null, topK: true, continueMode: 'prefill', usageCoversAllChoices: true, neutralSampling: {} },
-  generic: { name: 'generic', nativeN: 'unknown', maxStops: null, topK: true, continueMode: 'none', usageCoversAllChoices: 'unknown', neutralSampling: {} },
+  openai: {
+    name: 'openai',
+    nativeN: true,
+    maxStops: 4,
+    topK: false,
+    continueMode: 'none',
+    usageCoversAllChoices: true,
+    neutralSampling: {},
+  },
+  vllm: {
+    name: 'vllm',
+    nativeN: true,
+    maxStops: null,
+    topK: true,
+    continueMode: 'continue_final_message',
+    usageCoversAllChoices: true,
+    neutralSampling: { top_k: -1, min_p: 0, repetition_penalty: 1 },
+  },
+  sglang: {
+    name: 'sglang',
+    nativeN: true,
+    maxStops: null,
+    topK: true,
+    continueMode: 'continue_final_message',
+    usageCoversAllChoices: true,
+    neutralSampling: { top_k: -1, min_p: 0, repetition_penalty: 1 },
+  },
+  'llama.cpp': {
+    name: 'llama.cpp',
+    nativeN: true,
+    maxStops: null,
+    topK: true,
+    continueMode: 'prefill',
+    usageCoversAllChoices: false,
+    neutralSampling: LLAMA_CPP_NEUTRAL,
+  },
+  'llama-cpp-python': {
+    name: 'llama-cpp-python',
+    nativeN: false,
+    maxStops: null,
+    topK: true,
+    continueMode: 'none',
+    usageCoversAllChoices: false,
+    neutralSampling: LLAMA_CPP_NEUTRAL,
+    uncountedEos: { tokenizePath: '/extras/tokenize', field: 'input' },
+  },
+  ollama: {
+    name: 'ollama',
+    nativeN: false,
+    maxStops: null,
+    topK: false,
+    continueMode: 'prefill',
+    usageCoversAllChoices: false,
+    neutralSampling: {},
+    fixedSettings: "Ollama's own top_k/repeat_penalty defaults (set them in the Modelfile)",
+  },
+  rlmkit: {
+    name: 'rlmkit',
+    nativeN: true,
+    maxStops: null,
+    topK: true,
+    continueMode: 'prefill',
+    usageCoversAllChoices: true,
+    neutralSampling: {},
+  },
+  generic: {
+    name: 'generic',
+    nativeN: 'unknown',
+    maxStops: null,
+    topK: true,
+    continueMode: 'none',
+    usageCoversAllChoices: 'unknown',
+    neutralSampling: {},
+  },
 };
 
 /** What GET /v1/models (and the base URL) say about the server. */
@@ -88,7 +163,8 @@ export function readModelsInfo(body: unknown, model: string): ModelsInfo {
   const data = Array.isArray(b.data) ? (b.data as Record<string, unknown>[]) : [];
   const entry = data.find((m) => m?.id === model) ?? data[0];
   const meta = (entry?.meta ?? {}) as Record<string, unknown>;
-  const ctx = typeof entry?.max_model_len === 'number' ? entry.max_model_len : typeof meta.n_ctx_train === 'number' ? meta.n_ctx_train : undefined;
+  const ctx =
+    typeof entry?.max_model_len === 'number' ? entry.max_model_len : typeof meta.n_ctx_train === 'number' ? meta.n_ctx_train : undefined;
   return {
     ownedBy: typeof entry?.owned_by === 'string' ? entry.owned_by : undefined,
     ...(typeof ctx === 'number' && ctx > 0 ? { contextTokens: ctx } : {}),

@@ -80,7 +80,8 @@ export function parseChoices(body: unknown, chat: boolean): ParsedChoice[] {
       stopReason: stopReasonOf(c),
       ...readLogprobs(c.logprobs),
     };
-    if (Array.isArray(c.token_ids) && (c.token_ids as unknown[]).every((x) => typeof x === 'number')) parsed.tokenIds = c.token_ids as number[];
+    if (Array.isArray(c.token_ids) && (c.token_ids as unknown[]).every((x) => typeof x === 'number'))
+      parsed.tokenIds = c.token_ids as number[];
     return parsed;
   });
 }

@@ -29,7 +29,8 @@ export async function probeChatFormat(post: Post, model: string): Promise<{ chat
     chatTokens = parseUsage(await post('/chat/completions', { ...common, messages: [{ role: 'user', content: PROBE_TEXT }] })).promptTokens;
   } catch (e) {
     const s = statusOf(e);
-    if (s !== undefined && s >= 400 && s !== 401 && s !== 403 && s !== 429) return { chat: false, why: `the server failed a chat request (${s}): the model has no chat format` };
+    if (s !== undefined && s >= 400 && s !== 401 && s !== 403 && s !== 429)
+      return { chat: false, why: `the server failed a chat request (${s}): the model has no chat format` };
     throw e;
   }
   let plainTokens: number | undefined;
@@ -37,10 +38,13 @@ export async function probeChatFormat(post: Post, model: string): Promise<{ chat
     plainTokens = parseUsage(await post('/completions', { ...common, prompt: PROBE_TEXT })).promptTokens;
   } catch (e) {
     const s = statusOf(e);
-    if (s !== undefined && s >= 400 && s !== 401 && s !== 403 && s !== 429) return { chat: true, why: `the server failed a completions request (${s}): chat only` };
+    if (s !== undefined && s >= 400 && s !== 401 && s !== 403 && s !== 429)
+      return { chat: true, why: `the server failed a completions request (${s}): chat only` };
     throw e;
   }
-  if (chatTokens === undefined || plainTokens === undefined) return { chat: true, why: 'the server reports no prompt usage: taken as a chat model' };
-  if (Math.abs(chatTokens - plainTokens) <= 1) return { chat: false, why: `the chat template adds nothing to the text (${chatTokens} vs ${plainTokens} prompt tokens): plain model` };
+  if (chatTokens === undefined || plainTokens === undefined)
+    return { chat: true, why: 'the server reports no prompt usage: taken as a chat model' };
+  if (Math.abs(chatTokens - plainTokens) <= 1)
+    return { chat: false, why: `the chat template adds nothing to the text (${chatTokens} vs ${plainTokens} prompt tokens): plain model` };
   return { chat: true, why: `the chat template adds ${chatTokens - plainTokens} tokens of its own: chat model` };
 }

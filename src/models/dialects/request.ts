@@ -37,7 +37,10 @@ export function buildBody(d: Dialect, model: string, o: GenerateOptions, n: numb
   if (stops.length > 0) {
     const limit = maxStops ?? Infinity;
     body.stop = stops.slice(0, limit);
-    if (stops.length > limit) warnings.push(`${d.name} accepts at most ${limit} stop sequences: sent ${JSON.stringify(stops.slice(0, limit))}; ${JSON.stringify(stops.slice(limit))} applied to the text afterwards (the server generated past them)`);
+    if (stops.length > limit)
+      warnings.push(
+        `${d.name} accepts at most ${limit} stop sequences: sent ${JSON.stringify(stops.slice(0, limit))}; ${JSON.stringify(stops.slice(limit))} applied to the text afterwards (the server generated past them)`,
+      );
   }
   const countOnly = !o.logprobs && n > 1 && d.usageCoversAllChoices !== true;
   if (o.logprobs || countOnly) Object.assign(body, chat ? { logprobs: true, top_logprobs: 1 } : { logprobs: 1 });

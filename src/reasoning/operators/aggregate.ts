@@ -21,7 +21,11 @@ export interface AnswerClass {
 }
 
 /** Clusters terminal nodes with an answer by task.sameAnswer (first member is the class's representative). */
-export function clusterByAnswer(ctx: SearchContext, nodes: readonly ReasoningNode[], weight: (n: ReasoningNode) => number = () => 1): AnswerClass[] {
+export function clusterByAnswer(
+  ctx: SearchContext,
+  nodes: readonly ReasoningNode[],
+  weight: (n: ReasoningNode) => number = () => 1,
+): AnswerClass[] {
   const classes: AnswerClass[] = [];
   for (const n of nodes) {
     if (n.answer === null || n.pruned) continue;
@@ -36,7 +40,11 @@ export function clusterByAnswer(ctx: SearchContext, nodes: readonly ReasoningNod
 }
 
 /** One merged node per answer class with at least two members (classes of one keep their node). */
-export function aggregateByAnswer(ctx: SearchContext, nodes: readonly ReasoningNode[], weight: (n: ReasoningNode) => number = () => 1): ReasoningNode[] {
+export function aggregateByAnswer(
+  ctx: SearchContext,
+  nodes: readonly ReasoningNode[],
+  weight: (n: ReasoningNode) => number = () => 1,
+): ReasoningNode[] {
   const out: ReasoningNode[] = [];
   for (const c of clusterByAnswer(ctx, nodes, weight)) {
     if (c.members.length === 1) {
@@ -58,7 +66,12 @@ export function aggregateByAnswer(ctx: SearchContext, nodes: readonly ReasoningN
 }
 
 /** Asks the policy to combine solutions; returns the merged node (its steps still to be checked by the caller). */
-export async function aggregateWithModel(ctx: SearchContext, nodes: readonly ReasoningNode[], temperature: number, maxTokens: number): Promise<ReasoningNode | null> {
+export async function aggregateWithModel(
+  ctx: SearchContext,
+  nodes: readonly ReasoningNode[],
+  temperature: number,
+  maxTokens: number,
+): Promise<ReasoningNode | null> {
   if (nodes.length === 0) return null;
   const env = ctx.env;
   const listing = nodes.map((n, i) => `Solution ${i + 1}:\n${n.steps.join('\n')}`).join('\n\n');
@@ -66,7 +79,10 @@ export async function aggregateWithModel(ctx: SearchContext, nodes: readonly Rea
   const request = env.style === 'chat' ? { messages: [{ role: 'user' as const, content: instruction }] } : { prompt: `${instruction}\n` };
   const [out] = await ctx.generate([request], { n: 1, temperature, maxTokens });
   const text = out?.[0]?.text ?? '';
-  const steps = text.split('\n').map((l) => l.trim()).filter((l) => l.length > 0);
+  const steps = text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l.length > 0);
   const merged = nodes[0].owner.addMerged([...nodes], steps.join('\n'), steps);
   readSolution(ctx, merged);
   ctx.record('aggregate', nodes, [merged], { by: 'model' });

@@ -62,19 +62,28 @@ export function assertScorerAllowed(ctx: SearchContext, scorer: Scorer): void {
   }
 }
 
-export async function evaluate(ctx: SearchContext, nodes: readonly ReasoningNode[], scorer: Scorer, o: EvaluateOptions = {}): Promise<number[]> {
+export async function evaluate(
+  ctx: SearchContext,
+  nodes: readonly ReasoningNode[],
+  scorer: Scorer,
+  o: EvaluateOptions = {},
+): Promise<number[]> {
   assertScorerAllowed(ctx, scorer);
   const todo = nodes.filter((n) => n.scores[scorer] === undefined && !(ctx.env.options.ruleCheck && n.valid === false));
-  for (const n of nodes) if (n.scores[scorer] === undefined && ctx.env.options.ruleCheck && n.valid === false) n.scores[scorer] = WORST[scorer];
+  for (const n of nodes)
+    if (n.scores[scorer] === undefined && ctx.env.options.ruleCheck && n.valid === false) n.scores[scorer] = WORST[scorer];
   if (todo.length > 0) {
     const scores = await scoreWith(ctx, todo, scorer, o);
     const unscored = scores.filter((x) => typeof x !== 'number' || Number.isNaN(x)).length;
     if (unscored === todo.length) {
-      throw new RlmkitError(`scorer "${scorer}" gave no score for any of the ${todo.length} node(s) it was asked about${ctx.notes.judgeFirstReply !== undefined ? ` (first reply: ${JSON.stringify(String(ctx.notes.judgeFirstReply).slice(0, 80))})` : ''}, so the search cannot rank them`, {
-        // The request's choice of scorer cannot work with this model: a usage error (exit 2, HTTP 400).
-        kind: 'usage',
-        hint: SCORER_HINT,
-      });
+      throw new RlmkitError(
+        `scorer "${scorer}" gave no score for any of the ${todo.length} node(s) it was asked about${ctx.notes.judgeFirstReply !== undefined ? ` (first reply: ${JSON.stringify(String(ctx.notes.judgeFirstReply).slice(0, 80))})` : ''}, so the search cannot rank them`,
+        {
+          // The request's choice of scorer cannot work with this model: a usage error (exit 2, HTTP 400).
+          kind: 'usage',
+          hint: SCORER_HINT,
+        },
+      );
     }
     if (unscored > 0) noteDegraded(ctx, scorer, unscored, todo.length);
     todo.forEach((n, i) => {
@@ -127,7 +136,8 @@ export function aggregatePrm(steps: readonly number[], how: PrmAggregate): numbe
   return xs.reduce((a, b) => a * b, 1);
 }
 
-const JUDGE_INSTRUCTION = 'Rate from 0 to 10 how likely this partial solution is to lead to a correct final answer. Reply with the number only.';
+const JUDGE_INSTRUCTION =
+  'Rate from 0 to 10 how likely this partial solution is to lead to a correct final answer. Reply with the number only.';
 
 async function judge(ctx: SearchContext, nodes: readonly ReasoningNode[]): Promise<number[]> {
   const env = ctx.env;
@@ -143,7 +153,11 @@ async function judge(ctx: SearchContext, nodes: readonly ReasoningNode[]): Promi
     // its vocabulary) cannot rank anything: an error, never a neutral score. Budgets still stop.
     if (isBudgetExhausted(e)) throw e;
     const kind = isRlmkitError(e) ? e.kind : 'runtime';
-    throw new RlmkitError(`scorer "judge" failed: the policy could not judge the search's nodes: ${(e as Error).message}`, { kind, hint: SCORER_HINT, cause: e });
+    throw new RlmkitError(`scorer "judge" failed: the policy could not judge the search's nodes: ${(e as Error).message}`, {
+      kind,
+      hint: SCORER_HINT,
+      cause: e,
+    });
   }
   let unparsed = 0;
   const scores = nodes.map((_, i) => {
@@ -160,7 +174,8 @@ async function judge(ctx: SearchContext, nodes: readonly ReasoningNode[]): Promi
   return scores;
 }
 
-const SCORER_HINT = 'a policy that cannot read a judge prompt (a character-level model) cannot be its own judge: give the search a value or reward model (scorer=value, prm or orm), or use scorer=verifier where the task allows it';
+const SCORER_HINT =
+  'a policy that cannot read a judge prompt (a character-level model) cannot be its own judge: give the search a value or reward model (scorer=value, prm or orm), or use scorer=verifier where the task allows it';
 
 export interface DegradedScoring {
   scorer: Scorer;

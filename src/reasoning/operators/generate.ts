@@ -73,7 +73,12 @@ export async function generate(ctx: SearchContext, parents: readonly ReasoningNo
       produced.push(child);
     }
   });
-  ctx.record('generate', served.map((i) => parents[i]), produced, { k: s.k, temperature: s.temperature });
+  ctx.record(
+    'generate',
+    served.map((i) => parents[i]),
+    produced,
+    { k: s.k, temperature: s.temperature },
+  );
   const pruned = produced.filter((c) => c.pruned);
   if (pruned.length > 0) ctx.record('prune', pruned, undefined, { by: 'rule-check' });
   return out;
@@ -111,7 +116,11 @@ export async function rollout(ctx: SearchContext, starts: readonly ReasoningNode
   for (;;) {
     const active = ends.map((n, i) => [n, i] as const).filter(([n]) => !n.terminal && n.depth < ctx.env.options.maxDepth + 64);
     if (active.length === 0) return ends;
-    const kids = await generate(ctx, active.map(([n]) => n), { k: 1, temperature });
+    const kids = await generate(
+      ctx,
+      active.map(([n]) => n),
+      { k: 1, temperature },
+    );
     active.forEach(([, i], j) => {
       if (kids[j].length > 0) ends[i] = kids[j][0];
     });
@@ -122,7 +131,12 @@ export async function rollout(ctx: SearchContext, starts: readonly ReasoningNode
  * n independent chains from one node: the first steps come from ONE request with n = count (so a
  * backend samples them as distinct completions), then every chain is rolled out to its end.
  */
-export async function sampleRollouts(ctx: SearchContext, from: ReasoningNode, count: number, temperature: number): Promise<ReasoningNode[]> {
+export async function sampleRollouts(
+  ctx: SearchContext,
+  from: ReasoningNode,
+  count: number,
+  temperature: number,
+): Promise<ReasoningNode[]> {
   if (from.terminal) return [from];
   const first = (await generate(ctx, [from], { k: count, temperature }))[0];
   return rollout(ctx, first, temperature);

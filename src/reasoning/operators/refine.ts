@@ -34,7 +34,11 @@ export async function refine(ctx: SearchContext, nodes: readonly ReasoningNode[]
 
 async function refineByResampling(ctx: SearchContext, nodes: readonly ReasoningNode[], s: RefineSettings): Promise<ReasoningNode[]> {
   const cuts = await Promise.all(nodes.map((n) => weakestStep(ctx, n, s.stepScorer ?? null)));
-  const sampled = await sampleChains(ctx, nodes.map((n, i) => n.steps.slice(0, cuts[i])), s.temperature);
+  const sampled = await sampleChains(
+    ctx,
+    nodes.map((n, i) => n.steps.slice(0, cuts[i])),
+    s.temperature,
+  );
   return sampled.map((c, i) => {
     const child = addSolutionNode(nodes[i], c);
     child.meta.refinedFrom = cuts[i];
@@ -50,7 +54,13 @@ async function weakestStep(ctx: SearchContext, node: ReasoningNode, scorer: Scor
   if (env.task.checkStep) {
     for (let i = 1; i <= steps.length; i++) if (!env.task.checkStep(env.problem, steps.slice(0, i)).valid) return i - 1;
   }
-  const chainNodes = node.nested ? node.nested.pathTo(node.nested.nodes.find((n) => n.steps.length === steps.length && n.steps.every((x, i) => x === steps[i])) ?? node.nested.root).slice(1) : [];
+  const chainNodes = node.nested
+    ? node.nested
+        .pathTo(
+          node.nested.nodes.find((n) => n.steps.length === steps.length && n.steps.every((x, i) => x === steps[i])) ?? node.nested.root,
+        )
+        .slice(1)
+    : [];
   if (scorer && chainNodes.length > 0) {
     const scores = await evaluate(ctx, chainNodes, scorer);
     let worst = 0;
@@ -70,7 +80,10 @@ async function refineWithModel(ctx: SearchContext, nodes: readonly ReasoningNode
   return nodes.slice(0, out.length).map((n, i) => {
     const text = out[i][0]?.text ?? '';
     const body = /corrected:\s*\n?/i.test(text) ? text.slice(text.search(/corrected:/i)).replace(/^corrected:\s*/i, '') : text;
-    const steps = body.split('\n').map((l) => l.trim()).filter((l) => l.length > 0);
+    const steps = body
+      .split('\n')
+      .map((l) => l.trim())
+      .filter((l) => l.length > 0);
     const child = n.owner.addDerived(n, steps.join('\n'), steps);
     readSolution(ctx, child);
     child.meta.critique = text.slice(0, 2000);

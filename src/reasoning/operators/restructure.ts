@@ -62,7 +62,11 @@ export function linearise(path: readonly ReasoningNode[], o: JourneyOptions = DE
 /** The Restructure operator: linearises the path and records it in the operator log. */
 export function restructureJourney(ctx: SearchContext, path: readonly ReasoningNode[], o: JourneyOptions = DEFAULT_JOURNEY): JourneyStep[] {
   const journey = linearise(path, o);
-  ctx.record('restructure', path, undefined, { form: 'journey', steps: journey.length, deadEnds: journey.filter((s) => s.kind === 'backtrack').length });
+  ctx.record('restructure', path, undefined, {
+    form: 'journey',
+    steps: journey.length,
+    deadEnds: journey.filter((s) => s.kind === 'backtrack').length,
+  });
   ctx.notes.journey = journey;
   return journey;
 }

@@ -50,7 +50,12 @@ export function selectGreedy(children: readonly ReasoningNode[], score: (n: Reas
 }
 
 /** A child sampled with probability softmax(score / temperature). */
-export function selectSample(children: readonly ReasoningNode[], score: (n: ReasoningNode) => number, temperature: number, rng: Rng): ReasoningNode | null {
+export function selectSample(
+  children: readonly ReasoningNode[],
+  score: (n: ReasoningNode) => number,
+  temperature: number,
+  rng: Rng,
+): ReasoningNode | null {
   if (children.length === 0) return null;
   if (temperature <= 0) return selectGreedy(children, score);
   const s = children.map(score);

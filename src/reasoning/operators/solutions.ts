@@ -13,9 +13,17 @@ export interface SampledChain {
 }
 
 /** Samples one complete chain per prefix (a prefix may be empty), all chains batched per step. */
-export async function sampleChains(ctx: SearchContext, prefixes: readonly (readonly string[])[], temperature: number): Promise<SampledChain[]> {
+export async function sampleChains(
+  ctx: SearchContext,
+  prefixes: readonly (readonly string[])[],
+  temperature: number,
+): Promise<SampledChain[]> {
   const chains = prefixes.map((p, i) => new ReasoningGraph('chain', p, `c${ctx.graph.nodes.length}_${i}_`));
-  const ends = await rollout(ctx, chains.map((c) => c.root), temperature);
+  const ends = await rollout(
+    ctx,
+    chains.map((c) => c.root),
+    temperature,
+  );
   return chains.map((chain, i) => ({ chain, end: ends[i] }));
 }
 

@@ -42,7 +42,7 @@ export const beam = defineStrategy({
       const candidates = beams.flatMap((b) => live(b.children));
       if (candidates.length === 0) break;
       await scoreCandidates(ctx, candidates, scorer, s.lookahead, s.prmAggregate);
-      const score = (n: ReasoningNode) => (n.scores.lookahead ?? estimate(n, scorer));
+      const score = (n: ReasoningNode) => n.scores.lookahead ?? estimate(n, scorer);
       const kept = keepTopK(ctx, candidates, score, s.beamWidth - finished.length);
       finished.push(...kept.filter((n) => n.terminal));
       beams = kept.filter((n) => !n.terminal);
@@ -57,7 +57,13 @@ export const beam = defineStrategy({
   },
 });
 
-async function scoreCandidates(ctx: SearchContext, candidates: ReasoningNode[], scorer: Scorer, lookahead: number, prmAggregate: 'last' | 'min' | 'prod'): Promise<void> {
+async function scoreCandidates(
+  ctx: SearchContext,
+  candidates: ReasoningNode[],
+  scorer: Scorer,
+  lookahead: number,
+  prmAggregate: 'last' | 'min' | 'prod',
+): Promise<void> {
   await evaluate(ctx, candidates, scorer, { prmAggregate });
   if (lookahead === 0) return;
   // Roll every open candidate `lookahead` greedy steps forward, batched, and score where it lands.
@@ -65,7 +71,11 @@ async function scoreCandidates(ctx: SearchContext, candidates: ReasoningNode[], 
   for (let step = 0; step < lookahead; step++) {
     const open = fronts.map((f, i) => [f, i] as const).filter(([f]) => !f.terminal);
     if (open.length === 0) break;
-    const kids = await generate(ctx, open.map(([f]) => f), { k: 1, temperature: 0 });
+    const kids = await generate(
+      ctx,
+      open.map(([f]) => f),
+      { k: 1, temperature: 0 },
+    );
     open.forEach(([, i], j) => {
       const kid = kids[j][0];
       if (kid) {

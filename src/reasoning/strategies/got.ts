@@ -34,7 +34,13 @@ export const GotOperation = z.discriminatedUnion('op', [
   z.strictObject({ id, op: z.literal('score'), from, scorer: ScorerSetting.default('auto') }),
   z.strictObject({ id, op: z.literal('keep-best'), from, n: z.number().int().min(1).default(1), scorer: ScorerSetting.default('auto') }),
   z.strictObject({ id, op: z.literal('aggregate'), from, mode: z.enum(['auto', 'answer', 'model']).default('auto') }),
-  z.strictObject({ id, op: z.literal('improve'), from, mode: z.enum(['auto', 'model', 'resample']).default('auto'), rounds: z.number().int().min(1).max(16).default(1) }),
+  z.strictObject({
+    id,
+    op: z.literal('improve'),
+    from,
+    mode: z.enum(['auto', 'model', 'resample']).default('auto'),
+    rounds: z.number().int().min(1).max(16).default(1),
+  }),
   z.strictObject({ id, op: z.literal('validate'), from }),
 ]);
 export type GotOperation = z.infer<typeof GotOperation>;
@@ -70,9 +76,11 @@ export const got = defineStrategy({
     ctx.models = lane.models;
     try {
       for (const level of levels) {
-        const results = await Promise.all(level.map((op) => runOperation(ctx, op, op.op === 'generate' ? [g.root] : inputs(out, op.from), s.temperature)));
+        const results = await Promise.all(
+          level.map((op) => runOperation(ctx, op, op.op === 'generate' ? [g.root] : inputs(out, op.from), s.temperature)),
+        );
         level.forEach((op, i) => out.set(op.id, results[i]));
-        ctx.notes.gotLevelsDone = (ctx.notes.gotLevelsDone as number | undefined ?? 0) + 1;
+        ctx.notes.gotLevelsDone = ((ctx.notes.gotLevelsDone as number | undefined) ?? 0) + 1;
       }
     } finally {
       ctx.models = direct;
@@ -106,7 +114,11 @@ export function planLevels(ops: readonly GotOperation[]): GotOperation[][] {
     if (op.op !== 'generate') {
       for (const f of op.from) {
         const lf = level.get(f);
-        if (lf === undefined) throw usageError(`GoT graph: operation "${op.id}" reads "${f}", which is not an earlier operation`, 'list operations in order; "from" may only name operations above it');
+        if (lf === undefined)
+          throw usageError(
+            `GoT graph: operation "${op.id}" reads "${f}", which is not an earlier operation`,
+            'list operations in order; "from" may only name operations above it',
+          );
         l = Math.max(l, lf + 1);
       }
     }
@@ -117,11 +129,20 @@ export function planLevels(ops: readonly GotOperation[]): GotOperation[][] {
   return levels.filter((x) => x && x.length > 0);
 }
 
-async function runOperation(ctx: SearchContext, op: GotOperation, thoughts: ReasoningNode[], temperature: number): Promise<ReasoningNode[]> {
+async function runOperation(
+  ctx: SearchContext,
+  op: GotOperation,
+  thoughts: ReasoningNode[],
+  temperature: number,
+): Promise<ReasoningNode[]> {
   switch (op.op) {
     case 'generate': {
       const root = thoughts[0];
-      const chains = await sampleChains(ctx, Array.from({ length: op.k }, () => [] as string[]), temperature);
+      const chains = await sampleChains(
+        ctx,
+        Array.from({ length: op.k }, () => [] as string[]),
+        temperature,
+      );
       const made = chains.map((c) => addSolutionNode(root, c));
       ctx.record('generate', [root], made, { got: op.id, k: op.k, level: 'solution' });
       return made;
@@ -146,7 +167,12 @@ async function runOperation(ctx: SearchContext, op: GotOperation, thoughts: Reas
       const mode = op.mode === 'auto' ? (ctx.env.style === 'chat' ? 'model' : 'resample') : op.mode;
       let current = thoughts;
       for (let r = 0; r < op.rounds; r++) {
-        current = await refine(ctx, current, { mode, temperature, maxTokens: ctx.env.options.stepMaxTokens * ctx.env.options.maxDepth, stepScorer: null });
+        current = await refine(ctx, current, {
+          mode,
+          temperature,
+          maxTokens: ctx.env.options.stepMaxTokens * ctx.env.options.maxDepth,
+          stepScorer: null,
+        });
       }
       return current;
     }

@@ -25,7 +25,8 @@ export function strategyNames(): string[] {
 
 export function getStrategy(name: string): Strategy {
   const s = strategies.find((x) => x.name === name);
-  if (!s) throw usageError(`unknown strategy "${name}"`, `choose one of: ${strategyNames().join(', ')} (rlmkit strategies lists their settings)`);
+  if (!s)
+    throw usageError(`unknown strategy "${name}"`, `choose one of: ${strategyNames().join(', ')} (rlmkit strategies lists their settings)`);
   return s;
 }
 
@@ -34,7 +35,10 @@ export function parseSettings(strategy: Strategy, raw: Record<string, unknown> =
   const r = strategy.settings.safeParse(raw);
   if (!r.success) {
     const issues = r.error.issues.map((i) => `${i.path.join('.') || '(settings)'}: ${i.message}`).join('; ');
-    throw usageError(`invalid settings for strategy ${strategy.name}: ${issues}`, `run \`rlmkit strategies ${strategy.name}\` for its settings and defaults`);
+    throw usageError(
+      `invalid settings for strategy ${strategy.name}: ${issues}`,
+      `run \`rlmkit strategies ${strategy.name}\` for its settings and defaults`,
+    );
   }
   return r.data as Record<string, unknown>;
 }
@@ -61,7 +65,8 @@ export function parseSetFlags(pairs: readonly string[]): Record<string, unknown>
     refuseForbiddenPath(parts, pair);
     refusePrototypeKeys(value, `--set ${key}`);
     let cur = out;
-    for (const p of parts.slice(0, -1)) cur = (Object.hasOwn(cur, p) && cur[p] !== null && typeof cur[p] === 'object' ? cur[p] : (cur[p] = {})) as Record<string, unknown>;
+    for (const p of parts.slice(0, -1))
+      cur = (Object.hasOwn(cur, p) && cur[p] !== null && typeof cur[p] === 'object' ? cur[p] : (cur[p] = {})) as Record<string, unknown>;
     cur[parts[parts.length - 1]] = value;
   }
   return out;

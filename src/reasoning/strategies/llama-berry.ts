@@ -49,7 +49,13 @@ export const llamaBerry = defineStrategy({
     const g = ctx.structure('nested');
     const prefs = new Preferences();
     const source = resolvePreference(ctx, s.preference);
-    const initial = (await sampleChains(ctx, Array.from({ length: s.initial }, () => [] as string[]), s.temperature)).map((c) => addSolutionNode(g.root, c));
+    const initial = (
+      await sampleChains(
+        ctx,
+        Array.from({ length: s.initial }, () => [] as string[]),
+        s.temperature,
+      )
+    ).map((c) => addSolutionNode(g.root, c));
     ctx.record('generate', [g.root], initial, { level: 'solution', k: s.initial });
     await compare(ctx, prefs, pairsAmong(initial), source, s.tau);
     rank(ctx, prefs);
@@ -65,10 +71,24 @@ export const llamaBerry = defineStrategy({
         path.push(node);
       }
       ctx.record('select', [node], undefined, { by: 'uct' });
-      const [child] = await refine(ctx, [node], { mode, temperature: s.temperature, maxTokens: ctx.env.options.stepMaxTokens * ctx.env.options.maxDepth, stepScorer: null });
+      const [child] = await refine(ctx, [node], {
+        mode,
+        temperature: s.temperature,
+        maxTokens: ctx.env.options.stepMaxTokens * ctx.env.options.maxDepth,
+        stepScorer: null,
+      });
       // Compare the new solution with its parent and the current leaders.
-      const leaders = solutions(ctx).filter((n) => n !== child && n !== node).sort((a, b) => quality(b) - quality(a)).slice(0, s.comparisons - 1);
-      await compare(ctx, prefs, [node, ...leaders].map((o) => [child, o] as [ReasoningNode, ReasoningNode]), source, s.tau);
+      const leaders = solutions(ctx)
+        .filter((n) => n !== child && n !== node)
+        .sort((a, b) => quality(b) - quality(a))
+        .slice(0, s.comparisons - 1);
+      await compare(
+        ctx,
+        prefs,
+        [node, ...leaders].map((o) => [child, o] as [ReasoningNode, ReasoningNode]),
+        source,
+        s.tau,
+      );
       rank(ctx, prefs);
       backupMean([...path, child], quality(child));
       ctx.record('backpropagate', [...path, child], undefined, { rollout: r + 1 });
@@ -116,7 +136,13 @@ export class Preferences {
   }
 }
 
-async function compare(ctx: SearchContext, prefs: Preferences, pairs: [ReasoningNode, ReasoningNode][], source: PreferenceSource, tau: number): Promise<void> {
+async function compare(
+  ctx: SearchContext,
+  prefs: Preferences,
+  pairs: [ReasoningNode, ReasoningNode][],
+  source: PreferenceSource,
+  tau: number,
+): Promise<void> {
   if (pairs.length === 0) return;
   if (source.kind === 'scorer') {
     const nodes = [...new Set(pairs.flat())];
@@ -141,7 +167,10 @@ async function compare(ctx: SearchContext, prefs: Preferences, pairs: [Reasoning
       prefs.set(a, b, ((first === 'A' ? 1 : first === 'B' ? 0 : 0.5) + (second === 'B' ? 1 : second === 'A' ? 0 : 0.5)) / 2);
     });
   }
-  ctx.record('evaluate', [...new Set(pairs.flat())], undefined, { scorer: source.kind === 'judge' ? 'pairwise-judge' : `pairwise-${source.scorer}`, pairs: pairs.length });
+  ctx.record('evaluate', [...new Set(pairs.flat())], undefined, {
+    scorer: source.kind === 'judge' ? 'pairwise-judge' : `pairwise-${source.scorer}`,
+    pairs: pairs.length,
+  });
 }
 
 function verdict(text: string | undefined): 'A' | 'B' | null {
@@ -158,7 +187,8 @@ export function rank(ctx: SearchContext, prefs: Preferences): void {
   const nodes = solutions(ctx);
   const n = nodes.length;
   const beats: boolean[][] = nodes.map((a) => nodes.map((b) => a !== b && (prefs.get(a, b) ?? 0.5) > 0.5));
-  for (let k = 0; k < n; k++) for (let i = 0; i < n; i++) if (beats[i][k]) for (let j = 0; j < n; j++) if (beats[k][j] && i !== j) beats[i][j] = true;
+  for (let k = 0; k < n; k++)
+    for (let i = 0; i < n; i++) if (beats[i][k]) for (let j = 0; j < n; j++) if (beats[k][j] && i !== j) beats[i][j] = true;
   nodes.forEach((node, i) => {
     // A pair that beats each other through a cycle cancels out.
     let wins = 0;

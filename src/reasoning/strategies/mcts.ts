@@ -90,7 +90,9 @@ export const mcts = defineStrategy({
       }
       for (const path of paths) for (const n of path) n.visits -= 1;
       // Expand every distinct unexpanded leaf in one policy call; initialise all children at once.
-      const leaves = [...new Set(paths.map((p) => p[p.length - 1]).filter((n) => !n.terminal && !isDead(n) && (!n.expanded || exhausted(n))))];
+      const leaves = [
+        ...new Set(paths.map((p) => p[p.length - 1]).filter((n) => !n.terminal && !isDead(n) && (!n.expanded || exhausted(n)))),
+      ];
       if (leaves.length > 0) {
         for (const l of leaves) if (l.expanded) l.meta.widened = ((l.meta.widened as number | undefined) ?? 0) + 1;
         const kids = await generate(ctx, leaves, { k: s.children, temperature: s.temperature, dedupe: s.dedupe });
@@ -152,7 +154,10 @@ function verifierAtTerminals(ctx: SearchContext, mode: 'auto' | 'verifier' | 'no
   if (mode === 'none') return false;
   const allowed = !ctx.env.task.verifierNeedsAnswer || ctx.allowGroundTruth;
   if (mode === 'verifier' && !allowed) {
-    throw usageError(`terminalCheck=verifier needs the reference answer of task ${ctx.env.task.name}`, 'use terminalCheck=auto or none for evaluation, or --allow-ground-truth for data generation');
+    throw usageError(
+      `terminalCheck=verifier needs the reference answer of task ${ctx.env.task.name}`,
+      'use terminalCheck=auto or none for evaluation, or --allow-ground-truth for data generation',
+    );
   }
   return allowed;
 }
@@ -198,7 +203,13 @@ export function bestPath(ctx: SearchContext, rule: 'highest-terminal-value' | 'm
   const answered = (nodes: ReasoningNode[]) => nodes.filter((n) => n.terminal && n.answer !== null && !n.pruned && n.valid !== false);
   const highest = (nodes: ReasoningNode[]): ReasoningNode | null => {
     let best: ReasoningNode | null = null;
-    for (const n of nodes) if (best === null || (n.q ?? -Infinity) > (best.q ?? -Infinity) || ((n.q ?? -Infinity) === (best.q ?? -Infinity) && n.visits > best.visits)) best = n;
+    for (const n of nodes)
+      if (
+        best === null ||
+        (n.q ?? -Infinity) > (best.q ?? -Infinity) ||
+        ((n.q ?? -Infinity) === (best.q ?? -Infinity) && n.visits > best.visits)
+      )
+        best = n;
     return best;
   };
   if (rule === 'most-visited') {

@@ -37,7 +37,12 @@ export const totBfs = defineStrategy({
       const score = (n: ReasoningNode) => estimate(n, scorer);
       const above = pruneBelow(ctx, thoughts, score, s.threshold);
       finished.push(...above.filter((n) => n.terminal && n.answer !== null));
-      frontier = keepTopK(ctx, above.filter((n) => !n.terminal), score, s.breadth);
+      frontier = keepTopK(
+        ctx,
+        above.filter((n) => !n.terminal),
+        score,
+        s.breadth,
+      );
       if (frontier.length > 0) ctx.record('select', frontier, undefined, { by: scorer, depth: frontier[0].depth });
     }
     const best = rankBy(finished, (n) => estimate(n, scorer))[0] ?? null;

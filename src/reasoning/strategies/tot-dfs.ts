@@ -62,7 +62,10 @@ function resolveAccept(ctx: SearchContext, a: 'auto' | Accept): Accept {
   const verifierAllowed = !ctx.env.task.verifierNeedsAnswer || ctx.allowGroundTruth;
   if (a === 'auto') return verifierAllowed ? 'verifier' : 'any';
   if (a === 'verifier' && !verifierAllowed) {
-    throw usageError(`accept=verifier needs the reference answer of task ${ctx.env.task.name}`, 'use accept=threshold or accept=any for evaluation, or --allow-ground-truth for data generation');
+    throw usageError(
+      `accept=verifier needs the reference answer of task ${ctx.env.task.name}`,
+      'use accept=threshold or accept=any for evaluation, or --allow-ground-truth for data generation',
+    );
   }
   return a;
 }
@@ -97,7 +100,10 @@ async function dfs(ctx: SearchContext, root: ReasoningNode, s: DfsSettings): Pro
       let kids = live((await generate(ctx, [node], { k: s.k, temperature: s.temperature, dedupe: s.dedupe }))[0]);
       if (s.scorer) {
         await evaluate(ctx, kids, s.scorer);
-        kids = rankBy(pruneBelow(ctx, kids, (n) => estimate(n, s.scorer!), s.threshold), (n) => estimate(n, s.scorer!));
+        kids = rankBy(
+          pruneBelow(ctx, kids, (n) => estimate(n, s.scorer!), s.threshold),
+          (n) => estimate(n, s.scorer!),
+        );
       }
       stack.push({ node, todo: kids });
     }
@@ -109,7 +115,8 @@ async function dfs(ctx: SearchContext, root: ReasoningNode, s: DfsSettings): Pro
       if (!next) stack.pop();
     }
     if (!next) return null;
-    if (next.parents[0] !== node && node !== root) backtrack(ctx, node, next.parents[0], node.terminal ? 'solution not accepted' : 'dead end');
+    if (next.parents[0] !== node && node !== root)
+      backtrack(ctx, node, next.parents[0], node.terminal ? 'solution not accepted' : 'dead end');
     ctx.record('select', [next], undefined, { by: s.scorer ?? 'order' });
     node = next;
   }

@@ -60,7 +60,8 @@ const VerlBatchSchema = z.object({
 });
 
 function validate<S extends z.ZodType>(schema: S, body: unknown): z.output<S> {
-  if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new HttpError(400, 'the request body must be a JSON object', 'invalid_request_error');
+  if (body === null || typeof body !== 'object' || Array.isArray(body))
+    throw new HttpError(400, 'the request body must be a JSON object', 'invalid_request_error');
   const r = schema.safeParse(body);
   if (!r.success) {
     const { message, param } = describeIssues(r.error);
@@ -71,7 +72,13 @@ function validate<S extends z.ZodType>(schema: S, body: unknown): z.output<S> {
 
 function sameLength(fields: Record<string, unknown[] | null | undefined>, n: number, first: string): void {
   for (const [name, list] of Object.entries(fields)) {
-    if (list && list.length !== n) throw new HttpError(400, `"${name}" has ${list.length} entries but "${first}" has ${n}; send one per sample`, 'invalid_request_error', name);
+    if (list && list.length !== n)
+      throw new HttpError(
+        400,
+        `"${name}" has ${list.length} entries but "${first}" has ${n}; send one per sample`,
+        'invalid_request_error',
+        name,
+      );
   }
 }
 
@@ -80,7 +87,14 @@ export function responseOf(query: string, prompt: string | undefined): string {
   return prompt && query.startsWith(prompt) ? query.slice(prompt.length) : query;
 }
 
-const verlDetail = (s: ItemScore) => ({ score: s.reward, acc: s.correct, pred: s.extracted, verifier_score: s.score, timed_out: s.timedOut, ...(s.terms ? { terms: s.terms } : {}) });
+const verlDetail = (s: ItemScore) => ({
+  score: s.reward,
+  acc: s.correct,
+  pred: s.extracted,
+  verifier_score: s.score,
+  timed_out: s.timedOut,
+  ...(s.terms ? { terms: s.terms } : {}),
+});
 
 export function createRewardApp(o: RewardAppOptions): { app: Hono; state: ServeState } {
   const state = new ServeState();
@@ -96,7 +110,17 @@ export function createRewardApp(o: RewardAppOptions): { app: Hono; state: ServeS
     if (h.status >= 500) log.error('request failed', { path: c.req.path, status: h.status, error: h.message });
     return sendError(c, h);
   });
-  app.notFound((c) => c.json(errorBody(`no route ${c.req.method} ${c.req.path}; the API is POST /get_reward, POST /compute_score, POST /compute_score/batch and GET /health`, 'invalid_request_error', null, 'not_found'), 404));
+  app.notFound((c) =>
+    c.json(
+      errorBody(
+        `no route ${c.req.method} ${c.req.path}; the API is POST /get_reward, POST /compute_score, POST /compute_score/batch and GET /health`,
+        'invalid_request_error',
+        null,
+        'not_found',
+      ),
+      404,
+    ),
+  );
   app.get('/health', (c) => c.json({ status: state.draining ? 'draining' : 'ok', inflight: state.inflight, served: state.served }));
 
   const guard = async (c: Context, next: () => Promise<void>) => {
@@ -104,7 +128,10 @@ export function createRewardApp(o: RewardAppOptions): { app: Hono; state: ServeS
     if (state.inflight >= maxConcurrent) {
       state.rejectedBusy++;
       c.header('Retry-After', '1');
-      return c.json(errorBody(`too many concurrent requests (limit ${maxConcurrent}); retry shortly`, 'rate_limit_error', null, 'rate_limit_exceeded'), 429);
+      return c.json(
+        errorBody(`too many concurrent requests (limit ${maxConcurrent}); retry shortly`, 'rate_limit_error', null, 'rate_limit_exceeded'),
+        429,
+      );
     }
     state.enter();
     try {
@@ -115,7 +142,14 @@ export function createRewardApp(o: RewardAppOptions): { app: Hono; state: ServeS
   };
 
   async function score(items: RewardItem[]): Promise<ItemScore[]> {
-    if (items.length > maxBatch) throw new HttpError(413, `the batch has ${items.length} samples; the limit is ${maxBatch} (--max-batch): split it`, 'invalid_request_error', null, 'batch_too_large');
+    if (items.length > maxBatch)
+      throw new HttpError(
+        413,
+        `the batch has ${items.length} samples; the limit is ${maxBatch} (--max-batch): split it`,
+        'invalid_request_error',
+        null,
+        'batch_too_large',
+      );
     try {
       return await o.scorer.score(items);
     } catch (e) {
@@ -128,9 +162,19 @@ export function createRewardApp(o: RewardAppOptions): { app: Hono; state: ServeS
     const body = validate(OpenRlhfSchema, await readJson(c, maxBodyBytes));
     const n = body.query.length;
     sameLength({ prompts: body.prompts, labels: body.labels }, n, 'query');
-    if (!body.labels) throw new HttpError(400, '"labels" is required: rlmkit scores against references (start OpenRLHF with --label_key)', 'invalid_request_error', 'labels');
+    if (!body.labels)
+      throw new HttpError(
+        400,
+        '"labels" is required: rlmkit scores against references (start OpenRLHF with --label_key)',
+        'invalid_request_error',
+        'labels',
+      );
     const labels = body.labels;
-    const items = body.query.map((q, i): RewardItem => ({ source: defaultTask, label: labels[i], response: responseOf(q, body.prompts?.[i]) }));
+    const items = body.query.map((q, i): RewardItem => ({
+      source: defaultTask,
+      label: labels[i],
+      response: responseOf(q, body.prompts?.[i]),
+    }));
     const scores = await score(items);
     return c.json({
       rewards: scores.map((s) => s.reward),
@@ -149,12 +193,16 @@ export function createRewardApp(o: RewardAppOptions): { app: Hono; state: ServeS
     const body = validate(VerlBatchSchema, await readJson(c, maxBodyBytes));
     const n = body.data_sources.length;
     sameLength({ solution_strs: body.solution_strs, ground_truths: body.ground_truths, extra_infos: body.extra_infos }, n, 'data_sources');
-    const scores = await score(body.data_sources.map((source, i) => ({ source, label: body.ground_truths[i], response: body.solution_strs[i] })));
+    const scores = await score(
+      body.data_sources.map((source, i) => ({ source, label: body.ground_truths[i], response: body.solution_strs[i] })),
+    );
     return c.json({ scores: scores.map((s) => s.reward), details: scores.map(verlDetail) });
   });
 
   for (const path of ['/get_reward', '/compute_score', '/compute_score/batch']) {
-    app.all(path, (c) => c.json(errorBody(`${c.req.method} is not allowed on ${path}; use POST`, 'invalid_request_error', null, 'method_not_allowed'), 405));
+    app.all(path, (c) =>
+      c.json(errorBody(`${c.req.method} is not allowed on ${path}; use POST`, 'invalid_request_error', null, 'method_not_allowed'), 405),
+    );
   }
   return { app, state };
 }

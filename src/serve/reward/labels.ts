@@ -23,7 +23,18 @@ import type { Problem, Task } from '../../tasks/types.js';
 export class LabelError extends Error {}
 
 /** The verifiers this server offers, by the name a request uses. */
-export const VERIFIER_NAMES = ['math', 'gsm8k', 'math500', 'aime24', 'amc23', 'game24', 'countdown', 'countdown-classic', 'code', 'humaneval'] as const;
+export const VERIFIER_NAMES = [
+  'math',
+  'gsm8k',
+  'math500',
+  'aime24',
+  'amc23',
+  'game24',
+  'countdown',
+  'countdown-classic',
+  'code',
+  'humaneval',
+] as const;
 
 type Kind = 'math' | 'game24' | 'countdown' | 'countdown-classic' | 'code';
 
@@ -33,10 +44,10 @@ const VERL_SOURCES: Record<string, Kind> = {
   'lighteval/math': 'math',
   'digitallearninggmbh/math-lighteval': 'math',
   'huggingfaceh4/math-500': 'math',
-  'math_dapo': 'math',
-  'aime': 'math',
-  'countdown': 'countdown',
-  'humaneval': 'code',
+  math_dapo: 'math',
+  aime: 'math',
+  countdown: 'countdown',
+  humaneval: 'code',
   'openai/openai_humaneval': 'code',
 };
 
@@ -73,7 +84,15 @@ export function parseLabel(label: unknown): unknown {
 }
 
 function numbersFrom(v: unknown, what: string): number[] {
-  const list = typeof v === 'string' ? v.trim().split(/[\s,]+/).map(Number) : Array.isArray(v) ? v.map((x) => (typeof x === 'string' ? Number(x) : x)) : null;
+  const list =
+    typeof v === 'string'
+      ? v
+          .trim()
+          .split(/[\s,]+/)
+          .map(Number)
+      : Array.isArray(v)
+        ? v.map((x) => (typeof x === 'string' ? Number(x) : x))
+        : null;
   if (!list || list.length === 0 || list.some((x) => typeof x !== 'number' || !Number.isInteger(x) || x < 0 || x > 1e6)) {
     throw new LabelError(`${what} must be whole numbers between 0 and 1000000, as a list or a space-separated string`);
   }
@@ -83,7 +102,8 @@ function numbersFrom(v: unknown, what: string): number[] {
 function mathProblem(label: unknown): Problem {
   const a = isObject(label) ? (label.answer ?? label.ground_truth) : label;
   if (typeof a === 'number' && Number.isFinite(a)) return { id: 'reward/math', question: '', answer: String(a), data: { meta: {} } };
-  if (typeof a !== 'string' || a.trim() === '') throw new LabelError('a math label is the reference answer: a non-empty string or a number (or {"answer": ...})');
+  if (typeof a !== 'string' || a.trim() === '')
+    throw new LabelError('a math label is the reference answer: a non-empty string or a number (or {"answer": ...})');
   if (a.length > 10_000) throw new LabelError('a math reference answer is limited to 10000 characters');
   return { id: 'reward/math', question: '', answer: a, data: { meta: {} } };
 }
@@ -113,16 +133,27 @@ function countdownProblem(label: unknown): Problem {
 }
 
 function codeProblem(label: unknown): Problem {
-  if (!isObject(label)) throw new LabelError('a code label is {"test": "<python check(candidate)>", "entry_point": "<function name>", "prompt": "<optional header>"}');
+  if (!isObject(label))
+    throw new LabelError(
+      'a code label is {"test": "<python check(candidate)>", "entry_point": "<function name>", "prompt": "<optional header>"}',
+    );
   const { test, prompt = '' } = label;
   const entry = label.entry_point ?? label.entryPoint;
-  if (typeof test !== 'string' || !/def\s+check\s*\(/.test(test)) throw new LabelError('code "test" must be Python source defining check(candidate)');
-  if (typeof entry !== 'string' || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(entry)) throw new LabelError('code "entry_point" must be a Python function name');
+  if (typeof test !== 'string' || !/def\s+check\s*\(/.test(test))
+    throw new LabelError('code "test" must be Python source defining check(candidate)');
+  if (typeof entry !== 'string' || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(entry))
+    throw new LabelError('code "entry_point" must be a Python function name');
   if (typeof prompt !== 'string') throw new LabelError('code "prompt" must be a string');
   return { id: 'reward/code', question: prompt, answer: '', data: { prompt, test, entryPoint: entry, canonicalSolution: '' } };
 }
 
-const TASK_OF: Record<Kind, string> = { math: 'gsm8k', game24: 'game24', countdown: 'countdown', 'countdown-classic': 'countdown-classic', code: 'humaneval' };
+const TASK_OF: Record<Kind, string> = {
+  math: 'gsm8k',
+  game24: 'game24',
+  countdown: 'countdown',
+  'countdown-classic': 'countdown-classic',
+  code: 'humaneval',
+};
 
 /**
  * The task and problem for one sample. `source` is the request's task name or verl data source
@@ -132,7 +163,15 @@ export function resolveSample(source: string, rawLabel: unknown): ResolvedSample
   const label = parseLabel(rawLabel);
   const name = isObject(label) && typeof label.task === 'string' ? label.task : source;
   const kind = verifierKind(name);
-  if (!kind) throw new LabelError(`unknown task or data source "${name}"; known: ${VERIFIER_NAMES.join(', ')} (and verl's math data sources)`);
-  const problem = kind === 'math' ? mathProblem(label) : kind === 'game24' ? game24Problem(label) : kind === 'code' ? codeProblem(label) : countdownProblem(label);
+  if (!kind)
+    throw new LabelError(`unknown task or data source "${name}"; known: ${VERIFIER_NAMES.join(', ')} (and verl's math data sources)`);
+  const problem =
+    kind === 'math'
+      ? mathProblem(label)
+      : kind === 'game24'
+        ? game24Problem(label)
+        : kind === 'code'
+          ? codeProblem(label)
+          : countdownProblem(label);
   return { kind, task: getTask(TASK_OF[kind]), problem };
 }

@@ -116,7 +116,13 @@ export class RewardScorer {
       timedOut = true;
       verify = { correct: false, score: 0, extracted, details: `verification took longer than ${this.sampleTimeoutMs} ms` };
     }
-    const base = { score: verify.score, correct: verify.correct, timedOut, extracted: verify.extracted ?? extracted, details: verify.details ?? '' };
+    const base = {
+      score: verify.score,
+      correct: verify.correct,
+      timedOut,
+      extracted: verify.extracted ?? extracted,
+      details: verify.details ?? '',
+    };
     const recipe = this.recipeFor(r);
     if (!recipe) return { ...base, reward: verify.correct ? 1 : 0 };
     const result = await recipe.evaluate({ problem: r.problem, completion: response, answer: extracted, verify });

@@ -32,7 +32,8 @@ export async function startRewardServer(o: RewardServerOptions): Promise<Running
   await new Promise<void>((resolve, reject) => {
     server = serve({ fetch: app.fetch, port: o.port ?? 5000, hostname: host }, () => resolve());
     server.once('error', (e: NodeJS.ErrnoException) => {
-      if (e.code === 'EADDRINUSE') reject(runtimeError(`port ${o.port} on ${host} is already in use`, 'choose another --port or stop the other server'));
+      if (e.code === 'EADDRINUSE')
+        reject(runtimeError(`port ${o.port} on ${host} is already in use`, 'choose another --port or stop the other server'));
       else reject(runtimeError(`cannot listen on ${host}:${o.port}: ${e.message}`, 'check --host and --port'));
     });
   });

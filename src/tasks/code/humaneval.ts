@@ -37,7 +37,10 @@ export function programFor(problem: CodeProblem, completion: string): string {
 }
 
 export async function runHumanEval(problem: CodeProblem, completion: string, options: PythonSandboxOptions = {}): Promise<ExecutionResult> {
-  return runPython({ program: programFor(problem, completion), check: { source: problem.data.test, entry: problem.data.entryPoint } }, { limits: { timeoutMs: 10_000, cpuSeconds: 5, ...options.limits }, python: options.python });
+  return runPython(
+    { program: programFor(problem, completion), check: { source: problem.data.test, entry: problem.data.entryPoint } },
+    { limits: { timeoutMs: 10_000, cpuSeconds: 5, ...options.limits }, python: options.python },
+  );
 }
 
 export const humanevalTask: Task<CodeProblem> = {
@@ -80,7 +83,9 @@ export const humanevalTask: Task<CodeProblem> = {
     const passed = r.tests.filter((t) => t.passed).length;
     const score = r.tests.length ? passed / r.tests.length : 0;
     const firstFail = r.tests.find((t) => !t.passed);
-    const details = r.passed ? `${passed}/${r.tests.length} tests passed` : `${r.status}: ${passed}/${r.tests.length} tests passed${firstFail ? `; first failure: ${firstFail.name} (${firstFail.error ?? ''})` : r.error ? `; ${r.error}` : ''}`;
+    const details = r.passed
+      ? `${passed}/${r.tests.length} tests passed`
+      : `${r.status}: ${passed}/${r.tests.length} tests passed${firstFail ? `; first failure: ${firstFail.name} (${firstFail.error ?? ''})` : r.error ? `; ${r.error}` : ''}`;
     return { correct: r.passed, score: r.passed ? 1 : r.status === 'ok' ? score : 0, extracted: answer, details };
   },
   sameAnswer: (a, b) => a.replace(/\s+/g, ' ').trim() === b.replace(/\s+/g, ' ').trim(),

@@ -36,7 +36,10 @@ export function extractTaggedAnswer(text: string): string | null {
   if (box !== null) return box.trim();
   const is = [...text.matchAll(/(?:the\s+(?:final\s+)?answer\s+is|^\s*(?:final\s+)?answer\s*:)\s*([^\n]+)/gim)];
   if (is.length) return is[is.length - 1][1].trim().replace(/\.$/, '');
-  const lines = text.split('\n').map((l) => l.trim()).filter(Boolean);
+  const lines = text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
   return lines.length ? lines[lines.length - 1] : null;
 }
 
@@ -46,7 +49,10 @@ function regexOf(p: RowProblem): RegExp {
   try {
     return new RegExp(`^(?:${p.answer ?? ''})$`, 'u');
   } catch (e) {
-    throw inputError(`${p.id}: the answer is not a valid regular expression: ${(e as Error).message}`, 'with --verifier regex each row\'s "answer" is a pattern');
+    throw inputError(
+      `${p.id}: the answer is not a valid regular expression: ${(e as Error).message}`,
+      'with --verifier regex each row\'s "answer" is a pattern',
+    );
   }
 }
 
@@ -70,7 +76,8 @@ export function parseFileTaskSpec(spec: string, verifier?: string): { file: stri
   }
   if (!rest) throw usageError('jsonl: needs a file, e.g. --task jsonl:data.jsonl --verifier exact');
   kind ??= 'math';
-  if (!(VERIFIER_KINDS as readonly string[]).includes(kind)) throw usageError(`unknown verifier "${kind}"; valid verifiers: ${VERIFIER_KINDS.join(', ')}`);
+  if (!(VERIFIER_KINDS as readonly string[]).includes(kind))
+    throw usageError(`unknown verifier "${kind}"; valid verifiers: ${VERIFIER_KINDS.join(', ')}`);
   return { file: rest, verifier: kind as VerifierKind };
 }
 
@@ -93,8 +100,10 @@ export function makeFileTask(spec: string, verifierFlag?: string): Task<RowProbl
       checkSplit(name, SPLITS, options.split);
       const rows = readRows(options.path ?? file, 'jsonl');
       for (const p of rows) {
-        if (verifier === 'code' && !p.data.tests?.length) throw inputError(`${file}: row ${p.id} has no "tests"`, 'with --verifier code each row needs "tests": Python asserts');
-        if (verifier !== 'code' && p.answer === undefined) throw inputError(`${file}: row ${p.id} has no "answer"`, `with --verifier ${verifier} each row needs an "answer"`);
+        if (verifier === 'code' && !p.data.tests?.length)
+          throw inputError(`${file}: row ${p.id} has no "tests"`, 'with --verifier code each row needs "tests": Python asserts');
+        if (verifier !== 'code' && p.answer === undefined)
+          throw inputError(`${file}: row ${p.id} has no "answer"`, `with --verifier ${verifier} each row needs an "answer"`);
         if (verifier === 'regex') regexOf(p);
       }
       const picked = options.split === 'all' ? rows : rows.filter((_, i) => (options.split === 'test') === (i % 10 === 0));
@@ -102,17 +111,27 @@ export function makeFileTask(spec: string, verifierFlag?: string): Task<RowProbl
     },
     renderPlain: (p, steps = []) => `${p.question}\n${steps.map((s) => `${s}\n`).join('')}`,
     renderChat(p, steps = []): ChatMessage[] {
-      const msgs: ChatMessage[] = p.data.prompt ? [...p.data.prompt] : [
-        { role: 'system', content: SYSTEM[verifier] },
-        { role: 'user', content: p.question },
-      ];
+      const msgs: ChatMessage[] = p.data.prompt
+        ? [...p.data.prompt]
+        : [
+            { role: 'system', content: SYSTEM[verifier] },
+            { role: 'user', content: p.question },
+          ];
       if (steps.length) msgs.push({ role: 'assistant', content: steps.join('\n\n') + '\n\n' });
       return msgs;
     },
     extractAnswer: (text) => extract(text),
     async verify(answer, p): Promise<VerifyResult> {
-      if (answer === null || answer.trim() === '') return { correct: false, verdict: 'unparseable', score: 0, extracted: null, details: 'no answer' };
-      if (answer.length > MAX_ANSWER) return { correct: false, verdict: 'unparseable', score: 0, extracted: null, details: `answer longer than ${MAX_ANSWER} characters` };
+      if (answer === null || answer.trim() === '')
+        return { correct: false, verdict: 'unparseable', score: 0, extracted: null, details: 'no answer' };
+      if (answer.length > MAX_ANSWER)
+        return {
+          correct: false,
+          verdict: 'unparseable',
+          score: 0,
+          extracted: null,
+          details: `answer longer than ${MAX_ANSWER} characters`,
+        };
       switch (verifier) {
         case 'math': {
           const r = await sharedMathGrader().grade(p.answer ?? '', `\\boxed{${answer}}`);
@@ -120,17 +139,35 @@ export function makeFileTask(spec: string, verifierFlag?: string): Task<RowProbl
         }
         case 'exact': {
           const ok = squash(answer) === squash(p.answer ?? '');
-          return { correct: ok, verdict: ok ? 'correct' : 'wrong', score: ok ? 1 : 0, extracted: squash(answer), details: ok ? 'exact match' : `expected ${JSON.stringify(squash(p.answer ?? ''))}` };
+          return {
+            correct: ok,
+            verdict: ok ? 'correct' : 'wrong',
+            score: ok ? 1 : 0,
+            extracted: squash(answer),
+            details: ok ? 'exact match' : `expected ${JSON.stringify(squash(p.answer ?? ''))}`,
+          };
         }
         case 'regex': {
           const ok = regexOf(p).test(answer.trim());
-          return { correct: ok, verdict: ok ? 'correct' : 'wrong', score: ok ? 1 : 0, extracted: answer.trim(), details: ok ? 'matches the pattern' : `does not match /${p.answer}/` };
+          return {
+            correct: ok,
+            verdict: ok ? 'correct' : 'wrong',
+            score: ok ? 1 : 0,
+            extracted: answer.trim(),
+            details: ok ? 'matches the pattern' : `does not match /${p.answer}/`,
+          };
         }
         case 'code': {
           const r = await runPython({ program: answer, tests: p.data.tests }, { limits: { timeoutMs: 10_000, cpuSeconds: 5 } });
           const passed = r.tests.filter((t) => t.passed).length;
           const total = r.tests.length || (p.data.tests?.length ?? 0);
-          return { correct: r.passed, verdict: r.passed ? 'correct' : 'wrong', score: r.passed ? 1 : total ? passed / total : 0, extracted: answer, details: `${r.status}: ${passed}/${total} tests passed` };
+          return {
+            correct: r.passed,
+            verdict: r.passed ? 'correct' : 'wrong',
+            score: r.passed ? 1 : total ? passed / total : 0,
+            extracted: answer,
+            details: `${r.status}: ${passed}/${total} tests passed`,
+          };
         }
       }
     },

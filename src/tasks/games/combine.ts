@@ -226,7 +226,12 @@ export function legalMoves(state: readonly Rational[], rules: GameRules): Array<
  * One random legal move (uniform over ordered pairs and operators, retried when illegal), without
  * listing every move: generators call this millions of times. Null when `tries` all fail.
  */
-export function randomMove(state: readonly Rational[], rules: Omit<GameRules, 'target'>, rng: { next(): number }, tries = 30): Rational[] | null {
+export function randomMove(
+  state: readonly Rational[],
+  rules: Omit<GameRules, 'target'>,
+  rng: { next(): number },
+  tries = 30,
+): Rational[] | null {
   if (state.length < 2) return null;
   for (let t = 0; t < tries; t++) {
     const i = Math.floor(rng.next() * state.length);

@@ -29,7 +29,8 @@ export function parseGame24Csv(text: string, file: string): Game24Row[] {
   const header = lines[0]?.split(',').map((h) => h.trim().toLowerCase()) ?? [];
   const rankCol = header.indexOf('rank');
   const puzzleCol = header.indexOf('puzzles');
-  if (rankCol < 0 || puzzleCol < 0) throw inputError(`${file}: expected a header with "Rank" and "Puzzles"`, 'give the 24.csv file from the Tree-of-Thoughts repository');
+  if (rankCol < 0 || puzzleCol < 0)
+    throw inputError(`${file}: expected a header with "Rank" and "Puzzles"`, 'give the 24.csv file from the Tree-of-Thoughts repository');
   return lines.slice(1).map((line, i) => {
     const cols = line.split(',');
     const rank = Number(cols[rankCol]);
@@ -53,7 +54,13 @@ export function generateGame24(count: number, seed: number): NumberGameProblem[]
   const out: NumberGameProblem[] = [];
   while (out.length < count) {
     const numbers = [0, 0, 0, 0].map(() => rng.int(1, 13)).sort((a, b) => a - b);
-    if (!bruteForceSolvable(numbers.map((n) => rat(n)), { ...RULES, target: rat(24) })) continue;
+    if (
+      !bruteForceSolvable(
+        numbers.map((n) => rat(n)),
+        { ...RULES, target: rat(24) },
+      )
+    )
+      continue;
     out.push(toProblem(`game24/generated/${seed}/${out.length}`, { numbers, target: 24 }));
   }
   return out;
@@ -66,7 +73,10 @@ async function load(options: LoadOptions): Promise<NumberGameProblem[]> {
   const rows = parseGame24Csv(readDataText(file), file);
   const inTest = (r: Game24Row) => r.rank >= GAME24_TEST_RANKS.first && r.rank <= GAME24_TEST_RANKS.last;
   const picked = rows.filter((r) => (options.split === 'test' ? inTest(r) : options.split === 'train' ? !inTest(r) : true));
-  return selectProblems(picked.map((r) => toProblem(`game24/${options.split}/${r.rank}`, { numbers: r.numbers, target: 24 })), options);
+  return selectProblems(
+    picked.map((r) => toProblem(`game24/${options.split}/${r.rank}`, { numbers: r.numbers, target: 24 })),
+    options,
+  );
 }
 
 export const game24Task = makeNumberGameTask({

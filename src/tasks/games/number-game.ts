@@ -74,15 +74,32 @@ export function makeNumberGameTask(spec: NumberGameSpec): Task<NumberGameProblem
      */
     extractAnswer(text, problem) {
       const tag = /<answer>([\s\S]*?)<\/answer>/i.exec(text);
-      if (tag) return tag[1].trim().replace(/=\s*-?\d+(?:\/\d+)?\s*$/, '').trim() || null;
+      if (tag)
+        return (
+          tag[1]
+            .trim()
+            .replace(/=\s*-?\d+(?:\/\d+)?\s*$/, '')
+            .trim() || null
+        );
       const answerLine = /answer\s*:\s*([^\n]+)/i.exec(text);
-      if (answerLine) return answerLine[1].trim().replace(/=\s*-?\d+(?:\/\d+)?\s*$/, '').trim() || null;
+      if (answerLine)
+        return (
+          answerLine[1]
+            .trim()
+            .replace(/=\s*-?\d+(?:\/\d+)?\s*$/, '')
+            .trim() || null
+        );
       const lines = stepLines(text);
       if (problem && lines.length > 0 && lines.every((l) => STEP_LIKE.test(l))) {
         const rules = rulesFor(spec, problem.data);
         const r = replay(startOf(problem.data), lines, rules);
         if (r.invalidAt >= 0 || !isTerminal(r.state, rules)) return null;
-        const k = rules.useAll ? 0 : Math.max(0, r.state.findIndex((x) => eq(x, rules.target)));
+        const k = rules.useAll
+          ? 0
+          : Math.max(
+              0,
+              r.state.findIndex((x) => eq(x, rules.target)),
+            );
         return r.expressions[k] ?? null;
       }
       const last = lines[lines.length - 1];
@@ -99,7 +116,12 @@ export function makeNumberGameTask(spec: NumberGameSpec): Task<NumberGameProblem
       const mismatch = numbersMatch(v.numbers, startOf(problem.data), rules.useAll);
       if (mismatch) return { correct: false, score: 0, extracted: expr, details: mismatch };
       if (!eq(v.value, rules.target)) {
-        return { correct: false, score: 0, extracted: expr, details: `evaluates to ${formatRational(v.value)}, not ${problem.data.target}` };
+        return {
+          correct: false,
+          score: 0,
+          extracted: expr,
+          details: `evaluates to ${formatRational(v.value)}, not ${problem.data.target}`,
+        };
       }
       return { correct: true, score: 1, extracted: expr, details: `${expr} = ${problem.data.target}` };
     },
@@ -117,8 +139,18 @@ export function makeNumberGameTask(spec: NumberGameSpec): Task<NumberGameProblem
       }
       const terminal = isTerminal(r.state, rules);
       if (!terminal) return { valid: true, terminal: false };
-      const k = rules.useAll ? 0 : Math.max(0, r.state.findIndex((x) => eq(x, rules.target)));
-      return { valid: true, terminal: true, answer: r.expressions[k] ?? null, reason: isWin(r.state, rules) ? 'reached the target' : 'finished without reaching the target' };
+      const k = rules.useAll
+        ? 0
+        : Math.max(
+            0,
+            r.state.findIndex((x) => eq(x, rules.target)),
+          );
+      return {
+        valid: true,
+        terminal: true,
+        answer: r.expressions[k] ?? null,
+        reason: isWin(r.state, rules) ? 'reached the target' : 'finished without reaching the target',
+      };
     },
 
     legalSteps(problem, steps) {

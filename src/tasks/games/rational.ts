@@ -60,9 +60,13 @@ export const OPS: readonly Op[] = ['+', '-', '*', '/'];
 
 export function apply(op: Op, a: Rational, b: Rational): Rational | null {
   switch (op) {
-    case '+': return add(a, b);
-    case '-': return sub(a, b);
-    case '*': return mul(a, b);
-    case '/': return div(a, b);
+    case '+':
+      return add(a, b);
+    case '-':
+      return sub(a, b);
+    case '*':
+      return mul(a, b);
+    case '/':
+      return div(a, b);
   }
 }

@@ -9,7 +9,16 @@ import { matrixValue } from './matrix.js';
 import { choiceLetter } from './normalize.js';
 import { decimalCommaValue, parsePlainNumber } from './numbers.js';
 import { compareRelations, splitRelation } from './relations.js';
-import { type Tolerance, DEFAULT_TOLERANCE, closeComplex, complexOf, freeVariables, numbersClose, parseLatex, valuesAt } from './symbolic.js';
+import {
+  type Tolerance,
+  DEFAULT_TOLERANCE,
+  closeComplex,
+  complexOf,
+  freeVariables,
+  numbersClose,
+  parseLatex,
+  valuesAt,
+} from './symbolic.js';
 
 export { type Tolerance, DEFAULT_TOLERANCE, numbersClose } from './symbolic.js';
 export { parsePlainNumber } from './numbers.js';
@@ -86,7 +95,8 @@ export function symbolicEqual(a: string, b: string, tol: Tolerance): Verdict | n
   if (vars.length > 6) return { equal: false, reason: 'too many free variables' };
   // Sums and products with symbolic bounds cannot be checked at sample points (a bound is not a
   // number there); only structural sameness (above) decides them.
-  if (/\\(?:sum|prod)/.test(a + b)) return { equal: false, reason: 'sums/products with free variables differ structurally', unparseable: true };
+  if (/\\(?:sum|prod)/.test(a + b))
+    return { equal: false, reason: 'sums/products with free variables differ structurally', unparseable: true };
   let compared = 0;
   for (let k = 0; k < 5; k++) {
     const [x, y] = valuesAt([A, B], vars, k);
@@ -106,11 +116,13 @@ export function compareLeaf(a: string, b: string, tol: Tolerance, symbolic: bool
   const ca = choiceLetter(a);
   const cb = choiceLetter(b);
   if (ca && cb) return { equal: ca === cb, reason: ca === cb ? 'same choice letter' : 'different choice letters' };
-  if (BASE_NUMBER.test(a) || BASE_NUMBER.test(b)) return { equal: a.replace(/[{}]/g, '') === b.replace(/[{}]/g, ''), reason: 'base-n numerals compared as written' };
+  if (BASE_NUMBER.test(a) || BASE_NUMBER.test(b))
+    return { equal: a.replace(/[{}]/g, '') === b.replace(/[{}]/g, ''), reason: 'base-n numerals compared as written' };
   const na = parsePlainNumber(a);
   const nb = parsePlainNumber(b);
   if (na && nb) {
-    if (na.exact && nb.exact) return { equal: na.value === nb.value, reason: na.value === nb.value ? 'equal integers' : 'different integers' };
+    if (na.exact && nb.exact)
+      return { equal: na.value === nb.value, reason: na.value === nb.value ? 'equal integers' : 'different integers' };
     const equal = numbersClose(na.value, nb.value, tol);
     return { equal, reason: equal ? 'numerically equal' : 'numerically different' };
   }
@@ -175,7 +187,9 @@ function compareLists(as: string[], bs: string[], ordered: boolean, tol: Toleran
 }
 
 const isTuple = (s: string) => enclosed(s, '(', ')') && splitTopLevel(s.slice(1, -1), ',').length > 1;
-const bracketed = (s: string) => (enclosed(s, '(', ')') || enclosed(s, '[', ']') || enclosed(s, '(', ']') || enclosed(s, '[', ')')) && splitTopLevel(s.slice(1, -1), ',').length > 1;
+const bracketed = (s: string) =>
+  (enclosed(s, '(', ')') || enclosed(s, '[', ']') || enclosed(s, '(', ']') || enclosed(s, '[', ')')) &&
+  splitTopLevel(s.slice(1, -1), ',').length > 1;
 
 /**
  * Compares two normalised answers. Returns null only when `symbolic` is false and the cheap
@@ -188,8 +202,12 @@ export function compareNormalized(a: string, b: string, tol: Tolerance = DEFAULT
   const ma = matrixValue(a);
   const mb = matrixValue(b);
   if (ma !== undefined || mb !== undefined) {
-    if (!ma || !mb) return ma === null || mb === null ? { equal: false, reason: 'matrix expression not understood', unparseable: true } : { equal: false, reason: 'matrix vs non-matrix' };
-    if (ma.length !== mb.length || ma.some((r, i) => r.length !== mb[i].length)) return { equal: false, reason: `matrix: ${ma.length}x${ma[0]?.length} vs ${mb.length}x${mb[0]?.length}` };
+    if (!ma || !mb)
+      return ma === null || mb === null
+        ? { equal: false, reason: 'matrix expression not understood', unparseable: true }
+        : { equal: false, reason: 'matrix vs non-matrix' };
+    if (ma.length !== mb.length || ma.some((r, i) => r.length !== mb[i].length))
+      return { equal: false, reason: `matrix: ${ma.length}x${ma[0]?.length} vs ${mb.length}x${mb[0]?.length}` };
     return compareLists(ma.flat(), mb.flat(), true, tol, symbolic, 'matrix');
   }
 
@@ -222,8 +240,16 @@ export function compareNormalized(a: string, b: string, tol: Tolerance = DEFAULT
     if (listB && listB.length > 1) return compareLists(splitTopLevel(a.slice(1, -1), ','), listB, true, tol, symbolic, 'tuple');
     if (listA && listA.length > 1) return compareLists(listA, splitTopLevel(b.slice(1, -1), ','), true, tol, symbolic, 'tuple');
     if (!ta || !tb) return { equal: false, reason: 'tuple/interval vs a single value' };
-    if (a[0] !== b[0] || a[a.length - 1] !== b[b.length - 1]) return { equal: false, reason: `different brackets (${a[0]}..${a[a.length - 1]} vs ${b[0]}..${b[b.length - 1]})` };
-    return compareLists(splitTopLevel(a.slice(1, -1), ','), splitTopLevel(b.slice(1, -1), ','), true, tol, symbolic, a[0] === '(' && a.endsWith(')') ? 'tuple' : 'interval');
+    if (a[0] !== b[0] || a[a.length - 1] !== b[b.length - 1])
+      return { equal: false, reason: `different brackets (${a[0]}..${a[a.length - 1]} vs ${b[0]}..${b[b.length - 1]})` };
+    return compareLists(
+      splitTopLevel(a.slice(1, -1), ','),
+      splitTopLevel(b.slice(1, -1), ','),
+      true,
+      tol,
+      symbolic,
+      a[0] === '(' && a.endsWith(')') ? 'tuple' : 'interval',
+    );
   }
 
   // "1,22" against one number: a decimal comma.

@@ -14,7 +14,8 @@
  */
 import { UNIT_WORDS, fixDoubleEscapes } from './normalize.js';
 
-export type ExtractionMethod = 'boxed' | 'final-answer' | 'hash' | 'answer-is' | 'answer-colon' | 'choice' | 'whole' | 'latex' | 'last-number';
+export type ExtractionMethod =
+  'boxed' | 'final-answer' | 'hash' | 'answer-is' | 'answer-colon' | 'choice' | 'whole' | 'latex' | 'last-number';
 
 export interface Extraction {
   answer: string | null;
@@ -70,7 +71,8 @@ export function lastBoxed(text: string): string | null {
 }
 
 /** What may stand between boxes of one answer: spaces, punctuation, math delimiters, "and"/"or". */
-const CONNECTOR = /^(?:\s|[,;.:&]|\$|\b[a-zA-Z](?:_\w)?\s*=|\\[[\]()]|\\quad|\\qquad|\\,|\\text\{\s*(?:and|or|,)?\s*\}|\band\b|\bor\b|\\(?:text|mathrm)\{\s*\}|\\\\)*$/i;
+const CONNECTOR =
+  /^(?:\s|[,;.:&]|\$|\b[a-zA-Z](?:_\w)?\s*=|\\[[\]()]|\\quad|\\qquad|\\,|\\text\{\s*(?:and|or|,)?\s*\}|\band\b|\bor\b|\\(?:text|mathrm)\{\s*\}|\\\\)*$/i;
 
 /** The last group of adjacent boxes, joined as a list. */
 function lastBoxGroup(text: string): Found | null {
@@ -165,7 +167,8 @@ export function latexSpans(text: string): Span[] {
  * `1 000`), fractions `a/b`, mixed numbers `4 4/9`, a leading sign or currency sign. A number
  * glued to a preceding letter or digit-word (`AZYUK2A`, `x2`) is not one.
  */
-const NUMBER = /(?<![A-Za-z0-9_.^\\/])[-+]?(?:[$€£]\s?)?(?:\d{1,3}(?:,\d{3})+(?!\d)|\d{1,3}(?:[ \u00a0]\d{3})+(?![\d/])|\d+)(?:[.,]\d+)?(?:[ \t]+\d+[ \t]*\/[ \t]*\d+|[ \t]*\/[ \t]*\d+)?(?![\d])(?:[ \t]?\\?%)?/g;
+const NUMBER =
+  /(?<![A-Za-z0-9_.^\\/])[-+]?(?:[$€£]\s?)?(?:\d{1,3}(?:,\d{3})+(?!\d)|\d{1,3}(?:[ \u00a0]\d{3})+(?![\d/])|\d+)(?:[.,]\d+)?(?:[ \t]+\d+[ \t]*\/[ \t]*\d+|[ \t]*\/[ \t]*\d+)?(?![\d])(?:[ \t]?\\?%)?/g;
 
 /** The last number in a text outside the given spans; null when there is none. */
 export function lastNumber(text: string, spans: readonly Span[] = []): { value: string; at: number } | null {
@@ -204,7 +207,10 @@ function sentence(s: string): string {
     }
   }
   t = t.slice(0, end);
-  return t.replace(/[*"'\s]+$/, '').replace(/^[*"'\s]+/, '').trim();
+  return t
+    .replace(/[*"'\s]+$/, '')
+    .replace(/^[*"'\s]+/, '')
+    .trim();
 }
 
 /**

@@ -67,7 +67,8 @@ export function preparePair(gold: string, pred: string, options: GradeOptions = 
   if (p.parts && p.parts.length > 1) {
     const forms = p.parts.map((x) => normalizeBounded(x));
     const last = forms[forms.length - 1];
-    if (last && forms.every((f) => f !== null && compareNormalized(f, last, DEFAULT_TOLERANCE, false)?.equal)) p.answer = p.parts[p.parts.length - 1];
+    if (last && forms.every((f) => f !== null && compareNormalized(f, last, DEFAULT_TOLERANCE, false)?.equal))
+      p.answer = p.parts[p.parts.length - 1];
   }
   return {
     gold: { raw: gold, extracted: g.answer, normalized: normalizeBounded(g.answer), method: g.method },

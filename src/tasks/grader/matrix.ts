@@ -18,8 +18,16 @@ interface Piece {
 }
 
 function cellsOf(body: string): Cells {
-  const rows = body.split('\\\\').map((r) => r.trim()).filter((r) => r.length > 0 && !/^\\hline$/.test(r));
-  return rows.map((r) => r.replace(/\\hline/g, '').split('&').map((c) => c.trim()));
+  const rows = body
+    .split('\\\\')
+    .map((r) => r.trim())
+    .filter((r) => r.length > 0 && !/^\\hline$/.test(r));
+  return rows.map((r) =>
+    r
+      .replace(/\\hline/g, '')
+      .split('&')
+      .map((c) => c.trim()),
+  );
 }
 
 function literals(s: string): Piece[] | null {

@@ -10,16 +10,114 @@
 
 /** Unit words removed when they trail a number ("5 cm", "\text{ dollars}"). Longest first. */
 const UNITS = [
-  'square centimeters', 'square centimetres', 'square meters', 'square metres', 'square inches', 'square feet', 'square units', 'square miles', 'square yards',
-  'cubic centimeters', 'cubic meters', 'cubic inches', 'cubic feet', 'cubic units',
-  'sq ft', 'sq units', 'sq in',
-  'centimeters', 'centimetres', 'centimeter', 'millimeters', 'millimeter', 'kilometers', 'kilometer', 'kilometres', 'meters', 'metres', 'meter',
-  'inches', 'inch', 'feet', 'foot', 'yards', 'yard', 'miles', 'mile', 'mph', 'kmh',
-  'units', 'unit', 'degrees', 'degree', 'radians', 'dollars', 'dollar', 'cents', 'cent', 'euros', 'euro', 'pounds', 'pound', 'usd', 'eur',
-  'hours', 'hour', 'minutes', 'minute', 'seconds', 'second', 'days', 'day', 'weeks', 'week', 'months', 'month', 'years', 'year',
-  'grams', 'gram', 'kilograms', 'kg', 'liters', 'litres', 'liter', 'ml', 'gallons', 'gallon', 'ounces', 'ounce', 'lbs', 'lb',
-  'points', 'point', 'people', 'persons', 'students', 'items', 'pieces', 'times', 'ways', 'percentage', 'percent', 'pct',
-  'cm', 'mm', 'km', 'm', 'ft', 'in', 'yd', 'mi', 'hrs', 'hr', 'min', 'sec', 's', 'g', 'l',
+  'square centimeters',
+  'square centimetres',
+  'square meters',
+  'square metres',
+  'square inches',
+  'square feet',
+  'square units',
+  'square miles',
+  'square yards',
+  'cubic centimeters',
+  'cubic meters',
+  'cubic inches',
+  'cubic feet',
+  'cubic units',
+  'sq ft',
+  'sq units',
+  'sq in',
+  'centimeters',
+  'centimetres',
+  'centimeter',
+  'millimeters',
+  'millimeter',
+  'kilometers',
+  'kilometer',
+  'kilometres',
+  'meters',
+  'metres',
+  'meter',
+  'inches',
+  'inch',
+  'feet',
+  'foot',
+  'yards',
+  'yard',
+  'miles',
+  'mile',
+  'mph',
+  'kmh',
+  'units',
+  'unit',
+  'degrees',
+  'degree',
+  'radians',
+  'dollars',
+  'dollar',
+  'cents',
+  'cent',
+  'euros',
+  'euro',
+  'pounds',
+  'pound',
+  'usd',
+  'eur',
+  'hours',
+  'hour',
+  'minutes',
+  'minute',
+  'seconds',
+  'second',
+  'days',
+  'day',
+  'weeks',
+  'week',
+  'months',
+  'month',
+  'years',
+  'year',
+  'grams',
+  'gram',
+  'kilograms',
+  'kg',
+  'liters',
+  'litres',
+  'liter',
+  'ml',
+  'gallons',
+  'gallon',
+  'ounces',
+  'ounce',
+  'lbs',
+  'lb',
+  'points',
+  'point',
+  'people',
+  'persons',
+  'students',
+  'items',
+  'pieces',
+  'times',
+  'ways',
+  'percentage',
+  'percent',
+  'pct',
+  'cm',
+  'mm',
+  'km',
+  'm',
+  'ft',
+  'in',
+  'yd',
+  'mi',
+  'hrs',
+  'hr',
+  'min',
+  'sec',
+  's',
+  'g',
+  'l',
 ];
 export const UNIT_WORDS: ReadonlySet<string> = new Set(UNITS.filter((u) => !u.includes(' ')));
 const unitAlt = (units: string[]) => units.map((u) => u.replace(/ /g, '\\s+')).join('|');
@@ -125,9 +223,14 @@ function depths(s: string): number[] {
  * elements, and only with no space after the comma (`32, 349` is a list of two numbers).
  */
 function stripThousands(s: string): string {
-  let out = s.replace(/(\d)\{\s*,\s*\}(?=\d{3})/g, '$1').replace(/(\d),\s*\\[!,]\s*(?=\d{3}(?!\d))/g, '$1').replace(/(\d)\\,(?=\d{3}(?!\d))/g, '$1');
+  let out = s
+    .replace(/(\d)\{\s*,\s*\}(?=\d{3})/g, '$1')
+    .replace(/(\d),\s*\\[!,]\s*(?=\d{3}(?!\d))/g, '$1')
+    .replace(/(\d)\\,(?=\d{3}(?!\d))/g, '$1');
   const d = depths(out);
-  out = out.replace(/(^|[^\d.,])([1-9]\d{0,2}(?:,\d{3})+)(?=$|[^\d,]|,\s)/g, (m, pre: string, num: string, offset: number) => (d[offset + pre.length] === 0 ? pre + num.replace(/,/g, '') : m));
+  out = out.replace(/(^|[^\d.,])([1-9]\d{0,2}(?:,\d{3})+)(?=$|[^\d,]|,\s)/g, (m, pre: string, num: string, offset: number) =>
+    d[offset + pre.length] === 0 ? pre + num.replace(/,/g, '') : m,
+  );
   // "1 000 000" as a whole answer: spaces as separators.
   if (/^-?[1-9]\d{0,2}(?:[ \u00a0\u202f]\d{3})+(?:\.\d+)?$/.test(out.trim())) out = out.replace(/[ \u00a0\u202f]/g, '');
   return out;
@@ -148,8 +251,13 @@ export function normalizeAnswer(input: string): string {
   let s = fixDoubleEscapes(input.trim());
   s = s.replace(/\r?\n/g, ' ');
   // Outer math delimiters (possibly several spans: "$12$ and $13$").
-  s = s.replace(/^\\\(|\\\)$/g, '').replace(/^\\\[|\\\]$/g, '').trim();
-  s = s.replace(/\\(?:left|right|big|Big|bigg|Bigg)(?:[lr])?(?![a-zA-Z])\s*([()[\]|.]|\\[{}|])?/g, (_m, d?: string) => (d === '.' ? '' : (d ?? '')));
+  s = s
+    .replace(/^\\\(|\\\)$/g, '')
+    .replace(/^\\\[|\\\]$/g, '')
+    .trim();
+  s = s.replace(/\\(?:left|right|big|Big|bigg|Bigg)(?:[lr])?(?![a-zA-Z])\s*([()[\]|.]|\\[{}|])?/g, (_m, d?: string) =>
+    d === '.' ? '' : (d ?? ''),
+  );
   s = s.replace(/(?<!\\)(?:\\!|\\,|\\;|\\:|\\quad|\\qquad|~|\\ )/g, (m) => (m === '\\,' || m === '\\!' ? m : ' '));
   s = stripThousands(s);
   s = s.replace(/(?<!\\)(?:\\!|\\,)/g, ' ');
@@ -162,7 +270,11 @@ export function normalizeAnswer(input: string): string {
   s = s.replace(/\\%|%/g, ' ');
   s = s.replace(/\\(?:text|textbf|textit|textnormal|textrm|mathrm|mathbf|mbox|operatorname)\s*\{\s*\}/g, '');
   // Text wrappers become spaced words, so "5\text{cm}" reads as "5 cm" for the unit rule.
-  s = unwrapCommand(s, ['text', 'textbf', 'textit', 'textnormal', 'textrm', 'textsf', 'mathrm', 'mathbf', 'mathit', 'mbox', 'boxed', 'fbox', 'emph'], true);
+  s = unwrapCommand(
+    s,
+    ['text', 'textbf', 'textit', 'textnormal', 'textrm', 'textsf', 'mathrm', 'mathbf', 'mathit', 'mbox', 'boxed', 'fbox', 'emph'],
+    true,
+  );
   s = canonicalRelations(s);
   s = s.replace(/\s+/g, ' ').trim();
   // Trailing sentence punctuation (not an ellipsis).
@@ -184,7 +296,10 @@ export function normalizeAnswer(input: string): string {
   s = fixShorthand(s);
   // Leading decimal point: ".5" -> "0.5", "-.5" -> "-0.5".
   s = s.replace(/(^|[^\d])\.(\d)/g, '$10.$2');
-  s = s.trim().replace(/(?<!\.)\.\s*$/, '').trim();
+  s = s
+    .trim()
+    .replace(/(?<!\.)\.\s*$/, '')
+    .trim();
   // "5.0", "5.00" -> "5" (exact zeros only).
   s = s.replace(/^(-?\d+)\.0+$/, '$1');
   // A whole answer in LaTeX grouping braces: "{1,3}" is the list 1,3.

@@ -113,7 +113,8 @@ export class MathGrader {
     if (i < 0) return;
     this.slots.splice(i, 1);
     void slot.worker.terminate();
-    for (const job of this.queue.splice(0)) job.resolve({ correct: false, verdict: 'unparseable', reason: `grader worker failed to start: ${why}` });
+    for (const job of this.queue.splice(0))
+      job.resolve({ correct: false, verdict: 'unparseable', reason: `grader worker failed to start: ${why}` });
   }
 
   private finish(slot: Slot, result: Decision): void {
@@ -127,7 +128,12 @@ export class MathGrader {
   }
 
   private timeOut(slot: Slot): void {
-    this.replace(slot, { correct: false, verdict: 'unparseable', reason: `comparison took longer than ${this.timeoutMs} ms`, timedOut: true });
+    this.replace(slot, {
+      correct: false,
+      verdict: 'unparseable',
+      reason: `comparison took longer than ${this.timeoutMs} ms`,
+      timedOut: true,
+    });
   }
 
   /** Resolves the slot's job, kills its worker and removes the slot (a new one is made on demand). */

@@ -225,7 +225,8 @@ function compareTwo(A: Relation, B: Relation, tol: Tolerance, symbolic: boolean,
       if (byValue?.equal) return { ...byValue, reason: `same value: ${byValue.reason}` };
     }
   }
-  const [fa, fb] = ka === 'ne' ? [`(${A.parts[0]})-(${A.parts[1]})`, `(${B.parts[0]})-(${B.parts[1]})`] : [equationForm(A), equationForm(B)];
+  const [fa, fb] =
+    ka === 'ne' ? [`(${A.parts[0]})-(${A.parts[1]})`, `(${B.parts[0]})-(${B.parts[1]})`] : [equationForm(A), equationForm(B)];
   if (fa === fb) return { equal: true, reason: 'same equation' };
   if (!symbolic) return null;
   const p = proportional(fa, fb, false, tol);

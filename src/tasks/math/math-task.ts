@@ -50,10 +50,17 @@ export function makeMathTask(spec: MathTaskSpec): Task<MathProblem> {
       const records = readJsonlRecords(file);
       const problems = records.map((rec, i): MathProblem => {
         const qField = spec.questionFields.find((f) => typeof rec[f] === 'string') ?? spec.questionFields[0];
-        const solution = spec.solutionField && typeof rec[spec.solutionField] === 'string' ? (rec[spec.solutionField] as string) : undefined;
+        const solution =
+          spec.solutionField && typeof rec[spec.solutionField] === 'string' ? (rec[spec.solutionField] as string) : undefined;
         const meta: Record<string, unknown> = {};
-        for (const [k, v] of Object.entries(rec)) if (!spec.questionFields.includes(k) && k !== spec.solutionField && k !== 'answer') meta[k] = v;
-        return { id: `${spec.name}/test/${spec.idOf(rec, i)}`, question: field(rec, qField, file, i), answer: spec.answerOf(rec, file, i), data: { meta, solution } };
+        for (const [k, v] of Object.entries(rec))
+          if (!spec.questionFields.includes(k) && k !== spec.solutionField && k !== 'answer') meta[k] = v;
+        return {
+          id: `${spec.name}/test/${spec.idOf(rec, i)}`,
+          question: field(rec, qField, file, i),
+          answer: spec.answerOf(rec, file, i),
+          data: { meta, solution },
+        };
       });
       return selectProblems(problems, options);
     },
@@ -68,7 +75,8 @@ export function makeMathTask(spec: MathTaskSpec): Task<MathProblem> {
     },
     extractAnswer: (text) => extractMathAnswer(text).answer,
     async verify(answer, problem): Promise<VerifyResult> {
-      if (answer === null || answer.trim() === '') return { correct: false, verdict: 'unparseable', score: 0, extracted: null, details: 'no answer' };
+      if (answer === null || answer.trim() === '')
+        return { correct: false, verdict: 'unparseable', score: 0, extracted: null, details: 'no answer' };
       // The answer is already extracted: wrap it so the grader takes it whole.
       const r = await sharedMathGrader().grade(problem.answer, `\\boxed{${answer}}`);
       return { correct: r.correct, verdict: r.verdict, score: r.correct ? 1 : 0, extracted: r.pred.normalized, details: r.reason };

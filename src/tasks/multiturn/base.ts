@@ -25,8 +25,16 @@ export function renderPlainTranscript(prompt: string, lines: readonly string[] =
   return `${prompt}|${lines.map((l) => `${l}\n`).join('')}`;
 }
 
-export function renderChatTranscript(system: string, question: string, tools: readonly ToolSpec[], lines: readonly string[] = []): ChatMessage[] {
-  const msgs: ChatMessage[] = [{ role: 'system', content: `${system}\n${describeTools(tools)}` }, { role: 'user', content: question }];
+export function renderChatTranscript(
+  system: string,
+  question: string,
+  tools: readonly ToolSpec[],
+  lines: readonly string[] = [],
+): ChatMessage[] {
+  const msgs: ChatMessage[] = [
+    { role: 'system', content: `${system}\n${describeTools(tools)}` },
+    { role: 'user', content: question },
+  ];
   if (lines.length) msgs.push({ role: 'assistant', content: lines.join('\n') });
   return msgs;
 }
@@ -41,7 +49,12 @@ export function exactVerify(answer: string | null, expected: string, normalise: 
  * Generated splits: `test` from its own seed stream (`testSize` problems), `train` from another
  * with every test key removed. `make(rng, index)` returns a problem or null (skip).
  */
-export function generatedSplits<P extends Problem>(name: string, sizes: { train: number; test: number }, make: (rng: Rng, split: string, i: number) => P | null, key: (p: P) => string) {
+export function generatedSplits<P extends Problem>(
+  name: string,
+  sizes: { train: number; test: number },
+  make: (rng: Rng, split: string, i: number) => P | null,
+  key: (p: P) => string,
+) {
   const cache = new Map<string, P[]>();
   const build = (split: string, seed: number, n: number, exclude: Set<string>): P[] => {
     const rng = new Rng(seed).fork(`${name}.${split}`);

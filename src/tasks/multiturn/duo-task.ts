@@ -32,7 +32,11 @@ class DuoEnv implements Environment {
   private done = false;
   private readonly calc = calculatorTool();
 
-  constructor(private readonly p: CalcProblem, private readonly withTools: boolean, private readonly maxTurns = 10) {
+  constructor(
+    private readonly p: CalcProblem,
+    private readonly withTools: boolean,
+    private readonly maxTurns = 10,
+  ) {
     this.tools = withTools ? [this.calc.spec] : [];
   }
 
@@ -48,11 +52,32 @@ class DuoEnv implements Environment {
   async step(action: string): Promise<StepOutcome> {
     if (this.done) throw new Error('step() after the episode ended; call reset() first');
     this.turns++;
-    const out = (o: { observation?: string; reward?: number; terminated?: boolean; correct?: boolean; toolResults?: ToolResult[]; malformed?: boolean; answer?: string }): StepOutcome => {
+    const out = (o: {
+      observation?: string;
+      reward?: number;
+      terminated?: boolean;
+      correct?: boolean;
+      toolResults?: ToolResult[];
+      malformed?: boolean;
+      answer?: string;
+    }): StepOutcome => {
       const terminated = o.terminated ?? false;
       const truncated = !terminated && this.turns >= this.maxTurns;
       this.done = terminated || truncated;
-      return { observation: this.done ? '' : (o.observation ?? ''), reward: o.reward ?? 0, terminated, truncated, done: this.done, info: { toolResults: o.toolResults, malformed: o.malformed, answer: o.answer, correct: this.done ? (o.correct ?? false) : undefined, nextAgent: this.agent } };
+      return {
+        observation: this.done ? '' : (o.observation ?? ''),
+        reward: o.reward ?? 0,
+        terminated,
+        truncated,
+        done: this.done,
+        info: {
+          toolResults: o.toolResults,
+          malformed: o.malformed,
+          answer: o.answer,
+          correct: this.done ? (o.correct ?? false) : undefined,
+          nextAgent: this.agent,
+        },
+      };
     };
     const t = action.trim();
     const verdict = /^verdict\s*:\s*(accept|reject)\s*$/i.exec(t);
@@ -61,7 +86,8 @@ class DuoEnv implements Environment {
       const accept = verdict[1].toLowerCase() === 'accept';
       const reward = accept === right ? 1 : 0;
       this.rounds++;
-      if (accept || this.rounds >= 2) return out({ reward, terminated: true, correct: accept && right, answer: this.proposal ?? undefined });
+      if (accept || this.rounds >= 2)
+        return out({ reward, terminated: true, correct: accept && right, answer: this.proposal ?? undefined });
       this.agent = 'solver';
       return out({ reward, observation: '> rejected' });
     }
@@ -69,14 +95,23 @@ class DuoEnv implements Environment {
     if (parsed.kind === 'answer' && this.agent === 'solver') {
       this.proposal = parsed.answer;
       this.agent = 'checker';
-      return out({ reward: norm(parsed.answer) === norm(this.p.answer!) ? 1 : 0, observation: `> check ${parsed.answer}`, answer: parsed.answer });
+      return out({
+        reward: norm(parsed.answer) === norm(this.p.answer!) ? 1 : 0,
+        observation: `> check ${parsed.answer}`,
+        answer: parsed.answer,
+      });
     }
     if (parsed.kind === 'tool-calls') {
       const results: ToolResult[] = [];
       for (const c of parsed.calls) results.push(await callTool(this.withTools ? [this.calc] : [], c));
       return out({ observation: observationOf(results), toolResults: results });
     }
-    const reason = parsed.kind === 'malformed' ? parsed.reason : this.agent === 'checker' ? 'the checker replies "verdict: accept" or "verdict: reject"' : 'unexpected action';
+    const reason =
+      parsed.kind === 'malformed'
+        ? parsed.reason
+        : this.agent === 'checker'
+          ? 'the checker replies "verdict: accept" or "verdict: reject"'
+          : 'unexpected action';
     return out({ observation: `> error: ${reason}`, malformed: true });
   }
 }
@@ -95,12 +130,19 @@ export function duoSolverTurns(p: CalcProblem, rng?: { next(): number }, tools =
 export const calcDuoTask: MultiTurnTask<CalcProblem> = {
   ...calcToolTask,
   name: 'calc-duo',
-  description: 'Two agents (MARFT): a solver computes with the calculator and proposes an answer, a checker recomputes and accepts or rejects; per-agent rewards',
+  description:
+    'Two agents (MARFT): a solver computes with the calculator and proposes an answer, a checker recomputes and accepts or rejects; per-agent rewards',
   agents: ['solver', 'checker'],
   maxTurns: 10,
   meta: { kind: 'multi-turn', source: { kind: 'generated' }, verifier: 'exact (accepted answer)', splitSizes: { train: 10000, test: 500 } },
   renderPlain: (p, steps = []) => renderPlainTranscript(p.question, steps),
-  renderChat: (p, steps = []) => renderChatTranscript('Two agents share this transcript: a solver proposes "answer: X"; a checker replies "verdict: accept" or "verdict: reject".', p.question, [calculatorTool().spec], steps),
+  renderChat: (p, steps = []) =>
+    renderChatTranscript(
+      'Two agents share this transcript: a solver proposes "answer: X"; a checker replies "verdict: accept" or "verdict: reject".',
+      p.question,
+      [calculatorTool().spec],
+      steps,
+    ),
   extractAnswer: (text) => extractAnswerLine(text),
   async verify(answer, p) {
     return exactVerify(answer, p.answer!, norm);

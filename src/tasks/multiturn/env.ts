@@ -27,7 +27,14 @@ export interface ToolEnvOptions {
 
 /** Formats tool results as observation lines ("> " before every line). */
 export function observationOf(results: readonly ToolResult[]): string {
-  return results.map((r) => r.output.split('\n').map((l) => `> ${l}`).join('\n')).join('\n');
+  return results
+    .map((r) =>
+      r.output
+        .split('\n')
+        .map((l) => `> ${l}`)
+        .join('\n'),
+    )
+    .join('\n');
 }
 
 export class ToolEnv implements Environment {
@@ -53,13 +60,21 @@ export class ToolEnv implements Environment {
       const terminated = o.terminated ?? false;
       const truncated = !terminated && this.turns >= this.o.maxTurns;
       this.finished = terminated || truncated;
-      return { observation: this.finished ? '' : (o.observation ?? ''), reward, terminated, truncated, done: this.finished, info: truncated ? { ...o.info, correct: false } : o.info };
+      return {
+        observation: this.finished ? '' : (o.observation ?? ''),
+        reward,
+        terminated,
+        truncated,
+        done: this.finished,
+        info: truncated ? { ...o.info, correct: false } : o.info,
+      };
     };
     if (parsed.kind === 'answer') {
       const s = await this.o.score(parsed.answer);
       return end(s.reward, { terminated: true, info: { answer: parsed.answer, correct: s.correct } });
     }
-    if (parsed.kind === 'malformed') return end(this.o.malformedPenalty ?? 0, { observation: `> error: ${parsed.reason}`, info: { malformed: true } });
+    if (parsed.kind === 'malformed')
+      return end(this.o.malformedPenalty ?? 0, { observation: `> error: ${parsed.reason}`, info: { malformed: true } });
     const results: ToolResult[] = [];
     for (const call of parsed.calls) results.push(await callTool(this.o.tools, call, this.o.toolTimeoutMs));
     return end(0, { observation: observationOf(results), info: { toolResults: results } });

@@ -13,9 +13,7 @@
 import type { ToolCall, ToolSpec } from '../tools/types.js';
 
 export type ParsedAction =
-  | { kind: 'tool-calls'; calls: ToolCall[] }
-  | { kind: 'answer'; answer: string }
-  | { kind: 'malformed'; reason: string };
+  { kind: 'tool-calls'; calls: ToolCall[] } | { kind: 'answer'; answer: string } | { kind: 'malformed'; reason: string };
 
 /** The one required string parameter of a tool, when it has exactly one (the shorthand form's target). */
 export function shorthandParameter(spec: ToolSpec): string | null {
@@ -82,7 +80,12 @@ export function parseAction(text: string, tools: readonly ToolSpec[]): ParsedAct
     const param = spec ? shorthandParameter(spec) : null;
     if (spec && !param) return { kind: 'malformed', reason: `${short[1]} takes JSON arguments: ${short[1]} {"...": ...}` };
     // an unknown tool name: keep it a call so that the observation names the tools
-    return { kind: 'tool-calls', calls: [{ id: callId(), type: 'function', function: { name: short[1], arguments: JSON.stringify({ [param ?? 'input']: short[2] }) } }] };
+    return {
+      kind: 'tool-calls',
+      calls: [
+        { id: callId(), type: 'function', function: { name: short[1], arguments: JSON.stringify({ [param ?? 'input']: short[2] }) } },
+      ],
+    };
   }
   return { kind: 'malformed', reason: t === '' ? 'empty action' : 'expected a tool call ("name: input" or name {json}) or "answer: ..."' };
 }
@@ -91,13 +94,20 @@ export function parseAction(text: string, tools: readonly ToolSpec[]): ParsedAct
 export function renderToolCall(spec: ToolSpec, args: Record<string, unknown>): string {
   const param = shorthandParameter(spec);
   const keys = Object.keys(args);
-  if (param && keys.length === 1 && keys[0] === param && typeof args[param] === 'string' && !(args[param] as string).includes('\n')) return `${spec.function.name}: ${args[param] as string}`;
+  if (param && keys.length === 1 && keys[0] === param && typeof args[param] === 'string' && !(args[param] as string).includes('\n'))
+    return `${spec.function.name}: ${args[param] as string}`;
   return `${spec.function.name} ${JSON.stringify(args)}`;
 }
 
 /** A one-paragraph description of the tools and the action syntax, for chat prompts. */
 export function describeTools(tools: readonly ToolSpec[]): string {
   if (tools.length === 0) return 'No tools are available. Reply with one line: answer: <your answer>.';
-  const lines = tools.map((t) => `- ${t.function.name}: ${t.function.description} Parameters (JSON schema): ${JSON.stringify(t.function.parameters)}`);
-  return ['Tools:', ...lines, 'Each turn, reply with one line: a tool call ("name: input", or name {"param": ...}) or your final "answer: ...". Tool results come back as "> ..." lines.'].join('\n');
+  const lines = tools.map(
+    (t) => `- ${t.function.name}: ${t.function.description} Parameters (JSON schema): ${JSON.stringify(t.function.parameters)}`,
+  );
+  return [
+    'Tools:',
+    ...lines,
+    'Each turn, reply with one line: a tool call ("name: input", or name {"param": ...}) or your final "answer: ...". Tool results come back as "> ..." lines.',
+  ].join('\n');
 }

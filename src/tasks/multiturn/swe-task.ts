@@ -24,10 +24,43 @@ export interface SweProblem extends Problem {
 
 type Template = (k: number[]) => { lines: string[]; tests: (f: string) => string[] };
 const TEMPLATES: Template[] = [
-  (k) => ({ lines: ['function f(a, b) {', `  const s = a * ${k[0]};`, `  return s + b;`, '}'], tests: () => [[2, 3], [5, 1], [0, 7]].map(([a, b]) => `if (f(${a}, ${b}) !== ${a * k[0] + b}) throw new Error("f(${a}, ${b}) should be ${a * k[0] + b}")`) }),
-  (k) => ({ lines: ['function f(xs) {', '  let t = 0;', `  for (const x of xs) if (x > ${k[0]}) t += x;`, '  return t;', '}'], tests: () => [[1, 5, 9], [k[0], k[0] + 1], [0]].map((xs) => `if (f([${xs}]) !== ${xs.filter((x) => x > k[0]).reduce((a, b) => a + b, 0)}) throw new Error("f([${xs}]) should be ${xs.filter((x) => x > k[0]).reduce((a, b) => a + b, 0)}")`) }),
-  (k) => ({ lines: ['function f(n) {', '  let p = 1;', `  for (let i = 1; i <= n; i++) p = p * ${k[0]} % 97;`, '  return p;', '}'], tests: () => [1, 2, 5].map((n) => { let p = 1; for (let i = 1; i <= n; i++) p = (p * k[0]) % 97; return `if (f(${n}) !== ${p}) throw new Error("f(${n}) should be ${p}")`; }) }),
-  (k) => ({ lines: ['function f(a, b) {', `  if (a - b < ${k[0]}) return a;`, '  return b;', '}'], tests: () => [[k[0] + 5, 3], [1, 2], [k[0], 0]].map(([a, b]) => `if (f(${a}, ${b}) !== ${a - b < k[0] ? a : b}) throw new Error("f(${a}, ${b}) should be ${a - b < k[0] ? a : b}")`) }),
+  (k) => ({
+    lines: ['function f(a, b) {', `  const s = a * ${k[0]};`, `  return s + b;`, '}'],
+    tests: () =>
+      [
+        [2, 3],
+        [5, 1],
+        [0, 7],
+      ].map(([a, b]) => `if (f(${a}, ${b}) !== ${a * k[0] + b}) throw new Error("f(${a}, ${b}) should be ${a * k[0] + b}")`),
+  }),
+  (k) => ({
+    lines: ['function f(xs) {', '  let t = 0;', `  for (const x of xs) if (x > ${k[0]}) t += x;`, '  return t;', '}'],
+    tests: () =>
+      [[1, 5, 9], [k[0], k[0] + 1], [0]].map(
+        (xs) =>
+          `if (f([${xs}]) !== ${xs.filter((x) => x > k[0]).reduce((a, b) => a + b, 0)}) throw new Error("f([${xs}]) should be ${xs.filter((x) => x > k[0]).reduce((a, b) => a + b, 0)}")`,
+      ),
+  }),
+  (k) => ({
+    lines: ['function f(n) {', '  let p = 1;', `  for (let i = 1; i <= n; i++) p = p * ${k[0]} % 97;`, '  return p;', '}'],
+    tests: () =>
+      [1, 2, 5].map((n) => {
+        let p = 1;
+        for (let i = 1; i <= n; i++) p = (p * k[0]) % 97;
+        return `if (f(${n}) !== ${p}) throw new Error("f(${n}) should be ${p}")`;
+      }),
+  }),
+  (k) => ({
+    lines: ['function f(a, b) {', `  if (a - b < ${k[0]}) return a;`, '  return b;', '}'],
+    tests: () =>
+      [
+        [k[0] + 5, 3],
+        [1, 2],
+        [k[0], 0],
+      ].map(
+        ([a, b]) => `if (f(${a}, ${b}) !== ${a - b < k[0] ? a : b}) throw new Error("f(${a}, ${b}) should be ${a - b < k[0] ? a : b}")`,
+      ),
+  }),
 ];
 const SWAPS: Record<string, string> = { '*': '+', '+': '-', '-': '+', '<': '<=', '>': '>=', '%': '*' };
 
@@ -53,7 +86,12 @@ function make(rng: Rng, split: string, i: number): SweProblem | null {
   const bad = mutate(lines[line], rng);
   if (!bad || bad === lines[line]) return null;
   const buggy = lines.map((l, j) => (j === line ? bad : l));
-  return { id: `swe-repair/${split}/${i}`, question: buggy.map((l, j) => `${j + 1}| ${l}`).join('\n'), answer: `${line + 1}: ${lines[line].trim()}`, data: { buggy, fixed: lines, line: line + 1, tests: tests('f') } };
+  return {
+    id: `swe-repair/${split}/${i}`,
+    question: buggy.map((l, j) => `${j + 1}| ${l}`).join('\n'),
+    answer: `${line + 1}: ${lines[line].trim()}`,
+    data: { buggy, fixed: lines, line: line + 1, tests: tests('f') },
+  };
 }
 
 /** Applies "N: text" to the program (the line keeps its indentation); null when it does not parse. */
@@ -69,12 +107,23 @@ export function applyPatch(lines: readonly string[], patch: string): string[] | 
 async function testsPassed(program: string[], tests: string[]): Promise<{ passed: number; total: number; first?: string }> {
   const r = await runJavaScript({ program: program.join('\n'), tests }, { limits: { timeoutMs: 2000 } });
   const failed = r.tests.filter((t) => !t.passed);
-  return { passed: r.status === 'ok' ? r.tests.length - failed.length : 0, total: tests.length, first: failed[0]?.error ?? (r.status === 'ok' ? undefined : r.error ?? r.status) };
+  return {
+    passed: r.status === 'ok' ? r.tests.length - failed.length : 0,
+    total: tests.length,
+    first: failed[0]?.error ?? (r.status === 'ok' ? undefined : (r.error ?? r.status)),
+  };
 }
 
 function runTestsTool(p: SweProblem): Tool {
   return {
-    spec: { type: 'function', function: { name: 'run_tests', description: 'Runs the tests on the program as given in the prompt and reports which fail.', parameters: { type: 'object', properties: {}, additionalProperties: false } } },
+    spec: {
+      type: 'function',
+      function: {
+        name: 'run_tests',
+        description: 'Runs the tests on the program as given in the prompt and reports which fail.',
+        parameters: { type: 'object', properties: {}, additionalProperties: false },
+      },
+    },
     timeoutMs: 10_000,
     async run() {
       const r = await testsPassed(p.data.buggy, p.data.tests);
@@ -88,17 +137,25 @@ function sweTask(name: string, similarity: boolean): MultiTurnTask<SweProblem> {
   return {
     kind: 'multi-turn',
     name,
-    description: similarity ? 'SWE-RL-style one-line repair of a short JavaScript function; reward = similarity of the patched program to the reference (-1 if the patch does not apply)' : 'SWE-RL-style one-line repair of a short JavaScript function with test and code tools; reward = all tests pass',
+    description: similarity
+      ? 'SWE-RL-style one-line repair of a short JavaScript function; reward = similarity of the patched program to the reference (-1 if the patch does not apply)'
+      : 'SWE-RL-style one-line repair of a short JavaScript function with test and code tools; reward = all tests pass',
     splits: ['train', 'test'],
     verifierNeedsAnswer: true,
     chatStepStop: ['\n'],
     tools: specs,
     maxTurns: 4,
     agents: ['agent'],
-    meta: { kind: 'multi-turn', source: { kind: 'generated' }, verifier: similarity ? 'sequence similarity (SWE-RL)' : 'execution (tests)', splitSizes: { train: 970, test: 100 } },
+    meta: {
+      kind: 'multi-turn',
+      source: { kind: 'generated' },
+      verifier: similarity ? 'sequence similarity (SWE-RL)' : 'execution (tests)',
+      splitSizes: { train: 970, test: 100 },
+    },
     problems: generatedSplits(name, { train: 1500, test: 100 }, make, (p) => p.question),
     renderPlain: (p, steps = []) => renderPlainTranscript(p.question, steps),
-    renderChat: (p, steps = []) => renderChatTranscript('Fix the bug with a one-line patch: "answer: <line number>: <new line>".', p.question, specs, steps),
+    renderChat: (p, steps = []) =>
+      renderChatTranscript('Fix the bug with a one-line patch: "answer: <line number>: <new line>".', p.question, specs, steps),
     extractAnswer: (text) => extractAnswerLine(text),
     async verify(answer, p) {
       const patched = answer === null ? null : applyPatch(p.data.buggy, answer);

@@ -79,4 +79,3 @@ export interface MultiTurnTask<P extends Problem = Problem> extends Task<P> {
 export function isMultiTurnTask(t: Task<any>): t is MultiTurnTask<any> {
   return (t as Partial<MultiTurnTask>).kind === 'multi-turn' && typeof (t as Partial<MultiTurnTask>).createEnv === 'function';
 }
-

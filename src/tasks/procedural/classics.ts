@@ -20,7 +20,12 @@ function word(rng: Rng, syllables: number): string {
   return w;
 }
 
-const listOf = (s: string) => s.replace(/^\[|\]$/g, '').split(/[\s,]+/).map((w) => w.trim().toLowerCase()).filter(Boolean);
+const listOf = (s: string) =>
+  s
+    .replace(/^\[|\]$/g, '')
+    .split(/[\s,]+/)
+    .map((w) => w.trim().toLowerCase())
+    .filter(Boolean);
 
 // ---------------------------------------------------------------- word sorting
 
@@ -49,9 +54,12 @@ export const wordSortingSpec: ProceduralSpec<WordsData> = {
   answer: (d) => sorted(d.words).join(', '),
   check(d, answer): CheckResult {
     const got = listOf(answer);
-    if (got.length === 0 || got.some((w) => !/^[a-z]+$/.test(w))) return { parsed: false, correct: false, reason: 'expected words separated by commas' };
+    if (got.length === 0 || got.some((w) => !/^[a-z]+$/.test(w)))
+      return { parsed: false, correct: false, reason: 'expected words separated by commas' };
     const want = sorted(d.words);
-    return got.join(' ') === want.join(' ') ? { parsed: true, correct: true, reason: 'sorted' } : { parsed: true, correct: false, reason: `expected ${want.join(', ')}` };
+    return got.join(' ') === want.join(' ')
+      ? { parsed: true, correct: true, reason: 'sorted' }
+      : { parsed: true, correct: false, reason: `expected ${want.join(', ')}` };
   },
   trace: (d) => d.words.slice(1, -1).map((_, i) => sorted(d.words.slice(0, i + 2)).join(' ')),
 };
@@ -83,7 +91,9 @@ export const letterCountingSpec: ProceduralSpec<CountData> = {
     const m = /^-?\d+$/.exec(answer.trim());
     if (!m) return { parsed: false, correct: false, reason: 'expected a whole number' };
     const want = d.words.reduce((a, w) => a + countIn(w, d.letter), 0);
-    return Number(m[0]) === want ? { parsed: true, correct: true, reason: 'exact count' } : { parsed: true, correct: false, reason: `expected ${want}` };
+    return Number(m[0]) === want
+      ? { parsed: true, correct: true, reason: 'exact count' }
+      : { parsed: true, correct: false, reason: `expected ${want}` };
   },
   trace(d) {
     let total = 0;
@@ -100,8 +110,13 @@ export interface ChainData {
   nums: number[];
   ops: Array<'+' | '-' | '*'>;
 }
-const CHAIN_SIZE: Record<Level, { terms: number; max: number }> = { easy: { terms: 3, max: 20 }, medium: { terms: 5, max: 50 }, hard: { terms: 7, max: 99 } };
-const exprOf = (nums: readonly number[], ops: readonly string[]) => nums.map((n, i) => (i === 0 ? String(n) : `${ops[i - 1]}${n}`)).join('');
+const CHAIN_SIZE: Record<Level, { terms: number; max: number }> = {
+  easy: { terms: 3, max: 20 },
+  medium: { terms: 5, max: 50 },
+  hard: { terms: 7, max: 99 },
+};
+const exprOf = (nums: readonly number[], ops: readonly string[]) =>
+  nums.map((n, i) => (i === 0 ? String(n) : `${ops[i - 1]}${n}`)).join('');
 
 /** One step at a time: the leftmost * first, then the leftmost + or -. Returns the rewrites. */
 function chainSteps(nums0: readonly number[], ops0: readonly string[]): { steps: string[]; value: number } {
@@ -126,10 +141,16 @@ export const arithmeticChainSpec: ProceduralSpec<ChainData> = {
   ruleCheck: true,
   generate(rng, level) {
     const { terms, max } = CHAIN_SIZE[level];
-    return { nums: Array.from({ length: terms }, () => rng.int(1, max)), ops: Array.from({ length: terms - 1 }, () => rng.pick(['+', '-', '*'] as const)) };
+    return {
+      nums: Array.from({ length: terms }, () => rng.int(1, max)),
+      ops: Array.from({ length: terms - 1 }, () => rng.pick(['+', '-', '*'] as const)),
+    };
   },
   key: (d) => exprOf(d.nums, d.ops),
-  question: (d) => `Calculate ${exprOf(d.nums, d.ops).replace(/([+\-*])/g, ' $1 ').replace(/\*/g, '×')}.`,
+  question: (d) =>
+    `Calculate ${exprOf(d.nums, d.ops)
+      .replace(/([+\-*])/g, ' $1 ')
+      .replace(/\*/g, '×')}.`,
   plain: (d) => exprOf(d.nums, d.ops),
   answerFormat: 'an integer',
   answer: (d) => String(chainSteps(d.nums, d.ops).value),
@@ -137,7 +158,9 @@ export const arithmeticChainSpec: ProceduralSpec<ChainData> = {
     const m = /^-?\d+$/.exec(answer.trim().replace(/,/g, ''));
     if (!m) return { parsed: false, correct: false, reason: 'expected an integer' };
     const want = chainSteps(d.nums, d.ops).value;
-    return Number(m[0]) === want ? { parsed: true, correct: true, reason: 'exact' } : { parsed: true, correct: false, reason: `expected ${want}` };
+    return Number(m[0]) === want
+      ? { parsed: true, correct: true, reason: 'exact' }
+      : { parsed: true, correct: false, reason: `expected ${want}` };
   },
   trace: (d) => chainSteps(d.nums, d.ops).steps.slice(0, -1),
 };
@@ -151,7 +174,10 @@ export interface SudokuData {
 }
 const BLANKS: Record<Level, number> = { easy: 5, medium: 8, hard: 10 };
 const box = (i: number) => Math.floor(Math.floor(i / 4) / 2) * 2 + Math.floor((i % 4) / 2);
-const peers = (i: number) => Array.from({ length: 16 }, (_, j) => j).filter((j) => j !== i && (Math.floor(j / 4) === Math.floor(i / 4) || j % 4 === i % 4 || box(j) === box(i)));
+const peers = (i: number) =>
+  Array.from({ length: 16 }, (_, j) => j).filter(
+    (j) => j !== i && (Math.floor(j / 4) === Math.floor(i / 4) || j % 4 === i % 4 || box(j) === box(i)),
+  );
 const candidates = (g: readonly number[], i: number) => [1, 2, 3, 4].filter((v) => peers(i).every((j) => g[j] !== v));
 const gridText = (g: readonly number[]) => [0, 4, 8, 12].map((r) => g.slice(r, r + 4).join('')).join('/');
 
@@ -208,9 +234,16 @@ export const miniSudokuSpec: ProceduralSpec<SudokuData> = {
     if (!/^[1-4]{16}$/.test(digits)) return { parsed: false, correct: false, reason: 'expected 16 digits 1-4 (four rows)' };
     const g = [...digits].map(Number);
     const changed = d.givens.findIndex((v, i) => v !== 0 && g[i] !== v);
-    if (changed >= 0) return { parsed: true, correct: false, reason: `cell r${Math.floor(changed / 4) + 1}c${(changed % 4) + 1} must stay ${d.givens[changed]}` };
+    if (changed >= 0)
+      return {
+        parsed: true,
+        correct: false,
+        reason: `cell r${Math.floor(changed / 4) + 1}c${(changed % 4) + 1} must stay ${d.givens[changed]}`,
+      };
     const clash = g.findIndex((v, i) => peers(i).some((j) => g[j] === v));
-    return clash < 0 ? { parsed: true, correct: true, reason: 'valid grid' } : { parsed: true, correct: false, reason: `r${Math.floor(clash / 4) + 1}c${(clash % 4) + 1} repeats ${g[clash]}` };
+    return clash < 0
+      ? { parsed: true, correct: true, reason: 'valid grid' }
+      : { parsed: true, correct: false, reason: `r${Math.floor(clash / 4) + 1}c${(clash % 4) + 1} repeats ${g[clash]}` };
   },
   trace: (d) => sudokuSteps(d),
   stepsValid(d, steps) {
@@ -220,7 +253,8 @@ export const miniSudokuSpec: ProceduralSpec<SudokuData> = {
       if (!m) return { valid: false, reason: `step ${s + 1}: expected "r<row>c<col>=<digit>"` };
       const i = (Number(m[1]) - 1) * 4 + Number(m[2]) - 1;
       if (g[i] !== 0) return { valid: false, reason: `step ${s + 1}: r${m[1]}c${m[2]} is already filled` };
-      if (!candidates(g, i).includes(Number(m[3]))) return { valid: false, reason: `step ${s + 1}: ${m[3]} is already in that row, column or box` };
+      if (!candidates(g, i).includes(Number(m[3])))
+        return { valid: false, reason: `step ${s + 1}: ${m[3]} is already in that row, column or box` };
       g[i] = Number(m[3]);
     }
     return { valid: true };

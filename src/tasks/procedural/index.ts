@@ -4,7 +4,16 @@ import { prontoqaSpec, zebraSpec } from './logic.js';
 import { type ProceduralSpec, proceduralFamily } from './make.js';
 import { knapsackSpec, satSpec } from './sat-knapsack.js';
 
-export const PROCEDURAL_SPECS: ReadonlyArray<ProceduralSpec<any>> = [satSpec, knapsackSpec, zebraSpec, prontoqaSpec, wordSortingSpec, letterCountingSpec, arithmeticChainSpec, miniSudokuSpec];
+export const PROCEDURAL_SPECS: ReadonlyArray<ProceduralSpec<any>> = [
+  satSpec,
+  knapsackSpec,
+  zebraSpec,
+  prontoqaSpec,
+  wordSortingSpec,
+  letterCountingSpec,
+  arithmeticChainSpec,
+  miniSudokuSpec,
+];
 export const PROCEDURAL_FAMILIES = new Map(PROCEDURAL_SPECS.map((s) => [s.name, proceduralFamily(s)]));
 
 export * from './make.js';

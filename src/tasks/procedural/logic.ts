@@ -21,7 +21,12 @@ const CATEGORIES: Array<{ name: string; values: string[] }> = [
   { name: 'drink', values: ['tea', 'milk', 'coffee', 'water'] },
 ];
 
-type Clue = { t: 'at'; v: string; h: number } | { t: 'notat'; v: string; h: number } | { t: 'same'; a: string; b: string } | { t: 'left'; a: string; b: string } | { t: 'next'; a: string; b: string };
+type Clue =
+  | { t: 'at'; v: string; h: number }
+  | { t: 'notat'; v: string; h: number }
+  | { t: 'same'; a: string; b: string }
+  | { t: 'left'; a: string; b: string }
+  | { t: 'next'; a: string; b: string };
 
 export interface ZebraData {
   houses: number;
@@ -34,7 +39,11 @@ export interface ZebraData {
   solution: string[][];
 }
 
-const ZEBRA_SIZE: Record<Level, { houses: number; cats: number }> = { easy: { houses: 3, cats: 2 }, medium: { houses: 3, cats: 3 }, hard: { houses: 4, cats: 3 } };
+const ZEBRA_SIZE: Record<Level, { houses: number; cats: number }> = {
+  easy: { houses: 3, cats: 2 },
+  medium: { houses: 3, cats: 3 },
+  hard: { houses: 4, cats: 3 },
+};
 
 function permutations<T>(xs: readonly T[]): T[][] {
   if (xs.length <= 1) return [[...xs]];
@@ -97,7 +106,10 @@ const clueText = (c: Clue): string => {
       return `The ${c.a} is next to the ${c.b}.`;
   }
 };
-const clueCode = (c: Clue): string => (c.t === 'at' || c.t === 'notat' ? `${c.t === 'at' ? '=' : '!'}${c.v}${c.h + 1}` : `${c.a}${{ same: '&', left: '<', next: '~' }[c.t]}${c.b}`);
+const clueCode = (c: Clue): string =>
+  c.t === 'at' || c.t === 'notat'
+    ? `${c.t === 'at' ? '=' : '!'}${c.v}${c.h + 1}`
+    : `${c.a}${{ same: '&', left: '<', next: '~' }[c.t]}${c.b}`;
 
 export const zebraSpec: ProceduralSpec<ZebraData> = {
   name: 'zebra',
@@ -115,7 +127,13 @@ export const zebraSpec: ProceduralSpec<ZebraData> = {
       const a = rng.pick(all);
       if (kind === 'at') return { t: 'at', v: a, h: h(a) };
       if (kind === 'notat') return { t: 'notat', v: a, h: rng.pick(Array.from({ length: houses }, (_, i) => i).filter((x) => x !== h(a))) };
-      const others = all.filter((b) => b !== a && (kind !== 'same' || h(b) === h(a)) && (kind !== 'left' || h(b) === h(a) + 1) && (kind !== 'next' || Math.abs(h(b) - h(a)) === 1));
+      const others = all.filter(
+        (b) =>
+          b !== a &&
+          (kind !== 'same' || h(b) === h(a)) &&
+          (kind !== 'left' || h(b) === h(a) + 1) &&
+          (kind !== 'next' || Math.abs(h(b) - h(a)) === 1),
+      );
       const sameCat = (b: string) => cats.some((c) => c.values.includes(a) && c.values.includes(b));
       const pool = others.filter((b) => !(kind === 'same' && sameCat(b)));
       if (pool.length === 0) return { t: 'at', v: a, h: h(a) };
@@ -140,13 +158,19 @@ export const zebraSpec: ProceduralSpec<ZebraData> = {
   answerFormat: 'one word, e.g. cat',
   answer: (d) => d.solution[d.ask.cat][houseOf(d.solution, d.ask.of)],
   check(d, answer): CheckResult {
-    const a = answer.trim().toLowerCase().replace(/^the\s+/, '').replace(/\.$/, '');
+    const a = answer
+      .trim()
+      .toLowerCase()
+      .replace(/^the\s+/, '')
+      .replace(/\.$/, '');
     if (!d.cats[d.ask.cat].values.includes(a)) {
       const known = d.cats.some((c) => c.values.includes(a));
       return { parsed: known, correct: false, reason: `expected one of ${d.cats[d.ask.cat].values.join(', ')}` };
     }
     const want = d.solution[d.ask.cat][houseOf(d.solution, d.ask.of)];
-    return a === want ? { parsed: true, correct: true, reason: 'matches the unique solution' } : { parsed: true, correct: false, reason: `the ${d.ask.of} goes with the ${want}` };
+    return a === want
+      ? { parsed: true, correct: true, reason: 'matches the unique solution' }
+      : { parsed: true, correct: false, reason: `the ${d.ask.of} goes with the ${want}` };
   },
   trace: (d) => Array.from({ length: d.houses }, (_, h) => `house ${h + 1}: ${d.cats.map((_, c) => d.solution[c][h]).join(' ')}`),
   stepsValid(d, steps) {
@@ -154,9 +178,11 @@ export const zebraSpec: ProceduralSpec<ZebraData> = {
     for (let i = 0; i < steps.length; i++) {
       const m = /^house (\d+): (.+)$/.exec(steps[i].trim());
       const vals = m ? m[2].trim().split(/\s+/) : [];
-      if (!m || Number(m[1]) !== i + 1 || i >= d.houses || vals.length !== d.cats.length) return { valid: false, reason: `step ${i + 1}: expected "house ${i + 1}: ${d.cats.map((c) => `<${c.name}>`).join(' ')}"` };
+      if (!m || Number(m[1]) !== i + 1 || i >= d.houses || vals.length !== d.cats.length)
+        return { valid: false, reason: `step ${i + 1}: expected "house ${i + 1}: ${d.cats.map((c) => `<${c.name}>`).join(' ')}"` };
       for (let c = 0; c < d.cats.length; c++) {
-        if (!d.cats[c].values.includes(vals[c]) || grid[c].includes(vals[c])) return { valid: false, reason: `step ${i + 1}: "${vals[c]}" is not an unused ${d.cats[c].name}` };
+        if (!d.cats[c].values.includes(vals[c]) || grid[c].includes(vals[c]))
+          return { valid: false, reason: `step ${i + 1}: "${vals[c]}" is not an unused ${d.cats[c].name}` };
         grid[c][i] = vals[c];
       }
       const broken = d.clues.find((cl) => !clueHolds(cl, grid));
@@ -168,9 +194,31 @@ export const zebraSpec: ProceduralSpec<ZebraData> = {
 
 // ---------------------------------------------------------------- PrOntoQA
 
-const CONCEPTS = ['wumpus', 'yumpus', 'zumpus', 'dumpus', 'rompus', 'numpus', 'tumpus', 'vumpus', 'impus', 'jompus', 'gorpus', 'shumpus', 'lempus', 'sterpus', 'grimpus', 'lorpus', 'brimpus'];
+const CONCEPTS = [
+  'wumpus',
+  'yumpus',
+  'zumpus',
+  'dumpus',
+  'rompus',
+  'numpus',
+  'tumpus',
+  'vumpus',
+  'impus',
+  'jompus',
+  'gorpus',
+  'shumpus',
+  'lempus',
+  'sterpus',
+  'grimpus',
+  'lorpus',
+  'brimpus',
+];
 const NAMES = ['Alex', 'Sally', 'Max', 'Fae', 'Rex', 'Sam', 'Wren', 'Polly', 'Stella'];
-const PRONTO_SIZE: Record<Level, { hops: number; distractors: number }> = { easy: { hops: 2, distractors: 1 }, medium: { hops: 3, distractors: 2 }, hard: { hops: 5, distractors: 4 } };
+const PRONTO_SIZE: Record<Level, { hops: number; distractors: number }> = {
+  easy: { hops: 2, distractors: 1 },
+  medium: { hops: 3, distractors: 2 },
+  hard: { hops: 5, distractors: 4 },
+};
 
 interface Rule {
   from: string;
@@ -190,7 +238,7 @@ const ruleText = (r: Rule) => `Every ${r.from} is ${r.neg ? 'not ' : ''}a ${r.to
 function derive(d: ProntoData): { facts: Map<string, boolean>; parent: Map<string, string> } {
   const facts = new Map<string, boolean>([[d.start, true]]);
   const parent = new Map<string, string>();
-  for (let changed = true; changed; ) {
+  for (let changed = true; changed;) {
     changed = false;
     for (const r of d.rules) {
       if (facts.get(r.from) === true && !facts.has(r.to)) {
@@ -233,7 +281,9 @@ export const prontoqaSpec: ProceduralSpec<ProntoData> = {
     const a = answer.trim().toLowerCase().replace(/\.$/, '');
     if (a !== 'true' && a !== 'false') return { parsed: false, correct: false, reason: 'expected True or False' };
     const truth = derive(d).facts.get(d.query) === true;
-    return (a === 'true') === truth ? { parsed: true, correct: true, reason: 'follows from the rules' } : { parsed: true, correct: false, reason: `${d.name} is ${truth ? '' : 'not '}a ${d.query}` };
+    return (a === 'true') === truth
+      ? { parsed: true, correct: true, reason: 'follows from the rules' }
+      : { parsed: true, correct: false, reason: `${d.name} is ${truth ? '' : 'not '}a ${d.query}` };
   },
   trace(d) {
     // The facts on the way from the start concept to the query, one rule each.
@@ -246,7 +296,8 @@ export const prontoqaSpec: ProceduralSpec<ProntoData> = {
     const known = new Map<string, boolean>([[d.start, true]]);
     for (let i = 0; i < steps.length; i++) {
       const m = /^(\w+) is (not )?an? (\w+)\.?$/.exec(steps[i].trim());
-      if (!m || m[1] !== d.name) return { valid: false, reason: `step ${i + 1}: expected "${d.name} is a <concept>." or "${d.name} is not a <concept>."` };
+      if (!m || m[1] !== d.name)
+        return { valid: false, reason: `step ${i + 1}: expected "${d.name} is a <concept>." or "${d.name} is not a <concept>."` };
       const pos = !m[2];
       const ok = d.rules.some((r) => r.to === m[3] && !r.neg === pos && known.get(r.from) === true);
       if (!ok) return { valid: false, reason: `step ${i + 1}: does not follow by one rule from what is known` };

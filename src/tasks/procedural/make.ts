@@ -71,7 +71,8 @@ const SPLITS = ['train', 'test'] as const;
 function levelOf(name: string, base: string): Level {
   if (name === base) return 'medium';
   const lv = name.slice(base.length + 1);
-  if (!(LEVELS as readonly string[]).includes(lv)) throw usageError(`unknown level "${lv}" for task ${base}; valid levels: ${LEVELS.join(', ')}`);
+  if (!(LEVELS as readonly string[]).includes(lv))
+    throw usageError(`unknown level "${lv}" for task ${base}; valid levels: ${LEVELS.join(', ')}`);
   return lv as Level;
 }
 
@@ -94,8 +95,17 @@ export function makeProceduralTask<D>(spec: ProceduralSpec<D>, name = spec.name)
     }
     return out;
   };
-  const toProblem = (d: D, split: string, seed: number, i: number): P => ({ id: `${name}/${split}/${seed}/${i}`, question: spec.question(d), answer: spec.answer(d), data: { ...d, level } });
-  const meta: TaskMeta = { source: { kind: 'generated' }, verifier: spec.ruleCheck ? 'rule-check' : 'exact', splitSizes: { train: sizes.train, test: sizes.test } };
+  const toProblem = (d: D, split: string, seed: number, i: number): P => ({
+    id: `${name}/${split}/${seed}/${i}`,
+    question: spec.question(d),
+    answer: spec.answer(d),
+    data: { ...d, level },
+  });
+  const meta: TaskMeta = {
+    source: { kind: 'generated' },
+    verifier: spec.ruleCheck ? 'rule-check' : 'exact',
+    splitSizes: { train: sizes.train, test: sizes.test },
+  };
   const stepCheck = (p: P, steps: readonly string[]): StepCheck => {
     const last = steps[steps.length - 1] ?? '';
     const m = ANSWER_LINE.exec(last);
@@ -121,7 +131,7 @@ export function makeProceduralTask<D>(spec: ProceduralSpec<D>, name = spec.name)
       checkSplit(name, SPLITS, options.split);
       const seed = options.seed ?? 0;
       const split = options.split as 'train' | 'test';
-      const testCount = split === 'test' ? options.limit ?? sizes.test : sizes.test;
+      const testCount = split === 'test' ? (options.limit ?? sizes.test) : sizes.test;
       const test = generate('test', testCount, seed, new Set());
       const data = split === 'test' ? test : generate('train', options.limit ?? sizes.train, seed, new Set(test.map(spec.key)));
       return data.map((d, i) => toProblem(d, split, seed, i));
@@ -130,16 +140,26 @@ export function makeProceduralTask<D>(spec: ProceduralSpec<D>, name = spec.name)
     renderChat(p, steps = []): ChatMessage[] {
       const msgs: ChatMessage[] = [
         { role: 'system', content: 'You solve puzzles step by step, one step per line.' },
-        { role: 'user', content: `${spec.question(p.data)}\n\nWork one step per line, then finish with a line "answer: ${spec.answerFormat}".` },
+        {
+          role: 'user',
+          content: `${spec.question(p.data)}\n\nWork one step per line, then finish with a line "answer: ${spec.answerFormat}".`,
+        },
       ];
       if (steps.length) msgs.push({ role: 'assistant', content: steps.map((s) => `${s}\n`).join('') });
       return msgs;
     },
     extractAnswer: (text) => extractFinal(text),
     async verify(answer, p): Promise<VerifyResult> {
-      if (answer === null || answer.trim() === '') return { correct: false, verdict: 'unparseable', score: 0, extracted: null, details: 'no answer' };
+      if (answer === null || answer.trim() === '')
+        return { correct: false, verdict: 'unparseable', score: 0, extracted: null, details: 'no answer' };
       const c = spec.check(p.data, answer.trim());
-      return { correct: c.correct, verdict: c.correct ? 'correct' : c.parsed ? 'wrong' : 'unparseable', score: c.correct ? 1 : 0, extracted: answer.trim(), details: c.reason };
+      return {
+        correct: c.correct,
+        verdict: c.correct ? 'correct' : c.parsed ? 'wrong' : 'unparseable',
+        score: c.correct ? 1 : 0,
+        extracted: answer.trim(),
+        details: c.reason,
+      };
     },
     sameAnswer: (a, b) => a.replace(/\s+/g, ' ').trim().toLowerCase() === b.replace(/\s+/g, ' ').trim().toLowerCase(),
     checkStep: (p, steps) => stepCheck(p, steps),
@@ -157,7 +177,10 @@ function traceValid(trace: readonly string[], steps: readonly string[]): { valid
 }
 
 /** Every level of a spec as tasks: the base name (medium) plus name:easy / name:hard on demand. */
-export function proceduralFamily<D>(spec: ProceduralSpec<D>): { base: Task<ProceduralProblem<D>>; level(name: string): Task<ProceduralProblem<D>> } {
+export function proceduralFamily<D>(spec: ProceduralSpec<D>): {
+  base: Task<ProceduralProblem<D>>;
+  level(name: string): Task<ProceduralProblem<D>>;
+} {
   const cache = new Map<string, Task<ProceduralProblem<D>>>();
   const base = makeProceduralTask(spec);
   cache.set(spec.name, base);

@@ -27,9 +27,13 @@ const litTrue = (lit: number, a: ReadonlyArray<boolean | undefined>) => {
 };
 
 /** DPLL with unit propagation; variables tried in index order, true first. Null when unsatisfiable. */
-export function dpll(n: number, clauses: readonly number[][], partial: Array<boolean | undefined> = new Array(n).fill(undefined)): boolean[] | null {
+export function dpll(
+  n: number,
+  clauses: readonly number[][],
+  partial: Array<boolean | undefined> = new Array(n).fill(undefined),
+): boolean[] | null {
   const a = [...partial];
-  for (let changed = true; changed; ) {
+  for (let changed = true; changed;) {
     changed = false;
     for (const c of clauses) {
       const vals = c.map((l) => litTrue(l, a));
@@ -75,7 +79,10 @@ export const satSpec: ProceduralSpec<SatData> = {
     const clauses: number[][] = [];
     const seen = new Set<string>();
     while (clauses.length < m) {
-      const vars = rng.shuffle(Array.from({ length: n }, (_, i) => i + 1)).slice(0, 3).sort((x, y) => x - y);
+      const vars = rng
+        .shuffle(Array.from({ length: n }, (_, i) => i + 1))
+        .slice(0, 3)
+        .sort((x, y) => x - y);
       const c = vars.map((v) => (rng.bool() ? v : -v));
       if (!c.some((l) => litTrue(l, planted))) continue;
       const k = c.join(' ');
@@ -89,19 +96,25 @@ export const satSpec: ProceduralSpec<SatData> = {
   question: (d) => `Find values for x1..x${d.n} (1 = true, 0 = false) that satisfy every clause: ${d.clauses.map(clauseText).join(' ∧ ')}.`,
   plain: (d) => d.clauses.map((c) => c.join(' ')).join(','),
   answerFormat: 'the values of x1..xn as bits, e.g. 1011',
-  answer: (d) => dpll(d.n, d.clauses)!.map((b) => (b ? '1' : '0')).join(''),
+  answer: (d) =>
+    dpll(d.n, d.clauses)!
+      .map((b) => (b ? '1' : '0'))
+      .join(''),
   check(d, answer): CheckResult {
     const a = parseBits(d, answer);
     if (!a) return { parsed: false, correct: false, reason: `expected ${d.n} bits (x1..x${d.n})` };
     const bad = d.clauses.findIndex((c) => !c.some((l) => litTrue(l, a)));
-    return bad < 0 ? { parsed: true, correct: true, reason: 'every clause satisfied' } : { parsed: true, correct: false, reason: `clause ${bad + 1} ${clauseText(d.clauses[bad])} is false` };
+    return bad < 0
+      ? { parsed: true, correct: true, reason: 'every clause satisfied' }
+      : { parsed: true, correct: false, reason: `clause ${bad + 1} ${clauseText(d.clauses[bad])} is false` };
   },
   trace: (d) => dpll(d.n, d.clauses)!.map((b, i) => `x${i + 1}=${b ? 1 : 0}`),
   stepsValid(d, steps) {
     const a = new Array<boolean | undefined>(d.n).fill(undefined);
     for (let i = 0; i < steps.length; i++) {
       const m = /^x(\d+)=([01])$/.exec(steps[i].trim());
-      if (!m || Number(m[1]) !== i + 1 || i >= d.n) return { valid: false, reason: `step ${i + 1}: expected "x${i + 1}=0" or "x${i + 1}=1"` };
+      if (!m || Number(m[1]) !== i + 1 || i >= d.n)
+        return { valid: false, reason: `step ${i + 1}: expected "x${i + 1}=0" or "x${i + 1}=1"` };
       a[i] = m[2] === '1';
       const bad = d.clauses.find((c) => c.every((l) => litTrue(l, a) === false));
       if (bad) return { valid: false, reason: `step ${i + 1}: clause ${clauseText(bad)} is now false` };
@@ -156,20 +169,30 @@ export const knapsackSpec: ProceduralSpec<KnapsackData> = {
     return { weights, values, capacity, best: knapsack(weights, values, capacity).best };
   },
   key: (d) => `${d.weights.join(',')}|${d.values.join(',')}|${d.capacity}`,
-  question: (d) => `Items (weight, value): ${d.weights.map((w, i) => `${i + 1}: (${w}, ${d.values[i]})`).join('; ')}. Capacity ${d.capacity}. Choose items with total weight at most ${d.capacity} and the largest total value.`,
+  question: (d) =>
+    `Items (weight, value): ${d.weights.map((w, i) => `${i + 1}: (${w}, ${d.values[i]})`).join('; ')}. Capacity ${d.capacity}. Choose items with total weight at most ${d.capacity} and the largest total value.`,
   plain: (d) => `${d.weights.map((w, i) => `${w}:${d.values[i]}`).join(' ')} c${d.capacity}`,
   answerFormat: 'the chosen item numbers separated by commas, e.g. 1,3',
   answer: (d) => knapsack(d.weights, d.values, d.capacity).items.join(','),
   check(d, answer): CheckResult {
     const t = answer.trim();
-    const parts = t === '' || /^(none|-|\[\])$/i.test(t) ? [] : t.replace(/^\[|\]$/g, '').split(/[\s,]+/).filter(Boolean);
+    const parts =
+      t === '' || /^(none|-|\[\])$/i.test(t)
+        ? []
+        : t
+            .replace(/^\[|\]$/g, '')
+            .split(/[\s,]+/)
+            .filter(Boolean);
     if (parts.some((p) => !/^\d+$/.test(p))) return { parsed: false, correct: false, reason: 'expected item numbers separated by commas' };
     const items = parts.map(Number);
-    if (items.some((i) => i < 1 || i > d.weights.length) || new Set(items).size !== items.length) return { parsed: true, correct: false, reason: `items must be distinct numbers 1..${d.weights.length}` };
+    if (items.some((i) => i < 1 || i > d.weights.length) || new Set(items).size !== items.length)
+      return { parsed: true, correct: false, reason: `items must be distinct numbers 1..${d.weights.length}` };
     const w = items.reduce((a, i) => a + d.weights[i - 1], 0);
     const v = items.reduce((a, i) => a + d.values[i - 1], 0);
     if (w > d.capacity) return { parsed: true, correct: false, reason: `weight ${w} exceeds capacity ${d.capacity}` };
-    return v === d.best ? { parsed: true, correct: true, reason: `optimal value ${v}` } : { parsed: true, correct: false, reason: `value ${v}, the optimum is ${d.best}` };
+    return v === d.best
+      ? { parsed: true, correct: true, reason: `optimal value ${v}` }
+      : { parsed: true, correct: false, reason: `value ${v}, the optimum is ${d.best}` };
   },
   trace(d) {
     let w = 0;
@@ -188,7 +211,8 @@ export const knapsackSpec: ProceduralSpec<KnapsackData> = {
       const m = /^take (\d+): w=(\d+) v=(\d+)$/.exec(steps[s].trim());
       if (!m) return { valid: false, reason: `step ${s + 1}: expected "take <item>: w=<total weight> v=<total value>"` };
       const i = Number(m[1]);
-      if (i <= last || i > d.weights.length) return { valid: false, reason: `step ${s + 1}: items are taken in increasing order, 1..${d.weights.length}` };
+      if (i <= last || i > d.weights.length)
+        return { valid: false, reason: `step ${s + 1}: items are taken in increasing order, 1..${d.weights.length}` };
       last = i;
       w += d.weights[i - 1];
       v += d.values[i - 1];

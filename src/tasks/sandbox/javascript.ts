@@ -85,7 +85,19 @@ function release(slot: Slot, healthy: boolean): void {
 }
 
 function failure(status: ExecutionResult['status'], error: string, wallMs: number): ExecutionResult {
-  return { passed: false, status, tests: [], stdout: '', stderr: '', stdoutTruncated: false, stderrTruncated: false, exitCode: null, signal: null, error, usage: { wallMs, cpuMs: null, maxRssKb: null, memoryBytes: null } };
+  return {
+    passed: false,
+    status,
+    tests: [],
+    stdout: '',
+    stderr: '',
+    stdoutTruncated: false,
+    stderrTruncated: false,
+    exitCode: null,
+    signal: null,
+    error,
+    usage: { wallMs, cpuMs: null, maxRssKb: null, memoryBytes: null },
+  };
 }
 
 export async function runJavaScript(js: JavaScriptProgram, options: { limits?: Partial<SandboxLimits> } = {}): Promise<ExecutionResult> {
@@ -117,11 +129,19 @@ export async function runJavaScript(js: JavaScriptProgram, options: { limits?: P
     };
     const onError = (e: Error & { code?: string }) => {
       const wall = performance.now() - t0;
-      finish(e.code === 'ERR_WORKER_OUT_OF_MEMORY' ? failure('killed', 'the sandbox thread reached its heap limit', wall) : failure('crashed', `the sandbox thread failed: ${e.message}`, wall), false);
+      finish(
+        e.code === 'ERR_WORKER_OUT_OF_MEMORY'
+          ? failure('killed', 'the sandbox thread reached its heap limit', wall)
+          : failure('crashed', `the sandbox thread failed: ${e.message}`, wall),
+        false,
+      );
     };
     const onExit = () => finish(failure('crashed', 'the sandbox thread exited', performance.now() - t0), false);
     const timer = setTimeout(() => {
-      finish(failure('timeout', `time limit of ${limits.timeoutMs} ms reached (the run was stopped from outside)`, performance.now() - t0), false);
+      finish(
+        failure('timeout', `time limit of ${limits.timeoutMs} ms reached (the run was stopped from outside)`, performance.now() - t0),
+        false,
+      );
     }, limits.timeoutMs + GRACE_MS);
     slot.worker.on('message', onMessage);
     slot.worker.on('error', onError);

@@ -22,15 +22,27 @@
  * limit (a guest `InternalError: stack overflow`); a host stack overflow, should one still happen,
  * ends the run as an error result instead of escaping as a host RangeError.
  */
-import { RELEASE_SYNC, newQuickJSWASMModule, newVariant, shouldInterruptAfterDeadline, type QuickJSContext, type QuickJSHandle } from 'quickjs-emscripten';
+import {
+  RELEASE_SYNC,
+  newQuickJSWASMModule,
+  newVariant,
+  shouldInterruptAfterDeadline,
+  type QuickJSContext,
+  type QuickJSHandle,
+} from 'quickjs-emscripten';
 import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
 import { type ExecutionResult, type SandboxLimits, type TestResult } from './limits.js';
 
 // WebAssembly is a Node global; the project compiles without the DOM lib that declares it.
-const WA = (globalThis as unknown as {
-  WebAssembly: { Memory: new (d: { initial: number; maximum: number }) => { buffer: ArrayBuffer }; compile(bytes: Uint8Array): Promise<unknown> };
-}).WebAssembly;
+const WA = (
+  globalThis as unknown as {
+    WebAssembly: {
+      Memory: new (d: { initial: number; maximum: number }) => { buffer: ArrayBuffer };
+      compile(bytes: Uint8Array): Promise<unknown>;
+    };
+  }
+).WebAssembly;
 
 /** QuickJS's C stack limit: deep enough for ordinary recursion, below where the host's own stack would overflow first. */
 export const QUICKJS_STACK_BYTES = 256 * 1024;
@@ -195,7 +207,10 @@ export async function runInQuickJS(js: JavaScriptProgram, limits: SandboxLimits)
   } catch (e) {
     // A host exception thrown through QuickJS's frames (e.g. the host stack overflowed): the
     // module's state is unusable, but the run still ends in a result.
-    hostFailure = e instanceof RangeError ? `stack overflow (recursion too deep): ${e.message}` : `the JavaScript engine failed: ${(e as Error).message}`;
+    hostFailure =
+      e instanceof RangeError
+        ? `stack overflow (recursion too deep): ${e.message}`
+        : `the JavaScript engine failed: ${(e as Error).message}`;
   }
   if (!hostFailure) {
     try {
@@ -221,13 +236,22 @@ export async function runInQuickJS(js: JavaScriptProgram, limits: SandboxLimits)
     stderrTruncated: stderr.truncated,
     exitCode: null,
     signal: null,
-    error: outOfMemory ? `memory limit of ${limits.memoryBytes} bytes reached` : interrupted ? `time limit of ${limits.timeoutMs} ms reached` : hostFailure ?? error,
+    error: outOfMemory
+      ? `memory limit of ${limits.memoryBytes} bytes reached`
+      : interrupted
+        ? `time limit of ${limits.timeoutMs} ms reached`
+        : (hostFailure ?? error),
     usage: { wallMs, cpuMs: null, maxRssKb: null, memoryBytes: memUsed },
   };
 }
 
 /** console.log/info → stdout, console.error/warn → stderr; each argument clipped to what still fits. */
-function installConsole(ctx: QuickJSContext, clipped: (h: QuickJSHandle, n: number) => string | { error: QuickJSHandle }, stdout: ByteSink, stderr: ByteSink): void {
+function installConsole(
+  ctx: QuickJSContext,
+  clipped: (h: QuickJSHandle, n: number) => string | { error: QuickJSHandle },
+  stdout: ByteSink,
+  stderr: ByteSink,
+): void {
   const consoleObj = ctx.newObject();
   const writer = (sink: ByteSink) =>
     ctx.newFunction('log', (...args) => {
@@ -244,7 +268,13 @@ function installConsole(ctx: QuickJSContext, clipped: (h: QuickJSHandle, n: numb
       }
       sink.write('\n');
     });
-  for (const [name, sink] of [['log', stdout], ['info', stdout], ['debug', stdout], ['error', stderr], ['warn', stderr]] as const) {
+  for (const [name, sink] of [
+    ['log', stdout],
+    ['info', stdout],
+    ['debug', stdout],
+    ['error', stderr],
+    ['warn', stderr],
+  ] as const) {
     const fn = writer(sink);
     ctx.setProp(consoleObj, name, fn);
     fn.dispose();

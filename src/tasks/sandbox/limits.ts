@@ -40,7 +40,8 @@ export function resolveLimits(given: Partial<SandboxLimits> = {}): SandboxLimits
   for (const [key, value] of Object.entries(given) as [keyof SandboxLimits, unknown][]) {
     if (value === undefined) continue;
     if (!(key in DEFAULT_LIMITS)) throw usageError(`unknown sandbox limit "${key}"`, `limits: ${Object.keys(DEFAULT_LIMITS).join(', ')}`);
-    if (typeof value !== 'number' || !Number.isSafeInteger(value) || value <= 0) throw usageError(`sandbox limit ${key} must be a positive integer, got ${String(value)}`);
+    if (typeof value !== 'number' || !Number.isSafeInteger(value) || value <= 0)
+      throw usageError(`sandbox limit ${key} must be a positive integer, got ${String(value)}`);
     out[key] = value;
   }
   return out;

@@ -88,7 +88,11 @@ function tools(): { bwrap: string; prlimit: string; setpriv: string | null; inne
     );
   }
   const setpriv = which('setpriv');
-  if (!setpriv) throw runtimeError('cannot run code safely: setpriv is not installed', 'run `bash scripts/setup.sh` (it installs util-linux), or `apt-get install util-linux`');
+  if (!setpriv)
+    throw runtimeError(
+      'cannot run code safely: setpriv is not installed',
+      'run `bash scripts/setup.sh` (it installs util-linux), or `apt-get install util-linux`',
+    );
   // Inside the sandbox only /usr exists: setpriv must be reachable there.
   const innerSetpriv = fs.realpathSync(setpriv);
   cachedTools = { bwrap, prlimit, setpriv: process.getuid?.() === 0 ? setpriv : null, innerSetpriv };
@@ -96,7 +100,7 @@ function tools(): { bwrap: string; prlimit: string; setpriv: string | null; inne
 }
 
 function defaultPython(): string {
-  return fs.existsSync('/usr/bin/python3') ? '/usr/bin/python3' : which('python3') ?? '/usr/bin/python3';
+  return fs.existsSync('/usr/bin/python3') ? '/usr/bin/python3' : (which('python3') ?? '/usr/bin/python3');
 }
 
 /** Extra read-only binds for an interpreter outside /usr (e.g. ~/.pyenv/versions/3.11.7). */
@@ -116,41 +120,97 @@ export function buildCommand(codeDir: string, limits: SandboxLimits, python: str
     '--die-with-parent',
     '--new-session',
     '--clearenv',
-    '--setenv', 'PATH', '/usr/bin:/bin',
-    '--setenv', 'HOME', '/tmp',
-    '--setenv', 'LANG', 'C.UTF-8',
-    '--setenv', 'PYTHONDONTWRITEBYTECODE', '1',
-    '--ro-bind', '/usr', '/usr',
-    '--symlink', 'usr/lib', '/lib',
-    '--symlink', 'usr/lib64', '/lib64',
-    '--symlink', 'usr/bin', '/bin',
+    '--setenv',
+    'PATH',
+    '/usr/bin:/bin',
+    '--setenv',
+    'HOME',
+    '/tmp',
+    '--setenv',
+    'LANG',
+    'C.UTF-8',
+    '--setenv',
+    'PYTHONDONTWRITEBYTECODE',
+    '1',
+    '--ro-bind',
+    '/usr',
+    '/usr',
+    '--symlink',
+    'usr/lib',
+    '/lib',
+    '--symlink',
+    'usr/lib64',
+    '/lib64',
+    '--symlink',
+    'usr/bin',
+    '/bin',
     ...interpreterBinds(python),
-    '--proc', '/proc',
+    '--proc',
+    '/proc',
     // /dev: a tiny read-only tmpfs with the harmless devices; /dev/shm and /tmp are mounted with
     // size and inode caps by the set-up step (python-setup.ts).
-    '--size', '65536', '--perms', '0755', '--tmpfs', '/dev',
+    '--size',
+    '65536',
+    '--perms',
+    '0755',
+    '--tmpfs',
+    '/dev',
     ...devices,
-    '--symlink', '/proc/self/fd', '/dev/fd',
-    '--symlink', '/proc/self/fd/0', '/dev/stdin',
-    '--symlink', '/proc/self/fd/1', '/dev/stdout',
-    '--symlink', '/proc/self/fd/2', '/dev/stderr',
-    '--dir', '/dev/shm',
-    '--remount-ro', '/dev',
-    '--dir', '/tmp',
-    '--ro-bind', codeDir, '/code',
-    '--remount-ro', '/',
-    '--chdir', '/',
-    '--uid', '65534',
-    '--gid', '65534',
-    '--hostname', 'sandbox',
-    '--cap-drop', 'ALL',
-    '--cap-add', 'CAP_SYS_ADMIN',
-    '--cap-add', 'CAP_SETPCAP',
-    '--seccomp', String(SECCOMP_FD),
+    '--symlink',
+    '/proc/self/fd',
+    '/dev/fd',
+    '--symlink',
+    '/proc/self/fd/0',
+    '/dev/stdin',
+    '--symlink',
+    '/proc/self/fd/1',
+    '/dev/stdout',
+    '--symlink',
+    '/proc/self/fd/2',
+    '/dev/stderr',
+    '--dir',
+    '/dev/shm',
+    '--remount-ro',
+    '/dev',
+    '--dir',
+    '/tmp',
+    '--ro-bind',
+    codeDir,
+    '/code',
+    '--remount-ro',
+    '/',
+    '--chdir',
+    '/',
+    '--uid',
+    '65534',
+    '--gid',
+    '65534',
+    '--hostname',
+    'sandbox',
+    '--cap-drop',
+    'ALL',
+    '--cap-add',
+    'CAP_SYS_ADMIN',
+    '--cap-add',
+    'CAP_SETPCAP',
+    '--seccomp',
+    String(SECCOMP_FD),
     '--',
-    python, '-I', '-S', '-B', '/code/setup.py',
-    String(limits.tmpBytes), String(limits.maxFiles), String(limits.shmBytes), '64',
-    t.innerSetpriv, '--bounding-set=-all', '--inh-caps=-all', '--ambient-caps=-all', '--no-new-privs', '--',
+    python,
+    '-I',
+    '-S',
+    '-B',
+    '/code/setup.py',
+    String(limits.tmpBytes),
+    String(limits.maxFiles),
+    String(limits.shmBytes),
+    '64',
+    t.innerSetpriv,
+    '--bounding-set=-all',
+    '--inh-caps=-all',
+    '--ambient-caps=-all',
+    '--no-new-privs',
+    '--',
     t.prlimit,
     `--cpu=${limits.cpuSeconds}`,
     `--as=${limits.memoryBytes}`,
@@ -165,7 +225,10 @@ export function buildCommand(codeDir: string, limits: SandboxLimits, python: str
     '/code/runner.py',
   ];
   if (t.setpriv) {
-    return { cmd: t.setpriv, args: ['--reuid', '65534', '--regid', '65534', '--clear-groups', '--inh-caps=-all', '--', t.bwrap, ...bwrapArgs] };
+    return {
+      cmd: t.setpriv,
+      args: ['--reuid', '65534', '--regid', '65534', '--clear-groups', '--inh-caps=-all', '--', t.bwrap, ...bwrapArgs],
+    };
   }
   return { cmd: t.bwrap, args: bwrapArgs };
 }
@@ -228,7 +291,11 @@ async function runUnchecked(program: PythonProgram, options: PythonSandboxOption
     fs.chmodSync(codeDir, 0o755);
     fs.writeFileSync(path.join(codeDir, 'runner.py'), PY_RUNNER, { mode: 0o644 });
     fs.writeFileSync(path.join(codeDir, 'setup.py'), PY_SETUP, { mode: 0o644 });
-    fs.writeFileSync(path.join(codeDir, 'spec.json'), JSON.stringify({ program: program.program, tests: program.tests ?? [], check: program.check ?? null }), { mode: 0o644 });
+    fs.writeFileSync(
+      path.join(codeDir, 'spec.json'),
+      JSON.stringify({ program: program.program, tests: program.tests ?? [], check: program.check ?? null }),
+      { mode: 0o644 },
+    );
     const { cmd, args } = buildCommand(codeDir, limits, python);
     const nonce = randomBytes(16).toString('hex');
     return await execute(cmd, args, nonce, program.stdin ?? '', limits);
@@ -329,15 +396,44 @@ function execute(cmd: string, args: string[], nonce: string, stdin: string, limi
         stderrTruncated: err.truncated,
         exitCode: code,
         signal,
-        error: report?.error ?? (timedOut ? `wall-clock limit of ${limits.timeoutMs} ms reached` : overMemory ? `memory limit of ${limits.memoryBytes} bytes reached (all processes together)` : code === 125 && report === null ? `the sandbox could not be set up: ${err.text().trim().split('\n')[0]}` : signal ? `killed by ${signal} (CPU or memory limit?)` : report === null ? 'the program ended before reporting (crash, exit() or a resource limit)' : undefined),
-        usage: { wallMs, cpuMs: typeof report?.cpu_s === 'number' ? report.cpu_s * 1000 : null, maxRssKb: typeof report?.max_rss_kb === 'number' ? report.max_rss_kb : null, memoryBytes: peakMemory },
+        error:
+          report?.error ??
+          (timedOut
+            ? `wall-clock limit of ${limits.timeoutMs} ms reached`
+            : overMemory
+              ? `memory limit of ${limits.memoryBytes} bytes reached (all processes together)`
+              : code === 125 && report === null
+                ? `the sandbox could not be set up: ${err.text().trim().split('\n')[0]}`
+                : signal
+                  ? `killed by ${signal} (CPU or memory limit?)`
+                  : report === null
+                    ? 'the program ended before reporting (crash, exit() or a resource limit)'
+                    : undefined),
+        usage: {
+          wallMs,
+          cpuMs: typeof report?.cpu_s === 'number' ? report.cpu_s * 1000 : null,
+          maxRssKb: typeof report?.max_rss_kb === 'number' ? report.max_rss_kb : null,
+          memoryBytes: peakMemory,
+        },
       });
     });
   });
 }
 
 function failed(message: string, wallMs: number): ExecutionResult {
-  return { passed: false, status: 'crashed', tests: [], stdout: '', stderr: '', stdoutTruncated: false, stderrTruncated: false, exitCode: null, signal: null, error: message, usage: { wallMs, cpuMs: null, maxRssKb: null } };
+  return {
+    passed: false,
+    status: 'crashed',
+    tests: [],
+    stdout: '',
+    stderr: '',
+    stdoutTruncated: false,
+    stderrTruncated: false,
+    exitCode: null,
+    signal: null,
+    error: message,
+    usage: { wallMs, cpuMs: null, maxRssKb: null },
+  };
 }
 
 /** Whether the Python sandbox works here (bwrap present and user namespaces allowed). */

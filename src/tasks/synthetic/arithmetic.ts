@@ -87,7 +87,11 @@ function checkSteps(d: ArithmeticData, steps: readonly string[]): StepCheck {
     if (!s) return { valid: false, terminal: false, reason: `${where}cannot read "${steps[i]}" (expected e.g. "347+500=847")` };
     const isFinal = s.x === a && s.y === b && s.op === d.op;
     if (!isFinal && (!known.has(String(s.x)) || !known.has(String(s.y)))) {
-      return { valid: false, terminal: false, reason: `${where}operands must be the problem's numbers, their place parts or earlier results` };
+      return {
+        valid: false,
+        terminal: false,
+        reason: `${where}operands must be the problem's numbers, their place parts or earlier results`,
+      };
     }
     const truth = compute(s.x, s.op, s.y);
     if (truth !== s.z) return { valid: false, terminal: false, reason: `${where}${s.x}${s.op}${s.y} is ${truth}, not ${s.z}` };
@@ -139,7 +143,7 @@ export function makeArithmeticTask(o: ArithmeticOptions): Task<ArithmeticProblem
     async problems(options: LoadOptions) {
       checkSplit(o.name, splits, options.split);
       const seed = options.seed ?? 0;
-      const testCount = options.split === 'test' ? options.limit ?? 500 : 500;
+      const testCount = options.split === 'test' ? (options.limit ?? 500) : 500;
       const test = generate('test', testCount, seed, new Set());
       const data = options.split === 'test' ? test : generate('train', options.limit ?? 10000, seed, new Set(test.map(keyOf)));
       return data.map((d, i) => ({
@@ -161,7 +165,11 @@ export function makeArithmeticTask(o: ArithmeticOptions): Task<ArithmeticProblem
       return steps.length ? [...msgs, { role: 'assistant' as const, content: steps.map((s) => `${s}\n`).join('') }] : msgs;
     },
     extractAnswer(text, problem) {
-      const lines = text.slice(text.lastIndexOf('|') + 1).split('\n').map((l) => l.trim()).filter(Boolean);
+      const lines = text
+        .slice(text.lastIndexOf('|') + 1)
+        .split('\n')
+        .map((l) => l.trim())
+        .filter(Boolean);
       if (problem) {
         for (let i = lines.length - 1; i >= 0; i--) {
           const s = parseStep(lines[i]);

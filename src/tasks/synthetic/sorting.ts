@@ -39,7 +39,13 @@ const STEP = /^\s*(\d+)-(\d+):([0-9]*)\s*$/;
 /** Reads a list answer: "[0, 1, 1]" or "011". */
 export function parseDigitList(text: string): number[] | null {
   const t = text.trim();
-  if (/^\[[\s\d,]*\]$/.test(t)) return t.slice(1, -1).split(',').map((s) => s.trim()).filter(Boolean).map(Number);
+  if (/^\[[\s\d,]*\]$/.test(t))
+    return t
+      .slice(1, -1)
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean)
+      .map(Number);
   if (/^\d+$/.test(t)) return [...t].map(Number);
   return null;
 }
@@ -53,7 +59,8 @@ export function makeSortingTask(name: string, length: number): Task<SortingProbl
       const m = STEP.exec(steps[i]);
       if (!m) return { valid: false, terminal: false, reason: `${where}cannot read "${steps[i]}" (expected e.g. "0-8:01135789")` };
       const [from, to] = [Number(m[1]), Number(m[2])];
-      if (!(from < to && to <= d.digits.length)) return { valid: false, terminal: false, reason: `${where}range ${from}-${to} is not inside 0-${d.digits.length}` };
+      if (!(from < to && to <= d.digits.length))
+        return { valid: false, terminal: false, reason: `${where}range ${from}-${to} is not inside 0-${d.digits.length}` };
       const want = sortedDigits(d.digits.slice(from, to)).join('');
       if (m[3] !== want) return { valid: false, terminal: false, reason: `${where}sorted ${from}-${to} is ${want}, not ${m[3]}` };
       const final = from === 0 && to === d.digits.length;
@@ -77,7 +84,12 @@ export function makeSortingTask(name: string, length: number): Task<SortingProbl
       const count = options.limit ?? (options.split === 'test' ? 100 : 10000);
       return Array.from({ length: count }, (_, i) => {
         const digits = Array.from({ length }, () => rng.int(0, 9));
-        return { id: `${name}/${options.split}/${seed}/${i}`, question: `Sort the list [${digits.join(', ')}] in ascending order.`, answer: sortedDigits(digits).join(''), data: { digits } };
+        return {
+          id: `${name}/${options.split}/${seed}/${i}`,
+          question: `Sort the list [${digits.join(', ')}] in ascending order.`,
+          answer: sortedDigits(digits).join(''),
+          data: { digits },
+        };
       });
     },
     renderPlain: (p, steps = []) => `${p.data.digits.join('')}|${steps.map((s) => `${s}\n`).join('')}`,
@@ -92,7 +104,11 @@ export function makeSortingTask(name: string, length: number): Task<SortingProbl
       return steps.length ? [...msgs, { role: 'assistant' as const, content: steps.map((s) => `${s}\n`).join('') }] : msgs;
     },
     extractAnswer(text) {
-      const lines = text.slice(text.lastIndexOf('|') + 1).split('\n').map((l) => l.trim()).filter(Boolean);
+      const lines = text
+        .slice(text.lastIndexOf('|') + 1)
+        .split('\n')
+        .map((l) => l.trim())
+        .filter(Boolean);
       for (let i = lines.length - 1; i >= 0; i--) {
         const m = STEP.exec(lines[i]);
         if (m && Number(m[1]) === 0 && Number(m[2]) === length) return m[3];
@@ -105,14 +121,24 @@ export function makeSortingTask(name: string, length: number): Task<SortingProbl
       const out = answer === null ? null : parseDigitList(answer);
       if (!out) return { correct: false, score: 0, extracted: answer, details: 'no list found' };
       const errors = sortingErrors(out, problem.data.digits);
-      return { correct: errors === 0, score: Math.max(0, 1 - errors / length), extracted: out.join(''), details: `${errors} errors (GoT count)` };
+      return {
+        correct: errors === 0,
+        score: Math.max(0, 1 - errors / length),
+        extracted: out.join(''),
+        details: `${errors} errors (GoT count)`,
+      };
     },
     sameAnswer: (a, b) => (parseDigitList(a)?.join('') ?? a) === (parseDigitList(b)?.join('') ?? b),
     checkStep: (p, steps) => check(p.data, steps),
     legalSteps(p, steps) {
       if (!check(p.data, steps).valid || check(p.data, steps).terminal) return [];
       // Block sorts and merges of adjacent equal-size ranges already present (GoT's decomposition).
-      const have = new Set(steps.map((s) => STEP.exec(s)).filter(Boolean).map((m) => `${m![1]}-${m![2]}`));
+      const have = new Set(
+        steps
+          .map((s) => STEP.exec(s))
+          .filter(Boolean)
+          .map((m) => `${m![1]}-${m![2]}`),
+      );
       const out: string[] = [];
       const emit = (from: number, to: number) => {
         const k = `${from}-${to}`;
@@ -129,7 +155,8 @@ export function makeSortingTask(name: string, length: number): Task<SortingProbl
     solve(p) {
       const steps: string[] = [];
       for (let size = chunk; size <= length; size *= 2) {
-        for (let from = 0; from + size <= length; from += size) steps.push(`${from}-${from + size}:${sortedDigits(p.data.digits.slice(from, from + size)).join('')}`);
+        for (let from = 0; from + size <= length; from += size)
+          steps.push(`${from}-${from + size}:${sortedDigits(p.data.digits.slice(from, from + size)).join('')}`);
       }
       return steps;
     },

@@ -81,7 +81,12 @@ class Parser {
       return v;
     }
     const m = /^\d+(\.\d+)?/.exec(this.s.slice(this.i));
-    if (!m) throw new ToolError(this.i >= this.s.length ? 'error: the expression ends too early' : `error: unexpected "${this.s[this.i]}" at position ${this.i + 1}`);
+    if (!m)
+      throw new ToolError(
+        this.i >= this.s.length
+          ? 'error: the expression ends too early'
+          : `error: unexpected "${this.s[this.i]}" at position ${this.i + 1}`,
+      );
     this.i += m[0].length;
     const [whole, frac = ''] = m[0].split('.');
     return rat(BigInt(whole + frac), 10n ** BigInt(frac.length));
@@ -89,7 +94,8 @@ class Parser {
 }
 
 function check(v: Rational): void {
-  if (v.n.toString().length + v.d.toString().length > MAX_DIGITS) throw new ToolError(`error: the result has more than ${MAX_DIGITS} digits`);
+  if (v.n.toString().length + v.d.toString().length > MAX_DIGITS)
+    throw new ToolError(`error: the result has more than ${MAX_DIGITS} digits`);
 }
 
 /** Evaluates an arithmetic expression exactly; throws ToolError on bad input. */
@@ -106,8 +112,14 @@ export function calculatorTool(): Tool {
       type: 'function',
       function: {
         name: 'calculator',
-        description: 'Evaluates an arithmetic expression exactly: integers and decimals, + - * /, parentheses. Returns an integer or a reduced fraction.',
-        parameters: { type: 'object', properties: { expression: { type: 'string', description: 'e.g. "347*589+12"' } }, required: ['expression'], additionalProperties: false },
+        description:
+          'Evaluates an arithmetic expression exactly: integers and decimals, + - * /, parentheses. Returns an integer or a reduced fraction.',
+        parameters: {
+          type: 'object',
+          properties: { expression: { type: 'string', description: 'e.g. "347*589+12"' } },
+          required: ['expression'],
+          additionalProperties: false,
+        },
       },
     },
     timeoutMs: 1000,

@@ -23,16 +23,31 @@ export function executionObservation(r: ExecutionResult): string {
   return parts.length ? parts.join('\n') : '(no output)';
 }
 
-const codeParams = { type: 'object' as const, properties: { code: { type: 'string' as const, description: 'the program; print what you want to see' } }, required: ['code'], additionalProperties: false };
+const codeParams = {
+  type: 'object' as const,
+  properties: { code: { type: 'string' as const, description: 'the program; print what you want to see' } },
+  required: ['code'],
+  additionalProperties: false,
+};
 
 export function pythonTool(limits: Partial<SandboxLimits> = {}): Tool {
   const timeoutMs = limits.timeoutMs ?? 5000;
   return {
-    spec: { type: 'function', function: { name: 'python', description: 'Runs a Python 3 program in a sandbox (no network, no files kept) and returns what it printed.', parameters: codeParams } },
+    spec: {
+      type: 'function',
+      function: {
+        name: 'python',
+        description: 'Runs a Python 3 program in a sandbox (no network, no files kept) and returns what it printed.',
+        parameters: codeParams,
+      },
+    },
     // the sandbox enforces the wall-clock limit itself; the tool's own limit leaves room for its start-up
     timeoutMs: timeoutMs + 3000,
     async run(args) {
-      const r = await runPython({ program: String(args.code) }, { limits: { cpuSeconds: Math.ceil(timeoutMs / 1000), memoryBytes: 256 * 1024 * 1024, maxOutputBytes: 4096, ...limits, timeoutMs } });
+      const r = await runPython(
+        { program: String(args.code) },
+        { limits: { cpuSeconds: Math.ceil(timeoutMs / 1000), memoryBytes: 256 * 1024 * 1024, maxOutputBytes: 4096, ...limits, timeoutMs } },
+      );
       return executionObservation(r);
     },
   };
@@ -41,10 +56,20 @@ export function pythonTool(limits: Partial<SandboxLimits> = {}): Tool {
 export function javascriptTool(limits: Partial<SandboxLimits> = {}): Tool {
   const timeoutMs = limits.timeoutMs ?? 2000;
   return {
-    spec: { type: 'function', function: { name: 'javascript', description: 'Runs a JavaScript program (ECMAScript only, console.log prints) in a sandbox and returns what it printed.', parameters: codeParams } },
+    spec: {
+      type: 'function',
+      function: {
+        name: 'javascript',
+        description: 'Runs a JavaScript program (ECMAScript only, console.log prints) in a sandbox and returns what it printed.',
+        parameters: codeParams,
+      },
+    },
     timeoutMs: timeoutMs + 3000,
     async run(args) {
-      const r = await runJavaScript({ program: String(args.code) }, { limits: { memoryBytes: 64 * 1024 * 1024, maxOutputBytes: 4096, ...limits, timeoutMs } });
+      const r = await runJavaScript(
+        { program: String(args.code) },
+        { limits: { memoryBytes: 64 * 1024 * 1024, maxOutputBytes: 4096, ...limits, timeoutMs } },
+      );
       return executionObservation(r);
     },
   };

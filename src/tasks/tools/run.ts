@@ -59,9 +59,18 @@ function cut(s: string, max = MAX_TOOL_OUTPUT): string {
 /** Runs one tool call; never throws. `timeoutMs` overrides the tool's own limit. */
 export async function callTool(tools: readonly Tool[], call: ToolCall, timeoutMs?: number): Promise<ToolResult> {
   const t0 = performance.now();
-  const done = (status: ToolResult['status'], output: string): ToolResult => ({ call, status, output: cut(output), ms: Math.round(performance.now() - t0) });
+  const done = (status: ToolResult['status'], output: string): ToolResult => ({
+    call,
+    status,
+    output: cut(output),
+    ms: Math.round(performance.now() - t0),
+  });
   const tool = tools.find((t) => t.spec.function.name === call.function.name);
-  if (!tool) return done('unknown-tool', `error: unknown tool "${call.function.name}"; tools: ${tools.map((t) => t.spec.function.name).join(', ') || 'none'}`);
+  if (!tool)
+    return done(
+      'unknown-tool',
+      `error: unknown tool "${call.function.name}"; tools: ${tools.map((t) => t.spec.function.name).join(', ') || 'none'}`,
+    );
   let args: unknown;
   try {
     args = call.function.arguments.trim() === '' ? {} : JSON.parse(call.function.arguments);

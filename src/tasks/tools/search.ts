@@ -25,7 +25,12 @@ export class Bm25Index {
   private readonly byId = new Map<string, CorpusDoc>();
 
   constructor(docs: readonly CorpusDoc[]) {
-    this.index = new MiniSearch<CorpusDoc>({ fields: ['title', 'text'], storeFields: [], idField: 'id', searchOptions: { bm25: { k: 1.2, b: 0.7, d: 0.5 } } });
+    this.index = new MiniSearch<CorpusDoc>({
+      fields: ['title', 'text'],
+      storeFields: [],
+      idField: 'id',
+      searchOptions: { bm25: { k: 1.2, b: 0.7, d: 0.5 } },
+    });
     for (const d of docs) {
       if (this.byId.has(d.id)) throw new Error(`corpus: duplicate document id "${d.id}"`);
       this.byId.set(d.id, d);
@@ -38,7 +43,10 @@ export class Bm25Index {
   }
 
   search(query: string, k: number): SearchHit[] {
-    return this.index.search(query, { combineWith: 'OR' }).slice(0, k).map((r) => ({ id: String(r.id), text: this.byId.get(String(r.id))!.text, score: r.score }));
+    return this.index
+      .search(query, { combineWith: 'OR' })
+      .slice(0, k)
+      .map((r) => ({ id: String(r.id), text: this.byId.get(String(r.id))!.text, score: r.score }));
   }
 }
 
@@ -51,7 +59,12 @@ export function searchTool(index: Bm25Index, o: { k?: number; maxChars?: number 
       function: {
         name: 'search',
         description: `Searches a local corpus of ${index.size} short documents (BM25) and returns the best ${k === 1 ? 'match' : `${k} matches`}.`,
-        parameters: { type: 'object', properties: { query: { type: 'string', description: 'keywords' } }, required: ['query'], additionalProperties: false },
+        parameters: {
+          type: 'object',
+          properties: { query: { type: 'string', description: 'keywords' } },
+          required: ['query'],
+          additionalProperties: false,
+        },
       },
     },
     timeoutMs: 1000,

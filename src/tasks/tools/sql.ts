@@ -47,7 +47,8 @@ export interface SqlDatabaseOptions {
   maxRows?: number;
 }
 
-const WRITE = /^\s*(insert|update|delete|drop|create|alter|replace|attach|detach|pragma|vacuum|reindex|begin|commit|rollback|savepoint|release)\b/i;
+const WRITE =
+  /^\s*(insert|update|delete|drop|create|alter|replace|attach|detach|pragma|vacuum|reindex|begin|commit|rollback|savepoint|release)\b/i;
 
 /** An in-memory SQLite database and the tool that queries it. */
 export async function sqlTool(o: SqlDatabaseOptions): Promise<Tool> {
@@ -61,7 +62,12 @@ export async function sqlTool(o: SqlDatabaseOptions): Promise<Tool> {
       function: {
         name: 'sql',
         description: `Runs one SQLite query on the task's database${o.writable ? '' : ' (read-only)'} and returns at most ${maxRows} rows as "col | col" lines.`,
-        parameters: { type: 'object', properties: { query: { type: 'string', description: 'one SQL statement' } }, required: ['query'], additionalProperties: false },
+        parameters: {
+          type: 'object',
+          properties: { query: { type: 'string', description: 'one SQL statement' } },
+          required: ['query'],
+          additionalProperties: false,
+        },
       },
     },
     timeoutMs: 2000,
@@ -85,7 +91,12 @@ export async function sqlTool(o: SqlDatabaseOptions): Promise<Tool> {
             lines.push(`... more rows cut (limit ${maxRows})`);
             break;
           }
-          lines.push(st.get().map((v) => (v === null ? 'NULL' : v instanceof Uint8Array ? `<blob ${v.length} bytes>` : String(v))).join(' | '));
+          lines.push(
+            st
+              .get()
+              .map((v) => (v === null ? 'NULL' : v instanceof Uint8Array ? `<blob ${v.length} bytes>` : String(v)))
+              .join(' | '),
+          );
           n++;
         }
         return n === 0 ? `${lines[0]}\n(no rows)` : lines.join('\n');

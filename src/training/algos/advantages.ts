@@ -174,10 +174,34 @@ export const gae: AdvantageFn = (input) => {
 };
 
 export const advantageEstimators: Record<AdvantageName, AdvantageEstimator> = {
-  grpo: { name: 'grpo', summary: 'GRPO: group mean and std baseline (Shao et al. 2024)', needsGroups: true, needsCritic: false, compute: grpo },
-  drgrpo: { name: 'drgrpo', summary: 'Dr.GRPO: group mean baseline, no std (Liu et al. 2025)', needsGroups: true, needsCritic: false, compute: drgrpo },
-  rloo: { name: 'rloo', summary: 'RLOO: leave-one-out group baseline (Ahmadian et al. 2024)', needsGroups: true, needsCritic: false, compute: rloo },
-  reinforce_pp: { name: 'reinforce_pp', summary: 'REINFORCE++: discounted return, global batch normalisation (Hu 2025)', needsGroups: false, needsCritic: false, compute: reinforcePP },
+  grpo: {
+    name: 'grpo',
+    summary: 'GRPO: group mean and std baseline (Shao et al. 2024)',
+    needsGroups: true,
+    needsCritic: false,
+    compute: grpo,
+  },
+  drgrpo: {
+    name: 'drgrpo',
+    summary: 'Dr.GRPO: group mean baseline, no std (Liu et al. 2025)',
+    needsGroups: true,
+    needsCritic: false,
+    compute: drgrpo,
+  },
+  rloo: {
+    name: 'rloo',
+    summary: 'RLOO: leave-one-out group baseline (Ahmadian et al. 2024)',
+    needsGroups: true,
+    needsCritic: false,
+    compute: rloo,
+  },
+  reinforce_pp: {
+    name: 'reinforce_pp',
+    summary: 'REINFORCE++: discounted return, global batch normalisation (Hu 2025)',
+    needsGroups: false,
+    needsCritic: false,
+    compute: reinforcePP,
+  },
   gae: { name: 'gae', summary: 'GAE with a critic, for PPO (Schulman et al. 2016)', needsGroups: false, needsCritic: true, compute: gae },
 };
 

@@ -75,14 +75,21 @@ export function aggregationWeights(mask: Matrix, mode: LossAggMode, options: Agg
     const o = i * mask.cols;
     let scale: number;
     switch (mode) {
-      case 'token-mean': scale = total > 0 ? 1 / total : 0; break;
-      case 'seq-mean-token-sum': scale = 1 / B; break;
-      case 'seq-mean-token-mean': scale = n > 0 ? 1 / (B * n) : 0; break;
+      case 'token-mean':
+        scale = total > 0 ? 1 / total : 0;
+        break;
+      case 'seq-mean-token-sum':
+        scale = 1 / B;
+        break;
+      case 'seq-mean-token-mean':
+        scale = n > 0 ? 1 / (B * n) : 0;
+        break;
       case 'seq-mean-token-sum-norm':
         if (!(norm > 0)) throw new RangeError(`seq-mean-token-sum-norm needs a positive normLength, got ${norm}`);
         scale = 1 / (B * norm);
         break;
-      default: throw new RangeError(`unknown loss aggregation "${mode as string}" (known: ${LossAggModes.join(', ')})`);
+      default:
+        throw new RangeError(`unknown loss aggregation "${mode as string}" (known: ${LossAggModes.join(', ')})`);
     }
     for (let t = 0; t < mask.cols; t++) w[o + t] = scale * mask.data[o + t];
   }

@@ -9,7 +9,11 @@ import { type Matrix, groupRows, matrix } from './matrix.js';
  * group-relative advantage, so it only dilutes the batch. Keeps the rows of groups whose score
  * varies (by more than `tolerance`) and reports the share of groups that were dropped.
  */
-export function dynamicSampling(scores: ArrayLike<number>, groups: ArrayLike<number | string>, tolerance = 1e-9): { keepRows: number[]; droppedGroups: number; zeroVarianceShare: number } {
+export function dynamicSampling(
+  scores: ArrayLike<number>,
+  groups: ArrayLike<number | string>,
+  tolerance = 1e-9,
+): { keepRows: number[]; droppedGroups: number; zeroVarianceShare: number } {
   if (scores.length !== groups.length) throw new RangeError(`dynamicSampling: ${scores.length} scores for ${groups.length} group ids`);
   const all = groupRows(groups);
   const keepRows: number[] = [];
@@ -47,7 +51,8 @@ export function overlongFilter(mask: Matrix, truncated: ArrayLike<boolean>): Mat
  *               = -1                                 if |y| > L_max
  */
 export function softOverlongPenalty(length: number, maxLength: number, cacheLength: number): number {
-  if (!(cacheLength > 0) || !(maxLength > cacheLength)) throw new RangeError(`soft overlong punishment needs 0 < cache (${cacheLength}) < max length (${maxLength})`);
+  if (!(cacheLength > 0) || !(maxLength > cacheLength))
+    throw new RangeError(`soft overlong punishment needs 0 < cache (${cacheLength}) < max length (${maxLength})`);
   const expected = maxLength - cacheLength;
   if (length <= expected) return 0;
   if (length <= maxLength) return (expected - length) / cacheLength;

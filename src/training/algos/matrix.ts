@@ -110,7 +110,7 @@ export function broadcastRows(perRow: ArrayLike<number>, mask: Matrix): Matrix {
 }
 
 /** Row indices grouped by group id, in first-seen order of the ids. */
-export function groupRows(groups: ArrayLike<number | string>): (number[])[] {
+export function groupRows(groups: ArrayLike<number | string>): number[][] {
   const byId = new Map<number | string, number[]>();
   for (let i = 0; i < groups.length; i++) {
     const g = groups[i];

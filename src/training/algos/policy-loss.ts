@@ -35,7 +35,12 @@ export interface PolicyLossStats {
 }
 
 /** One token's PPO-clip loss and which clips were active. */
-export function ppoClipToken(logp: number, oldLogp: number, advantage: number, o: PpoClipOptions): { loss: number; clipped: boolean; dualClipped: boolean } {
+export function ppoClipToken(
+  logp: number,
+  oldLogp: number,
+  advantage: number,
+  o: PpoClipOptions,
+): { loss: number; clipped: boolean; dualClipped: boolean } {
   const logRatio = Math.max(-LOG_RATIO_CLAMP, Math.min(LOG_RATIO_CLAMP, logp - oldLogp));
   const ratio = Math.exp(logRatio);
   const l1 = -advantage * ratio;

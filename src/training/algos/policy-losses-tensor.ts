@@ -89,5 +89,9 @@ export function registryPolicyLoss(s: RegistryPolicyLossSettings): LossFn {
     if (s.entropyCoef > 0) loss = ops.sub(loss, ops.mul(entropy, s.entropyCoef));
     return { loss, metrics };
   };
-  return describeLoss(fn, { rows: 'sum', summedMetrics: ['pg_loss', 'kl', 'entropy'], source: { module: import.meta.url, name: 'registryPolicyLoss', args: [s] } });
+  return describeLoss(fn, {
+    rows: 'sum',
+    summedMetrics: ['pg_loss', 'kl', 'entropy'],
+    source: { module: import.meta.url, name: 'registryPolicyLoss', args: [s] },
+  });
 }

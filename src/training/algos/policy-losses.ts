@@ -162,13 +162,21 @@ function gspo(input: PolicyLossInput, c: PolicyLossConfig): PolicyLossResult {
       n++;
     }
   }
-  return { loss: aggregateLoss(perToken, mask, c.agg, c), perToken, clipFraction: n ? clipped / n : 0, dualClipFraction: 0, approxKl: n ? kl / n : 0, isWeights: null, isCorrectedFraction: 0 };
+  return {
+    loss: aggregateLoss(perToken, mask, c.agg, c),
+    perToken,
+    clipFraction: n ? clipped / n : 0,
+    dualClipFraction: 0,
+    approxKl: n ? kl / n : 0,
+    isWeights: null,
+    isCorrectedFraction: 0,
+  };
 }
 
 function weighted(mode: 'truncate' | 'mask' | 'none') {
   return (input: PolicyLossInput, c: PolicyLossConfig): PolicyLossResult => {
     const { logp, proxLogp, behaviourLogp, advantages, mask } = input;
-    if (!proxLogp) throw new RangeError('this policy loss needs the trainer\'s proximal log-probs (proxLogp)');
+    if (!proxLogp) throw new RangeError("this policy loss needs the trainer's proximal log-probs (proxLogp)");
     assertSameShape({ logp, proxLogp, behaviourLogp, advantages, mask });
     const { weights, corrected } = importanceWeights(proxLogp, behaviourLogp, mask, mode, c.isLevel, c.isCap, c.isLow);
     const perToken = matrix(mask.rows, mask.cols);
@@ -202,12 +210,36 @@ export const policyLosses: Record<PolicyLossName, PolicyLossEntry> = {
     name: 'ppo_clip',
     summary: 'PPO clip on pi_theta / mu (clip-higher, dual clip); no mismatch correction',
     needsProximal: false,
-    compute: (input, c) => ({ ...ppoClipLoss(input.logp, input.behaviourLogp, input.advantages, input.mask, c), isWeights: null, isCorrectedFraction: 0 }),
+    compute: (input, c) => ({
+      ...ppoClipLoss(input.logp, input.behaviourLogp, input.advantages, input.mask, c),
+      isWeights: null,
+      isCorrectedFraction: 0,
+    }),
   },
-  gspo: { name: 'gspo', summary: 'GSPO: one length-normalised ratio per sequence, clipped (Zheng et al. 2025)', needsProximal: false, compute: gspo },
-  tis: { name: 'tis', summary: 'PPO clip on pi_theta / pi_prox times min(pi_prox / mu, C) (truncated IS)', needsProximal: true, compute: weighted('truncate') },
-  mis: { name: 'mis', summary: 'PPO clip on pi_theta / pi_prox times pi_prox / mu, dropped outside [C_low, C] (masked IS)', needsProximal: true, compute: weighted('mask') },
-  decoupled: { name: 'decoupled', summary: "AReaL's decoupled PPO: PPO clip on pi_theta / pi_prox times pi_prox / mu", needsProximal: true, compute: weighted('none') },
+  gspo: {
+    name: 'gspo',
+    summary: 'GSPO: one length-normalised ratio per sequence, clipped (Zheng et al. 2025)',
+    needsProximal: false,
+    compute: gspo,
+  },
+  tis: {
+    name: 'tis',
+    summary: 'PPO clip on pi_theta / pi_prox times min(pi_prox / mu, C) (truncated IS)',
+    needsProximal: true,
+    compute: weighted('truncate'),
+  },
+  mis: {
+    name: 'mis',
+    summary: 'PPO clip on pi_theta / pi_prox times pi_prox / mu, dropped outside [C_low, C] (masked IS)',
+    needsProximal: true,
+    compute: weighted('mask'),
+  },
+  decoupled: {
+    name: 'decoupled',
+    summary: "AReaL's decoupled PPO: PPO clip on pi_theta / pi_prox times pi_prox / mu",
+    needsProximal: true,
+    compute: weighted('none'),
+  },
 };
 
 export function policyLossEntry(name: string): PolicyLossEntry {
@@ -222,7 +254,11 @@ export function policyLossEntry(name: string): PolicyLossEntry {
  *   k3 = mean(r - 1 - log r), r = pi / mu   unbiased, never negative (Schulman 2020)
  * plus the largest |log mu - log pi| over the tokens.
  */
-export function rolloutMismatch(trainerLogp: Matrix, behaviourLogp: Matrix, mask: Matrix): { k1: number; k3: number; maxAbsLogRatio: number; tokens: number } {
+export function rolloutMismatch(
+  trainerLogp: Matrix,
+  behaviourLogp: Matrix,
+  mask: Matrix,
+): { k1: number; k3: number; maxAbsLogRatio: number; tokens: number } {
   assertSameShape({ trainerLogp, behaviourLogp, mask });
   let k1 = 0;
   let k3 = 0;

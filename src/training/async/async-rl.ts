@@ -20,7 +20,15 @@
 import { Rng, logger, usageError } from '../../core/index.js';
 import { EOS, type HostWeights, LlamaModel, type Sampler, initEngine } from '../../engine/index.js';
 import type { Problem, Task } from '../../tasks/types.js';
-import { type Matrix, aggregationWeights, computeAdvantages, dynamicSampling, matrix, overlongFilter, softOverlongPenalty } from '../algos/index.js';
+import {
+  type Matrix,
+  aggregationWeights,
+  computeAdvantages,
+  dynamicSampling,
+  matrix,
+  overlongFilter,
+  softOverlongPenalty,
+} from '../algos/index.js';
 import { chunk, mean } from '../common.js';
 import type { LoadedModel } from '../models.js';
 import type { RlSection } from '../recipe.js';
@@ -77,8 +85,13 @@ export async function runAsyncRl(input: AsyncRlInput): Promise<AsyncRlResult> {
   const { rl, task, reward, phase } = input;
   const eta = input.async.staleness;
   if (!Number.isInteger(eta) || eta < 0) throw usageError(`async staleness must be a whole number >= 0, got ${eta}`);
-  if (rl.critic || rl.kl_reward) throw usageError('asynchronous RL supports the critic-free estimators with KL in the loss only', 'remove rl.critic / rl.kl_reward');
-  if (!DECOUPLED.includes(rl.policy_loss.name)) throw usageError(`asynchronous RL needs a decoupled policy loss (${DECOUPLED.join(', ')}), got ${rl.policy_loss.name}`, 'set rl.policy_loss.name: decoupled');
+  if (rl.critic || rl.kl_reward)
+    throw usageError('asynchronous RL supports the critic-free estimators with KL in the loss only', 'remove rl.critic / rl.kl_reward');
+  if (!DECOUPLED.includes(rl.policy_loss.name))
+    throw usageError(
+      `asynchronous RL needs a decoupled policy loss (${DECOUPLED.join(', ')}), got ${rl.policy_loss.name}`,
+      'set rl.policy_loss.name: decoupled',
+    );
   await initEngine();
   const tok = input.start.tokenizer;
   const config = input.start.config;
@@ -108,7 +121,14 @@ export async function runAsyncRl(input: AsyncRlInput): Promise<AsyncRlResult> {
         groups.push(g);
       }
     });
-    const out = client.generate({ prompts: rows, maxNewTokens: maxNew, segmentTokens: input.async.segmentTokens, temperature: rl.rollout.behaviour_temperature ?? rl.rollout.temperature, topP: rl.rollout.top_p, seed: rng.fork('sample').nextU32() });
+    const out = client.generate({
+      prompts: rows,
+      maxNewTokens: maxNew,
+      segmentTokens: input.async.segmentTokens,
+      temperature: rl.rollout.behaviour_temperature ?? rl.rollout.temperature,
+      topP: rl.rollout.top_p,
+      seed: rng.fork('sample').nextU32(),
+    });
     out.catch(() => undefined); // awaited in order below
     batches.set(j, { problems, rows, groups, out });
   };
@@ -139,15 +159,40 @@ export async function runAsyncRl(input: AsyncRlInput): Promise<AsyncRlResult> {
       generatedTokens += rows.reduce((n, r) => n + r.tokens.length, 0);
 
       // ---- scoring (as ../rl.ts)
-      const scored = await reward(rows.map((r, i) => ({ problem: b.problems[b.groups[i]], completion: tok.decode(r.tokens.filter((t) => t !== EOS)), tokens: r.tokens.length })));
+      const scored = await reward(
+        rows.map((r, i) => ({
+          problem: b.problems[b.groups[i]],
+          completion: tok.decode(r.tokens.filter((t) => t !== EOS)),
+          tokens: r.tokens.length,
+        })),
+      );
       const all = rows.map((r, i) => {
         let score = scored[i].score;
         if (rl.overlong.soft) score += softOverlongPenalty(r.tokens.length, rl.overlong.soft.max_length, rl.overlong.soft.cache_length);
-        return { seq: { ids: [...b.rows[i], ...r.tokens], promptLen: b.rows[i].length } as Sequence, group: b.groups[i], logp: r.logprobs, truncated: r.finishReason === 'length', score, correct: scored[i].correct };
+        return {
+          seq: { ids: [...b.rows[i], ...r.tokens], promptLen: b.rows[i].length } as Sequence,
+          group: b.groups[i],
+          logp: r.logprobs,
+          truncated: r.finishReason === 'length',
+          score,
+          correct: scored[i].correct,
+        };
       });
-      const ds = rl.dynamic_sampling ? dynamicSampling(all.map((r) => r.score), all.map((r) => r.group)) : null;
+      const ds = rl.dynamic_sampling
+        ? dynamicSampling(
+            all.map((r) => r.score),
+            all.map((r) => r.group),
+          )
+        : null;
       const kept = ds ? ds.keepRows.map((i) => all[i]) : all;
-      const metrics: Record<string, number> = { reward: mean(all.map((r) => r.score)), accuracy: mean(all.map((r) => (r.correct ? 1 : 0))), staleness: step - 1 - firstVersion, version_first: firstVersion, version_last: lastVersion, kept_samples: kept.length };
+      const metrics: Record<string, number> = {
+        reward: mean(all.map((r) => r.score)),
+        accuracy: mean(all.map((r) => (r.correct ? 1 : 0))),
+        staleness: step - 1 - firstVersion,
+        version_first: firstVersion,
+        version_last: lastVersion,
+        kept_samples: kept.length,
+      };
       if (kept.length > 0) {
         const cols = Math.max(...kept.map((r) => r.seq.ids.length - r.seq.promptLen));
         const fullMask = matrix(kept.length, cols);
@@ -161,15 +206,37 @@ export async function runAsyncRl(input: AsyncRlInput): Promise<AsyncRlResult> {
         });
         let refLogp: Matrix | null = null;
         if (refSampler) {
-          const lp = await refSampler.scoreLogprobs(kept.map((r) => r.seq.ids), kept.map((r) => r.seq.promptLen));
+          const lp = await refSampler.scoreLogprobs(
+            kept.map((r) => r.seq.ids),
+            kept.map((r) => r.seq.promptLen),
+          );
           refLogp = matrix(kept.length, cols);
-          lp.forEach((row, i) => row.forEach((x, t) => { if (t < cols) refLogp!.data[i * cols + t] = x; }));
+          lp.forEach((row, i) =>
+            row.forEach((x, t) => {
+              if (t < cols) refLogp!.data[i * cols + t] = x;
+            }),
+          );
         }
-        const adv = computeAdvantages(rl.advantage, { tokenRewards, mask: fullMask, groups: kept.map((r) => r.group), gamma: rl.gamma, lambda: rl.lambda });
-        const mask = rl.overlong.filter ? overlongFilter(fullMask, kept.map((r) => r.truncated)) : fullMask;
+        const adv = computeAdvantages(rl.advantage, {
+          tokenRewards,
+          mask: fullMask,
+          groups: kept.map((r) => r.group),
+          gamma: rl.gamma,
+          lambda: rl.lambda,
+        });
+        const mask = rl.overlong.filter
+          ? overlongFilter(
+              fullMask,
+              kept.map((r) => r.truncated),
+            )
+          : fullMask;
 
         // ---- update: decoupled objective against the trainer's proximal policy
-        const prep = await correction.prepare(kept.map((r) => r.seq), oldLogp, mask);
+        const prep = await correction.prepare(
+          kept.map((r) => r.seq),
+          oldLogp,
+          mask,
+        );
         const idx = kept.map((_, i) => i);
         const losses: number[] = [];
         for (let epoch = 0; epoch < rl.ppo_epochs; epoch++) {

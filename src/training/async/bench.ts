@@ -33,11 +33,23 @@ export interface RlBenchOptions {
   seed: number;
 }
 
-async function greedyCorrect(weights: HostWeights, m: LoadedModel, task: Task<Problem>, problems: readonly Problem[], reward: RewardFn, maxNew: number): Promise<ProblemAccuracy[]> {
+async function greedyCorrect(
+  weights: HostWeights,
+  m: LoadedModel,
+  task: Task<Problem>,
+  problems: readonly Problem[],
+  reward: RewardFn,
+  maxNew: number,
+): Promise<ProblemAccuracy[]> {
   const sampler = await makeSampler(weights, m.config, 'onnx');
   try {
-    const res = await sampler.sample(problems.map((p) => promptIds(m.tokenizer, task, p)), { maxNewTokens: maxNew, temperature: 0 });
-    const scored = await reward(problems.map((p, i) => ({ problem: p, completion: m.tokenizer.decode(res[i].tokens), tokens: res[i].tokens.length })));
+    const res = await sampler.sample(
+      problems.map((p) => promptIds(m.tokenizer, task, p)),
+      { maxNewTokens: maxNew, temperature: 0 },
+    );
+    const scored = await reward(
+      problems.map((p, i) => ({ problem: p, completion: m.tokenizer.decode(res[i].tokens), tokens: res[i].tokens.length })),
+    );
     return problems.map((p, i) => ({ problemId: p.id, n: 1, correct: scored[i].correct ? 1 : 0 }));
   } finally {
     sampler.dispose();
@@ -52,19 +64,45 @@ export async function benchRl(o: RlBenchOptions): Promise<Record<string, unknown
   const train = new Rng(o.seed).fork('bench-rl').shuffle([...(await task.problems({ split: 'train' }))]);
   const evalSet = [...(await task.problems({ split: 'test' })), ...train.slice(0, 100)];
   const rlProblems = train.slice(100);
-  const rl = validateConfig(RlSectionSchema, {
-    steps: o.steps, prompts_per_step: o.prompts, group_size: o.group, ppo_epochs: 1, mini_batches: 2, advantage: 'grpo',
-    clip: { low: 0.2, high: 0.28 }, loss_agg: 'token-mean', kl_loss: { estimator: 'k3', coef: 0.001 }, dynamic_sampling: true,
-    policy_loss: { name: 'decoupled' }, rollout: { backend: 'onnx', temperature: 1, top_p: 1, max_new_tokens: o.maxNewTokens },
-    optim: { lr: 5e-5, schedule: 'constant', grad_clip: 1 }, eval_problems: 0,
-  }, 'bench rl');
+  const rl = validateConfig(
+    RlSectionSchema,
+    {
+      steps: o.steps,
+      prompts_per_step: o.prompts,
+      group_size: o.group,
+      ppo_epochs: 1,
+      mini_batches: 2,
+      advantage: 'grpo',
+      clip: { low: 0.2, high: 0.28 },
+      loss_agg: 'token-mean',
+      kl_loss: { estimator: 'k3', coef: 0.001 },
+      dynamic_sampling: true,
+      policy_loss: { name: 'decoupled' },
+      rollout: { backend: 'onnx', temperature: 1, top_p: 1, max_new_tokens: o.maxNewTokens },
+      optim: { lr: 5e-5, schedule: 'constant', grad_clip: 1 },
+      eval_problems: 0,
+    },
+    'bench rl',
+  );
   const reward = resolveReward('verifier', task);
   const arms: Record<string, Record<string, unknown>> = {};
   const perProblem: Record<string, ProblemAccuracy[]> = {};
   perProblem.start = await greedyCorrect(start.weights, start, task, evalSet, reward, o.maxNewTokens);
-  for (const [name, eta] of [['sync', 0], ['async', o.staleness]] as const) {
+  for (const [name, eta] of [
+    ['sync', 0],
+    ['async', o.staleness],
+  ] as const) {
     process.stderr.write(`bench rl: ${name} (eta ${eta}), ${o.steps} steps of ${o.prompts}x${o.group} samples\n`);
-    const r = await runAsyncRl({ phase: 'rl', task, problems: rlProblems, start, rl, reward, seed: o.seed, async: { staleness: eta, segmentTokens: name === 'sync' ? o.maxNewTokens : o.segmentTokens } });
+    const r = await runAsyncRl({
+      phase: 'rl',
+      task,
+      problems: rlProblems,
+      start,
+      rl,
+      reward,
+      seed: o.seed,
+      async: { staleness: eta, segmentTokens: name === 'sync' ? o.maxNewTokens : o.segmentTokens },
+    });
     perProblem[name] = await greedyCorrect(r.weights, start, task, evalSet, reward, o.maxNewTokens);
     // Steady state: steps 2..N (step 1 pays the jit compiles of the trainer and the scorer).
     const steady = r.stepEnds.length > 1 ? r.stepEnds[r.stepEnds.length - 1] - r.stepEnds[0] : r.wallS;

@@ -21,7 +21,16 @@ import type { Sequence } from '../sequences.js';
 
 export function registrySettings(rl: RlSection): RegistryPolicyLossSettings {
   const p = rl.policy_loss;
-  return { name: p.name, clipLow: rl.clip.low, clipHigh: rl.clip.high, dualClip: rl.clip.dual, gspoClipLow: p.gspo_clip.low, gspoClipHigh: p.gspo_clip.high, klLoss: rl.kl_loss, entropyCoef: rl.entropy_coef };
+  return {
+    name: p.name,
+    clipLow: rl.clip.low,
+    clipHigh: rl.clip.high,
+    dualClip: rl.clip.dual,
+    gspoClipLow: p.gspo_clip.low,
+    gspoClipHigh: p.gspo_clip.high,
+    klLoss: rl.kl_loss,
+    entropyCoef: rl.entropy_coef,
+  };
 }
 
 /** The policy trainer's loss for an RL section (every registry entry; ppo_clip equals losses.ts policyLoss). */
@@ -39,7 +48,11 @@ export class MismatchCorrection {
   private scorer: Scorer | null = null;
   private stepMetrics: Record<string, number> = {};
 
-  constructor(private readonly model: LlamaModel, private readonly rl: RlSection, private readonly temperature: number) {
+  constructor(
+    private readonly model: LlamaModel,
+    private readonly rl: RlSection,
+    private readonly temperature: number,
+  ) {
     this.entry = policyLossEntry(rl.policy_loss.name);
   }
 
@@ -57,17 +70,26 @@ export class MismatchCorrection {
     }
     if (!this.entry.needsProximal) return { oldLogp: behaviourLogp, floats };
     this.scorer ??= new Scorer(this.model);
-    const rows = await this.scorer.tokenLogprobs(seqs.map((s) => s.ids), this.temperature);
+    const rows = await this.scorer.tokenLogprobs(
+      seqs.map((s) => s.ids),
+      this.temperature,
+    );
     const prox = matrix(mask.rows, mask.cols);
     seqs.forEach((s, i) => {
-      for (let t = 0; t < mask.cols && s.promptLen - 1 + t < rows[i].length; t++) prox.data[i * mask.cols + t] = rows[i][s.promptLen - 1 + t];
+      for (let t = 0; t < mask.cols && s.promptLen - 1 + t < rows[i].length; t++)
+        prox.data[i * mask.cols + t] = rows[i][s.promptLen - 1 + t];
     });
     const p = this.rl.policy_loss;
     const mode = this.entry.name === 'tis' ? 'truncate' : this.entry.name === 'mis' ? 'mask' : 'none';
     const { weights, corrected } = importanceWeights(prox, behaviourLogp, mask, mode, p.is_level, p.is_cap, p.is_low);
     floats.is_w = weights;
     const m = rolloutMismatch(prox, behaviourLogp, mask);
-    this.stepMetrics = { mismatch_kl: m.k3, mismatch_k1: m.k1, mismatch_max_abs_logratio: m.maxAbsLogRatio, is_corrected_frac: m.tokens ? corrected / m.tokens : 0 };
+    this.stepMetrics = {
+      mismatch_kl: m.k3,
+      mismatch_k1: m.k1,
+      mismatch_max_abs_logratio: m.maxAbsLogRatio,
+      is_corrected_frac: m.tokens ? corrected / m.tokens : 0,
+    };
     return { oldLogp: prox, floats };
   }
 

@@ -29,7 +29,9 @@ export class RolloutClient {
       this.waiting.clear();
     };
     this.worker.on('error', fail);
-    this.worker.on('exit', (code) => { if (code !== 0) fail(new Error(`exit code ${code}`)); });
+    this.worker.on('exit', (code) => {
+      if (code !== 0) fail(new Error(`exit code ${code}`));
+    });
   }
 
   /** Weights for the batches (and the segments of running batches) from now on. */

@@ -62,7 +62,10 @@ async function generate(m: GenerateMessage): Promise<RolloutRow[]> {
     const left = m.maxNewTokens - rows[active[0]].tokens.length; // every active row has produced as many tokens
     const n = Math.min(m.segmentTokens, left, ...active.map((i) => config.maxSeqLen - m.prompts[i].length - rows[i].tokens.length));
     if (n < 1) break;
-    const res = await sampler.sample(active.map((i) => [...m.prompts[i], ...rows[i].tokens]), { maxNewTokens: n, temperature: m.temperature, topP: m.topP, seed: (m.seed + Math.imul(seg, 0x9e3779b1)) >>> 0 });
+    const res = await sampler.sample(
+      active.map((i) => [...m.prompts[i], ...rows[i].tokens]),
+      { maxNewTokens: n, temperature: m.temperature, topP: m.topP, seed: (m.seed + Math.imul(seg, 0x9e3779b1)) >>> 0 },
+    );
     const still: number[] = [];
     active.forEach((i, k) => {
       const r = rows[i];

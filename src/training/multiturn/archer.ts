@@ -31,9 +31,18 @@ export function toReplay(t: Trajectory): ReplayEpisode {
 }
 
 /** TD targets of every turn of `eps` under the target critic's values. */
-export async function archerTargets(target: HostWeights, config: ModelConfig, eps: readonly ReplayEpisode[], gamma: number): Promise<Array<{ positions: number[]; targets: number[] }>> {
+export async function archerTargets(
+  target: HostWeights,
+  config: ModelConfig,
+  eps: readonly ReplayEpisode[],
+  gamma: number,
+): Promise<Array<{ positions: number[]; targets: number[] }>> {
   if (eps.length === 0) return [];
-  const v = await valuesAtAllPositions(target, config, eps.map((e) => e.ids));
+  const v = await valuesAtAllPositions(
+    target,
+    config,
+    eps.map((e) => e.ids),
+  );
   return eps.map((e, i) => {
     const positions: number[] = [];
     const targets: number[] = [];
@@ -50,29 +59,60 @@ export async function archerTargets(target: HostWeights, config: ModelConfig, ep
 }
 
 /** Critic training rows: the episode plus a pad (so its last token is fed), targets at their positions. */
-export function criticRows(eps: readonly ReplayEpisode[], targets: ReadonlyArray<{ positions: number[]; targets: number[] }>, seqLen: number) {
+export function criticRows(
+  eps: readonly ReplayEpisode[],
+  targets: ReadonlyArray<{ positions: number[]; targets: number[] }>,
+  seqLen: number,
+) {
   const tokens = eps.map((e) => [...e.ids, PAD].slice(0, -1));
   return {
     tokens: tokens.map((t) => t.slice(0, seqLen)),
     targets: eps.map((e) => [...e.ids.slice(1), PAD].slice(0, seqLen)),
     floats: {
-      mask: targets.map((t) => { const r = new Array<number>(seqLen).fill(0); t.positions.forEach((p) => { if (p < seqLen) r[p] = 1; }); return r; }),
-      target: targets.map((t) => { const r = new Array<number>(seqLen).fill(0); t.positions.forEach((p, j) => { if (p < seqLen) r[p] = t.targets[j]; }); return r; }),
+      mask: targets.map((t) => {
+        const r = new Array<number>(seqLen).fill(0);
+        t.positions.forEach((p) => {
+          if (p < seqLen) r[p] = 1;
+        });
+        return r;
+      }),
+      target: targets.map((t) => {
+        const r = new Array<number>(seqLen).fill(0);
+        t.positions.forEach((p, j) => {
+          if (p < seqLen) r[p] = t.targets[j];
+        });
+        return r;
+      }),
     },
   };
 }
 
 /** Per-token advantages A_t = Q(s_t, a_t) - V(s_t) on each policy turn (response coordinates). */
-export async function archerAdvantages(critic: HostWeights, config: ModelConfig, ts: readonly Trajectory[], cols: number): Promise<{ adv: Float32Array; meanQ: number; meanV: number }> {
-  const v = await valuesAtAllPositions(critic, config, ts.map((t) => t.ids));
+export async function archerAdvantages(
+  critic: HostWeights,
+  config: ModelConfig,
+  ts: readonly Trajectory[],
+  cols: number,
+): Promise<{ adv: Float32Array; meanQ: number; meanV: number }> {
+  const v = await valuesAtAllPositions(
+    critic,
+    config,
+    ts.map((t) => t.ids),
+  );
   const adv = new Float32Array(ts.length * cols);
   let q = 0;
   let vs = 0;
   let n = 0;
   ts.forEach((t, i) => {
     const a = t.turnSpans.map((s) => v[i][s.actionEnd] - v[i][s.stateEnd]);
-    t.turnSpans.forEach((s) => { q += v[i][s.actionEnd]; vs += v[i][s.stateEnd]; n++; });
-    t.turn.forEach((k, j) => { if (k >= 0 && j < cols) adv[i * cols + j] = a[k]; });
+    t.turnSpans.forEach((s) => {
+      q += v[i][s.actionEnd];
+      vs += v[i][s.stateEnd];
+      n++;
+    });
+    t.turn.forEach((k, j) => {
+      if (k >= 0 && j < cols) adv[i * cols + j] = a[k];
+    });
   });
   return { adv, meanQ: n ? q / n : 0, meanV: n ? vs / n : 0 };
 }

@@ -22,7 +22,17 @@ export async function evaluateEpisodes(
   task: MultiTurnTask,
   problems: readonly Problem[],
   models: ReadonlyArray<{ weights: HostWeights; config: ModelConfig }>,
-  o: { tok: Tokenizer; maxTurnTokens: number; maxSeqLen: number; tools?: boolean; backend?: RolloutBackend; temperature?: number; samples?: number; seed?: number; batch?: number },
+  o: {
+    tok: Tokenizer;
+    maxTurnTokens: number;
+    maxSeqLen: number;
+    tools?: boolean;
+    backend?: RolloutBackend;
+    temperature?: number;
+    samples?: number;
+    seed?: number;
+    batch?: number;
+  },
 ): Promise<EpisodeEval> {
   if (problems.length === 0) return { success: NaN, perProblem: [], meanTurns: 0, meanToolCalls: 0, truncatedShare: 0 };
   const samplers = await Promise.all(models.map((m) => makeSampler(m.weights, m.config, o.backend ?? 'onnx')));
@@ -36,7 +46,20 @@ export async function evaluateEpisodes(
     const size = o.batch ?? 128;
     for (let s = 0; s < rows.length; s += size) {
       const part = rows.slice(s, s + size);
-      const ts = await rolloutEpisodes(task, part.map((r) => r.p), part.map((r) => r.i), { tok: o.tok, samplers, temperature: o.temperature ?? 0, seed: (o.seed ?? 0) + s, maxTurnTokens: o.maxTurnTokens, maxSeqLen: o.maxSeqLen, tools: o.tools });
+      const ts = await rolloutEpisodes(
+        task,
+        part.map((r) => r.p),
+        part.map((r) => r.i),
+        {
+          tok: o.tok,
+          samplers,
+          temperature: o.temperature ?? 0,
+          seed: (o.seed ?? 0) + s,
+          maxTurnTokens: o.maxTurnTokens,
+          maxSeqLen: o.maxSeqLen,
+          tools: o.tools,
+        },
+      );
       ts.forEach((t, j) => {
         if (t.correct) correct[part[j].i] += 1;
         turns += t.turnSpans.length;
@@ -48,5 +71,11 @@ export async function evaluateEpisodes(
     samplers.forEach((x) => x.dispose());
   }
   const perProblem = correct.map((c) => c / k);
-  return { success: perProblem.reduce((a, b) => a + b, 0) / problems.length, perProblem, meanTurns: turns / rows.length, meanToolCalls: calls / rows.length, truncatedShare: truncated / rows.length };
+  return {
+    success: perProblem.reduce((a, b) => a + b, 0) / problems.length,
+    perProblem,
+    meanTurns: turns / rows.length,
+    meanToolCalls: calls / rows.length,
+    truncatedShare: truncated / rows.length,
+  };
 }

@@ -21,15 +21,23 @@ export function multiturnTokenizer(): CharTokenizer {
 
 export function resolveMultiturnTask(name: string): MultiTurnTask {
   const t = getTask(name);
-  if (!isMultiTurnTask(t)) throw usageError(`task "${name}" is single-turn; multi-turn pipelines train on multi-turn tasks`, 'see `rlmkit tasks` (kind multi-turn)');
+  if (!isMultiTurnTask(t))
+    throw usageError(
+      `task "${name}" is single-turn; multi-turn pipelines train on multi-turn tasks`,
+      'see `rlmkit tasks` (kind multi-turn)',
+    );
   return t;
 }
 
-export async function trainMultiturn(recipe: Recipe, o: RunOptions = {}): Promise<{ run: string; pipeline: string; checkpoints: Record<string, string>; phases: Record<string, unknown> }> {
+export async function trainMultiturn(
+  recipe: Recipe,
+  o: RunOptions = {},
+): Promise<{ run: string; pipeline: string; checkpoints: Record<string, string>; phases: Record<string, unknown> }> {
   const task = resolveMultiturnTask(recipe.task.name);
   const mt = recipe.multiturn ?? MultiturnSectionSchema.parse({});
   const problems = await task.problems({ split: recipe.task.split, limit: recipe.task.limit ?? undefined });
-  if (problems.length === 0) throw usageError(`task ${task.name} split "${recipe.task.split}" holds no problems`, 'check task.split and task.limit');
+  if (problems.length === 0)
+    throw usageError(`task ${task.name} split "${recipe.task.split}" holds no problems`, 'check task.split and task.limit');
   const run = TrainingRun.open(recipe, o);
   const tok = multiturnTokenizer();
   const common = { run, task, problems, seed: recipe.run.seed, checkpointEvery: recipe.checkpoint_every };
@@ -43,9 +51,20 @@ export async function trainMultiturn(recipe: Recipe, o: RunOptions = {}): Promis
   const start = startingModel(recipe.model, tok, recipe.run.seed, { kind: 'policy' });
   const separate = recipe.pipeline === 'marft' && !mt.marft.shared_weights && task.agents.length > 1;
   const starts = separate ? task.agents.map(() => start) : [start];
-  const evalProblems: Problem[] = rl.eval_problems > 0 && task.splits.includes('test') ? await task.problems({ split: 'test', limit: rl.eval_problems }) : [];
-  const r = await runMultiturnRlPhase({ ...common, phase: recipe.pipeline, evalProblems, starts, rl, mt, mode: recipe.pipeline === 'archer' ? 'archer' : 'group' });
-  const checkpoints: Record<string, string> = separate ? Object.fromEntries(task.agents.map((a, i) => [i === 0 ? 'policy' : `policy_${a}`, r.checkpoints[i]])) : { policy: r.checkpoints[0] };
+  const evalProblems: Problem[] =
+    rl.eval_problems > 0 && task.splits.includes('test') ? await task.problems({ split: 'test', limit: rl.eval_problems }) : [];
+  const r = await runMultiturnRlPhase({
+    ...common,
+    phase: recipe.pipeline,
+    evalProblems,
+    starts,
+    rl,
+    mt,
+    mode: recipe.pipeline === 'archer' ? 'archer' : 'group',
+  });
+  const checkpoints: Record<string, string> = separate
+    ? Object.fromEntries(task.agents.map((a, i) => [i === 0 ? 'policy' : `policy_${a}`, r.checkpoints[i]]))
+    : { policy: r.checkpoints[0] };
   run.writeFinal(checkpoints);
   return { run: run.dir.dir, pipeline: recipe.pipeline, checkpoints, phases: { [recipe.pipeline]: r } };
 }

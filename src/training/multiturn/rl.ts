@@ -80,7 +80,12 @@ export function curriculumLevel(mt: MultiturnSection, step: number): number | nu
 }
 
 /** Advantages of one agent's tokens by a group estimator over that agent's episode scores. */
-export function agentAdvantages(ts: readonly Trajectory[], agent: number | null, rl: RlSection, cols: number): { adv: Matrix; mask: Matrix } {
+export function agentAdvantages(
+  ts: readonly Trajectory[],
+  agent: number | null,
+  rl: RlSection,
+  cols: number,
+): { adv: Matrix; mask: Matrix } {
   const mask = matrix(ts.length, cols);
   const tokenRewards = matrix(ts.length, cols);
   ts.forEach((t, i) => {
@@ -128,12 +133,34 @@ export async function runMultiturnRlPhase(input: MultiturnRlInput): Promise<Mult
       const start = withValueHead(input.starts[0], true, input.seed);
       const config = saved ? saved.config : start.config;
       const model = LlamaModel.fromHostWeights(saved ? saved.weights : start.weights, config);
-      const trainer = new Trainer(model, { batchSize: mt.archer.critic_batch, seqLen: config.maxSeqLen, microBatchRows: rl.micro_batch_size, workers: rl.workers, lossFn: valueRegressionLoss, optimizer: adamwFrom({ ...rl.optim, lr: mt.archer.critic_lr, warmup_steps: 0 }) });
+      const trainer = new Trainer(model, {
+        batchSize: mt.archer.critic_batch,
+        seqLen: config.maxSeqLen,
+        microBatchRows: rl.micro_batch_size,
+        workers: rl.workers,
+        lossFn: valueRegressionLoss,
+        optimizer: adamwFrom({ ...rl.optim, lr: mt.archer.critic_lr, warmup_steps: 0 }),
+      });
       if (saved) trainer.loadOptimizerState(saved.optimizer!);
       critic = { model, trainer, config };
     }
-    const rollout = { tok, temperature: rl.rollout.temperature, topP: rl.rollout.top_p, maxTurnTokens: mt.max_turn_tokens, maxSeqLen, tools: mt.tools };
-    const evalNow = async () => (await evaluateEpisodes(task, input.evalProblems, models.map((m) => ({ weights: m.model.hostWeights(), config: m.config })), { ...rollout, temperature: 0, backend: rl.rollout.backend })).success; // greedy
+    const rollout = {
+      tok,
+      temperature: rl.rollout.temperature,
+      topP: rl.rollout.top_p,
+      maxTurnTokens: mt.max_turn_tokens,
+      maxSeqLen,
+      tools: mt.tools,
+    };
+    const evalNow = async () =>
+      (
+        await evaluateEpisodes(
+          task,
+          input.evalProblems,
+          models.map((m) => ({ weights: m.model.hostWeights(), config: m.config })),
+          { ...rollout, temperature: 0, backend: rl.rollout.backend },
+        )
+      ).success; // greedy
     const startStep = latest ? latest.step : 0;
     let envSteps = latest ? Number(latest.state.envSteps ?? 0) : 0;
     let evalStart: number | null = latest ? ((latest.state.evalStart as number | null) ?? null) : null;
@@ -145,7 +172,16 @@ export async function runMultiturnRlPhase(input: MultiturnRlInput): Promise<Mult
     const trainAgents = mt.marft.train_agents ? mt.marft.train_agents.map((n) => task.agents.indexOf(n)) : null;
     const saveAll = (): Record<string, TrainedModel> => {
       const out: Record<string, TrainedModel> = {};
-      models.forEach((m, a) => (out[`policy${a || ''}`] = { kind: 'policy', model: m.model, trainer: trainers[a], tokenizer: tok, extra: nModels > 1 ? { agent: task.agents[a] } : {} }));
+      models.forEach(
+        (m, a) =>
+          (out[`policy${a || ''}`] = {
+            kind: 'policy',
+            model: m.model,
+            trainer: trainers[a],
+            tokenizer: tok,
+            extra: nModels > 1 ? { agent: task.agents[a] } : {},
+          }),
+      );
       if (critic) out.critic = { kind: 'critic', model: critic.model, trainer: critic.trainer, tokenizer: tok };
       return out;
     };
@@ -172,7 +208,9 @@ export async function runMultiturnRlPhase(input: MultiturnRlInput): Promise<Mult
         const oldLogp = matrix(ts.length, cols);
         ts.forEach((t, i) => t.logprobs.forEach((x, k) => (oldLogp.data[i * cols + k] = x)));
         const m: Record<string, number[]> = {};
-        const push = (k: string, v: number | undefined) => { if (v !== undefined && Number.isFinite(v)) (m[k] ??= []).push(v); };
+        const push = (k: string, v: number | undefined) => {
+          if (v !== undefined && Number.isFinite(v)) (m[k] ??= []).push(v);
+        };
 
         // ---- 2. credit: per model, advantages on its tokens
         const perModel = await timer.time('credit', async () => {
@@ -181,7 +219,10 @@ export async function runMultiturnRlPhase(input: MultiturnRlInput): Promise<Mult
             replay = [...replay, ...ts.map(toReplay)].slice(-mt.archer.replay_episodes);
             for (let u = 0; u < mt.archer.critic_updates; u++) {
               const r = rng.fork(`critic.${u}`);
-              const eps = Array.from({ length: Math.min(mt.archer.critic_batch, replay.length) }, () => replay[r.int(0, replay.length - 1)]);
+              const eps = Array.from(
+                { length: Math.min(mt.archer.critic_batch, replay.length) },
+                () => replay[r.int(0, replay.length - 1)],
+              );
               const targets = await archerTargets(snapshot, critic.config, eps, mt.archer.gamma);
               const res = await critic.trainer.trainStep([criticRows(eps, targets, critic.config.maxSeqLen)]);
               push('critic_loss', res.loss);
@@ -195,7 +236,11 @@ export async function runMultiturnRlPhase(input: MultiturnRlInput): Promise<Mult
             if (mt.archer.center_advantages) {
               let sum = 0;
               let n = 0;
-              for (let k = 0; k < a.adv.length; k++) if (mask.data[k]) { sum += a.adv[k]; n++; }
+              for (let k = 0; k < a.adv.length; k++)
+                if (mask.data[k]) {
+                  sum += a.adv[k];
+                  n++;
+                }
               for (let k = 0; k < a.adv.length; k++) if (mask.data[k]) a.adv[k] -= sum / Math.max(1, n);
             }
             const warm = step <= mt.archer.warmup_steps;
@@ -203,10 +248,16 @@ export async function runMultiturnRlPhase(input: MultiturnRlInput): Promise<Mult
           }
           if (nModels === 1 && task.agents.length > 1) {
             // shared weights: each agent's tokens get that agent's credit, one model learns from all
-            const parts = task.agents.map((_, a) => agentAdvantages(ts, a, rl, cols)).filter((_, a) => !trainAgents || trainAgents.includes(a));
+            const parts = task.agents
+              .map((_, a) => agentAdvantages(ts, a, rl, cols))
+              .filter((_, a) => !trainAgents || trainAgents.includes(a));
             const adv = matrix(ts.length, cols);
             const mask = matrix(ts.length, cols);
-            for (const p of parts) for (let k = 0; k < adv.data.length; k++) { adv.data[k] += p.adv.data[k]; mask.data[k] = Math.max(mask.data[k], p.mask.data[k]); }
+            for (const p of parts)
+              for (let k = 0; k < adv.data.length; k++) {
+                adv.data[k] += p.adv.data[k];
+                mask.data[k] = Math.max(mask.data[k], p.mask.data[k]);
+              }
             return [{ adv, mask }];
           }
           return models.map((_, a) => agentAdvantages(ts, nModels === 1 ? null : a, rl, cols));
@@ -222,18 +273,34 @@ export async function runMultiturnRlPhase(input: MultiturnRlInput): Promise<Mult
             const prep = await corrections[a].prepare(seqs, oldLogp, mask);
             let refLogp: Matrix | null = null;
             if (refs) {
-              const lp = await refs[a].scoreLogprobs(ts.map((t) => t.ids), ts.map((t) => t.promptLen));
+              const lp = await refs[a].scoreLogprobs(
+                ts.map((t) => t.ids),
+                ts.map((t) => t.promptLen),
+              );
               refLogp = matrix(ts.length, cols);
-              lp.forEach((row, i) => row.forEach((x, k) => { if (k < cols) refLogp!.data[i * cols + k] = x; }));
+              lp.forEach((row, i) =>
+                row.forEach((x, k) => {
+                  if (k < cols) refLogp!.data[i * cols + k] = x;
+                }),
+              );
             }
             const idx = ts.map((_, i) => i);
             for (let epoch = 0; epoch < rl.ppo_epochs; epoch++) {
               for (const part of chunk(idx, rl.mini_batches)) {
-                const sub = (x: Matrix) => { const o = matrix(part.length, cols); part.forEach((r, i) => o.data.set(x.data.subarray(r * cols, (r + 1) * cols), i * cols)); return o; };
+                const sub = (x: Matrix) => {
+                  const o = matrix(part.length, cols);
+                  part.forEach((r, i) => o.data.set(x.data.subarray(r * cols, (r + 1) * cols), i * cols));
+                  return o;
+                };
                 const ss = part.map((i) => seqs[i]);
                 const subMask = sub(mask);
                 const rowsOf = (x: Matrix | Float32Array) => toTrainerRows(ss, x instanceof Float32Array ? x : x.data, cols, maxSeqLen - 1);
-                const floats: Record<string, number[][]> = { mask: rowsOf(subMask), weight: rowsOf(aggregationWeights(subMask, rl.loss_agg, { normLength: rl.loss_norm_length ?? mt.max_turn_tokens })), adv: rowsOf(sub(adv)), old_logp: rowsOf(sub(prep.oldLogp)) };
+                const floats: Record<string, number[][]> = {
+                  mask: rowsOf(subMask),
+                  weight: rowsOf(aggregationWeights(subMask, rl.loss_agg, { normLength: rl.loss_norm_length ?? mt.max_turn_tokens })),
+                  adv: rowsOf(sub(adv)),
+                  old_logp: rowsOf(sub(prep.oldLogp)),
+                };
                 for (const [k, v] of Object.entries(prep.floats)) floats[k] = rowsOf(sub(v));
                 if (refLogp) floats.ref_logp = rowsOf(sub(refLogp));
                 const r = await trainers[a].trainStep([{ ...tokenRows(ss), floats }]);
@@ -246,7 +313,9 @@ export async function runMultiturnRlPhase(input: MultiturnRlInput): Promise<Mult
           }
         });
         const want = step * rl.ppo_epochs * rl.mini_batches;
-        trainers.forEach((t) => { if (t.step < want) t.loadOptimizerState({ ...t.optimizerState(), step: want }); });
+        trainers.forEach((t) => {
+          if (t.step < want) t.loadOptimizerState({ ...t.optimizerState(), step: want });
+        });
 
         let evalSuccess: number | undefined;
         if (input.evalProblems.length && (step % rl.eval_every === 0 || step === rl.steps)) {
@@ -282,14 +351,21 @@ export async function runMultiturnRlPhase(input: MultiturnRlInput): Promise<Mult
           ...timer.record(),
         });
         progress.update(step, { success: +mean(ts.map((t) => (t.correct ? 1 : 0))).toFixed(3) });
-        if (step % input.checkpointEvery === 0 || step === rl.steps) ck.save(step, saveAll(), { evalStart, evalEnd, envSteps, ...(critic ? { replay } : {}) });
+        if (step % input.checkpointEvery === 0 || step === rl.steps)
+          ck.save(step, saveAll(), { evalStart, evalEnd, envSteps, ...(critic ? { replay } : {}) });
       }
     } finally {
       progress.stop();
       corrections.forEach((c) => c.dispose());
       refs?.forEach((r) => r.dispose());
     }
-    const result: MultiturnRlResult = { checkpoints: models.map((_, a) => ck.latestFile(`policy${a || ''}`)!), steps: rl.steps, evalStart, evalEnd, envSteps };
+    const result: MultiturnRlResult = {
+      checkpoints: models.map((_, a) => ck.latestFile(`policy${a || ''}`)!),
+      steps: rl.steps,
+      evalStart,
+      evalEnd,
+      envSteps,
+    };
     trainers.forEach((t) => t.dispose());
     models.forEach((x) => x.model.dispose());
     critic?.trainer.dispose();

@@ -53,12 +53,23 @@ function agentIndex(task: MultiTurnTask, name: string | undefined, current: numb
 }
 
 /** Rolls out one episode per problem (problems repeat for groups); `groups[i]` tags row i. */
-export async function rolloutEpisodes(task: MultiTurnTask, problems: readonly Problem[], groups: readonly number[], o: RolloutOptions): Promise<Trajectory[]> {
+export async function rolloutEpisodes(
+  task: MultiTurnTask,
+  problems: readonly Problem[],
+  groups: readonly number[],
+  o: RolloutOptions,
+): Promise<Trajectory[]> {
   const rows: Running[] = await Promise.all(
     problems.map(async (p, i) => {
       const env = task.createEnv(p, { tools: o.tools !== false });
       const first = await env.reset();
-      return { b: new TrajectoryBuilder(p, groups[i], episodePromptIds(o.tok, first.observation)), env, agent: 0, toolCalls: 0, done: false };
+      return {
+        b: new TrajectoryBuilder(p, groups[i], episodePromptIds(o.tok, first.observation)),
+        env,
+        agent: 0,
+        toolCalls: 0,
+        done: false,
+      };
     }),
   );
   const end = (r: Running, correct: boolean, truncated: boolean) => {
@@ -80,7 +91,16 @@ export async function rolloutEpisodes(task: MultiTurnTask, problems: readonly Pr
           budgets.set(n, [...(budgets.get(n) ?? []), r]);
         }
         for (const [maxNew, rs] of budgets) {
-          const res = await o.samplers[agent].sample(rs.map((r) => r.b.context()), { maxNewTokens: maxNew, temperature: o.temperature, topP: o.topP ?? 1, stopTokens: [EOS_STEP], seed: (o.seed + turn * 7919 + agent * 104729 + maxNew) >>> 0 });
+          const res = await o.samplers[agent].sample(
+            rs.map((r) => r.b.context()),
+            {
+              maxNewTokens: maxNew,
+              temperature: o.temperature,
+              topP: o.topP ?? 1,
+              stopTokens: [EOS_STEP],
+              seed: (o.seed + turn * 7919 + agent * 104729 + maxNew) >>> 0,
+            },
+          );
           await Promise.all(
             rs.map(async (r, k) => {
               const s = res[k];
@@ -109,7 +129,13 @@ export async function rolloutEpisodes(task: MultiTurnTask, problems: readonly Pr
 }
 
 /** A trajectory of the solver's actions through the real environment (log-probs 0). */
-export async function solverTrajectory(task: MultiTurnTask, tok: Tokenizer, problem: Problem, actions: readonly string[], o: { tools?: boolean; group?: number } = {}): Promise<Trajectory> {
+export async function solverTrajectory(
+  task: MultiTurnTask,
+  tok: Tokenizer,
+  problem: Problem,
+  actions: readonly string[],
+  o: { tools?: boolean; group?: number } = {},
+): Promise<Trajectory> {
   const env = task.createEnv(problem, { tools: o.tools !== false });
   try {
     const first = await env.reset();
@@ -119,7 +145,12 @@ export async function solverTrajectory(task: MultiTurnTask, tok: Tokenizer, prob
     for (let i = 0; i < actions.length; i++) {
       const last = i === actions.length - 1;
       const ids = [...tok.encode(actions[i]), last ? EOS : EOS_STEP];
-      b.addPolicy(ids, ids.map(() => 0), actions[i], agent);
+      b.addPolicy(
+        ids,
+        ids.map(() => 0),
+        actions[i],
+        agent,
+      );
       const out = await env.step(actions[i]);
       b.rewardLast(out.reward);
       toolCalls += out.info.toolResults?.length ?? 0;

@@ -19,27 +19,31 @@ export const MultiturnSectionSchema = z.strictObject({
   /** Curriculum (MaskSearch: by number of masks): stages of `steps` RL steps on problems of at most `max_level`. */
   curriculum: z.array(z.strictObject({ steps: posInt(), max_level: posInt() })).default([]),
   /** ArCHer (Zhou et al. 2024): the utterance-level critic trained off-policy. */
-  archer: z.strictObject({
-    /** Critic learning rate (AdamW). */
-    critic_lr: z.number().positive().default(1e-3),
-    /** Critic updates per RL step, each on `critic_batch` turns from the replay buffer. */
-    critic_updates: posInt().default(2),
-    critic_batch: posInt().default(64),
-    /** Episodes kept in the replay buffer (oldest dropped first). */
-    replay_episodes: posInt().default(128),
-    /** Discount between turns. */
-    gamma: z.number().min(0).max(1).default(0.95),
-    /** RL steps that train only the critic before the actor uses its advantages. */
-    warmup_steps: z.number().int().nonnegative().default(2),
-    /** Subtract the batch mean of A = Q - V over policy tokens (not in the paper: a biased young critic with V > Q on average otherwise pushes every sampled action down). */
-    center_advantages: z.boolean().default(false),
-  }).prefault({}),
+  archer: z
+    .strictObject({
+      /** Critic learning rate (AdamW). */
+      critic_lr: z.number().positive().default(1e-3),
+      /** Critic updates per RL step, each on `critic_batch` turns from the replay buffer. */
+      critic_updates: posInt().default(2),
+      critic_batch: posInt().default(64),
+      /** Episodes kept in the replay buffer (oldest dropped first). */
+      replay_episodes: posInt().default(128),
+      /** Discount between turns. */
+      gamma: z.number().min(0).max(1).default(0.95),
+      /** RL steps that train only the critic before the actor uses its advantages. */
+      warmup_steps: z.number().int().nonnegative().default(2),
+      /** Subtract the batch mean of A = Q - V over policy tokens (not in the paper: a biased young critic with V > Q on average otherwise pushes every sampled action down). */
+      center_advantages: z.boolean().default(false),
+    })
+    .prefault({}),
   /** MARFT (Liao et al. 2025): several agents; separate weights per agent or one shared model. */
-  marft: z.strictObject({
-    shared_weights: z.boolean().default(false),
-    /** Train only these agents (default: all). */
-    train_agents: z.array(z.string()).nullable().default(null),
-  }).prefault({}),
+  marft: z
+    .strictObject({
+      shared_weights: z.boolean().default(false),
+      /** Train only these agents (default: all). */
+      train_agents: z.array(z.string()).nullable().default(null),
+    })
+    .prefault({}),
 });
 
 export type MultiturnSection = z.output<typeof MultiturnSectionSchema>;
@@ -53,16 +57,32 @@ export const MULTITURN_SECTIONS: Record<MultiturnPipeline, ('sft' | 'rl')[]> = {
 };
 
 /** Cross-field checks of a recipe with a multi-turn pipeline (called from recipe.ts). */
-export function checkMultiturnRecipe(r: { pipeline: string; rl?: { advantage: string; critic: unknown }; model: { init: string | null }; multiturn?: MultiturnSection }, issue: (path: (string | number)[], message: string) => void): void {
+export function checkMultiturnRecipe(
+  r: { pipeline: string; rl?: { advantage: string; critic: unknown }; model: { init: string | null }; multiturn?: MultiturnSection },
+  issue: (path: (string | number)[], message: string) => void,
+): void {
   const mt = (MultiturnPipelines as readonly string[]).includes(r.pipeline);
   if (!mt) {
-    if (r.multiturn) issue(['multiturn'], `conflict: a "multiturn:" section is set but pipeline "${r.pipeline}" does not read it; use a multi-turn pipeline (${MultiturnPipelines.join(', ')})`);
+    if (r.multiturn)
+      issue(
+        ['multiturn'],
+        `conflict: a "multiturn:" section is set but pipeline "${r.pipeline}" does not read it; use a multi-turn pipeline (${MultiturnPipelines.join(', ')})`,
+      );
     return;
   }
   if (r.pipeline !== 'multiturn-sft') {
     if (!r.rl) issue(['rl'], `pipeline "${r.pipeline}" needs an "rl:" section (prompts per step, group size, optimiser)`);
-    if (r.model.init === null) issue(['model', 'init'], `conflict: ${r.pipeline} from random weights cannot find any reward; set model.init to a multiturn-sft run`);
-    if (r.rl?.critic) issue(['rl', 'critic'], `conflict: ${r.pipeline} has no token-level critic (rl.critic); ArCHer's utterance-level critic is set under multiturn.archer`);
-    if (r.rl?.advantage === 'gae') issue(['rl', 'advantage'], `conflict: advantage "gae" needs a token-level critic; multi-turn pipelines use grpo, drgrpo, rloo or reinforce_pp (archer: its own critic)`);
+    if (r.model.init === null)
+      issue(['model', 'init'], `conflict: ${r.pipeline} from random weights cannot find any reward; set model.init to a multiturn-sft run`);
+    if (r.rl?.critic)
+      issue(
+        ['rl', 'critic'],
+        `conflict: ${r.pipeline} has no token-level critic (rl.critic); ArCHer's utterance-level critic is set under multiturn.archer`,
+      );
+    if (r.rl?.advantage === 'gae')
+      issue(
+        ['rl', 'advantage'],
+        `conflict: advantage "gae" needs a token-level critic; multi-turn pipelines use grpo, drgrpo, rloo or reinforce_pp (archer: its own critic)`,
+      );
   }
 }

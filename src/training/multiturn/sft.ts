@@ -33,12 +33,19 @@ export interface MultiturnSftInput {
 /** Solver episodes, cached by problem id (environments may run code). */
 export class SolverEpisodes {
   private readonly cache = new Map<string, Promise<Trajectory | null>>();
-  constructor(private readonly task: MultiTurnTask, private readonly input: { start: LoadedModel; tools: boolean }) {}
+  constructor(
+    private readonly task: MultiTurnTask,
+    private readonly input: { start: LoadedModel; tools: boolean },
+  ) {}
   get(p: Problem, rng: Rng): Promise<Trajectory | null> {
     let t = this.cache.get(p.id);
     if (!t) {
       const actions = this.task.solveTurns?.(p, rng, { tools: this.input.tools }) ?? null;
-      t = actions ? solverTrajectory(this.task, this.input.start.tokenizer, p, actions, { tools: this.input.tools }).then((x) => (x.correct ? x : null)) : Promise.resolve(null);
+      t = actions
+        ? solverTrajectory(this.task, this.input.start.tokenizer, p, actions, { tools: this.input.tools }).then((x) =>
+            x.correct ? x : null,
+          )
+        : Promise.resolve(null);
       this.cache.set(p.id, t);
     }
     return t;
@@ -56,7 +63,8 @@ export function trajectoryRows(ts: readonly Trajectory[]): { seqs: Sequence[]; c
 
 export async function runMultiturnSftPhase(input: MultiturnSftInput): Promise<{ checkpoint: string; steps: number; loss: number }> {
   const { run, phase, task, sft } = input;
-  if (!task.solveTurns) throw inputError(`task ${task.name} has no solver, so multi-turn SFT has no examples`, 'use a task with solveTurns');
+  if (!task.solveTurns)
+    throw inputError(`task ${task.name} has no solver, so multi-turn SFT has no examples`, 'use a task with solveTurns');
   return run.phase(phase, async (ck) => {
     await initEngine();
     const latest = ck.latest();
@@ -71,7 +79,11 @@ export async function runMultiturnSftPhase(input: MultiturnSftInput): Promise<{ 
       let longest = 0;
       for (let tries = 0; out.length < size; tries++) {
         if (tries > size * 20) {
-          if (longest > config.maxSeqLen) throw inputError(`${phase}: the solver's episodes of task ${task.name} are up to ${longest} tokens long, more than the context of ${config.maxSeqLen}`, 'raise model.max_seq_len');
+          if (longest > config.maxSeqLen)
+            throw inputError(
+              `${phase}: the solver's episodes of task ${task.name} are up to ${longest} tokens long, more than the context of ${config.maxSeqLen}`,
+              'raise model.max_seq_len',
+            );
           throw inputError(`task ${task.name}: the solver's episodes fail for the sampled problems`, 'check the task data');
         }
         const t = await episodes.get(rng.pick(input.problems), rng);
@@ -82,7 +94,15 @@ export async function runMultiturnSftPhase(input: MultiturnSftInput): Promise<{ 
     };
     const probe = await batch(-1, 64);
     const seqLen = Math.min(config.maxSeqLen, Math.max(...probe.map((t) => t.ids.length - 1)) + 8);
-    const trainer = new Trainer(model, { batchSize: sft.batch_size, seqLen, microBatchRows: sft.micro_batch_size, workers: sft.workers, lossFn: sftLoss, optimizer: adamwFrom(sft.optim), schedule: scheduleFrom(sft.optim, sft.steps) });
+    const trainer = new Trainer(model, {
+      batchSize: sft.batch_size,
+      seqLen,
+      microBatchRows: sft.micro_batch_size,
+      workers: sft.workers,
+      lossFn: sftLoss,
+      optimizer: adamwFrom(sft.optim),
+      schedule: scheduleFrom(sft.optim, sft.steps),
+    });
     if (latest) trainer.loadOptimizerState(start!.optimizer!);
     const progress = run.progress(phase, sft.steps);
     progress.update(trainer.step);
@@ -92,15 +112,29 @@ export async function runMultiturnSftPhase(input: MultiturnSftInput): Promise<{ 
         const timer = new StepTimer();
         const ts = (await timer.time('data', () => batch(trainer.step, sft.batch_size))).filter((t) => t.ids.length - 1 <= seqLen);
         const { seqs, cols, mask } = trajectoryRows(ts);
-        const r = await timer.time('training', () => trainer.trainStep([{ ...tokenRows(seqs), floats: { mask: toTrainerRows(seqs, mask, cols, seqLen) } }]));
+        const r = await timer.time('training', () =>
+          trainer.trainStep([{ ...tokenRows(seqs), floats: { mask: toTrainerRows(seqs, mask, cols, seqLen) } }]),
+        );
         loss = r.loss;
-        if (!Number.isFinite(loss)) throw inputError(`${phase}: training diverged at step ${r.step} (loss ${loss})`, 'lower the learning rate');
+        if (!Number.isFinite(loss))
+          throw inputError(`${phase}: training diverged at step ${r.step} (loss ${loss})`, 'lower the learning rate');
         const policyTokens = ts.reduce((n, t) => n + t.mask.reduce((a, b) => a + b, 0), 0);
         if (r.step % run.recipe.log_every === 0 || r.step === sft.steps) {
-          run.log(phase, r.step, { ...roundMetrics({ loss: r.loss, lr: r.lr, grad_norm: r.gradNorm, examples: ts.length, policy_tokens: policyTokens, env_tokens: ts.reduce((n, t) => n + t.mask.length, 0) - policyTokens }), ...timer.record() });
+          run.log(phase, r.step, {
+            ...roundMetrics({
+              loss: r.loss,
+              lr: r.lr,
+              grad_norm: r.gradNorm,
+              examples: ts.length,
+              policy_tokens: policyTokens,
+              env_tokens: ts.reduce((n, t) => n + t.mask.length, 0) - policyTokens,
+            }),
+            ...timer.record(),
+          });
         }
         progress.update(r.step, { loss: +r.loss.toFixed(4) });
-        if (r.step % input.checkpointEvery === 0 || r.step === sft.steps) ck.save(r.step, { policy: { kind: 'policy', model, trainer, tokenizer: input.start.tokenizer } });
+        if (r.step % input.checkpointEvery === 0 || r.step === sft.steps)
+          ck.save(r.step, { policy: { kind: 'policy', model, trainer, tokenizer: input.start.tokenizer } });
       }
     } finally {
       progress.stop();

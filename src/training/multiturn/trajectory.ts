@@ -77,7 +77,23 @@ export class TrajectoryBuilder {
 
   constructor(problem: Problem, group: number, promptIds: readonly number[]) {
     if (promptIds.length === 0) throw new Error('a trajectory needs a non-empty prompt');
-    this.t = { problem, group, promptLen: promptIds.length, ids: [...promptIds], mask: [], logprobs: [], turn: [], agent: [], turns: [], turnRewards: [], reward: 0, correct: false, truncated: false, toolCalls: 0, turnSpans: [] };
+    this.t = {
+      problem,
+      group,
+      promptLen: promptIds.length,
+      ids: [...promptIds],
+      mask: [],
+      logprobs: [],
+      turn: [],
+      agent: [],
+      turns: [],
+      turnRewards: [],
+      reward: 0,
+      correct: false,
+      truncated: false,
+      toolCalls: 0,
+      turnSpans: [],
+    };
   }
 
   get length(): number {
@@ -134,13 +150,20 @@ export class TrajectoryBuilder {
 /** Throws when a trajectory's per-token arrays disagree (the invariants tests rely on). */
 export function checkTrajectory(t: Trajectory): void {
   const n = t.ids.length - t.promptLen;
-  for (const [k, a] of [['mask', t.mask], ['logprobs', t.logprobs], ['turn', t.turn], ['agent', t.agent]] as const) {
+  for (const [k, a] of [
+    ['mask', t.mask],
+    ['logprobs', t.logprobs],
+    ['turn', t.turn],
+    ['agent', t.agent],
+  ] as const) {
     if (a.length !== n) throw new Error(`trajectory: ${k} has ${a.length} entries for ${n} response tokens`);
   }
   const flat = t.turns.flatMap((x) => x.ids);
-  if (flat.length !== n || flat.some((id, i) => id !== t.ids[t.promptLen + i])) throw new Error('trajectory: turns do not add up to the ids');
+  if (flat.length !== n || flat.some((id, i) => id !== t.ids[t.promptLen + i]))
+    throw new Error('trajectory: turns do not add up to the ids');
   for (let i = 0; i < n; i++) {
-    if ((t.mask[i] === 1) !== (t.turn[i] >= 0)) throw new Error(`trajectory: token ${i} is ${t.mask[i] ? 'trained' : 'not trained'} but belongs to turn ${t.turn[i]}`);
+    if ((t.mask[i] === 1) !== t.turn[i] >= 0)
+      throw new Error(`trajectory: token ${i} is ${t.mask[i] ? 'trained' : 'not trained'} but belongs to turn ${t.turn[i]}`);
     if (t.mask[i] === 0 && t.logprobs[i] !== 0) throw new Error(`trajectory: environment token ${i} has a log-prob`);
   }
 }

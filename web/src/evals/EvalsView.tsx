@@ -44,7 +44,13 @@ interface Ref {
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
 
 function isEvalReport(v: any): v is EvalReport {
-  return v && Array.isArray(v.metrics) && v.metrics.every((m: any) => typeof m?.metric === 'string' && typeof m?.k === 'number' && typeof m?.mean === 'number') && typeof v.samplesPerProblem === 'number' && v.tokensPerProblem?.total;
+  return (
+    v &&
+    Array.isArray(v.metrics) &&
+    v.metrics.every((m: any) => typeof m?.metric === 'string' && typeof m?.k === 'number' && typeof m?.mean === 'number') &&
+    typeof v.samplesPerProblem === 'number' &&
+    v.tokensPerProblem?.total
+  );
 }
 
 function useReport(ref: Ref | null) {
@@ -83,7 +89,8 @@ function ReportView({ label, value }: { label: string; value: unknown }) {
     <div className="report" data-testid="eval-report">
       <h3>{label}</h3>
       <p className="muted">
-        {r.task} · {r.strategy} · {r.model} · {r.problems} problems × {r.samplesPerProblem} samples · {r.tokensPerProblem.total.mean.toFixed(0)} tokens per problem
+        {r.task} · {r.strategy} · {r.model} · {r.problems} problems × {r.samplesPerProblem} samples ·{' '}
+        {r.tokensPerProblem.total.mean.toFixed(0)} tokens per problem
       </p>
       <table className="metrics">
         <thead>
@@ -109,10 +116,20 @@ function ReportView({ label, value }: { label: string; value: unknown }) {
           ))}
         </tbody>
       </table>
-      {r.ks.length > 0 && <Chart title="accuracy vs tokens per problem" xLabel="tokens / problem" x={x} ys={[...ys, pass('lo'), pass('hi')]} labels={[...names.map((n) => `${n}@k`), 'pass@k 95% CI low', 'pass@k 95% CI high']} dashed={[...names.map(() => false), true, true]} />}
+      {r.ks.length > 0 && (
+        <Chart
+          title="accuracy vs tokens per problem"
+          xLabel="tokens / problem"
+          x={x}
+          ys={[...ys, pass('lo'), pass('hi')]}
+          labels={[...names.map((n) => `${n}@k`), 'pass@k 95% CI low', 'pass@k 95% CI high']}
+          dashed={[...names.map(() => false), true, true]}
+        />
+      )}
       {r.comparison && (
         <p>
-          vs baseline {r.comparison.baselineModel}: {pct(r.comparison.difference.mean)} [{pct(r.comparison.difference.lo)}, {pct(r.comparison.difference.hi)}]
+          vs baseline {r.comparison.baselineModel}: {pct(r.comparison.difference.mean)} [{pct(r.comparison.difference.lo)},{' '}
+          {pct(r.comparison.difference.hi)}]
         </p>
       )}
     </div>
@@ -131,7 +148,12 @@ export function EvalsView({ run, path }: { run: string | null; path: string | nu
     (async () => {
       const { runs } = await getJson<{ runs: RunSummary[] }>('api/runs');
       const details = await Promise.all(runs.map((x) => getJson<RunDetail>(`api/runs/${q(x.name)}`)));
-      setFiles(details.flatMap((d) => [...d.files.map((f) => ({ run: d.name, path: f.path })), ...d.reports.map((f) => ({ run: d.name, path: f.path }))]));
+      setFiles(
+        details.flatMap((d) => [
+          ...d.files.map((f) => ({ run: d.name, path: f.path })),
+          ...d.reports.map((f) => ({ run: d.name, path: f.path })),
+        ]),
+      );
     })().catch(setError);
   }, []);
   useEffect(() => {
@@ -164,7 +186,11 @@ export function EvalsView({ run, path }: { run: string | null; path: string | nu
           <div className="row">
             <label>
               side by side with{' '}
-              <select value={b ? key(b) : ''} onChange={(e) => setB(files?.find((f) => key(f) === e.target.value) ?? null)} data-testid="eval-compare">
+              <select
+                value={b ? key(b) : ''}
+                onChange={(e) => setB(files?.find((f) => key(f) === e.target.value) ?? null)}
+                data-testid="eval-compare"
+              >
                 <option value="">(none)</option>
                 {(files ?? [])
                   .filter((f) => key(f) !== key(a))
@@ -177,13 +203,29 @@ export function EvalsView({ run, path }: { run: string | null; path: string | nu
         )}
         {cmp.value && (
           <p className="comparison" data-testid="eval-paired">
-            paired on {cmp.value.problems} problems: {a!.path} − {b!.path} = <b>{pct(cmp.value.difference.mean)}</b> (95% CI [{pct(cmp.value.difference.lo)}, {pct(cmp.value.difference.hi)}]); better on {cmp.value.better}, worse on {cmp.value.worse}, same on {cmp.value.same}
+            paired on {cmp.value.problems} problems: {a!.path} − {b!.path} = <b>{pct(cmp.value.difference.mean)}</b> (95% CI [
+            {pct(cmp.value.difference.lo)}, {pct(cmp.value.difference.hi)}]); better on {cmp.value.better}, worse on {cmp.value.worse}, same
+            on {cmp.value.same}
           </p>
         )}
         {cmp.error ? <ErrorBox error={cmp.error} title="No paired comparison" /> : null}
         <div className="side-by-side">
-          {a && (ra.error ? <ErrorBox error={ra.error} title={`${key(a)} could not be opened`} /> : ra.value !== null ? <ReportView label={key(a)} value={ra.value} /> : <Loading what="the report" />)}
-          {b && (rb.error ? <ErrorBox error={rb.error} title={`${key(b)} could not be opened`} /> : rb.value !== null ? <ReportView label={key(b)} value={rb.value} /> : <Loading what="the report" />)}
+          {a &&
+            (ra.error ? (
+              <ErrorBox error={ra.error} title={`${key(a)} could not be opened`} />
+            ) : ra.value !== null ? (
+              <ReportView label={key(a)} value={ra.value} />
+            ) : (
+              <Loading what="the report" />
+            ))}
+          {b &&
+            (rb.error ? (
+              <ErrorBox error={rb.error} title={`${key(b)} could not be opened`} />
+            ) : rb.value !== null ? (
+              <ReportView label={key(b)} value={rb.value} />
+            ) : (
+              <Loading what="the report" />
+            ))}
         </div>
       </section>
     </div>

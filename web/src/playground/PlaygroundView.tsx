@@ -79,7 +79,17 @@ export function PlaygroundView() {
     job.current?.es.close();
     setRunning(true);
     try {
-      const body = { task, split, problem: typed.trim() || problem || undefined, strategy, settings: parsed, model, ...(value ? { value } : {}), journey, budgetSeconds: seconds };
+      const body = {
+        task,
+        split,
+        problem: typed.trim() || problem || undefined,
+        strategy,
+        settings: parsed,
+        model,
+        ...(value ? { value } : {}),
+        journey,
+        budgetSeconds: seconds,
+      };
       const { id } = await sendJson<{ id: string }>('api/playground', 'POST', body);
       const es = new EventSource(`api/playground/${q(id)}/events`);
       job.current = { id, es };
@@ -107,7 +117,8 @@ export function PlaygroundView() {
     }
   };
   const stop = () => job.current && void sendJson(`api/playground/${q(job.current.id)}`, 'DELETE').catch(setError);
-  const save = () => job.current && sendJson<{ run: string; path: string }>(`api/playground/${q(job.current.id)}/save`, 'POST', {}).then(setSaved, setError);
+  const save = () =>
+    job.current && sendJson<{ run: string; path: string }>(`api/playground/${q(job.current.id)}/save`, 'POST', {}).then(setSaved, setError);
   const download = () => {
     if (!trace) return;
     const a = document.createElement('a');
@@ -200,8 +211,12 @@ export function PlaygroundView() {
           )}
           {done && (
             <>
-              <span className={`result ${done.correct === true ? 'correct' : done.correct === false ? 'wrong' : ''}`} data-testid="pg-answer">
-                answer: {done.answer ?? '(none)'} {done.correct === true ? '✓ correct' : done.correct === false ? '✗ wrong' : ''} ({done.stopReason})
+              <span
+                className={`result ${done.correct === true ? 'correct' : done.correct === false ? 'wrong' : ''}`}
+                data-testid="pg-answer"
+              >
+                answer: {done.answer ?? '(none)'} {done.correct === true ? '✓ correct' : done.correct === false ? '✗ wrong' : ''} (
+                {done.stopReason})
               </span>
               <button type="button" onClick={save} data-testid="pg-save">
                 save trace

@@ -29,7 +29,17 @@ export function Chart({ title, x, ys, labels, width = 420, height = 220, xLabel 
       height,
       scales: { x: { time: false } },
       axes: [{ label: xLabel }, { size: 60 }],
-      series: [{ label: xLabel }, ...labels.map((l, i) => ({ label: l, stroke: PALETTE[i % PALETTE.length], width: dashed[i] ? 1 : 2, dash: dashed[i] ? [5, 4] : undefined, spanGaps: true, points: { show: x.length < 60 && !dashed[i] } }))],
+      series: [
+        { label: xLabel },
+        ...labels.map((l, i) => ({
+          label: l,
+          stroke: PALETTE[i % PALETTE.length],
+          width: dashed[i] ? 1 : 2,
+          dash: dashed[i] ? [5, 4] : undefined,
+          spanGaps: true,
+          points: { show: x.length < 60 && !dashed[i] },
+        })),
+      ],
       legend: { live: true },
     };
     plot.current = new uPlot(opts, [x, ...ys] as uPlot.AlignedData, host.current);

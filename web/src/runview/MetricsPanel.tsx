@@ -4,13 +4,26 @@ import type { MetricRecord } from '../api';
 import { Chart } from './Chart';
 import { align, orderKeys, phases, seriesFor } from './metrics';
 
-export function MetricsPanel({ name, records, other }: { name: string; records: MetricRecord[]; other: { name: string; records: MetricRecord[] } | null }) {
+export function MetricsPanel({
+  name,
+  records,
+  other,
+}: {
+  name: string;
+  records: MetricRecord[];
+  other: { name: string; records: MetricRecord[] } | null;
+}) {
   const all = useMemo(() => phases(records), [records]);
   const [chosen, setChosen] = useState<string | null>(null);
   const phase = chosen && all.includes(chosen) ? chosen : (all[all.length - 1] ?? null);
   const a = useMemo(() => (phase ? seriesFor(records, phase) : null), [records, phase]);
   const b = useMemo(() => (phase && other ? seriesFor(other.records, phase) : null), [other, phase]);
-  if (records.length === 0) return <p className="muted" data-testid="no-metrics">No metrics yet: the curves appear as soon as the run writes metrics.jsonl.</p>;
+  if (records.length === 0)
+    return (
+      <p className="muted" data-testid="no-metrics">
+        No metrics yet: the curves appear as soon as the run writes metrics.jsonl.
+      </p>
+    );
   if (!phase || !a) return null;
   const keys = orderKeys([...new Set([...Object.keys(a.values), ...(b ? Object.keys(b.values) : [])])]);
   return (

@@ -61,7 +61,11 @@ function RunPanel({ name, runs }: { name: string; runs: RunSummary[] }) {
   // Checkpoints and traces appear while a run goes on: reload the listing on each tab change and every 5 s.
   useEffect(() => {
     let alive = true;
-    const load = () => getJson<RunDetail>(`api/runs/${q(name)}`).then((d) => alive && (setDetail(d), setError(null)), (e) => alive && setError(e));
+    const load = () =>
+      getJson<RunDetail>(`api/runs/${q(name)}`).then(
+        (d) => alive && (setDetail(d), setError(null)),
+        (e) => alive && setError(e),
+      );
     void load();
     const t = setInterval(load, 5000);
     return () => {
@@ -86,7 +90,8 @@ function RunPanel({ name, runs }: { name: string; runs: RunSummary[] }) {
         </span>
       </h2>
       <p className="muted">
-        phase <b data-testid="run-phase">{(last?.phase as string) ?? detail.phase ?? '—'}</b> · step {String(last?.step ?? detail.step ?? '—')} · {live.records.length} metrics records
+        phase <b data-testid="run-phase">{(last?.phase as string) ?? detail.phase ?? '—'}</b> · step{' '}
+        {String(last?.step ?? detail.step ?? '—')} · {live.records.length} metrics records
         {live.skipped > 0 && <span className="warn"> · {live.skipped} unreadable lines skipped</span>}
       </p>
       <div className="tabs">
@@ -155,7 +160,9 @@ export function RunsView({ name }: { name: string }) {
           ))}
         </ul>
       </aside>
-      <section className="content">{name ? <RunPanel name={name} runs={runs ?? []} /> : <p className="muted">Choose a run on the left.</p>}</section>
+      <section className="content">
+        {name ? <RunPanel name={name} runs={runs ?? []} /> : <p className="muted">Choose a run on the left.</p>}
+      </section>
     </div>
   );
 }

@@ -6,7 +6,17 @@ import type { MetricRecord } from '../api';
 
 const SKIP = new Set(['step', 'phase', 'time']);
 /** Charts people look at first, in this order; the rest follow alphabetically. */
-const ORDER = [/reward/i, /acc|correct|solved/i, /^kl|\.kl|_kl/i, /entropy/i, /clip/i, /loss/i, /len/i, /tok.*s|per_?s/i, /ms$|time|secs?$/i];
+const ORDER = [
+  /reward/i,
+  /acc|correct|solved/i,
+  /^kl|\.kl|_kl/i,
+  /entropy/i,
+  /clip/i,
+  /loss/i,
+  /len/i,
+  /tok.*s|per_?s/i,
+  /ms$|time|secs?$/i,
+];
 
 export function flatten(r: MetricRecord, prefix = '', out: Record<string, number> = {}): Record<string, number> {
   for (const [k, v] of Object.entries(r)) {

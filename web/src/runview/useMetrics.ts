@@ -26,7 +26,12 @@ export function useMetrics(name: string | null): LiveMetrics {
       const d = JSON.parse((ev as MessageEvent).data);
       setState((s) => ({ records: [...s.records, ...d.records], skipped: s.skipped + d.skipped, live: true, error: null }));
     });
-    es.onerror = () => setState((s) => ({ ...s, live: false, error: es.readyState === EventSource.CLOSED ? 'the live connection closed' : 'reconnecting…' }));
+    es.onerror = () =>
+      setState((s) => ({
+        ...s,
+        live: false,
+        error: es.readyState === EventSource.CLOSED ? 'the live connection closed' : 'reconnecting…',
+      }));
     return () => es.close();
   }, [name]);
   return state;

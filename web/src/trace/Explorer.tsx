@@ -6,7 +6,17 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { Trace, TraceNode } from '../api';
 import { layoutTrace } from './layout';
-import { LEGEND_ORDER, PATH_COLOUR, STATUS_STYLES, ancestors, defaultCollapsed, describeOp, indexTrace, search, visibleNodes } from './model';
+import {
+  LEGEND_ORDER,
+  PATH_COLOUR,
+  STATUS_STYLES,
+  ancestors,
+  defaultCollapsed,
+  describeOp,
+  indexTrace,
+  search,
+  visibleNodes,
+} from './model';
 import { NodeDetails } from './NodeDetails';
 import { TreeCanvas } from './TreeCanvas';
 import { PathPanel, JourneyPanel, InfoPanel } from './Panels';
@@ -128,7 +138,14 @@ export function Explorer({ trace, live = false, onRendered }: { trace: Trace; li
       <div className="tabs">
         {(['tree', 'path', 'journey', 'info'] as const).map((t) => (
           <button key={t} className={tab === t ? 'tab active' : 'tab'} onClick={() => setTab(t)} data-testid={`trace-tab-${t}`}>
-            {{ tree: `${current.structure === 'graph' ? 'Graph' : current.structure === 'chain' ? 'Chain' : 'Tree'} (${current.nodes.length} nodes)`, path: 'Chosen path', journey: 'Journey', info: 'Problem & usage' }[t]}
+            {
+              {
+                tree: `${current.structure === 'graph' ? 'Graph' : current.structure === 'chain' ? 'Chain' : 'Tree'} (${current.nodes.length} nodes)`,
+                path: 'Chosen path',
+                journey: 'Journey',
+                info: 'Problem & usage',
+              }[t]
+            }
           </button>
         ))}
         {renderMs !== null && <span className="muted small">first render {renderMs.toFixed(0)} ms</span>}
@@ -168,7 +185,11 @@ export function Explorer({ trace, live = false, onRendered }: { trace: Trace; li
               fit
             </button>
             <span className="sep" />
-            <button onClick={() => (setReplay(replay === null ? 0 : null), setPlaying(false))} data-testid="replay-toggle" disabled={ops.length === 0}>
+            <button
+              onClick={() => (setReplay(replay === null ? 0 : null), setPlaying(false))}
+              data-testid="replay-toggle"
+              disabled={ops.length === 0}
+            >
               {replay === null ? 'replay search' : 'end replay'}
             </button>
             {replay !== null && (
@@ -188,20 +209,36 @@ export function Explorer({ trace, live = false, onRendered }: { trace: Trace; li
                 <button onClick={() => setReplay(ops.length)} title="jump to the end">
                   end »
                 </button>
-                <input type="range" min={0} max={ops.length} value={replay} onChange={(e) => setReplay(Number(e.target.value))} data-testid="replay-slider" />
+                <input
+                  type="range"
+                  min={0}
+                  max={ops.length}
+                  value={replay}
+                  onChange={(e) => setReplay(Number(e.target.value))}
+                  data-testid="replay-slider"
+                />
               </>
             )}
           </div>
           {replay !== null && (
             <div className="replay-caption" data-testid="replay-caption">
-              {replay === 0 ? `start: the root only (${ops.length} operator applications to replay)` : describeOp(ops[replay - 1], replay - 1, ops.length)}
+              {replay === 0
+                ? `start: the root only (${ops.length} operator applications to replay)`
+                : describeOp(ops[replay - 1], replay - 1, ops.length)}
               <span className="muted"> · {visible.length} nodes so far</span>
             </div>
           )}
           <div className="legend">
             {LEGEND_ORDER.map((st) => (
               <span key={st} className="legend-item">
-                <span className="swatch" style={{ background: STATUS_STYLES[st].fill, borderColor: STATUS_STYLES[st].stroke, borderStyle: STATUS_STYLES[st].dash ? 'dashed' : 'solid' }} />
+                <span
+                  className="swatch"
+                  style={{
+                    background: STATUS_STYLES[st].fill,
+                    borderColor: STATUS_STYLES[st].stroke,
+                    borderStyle: STATUS_STYLES[st].dash ? 'dashed' : 'solid',
+                  }}
+                />
                 {STATUS_STYLES[st].mark} {STATUS_STYLES[st].label}
               </span>
             ))}
@@ -214,7 +251,18 @@ export function Explorer({ trace, live = false, onRendered }: { trace: Trace; li
             </span>
           </div>
           <div className="explorer-body">
-            <TreeCanvas ix={ix} layout={layout} collapsed={collapsed} selected={selected} hits={hitSet} active={active} focus={focus} replaying={replay !== null} onSelect={onSelect} onToggle={onToggle} />
+            <TreeCanvas
+              ix={ix}
+              layout={layout}
+              collapsed={collapsed}
+              selected={selected}
+              hits={hitSet}
+              active={active}
+              focus={focus}
+              replaying={replay !== null}
+              onSelect={onSelect}
+              onToggle={onToggle}
+            />
             {selected && ix.byId.has(selected) && (replay === null || visible.includes(selected)) && (
               <aside className="side">
                 <button className="close" onClick={() => setSelected(null)}>

@@ -4,7 +4,17 @@ import { fmt, nodeStatus, type TraceIndex } from './model';
 
 const yesNo = (b: boolean | null) => (b === null ? 'unknown' : b ? 'yes' : 'no');
 
-export function NodeDetails({ ix, id, onSelect, onOpenNested }: { ix: TraceIndex; id: string; onSelect: (id: string) => void; onOpenNested: (n: TraceNode) => void }) {
+export function NodeDetails({
+  ix,
+  id,
+  onSelect,
+  onOpenNested,
+}: {
+  ix: TraceIndex;
+  id: string;
+  onSelect: (id: string) => void;
+  onOpenNested: (n: TraceNode) => void;
+}) {
   const n = ix.byId.get(id);
   if (!n) return null;
   const kids = ix.children.get(id) ?? [];
@@ -36,7 +46,12 @@ export function NodeDetails({ ix, id, onSelect, onOpenNested }: { ix: TraceIndex
           {row('rule check', n.valid === null ? 'not checked' : n.valid ? 'valid step' : 'invalid step', 'node-valid')}
           {row('terminal', yesNo(n.terminal))}
           {n.terminal && row('answer', n.answer ?? '(none)', 'node-answer')}
-          {n.terminal && row('verdict', n.correct === null ? 'not checked' : n.correct ? 'correct (checked after the search)' : 'wrong (checked after the search)', 'node-verdict')}
+          {n.terminal &&
+            row(
+              'verdict',
+              n.correct === null ? 'not checked' : n.correct ? 'correct (checked after the search)' : 'wrong (checked after the search)',
+              'node-verdict',
+            )}
           {row('pruned', yesNo(n.pruned))}
           {row(
             'parents',

@@ -8,11 +8,13 @@ export function PathPanel({ ix, onPick }: { ix: TraceIndex; onPick: (id: string)
   return (
     <div className="panel" data-testid="path-panel">
       <p>
-        <b>answer:</b> <span data-testid="final-answer">{t.final.answer ?? '(none)'}</span> · <b>verdict:</b> {verdict} · <b>stopped:</b> {t.final.stopReason}
+        <b>answer:</b> <span data-testid="final-answer">{t.final.answer ?? '(none)'}</span> · <b>verdict:</b> {verdict} · <b>stopped:</b>{' '}
+        {t.final.stopReason}
       </p>
       {t.final.path.length === 0 ? (
         <p className="muted" data-testid="no-path">
-          The search ended without choosing a path ({t.final.stopReason}); {t.nodes.filter((n) => n.terminal).length} terminal nodes were reached. The tree view shows everything it explored.
+          The search ended without choosing a path ({t.final.stopReason}); {t.nodes.filter((n) => n.terminal).length} terminal nodes were
+          reached. The tree view shows everything it explored.
         </p>
       ) : (
         <ol className="path">
@@ -20,7 +22,10 @@ export function PathPanel({ ix, onPick }: { ix: TraceIndex; onPick: (id: string)
             const n = ix.byId.get(id)!;
             return (
               <li key={id} className={nodeStatus(n)}>
-                <a onClick={() => onPick(id)}>{id}</a> {n.step || '(root)'} <span className="muted">q {fmt(n.q, 2)} · n {n.visits}</span>
+                <a onClick={() => onPick(id)}>{id}</a> {n.step || '(root)'}{' '}
+                <span className="muted">
+                  q {fmt(n.q, 2)} · n {n.visits}
+                </span>
               </li>
             );
           })}
@@ -41,7 +46,8 @@ export function JourneyPanel({ trace }: { trace: Trace }) {
   if (!Array.isArray(j)) {
     return (
       <p className="muted panel" data-testid="journey-none">
-        This trace holds no Journey-learning linearisation. Solve with <code>--journey</code> (or tick “journey” in the playground) to record one: the chosen path with the dead ends the search explored and the backtracks out of them.
+        This trace holds no Journey-learning linearisation. Solve with <code>--journey</code> (or tick “journey” in the playground) to
+        record one: the chosen path with the dead ends the search explored and the backtracks out of them.
       </p>
     );
   }
@@ -68,13 +74,19 @@ export function InfoPanel({ trace }: { trace: Trace }) {
         <b>strategy</b> {trace.strategy.name} <code>{JSON.stringify(trace.strategy.settings)}</code>
       </p>
       <p>
-        <b>models</b> {Object.entries(trace.models).map(([k, v]) => `${k}: ${v}`).join(' · ')}
+        <b>models</b>{' '}
+        {Object.entries(trace.models)
+          .map(([k, v]) => `${k}: ${v}`)
+          .join(' · ')}
       </p>
       <p>
-        <b>checks used</b> {trace.checksUsed.join(', ') || 'none'} · <b>ground truth consulted</b> {trace.usedGroundTruth ? 'yes (training data)' : 'no'}
+        <b>checks used</b> {trace.checksUsed.join(', ') || 'none'} · <b>ground truth consulted</b>{' '}
+        {trace.usedGroundTruth ? 'yes (training data)' : 'no'}
       </p>
       <p>
-        <b>usage</b> tokens {u.promptTokens + u.completionTokens} (prompt {u.promptTokens}, completion {u.completionTokens}) · policy calls {u.calls} · eval calls {u.evalCalls} · expansions {u.expansions} · wall {u.wallMs.toFixed(0)} ms (in models {u.modelMs.toFixed(0)} ms)
+        <b>usage</b> tokens {u.promptTokens + u.completionTokens} (prompt {u.promptTokens}, completion {u.completionTokens}) · policy calls{' '}
+        {u.calls} · eval calls {u.evalCalls} · expansions {u.expansions} · wall {u.wallMs.toFixed(0)} ms (in models {u.modelMs.toFixed(0)}{' '}
+        ms)
       </p>
       <p className="muted">created {trace.createdAt}</p>
     </div>

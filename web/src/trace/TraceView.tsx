@@ -43,7 +43,12 @@ export function TraceView({ run, path }: { run: string | null; path: string | nu
       <div className="row opener">
         <label className="file-button">
           open a trace file…
-          <input type="file" accept=".json,application/json" data-testid="trace-file" onChange={(e) => e.target.files?.[0] && void openFile(e.target.files[0])} />
+          <input
+            type="file"
+            accept=".json,application/json"
+            data-testid="trace-file"
+            onChange={(e) => e.target.files?.[0] && void openFile(e.target.files[0])}
+          />
         </label>
         <span className="muted">
           {run && path ? (

@@ -42,7 +42,18 @@ function numbers(n: TraceNode): string {
   return parts.join(' · ');
 }
 
-const NodeBox = memo(function NodeBox(p: { ix: TraceIndex; n: TraceNode; x: number; y: number; kids: number; hidden: number; classes: string; onSelect: (id: string) => void; onToggle: (id: string) => void; replaying: boolean }) {
+const NodeBox = memo(function NodeBox(p: {
+  ix: TraceIndex;
+  n: TraceNode;
+  x: number;
+  y: number;
+  kids: number;
+  hidden: number;
+  classes: string;
+  onSelect: (id: string) => void;
+  onToggle: (id: string) => void;
+  replaying: boolean;
+}) {
   const { n } = p;
   const style = STATUS_STYLES[nodeStatus(n)];
   const badge = style.mark ? `${style.mark} ` : '';
@@ -94,7 +105,13 @@ const Edges = memo(function Edges({ ix, layout }: { ix: TraceIndex; layout: Layo
         const y2 = b.y + BOX_H / 2;
         const mx = (x1 + x2) / 2;
         const onPath = ix.path.has(e.from) && ix.path.has(e.to) && !e.cross;
-        return <path key={`${e.from}>${e.to}`} className={`edge${onPath ? ' on-path' : ''}${e.cross ? ' cross' : ''}`} d={`M${x1},${y1} C${mx},${y1} ${mx},${y2} ${x2},${y2}`} />;
+        return (
+          <path
+            key={`${e.from}>${e.to}`}
+            className={`edge${onPath ? ' on-path' : ''}${e.cross ? ' cross' : ''}`}
+            d={`M${x1},${y1} C${mx},${y1} ${mx},${y2} ${x2},${y2}`}
+          />
+        );
       })}
     </>
   );
@@ -143,8 +160,28 @@ export function TreeCanvas(p: CanvasProps) {
           const n = ix.byId.get(pos.id)!;
           const kids = ix.children.get(n.id)?.length ?? 0;
           const hidden = p.collapsed.has(n.id) ? (ix.subtree.get(n.id) ?? 1) - 1 : 0;
-          const classes = [nodeStatus(n), ix.path.has(n.id) ? 'on-path' : '', p.selected === n.id ? 'selected' : '', p.hits.has(n.id) ? 'hit' : '', p.active.has(n.id) ? 'active' : ''].join(' ');
-          return <NodeBox key={n.id} ix={ix} n={n} x={pos.x} y={pos.y} kids={kids} hidden={hidden} classes={classes} onSelect={p.onSelect} onToggle={p.onToggle} replaying={p.replaying} />;
+          const classes = [
+            nodeStatus(n),
+            ix.path.has(n.id) ? 'on-path' : '',
+            p.selected === n.id ? 'selected' : '',
+            p.hits.has(n.id) ? 'hit' : '',
+            p.active.has(n.id) ? 'active' : '',
+          ].join(' ');
+          return (
+            <NodeBox
+              key={n.id}
+              ix={ix}
+              n={n}
+              x={pos.x}
+              y={pos.y}
+              kids={kids}
+              hidden={hidden}
+              classes={classes}
+              onSelect={p.onSelect}
+              onToggle={p.onToggle}
+              replaying={p.replaying}
+            />
+          );
         })}
       </g>
     </svg>

@@ -52,7 +52,7 @@ export function layoutTrace(ix: TraceIndex, visible: string[]): Layout {
 function tidyPositions(ix: TraceIndex, visible: string[], shown: Set<string>): Map<string, Placed> {
   const rows = visible.map((id) => {
     const n = ix.byId.get(id)!;
-    return { id, parent: id === ix.trace.root ? null : n.parents.find((p) => shown.has(p)) ?? null };
+    return { id, parent: id === ix.trace.root ? null : (n.parents.find((p) => shown.has(p)) ?? null) };
   });
   const root = stratify<{ id: string; parent: string | null }>()
     .id((d) => d.id)

@@ -100,14 +100,22 @@ export function ancestors(ix: TraceIndex, id: string): string[] {
 export function search(ix: TraceIndex, text: string): string[] {
   const t = text.trim().toLowerCase();
   if (!t) return [];
-  return ix.trace.nodes.filter((n) => n.id.toLowerCase() === t || n.step.toLowerCase().includes(t) || (n.answer ?? '').toLowerCase().includes(t)).map((n) => n.id);
+  return ix.trace.nodes
+    .filter((n) => n.id.toLowerCase() === t || n.step.toLowerCase().includes(t) || (n.answer ?? '').toLowerCase().includes(t))
+    .map((n) => n.id);
 }
 
 export { nodeStatus, STATUS_STYLES, LEGEND_ORDER, PATH_COLOUR, type NodeStatus } from '../../../src/ui/status';
 
 export function describeOp(op: TraceOperator, i: number, total: number): string {
-  const detail = op.detail ? ' ' + Object.entries(op.detail).map(([k, v]) => `${k}=${typeof v === 'object' ? JSON.stringify(v) : String(v)}`).join(' ') : '';
+  const detail = op.detail
+    ? ' ' +
+      Object.entries(op.detail)
+        .map(([k, v]) => `${k}=${typeof v === 'object' ? JSON.stringify(v) : String(v)}`)
+        .join(' ')
+    : '';
   return `${i + 1}/${total} · ${op.op} on ${op.nodes.join(', ') || '—'}${op.produced ? ` → ${op.produced.join(', ')}` : ''}${detail} · ${op.t.toFixed(0)} ms`;
 }
 
-export const fmt = (x: number | null | undefined, d = 3) => (x === null || x === undefined ? '—' : Number.isInteger(x) ? String(x) : x.toFixed(d));
+export const fmt = (x: number | null | undefined, d = 3) =>
+  x === null || x === undefined ? '—' : Number.isInteger(x) ? String(x) : x.toFixed(d);
