@@ -16,6 +16,8 @@ const ARMS: Record<string, Partial<RsrmOptions>> = {
   rsrm: {},
   'no-double-q': { doubleQ: false },
   'no-subtree-discovery': { discovery: false },
+  /** MCTS alone with uniform rollouts: what double Q adds to the bare MCTS. */
+  'no-double-q-no-subtree-discovery': { doubleQ: false, discovery: false },
 };
 
 function median(xs: number[]): number {
