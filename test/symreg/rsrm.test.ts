@@ -67,7 +67,19 @@ describe('bench rsrm', () => {
 describe('rlmkit bench rsrm (CLI)', () => {
   it('prints one JSON object with --json, and exits 2 on a bad arm', async () => {
     const { runCliAsync } = await import('../helpers/cli.js');
-    const ok = await runCliAsync(['bench', 'rsrm', '--json', '--only', 'nguyen-8', '--seeds', '1', '--evaluations', '20000', '--arms', 'rsrm,no-double-q']);
+    const ok = await runCliAsync([
+      'bench',
+      'rsrm',
+      '--json',
+      '--only',
+      'nguyen-8',
+      '--seeds',
+      '1',
+      '--evaluations',
+      '20000',
+      '--arms',
+      'rsrm,no-double-q',
+    ]);
     expect(ok.code).toBe(0);
     const out = JSON.parse(ok.stdout) as Record<string, { runs: number; perFormula: Record<string, { truth: string }> }>;
     expect(out.rsrm.runs).toBe(1);

@@ -11,7 +11,11 @@ describe('symreg expressions', () => {
   it('parses each Nguyen formula and evaluates it like the benchmark function', () => {
     for (const s of NGUYEN) {
       const { X, y } = sampleNguyen(s, 50, new Rng(3));
-      const v = evalNames(parseInfix(s.formula, s.variables), s.variables, X.map((c) => Float64Array.from(c)));
+      const v = evalNames(
+        parseInfix(s.formula, s.variables),
+        s.variables,
+        X.map((c) => Float64Array.from(c)),
+      );
       for (let i = 0; i < y.length; i++) expect(v[i]).toBeCloseTo(y[i], 12);
     }
   });

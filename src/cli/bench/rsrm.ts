@@ -36,13 +36,23 @@ export const rsrmBench: BenchModule = {
       .option('--only <list>', 'comma-separated formulas, e.g. nguyen-1,nguyen-5 (default: all 12)');
   },
   async run(o) {
-    const arms = String(o.arms).split(',').map((s) => s.trim()).filter(Boolean);
+    const arms = String(o.arms)
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
     for (const a of arms) if (!(a in ARMS)) throw usageError(`unknown arm "${a}"; valid arms: ${Object.keys(ARMS).join(', ')}`);
-    const only = o.only ? String(o.only).split(',').map((s) => s.trim()) : null;
-    for (const n of only ?? []) if (!NGUYEN.some((s) => s.name === n)) throw usageError(`unknown formula "${n}"; valid: ${NGUYEN.map((s) => s.name).join(', ')}`);
+    const only = o.only
+      ? String(o.only)
+          .split(',')
+          .map((s) => s.trim())
+      : null;
+    for (const n of only ?? [])
+      if (!NGUYEN.some((s) => s.name === n)) throw usageError(`unknown formula "${n}"; valid: ${NGUYEN.map((s) => s.name).join(', ')}`);
     const specs = NGUYEN.filter((s) => !only || only.includes(s.name));
     const seeds = Array.from({ length: o.seeds as number }, (_, i) => i);
-    const result: Record<string, unknown> = { budget: { evaluations: o.evaluations, seeds: seeds.length, dataSeed: 0, points: 20, heldOut: 200, rtol: 1e-10 } };
+    const result: Record<string, unknown> = {
+      budget: { evaluations: o.evaluations, seeds: seeds.length, dataSeed: 0, points: 20, heldOut: 200, rtol: 1e-10 },
+    };
     for (const arm of arms) {
       const formulas: Record<string, unknown> = {};
       let runs = 0;
@@ -60,7 +70,9 @@ export const rsrmBench: BenchModule = {
           walls.push(ms);
           const ok = r.prefix.length > 0 && checkRecovery(r.prefix, spec).recovered;
           per.push({ seed, recovered: ok, formula: r.infix, evaluations: r.evaluations, ms: Math.round(ms) });
-          process.stderr.write(`${arm} ${spec.name} seed ${seed}: ${ok ? 'recovered' : 'not recovered'} ${r.infix} (${Math.round(ms)} ms)\n`);
+          process.stderr.write(
+            `${arm} ${spec.name} seed ${seed}: ${ok ? 'recovered' : 'not recovered'} ${r.infix} (${Math.round(ms)} ms)\n`,
+          );
         }
         const n = per.filter((p) => p.recovered).length;
         runs += per.length;
@@ -69,7 +81,16 @@ export const rsrmBench: BenchModule = {
         if (n * 2 > per.length) majority++;
         formulas[spec.name] = { truth: spec.formula, recovered: n, of: per.length, runs: per };
       }
-      result[arm] = { recoveryRate: recoveredRuns / runs, recoveredRuns, runs, formulasRecoveredAllSeeds: allSeeds, formulasRecoveredMajority: majority, formulas: specs.length, medianMsPerRun: Math.round(median(walls)), perFormula: formulas };
+      result[arm] = {
+        recoveryRate: recoveredRuns / runs,
+        recoveredRuns,
+        runs,
+        formulasRecoveredAllSeeds: allSeeds,
+        formulasRecoveredMajority: majority,
+        formulas: specs.length,
+        medianMsPerRun: Math.round(median(walls)),
+        perFormula: formulas,
+      };
     }
     return result;
   },
@@ -77,9 +98,22 @@ export const rsrmBench: BenchModule = {
     const lines: string[] = [`budget ${JSON.stringify(r.budget)}`];
     for (const [arm, v] of Object.entries(r)) {
       if (arm === 'budget') continue;
-      const a = v as { recoveryRate: number; formulasRecoveredAllSeeds: number; formulasRecoveredMajority: number; formulas: number; medianMsPerRun: number; perFormula: Record<string, { recovered: number; of: number }> };
-      lines.push(`${arm}: recovery ${(100 * a.recoveryRate).toFixed(1)}% of runs; formulas recovered in every seed ${a.formulasRecoveredAllSeeds}/${a.formulas}, in most seeds ${a.formulasRecoveredMajority}/${a.formulas}; median ${a.medianMsPerRun} ms/run`);
-      lines.push(`  ${Object.entries(a.perFormula).map(([k, f]) => `${k} ${f.recovered}/${f.of}`).join('  ')}`);
+      const a = v as {
+        recoveryRate: number;
+        formulasRecoveredAllSeeds: number;
+        formulasRecoveredMajority: number;
+        formulas: number;
+        medianMsPerRun: number;
+        perFormula: Record<string, { recovered: number; of: number }>;
+      };
+      lines.push(
+        `${arm}: recovery ${(100 * a.recoveryRate).toFixed(1)}% of runs; formulas recovered in every seed ${a.formulasRecoveredAllSeeds}/${a.formulas}, in most seeds ${a.formulasRecoveredMajority}/${a.formulas}; median ${a.medianMsPerRun} ms/run`,
+      );
+      lines.push(
+        `  ${Object.entries(a.perFormula)
+          .map(([k, f]) => `${k} ${f.recovered}/${f.of}`)
+          .join('  ')}`,
+      );
     }
     return lines.join('\n');
   },

@@ -24,7 +24,14 @@ export function subtreeSpans(prefix: readonly Token[]): number[] {
  * The `count` sub-trees (2 to `maxSize` tokens, with a variable, not yet tokens) with the largest
  * summed reward over `elite`, as new leaf tokens named L1, L2, …; their values on X are stored.
  */
-export function discoverSubtrees(elite: readonly Scored[], existing: readonly Token[], learnt: Map<string, Float64Array>, X: readonly Float64Array[], count: number, maxSize = 9): Token[] {
+export function discoverSubtrees(
+  elite: readonly Scored[],
+  existing: readonly Token[],
+  learnt: Map<string, Float64Array>,
+  X: readonly Float64Array[],
+  count: number,
+  maxSize = 9,
+): Token[] {
   const known = new Set(existing.filter((t) => t.expansion).map((t) => t.expansion!.join(' ')));
   const weight = new Map<string, { w: number; prefix: Token[] }>();
   for (const e of elite) {
@@ -47,7 +54,13 @@ export function discoverSubtrees(elite: readonly Scored[], existing: readonly To
 }
 
 /** A learnt leaf token for `prefix` (its values on X computed and cached under its name). */
-export function makeLearnt(names: string[], prefix: readonly Token[], existing: readonly Token[], learnt: Map<string, Float64Array>, X: readonly Float64Array[]): Token {
+export function makeLearnt(
+  names: string[],
+  prefix: readonly Token[],
+  existing: readonly Token[],
+  learnt: Map<string, Float64Array>,
+  X: readonly Float64Array[],
+): Token {
   const name = `L${learnt.size + 1}`;
   const values = evalPrefix(prefix, X, learnt);
   learnt.set(name, values);

@@ -19,7 +19,11 @@ export class DoubleQ {
   private readonly a = new Map<string, number>();
   private readonly b = new Map<string, number>();
 
-  constructor(private readonly alpha = 0.1, private readonly gamma = 1, private readonly temperature = 0.05) {}
+  constructor(
+    private readonly alpha = 0.1,
+    private readonly gamma = 1,
+    private readonly temperature = 0.05,
+  ) {}
 
   value(state: string, action: string): number {
     return ((this.a.get(`${state}|${action}`) ?? 0) + (this.b.get(`${state}|${action}`) ?? 0)) / 2;
@@ -51,7 +55,10 @@ export class DoubleQ {
         let bestV = -Infinity;
         for (const a2 of nextActions[t]) {
           const v = upd.get(`${s2}|${a2}`) ?? 0;
-          if (v > bestV) { bestV = v; best = a2; }
+          if (v > bestV) {
+            bestV = v;
+            best = a2;
+          }
         }
         target = this.gamma * (other.get(`${s2}|${best}`) ?? 0);
       }

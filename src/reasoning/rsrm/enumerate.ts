@@ -19,22 +19,45 @@ function apply(t: Token, a: Float64Array, b?: Float64Array): Float64Array {
   for (let i = 0; i < a.length; i++) {
     const x = a[i];
     switch (t.name) {
-      case 'sin': out[i] = Math.sin(x); break;
-      case 'cos': out[i] = Math.cos(x); break;
-      case 'exp': out[i] = Math.exp(x); break;
-      case 'log': out[i] = Math.log(x); break;
-      case 'sqrt': out[i] = Math.sqrt(x); break;
-      case '+': out[i] = x + b![i]; break;
-      case '-': out[i] = x - b![i]; break;
-      case '*': out[i] = x * b![i]; break;
-      default: out[i] = x / b![i];
+      case 'sin':
+        out[i] = Math.sin(x);
+        break;
+      case 'cos':
+        out[i] = Math.cos(x);
+        break;
+      case 'exp':
+        out[i] = Math.exp(x);
+        break;
+      case 'log':
+        out[i] = Math.log(x);
+        break;
+      case 'sqrt':
+        out[i] = Math.sqrt(x);
+        break;
+      case '+':
+        out[i] = x + b![i];
+        break;
+      case '-':
+        out[i] = x - b![i];
+        break;
+      case '*':
+        out[i] = x * b![i];
+        break;
+      default:
+        out[i] = x / b![i];
     }
   }
   return out;
 }
 
 /** Enumerates into `pool`; returns the number of expressions evaluated. */
-export function enumerateSubtrees(library: readonly Token[], X: readonly Float64Array[], pool: ValuePool, maxSize: number, budget: number): number {
+export function enumerateSubtrees(
+  library: readonly Token[],
+  X: readonly Float64Array[],
+  pool: ValuePool,
+  maxSize: number,
+  budget: number,
+): number {
   const bySize: Item[][] = [[]];
   const seen = new Set<string>();
   let evaluations = 0;

@@ -61,7 +61,8 @@ export function legalTokens(prefix: readonly Token[], library: readonly Token[],
   return library.filter((t) => {
     if (prefix.length + 1 + (open - 1 + t.arity) > maxLength) return false;
     if (INVERSE[parent] === t.name) return false;
-    if (t.constant !== undefined && parent !== 'root' && (parent === 'sin' || parent === 'cos' || parent === 'exp' || parent === 'log')) return false;
+    if (t.constant !== undefined && parent !== 'root' && (parent === 'sin' || parent === 'cos' || parent === 'exp' || parent === 'log'))
+      return false;
     return true;
   });
 }
@@ -104,7 +105,10 @@ function prior(options: readonly Token[]): number[] {
 function pick(state: string, options: readonly Token[], o: MctsOptions): Token {
   const p = prior(options);
   if (o.dq) {
-    const w = o.dq.weights(state, options.map((t) => t.name));
+    const w = o.dq.weights(
+      state,
+      options.map((t) => t.name),
+    );
     return options[o.rng.categorical(p.map((x, i) => x * w[i]))];
   }
   return options[o.rng.categorical(p)];

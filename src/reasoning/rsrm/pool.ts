@@ -12,7 +12,10 @@ function key(v: Float64Array): string | null {
   for (let i = 0; i < v.length; i++) {
     const x = v[i];
     if (!Number.isFinite(x)) return null;
-    if (x === 0 || Math.abs(x) < 1e-300) { parts[i] = 0; continue; }
+    if (x === 0 || Math.abs(x) < 1e-300) {
+      parts[i] = 0;
+      continue;
+    }
     const e = Math.floor(Math.log10(Math.abs(x))) - 8;
     parts[i] = Math.round(x / 10 ** e) * 1000 + e;
   }
@@ -66,7 +69,12 @@ export class ValuePool {
    * Shortest combination op(f, g) or op(g, f) equal to y on the samples, if g is stored; `check`
    * (when given) re-evaluates a candidate against y (a 0/0 or rounding coincidence is refused).
    */
-  combine(f: Float64Array, fNames: readonly string[], y: Float64Array, check?: (names: string[], target: Float64Array) => boolean): string[] | null {
+  combine(
+    f: Float64Array,
+    fNames: readonly string[],
+    y: Float64Array,
+    check?: (names: string[], target: Float64Array) => boolean,
+  ): string[] | null {
     const tries: Array<[(yi: number, fi: number) => number, (g: string[]) => string[]]> = [
       [(yi, fi) => yi - fi, (g) => ['+', ...fNames, ...g]],
       [(yi, fi) => yi + fi, (g) => ['-', ...g, ...fNames]],
@@ -96,7 +104,16 @@ export class ValuePool {
    * a pair counts one evaluation, and the walk stops at `budget`. Returns the expression for y (or
    * null) and the evaluations used.
    */
-  peel(y: Float64Array, leaves: readonly Stored[], smalls: readonly Stored[], tops: readonly Stored[], depth: number, pairDepth: number, check: (names: string[], target: Float64Array) => boolean, budget = Infinity): { names: string[] | null; tried: number } {
+  peel(
+    y: Float64Array,
+    leaves: readonly Stored[],
+    smalls: readonly Stored[],
+    tops: readonly Stored[],
+    depth: number,
+    pairDepth: number,
+    check: (names: string[], target: Float64Array) => boolean,
+    budget = Infinity,
+  ): { names: string[] | null; tried: number } {
     let tried = 0;
     const walk = (t: Float64Array, d: number): string[] | null => {
       if (tried >= budget) return null;
@@ -112,7 +129,12 @@ export class ValuePool {
       }
       if (d === 0) return null;
       for (const c of leaves) {
-        const steps: Array<[(a: number, b: number) => number, string]> = [[(a, b) => a - b, '+'], [(a, b) => a + b, '-'], [(a, b) => a / b, '*'], [(a, b) => a * b, '/']];
+        const steps: Array<[(a: number, b: number) => number, string]> = [
+          [(a, b) => a - b, '+'],
+          [(a, b) => a + b, '-'],
+          [(a, b) => a / b, '*'],
+          [(a, b) => a * b, '/'],
+        ];
         for (const [inv, op] of steps) {
           const next = t.map((v, i) => inv(v, c.values[i]));
           if (!next.every(Number.isFinite)) continue;

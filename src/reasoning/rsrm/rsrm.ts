@@ -44,7 +44,26 @@ export interface RsrmOptions {
   one: boolean;
 }
 
-export const RSRM_DEFAULTS: RsrmOptions = { evaluations: 100_000, rounds: 10, maxLength: 20, eta: 0.99, uctC: 0.5, doubleQ: true, discovery: true, learnPerRound: 3, seed: 0, exactNrmse: 1e-9, enumerateSize: 7, enumerateShare: 0.5, peelDepth: 4, pairSize: 3, topPairSize: 5, pairDepth: 4, peelShare: 0.5, one: true };
+export const RSRM_DEFAULTS: RsrmOptions = {
+  evaluations: 100_000,
+  rounds: 10,
+  maxLength: 20,
+  eta: 0.99,
+  uctC: 0.5,
+  doubleQ: true,
+  discovery: true,
+  learnPerRound: 3,
+  seed: 0,
+  exactNrmse: 1e-9,
+  enumerateSize: 7,
+  enumerateShare: 0.5,
+  peelDepth: 4,
+  pairSize: 3,
+  topPairSize: 5,
+  pairDepth: 4,
+  peelShare: 0.5,
+  one: true,
+};
 
 export interface RsrmResult {
   /** Prefix token names over the base library (learnt tokens expanded). */
@@ -64,7 +83,8 @@ interface Candidate {
 
 export function rsrm(X: readonly number[][], y: readonly number[], options: Partial<RsrmOptions> = {}): RsrmResult {
   const o = { ...RSRM_DEFAULTS, ...options };
-  if (X.length === 0 || X.some((c) => c.length !== y.length) || y.length === 0) throw new RangeError('rsrm: X must hold one column per variable, each as long as y');
+  if (X.length === 0 || X.some((c) => c.length !== y.length) || y.length === 0)
+    throw new RangeError('rsrm: X must hold one column per variable, each as long as y');
   const rng = new Rng(o.seed);
   const cols = X.map((c) => Float64Array.from(c));
   const Y = Float64Array.from(y);
@@ -90,7 +110,16 @@ export function rsrm(X: readonly number[][], y: readonly number[], options: Part
     evaluations += enumerateSubtrees(library, cols, pool, o.enumerateSize, Math.floor(o.evaluations * o.enumerateShare));
     const leaves = library.filter((t) => t.arity === 0).map((t) => ({ names: [t.name], values: evalNames([t.name], varNames, cols) }));
     const smalls = pool.smallest(o.pairSize);
-    const peeled = pool.peel(Y, leaves, smalls, pool.smallest(o.topPairSize), o.peelDepth, o.pairDepth, check, Math.floor((o.evaluations - evaluations) * o.peelShare));
+    const peeled = pool.peel(
+      Y,
+      leaves,
+      smalls,
+      pool.smallest(o.topPairSize),
+      o.peelDepth,
+      o.pairDepth,
+      check,
+      Math.floor((o.evaluations - evaluations) * o.peelShare),
+    );
     evaluations += peeled.tried;
     if (peeled.names) consider(peeled.names, evalNames(peeled.names, varNames, cols));
   }
@@ -105,15 +134,33 @@ export function rsrm(X: readonly number[][], y: readonly number[], options: Part
     const elite: Scored[] = [];
     const seen = new Set<string>();
     const r = runMcts({
-      library, X: cols, target, learnt, maxLength: o.maxLength, episodes: Math.min(perRound, o.evaluations - evaluations), eta: o.eta, uctC: o.uctC, dq, rng: rng.fork(`round${round}`), exactNrmse: o.exactNrmse,
+      library,
+      X: cols,
+      target,
+      learnt,
+      maxLength: o.maxLength,
+      episodes: Math.min(perRound, o.evaluations - evaluations),
+      eta: o.eta,
+      uctC: o.uctC,
+      dq,
+      rng: rng.fork(`round${round}`),
+      exactNrmse: o.exactNrmse,
       onScored(s) {
         const names = expandNames(s.prefix);
         const key = names.join(' ');
         if (seen.has(key)) return;
         seen.add(key);
         elite.push(s);
-        if (elite.length > 400) { elite.sort((a, b) => b.reward - a.reward); elite.length = 200; }
-        const full = mode === 'add' && fTok ? ['+', ...fTok.expansion!, ...names] : mode === 'mul' && fTok ? ['*', ...fTok.expansion!, ...names] : names;
+        if (elite.length > 400) {
+          elite.sort((a, b) => b.reward - a.reward);
+          elite.length = 200;
+        }
+        const full =
+          mode === 'add' && fTok
+            ? ['+', ...fTok.expansion!, ...names]
+            : mode === 'mul' && fTok
+              ? ['*', ...fTok.expansion!, ...names]
+              : names;
         if (mode === 'direct') consider(full, null, s.nrmse);
         else consider(full, evalNames(full, varNames, cols));
         if (pool) {

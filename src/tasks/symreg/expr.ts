@@ -43,14 +43,33 @@ function apply1(name: string, a: Float64Array): Float64Array {
   const out = new Float64Array(a.length);
   for (let i = 0; i < a.length; i++) {
     const v = a[i];
-    out[i] = name === 'sin' ? Math.sin(v) : name === 'cos' ? Math.cos(v) : name === 'exp' ? Math.exp(v) : name === 'log' ? Math.log(v) : Math.sqrt(v);
+    out[i] =
+      name === 'sin'
+        ? Math.sin(v)
+        : name === 'cos'
+          ? Math.cos(v)
+          : name === 'exp'
+            ? Math.exp(v)
+            : name === 'log'
+              ? Math.log(v)
+              : Math.sqrt(v);
   }
   return out;
 }
 
 function apply2(name: string, a: Float64Array, b: Float64Array): Float64Array {
   const out = new Float64Array(a.length);
-  for (let i = 0; i < a.length; i++) out[i] = name === '+' ? a[i] + b[i] : name === '-' ? a[i] - b[i] : name === '*' ? a[i] * b[i] : name === '^' ? Math.pow(a[i], b[i]) : a[i] / b[i];
+  for (let i = 0; i < a.length; i++)
+    out[i] =
+      name === '+'
+        ? a[i] + b[i]
+        : name === '-'
+          ? a[i] - b[i]
+          : name === '*'
+            ? a[i] * b[i]
+            : name === '^'
+              ? Math.pow(a[i], b[i])
+              : a[i] / b[i];
   return out;
 }
 
@@ -132,7 +151,9 @@ export function parseInfix(text: string, variables: readonly string[]): string[]
   while (re.lastIndex < src.length && (m = re.exec(src))) toks.push(m[1]);
   if (src.slice(re.lastIndex).trim() !== '') throw usageError(`cannot read the expression at position ${re.lastIndex}: "${text}"`);
   let i = 0;
-  const fail = (what: string): never => { throw usageError(`cannot read the expression "${text}": ${what}`); };
+  const fail = (what: string): never => {
+    throw usageError(`cannot read the expression "${text}": ${what}`);
+  };
   const primary = (): string[] => {
     const t = toks[i++];
     if (t === undefined) return fail('it ends too early');

@@ -58,7 +58,13 @@ export const symregNguyenTask: Task<SymRegProblem> = {
       return { correct: false, verdict: 'unparseable', score: 0, extracted: answer, details: (e as Error).message };
     }
     const r = checkRecovery(answer, spec);
-    return { correct: r.recovered, verdict: r.recovered ? 'correct' : 'wrong', score: r.recovered ? 1 : 0, extracted: answer, details: `max relative error ${r.maxRelError.toExponential(2)} on ${r.points} held-out points` };
+    return {
+      correct: r.recovered,
+      verdict: r.recovered ? 'correct' : 'wrong',
+      score: r.recovered ? 1 : 0,
+      extracted: answer,
+      details: `max relative error ${r.maxRelError.toExponential(2)} on ${r.points} held-out points`,
+    };
   },
   sameAnswer(a, b, p) {
     const spec = p ? nguyenSpec(p.data.name) : undefined;

@@ -23,7 +23,11 @@ export interface RecoveryCheck {
 export function checkRecovery(expr: readonly string[] | string, spec: NguyenSpec, points = 200, seed = 9_999): RecoveryCheck {
   const names = typeof expr === 'string' ? parseInfix(expr, spec.variables) : expr;
   const { X, y } = sampleNguyen(spec, points, new Rng(seed).fork(`heldout/${spec.name}`));
-  const pred = evalNames(names, spec.variables, X.map((c) => Float64Array.from(c)));
+  const pred = evalNames(
+    names,
+    spec.variables,
+    X.map((c) => Float64Array.from(c)),
+  );
   let worst = 0;
   for (let i = 0; i < y.length; i++) {
     const p = pred[i];
