@@ -9,13 +9,4 @@ import { tasksBench } from './tasks.js';
 import { rlBench } from './rl.js';
 import { rsrmBench } from './rsrm.js';
 
-export const benchModules: BenchModule[] = [
-  engineBench,
-  searchBench,
-  serveBench,
-  trainBench,
-  tasksBench,
-  cliBench,
-  rlBench,
-  rsrmBench,
-];
+export const benchModules: BenchModule[] = [engineBench, searchBench, serveBench, trainBench, tasksBench, cliBench, rlBench, rsrmBench];
