@@ -43,7 +43,11 @@ const builtIn: Task<any>[] = [
  */
 const MIT = 'MIT';
 const BUILT_IN_META: Record<string, TaskMeta> = {
-  game24: { source: { kind: 'file', file: 'game24/24.csv', licence: MIT }, verifier: 'rule-check', splitSizes: { train: 1262, test: 100, all: 1362, generated: 1000 } },
+  game24: {
+    source: { kind: 'file', file: 'game24/24.csv', licence: MIT },
+    verifier: 'rule-check',
+    splitSizes: { train: 1262, test: 100, all: 1362, generated: 1000 },
+  },
   countdown: { source: { kind: 'generated' }, verifier: 'rule-check', splitSizes: { train: 10000, test: 500 } },
   'countdown-classic': { source: { kind: 'generated' }, verifier: 'rule-check', splitSizes: { train: 10000, test: 500 } },
   arithmetic: { source: { kind: 'generated' }, verifier: 'exact', splitSizes: { train: 10000, test: 500 } },
@@ -51,10 +55,18 @@ const BUILT_IN_META: Record<string, TaskMeta> = {
   sorting64: { source: { kind: 'generated' }, verifier: 'rule-check', splitSizes: { train: 10000, test: 100 } },
   sorting128: { source: { kind: 'generated' }, verifier: 'rule-check', splitSizes: { train: 10000, test: 100 } },
   gsm8k: { source: { kind: 'file', file: 'gsm8k/test.jsonl', licence: MIT }, verifier: 'math-grader', splitSizes: { test: 1319 } },
-  math500: { source: { kind: 'file', file: 'math500/test.jsonl', licence: 'MIT (MATH)' }, verifier: 'math-grader', splitSizes: { test: 500 } },
+  math500: {
+    source: { kind: 'file', file: 'math500/test.jsonl', licence: 'MIT (MATH)' },
+    verifier: 'math-grader',
+    splitSizes: { test: 500 },
+  },
   aime24: { source: { kind: 'file', file: 'aime24/test.jsonl', licence: 'Apache-2.0' }, verifier: 'math-grader', splitSizes: { test: 30 } },
   amc23: { source: { kind: 'file', file: 'amc23/test.jsonl', licence: 'Apache-2.0' }, verifier: 'math-grader', splitSizes: { test: 40 } },
-  humaneval: { source: { kind: 'file', file: 'humaneval/HumanEval.jsonl.gz', licence: MIT }, verifier: 'execution', splitSizes: { test: 164 } },
+  humaneval: {
+    source: { kind: 'file', file: 'humaneval/HumanEval.jsonl.gz', licence: MIT },
+    verifier: 'execution',
+    splitSizes: { test: 164 },
+  },
 };
 
 const registry = new Map<string, Task<any>>(builtIn.map((t) => [t.name, t]));
@@ -91,7 +103,8 @@ export function getTask<P extends Problem = Problem>(name: string, options: { ve
   // Procedural tasks at a level: "sat:easy", "zebra:hard".
   const colon = name.indexOf(':');
   if (colon > 0 && PROCEDURAL_FAMILIES.has(name.slice(0, colon)) && options.verifier === undefined) {
-    if (!(LEVELS as readonly string[]).includes(name.slice(colon + 1))) throw usageError(`unknown level "${name.slice(colon + 1)}" for task ${name.slice(0, colon)}; valid levels: ${LEVELS.join(', ')}`);
+    if (!(LEVELS as readonly string[]).includes(name.slice(colon + 1)))
+      throw usageError(`unknown level "${name.slice(colon + 1)}" for task ${name.slice(0, colon)}; valid levels: ${LEVELS.join(', ')}`);
     return PROCEDURAL_FAMILIES.get(name.slice(0, colon))!.level(name) as Task<P>;
   }
   if (options.verifier !== undefined) throw usageError(`--verifier is for --task jsonl:FILE; task "${name}" has its own verifier`);
@@ -101,7 +114,12 @@ export function getTask<P extends Problem = Problem>(name: string, options: { ve
 }
 
 export function listTasks(): Array<{ name: string; description: string; splits: readonly string[]; verifierNeedsAnswer: boolean }> {
-  return [...registry.values()].map((t) => ({ name: t.name, description: t.description, splits: t.splits, verifierNeedsAnswer: t.verifierNeedsAnswer }));
+  return [...registry.values()].map((t) => ({
+    name: t.name,
+    description: t.description,
+    splits: t.splits,
+    verifierNeedsAnswer: t.verifierNeedsAnswer,
+  }));
 }
 
 export interface TaskInfo {
