@@ -11,7 +11,7 @@ import * as fs from 'node:fs';
 import { inputError, usageError } from '../core/errors.js';
 import { type ModelConfig, validateModelConfig } from './config.js';
 import { checkWeights } from './model.js';
-import type { HostWeights } from './sampler.js';
+import type { HostWeights } from './host-weights.js';
 import { readSafetensors, writeSafetensors } from './safetensors.js';
 import type { TokenizerSpec } from './tokenizer.js';
 

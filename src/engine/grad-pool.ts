@@ -9,7 +9,7 @@ import type { Worker } from 'node:worker_threads';
 import { RlmkitError, runtimeError } from '../core/errors.js';
 import { spawnSiblingWorker } from '../core/worker.js';
 import type { GradJob, GradJobResult, GradWorkerInit } from './grad-worker.js';
-import type { TrainBatch } from './train.js';
+import type { TrainBatch } from './train-types.js';
 
 interface WireError {
   message: string;

@@ -12,7 +12,7 @@ import { loadLoss, type LossSource } from './loss-info.js';
 import type { Params } from './model.js';
 import { ensureRuntime } from './runtime.js';
 import { type DType, disposeTree, fromHost, toHostSync } from './tensor.js';
-import type { TrainBatch } from './train.js';
+import type { TrainBatch } from './train-types.js';
 
 export interface GradWorkerInit {
   config: ModelConfig;

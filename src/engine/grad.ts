@@ -20,7 +20,7 @@ import {
   toHostSync,
   valueAndGradWithAux,
 } from './tensor.js';
-import type { LossFn, TrainBatch } from './train.js';
+import type { LossFn, TrainBatch } from './train-types.js';
 
 type GradFn = (p: Params, inp: ForwardInputs, floats: Record<string, Tensor>) => [[Tensor, Record<string, Tensor>], Params];
 type LossOnly = (p: Params, inp: ForwardInputs, floats: Record<string, Tensor>) => [Tensor, Record<string, Tensor>];

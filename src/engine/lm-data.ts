@@ -8,7 +8,7 @@
 import { inputError } from '../core/errors.js';
 import { readText } from '../core/fs.js';
 import { Rng } from '../core/rng.js';
-import type { TrainBatch } from './train.js';
+import type { TrainBatch } from './train-types.js';
 import { BOS, EOS, type Tokenizer } from './tokenizer.js';
 
 export interface TextExample {

@@ -19,7 +19,7 @@
  *    wrong gradients.
  */
 import { usageError } from '../core/errors.js';
-import type { LossFn } from './train.js';
+import type { LossFn } from './train-types.js';
 
 export interface LossSource {
   /** Module URL (import.meta.url of the module that exports the loss). */

@@ -3,7 +3,7 @@
  * MSE) live in src/training, written the same way with `ops`.
  */
 import { describeLoss } from './loss-info.js';
-import type { LossFn } from './train.js';
+import type { LossFn } from './train-types.js';
 import { ops } from './tensor.js';
 
 /**

@@ -9,7 +9,7 @@
 import { inputError } from '../core/errors.js';
 import { Rng } from '../core/rng.js';
 import { type ModelConfig, headDim, weightShapes } from './config.js';
-import type { HostWeights } from './sampler.js';
+import type { HostWeights } from './host-weights.js';
 import { type DType, type Tensor, disposeTree, fromHost, ops, toHostSync } from './tensor.js';
 
 export type Params = Record<string, Tensor>;

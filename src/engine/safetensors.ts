@@ -9,7 +9,7 @@
 import { inputError } from '../core/errors.js';
 import { writeFileAtomic } from '../core/fs.js';
 import { readInputFile } from '../core/input.js';
-import type { HostWeights } from './sampler.js';
+import type { HostWeights } from './host-weights.js';
 
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 /** Refuse absurd header sizes before allocating (the reference implementation caps at 100 MB). */

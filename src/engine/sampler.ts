@@ -4,8 +4,9 @@
  * weights (see README.md, "The model, exactly").
  */
 
-/** Weights on the host, by the names listed in README.md; data is row-major float32. */
-export type HostWeights = Map<string, { shape: number[]; data: Float32Array }>;
+import type { HostWeights } from './host-weights.js';
+
+export type { HostWeights };
 
 export interface SampleOptions {
   /** Tokens to generate at most per prompt (the stop token, when hit, counts as one). */

@@ -8,7 +8,7 @@ import { inputError } from '../core/errors.js';
 import type { ModelConfig } from './config.js';
 import { type LlamaModel, type Params, type RopeTables, causalMask, ropeTables } from './model.js';
 import { type ForwardInputs, buildOutputs } from './outputs.js';
-import { checkTokenId } from './train.js';
+import { checkTokenId } from './grad.js';
 import { type Compiled, type Tensor, compile, disposeTree, intsFromHost, refTree, toHostSync, withoutGradBarriers } from './tensor.js';
 
 type ScoreFn = (p: Params, inp: ForwardInputs) => Tensor[];

@@ -21,25 +21,11 @@ import { lossInfo, type LossInfo } from './loss-info.js';
 import { NativeTrainer } from './native/native-trainer.js';
 import { type LlamaModel, type Params, paramsFromHost } from './model.js';
 import { type AdamWOptions, DEFAULT_ADAMW, type ScheduleOptions, learningRate, makeAdamWUpdate, validateAdamW } from './optim.js';
-import type { ModelOutputs } from './outputs.js';
-import type { HostWeights } from './sampler.js';
+import type { HostWeights } from './host-weights.js';
+import type { LossFn, OptimizerState, TrainBatch } from './train-types.js';
+
+export type { LossFn, OptimizerState, TrainBatch };
 import { type Compiled, type DType, type Tensor, compile, disposeTree, fromHost, hostTree, ops, scalar, toHostSync } from './tensor.js';
-
-/** One (micro-)batch on the host. Rows shorter than the trainer's seqLen are padded. */
-export interface TrainBatch {
-  /** Input token ids per row. */
-  tokens: number[][];
-  /** Target ids per row (usually tokens shifted by one), same lengths as `tokens`. */
-  targets: number[][];
-  /**
-   * Extra float inputs for the loss builder, by name: per-token [B][T] (padded with 0) or per-row
-   * [B]. Missing rows (fewer rows than batchSize) are 0, so a loss must weight tokens by a mask.
-   */
-  floats?: Record<string, number[][] | number[]>;
-}
-
-/** A loss builder: runs traced inside the jitted step; use `ops` (src/engine/tensor.ts). */
-export type LossFn = (out: ModelOutputs, batch: Record<string, Tensor>) => { loss: Tensor; metrics?: Record<string, Tensor> };
 
 export interface TrainerOptions {
   batchSize: number;
@@ -84,10 +70,6 @@ export interface StepResult {
 }
 
 /** Optimiser state as host tensors (m.<name>, v.<name>) plus the step count. */
-export interface OptimizerState {
-  step: number;
-  moments: HostWeights;
-}
 
 export class Trainer {
   readonly config: ModelConfig;

@@ -60,4 +60,47 @@ describe('layers', () => {
     }
     expect(bad).toEqual([]);
   });
+
+  it('has no import cycles: the files of src/ form a line (type imports count)', () => {
+    const graph = new Map<string, string[]>();
+    for (const file of files(src)) {
+      const text = fs.readFileSync(file, 'utf8');
+      const deps = [...text.matchAll(/(?:import|export)\s[^'"]*?from\s+'(\.[^']+)'/g)].map((m) =>
+        path.resolve(path.dirname(file), m[1]).replace(/\.js$/, '.ts'),
+      );
+      graph.set(file, deps);
+    }
+    // Tarjan's strongly connected components; any component with two or more files is a cycle.
+    const index = new Map<string, number>();
+    const low = new Map<string, number>();
+    const stack: string[] = [];
+    const onStack = new Set<string>();
+    const cycles: string[][] = [];
+    let counter = 0;
+    const visit = (v: string): void => {
+      index.set(v, counter);
+      low.set(v, counter++);
+      stack.push(v);
+      onStack.add(v);
+      for (const w of graph.get(v) ?? []) {
+        if (!graph.has(w)) continue;
+        if (!index.has(w)) {
+          visit(w);
+          low.set(v, Math.min(low.get(v)!, low.get(w)!));
+        } else if (onStack.has(w)) low.set(v, Math.min(low.get(v)!, index.get(w)!));
+      }
+      if (low.get(v) === index.get(v)) {
+        const component: string[] = [];
+        let w: string;
+        do {
+          w = stack.pop()!;
+          onStack.delete(w);
+          component.push(path.relative(src, w));
+        } while (w !== v);
+        if (component.length > 1) cycles.push(component.sort());
+      }
+    };
+    for (const v of graph.keys()) if (!index.has(v)) visit(v);
+    expect(cycles).toEqual([]);
+  });
 });

@@ -11,7 +11,7 @@ import type { ModelConfig } from '../config.js';
 import type { PackedBatch } from '../grad.js';
 import type { ModelOutputs } from '../outputs.js';
 import { type Compiled, type Tensor, compile, fromHost, intsFromHost, ops, toHostSync, valueAndGradWithAux } from '../tensor.js';
-import type { LossFn } from '../train.js';
+import type { LossFn } from '../train-types.js';
 import type { UsedOutputs } from './train-graph.js';
 
 export const OUTPUT_NAMES = ['logprobs', 'entropy', 'values', 'logits'] as const;

@@ -19,7 +19,7 @@ import { runtimeError } from '../../core/errors.js';
 import type { ModelConfig } from '../config.js';
 import { weightShapes } from '../config.js';
 import { type PackedBatch, packBatch } from '../grad.js';
-import type { LossFn, TrainBatch } from '../train.js';
+import type { LossFn, TrainBatch } from '../train-types.js';
 import { type HostOutputs, LossEvaluator, type LossResult, OUTPUT_NAMES } from './loss-eval.js';
 import { type HostTensor } from './adamw.js';
 import { NativePool } from './native-pool.js';

@@ -7,8 +7,8 @@
 import { checkWeights } from '../model.js';
 import type { LlamaModel } from '../model.js';
 import type { AdamWOptions } from '../optim.js';
-import type { HostWeights } from '../sampler.js';
-import type { OptimizerState, TrainBatch } from '../train.js';
+import type { HostWeights } from '../host-weights.js';
+import type { OptimizerState, TrainBatch } from '../train-types.js';
 import { adamwStep } from './adamw.js';
 import type { LossResult } from './loss-eval.js';
 import { type NativeChunk, NativeGrad, type NativeGradOptions } from './native-grad.js';

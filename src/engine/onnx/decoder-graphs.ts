@@ -39,7 +39,7 @@
  *   where swap_pairs(h W^T) = h (P W)^T with P swapping rows 2j and 2j+1.
  */
 import type { ModelConfig } from '../config.js';
-import type { HostWeights } from '../sampler.js';
+import type { HostWeights } from '../host-weights.js';
 import { fuseTransposed, ropeAngle, ropeHalfTables, weight } from './graph-weights.js';
 import { DataType, GraphBuilder, attr, encodeModel } from './onnx-model.js';
 

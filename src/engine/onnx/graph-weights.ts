@@ -4,7 +4,7 @@
  * matrix, and RoPE angle tables (RoFormer, Su et al. 2021, eq. 15; the Llama adjacent-pair form).
  */
 import type { ModelConfig } from '../config.js';
-import type { HostWeights } from '../sampler.js';
+import type { HostWeights } from '../host-weights.js';
 
 export function weight(weights: HostWeights, name: string): Float32Array {
   const w = weights.get(name);

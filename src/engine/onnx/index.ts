@@ -5,7 +5,7 @@
  */
 import { runtimeError } from '../../core/errors.js';
 import type { ModelConfig } from '../config.js';
-import type { HostWeights } from '../sampler.js';
+import type { HostWeights } from '../host-weights.js';
 import type { OnnxSampler, OnnxSamplerOptions } from './sampler.js';
 
 export type { OnnxSampler, OnnxSamplerOptions } from './sampler.js';

@@ -1,6 +1,6 @@
 /** The generated ONNX models as bytes, without loading onnxruntime (e.g. to save or inspect them). */
 import type { ModelConfig } from '../config.js';
-import type { HostWeights } from '../sampler.js';
+import type { HostWeights } from '../host-weights.js';
 import { type OpSet, buildDecodeGraph, buildSequenceGraph } from './decoder-graphs.js';
 import { validateHostWeights } from './weights.js';
 

@@ -4,7 +4,7 @@
  * else that claims to implement the model). Slow: tiny configs only.
  */
 import { type ModelConfig, weightShapes } from '../config.js';
-import type { HostWeights } from '../sampler.js';
+import type { HostWeights } from '../host-weights.js';
 
 export interface ReferenceOutput {
   /** [T][V] logits at every position. */

@@ -5,7 +5,7 @@
  */
 import { inputError } from '../../core/errors.js';
 import { type ModelConfig, validateModelConfig, weightShapes } from '../config.js';
-import type { HostWeights } from '../sampler.js';
+import type { HostWeights } from '../host-weights.js';
 
 const sameShape = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((x, i) => x === b[i]);
 
