@@ -27,9 +27,10 @@ import { DIALECTS, detectDialect, readModelsInfo, type Dialect, type DialectName
 import { parseChoices, parseUsage, type ParsedChoice } from './dialects/parse.js';
 import { probeChatFormat } from './dialects/probe.js';
 import { buildBody } from './dialects/request.js';
+import { mapFinishReason } from './dialects/finish.js';
 import type { HfTokenizer } from './hf-tokenizer.js';
 import { renderChatAsText, truncateAtStop } from './text.js';
-import type { ChatMessage, Completion, FinishReason, GenerateOptions, GenerateRequest, Policy, PolicyCapabilities } from './types.js';
+import type { ChatMessage, Completion, GenerateOptions, GenerateRequest, Policy, PolicyCapabilities } from './types.js';
 import { validateGenerateOptions, validateRequests } from './validate.js';
 
 export interface HttpPolicyConfig {
@@ -379,18 +380,7 @@ export class HttpPolicy implements Policy {
     const serverOk = r.completionTokens !== undefined && (countedTotal === undefined || r.completionTokens >= countedTotal);
     return r.choices.map((c, k) => {
       const cut = truncateAtStop(c.text, o.stop);
-      let finishReason: FinishReason;
-      let stopSequence = cut.stopSequence;
-      if (stopSequence !== undefined) finishReason = 'stop';
-      else if (c.finish === 'length') finishReason = 'length';
-      else if (typeof c.stopReason === 'string' && o.stop?.includes(c.stopReason)) {
-        finishReason = 'stop';
-        stopSequence = c.stopReason;
-      } else if (c.stopReason !== undefined) finishReason = 'eos';
-      else if (o.stop && o.stop.length > 0 && c.finish === 'stop') {
-        finishReason = 'stop';
-        if (o.stop.length === 1) stopSequence = o.stop[0];
-      } else finishReason = 'eos';
+      const { finishReason, stopSequence } = mapFinishReason(c, o.stop, cut.stopSequence);
       let completionTokens: number;
       let usageSource: Completion['usageSource'];
       if (serverOk && (asked === 1 || r.choices.length === 1)) {
