@@ -14,6 +14,7 @@
 import type { LossFn, ModelOutputs, Tensor } from '../engine/index.js';
 import { describeLoss, ops } from '../engine/index.js';
 import type { KlEstimatorName } from './algos/kl.js';
+import { registryPolicyLoss } from './algos/policy-losses-tensor.js';
 import { LOG_RATIO_CLAMP } from './algos/kl.js';
 
 const weightedSum = (x: Tensor, w: Tensor): Tensor => ops.sum(ops.mul(x, w));
@@ -49,48 +50,12 @@ export interface PolicyLossSettings {
  * PPO-clip policy loss with clip-higher and dual clip, plus the KL-in-loss and entropy terms
  * (./algos/policy-loss.ts). Batch floats: mask, weight, adv, old_logp, and ref_logp with a KL term.
  *   loss = sum(w * L_clip) + beta * sum(w * KL) - entropy_coef * sum(w * H)
- * Metrics: pg_loss, kl, entropy, clip_frac, dual_clip_frac, approx_kl (old vs new), ratio_mean.
+ * Metrics: pg_loss, kl, entropy, clip_frac, dual_clip_frac, approx_kl (old vs new), ratio_mean,
+ * ratio_k3. It is the `ppo_clip` entry of the policy-loss registry (./algos/policy-losses-tensor.ts,
+ * the one home of the tensor policy losses), kept under this name for callers of the PPO loss.
  */
 export function policyLoss(s: PolicyLossSettings): LossFn {
-  const fn: LossFn = (out: ModelOutputs, b: Record<string, Tensor>) => {
-    const logp = out.logprobs();
-    const adv = b.adv;
-    const logRatio = ops.clip(ops.sub(logp, b.old_logp), -LOG_RATIO_CLAMP, LOG_RATIO_CLAMP);
-    const ratio = ops.exp(logRatio);
-    const l1 = ops.neg(ops.mul(adv, ratio));
-    const l2 = ops.neg(ops.mul(adv, ops.clip(ratio, 1 - s.clipLow, 1 + s.clipHigh)));
-    let perToken = ops.maximum(l1, l2);
-    const metrics: Record<string, Tensor> = {
-      clip_frac: maskedShare(ops.greater(l2, l1), b.mask),
-      approx_kl: ops.maskedMean(ops.neg(logRatio), b.mask),
-      ratio_mean: ops.maskedMean(ratio, b.mask),
-    };
-    if (s.dualClip !== null) {
-      const l3 = ops.mul(adv, -s.dualClip);
-      const negative = ops.less(adv, 0);
-      metrics.dual_clip_frac = maskedShare(ops.greater(ops.where(negative, perToken, -Infinity), l3), b.mask);
-      perToken = ops.where(negative, ops.minimum(perToken, l3), perToken);
-    }
-    const pg = weightedSum(perToken, b.weight);
-    metrics.pg_loss = pg;
-    // The loss must be its own tensor, not the metric's (jax-js moves each output once).
-    let loss = ops.mul(pg, 1);
-    if (s.klLoss) {
-      const kl = weightedSum(klTensor(s.klLoss.estimator, logp, b.ref_logp), b.weight);
-      metrics.kl = kl;
-      if (s.klLoss.coef > 0) loss = ops.add(loss, ops.mul(kl, s.klLoss.coef));
-    }
-    const entropy = weightedSum(out.entropy(), b.weight);
-    metrics.entropy = entropy;
-    if (s.entropyCoef > 0) loss = ops.sub(loss, ops.mul(entropy, s.entropyCoef));
-    return { loss, metrics };
-  };
-  // The weights are normalised over the whole batch: row chunks add up (src/engine/loss-info.ts).
-  return describeLoss(fn, {
-    rows: 'sum',
-    summedMetrics: ['pg_loss', 'kl', 'entropy'],
-    source: { module: import.meta.url, name: 'policyLoss', args: [s] },
-  });
+  return registryPolicyLoss({ name: 'ppo_clip', ...s, gspoClipLow: 0, gspoClipHigh: 0 });
 }
 
 /**
