@@ -242,6 +242,65 @@ export function createServeApp(o: ServeAppOptions): { app: Hono; state: ServeSta
     return { groups, traces: kept };
   }
 
+  /** How one endpoint (completions or chat) shapes its answer; everything else is shared. */
+  interface AnswerShape {
+    kind: 'completion' | 'chat';
+    idPrefix: string;
+    chunkObject: string;
+    response: (groups: Completion[][], created: number) => { usage: unknown };
+    chunks: (id: string, groups: Completion[][], created: number, withLogprobs: boolean) => unknown[];
+  }
+
+  /**
+   * Admits a validated request, runs it (a search streams its progress; a plain model call answers
+   * whole or as chunks), records the exchange and releases the request's slot when no stream holds it.
+   */
+  async function answer(
+    c: Context,
+    policy: Policy,
+    raw: Record<string, unknown>,
+    body: { model: string; stream?: boolean | null; stream_options?: { include_usage?: boolean | null } | null },
+    requests: GenerateRequest[],
+    options: GenerateOptions,
+    shape: AnswerShape,
+  ): Promise<Response> {
+    const { scope, traceId } = admit(c, policy, raw, requests.length, options);
+    const exchange = (groups: Completion[][], t?: Trace[]) =>
+      recordExchange({ kind: shape.kind, model: body.model, requests, options, completions: groups, traceId, traces: t });
+    const withUsage = (id: string, groups: Completion[][], created: number, withLogprobs: boolean) => [
+      ...shape.chunks(id, groups, created, withLogprobs),
+      ...(body.stream_options?.include_usage
+        ? [{ id, object: shape.chunkObject, created, model: body.model, choices: [], usage: shape.response(groups, created).usage }]
+        : []),
+    ];
+    let streaming = false;
+    try {
+      if (body.stream && isRequestAware(policy)) {
+        streaming = true;
+        return streamSearch(
+          c,
+          scope,
+          shape.chunkObject,
+          body.model,
+          traceId,
+          (onProgress) => run(policy, requests, options, raw, traceId, onProgress),
+          (id, r, created) => {
+            exchange(r.groups, r.traces);
+            return withUsage(id, r.groups, created, false);
+          },
+        );
+      }
+      const r = await run(policy, requests, options, raw, traceId);
+      exchange(r.groups, r.traces);
+      const created = Math.floor(Date.now() / 1000);
+      if (!body.stream) return c.json({ ...shape.response(r.groups, created), ...(traceId ? { rlmkit: { trace_id: traceId } } : {}) });
+      streaming = true;
+      return streamAnswer(c, scope, withUsage(responseId(shape.idPrefix), r.groups, created, options.logprobs === true));
+    } finally {
+      if (!streaming) scope.release();
+    }
+  }
+
   app.post('/v1/completions', async (c) => {
     const raw = (await readJson(c, maxBodyBytes, limits.bodyTimeoutMs)) as Record<string, unknown>;
     const body = validate(CompletionRequestSchema, raw);
@@ -271,51 +330,13 @@ export function createServeApp(o: ServeAppOptions): { app: Hono; state: ServeSta
       caller: body.user ?? 'http',
     };
     const requests = prompts.map((prompt) => ({ prompt }));
-    const { scope, traceId } = admit(c, policy, raw, prompts.length, options);
-    const exchange = (groups: Completion[][], t?: Trace[]) =>
-      recordExchange({ kind: 'completion', model: body.model, requests, options, completions: groups, traceId, traces: t });
-    const usageChunk = (id: string, groups: Completion[][], created: number) => ({
-      id,
-      object: 'text_completion',
-      created,
-      model: body.model,
-      choices: [],
-      usage: completionResponse(body.model, groups, created).usage,
+    return answer(c, policy, raw, body, requests, options, {
+      kind: 'completion',
+      idPrefix: 'cmpl',
+      chunkObject: 'text_completion',
+      response: (groups, created) => completionResponse(body.model, groups, created),
+      chunks: (id, groups, created, logprobs) => [...completionChunks(id, body.model, groups, created, logprobs)],
     });
-    let streaming = false;
-    try {
-      if (body.stream && isRequestAware(policy)) {
-        streaming = true;
-        return streamSearch(
-          c,
-          scope,
-          'text_completion',
-          body.model,
-          traceId,
-          (onProgress) => run(policy, requests, options, raw, traceId, onProgress),
-          (id, r, created) => {
-            exchange(r.groups, r.traces);
-            return [
-              ...completionChunks(id, body.model, r.groups, created, false),
-              ...(body.stream_options?.include_usage ? [usageChunk(id, r.groups, created)] : []),
-            ];
-          },
-        );
-      }
-      const r = await run(policy, requests, options, raw, traceId);
-      exchange(r.groups, r.traces);
-      const created = Math.floor(Date.now() / 1000);
-      if (!body.stream)
-        return c.json({ ...completionResponse(body.model, r.groups, created), ...(traceId ? { rlmkit: { trace_id: traceId } } : {}) });
-      streaming = true;
-      const id = responseId('cmpl');
-      return streamAnswer(c, scope, [
-        ...completionChunks(id, body.model, r.groups, created, options.logprobs === true),
-        ...(body.stream_options?.include_usage ? [usageChunk(id, r.groups, created)] : []),
-      ]);
-    } finally {
-      if (!streaming) scope.release();
-    }
   });
 
   app.post('/v1/chat/completions', async (c) => {
@@ -339,52 +360,13 @@ export function createServeApp(o: ServeAppOptions): { app: Hono; state: ServeSta
       caller: body.user ?? 'http',
     };
     const requests = [{ messages }];
-    const { scope, traceId } = admit(c, policy, raw, 1, options);
-    const exchange = (groups: Completion[][], t?: Trace[]) =>
-      recordExchange({ kind: 'chat', model: body.model, requests, options, completions: groups, traceId, traces: t });
-    const usageChunk = (id: string, completions: Completion[], created: number) => ({
-      id,
-      object: 'chat.completion.chunk',
-      created,
-      model: body.model,
-      choices: [],
-      usage: chatResponse(body.model, completions, created).usage,
+    return answer(c, policy, raw, body, requests, options, {
+      kind: 'chat',
+      idPrefix: 'chatcmpl',
+      chunkObject: 'chat.completion.chunk',
+      response: (groups, created) => chatResponse(body.model, groups[0], created),
+      chunks: (id, groups, created, logprobs) => [...chatChunks(id, body.model, groups[0], created, logprobs)],
     });
-    let streaming = false;
-    try {
-      if (body.stream && isRequestAware(policy)) {
-        streaming = true;
-        return streamSearch(
-          c,
-          scope,
-          'chat.completion.chunk',
-          body.model,
-          traceId,
-          (onProgress) => run(policy, requests, options, raw, traceId, onProgress),
-          (id, r, created) => {
-            exchange(r.groups, r.traces);
-            return [
-              ...chatChunks(id, body.model, r.groups[0], created, false),
-              ...(body.stream_options?.include_usage ? [usageChunk(id, r.groups[0], created)] : []),
-            ];
-          },
-        );
-      }
-      const r = await run(policy, requests, options, raw, traceId);
-      exchange(r.groups, r.traces);
-      const [completions] = r.groups;
-      const created = Math.floor(Date.now() / 1000);
-      if (!body.stream)
-        return c.json({ ...chatResponse(body.model, completions, created), ...(traceId ? { rlmkit: { trace_id: traceId } } : {}) });
-      streaming = true;
-      const id = responseId('chatcmpl');
-      return streamAnswer(c, scope, [
-        ...chatChunks(id, body.model, completions, created, options.logprobs === true),
-        ...(body.stream_options?.include_usage ? [usageChunk(id, completions, created)] : []),
-      ]);
-    } finally {
-      if (!streaming) scope.release();
-    }
   });
 
   // Wrong methods on known paths: 405 rather than a misleading 404.
