@@ -4,13 +4,10 @@
  * 503, lets in-flight requests finish (up to `drainMs`), cancels what is still running (its
  * searches stop within one model call), then closes every connection and the model registry.
  */
-import { serve, type ServerType } from '@hono/node-server';
-import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
-import { runtimeError } from '../core/errors.js';
 import { logger as rootLogger } from '../core/log.js';
 import { createServeApp, type ServeAppOptions, type ServeState } from './app.js';
 import { DEFAULT_LIMITS } from './limits.js';
+import { drainAndClose, listenHttp } from './listen.js';
 
 export interface ServerOptions extends ServeAppOptions {
   /** Port (0 = any free port). Default 8000. */
@@ -38,25 +35,12 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
   const { app, state } = createServeApp(o);
   const host = o.host ?? '127.0.0.1';
   const log = (o.logger ?? rootLogger).child({ component: 'serve' });
-  let server!: ServerType;
-  await new Promise<void>((resolve, reject) => {
-    server = serve({ fetch: app.fetch, port: o.port ?? 8000, hostname: host }, () => resolve());
-    server.once('error', (e: NodeJS.ErrnoException) => {
-      if (e.code === 'EADDRINUSE')
-        reject(runtimeError(`port ${o.port} on ${host} is already in use`, 'choose another --port or stop the other server'));
-      else if (e.code === 'EACCES') reject(runtimeError(`no permission to listen on ${host}:${o.port}`, 'use a port above 1023'));
-      else reject(runtimeError(`cannot listen on ${host}:${o.port}: ${e.message}`, 'check --host and --port'));
-    });
-  });
-  const http = server as Server;
-  // Keep-alive sockets must not hold shutdown hostage for long.
-  http.keepAliveTimeout = 5_000;
+  const { http, port, url } = await listenHttp(app.fetch, host, o.port ?? 8000);
   // Headers must arrive within the body deadline too (slowloris); the body's own deadline is
   // enforced while reading it (body.ts), so Node's whole-request timer only backs it up.
   const bodyTimeoutMs = o.limits?.bodyTimeoutMs ?? DEFAULT_LIMITS.bodyTimeoutMs;
   http.headersTimeout = Math.max(1_000, bodyTimeoutMs);
   http.requestTimeout = Math.max(http.headersTimeout, 2 * bodyTimeoutMs) + 1_000;
-  const port = (http.address() as AddressInfo).port;
   let resolveClosed!: () => void;
   const closed = new Promise<void>((r) => (resolveClosed = r));
   let closing: Promise<void> | undefined;
@@ -64,27 +48,18 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
   const close = () => {
     closing ??= (async () => {
       state.draining = true;
-      const stopped = new Promise<void>((r) => http.close(() => r()));
-      http.closeIdleConnections();
-      const drainMs = o.drainMs ?? 30_000;
-      const drained = await Promise.race([
-        state.idle().then(() => true),
-        new Promise<boolean>((r) => setTimeout(() => r(false), drainMs).unref()),
-      ]);
-      if (!drained) {
-        log.warn('shutdown: cancelling requests that did not finish in time', { inflight: state.inflight, drainMs });
-        state.abortAll(Object.assign(new Error('the server is shutting down'), { name: 'AbortError' }));
-        await Promise.race([state.idle(), new Promise((r) => setTimeout(r, 2_000).unref())]);
-      }
-      // Give finished responses a moment to flush, then cut what is left (idle keep-alive sockets).
-      await new Promise((r) => setTimeout(r, 20));
-      http.closeAllConnections();
-      await stopped;
+      await drainAndClose(http, {
+        idle: () => state.idle(),
+        drainMs: o.drainMs,
+        onTimeout: () => {
+          log.warn('shutdown: cancelling requests that did not finish in time', { inflight: state.inflight, drainMs: o.drainMs ?? 30_000 });
+          state.abortAll(Object.assign(new Error('the server is shutting down'), { name: 'AbortError' }));
+        },
+      });
       if (o.closeModels !== false) await o.registry.close();
       resolveClosed();
     })();
     return closing;
   };
-  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
   return { url, port, host, state, close, closed };
 }

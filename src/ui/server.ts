@@ -3,11 +3,9 @@
  * an API key (the runs folder holds configs and traces, and the playground loads models), and on
  * loopback the Host header must name loopback (a page elsewhere cannot rebind DNS to reach it).
  */
-import { serve, type ServerType } from '@hono/node-server';
-import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
-import { runtimeError, usageError } from '../core/errors.js';
+import { usageError } from '../core/errors.js';
 import { createUiApp, type UiAppOptions } from './app.js';
+import { listenHttp } from '../serve/listen.js';
 
 export interface UiServerOptions extends UiAppOptions {
   /** Default 8400; 0 = any free port. */
@@ -34,22 +32,10 @@ export async function startUiServer(o: UiServerOptions): Promise<RunningUi> {
     );
   const allowedHosts = o.allowedHosts ?? (loopback ? LOOPBACK : []);
   const { app, playground } = createUiApp({ ...o, allowedHosts });
-  let server!: ServerType;
-  await new Promise<void>((resolve, reject) => {
-    server = serve({ fetch: app.fetch, port: o.port ?? 8400, hostname: host }, () => resolve());
-    server.once('error', (e: NodeJS.ErrnoException) => {
-      if (e.code === 'EADDRINUSE')
-        reject(runtimeError(`port ${o.port} on ${host} is already in use`, 'choose another --port, or --port 0 for any free one'));
-      else if (e.code === 'EACCES') reject(runtimeError(`no permission to listen on ${host}:${o.port}`, 'use a port above 1023'));
-      else reject(runtimeError(`cannot listen on ${host}:${o.port}: ${e.message}`, 'check --host and --port'));
-    });
-  });
-  const http = server as Server;
-  http.keepAliveTimeout = 5_000;
-  const port = (http.address() as AddressInfo).port;
+  const { http, port, url } = await listenHttp(app.fetch, host, o.port ?? 8400);
   let closing: Promise<void> | undefined;
   return {
-    url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    url,
     port,
     close: () =>
       (closing ??= (async () => {
