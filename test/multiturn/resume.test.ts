@@ -4,13 +4,12 @@
  * resumed with --resume, logs exactly the metrics of an uninterrupted run (timings aside).
  * Real `rlmkit train` subprocesses, a tiny model, a few steps.
  */
-import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readJsonl } from '../../src/core/index.js';
-import { repoRoot, runCliAsync } from '../helpers/cli.js';
+import { runCliAsync } from '../helpers/cli.js';
+import { comparableMetrics, runAndKill, trainArgs } from '../helpers/train-runs.js';
 
 let root: string;
 beforeAll(() => {
@@ -20,55 +19,8 @@ afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
 
 const TINY = ['model.d_model=32', 'model.n_layers=1', 'model.n_heads=2', 'model.d_ff=64', 'model.max_seq_len=112'];
 
-function args(recipe: string, run: string, sets: string[], extra: string[] = []): string[] {
-  const sizes = sets.some((s) => s.startsWith('model.init=')) ? [] : TINY;
-  return [
-    'train',
-    '--config',
-    recipe,
-    '--run',
-    run,
-    '--quiet',
-    ...[...sizes, `run.root=${root}`, ...sets].flatMap((s) => ['--set', s]),
-    ...extra,
-  ];
-}
-
-function comparable(run: string): Record<string, unknown>[] {
-  return readJsonl<Record<string, unknown>>(path.join(root, run, 'metrics.jsonl')).map((r) =>
-    Object.fromEntries(
-      Object.entries(r).filter(([k]) => k !== 'time' && !k.startsWith('time_') && !k.startsWith('share_') && !k.endsWith('_per_s')),
-    ),
-  );
-}
-
-function runAndKill(argv: string[], metricsFile: string, killAtStep: number): Promise<{ killed: boolean; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'src/cli/main.ts'), ...argv], {
-      cwd: repoRoot,
-      env: { ...process.env, CI: 'true' },
-    });
-    let stderr = '';
-    child.stderr.on('data', (d) => (stderr += d));
-    let killed = false;
-    const poll = setInterval(() => {
-      if (!fs.existsSync(metricsFile)) return;
-      const steps = fs
-        .readFileSync(metricsFile, 'utf8')
-        .split('\n')
-        .filter(Boolean)
-        .map((l) => JSON.parse(l).step as number);
-      if (steps.some((s) => s >= killAtStep)) {
-        killed = true;
-        child.kill('SIGKILL');
-      }
-    }, 20);
-    child.on('close', () => {
-      clearInterval(poll);
-      resolve({ killed, stderr });
-    });
-  });
-}
+const args = (recipe: string, run: string, sets: string[], extra: string[] = []) => trainArgs(root, TINY, recipe, run, sets, extra);
+const comparable = (run: string) => comparableMetrics(root, run);
 
 describe('multi-turn SIGKILL then --resume', () => {
   it('ArCHer (critic, replay buffer, policy) repeats exactly after a kill', async () => {
