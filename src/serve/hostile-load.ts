@@ -13,6 +13,21 @@
  */
 import * as net from 'node:net';
 
+/**
+ * The search request of issue 13's first reproduction: an MCTS over the Game of 24 policy far too
+ * large to finish, which a client sends and abandons. The load test, its benchmark and the
+ * hostile-client tests all send this one.
+ */
+export const ABANDONED_SEARCH = {
+  model: 'mcts@g24',
+  prompt: '4 4 6 8|',
+  simulations: 100000,
+  children: 256,
+  stopWhenSolved: false,
+  maxDepth: 1000,
+  parallel: 1024,
+} as const;
+
 export interface HostileLoadOptions {
   /** Base URL of the server (without /v1). */
   base: string;

@@ -7,18 +7,11 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SHIPPED_POLICY, health, postJson, slowUpload, startServeProcess, waitIdle, type ServeProcess } from './serve-process.js';
+import { ABANDONED_SEARCH } from '../../src/serve/hostile-load.js';
 
 const KEY = 'K';
 /** The issue's request, verbatim. */
-const HUGE_MCTS = {
-  model: 'mcts@g24',
-  prompt: '4 4 6 8|',
-  simulations: 100000,
-  children: 256,
-  stopWhenSolved: false,
-  maxDepth: 1000,
-  parallel: 1024,
-};
+const HUGE_MCTS = ABANDONED_SEARCH;
 const HUGE_PLAIN = {
   model: 'g24',
   prompt: Array.from({ length: 256 }, (_, i) => `${(i % 13) + 1} 4 6 8|`),

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildRegistry } from '../../src/serve/build.js';
 import { startServer, type RunningServer } from '../../src/serve/server.js';
 import { SHIPPED_POLICY, postJson } from './serve-process.js';
+import { ABANDONED_SEARCH } from '../../src/serve/hostile-load.js';
 
 let server: RunningServer;
 
@@ -23,15 +24,7 @@ const post = (route: string, body: unknown) => postJson(server.url, route, body)
 
 describe('per-request cost limits (defaults)', () => {
   it("refuses the issue's huge MCTS request with a 400 naming maxSearchNodes", async () => {
-    const r = await post('/v1/completions', {
-      model: 'mcts@g24',
-      prompt: '4 4 6 8|',
-      simulations: 100000,
-      children: 256,
-      stopWhenSolved: false,
-      maxDepth: 1000,
-      parallel: 1024,
-    });
+    const r = await post('/v1/completions', { ...ABANDONED_SEARCH });
     expect(r.status).toBe(400);
     expect(r.body.error.message).toMatch(/simulations \(100000\) x children \(256\).*maxSearchNodes = 65536.*--max-search-nodes/);
     expect(r.body.error.code).toBe('limit_exceeded');

@@ -9,7 +9,7 @@
  * bound under attack is 2 s or 3x that quiet p99, whichever is larger (both printed).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runHostileLoad } from '../../src/serve/hostile-load.js';
+import { ABANDONED_SEARCH, runHostileLoad } from '../../src/serve/hostile-load.js';
 import { SHIPPED_POLICY, startServeProcess, waitIdle, type ServeProcess } from './serve-process.js';
 
 let s: ServeProcess;
@@ -42,15 +42,7 @@ describe('hostile + normal clients at once', () => {
       base: s.base,
       apiKey: 'K',
       model: 'g24',
-      search: {
-        model: 'mcts@g24',
-        prompt: '4 4 6 8|',
-        simulations: 100000,
-        children: 256,
-        stopWhenSolved: false,
-        maxDepth: 1000,
-        parallel: 1024,
-      },
+      search: ABANDONED_SEARCH,
       slowBodies: 64,
       normalClients: 8,
       durationMs: 15_000,

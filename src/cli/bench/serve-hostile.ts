@@ -9,7 +9,7 @@
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import { runtimeError } from '../../core/errors.js';
-import { runHostileLoad } from '../../serve/hostile-load.js';
+import { ABANDONED_SEARCH, runHostileLoad } from '../../serve/hostile-load.js';
 
 export async function runHostileBench(o: Record<string, unknown>): Promise<Record<string, unknown>> {
   const model = o.model ? String(o.model) : 'embedded:checkpoints/game24-sft/policy.safetensors';
@@ -53,15 +53,7 @@ export async function runHostileBench(o: Record<string, unknown>): Promise<Recor
     const result = await runHostileLoad({
       base,
       model: 'g24',
-      search: {
-        model: 'mcts@g24',
-        prompt: '4 4 6 8|',
-        simulations: 100000,
-        children: 256,
-        stopWhenSolved: false,
-        maxDepth: 1000,
-        parallel: 1024,
-      },
+      search: ABANDONED_SEARCH,
       slowBodies: Number(o.slowBodies ?? 64),
       normalClients: Number(o.normalClients ?? 8),
       durationMs,
