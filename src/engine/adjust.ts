@@ -9,7 +9,7 @@
  * Also the top-k log-probs of a row at temperature 1, from the model's own logits (as vLLM's raw
  * log-probs: the controls change what is sampled, not what the model's probabilities are).
  */
-import type { SampleOptions } from './sampler.js';
+import type { SampleOptions } from './sampler-types.js';
 
 export function hasAdjustments(o: SampleOptions): boolean {
   return (o.logitBias !== undefined && Object.keys(o.logitBias).length > 0) || !!o.presencePenalty || !!o.frequencyPenalty;

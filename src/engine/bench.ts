@@ -11,8 +11,8 @@ import { presetConfig } from './config.js';
 import { LlamaModel } from './model.js';
 import { BATCH, trainBench } from './bench-train.js';
 import { ensureRuntime } from './runtime.js';
-import type { HostWeights, Sampler } from './sampler.js';
-import { JaxSampler } from './sample.js';
+import type { HostWeights, Sampler } from './sampler-types.js';
+import { JaxSampler } from './jax-sampler.js';
 
 export interface EngineBenchOptions {
   /** Timed training steps per configuration and round (after 2 warm-up steps). */

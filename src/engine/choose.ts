@@ -6,7 +6,7 @@
  */
 import { usageError } from '../core/errors.js';
 import type { Rng } from '../core/rng.js';
-import type { SampleOptions } from './sampler.js';
+import type { SampleOptions } from './sampler-types.js';
 
 export interface Choice {
   token: number;

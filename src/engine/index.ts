@@ -29,9 +29,9 @@ export {
 export { maskedCrossEntropy, valueMse } from './losses.js';
 export { type LossInfo, type LossSource, describeLoss, lossInfo } from './loss-info.js';
 export { type AdamWOptions, type ScheduleOptions, DEFAULT_ADAMW, learningRate } from './optim.js';
-export { type HostWeights, type SampleOptions, type SampleResult, type Sampler, EOS_TOKEN } from './sampler.js';
-export { JaxSampler, createJaxSampler } from './sample.js';
-export { Scorer } from './score.js';
+export { type HostWeights, type SampleOptions, type SampleResult, type Sampler, EOS_TOKEN } from './sampler-types.js';
+export { JaxSampler, createJaxSampler } from './jax-sampler.js';
+export { LogprobScorer } from './logprob-scorer.js';
 export { chooseToken, logSoftmax, validateSampleOptions } from './choose.js';
 export {
   type Tokenizer,

@@ -2,8 +2,8 @@
 import { runtimeError } from '../core/errors.js';
 import { loadCheckpoint } from './checkpoint.js';
 import type { ModelConfig } from './config.js';
-import type { HostWeights, SampleOptions, SampleResult, Sampler } from './sampler.js';
-import { createJaxSampler } from './sample.js';
+import type { HostWeights, SampleOptions, SampleResult, Sampler } from './sampler-types.js';
+import { createJaxSampler } from './jax-sampler.js';
 import { tokenizerFromSpec } from './tokenizer.js';
 
 export interface LmSampleOptions {

@@ -18,7 +18,7 @@ import { inputError, isRlmkitError, runtimeError, usageError } from '../core/err
 import { logger } from '../core/log.js';
 import { loadCheckpoint } from '../engine/checkpoint.js';
 import type { ModelConfig } from '../engine/config.js';
-import type { HostWeights, Sampler } from '../engine/sampler.js';
+import type { HostWeights, Sampler } from '../engine/sampler-types.js';
 import type { OnnxSampler } from '../engine/onnx/sampler.js';
 import { tokenizerFromSpec, type Tokenizer } from '../engine/tokenizer.js';
 import { requestText, truncateAtStop } from './text.js';

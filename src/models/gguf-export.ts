@@ -24,7 +24,7 @@
 import { inputError, usageError } from '../core/errors.js';
 import { writeFileAtomic } from '../core/fs.js';
 import type { ModelConfig } from '../engine/config.js';
-import type { HostWeights } from '../engine/sampler.js';
+import type { HostWeights } from '../engine/sampler-types.js';
 import type { Tokenizer } from '../engine/tokenizer.js';
 import { byteLevelChars } from './byte-level.js';
 

@@ -13,7 +13,7 @@ import type { LoadedModel } from './models.js';
 import type { z } from 'zod';
 import type { DpoSectionSchema } from './recipe.js';
 import type { TrainingRun } from './run.js';
-import { makeSampler } from './samplers.js';
+import { makeSampler } from './rollout-sampler.js';
 import { type Sequence, promptIds, solutionIds, tokenRows } from './sequences.js';
 
 export type DpoSection = z.output<typeof DpoSectionSchema>;

@@ -7,7 +7,7 @@
  * Batch floats every builder reads (all [B, T], aligned with the targets: position t scores the
  * token predicted at t):
  *   mask     1 on response tokens
- *   weight   the loss-aggregation weights of ./algos/aggregate.ts (mask included), so that any
+ *   weight   the loss-aggregation weights of ./algos/loss-aggregation.ts (mask included), so that any
  *            aggregation mode is one weighted sum: agg(L) = sum(weight * L)
  * and, per builder, the inputs named in its comment.
  */

@@ -10,7 +10,7 @@
 import { z } from 'zod';
 import { RunSectionSchema } from '../core/index.js';
 import { AdvantageNames, advantageEstimators } from './algos/advantages.js';
-import { LossAggModes } from './algos/aggregate.js';
+import { LossAggModes } from './algos/loss-aggregation.js';
 import { KlEstimatorNames } from './algos/kl.js';
 import { PolicyLossSectionSchema } from './algos/policy-loss-config.js';
 import { RewardConfigSchema } from '../rewards/index.js';

@@ -16,7 +16,7 @@ import { policyTrainer } from './rl.js';
 import type { LoadedModel } from './models.js';
 import type { RlSection } from './recipe.js';
 import type { TrainingRun } from './run.js';
-import { makeSampler } from './samplers.js';
+import { makeSampler } from './rollout-sampler.js';
 import { type Sequence, promptIds, stepIds, toTrainerRows, tokenRows } from './sequences.js';
 
 export interface StepGroup {

@@ -12,7 +12,7 @@ import type { z } from 'zod';
 import type { RestSectionSchema } from './recipe.js';
 import type { RewardFn } from './rewards.js';
 import type { TrainingRun } from './run.js';
-import { makeSampler } from './samplers.js';
+import { makeSampler } from './rollout-sampler.js';
 import { promptIds } from './sequences.js';
 import { runSftPhase, type SftExample } from './sft.js';
 

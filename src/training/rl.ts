@@ -41,7 +41,7 @@ import { type LoadedModel, withValueHead } from './models.js';
 import type { RlSection } from './recipe.js';
 import type { RewardFn } from './rewards.js';
 import type { TrainedModel, TrainingRun } from './run.js';
-import { makeSampler, valuesAtAllPositions } from './samplers.js';
+import { makeSampler, valuesAtAllPositions } from './rollout-sampler.js';
 import { type Sequence, promptIds, toTrainerRows, tokenRows } from './sequences.js';
 
 export interface RlPhaseInput {

@@ -21,7 +21,7 @@ import type { LoadedModel } from './models.js';
 import type { ValueSection } from './recipe.js';
 import type { RewardFn } from './rewards.js';
 import type { TrainingRun } from './run.js';
-import { makeSampler } from './samplers.js';
+import { makeSampler } from './rollout-sampler.js';
 import { promptIds } from './sequences.js';
 
 export interface ValueExample {

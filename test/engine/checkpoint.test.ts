@@ -6,7 +6,7 @@ import { isRlmkitError } from '../../src/core/errors.js';
 import { loadCheckpoint, saveCheckpoint, sidecarPath } from '../../src/engine/checkpoint.js';
 import { validateModelConfig } from '../../src/engine/config.js';
 import { initHostWeights } from '../../src/engine/model.js';
-import type { HostWeights } from '../../src/engine/sampler.js';
+import type { HostWeights } from '../../src/engine/sampler-types.js';
 import { decodeSafetensors, encodeSafetensors } from '../../src/engine/safetensors.js';
 import { CharTokenizer } from '../../src/engine/tokenizer.js';
 

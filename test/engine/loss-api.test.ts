@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { validateModelConfig } from '../../src/engine/config.js';
 import { LlamaModel } from '../../src/engine/model.js';
-import { Scorer } from '../../src/engine/score.js';
+import { LogprobScorer } from '../../src/engine/logprob-scorer.js';
 import { ops } from '../../src/engine/tensor.js';
 import { type LossFn, Trainer } from '../../src/engine/train.js';
 
@@ -34,7 +34,7 @@ const critic: LossFn = (out, b) => ({
 describe('loss builders over the generic train step', () => {
   it('a GRPO-style objective raises the log-prob of a positively rewarded sequence', async () => {
     const model = LlamaModel.init(cfg, 1);
-    const scorer = new Scorer(model);
+    const scorer = new LogprobScorer(model);
     const good = [1, 5, 6, 7, 2];
     const bad = [1, 8, 9, 10, 2];
     const seqs = [good, bad];
@@ -75,7 +75,7 @@ describe('loss builders over the generic train step', () => {
 
   it('a value-MSE critic moves values toward the returns', async () => {
     const model = LlamaModel.init(cfg, 2);
-    const scorer = new Scorer(model);
+    const scorer = new LogprobScorer(model);
     const seqs = [
       [1, 4, 5, 6],
       [1, 7, 8, 9],

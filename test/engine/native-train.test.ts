@@ -16,7 +16,7 @@ import { NativeGrad } from '../../src/engine/native/native-grad.js';
 import { packBatch } from '../../src/engine/grad.js';
 import { lossInfo } from '../../src/engine/loss-info.js';
 import { createOnnxSampler } from '../../src/engine/onnx/sampler.js';
-import { Scorer } from '../../src/engine/score.js';
+import { LogprobScorer } from '../../src/engine/logprob-scorer.js';
 import { hostTree, ops } from '../../src/engine/tensor.js';
 import { type LossFn, type TrainBatch, type TrainEngine, Trainer } from '../../src/engine/train.js';
 import { policyLoss, sftLoss } from '../../src/training/losses.js';
@@ -236,7 +236,7 @@ describe('native training engine: steps and parity', () => {
     const b = batch(7);
     const native = new NativeGrad(cfg, { rows: ROWS, seqLen: T, lossFn: maskedCrossEntropy, linear: true, temperature: 1, threads: 1 });
     const onnx = await createOnnxSampler(model.hostWeights(), cfg, { threads: 1 });
-    const scorer = new Scorer(model);
+    const scorer = new LogprobScorer(model);
     try {
       const lp = (await native.outputs(model.hostWeights(), b)).logprobs!;
       const seqs = b.tokens.map((row, i) => [...row, b.targets[i][row.length - 1]]);

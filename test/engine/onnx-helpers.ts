@@ -2,7 +2,7 @@
 import { Rng } from '../../src/core/rng.js';
 import { type ModelConfig, validateModelConfig } from '../../src/engine/config.js';
 import { randomWeights } from '../../src/engine/onnx/reference.js';
-import type { HostWeights } from '../../src/engine/sampler.js';
+import type { HostWeights } from '../../src/engine/sampler-types.js';
 
 export function tinyConfig(overrides: Partial<ModelConfig> = {}): ModelConfig {
   return validateModelConfig({

@@ -1,12 +1,12 @@
 /**
- * The two engines on the same weights: the jax-js reference sampler (src/engine/sample.ts) and the
+ * The two engines on the same weights: the jax-js reference sampler (src/engine/jax-sampler.ts) and the
  * ONNX sampler must agree on log-probs to 1e-4 (issue 3), on values, and, since they share the
  * token choice and the random stream, on the tokens they draw.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Rng } from '../../src/core/rng.js';
-import { createJaxSampler } from '../../src/engine/sample.js';
-import type { Sampler } from '../../src/engine/sampler.js';
+import { createJaxSampler } from '../../src/engine/jax-sampler.js';
+import type { Sampler } from '../../src/engine/sampler-types.js';
 import { type OnnxSampler, createOnnxSampler } from '../../src/engine/onnx/sampler.js';
 import { maxAbsDiff, randomSeqs, testWeights, tinyConfig } from './onnx-helpers.js';
 

@@ -8,7 +8,7 @@ import { Rng } from '../../src/core/rng.js';
 import type { ModelConfig } from '../../src/engine/config.js';
 import { type OnnxSampler, createOnnxSampler } from '../../src/engine/onnx/sampler.js';
 import { logSoftmax, referenceForward } from '../../src/engine/onnx/reference.js';
-import type { HostWeights } from '../../src/engine/sampler.js';
+import type { HostWeights } from '../../src/engine/sampler-types.js';
 import { maxAbsDiff, randomSeqs, testWeights, tinyConfig } from './onnx-helpers.js';
 
 const TOL = 1e-4;

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as ort from 'onnxruntime-node';
 import { RlmkitError } from '../../src/core/errors.js';
 import { Rng } from '../../src/core/rng.js';
-import { EOS_TOKEN } from '../../src/engine/sampler.js';
+import { EOS_TOKEN } from '../../src/engine/sampler-types.js';
 import { type OnnxSampler, createOnnxSampler } from '../../src/engine/onnx/sampler.js';
 import { buildOnnxModels } from '../../src/engine/onnx/models.js';
 import { randomSeqs, testWeights, tinyConfig } from './onnx-helpers.js';

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { Rng } from '../../src/core/rng.js';
 import { chooseToken } from '../../src/engine/choose.js';
 import { TokenChooser } from '../../src/engine/onnx/token-chooser.js';
-import type { SampleOptions } from '../../src/engine/sampler.js';
+import type { SampleOptions } from '../../src/engine/sampler-types.js';
 
 describe('TokenChooser', () => {
   it('matches chooseToken bit for bit over random logits and options', () => {

@@ -1,7 +1,7 @@
 /** The embedded backend over a real (random-init) checkpoint and the onnxruntime sampler. */
 import * as fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { SampleOptions, Sampler } from '../../src/engine/sampler.js';
+import type { SampleOptions, Sampler } from '../../src/engine/sampler-types.js';
 import { EmbeddedPolicy, EmbeddedValueModel, readEmbeddedCheckpoint } from '../../src/models/embedded.js';
 import { Scheduler } from '../../src/models/scheduler.js';
 import { loadPolicy, loadValueModel } from '../../src/models/spec.js';

@@ -10,7 +10,7 @@ import { RlSectionSchema } from '../../src/training/recipe.js';
 import { archerAdvantages, archerTargets, toReplay } from '../../src/training/multiturn/archer.js';
 import { agentAdvantages } from '../../src/training/multiturn/rl.js';
 import { TrajectoryBuilder, type Trajectory } from '../../src/training/multiturn/trajectory.js';
-import { valuesAtAllPositions } from '../../src/training/samplers.js';
+import { valuesAtAllPositions } from '../../src/training/rollout-sampler.js';
 
 /** solver turn (reward rs), observation, checker turn (reward rc). */
 function duo(group: number, rs: number, rc: number): Trajectory {

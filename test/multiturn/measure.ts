@@ -15,7 +15,7 @@ import { resolveCheckpoint } from '../../src/training/models.js';
 import { evaluateEpisodes } from '../../src/training/multiturn/eval.js';
 import { resolveMultiturnTask } from '../../src/training/multiturn/pipeline.js';
 import { rolloutEpisodes } from '../../src/training/multiturn/rollout.js';
-import { makeSampler } from '../../src/training/samplers.js';
+import { makeSampler } from '../../src/training/rollout-sampler.js';
 
 const argv = process.argv.slice(2);
 const opt = (k: string, d?: string) => {

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BOS, EOS, EOS_STEP, PAD, type Sampler, initHostWeights, presetConfig } from '../../src/engine/index.js';
 import type { Environment, MultiTurnTask, StepOutcome } from '../../src/tasks/multiturn/types.js';
 import { calcToolTask } from '../../src/tasks/multiturn/calculator-task.js';
-import { makeSampler } from '../../src/training/samplers.js';
+import { makeSampler } from '../../src/training/rollout-sampler.js';
 import { multiturnTokenizer } from '../../src/training/multiturn/pipeline.js';
 import { rolloutEpisodes, solverTrajectory } from '../../src/training/multiturn/rollout.js';
 import { observationIds } from '../../src/training/multiturn/trajectory.js';

@@ -8,7 +8,15 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Rng, validateConfig } from '../../src/core/index.js';
-import { LlamaModel, Scorer, Trainer, initEngine, saveCheckpoint, validateModelConfig, type TrainBatch } from '../../src/engine/index.js';
+import {
+  LlamaModel,
+  LogprobScorer,
+  Trainer,
+  initEngine,
+  saveCheckpoint,
+  validateModelConfig,
+  type TrainBatch,
+} from '../../src/engine/index.js';
 import { game24Task } from '../../src/tasks/games/game24.js';
 import { aggregationWeights, matrix, type LossAggMode, type Matrix } from '../../src/training/algos/index.js';
 import { registryPolicyLoss } from '../../src/training/algos/policy-losses-tensor.js';
@@ -131,7 +139,7 @@ describe('the tensor twin equals the host entries', () => {
   beforeAll(async () => {
     await initEngine();
     model = LlamaModel.init(cfg, 5);
-    const scorer = new Scorer(model);
+    const scorer = new LogprobScorer(model);
     const lp = await scorer.logprobs(
       seqs,
       seqs.map(() => promptLen),

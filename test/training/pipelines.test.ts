@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { validateConfig } from '../../src/core/index.js';
 import { exportDataset, loadTraces } from '../../src/data/index.js';
-import { Scorer, initEngine, LlamaModel, saveCheckpoint } from '../../src/engine/index.js';
+import { LogprobScorer, initEngine, LlamaModel, saveCheckpoint } from '../../src/engine/index.js';
 import { game24Task } from '../../src/tasks/games/game24.js';
 import { runDpoPhase } from '../../src/training/dpo.js';
 import { trainRl, trainX1 } from '../../src/training/pipeline.js';
@@ -59,7 +59,7 @@ function openRun(name: string, pipeline: string, extra: Record<string, unknown>)
 /** log pi(step | prefix) under `weights`. */
 async function stepLogp(weights: LoadedModel['weights'], prefix: string[], step: string): Promise<number> {
   const model = LlamaModel.fromHostWeights(weights, start.config);
-  const scorer = new Scorer(model);
+  const scorer = new LogprobScorer(model);
   const p = promptIds(start.tokenizer, game24Task as never, problem, prefix);
   const [lp] = await scorer.logprobs([[...p, ...stepIds(start.tokenizer, step, false)]], [p.length]);
   scorer.dispose();

@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Rng } from '../../src/core/index.js';
-import { LlamaModel, Scorer, Trainer, initEngine, ops, validateModelConfig, type TrainBatch } from '../../src/engine/index.js';
+import { LlamaModel, LogprobScorer, Trainer, initEngine, ops, validateModelConfig, type TrainBatch } from '../../src/engine/index.js';
 import {
   aggregateLoss,
   aggregationWeights,
@@ -49,7 +49,7 @@ const noisy = (base: Matrix, scale: number) =>
 beforeAll(async () => {
   await initEngine();
   model = LlamaModel.init(cfg, 3);
-  const scorer = new Scorer(model);
+  const scorer = new LogprobScorer(model);
   const lp = await scorer.logprobs(
     seqs,
     seqs.map(() => promptLen),

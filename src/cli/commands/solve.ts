@@ -22,11 +22,6 @@ import { collect, floatOption, intOption } from '../options.js';
 import type { CommandModule } from '../registry.js';
 
 // The model and problem openers live in the library (reasoning/open-models.ts, tasks/select.ts).
-export { MODEL_FREE };
-export const openPolicy = openSearchPolicy;
-const openValue = openSearchValueModel;
-const openReward = openSearchRewardModel;
-export const pickProblems = selectProblems;
 
 interface SolveFlags {
   task: string;
@@ -112,12 +107,12 @@ export const solveCommand: CommandModule = {
           ...(f.budgetTime ? { wallMs: f.budgetTime * 1000 } : {}),
           ...(f.budgetExpansions ? { expansions: f.budgetExpansions } : {}),
         };
-        const problems = await pickProblems(task, { problem: f.problem, split: f.split, limit: f.limit, seed: f.seed, data: f.data });
-        const models: SearchModels = { policy: await openPolicy(f.model, f.seed) };
+        const problems = await selectProblems(task, { problem: f.problem, split: f.split, limit: f.limit, seed: f.seed, data: f.data });
+        const models: SearchModels = { policy: await openSearchPolicy(f.model, f.seed) };
         try {
-          if (f.value) models.value = await openValue(f.value);
-          if (f.reward) models.reward = await openReward(f.reward, 'outcome', f.seed);
-          if (f.prm) models.prm = await openReward(f.prm, 'process', f.seed);
+          if (f.value) models.value = await openSearchValueModel(f.value);
+          if (f.reward) models.reward = await openSearchRewardModel(f.reward, 'outcome', f.seed);
+          if (f.prm) models.prm = await openSearchRewardModel(f.prm, 'process', f.seed);
           const common = {
             task,
             strategy,

@@ -2,7 +2,7 @@
  * The optimiser side of the native engine (Trainer `engine: 'onnx'`): float32 master weights, AdamW
  * moments and the NativeGrad on the host. The master weights are shared with the LlamaModel
  * (`useHostWeights`), so the model reads them without a copy and uploads them to jax-js only when
- * something asks for `model.params` (a Scorer, the jax sampler).
+ * something asks for `model.params` (a LogprobScorer, the jax sampler).
  */
 import { checkWeights } from '../model.js';
 import type { LlamaModel } from '../model.js';

@@ -13,7 +13,7 @@
  */
 import { Rng } from '../../core/rng.js';
 import { presetConfig, type ModelConfig } from '../config.js';
-import { EOS_TOKEN, type HostWeights } from '../sampler.js';
+import { EOS_TOKEN, type HostWeights } from '../sampler-types.js';
 import type { OpSet } from './decoder-graphs.js';
 import { randomWeights } from './reference.js';
 import { createOnnxSampler } from './sampler.js';

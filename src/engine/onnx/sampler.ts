@@ -17,7 +17,7 @@ import { Rng } from '../../core/rng.js';
 import { adjustRow, hasAdjustments, topLogprobs } from '../adjust.js';
 import { logSoftmax, validateSampleOptions } from '../choose.js';
 import type { ModelConfig } from '../config.js';
-import { EOS_TOKEN, type HostWeights, type SampleOptions, type SampleResult, type Sampler } from '../sampler.js';
+import { EOS_TOKEN, type HostWeights, type SampleOptions, type SampleResult, type Sampler } from '../sampler-types.js';
 import { MASKED, type OpSet } from './decoder-graphs.js';
 import { buildOnnxModels } from './models.js';
 import { AdaptiveSession } from './adaptive-session.js';
@@ -379,7 +379,7 @@ class OnnxSamplerImpl implements OnnxSampler {
       if (!Number.isInteger(s) || s < 0 || s >= this.config.vocabSize)
         throw usageError(`stop token ${s} is outside the model vocabulary (0..${this.config.vocabSize - 1})`);
     }
-    // One stream for the whole call, consumed row by row in prompt order at each step (as ../sample.ts does).
+    // One stream for the whole call, consumed row by row in prompt order at each step (as ../jax-sampler.ts does).
     const rng = new Rng(o.seed ?? 0).fork('engine.sample');
     // Rows per batch: maxBatch, fewer when their KV cache would exceed cacheMiB.
     const { nLayers, maxSeqLen, dModel } = this.config;

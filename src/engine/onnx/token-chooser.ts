@@ -7,7 +7,7 @@
  */
 import type { Rng } from '../../core/rng.js';
 import type { Choice } from '../choose.js';
-import type { SampleOptions } from '../sampler.js';
+import type { SampleOptions } from '../sampler-types.js';
 
 export class TokenChooser {
   private readonly scaled: Float64Array;

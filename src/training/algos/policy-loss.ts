@@ -8,7 +8,7 @@
  *   L1 = -A rho,   L2 = -A clip(rho, 1 - eps_low, 1 + eps_high),   L = max(L1, L2)
  *   dual clip, only where A < 0:  L = min(L, -c A)   (c > 1 bounds the loss of a huge ratio)
  */
-import { type LossAggMode, aggregateLoss, type AggregateOptions } from './aggregate.js';
+import { type LossAggMode, aggregateLoss, type LossAggOptions } from './loss-aggregation.js';
 import { LOG_RATIO_CLAMP } from './kl.js';
 import { type Matrix, assertSameShape, matrix } from './matrix.js';
 
@@ -63,7 +63,7 @@ export function ppoClipLoss(
   oldLogp: Matrix,
   advantages: Matrix,
   mask: Matrix,
-  options: PpoClipOptions & { agg: LossAggMode } & AggregateOptions,
+  options: PpoClipOptions & { agg: LossAggMode } & LossAggOptions,
 ): PolicyLossStats {
   assertSameShape({ logp, oldLogp, advantages, mask });
   const perToken = matrix(mask.rows, mask.cols);
@@ -93,7 +93,7 @@ export function ppoClipLoss(
  * Entropy bonus (Williams & Peng 1991; Mnih et al. 2016): the loss subtracts coef * agg(H_t) so that
  * the policy keeps exploring. Returns the aggregated entropy (the term's value before the coef).
  */
-export function entropyBonus(entropy: Matrix, mask: Matrix, agg: LossAggMode, options: AggregateOptions = {}): number {
+export function entropyBonus(entropy: Matrix, mask: Matrix, agg: LossAggMode, options: LossAggOptions = {}): number {
   return aggregateLoss(entropy, mask, agg, options);
 }
 
@@ -107,7 +107,7 @@ export function valueLoss(
   oldValues: Matrix,
   returns: Matrix,
   mask: Matrix,
-  options: { clip: number | null; agg: LossAggMode } & AggregateOptions,
+  options: { clip: number | null; agg: LossAggMode } & LossAggOptions,
 ): { loss: number; perToken: Matrix; clipFraction: number } {
   assertSameShape({ values, oldValues, returns, mask });
   const perToken = matrix(mask.rows, mask.cols);

@@ -3,7 +3,7 @@
  * (never jax-js directly). Tests hold it equal to the host entries (test/training/async-losses.test.ts).
  *
  * Batch floats ([B, T], aligned with the targets):
- *   mask, weight   as every RL loss (weight: the loss-aggregation weights, ./aggregate.ts)
+ *   mask, weight   as every RL loss (weight: the loss-aggregation weights, ./loss-aggregation.ts)
  *   adv            advantages
  *   old_logp       the ratio's denominator: mu (ppo_clip, gspo) or pi_prox (tis, mis, decoupled)
  *   seq_w          gspo: mask / |y_i| (the length-normalised sequence log-ratio is sum(seq_w * l))

@@ -30,7 +30,7 @@
  * `is_level: sequence` uses one weight per response, rho_i = prod_t pi_prox / mu (Liu et al.'s
  * sequence-level TIS/MIS), applied to every token of it. The weights are constants (no gradient).
  */
-import { type AggregateOptions, type LossAggMode, aggregateLoss } from './aggregate.js';
+import { type LossAggOptions, type LossAggMode, aggregateLoss } from './loss-aggregation.js';
 import { LOG_RATIO_CLAMP } from './kl.js';
 import { type Matrix, assertSameShape, matrix, rowLength } from './matrix.js';
 import { type PolicyLossStats, type PpoClipOptions, ppoClipLoss, ppoClipToken } from './policy-loss.js';
@@ -51,7 +51,7 @@ export interface PolicyLossInput {
   mask: Matrix;
 }
 
-export interface PolicyLossConfig extends PpoClipOptions, AggregateOptions {
+export interface PolicyLossConfig extends PpoClipOptions, LossAggOptions {
   agg: LossAggMode;
   /** GSPO's sequence-ratio clip range. */
   gspoClipLow: number;

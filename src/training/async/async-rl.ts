@@ -34,7 +34,7 @@ import type { LoadedModel } from '../models.js';
 import type { RlSection } from '../recipe.js';
 import type { RewardFn } from '../rewards.js';
 import { pickProblems, policyTrainer } from '../rl.js';
-import { makeSampler } from '../samplers.js';
+import { makeSampler } from '../rollout-sampler.js';
 import { type Sequence, promptIds, toTrainerRows, tokenRows } from '../sequences.js';
 import { MismatchCorrection } from './mismatch.js';
 import { RolloutClient } from './rollout-client.js';

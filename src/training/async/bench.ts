@@ -18,7 +18,7 @@ import { Rng } from '../../core/rng.js';
 import type { LoadedModel } from '../models.js';
 import { RlSectionSchema } from '../recipe.js';
 import { resolveReward, type RewardFn } from '../rewards.js';
-import { makeSampler } from '../samplers.js';
+import { makeSampler } from '../rollout-sampler.js';
 import { promptIds } from '../sequences.js';
 import { runAsyncRl } from './async-rl.js';
 

@@ -12,7 +12,7 @@
  * Metrics: mismatch_kl (k3 estimate of KL(mu || pi_trainer)), mismatch_k1, and with a proximal
  * forward mismatch_max_abs_logratio and is_corrected_frac (tokens truncated by TIS / dropped by MIS).
  */
-import { type LlamaModel, Scorer } from '../../engine/index.js';
+import { type LlamaModel, LogprobScorer } from '../../engine/index.js';
 import { registryPolicyLoss, type RegistryPolicyLossSettings } from '../algos/policy-losses-tensor.js';
 import { type PolicyLossEntry, importanceWeights, policyLossEntry, rolloutMismatch } from '../algos/policy-losses.js';
 import { type Matrix, matrix, rowLength } from '../algos/matrix.js';
@@ -45,7 +45,7 @@ export interface PreparedStep {
 
 export class MismatchCorrection {
   readonly entry: PolicyLossEntry;
-  private scorer: Scorer | null = null;
+  private scorer: LogprobScorer | null = null;
   private stepMetrics: Record<string, number> = {};
 
   constructor(
@@ -69,7 +69,7 @@ export class MismatchCorrection {
       floats.seq_w = w;
     }
     if (!this.entry.needsProximal) return { oldLogp: behaviourLogp, floats };
-    this.scorer ??= new Scorer(this.model);
+    this.scorer ??= new LogprobScorer(this.model);
     const rows = await this.scorer.tokenLogprobs(
       seqs.map((s) => s.ids),
       this.temperature,

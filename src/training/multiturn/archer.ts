@@ -16,7 +16,7 @@
  * The actor's advantage for every token of turn t is A_t = Q(s_t, a_t) - V(s_t) (sec. 4.2).
  */
 import { PAD, type HostWeights, type ModelConfig } from '../../engine/index.js';
-import { valuesAtAllPositions } from '../samplers.js';
+import { valuesAtAllPositions } from '../rollout-sampler.js';
 import type { Trajectory } from './trajectory.js';
 
 /** What the replay buffer keeps of an episode. */

@@ -6,7 +6,7 @@
 import type { HostWeights, ModelConfig, Tokenizer } from '../../engine/index.js';
 import type { MultiTurnTask } from '../../tasks/multiturn/types.js';
 import type { Problem } from '../../tasks/types.js';
-import { makeSampler, type RolloutBackend } from '../samplers.js';
+import { makeSampler, type RolloutBackend } from '../rollout-sampler.js';
 import { rolloutEpisodes } from './rollout.js';
 
 export interface EpisodeEval {

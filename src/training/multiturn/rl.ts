@@ -30,7 +30,7 @@ import { type LoadedModel, withValueHead } from '../models.js';
 import type { RlSection } from '../recipe.js';
 import { policyTrainer } from '../rl.js';
 import type { TrainedModel, TrainingRun } from '../run.js';
-import { makeSampler } from '../samplers.js';
+import { makeSampler } from '../rollout-sampler.js';
 import { tokenRows, toTrainerRows } from '../sequences.js';
 import { type ReplayEpisode, archerAdvantages, archerTargets, criticRows, toReplay } from './archer.js';
 import { evaluateEpisodes } from './eval.js';

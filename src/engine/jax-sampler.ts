@@ -28,8 +28,8 @@ import {
   ropeTables,
   swiglu,
 } from './model.js';
-import type { HostWeights, SampleOptions, SampleResult, Sampler } from './sampler.js';
-import { Scorer, checkSequence, lengthBucket } from './score.js';
+import type { HostWeights, SampleOptions, SampleResult, Sampler } from './sampler-types.js';
+import { LogprobScorer, checkSequence, lengthBucket } from './logprob-scorer.js';
 import { EOS } from './tokenizer.js';
 import {
   type Compiled,
@@ -89,12 +89,12 @@ function decodeStep(cfg: ModelConfig, dtype: DType): StepFn {
 export class JaxSampler implements Sampler {
   readonly kind = 'jax' as const;
   private readonly steps = new Map<string, Compiled<StepFn>>();
-  private readonly scorer: Scorer;
+  private readonly scorer: LogprobScorer;
   private disposed = false;
 
   /** Samples from `model` (not owned: the caller disposes it). */
   constructor(private readonly model: LlamaModel) {
-    this.scorer = new Scorer(model);
+    this.scorer = new LogprobScorer(model);
   }
 
   get config(): ModelConfig {

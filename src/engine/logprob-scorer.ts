@@ -37,7 +37,7 @@ export function checkSequence(seq: number[], cfg: ModelConfig, what = 'sequence'
   for (const id of seq) checkTokenId(id, cfg.vocabSize);
 }
 
-export class Scorer {
+export class LogprobScorer {
   private readonly fns = new Map<string, Compiled<ScoreFn>>();
   private readonly tables = new Map<number, { rope: RopeTables; mask: Tensor }>();
 

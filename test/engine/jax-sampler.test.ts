@@ -3,8 +3,8 @@ import { Rng } from '../../src/core/rng.js';
 import { validateModelConfig } from '../../src/engine/config.js';
 import { chooseToken, logSoftmax } from '../../src/engine/choose.js';
 import { LlamaModel, initHostWeights } from '../../src/engine/model.js';
-import { JaxSampler, createJaxSampler } from '../../src/engine/sample.js';
-import { Scorer } from '../../src/engine/score.js';
+import { JaxSampler, createJaxSampler } from '../../src/engine/jax-sampler.js';
+import { LogprobScorer } from '../../src/engine/logprob-scorer.js';
 
 // Larger init than the default so the distribution is far from uniform and sampling choices matter.
 const cfg = validateModelConfig({ vocabSize: 20, dModel: 32, nLayers: 2, nHeads: 4, dFF: 48, maxSeqLen: 24, valueHead: true });
@@ -45,7 +45,7 @@ describe('jax-js sampler', () => {
   it('scores per-token log-probs at a temperature and per-token values on the host', async () => {
     const res = await sampler.sample(prompts, { maxNewTokens: 8, seed: 4, temperature: 0.7 });
     const seqs = prompts.map((p, i) => [...p, ...res[i].tokens]);
-    const scorer = new Scorer(model);
+    const scorer = new LogprobScorer(model);
     const lp = await scorer.tokenLogprobs(seqs, 0.7);
     res.forEach((r, i) => {
       expect(lp[i]).toBeInstanceOf(Float32Array);

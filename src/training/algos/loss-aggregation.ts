@@ -14,12 +14,12 @@ import { type Matrix, assertSameShape, rowLength, rowMaskedSum } from './matrix.
 export const LossAggModes = ['token-mean', 'seq-mean-token-sum', 'seq-mean-token-mean', 'seq-mean-token-sum-norm'] as const;
 export type LossAggMode = (typeof LossAggModes)[number];
 
-export interface AggregateOptions {
+export interface LossAggOptions {
   /** The constant L_norm of seq-mean-token-sum-norm; default: the number of columns (max response length). */
   normLength?: number;
 }
 
-export function aggregateLoss(loss: Matrix, mask: Matrix, mode: LossAggMode, options: AggregateOptions = {}): number {
+export function aggregateLoss(loss: Matrix, mask: Matrix, mode: LossAggMode, options: LossAggOptions = {}): number {
   assertSameShape({ loss, mask });
   const B = mask.rows;
   if (B === 0) return 0;
@@ -63,7 +63,7 @@ export function aggregateLoss(loss: Matrix, mask: Matrix, mode: LossAggMode, opt
  * linear in L, so a trainer can turn any aggregation into one weighted sum (this is how the tensor
  * versions apply it).
  */
-export function aggregationWeights(mask: Matrix, mode: LossAggMode, options: AggregateOptions = {}): Float32Array {
+export function aggregationWeights(mask: Matrix, mode: LossAggMode, options: LossAggOptions = {}): Float32Array {
   const B = mask.rows;
   const w = new Float32Array(mask.data.length);
   if (B === 0) return w;

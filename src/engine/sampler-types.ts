@@ -1,5 +1,5 @@
 /**
- * The sampling contract shared by both engines: the jax-js reference (./sample.ts) and the
+ * The sampling contract shared by both engines: the jax-js reference (./jax-sampler.ts) and the
  * onnxruntime-node fast path (./onnx/). Both must return the same log-probs to 1e-4 for the same
  * weights (see README.md, "The model, exactly").
  */
