@@ -105,4 +105,24 @@ export interface Task<P extends Problem = Problem> {
   legalSteps?(problem: P, steps: readonly string[]): string[];
   /** A correct step list, for supervised data and tests; null when unsolvable. */
   solve?(problem: P, rng?: { next(): number }): string[] | null;
+  /**
+   * SFT data augmentation (recipes' `sft.augment`): the problem to train on in place of a drawn
+   * training problem: the same one, a variant (its numbers in another order), or an auxiliary
+   * problem of the same game (other numbers, another target) that the task has verified solvable
+   * and that is never one of its held-out test problems.
+   */
+  augment?(problem: P, rng: { next(): number }, options: AugmentOptions): P;
+}
+
+/** How `Task.augment` varies training problems (probabilities per drawn example). */
+export interface AugmentOptions {
+  /** Probability of listing the problem's numbers in a random order. */
+  shuffle: number;
+  /** Probability of replacing the problem by an auxiliary one of the same game. */
+  auxiliary: number;
+  /** Auxiliary problems: numbers uniform in [lo, hi]. */
+  numberRange: readonly [number, number];
+  /** Auxiliary problems: share that keeps the task's own target (e.g. 24); the rest draw one uniform in targetRange. */
+  ownTarget: number;
+  targetRange: readonly [number, number];
 }

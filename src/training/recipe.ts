@@ -82,6 +82,22 @@ export const SftSectionSchema = z.strictObject({
   path: z.string().nullable().default(null),
   /** Loss on the response tokens only (prompt masked) or on every token. */
   loss_on: z.enum(['response', 'all']).default('response'),
+  /**
+   * Solver data only, for tasks with an `augment` hook (game24): per drawn example, `shuffle` is the
+   * probability of listing the numbers in a random order and `auxiliary` the probability of an
+   * auxiliary puzzle of the same game instead (numbers uniform in `number_range`; the task's own
+   * target with probability `own_target`, else one uniform in `target_range`), each verified
+   * solvable by the exact solver and never one of the test puzzles. 0 / 0: no augmentation.
+   */
+  augment: z
+    .strictObject({
+      shuffle: z.number().min(0).max(1).default(0),
+      auxiliary: z.number().min(0).max(1).default(0),
+      number_range: z.tuple([posInt(), posInt()]).default([1, 13]),
+      own_target: z.number().min(0).max(1).default(0.5),
+      target_range: z.tuple([posInt(), posInt()]).default([1, 100]),
+    })
+    .prefault({}),
   optim: OptimSectionSchema.prefault({}),
 });
 
@@ -401,6 +417,15 @@ export const RecipeSchema = RecipeSchemaBase.superRefine((r, ctx) => {
       issue([...at, 'path'], `conflict: ${key}.data is "jsonl" but ${key}.path is not set; give the JSONL file or use data: solver`);
     if (s.data === 'solver' && s.path)
       issue([...at, 'path'], `conflict: ${key}.path is set but ${key}.data is "solver"; set data: jsonl to read the file`);
+    const aug = s.augment;
+    if (s.data === 'jsonl' && (aug.shuffle > 0 || aug.auxiliary > 0))
+      issue(
+        [...at, 'augment'],
+        `conflict: ${key}.augment makes solver examples but ${key}.data is "jsonl"; use data: solver or drop augment`,
+      );
+    for (const range of ['number_range', 'target_range'] as const)
+      if (aug[range][0] > aug[range][1])
+        issue([...at, 'augment', range], `${key}.augment.${range} [${aug[range].join(', ')}] is empty: give [low, high] with low <= high`);
   }
   if (r.pipeline === 'prm' && r.value && r.value.target !== 'outcome') {
     issue(

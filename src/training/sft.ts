@@ -1,16 +1,17 @@
 /**
  * Supervised fine-tuning: next-token cross-entropy on the response (step) tokens only, the prompt
  * masked (or on every token with `loss_on: all`). Examples come from the task's solver (a random
- * training problem and a random correct solution per example, drawn fresh every step), from a
+ * training problem and a random correct solution per example, drawn fresh every step; with
+ * `sft.augment`, varied by the task's `augment` hook: another number order, auxiliary puzzles), from a
  * JSONL file (src/data's `sft` records, or {prompt, response} text pairs), or from a list a
  * pipeline passes in (ReST's verified samples).
  *
  * The batch of step s is a pure function of (seed, phase, s), so a resumed run trains on exactly
  * the batches an uninterrupted one does.
  */
-import { Rng, inputError, logger, readJsonl } from '../core/index.js';
+import { Rng, inputError, logger, readJsonl, usageError } from '../core/index.js';
 import { BOS, EOS, LlamaModel, Trainer, type Tokenizer, initEngine } from '../engine/index.js';
-import type { Problem, Task } from '../tasks/types.js';
+import type { AugmentOptions, Problem, Task } from '../tasks/types.js';
 import { adamwFrom, roundMetrics, scheduleFrom, StepTimer } from './common.js';
 import { sftLoss } from './losses.js';
 import type { LoadedModel } from './models.js';
@@ -90,13 +91,30 @@ function listSource(examples: readonly SftExample[], seed: number, phase: string
   };
 }
 
-function solverSource(task: Task<Problem>, problems: readonly Problem[], seed: number, phase: string): ExampleSource {
+/** `sft.augment` as Task.augment options; null when it changes nothing. */
+function augmentOptions(a: SftSection['augment']): AugmentOptions | null {
+  if (a.shuffle === 0 && a.auxiliary === 0) return null;
+  return { shuffle: a.shuffle, auxiliary: a.auxiliary, numberRange: a.number_range, ownTarget: a.own_target, targetRange: a.target_range };
+}
+
+function solverSource(
+  task: Task<Problem>,
+  problems: readonly Problem[],
+  seed: number,
+  phase: string,
+  augment: AugmentOptions | null,
+): ExampleSource {
   if (!task.solve)
     throw inputError(
       `task ${task.name} has no solver, so sft.data: solver cannot make examples`,
       'use sft.data: jsonl with exported examples',
     );
   if (problems.length === 0) throw inputError(`task ${task.name} gave no training problems`, 'check task.split and task.limit');
+  if (augment && !task.augment)
+    throw usageError(
+      `task ${task.name} has no augmentation, so sft.augment cannot vary its examples`,
+      'remove sft.augment (or set shuffle and auxiliary to 0)',
+    );
   const root = new Rng(seed).fork(`sft.solver.${phase}`);
   return {
     batch(step, size) {
@@ -105,7 +123,8 @@ function solverSource(task: Task<Problem>, problems: readonly Problem[], seed: n
       for (let tries = 0; out.length < size; tries++) {
         if (tries > size * 50)
           throw inputError(`task ${task.name}: the solver found no solution for the sampled problems`, 'check the task data');
-        const problem = rng.pick(problems);
+        const drawn = rng.pick(problems);
+        const problem = augment ? task.augment!(drawn, rng, augment) : drawn;
         const steps = task.solve!(problem, rng);
         if (steps && steps.length) out.push({ problem, steps });
       }
@@ -124,7 +143,9 @@ export async function runSftPhase(input: SftPhaseInput): Promise<SftResult> {
     const config = start ? start.config : input.start.config;
     const model = LlamaModel.fromHostWeights(start ? start.weights : input.start.weights, config);
     const examples = input.examples ?? (sft.data === 'jsonl' ? readSftJsonl(sft.path!) : undefined);
-    const source = examples ? listSource(examples, input.seed, phase) : solverSource(task, input.problems, input.seed, phase);
+    const source = examples
+      ? listSource(examples, input.seed, phase)
+      : solverSource(task, input.problems, input.seed, phase, augmentOptions(sft.augment));
 
     // A static training length (jit compiles once): the longest of a probe of examples, capped by the context.
     const probe = examples
@@ -139,7 +160,7 @@ export async function runSftPhase(input: SftPhaseInput): Promise<SftResult> {
     const seqLen = Math.min(config.maxSeqLen, examples ? longest : longest + 8);
 
     const trainer = new Trainer(model, {
-      batchSize: sft.batch_size,
+      miniBatchRows: sft.batch_size,
       seqLen,
       microBatchRows: sft.micro_batch_size,
       workers: sft.workers,

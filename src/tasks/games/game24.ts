@@ -10,6 +10,7 @@ import { Rng } from '../../core/rng.js';
 import { dataFile, readDataText } from '../data.js';
 import { checkSplit, selectProblems } from '../splits.js';
 import type { LoadOptions } from '../types.js';
+import { numbersKey } from './augment.js';
 import { bruteForceSolvable } from './combine.js';
 import { type NumberGameData, type NumberGameProblem, makeNumberGameTask } from './number-game.js';
 import { rat } from './rational.js';
@@ -44,9 +45,25 @@ export function parseGame24Csv(text: string, file: string): Game24Row[] {
 
 const toProblem = (id: string, data: NumberGameData): NumberGameProblem => ({
   id,
-  question: `Use ${data.numbers.join(' ')} and + - * / to make 24, each number exactly once.`,
+  question: `Use ${data.numbers.join(' ')} and + - * / to make ${data.target}, each number exactly once.`,
   data,
 });
+
+/** Prompt text: the numbers, and " =T" only for a target other than 24 (auxiliary training puzzles). */
+const plainPrompt = (d: NumberGameData): string => (d.target === 24 ? d.numbers.join(' ') : `${d.numbers.join(' ')} =${d.target}`);
+
+let testKeys: Set<string> | undefined;
+/** The numbers of the ToT test puzzles (ranks 901-1000 of the shipped 24.csv), which augmentation never produces. */
+function heldOutKeys(): ReadonlySet<string> {
+  if (!testKeys) {
+    const file = dataFile('game24/24.csv');
+    const rows = parseGame24Csv(readDataText(file), file);
+    testKeys = new Set(
+      rows.filter((r) => r.rank >= GAME24_TEST_RANKS.first && r.rank <= GAME24_TEST_RANKS.last).map((r) => numbersKey(r.numbers)),
+    );
+  }
+  return testKeys;
+}
 
 /** Solvable random puzzles of four numbers in 1..13, reproducible from `seed`. */
 export function generateGame24(count: number, seed: number): NumberGameProblem[] {
@@ -84,14 +101,15 @@ export const game24Task = makeNumberGameTask({
   description: 'Game of 24: make 24 from four numbers with + - * / (ToT test split: ranks 901-1000)',
   splits: SPLITS,
   rules: RULES,
-  plainPrompt: (d) => d.numbers.join(' '),
+  plainPrompt,
   chatPrompt: (d) =>
     [
-      `Use the numbers ${d.numbers.join(' ')} and basic arithmetic (+ - * /) to obtain 24. Each number must be used exactly once.`,
+      `Use the numbers ${d.numbers.join(' ')} and basic arithmetic (+ - * /) to obtain ${d.target}. Each number must be used exactly once.`,
       'Each step combines two of the remaining numbers and lists the numbers left, e.g. for 4 4 6 8:',
       '4+8=12 (4 6 12)',
       '6-4=2 (12 2)',
       '12*2=24 (24)',
     ].join('\n'),
   load,
+  augmentation: { heldOut: heldOutKeys, toProblem },
 });

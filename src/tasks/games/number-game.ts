@@ -4,7 +4,9 @@
  * Countdown differ only in their rules, prompts and problem sources.
  */
 import type { ChatMessage } from '../../models/types.js';
-import type { LoadOptions, Problem, StepCheck, Task, VerifyResult } from '../types.js';
+import type { AugmentOptions, LoadOptions, Problem, StepCheck, Task, VerifyResult } from '../types.js';
+import { augmentNumberGame } from './augment.js';
+import { samplePath } from './path-sampler.js';
 import { type GameRules, allSolutions, evaluateExpression, isTerminal, isWin, legalMoves, numbersMatch, replay } from './combine.js';
 import { type Rational, eq, formatRational, rat } from './rational.js';
 
@@ -25,6 +27,12 @@ export interface NumberGameSpec {
   /** Chat instructions for one problem. */
   chatPrompt(data: NumberGameData): string;
   load(options: LoadOptions): Promise<NumberGameProblem[]>;
+  /**
+   * SFT augmentation (Task.augment): the order-free number keys (augment.ts numbersKey) of the
+   * held-out puzzles that auxiliary puzzles must never repeat, and how to build a problem. A task
+   * without it has no `augment`.
+   */
+  augmentation?: { heldOut(): ReadonlySet<string>; toProblem(id: string, data: NumberGameData): NumberGameProblem };
 }
 
 export function rulesFor(spec: Pick<NumberGameSpec, 'rules'>, data: NumberGameData): GameRules {
@@ -161,10 +169,23 @@ export function makeNumberGameTask(spec: NumberGameSpec): Task<NumberGameProblem
     },
 
     solve(problem, rng) {
+      if (rng) {
+        // Uniform over allSolutions' paths, without building them all (path-sampler.ts).
+        const fast = samplePath(problem.data.numbers, { ...spec.rules, target: problem.data.target }, rng);
+        if (fast !== undefined) return fast;
+      }
       const paths = allSolutions(startOf(problem.data), rulesFor(spec, problem.data));
       if (paths.length === 0) return null;
       return rng ? paths[Math.floor(rng.next() * paths.length)] : paths[0];
     },
   };
+  const aug = spec.augmentation;
+  if (aug) {
+    task.augment = (problem: NumberGameProblem, rng: { next(): number }, options: AugmentOptions): NumberGameProblem => {
+      const r = augmentNumberGame(problem, rng, options, spec.rules, aug.heldOut(), spec.name);
+      if (r.data === problem.data) return problem;
+      return r.id === problem.id ? { ...problem, data: r.data } : aug.toProblem(r.id, r.data);
+    };
+  }
   return task;
 }
