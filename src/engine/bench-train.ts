@@ -1,5 +1,5 @@
 /**
- * The training half of `rlmkit bench engine`: the reference model at batch 32 (2 chunks of 16
+ * The training half of `rlmkit bench engine`: the reference model at mini-batch 32 (2 micro-batches of 16
  * rows), timed in interleaved rounds so that every configuration sees the same machine load:
  * each round runs the onnx engine on one thread and on one thread per core, the jax-js engine on
  * one thread, and (with `peers`) the PyTorch and JAX scripts of bench/peers/ on one thread.
@@ -16,8 +16,9 @@ import { maskedCrossEntropy } from './losses.js';
 import type { LlamaModel } from './model.js';
 import { type TrainEngine, Trainer } from './train.js';
 
-export const BATCH = 32;
-const MICRO = 16;
+/** Rows of a training mini-batch (and of a sampling batch in ./bench.ts). */
+export const BENCH_ROWS = 32;
+const MICRO_BATCH_ROWS = 16;
 
 export interface Rate {
   tokens_per_s: number;
@@ -29,7 +30,7 @@ export interface Rate {
 /**
  * CPU seconds of this process's main thread (Linux /proc, clock ticks of 1/100 s), or null. On a
  * busy machine the wall clock measures the scheduler as much as the code; the main thread's CPU
- * time is the critical path of a data-parallel step (it runs its chunks and all the host work while
+ * time is the critical path of a data-parallel step (it runs its micro-batches and all the host work while
  * the workers run theirs), so 1-thread CPU per step / main-thread CPU per step estimates what a
  * quiet machine's parallel speedup would be, as long as the workers' share is not larger.
  */
@@ -130,7 +131,7 @@ export async function trainBench(model: LlamaModel, cfg: ModelConfig, o: TrainBe
   const rng = new Rng(o.seed).fork('bench.engine');
   // Full-length random sequences, loss on every token (the peers train the same batch).
   const batch = () => {
-    const seqs = Array.from({ length: BATCH }, () => Array.from({ length: cfg.maxSeqLen + 1 }, () => rng.int(4, cfg.vocabSize - 1)));
+    const seqs = Array.from({ length: BENCH_ROWS }, () => Array.from({ length: cfg.maxSeqLen + 1 }, () => rng.int(4, cfg.vocabSize - 1)));
     return {
       tokens: seqs.map((s) => s.slice(0, -1)),
       targets: seqs.map((s) => s.slice(1)),
@@ -139,8 +140,8 @@ export async function trainBench(model: LlamaModel, cfg: ModelConfig, o: TrainBe
   };
   const rate = async (engine: TrainEngine, workers: number): Promise<Rate & { threads: number }> => {
     const trainer = new Trainer(model, {
-      batchSize: BATCH,
-      microBatchRows: MICRO,
+      miniBatchRows: BENCH_ROWS,
+      microBatchRows: MICRO_BATCH_ROWS,
       workers,
       engine,
       seqLen: cfg.maxSeqLen,
@@ -156,7 +157,7 @@ export async function trainBench(model: LlamaModel, cfg: ModelConfig, o: TrainBe
       for (const b of batches) await trainer.trainStep([b]);
       const c1 = process.cpuUsage(c0);
       const m1 = mainThreadCpuS();
-      const tokens = o.steps * BATCH * cfg.maxSeqLen;
+      const tokens = o.steps * BENCH_ROWS * cfg.maxSeqLen;
       // CPU time of this process, all threads: what the run costs when cores are shared.
       return {
         threads: trainer.workers,
@@ -172,7 +173,7 @@ export async function trainBench(model: LlamaModel, cfg: ModelConfig, o: TrainBe
   const rounds: TrainRound[] = [];
   for (let r = 0; r < o.rounds; r++) {
     o.log(
-      `train round ${r + 1}/${o.rounds}: ${o.steps} timed steps of ${BATCH} x ${cfg.maxSeqLen} tokens per configuration (load ${os.loadavg()[0].toFixed(1)})`,
+      `train round ${r + 1}/${o.rounds}: ${o.steps} timed steps of ${BENCH_ROWS} x ${cfg.maxSeqLen} tokens per configuration (load ${os.loadavg()[0].toFixed(1)})`,
     );
     const { threads: _one, ...onnx1 } = await rate('onnx', 1);
     const onnxN = await rate('onnx', cores);

@@ -9,7 +9,7 @@ import * as os from 'node:os';
 import { Rng } from '../core/rng.js';
 import { presetConfig } from './config.js';
 import { LlamaModel } from './model.js';
-import { BATCH, trainBench } from './bench-train.js';
+import { BENCH_ROWS, trainBench } from './bench-train.js';
 import { ensureRuntime } from './runtime.js';
 import type { HostWeights, Sampler } from './sampler-types.js';
 import { JaxSampler } from './jax-sampler.js';
@@ -73,7 +73,7 @@ export async function runEngineBench(o: EngineBenchOptions = {}): Promise<Engine
   const newTokens = Math.min(o.newTokens ?? cfg.maxSeqLen - 2, cfg.maxSeqLen - 2);
   const rng = new Rng(seed).fork('bench.engine');
   const model = LlamaModel.init(cfg, seed);
-  const result: Partial<EngineBenchResult> = { model: 'reference (vocab 64, d128, 4 layers, 4 heads, ctx 64)', batch: BATCH };
+  const result: Partial<EngineBenchResult> = { model: 'reference (vocab 64, d128, 4 layers, 4 heads, ctx 64)', batch: BENCH_ROWS };
 
   Object.assign(
     result,
@@ -84,8 +84,8 @@ export async function runEngineBench(o: EngineBenchOptions = {}): Promise<Engine
 
   // Sampling with both engines on the same (trained-for-a-few-steps) weights.
   const weights: HostWeights = model.hostWeights();
-  const prompts = Array.from({ length: BATCH }, () => [1, rng.int(4, cfg.vocabSize - 1)]);
-  log(`sample (jax): ${rounds} rounds of ${BATCH} x ${newTokens} new tokens`);
+  const prompts = Array.from({ length: BENCH_ROWS }, () => [1, rng.int(4, cfg.vocabSize - 1)]);
+  log(`sample (jax): ${rounds} rounds of ${BENCH_ROWS} x ${newTokens} new tokens`);
   const jax = new JaxSampler(model);
   result.sample_tokens_per_s_jax = Math.round(await samplingRate(jax, prompts, newTokens, rounds, seed));
   log(`sample (jax): rss ${Math.round(process.memoryUsage().rss / 2 ** 20)} MB`);
@@ -98,12 +98,12 @@ export async function runEngineBench(o: EngineBenchOptions = {}): Promise<Engine
     result.onnx_error = (e as Error).message.split('\n')[0];
   }
   if (onnx) {
-    log(`sample (onnx): ${rounds} rounds of ${BATCH} x ${newTokens} new tokens`);
+    log(`sample (onnx): ${rounds} rounds of ${BENCH_ROWS} x ${newTokens} new tokens`);
     result.sample_tokens_per_s_onnx = Math.round(await samplingRate(onnx, prompts, newTokens, rounds, seed));
     result.onnx_speedup = +(result.sample_tokens_per_s_onnx / result.sample_tokens_per_s_jax).toFixed(2);
     // Parity: random full-context sequences and sequences the onnx sampler generated, scored by both.
     log('parity: scoring random and sampled sequences with both engines');
-    const randomSeqs = Array.from({ length: BATCH }, () => [
+    const randomSeqs = Array.from({ length: BENCH_ROWS }, () => [
       1,
       ...Array.from({ length: cfg.maxSeqLen - 1 }, () => rng.int(0, cfg.vocabSize - 1)),
     ]);

@@ -17,7 +17,7 @@ import type { TrainBatch } from './train-types.js';
 export interface GradWorkerInit {
   config: ModelConfig;
   dtype: DType;
-  batchSize: number;
+  microBatchRows: number;
   seqLen: number;
   temperature: number;
   loss: LossSource;
@@ -42,7 +42,7 @@ async function main(): Promise<void> {
   let computer: GradComputer;
   try {
     await ensureRuntime();
-    computer = new GradComputer(init.config, init.dtype, init.batchSize, init.seqLen, await loadLoss(init.loss), init.temperature);
+    computer = new GradComputer(init.config, init.dtype, init.microBatchRows, init.seqLen, await loadLoss(init.loss), init.temperature);
   } catch (e) {
     parentPort!.postMessage({ kind: 'ready', error: wireError(e) });
     return;

@@ -1,6 +1,6 @@
 /**
  * The gradient of one micro-batch: the loss builder over the model outputs (ModelOutputs) and the
- * batch tensors, differentiated and jit-compiled once for a static [batchSize, seqLen]. The Trainer
+ * batch tensors, differentiated and jit-compiled once for a static [microBatchRows, seqLen]. The Trainer
  * owns one for its own thread; data-parallel training (./grad-pool.ts) runs one more per worker
  * thread, on the same code, so every thread computes bit-identical gradients for the same input.
  */
@@ -40,7 +40,7 @@ export class GradComputer {
   constructor(
     readonly config: ModelConfig,
     readonly dtype: DType,
-    readonly batchSize: number,
+    readonly microBatchRows: number,
     readonly seqLen: number,
     lossFn: LossFn,
     temperature = 1,
@@ -77,9 +77,9 @@ export class GradComputer {
     this.lossOnly.dispose();
   }
 
-  /** Pads a host batch to [batchSize, seqLen] and uploads it (the arrays are consumed by the call). */
+  /** Pads a host batch to [microBatchRows, seqLen] and uploads it (the arrays are consumed by the call). */
   private inputs(b: TrainBatch): [ForwardInputs, Record<string, Tensor>] {
-    const B = this.batchSize;
+    const B = this.microBatchRows;
     const T = this.seqLen;
     const packed = packBatch(b, B, T, this.config.vocabSize);
     const floats: Record<string, Tensor> = {};

@@ -4,15 +4,19 @@
  * SFT, PPO, GRPO and value training are all this step with different loss builders (see
  * losses.ts and src/training).
  *
- * Micro-batches and threads: `trainStep()` takes k batches and averages their gradients (gradient
- * accumulation). With `microBatchRows: r`, each batch is further split into chunks of r rows, combined as
+ * Vocabulary (verl's): a mini-batch is the rows of one optimiser step, a micro-batch the rows of
+ * one forward/backward pass. `trainStep()` takes the step's mini-batch as one batch of at most
+ * `miniBatchRows` rows, or as k such batches whose gradients it averages (gradient accumulation:
+ * `rlmkit lm train --grad-accum k`). With `microBatchRows: r`, each batch is split into
+ * micro-batches of r rows, combined as
  * the loss says (./loss-info.ts: summed for losses whose weights are normalised over the whole
- * batch, so the step equals the unsplit one; averaged otherwise). With `workers: n`, the chunks are
- * computed on this thread and n - 1 worker threads at once (./grad-pool.ts) and summed in chunk
- * order, so the result does not depend on n: workers only change the speed.
+ * batch, so the step equals the unsplit one; averaged otherwise). With `workers: n`, the micro-batches are
+ * computed on this thread and n - 1 worker threads at once (./grad-pool.ts) and summed in order,
+ * so the result does not depend on n: workers only change the speed.
  */
 import * as os from 'node:os';
 import { usageError } from '../core/errors.js';
+import { type TrainEngine, scopedTrainEngine } from './engine-scope.js';
 import type { ModelConfig } from './config.js';
 import { weightShapes } from './config.js';
 import { GradComputer } from './grad.js';
@@ -28,7 +32,8 @@ export type { LossFn, OptimizerState, TrainBatch };
 import { type Compiled, type DType, type Tensor, compile, disposeTree, fromHost, hostTree, ops, scalar, toHostSync } from './tensor.js';
 
 export interface TrainerOptions {
-  batchSize: number;
+  /** Rows of one mini-batch, i.e. of one batch given to trainStep, at most (fewer is fine). */
+  miniBatchRows: number;
   seqLen: number;
   lossFn: LossFn;
   optimizer?: Partial<AdamWOptions>;
@@ -36,15 +41,15 @@ export interface TrainerOptions {
   /** Temperature applied to logits before log-probs/entropy (RL on tempered samples). Default 1. */
   temperature?: number;
   /**
-   * Rows per chunk (micro-batch): every batch passed to trainStep is split into chunks of at most
-   * this many rows (see the top of this file), the compiled batch dimension. A batch with fewer
-   * rows runs fewer chunks, so a half-empty batch (RL after dynamic sampling) costs half. Default:
-   * batchSize (no split).
+   * Rows per micro-batch: every mini-batch passed to trainStep is split into micro-batches of at
+   * most this many rows (see the top of this file), the compiled batch dimension. A mini-batch with
+   * fewer rows runs fewer micro-batches, so a half-empty one (RL after dynamic sampling) costs half.
+   * Default: miniBatchRows (no split). Recipes set it as `micro_batch_size`.
    */
   microBatchRows?: number;
   /**
-   * Threads computing the chunks: this one plus workers - 1 worker threads (each with its own
-   * copy of the model and activations). 'auto': one per CPU core, at most the chunks of a full batch. Only
+   * Threads computing the micro-batches: this one plus workers - 1 worker threads (each with its own
+   * copy of the model and activations). 'auto': one per CPU core, at most the micro-batches of a full mini-batch. Only
    * the speed depends on it. Needs a loss described with a source (./loss-info.ts). Default 1.
    */
   workers?: number | 'auto';
@@ -57,7 +62,7 @@ export interface TrainerOptions {
   engine?: TrainEngine;
 }
 
-export type TrainEngine = 'onnx' | 'jax';
+export type { TrainEngine };
 
 export interface StepResult {
   /** Optimiser step just completed (1-based). */
@@ -73,10 +78,11 @@ export interface StepResult {
 
 export class Trainer {
   readonly config: ModelConfig;
-  readonly batchSize: number;
+  /** Rows of one mini-batch at most (one batch given to trainStep). */
+  readonly miniBatchRows: number;
   readonly seqLen: number;
-  /** Rows per chunk: the compiled batch dimension. */
-  readonly chunkRows: number;
+  /** Rows per micro-batch: the compiled batch dimension. */
+  readonly microBatchRows: number;
   /** Threads that compute gradients (this one included). */
   readonly workers: number;
   readonly engine: TrainEngine;
@@ -101,24 +107,29 @@ export class Trainer {
   ) {
     this.config = model.config;
     this.dtype = model.dtype;
-    if (!Number.isInteger(o.batchSize) || o.batchSize < 1) throw usageError(`batch size must be a positive integer, got ${o.batchSize}`);
+    if (!Number.isInteger(o.miniBatchRows) || o.miniBatchRows < 1)
+      throw usageError(`batch size must be a positive integer, got ${o.miniBatchRows}`);
     if (!Number.isInteger(o.seqLen) || o.seqLen < 1 || o.seqLen > this.config.maxSeqLen) {
       throw usageError(
         `training sequence length ${o.seqLen} is outside 1..${this.config.maxSeqLen} (the model's maxSeqLen)`,
         'shorten the sequences or use a model with a longer context',
       );
     }
-    const rows = o.microBatchRows ?? o.batchSize;
+    const rows = o.microBatchRows ?? o.miniBatchRows;
     if (!Number.isInteger(rows) || rows < 1) throw usageError(`micro-batch rows must be a positive integer, got ${rows}`);
-    this.chunkRows = Math.min(rows, o.batchSize);
-    const engine = o.engine ?? (this.dtype === 'float32' ? 'onnx' : 'jax');
+    this.microBatchRows = Math.min(rows, o.miniBatchRows);
+    const engine = o.engine ?? scopedTrainEngine() ?? (this.dtype === 'float32' ? 'onnx' : 'jax');
     if (engine !== 'onnx' && engine !== 'jax') throw usageError(`training engine must be "onnx" or "jax", got ${String(engine)}`);
     if (engine === 'onnx' && this.dtype !== 'float32')
       throw usageError('the onnx training engine runs float32 models only', 'use engine: "jax" for a float64 model');
     this.engine = engine;
     const cores = Math.max(1, os.availableParallelism());
     const workers =
-      o.workers === 'auto' ? (engine === 'onnx' ? cores : Math.min(Math.ceil(o.batchSize / this.chunkRows), cores)) : (o.workers ?? 1);
+      o.workers === 'auto'
+        ? engine === 'onnx'
+          ? cores
+          : Math.min(Math.ceil(o.miniBatchRows / this.microBatchRows), cores)
+        : (o.workers ?? 1);
     if (!Number.isInteger(workers) || workers < 1 || workers > 64)
       throw usageError(`workers must be a whole number of threads in 1..64 or "auto", got ${o.workers}`);
     this.loss = lossInfo(o.lossFn);
@@ -127,7 +138,7 @@ export class Trainer {
         'training on several threads needs a loss with a source (describeLoss in src/engine/loss-info.ts)',
         'use workers: 1 with this loss',
       );
-    this.batchSize = o.batchSize;
+    this.miniBatchRows = o.miniBatchRows;
     this.seqLen = o.seqLen;
     this.workers = workers;
     this.temperature = o.temperature ?? 1;
@@ -135,7 +146,7 @@ export class Trainer {
     this.schedule = { warmupSteps: 0, totalSteps: 1, minLrRatio: 0.1, ...o.schedule };
     if (engine === 'onnx') {
       this.native = new NativeTrainer(model, this.adam, {
-        rows: this.chunkRows,
+        rows: this.microBatchRows,
         seqLen: o.seqLen,
         lossFn: o.lossFn,
         linear: this.loss.linear === true,
@@ -148,7 +159,7 @@ export class Trainer {
       Object.fromEntries(Object.entries(p).map(([k, a]) => [k, fromHost(new Float32Array(a.size), a.shape, this.dtype)]));
     this.m = zeros(model.params);
     this.v = zeros(model.params);
-    this.computer = new GradComputer(this.config, this.dtype, this.chunkRows, o.seqLen, o.lossFn, this.temperature);
+    this.computer = new GradComputer(this.config, this.dtype, this.microBatchRows, o.seqLen, o.lossFn, this.temperature);
     this.update = makeAdamWUpdate(this.adam);
     this.addGrads = compile((a: Params, b: Params) => Object.fromEntries(Object.keys(a).map((k) => [k, ops.add(a[k], b[k])])));
   }
@@ -165,26 +176,26 @@ export class Trainer {
 
   /**
    * One optimiser step over k batches (their gradients averaged: gradient accumulation), each
-   * split into chunks of at most `chunkRows` rows.
+   * split into micro-batches of at most `microBatchRows` rows.
    */
   async trainStep(batches: TrainBatch[]): Promise<StepResult> {
     this.assertAlive();
     if (batches.length === 0) throw usageError('trainStep needs at least one batch');
     for (const b of batches) {
-      if (b.tokens.length > this.batchSize)
+      if (b.tokens.length > this.miniBatchRows)
         throw usageError(
-          `batch has ${b.tokens.length} rows but the trainer's batch size is ${this.batchSize}`,
+          `batch has ${b.tokens.length} rows but the trainer's batch size is ${this.miniBatchRows}`,
           'split it into micro-batches',
         );
     }
-    // Chunks in order, each with its weight in the step: summed within a batch for 'sum' losses,
+    // Micro-batches in order, each with its weight in the step: summed within a batch for 'sum' losses,
     // averaged otherwise; averaged over the k batches.
-    const chunks: { batch: TrainBatch; weight: number; sums: number }[] = [];
+    const microBatches: { batch: TrainBatch; weight: number; sums: number }[] = [];
     for (const b of batches) {
-      const parts = splitRows(b, this.chunkRows);
-      // A mean loss: chunks weighted by their share of the batch's rows (equal for full batches).
+      const parts = splitRows(b, this.microBatchRows);
+      // A mean loss: micro-batches weighted by their share of the batch's rows (equal for full batches).
       for (const part of parts)
-        chunks.push({
+        microBatches.push({
           batch: part,
           weight: (this.loss.rows === 'sum' || b.tokens.length === 0 ? 1 : part.tokens.length / b.tokens.length) / batches.length,
           sums: 1 / batches.length,
@@ -194,31 +205,31 @@ export class Trainer {
       const t = this.stepCount + 1;
       const lr = learningRate(this.stepCount, this.adam.lr, this.schedule);
       const { losses, gradNorm } = await this.native.step(
-        chunks.map((c) => ({ batch: c.batch, weight: c.weight })),
+        microBatches.map((c) => ({ batch: c.batch, weight: c.weight })),
         lr,
         t,
       );
-      const { loss, metrics } = this.combine(losses, chunks);
+      const { loss, metrics } = this.combine(losses, microBatches);
       this.stepCount = t;
       return { step: t, loss, lr, gradNorm, metrics };
     }
-    const results = await this.gradients(chunks.map((c) => c.batch));
-    // Gradients summed in chunk order; a common weight is applied in the update (exact for the
-    // usual equal weights), unequal weights scale each chunk first.
-    const uniform = chunks.every((c) => c.weight === chunks[0].weight);
+    const results = await this.gradients(microBatches.map((c) => c.batch));
+    // Gradients summed in micro-batch order; a common weight is applied in the update (exact for the
+    // usual equal weights), unequal weights scale each micro-batch first.
+    const uniform = microBatches.every((c) => c.weight === microBatches[0].weight);
     let gradSum: Params | undefined;
     for (let i = 0; i < results.length; i++) {
-      const g = uniform ? results[i].grads : this.scaled(results[i].grads, chunks[i].weight);
+      const g = uniform ? results[i].grads : this.scaled(results[i].grads, microBatches[i].weight);
       gradSum = gradSum ? this.addGrads(gradSum, g) : g;
     }
-    const { loss, metrics } = this.combine(results, chunks);
+    const { loss, metrics } = this.combine(results, microBatches);
     const t = this.stepCount + 1;
     const lr = learningRate(this.stepCount, this.adam.lr, this.schedule);
     const scalars = {
       lr: scalar(lr, this.dtype),
       bc1: scalar(1 - Math.pow(this.adam.beta1, t), this.dtype),
       bc2: scalar(1 - Math.pow(this.adam.beta2, t), this.dtype),
-      gradScale: scalar(uniform ? chunks[0].weight : 1, this.dtype),
+      gradScale: scalar(uniform ? microBatches[0].weight : 1, this.dtype),
     };
     const [p, m, v, norm] = this.update(this.model.params, gradSum!, this.m, this.v, scalars);
     this.model.params = p;
@@ -229,23 +240,24 @@ export class Trainer {
     return { step: t, loss, lr, gradNorm, metrics };
   }
 
-  /** The step's loss and metrics from the chunks' (see the top of this file). */
+  /** The step's loss and metrics from the micro-batches (see the top of this file). */
   private combine(
     results: { loss: number; metrics: Record<string, number> }[],
-    chunks: { weight: number; sums: number }[],
+    microBatches: { weight: number; sums: number }[],
   ): { loss: number; metrics: Record<string, number> } {
     let loss = 0;
     const metrics: Record<string, number> = {};
     const summed = new Set(this.loss.summedMetrics);
     results.forEach((r, i) => {
-      loss += r.loss * chunks[i].weight;
-      const meanWeight = this.loss.rows === 'sum' ? 1 / results.length : chunks[i].weight;
-      for (const [k, x] of Object.entries(r.metrics)) metrics[k] = (metrics[k] ?? 0) + x * (summed.has(k) ? chunks[i].sums : meanWeight);
+      loss += r.loss * microBatches[i].weight;
+      const meanWeight = this.loss.rows === 'sum' ? 1 / results.length : microBatches[i].weight;
+      for (const [k, x] of Object.entries(r.metrics))
+        metrics[k] = (metrics[k] ?? 0) + x * (summed.has(k) ? microBatches[i].sums : meanWeight);
     });
     return { loss, metrics };
   }
 
-  /** Loss and metrics of a batch (at most chunkRows rows) without a gradient or an update. */
+  /** Loss and metrics of a batch (at most microBatchRows rows) without a gradient or an update. */
   async evaluate(batch: TrainBatch): Promise<{ loss: number; metrics: Record<string, number> }> {
     this.assertAlive();
     if (this.native) return this.native.evaluate(batch);
@@ -312,19 +324,19 @@ export class Trainer {
   }
 
   /**
-   * Gradients of every chunk, in order: chunk i runs on thread i mod n (0 = this one). Worker
+   * Gradients of every micro-batch, in order: micro-batch i runs on thread i mod n (0 = this one). Worker
    * jobs are posted first, then this thread computes its share while they run.
    */
-  private async gradients(chunks: TrainBatch[]): Promise<{ loss: number; metrics: Record<string, number>; grads: Params }[]> {
-    const threads = Math.min(this.workers, chunks.length);
-    const out: { loss: number; metrics: Record<string, number>; grads: Params }[] = new Array(chunks.length);
+  private async gradients(microBatches: TrainBatch[]): Promise<{ loss: number; metrics: Record<string, number>; grads: Params }[]> {
+    const threads = Math.min(this.workers, microBatches.length);
+    const out: { loss: number; metrics: Record<string, number>; grads: Params }[] = new Array(microBatches.length);
     let remote: Promise<void>[] = [];
     if (threads > 1) {
       const pool = await this.startPool();
       const shapes = weightShapes(this.config);
       const host = hostTree(this.model.params);
       remote = Array.from({ length: threads - 1 }, (_, w) => {
-        const mine = chunks.map((c, i) => [c, i] as const).filter(([, i]) => i % threads === w + 1);
+        const mine = microBatches.map((c, i) => [c, i] as const).filter(([, i]) => i % threads === w + 1);
         // hostTree made fresh copies: the last worker takes them, the others their own copies
         // (the buffers are moved to the worker, not cloned).
         const params = shapes.map(([name]) => (w === threads - 2 ? host.get(name)!.data : host.get(name)!.data.slice()));
@@ -344,7 +356,7 @@ export class Trainer {
     }
     let localError: unknown;
     try {
-      for (let i = 0; i < chunks.length; i += threads) out[i] = this.computer.grad(this.model.params, chunks[i]);
+      for (let i = 0; i < microBatches.length; i += threads) out[i] = this.computer.grad(this.model.params, microBatches[i]);
     } catch (e) {
       localError = e;
     }
@@ -361,7 +373,7 @@ export class Trainer {
     this.pool ??= GradPool.start(this.workers - 1, {
       config: this.config,
       dtype: this.dtype,
-      batchSize: this.chunkRows,
+      microBatchRows: this.microBatchRows,
       seqLen: this.seqLen,
       temperature: this.temperature,
       loss: this.loss.source!,
@@ -375,7 +387,7 @@ export class Trainer {
   }
 }
 
-/** Splits a batch into chunks of at most `rows` rows (row-indexed floats split alike); no empty chunks. */
+/** Splits a mini-batch into micro-batches of at most `rows` rows (row-indexed floats split alike); none empty. */
 export function splitRows(b: TrainBatch, rows: number): TrainBatch[] {
   if (b.tokens.length <= rows) return [b];
   const out: TrainBatch[] = [];

@@ -109,7 +109,7 @@ export async function runDpoPhase(input: {
     const model = LlamaModel.fromHostWeights(saved ? saved.weights : input.start.weights, config);
     const seqLen = Math.max(...pairs.map((p) => Math.max(p.chosen.ids.length, p.rejected.ids.length) - 1));
     const trainer = new Trainer(model, {
-      batchSize: 2 * dpo.batch_size,
+      miniBatchRows: 2 * dpo.batch_size,
       seqLen,
       lossFn: dpoLoss(dpo.beta),
       optimizer: adamwFrom(dpo.optim),

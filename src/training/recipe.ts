@@ -60,11 +60,12 @@ export const TaskSectionSchema = z.strictObject({
 });
 
 /**
- * How a trainer spreads each batch over the CPU (src/engine/train.ts): chunks of at most
- * `micro_batch_size` rows (verl's ppo_micro_batch_size), computed on `workers` threads. Chunks of
- * batch-normalised RL losses add up to exactly the unsplit batch; for mean losses (SFT, value) a
- * step averages the chunks' means, weighted by rows. A batch with fewer rows (RL after dynamic
- * sampling) runs fewer chunks. The number of workers never changes the results, only the speed
+ * How a trainer spreads each mini-batch (the rows of one optimiser step) over the CPU
+ * (src/engine/train.ts): micro-batches of at most `micro_batch_size` rows (verl's
+ * ppo_micro_batch_size; the Trainer's `microBatchRows`), computed on `workers` threads. Micro-batches
+ * of batch-normalised RL losses add up to exactly the unsplit mini-batch; for mean losses (SFT,
+ * value) a step averages the micro-batches' means, weighted by rows. A mini-batch with fewer rows
+ * (RL after dynamic sampling) runs fewer micro-batches. The number of workers never changes the results, only the speed
  * ('auto': one per core).
  */
 const parallelKeys = {

@@ -106,9 +106,9 @@ export async function runReplayPolicyPhase(input: {
     const saved = latest?.models.policy;
     const model = LlamaModel.fromHostWeights(saved ? saved.weights : input.start.weights, config);
     const maxRows = rl.prompts_per_step * rl.group_size;
-    const rowsPerMicro = Math.ceil(maxRows / rl.mini_batches);
+    const miniBatchRows = Math.ceil(maxRows / rl.mini_batches);
     const seqLen = Math.max(...flat.map((k) => k.seq.ids.length - 1));
-    const trainer = policyTrainer(model, rl, rowsPerMicro, seqLen);
+    const trainer = policyTrainer(model, rl, miniBatchRows, seqLen);
     if (saved) trainer.loadOptimizerState(saved.optimizer!);
     const startStep = latest ? latest.step : 0;
     const progress = run.progress(phase, rl.steps);

@@ -85,12 +85,12 @@ interface Rollout {
 /** Greedy accuracy of `weights` on `problems` (one batch of full solutions). */
 /**
  * The policy's trainer for an RL section: PPO-clip loss (with clip-higher, dual clip, KL and
- * entropy terms as configured) over micro-batches of `batchSize` rows, one optimiser step per
- * mini-batch and PPO epoch. `temperature`: the rollout temperature the log-probs are taken at.
+ * entropy terms as configured) over mini-batches of at most `miniBatchRows` rows (each run as micro-batches of
+ * `micro_batch_size` rows), one optimiser step per mini-batch and PPO epoch. `temperature`: the rollout temperature the log-probs are taken at.
  */
-export function policyTrainer(model: LlamaModel, rl: RlSection, batchSize: number, seqLen: number, temperature?: number): Trainer {
+export function policyTrainer(model: LlamaModel, rl: RlSection, miniBatchRows: number, seqLen: number, temperature?: number): Trainer {
   return new Trainer(model, {
-    batchSize,
+    miniBatchRows,
     seqLen,
     microBatchRows: rl.micro_batch_size,
     workers: rl.workers,

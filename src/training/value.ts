@@ -165,7 +165,7 @@ export async function runValuePhase(input: ValuePhaseInput): Promise<ValueResult
       );
     const seqLen = Math.max(...all.map((e) => e.seq.length - 1));
     const trainer = new Trainer(model, {
-      batchSize: value.batch_size,
+      miniBatchRows: value.batch_size,
       seqLen,
       microBatchRows: value.micro_batch_size,
       workers: value.workers,

@@ -40,7 +40,7 @@ describe('loss builders over the generic train step', () => {
     const seqs = [good, bad];
     const before = await scorer.tokenLogprobs(seqs);
     const tr = new Trainer(model, {
-      batchSize: 2,
+      miniBatchRows: 2,
       seqLen: 4,
       lossFn: grpo,
       optimizer: { lr: 1e-2, weightDecay: 0 },
@@ -81,7 +81,7 @@ describe('loss builders over the generic train step', () => {
       [1, 7, 8, 9],
     ];
     const tr = new Trainer(model, {
-      batchSize: 2,
+      miniBatchRows: 2,
       seqLen: 4,
       lossFn: critic,
       optimizer: { lr: 1e-2, weightDecay: 0 },
@@ -112,7 +112,7 @@ describe('loss builders over the generic train step', () => {
 
   it('rejects values() on a model without a value head', async () => {
     const model = LlamaModel.init({ ...cfg, valueHead: false }, 3);
-    const tr = new Trainer(model, { batchSize: 1, seqLen: 3, lossFn: critic });
+    const tr = new Trainer(model, { miniBatchRows: 1, seqLen: 3, lossFn: critic });
     await expect(
       tr.trainStep([{ tokens: [[1, 4, 5]], targets: [[4, 5, 2]], floats: { returns: [1], mask: [[1, 1, 1]] } }]),
     ).rejects.toThrow(/no value head/);

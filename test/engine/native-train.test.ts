@@ -193,7 +193,7 @@ describe('native training engine: steps and parity', () => {
     const cfg = validateModelConfig(base);
     const model = LlamaModel.init(cfg, 9);
     const tr = new Trainer(model, {
-      batchSize: 12,
+      miniBatchRows: 12,
       microBatchRows: 6,
       seqLen: T,
       lossFn: maskedCrossEntropy,
@@ -262,14 +262,14 @@ describe('native training engine: steps and parity', () => {
   it('recovers from a first batch the loss cannot read, and trains a loss that reads no output to a zero gradient', async () => {
     const cfg = validateModelConfig(base);
     const model = LlamaModel.init(cfg, 1);
-    const tr = new Trainer(model, { batchSize: ROWS, seqLen: T, lossFn: maskedCrossEntropy, engine: 'onnx' });
+    const tr = new Trainer(model, { miniBatchRows: ROWS, seqLen: T, lossFn: maskedCrossEntropy, engine: 'onnx' });
     const noMask = { tokens: batch(1).tokens, targets: batch(1).targets };
     await expect(tr.trainStep([noMask])).rejects.toThrow();
     const ok = await tr.trainStep([batch(1)]);
     expect(ok.loss).toBeGreaterThan(0);
     tr.dispose();
     const constant: LossFn = describeLoss((_, b) => ({ loss: ops.maskedMean(b.mask, b.mask) }), { rows: 'mean' });
-    const tc = new Trainer(model, { batchSize: ROWS, seqLen: T, lossFn: constant, engine: 'onnx', optimizer: { weightDecay: 0 } });
+    const tc = new Trainer(model, { miniBatchRows: ROWS, seqLen: T, lossFn: constant, engine: 'onnx', optimizer: { weightDecay: 0 } });
     const before = model.hostWeights();
     const r = await tc.trainStep([batch(2)]);
     expect(r.loss).toBeCloseTo(1, 6);
@@ -282,8 +282,10 @@ describe('native training engine: steps and parity', () => {
   it('refuses an unknown engine and the onnx engine for a float64 model', () => {
     const cfg = validateModelConfig(base);
     const m64 = LlamaModel.init(cfg, 1, 'float64');
-    expect(() => new Trainer(m64, { batchSize: 2, seqLen: T, lossFn: maskedCrossEntropy, engine: 'onnx' })).toThrow(/float32 models only/);
-    const tr = new Trainer(m64, { batchSize: 2, seqLen: T, lossFn: maskedCrossEntropy });
+    expect(() => new Trainer(m64, { miniBatchRows: 2, seqLen: T, lossFn: maskedCrossEntropy, engine: 'onnx' })).toThrow(
+      /float32 models only/,
+    );
+    const tr = new Trainer(m64, { miniBatchRows: 2, seqLen: T, lossFn: maskedCrossEntropy });
     expect(tr.engine).toBe('jax');
     tr.dispose();
     m64.dispose();
@@ -292,7 +294,7 @@ describe('native training engine: steps and parity', () => {
   it('sees weights replaced on the model between steps, and gives the model its trained weights', async () => {
     const cfg = validateModelConfig(base);
     const model = LlamaModel.init(cfg, 1);
-    const tr = new Trainer(model, { batchSize: ROWS, seqLen: T, lossFn: maskedCrossEntropy, engine: 'onnx', optimizer: { lr: 1e-2 } });
+    const tr = new Trainer(model, { miniBatchRows: ROWS, seqLen: T, lossFn: maskedCrossEntropy, engine: 'onnx', optimizer: { lr: 1e-2 } });
     await tr.trainStep([batch(1)]);
     const trained = model.hostWeights();
     // Reading params (jax-js) after a native step gives the same weights.

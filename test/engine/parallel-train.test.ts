@@ -33,7 +33,7 @@ const ppo: LossFn = policyLoss({ clipLow: 0.2, clipHigh: 0.28, dualClip: 3, klLo
 async function run(lossFn: LossFn, chunks: number, workers: number, engine: TrainEngine, steps = 3) {
   const model = LlamaModel.init(cfg, 7);
   const tr = new Trainer(model, {
-    batchSize: 16,
+    miniBatchRows: 16,
     seqLen: 11,
     lossFn,
     microBatchRows: 16 / chunks,
@@ -108,14 +108,14 @@ describe('data-parallel training', () => {
   it('refuses threads for a loss without a source, and bad settings', () => {
     const model = LlamaModel.init(cfg, 1);
     const anon: LossFn = (out, b) => maskedCrossEntropy(out, b);
-    expect(() => new Trainer(model, { batchSize: 8, seqLen: 8, lossFn: anon, microBatchRows: 4, workers: 2, engine: 'jax' })).toThrow(
+    expect(() => new Trainer(model, { miniBatchRows: 8, seqLen: 8, lossFn: anon, microBatchRows: 4, workers: 2, engine: 'jax' })).toThrow(
       /loss with a source/,
     );
     // The onnx engine's threads are onnxruntime's: any loss runs on them.
-    new Trainer(model, { batchSize: 8, seqLen: 8, lossFn: anon, microBatchRows: 4, workers: 2, engine: 'onnx' }).dispose();
-    expect(() => new Trainer(model, { batchSize: 8, seqLen: 8, lossFn: anon, engine: 'tpu' as never })).toThrow(/engine/);
-    expect(() => new Trainer(model, { batchSize: 8, seqLen: 8, lossFn: anon, microBatchRows: 0 })).toThrow(/micro-batch rows/);
-    expect(() => new Trainer(model, { batchSize: 8, seqLen: 8, lossFn: anon, workers: 0 })).toThrow(/workers/);
+    new Trainer(model, { miniBatchRows: 8, seqLen: 8, lossFn: anon, microBatchRows: 4, workers: 2, engine: 'onnx' }).dispose();
+    expect(() => new Trainer(model, { miniBatchRows: 8, seqLen: 8, lossFn: anon, engine: 'tpu' as never })).toThrow(/engine/);
+    expect(() => new Trainer(model, { miniBatchRows: 8, seqLen: 8, lossFn: anon, microBatchRows: 0 })).toThrow(/micro-batch rows/);
+    expect(() => new Trainer(model, { miniBatchRows: 8, seqLen: 8, lossFn: anon, workers: 0 })).toThrow(/workers/);
     model.dispose();
   });
 });

@@ -31,7 +31,7 @@ function batchOf(seqs: number[][], skipFirst = true): TrainBatch {
 
 function trainer(model: LlamaModel, steps: number, batchSize = 32, engine?: TrainEngine): Trainer {
   return new Trainer(model, {
-    batchSize,
+    miniBatchRows: batchSize,
     seqLen: 11,
     lossFn: maskedCrossEntropy,
     engine,
@@ -59,7 +59,7 @@ describe('training', () => {
   it('memorises 32 sequences to a loss below 0.05', async () => {
     const model = LlamaModel.init(cfg, 1);
     const tr = new Trainer(model, {
-      batchSize: 32,
+      miniBatchRows: 32,
       seqLen: 11,
       lossFn: maskedCrossEntropy,
       optimizer: { lr: 2e-2, weightDecay: 0 },
@@ -163,7 +163,7 @@ describe('training', () => {
     // the reported pre-clip norm and that a clipped and an unclipped run differ.
     const model = LlamaModel.init(cfg, 2);
     const tr = new Trainer(model, {
-      batchSize: 32,
+      miniBatchRows: 32,
       seqLen: 11,
       lossFn: maskedCrossEntropy,
       optimizer: { lr: 1e-3, clipNorm: 1e-3, weightDecay: 0 },
@@ -184,7 +184,7 @@ describe('training', () => {
     await expect(tr.trainStep([{ tokens: [Array(20).fill(4)], targets: [Array(20).fill(4)] }])).rejects.toThrow(
       /more than the training length 11/,
     );
-    expect(() => new Trainer(model, { batchSize: 2, seqLen: 17, lossFn: maskedCrossEntropy })).toThrow(/maxSeqLen/);
+    expect(() => new Trainer(model, { miniBatchRows: 2, seqLen: 17, lossFn: maskedCrossEntropy })).toThrow(/maxSeqLen/);
     tr.dispose();
     model.dispose();
   });

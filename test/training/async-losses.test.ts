@@ -191,7 +191,7 @@ describe('the tensor twin equals the host entries', () => {
             ),
           );
         const trainer = new Trainer(model, {
-          batchSize: B,
+          miniBatchRows: B,
           seqLen: T,
           lossFn: registryPolicyLoss({
             name,

@@ -69,7 +69,7 @@ beforeAll(async () => {
   const probe = async (what: 'entropy' | 'values') => {
     const out = matrix(B, T);
     const t = new Trainer(model, {
-      batchSize: B,
+      miniBatchRows: B,
       seqLen: T,
       lossFn: (o, b) => ({ loss: ops.sum(ops.mul(what === 'entropy' ? o.entropy() : o.values(), b.sel)) }),
     });
@@ -99,7 +99,7 @@ describe('tensor losses equal the host reference', () => {
       );
       const settings = { clipLow: 0.2, clipHigh: 0.28, dualClip: 2, klLoss: { coef: 0.05, estimator: 'k3' as const }, entropyCoef: 0.01 };
       const weight = aggregationWeights(mask, agg);
-      const trainer = new Trainer(model, { batchSize: B, seqLen: T, lossFn: policyLoss(settings) });
+      const trainer = new Trainer(model, { miniBatchRows: B, seqLen: T, lossFn: policyLoss(settings) });
       const r = await trainer.evaluate(
         toBatch({
           mask: rowsOf(mask),
@@ -134,7 +134,7 @@ describe('tensor losses equal the host reference', () => {
     );
     const agg: LossAggMode = 'token-mean';
     const weight = aggregationWeights(mask, agg);
-    const t2 = new Trainer(model, { batchSize: B, seqLen: T, lossFn: criticLoss(0.2) });
+    const t2 = new Trainer(model, { miniBatchRows: B, seqLen: T, lossFn: criticLoss(0.2) });
     const r = await t2.evaluate(
       toBatch({ mask: rowsOf(mask), weight: rowsOf(matrix(B, T, weight)), returns: rowsOf(returns), old_values: rowsOf(oldV) }),
     );
@@ -150,7 +150,7 @@ describe('tensor losses equal the host reference', () => {
       lastMask.data[i * T + s.length - 2] = 1;
       target.data[i * T + s.length - 2] = i % 2 ? 1 : -1;
     });
-    const t3 = new Trainer(model, { batchSize: B, seqLen: T, lossFn: valueRegressionLoss });
+    const t3 = new Trainer(model, { miniBatchRows: B, seqLen: T, lossFn: valueRegressionLoss });
     const r3 = await t3.evaluate(toBatch({ mask: rowsOf(lastMask), target: rowsOf(target) }));
     t3.dispose();
     let mse = 0;
@@ -172,7 +172,7 @@ describe('tensor losses equal the host reference', () => {
     const sums = [0, 1, 2, 3].map((i) => logp.data.slice(i * T, (i + 1) * T).reduce((a, b) => a + b, 0));
     const refMargin = [0.3, 0, -0.2, 0];
     const beta = 0.5;
-    const trainer = new Trainer(model, { batchSize: B, seqLen: T, lossFn: dpoLoss(beta) });
+    const trainer = new Trainer(model, { miniBatchRows: B, seqLen: T, lossFn: dpoLoss(beta) });
     const r = await trainer.evaluate(toBatch({ mask: rowsOf(mask), sign, ref_margin: refMargin, pair_weight: [0.5, 0, 0.5, 0] }));
     trainer.dispose();
     const z = [beta * (sums[0] - sums[1] - 0.3), beta * (sums[2] - sums[3] + 0.2)];

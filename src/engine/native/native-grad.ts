@@ -1,6 +1,6 @@
 /**
  * Gradients of a training step with native kernels: the model's forward and backward pass run as
- * one onnxruntime-node call over every chunk of the step (./train-graph.ts), the loss and its
+ * one onnxruntime-node call over every chunk (micro-batch, in ../train.ts's words) of the step (./train-graph.ts), the loss and its
  * gradient with respect to the model outputs run in jax-js (./loss-eval.ts).
  *
  * A step over chunks c with weights w_c (gradient accumulation / row splitting, see ../train.ts)

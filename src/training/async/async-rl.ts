@@ -100,8 +100,8 @@ export async function runAsyncRl(input: AsyncRlInput): Promise<AsyncRlResult> {
   const maxNew = Math.min(rl.rollout.max_new_tokens, config.maxSeqLen - longest);
   if (maxNew < 1) throw usageError(`${phase}: prompts of ${longest} tokens leave no room to answer`, 'raise model.max_seq_len');
   const seqLen = Math.min(config.maxSeqLen, longest + maxNew - 1);
-  const microRows = Math.ceil((rl.prompts_per_step * rl.group_size) / rl.mini_batches);
-  const trainer = policyTrainer(model, rl, microRows, seqLen, rl.rollout.temperature);
+  const miniBatchRows = Math.ceil((rl.prompts_per_step * rl.group_size) / rl.mini_batches);
+  const trainer = policyTrainer(model, rl, miniBatchRows, seqLen, rl.rollout.temperature);
   const correction = new MismatchCorrection(model, rl, rl.rollout.temperature);
   const refSampler: Sampler | null = rl.kl_loss ? await makeSampler(input.start.weights, config, rl.rollout.backend) : null;
   const client = new RolloutClient(config);

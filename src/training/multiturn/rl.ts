@@ -134,7 +134,7 @@ export async function runMultiturnRlPhase(input: MultiturnRlInput): Promise<Mult
       const config = saved ? saved.config : start.config;
       const model = LlamaModel.fromHostWeights(saved ? saved.weights : start.weights, config);
       const trainer = new Trainer(model, {
-        batchSize: mt.archer.critic_batch,
+        miniBatchRows: mt.archer.critic_batch,
         seqLen: config.maxSeqLen,
         microBatchRows: rl.micro_batch_size,
         workers: rl.workers,

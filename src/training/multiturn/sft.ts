@@ -95,7 +95,7 @@ export async function runMultiturnSftPhase(input: MultiturnSftInput): Promise<{ 
     const probe = await batch(-1, 64);
     const seqLen = Math.min(config.maxSeqLen, Math.max(...probe.map((t) => t.ids.length - 1)) + 8);
     const trainer = new Trainer(model, {
-      batchSize: sft.batch_size,
+      miniBatchRows: sft.batch_size,
       seqLen,
       microBatchRows: sft.micro_batch_size,
       workers: sft.workers,
