@@ -85,8 +85,9 @@ interface Rollout {
 /** Greedy accuracy of `weights` on `problems` (one batch of full solutions). */
 /**
  * The policy's trainer for an RL section: PPO-clip loss (with clip-higher, dual clip, KL and
- * entropy terms as configured) over mini-batches of at most `miniBatchRows` rows (each run as micro-batches of
- * `micro_batch_size` rows), one optimiser step per mini-batch and PPO epoch. `temperature`: the rollout temperature the log-probs are taken at.
+ * entropy terms as configured) over mini-batches of at most `miniBatchRows` rows (each run as
+ * micro-batches of `micro_batch_size` rows), one optimiser step per mini-batch and PPO epoch.
+ * `temperature`: the rollout temperature the log-probs are taken at.
  */
 export function policyTrainer(model: LlamaModel, rl: RlSection, miniBatchRows: number, seqLen: number, temperature?: number): Trainer {
   return new Trainer(model, {
@@ -179,8 +180,8 @@ export async function runRlPhase(input: RlPhaseInput): Promise<RlResult> {
       );
     const seqLen = Math.min(config.maxSeqLen, longestPrompt + maxNew - 1);
     const total = rl.prompts_per_step * rl.group_size;
-    const microRows = Math.ceil(total / rl.mini_batches);
-    const trainer = policyTrainer(model, rl, microRows, seqLen, rl.rollout.temperature);
+    const miniBatchRows = Math.ceil(total / rl.mini_batches);
+    const trainer = policyTrainer(model, rl, miniBatchRows, seqLen, rl.rollout.temperature);
     if (policyCk) trainer.loadOptimizerState(policyCk.optimizer!);
     const correction = new MismatchCorrection(model, rl, rl.rollout.temperature);
 
@@ -191,7 +192,7 @@ export async function runRlPhase(input: RlPhaseInput): Promise<RlResult> {
       const cc = ckCritic ? ckCritic.config : startCritic.config;
       const cm = LlamaModel.fromHostWeights(ckCritic ? ckCritic.weights : startCritic.weights, cc);
       const ct = new Trainer(cm, {
-        batchSize: microRows,
+        miniBatchRows,
         seqLen,
         microBatchRows: rl.micro_batch_size,
         workers: rl.workers,
