@@ -33,7 +33,8 @@ import { chunk, mean } from '../common.js';
 import type { LoadedModel } from '../models.js';
 import type { RlSection } from '../recipe.js';
 import type { RewardFn } from '../rewards.js';
-import { pickProblems, policyTrainer } from '../rl.js';
+import { policyTrainer } from '../rl.js';
+import { sampleStepProblems } from '../rl/steps.js';
 import { makeSampler } from '../rollout-sampler.js';
 import { type Sequence, promptIds, toTrainerRows, tokenRows } from '../sequences.js';
 import { MismatchCorrection } from './mismatch.js';
@@ -111,7 +112,7 @@ export async function runAsyncRl(input: AsyncRlInput): Promise<AsyncRlResult> {
   const batches = new Map<number, Batch>();
   const submit = (j: number) => {
     const rng = new Rng(input.seed).fork(`${phase}.step.${j}`);
-    const problems = pickProblems(input.problems, rl.prompts_per_step, rng.fork('problems'));
+    const problems = sampleStepProblems(input.problems, rl.prompts_per_step, rng.fork('problems'));
     const rows: number[][] = [];
     const groups: number[] = [];
     problems.forEach((p, g) => {
