@@ -24,6 +24,7 @@ import {
   repetitionPenalty,
   shapeProcessRewards,
 } from './functions.js';
+import { renderReward, svgTargetOf } from './render.js';
 
 /** One completion to score. */
 export interface RewardSample {
@@ -105,6 +106,17 @@ const Constraint = z.strictObject({
   lambdaMax: z.number().positive().default(100),
 });
 
+/** Render feedback (render.ts): the completion's SVG rendered and compared with `problem.data.target`. */
+const Render = z.strictObject({
+  type: z.literal('render'),
+  ...base,
+  iouWeight: z.number().default(1),
+  ssimWeight: z.number().default(0),
+  lengthWeight: z.number().default(0),
+  validWeight: z.number().default(0),
+  refLength: z.number().positive().optional(),
+});
+
 export type TermConfig =
   | z.output<typeof Correctness>
   | z.output<typeof Format>
@@ -114,6 +126,7 @@ export type TermConfig =
   | z.output<typeof Exploration>
   | z.output<typeof Process>
   | z.output<typeof Constraint>
+  | z.output<typeof Render>
   | { type: 'sum'; weight: number; name?: string; terms: TermConfig[] };
 
 const Term: z.ZodType<TermConfig> = z.lazy(() =>
@@ -126,6 +139,7 @@ const Term: z.ZodType<TermConfig> = z.lazy(() =>
     Exploration,
     Process,
     Constraint,
+    Render,
     z.strictObject({ type: z.literal('sum'), ...base, terms: z.array(Term).min(1) }),
   ]),
 ) as unknown as z.ZodType<TermConfig>;
@@ -142,6 +156,7 @@ export const REWARD_TYPES = [
   'exploration',
   'process',
   'constraint',
+  'render',
   'sum',
 ] as const;
 
@@ -284,6 +299,15 @@ export class CompositeReward {
         const cost = t.cost === 'sample' ? (r.sample.cost ?? 0) : t.cost === 'tokens' ? r.tokens / t.scale : this.invalidStepFraction(r);
         costs.set(name, cost);
         return -this.multipliers.get(name)!.lambda * cost;
+      }
+      case 'render': {
+        const target = svgTargetOf(r.sample.problem.data);
+        if (!target)
+          throw usageError(
+            'the render reward needs a target picture: problem.data.target (a "#"/"." bitmap or a data:image/png;base64 URL)',
+            'use it with the svg-render task, or give each problem data.target',
+          );
+        return renderReward(r.answer ?? r.sample.completion, target, t).total;
       }
       case 'sum': {
         let total = 0;

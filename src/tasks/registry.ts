@@ -16,6 +16,7 @@ import { PROCEDURAL_FAMILIES } from './procedural/index.js';
 import type { Problem, Task, TaskMeta, TaskSource } from './types.js';
 import { multiTurnTasks } from './multiturn/tasks.js';
 import { symregNguyenTask } from './symreg/task.js';
+import { svgRenderTask } from './svg/task.js';
 import { isMultiTurnTask } from './multiturn/types.js';
 import type { ToolSpec } from './tools/types.js';
 
@@ -34,6 +35,7 @@ const builtIn: Task<any>[] = [
   humanevalTask,
   ...multiTurnTasks,
   symregNguyenTask,
+  svgRenderTask(),
   ...[...PROCEDURAL_FAMILIES.values()].map((f) => f.base),
 ];
 
@@ -107,6 +109,7 @@ export function getTask<P extends Problem = Problem>(name: string, options: { ve
       throw usageError(`unknown level "${name.slice(colon + 1)}" for task ${name.slice(0, colon)}; valid levels: ${LEVELS.join(', ')}`);
     return PROCEDURAL_FAMILIES.get(name.slice(0, colon))!.level(name) as Task<P>;
   }
+  if (name.startsWith('svg-render:') && options.verifier === undefined) return svgRenderTask(name) as unknown as Task<P>;
   if (options.verifier !== undefined) throw usageError(`--verifier is for --task jsonl:FILE; task "${name}" has its own verifier`);
   const t = registry.get(name);
   if (!t) throw usageError(unknownTaskMessage(name));

@@ -20,8 +20,11 @@ const TASKS: Record<string, Task<any>> = {
   sorting: sortingTask,
 };
 
+/** Task families trainable at any level (`name`, `name:easy`, ...) besides the procedural ones. */
+const LEVELLED = ['svg-render'];
+
 export function trainableTasks(): string[] {
-  return [...Object.keys(TASKS), ...PROCEDURAL_SPECS.map((sp) => sp.name)];
+  return [...Object.keys(TASKS), ...PROCEDURAL_SPECS.map((sp) => sp.name), ...LEVELLED];
 }
 
 /**
@@ -29,7 +32,8 @@ export function trainableTasks(): string[] {
  * procedural families (src/tasks/procedural) train at any level: `sat`, `sat:easy`, `zebra:hard`.
  */
 export function resolveTask(name: string): Task<Problem> {
-  const t = TASKS[name] ?? (PROCEDURAL_SPECS.some((sp) => name === sp.name || name.startsWith(`${sp.name}:`)) ? getTask(name) : undefined);
+  const levelled = [...PROCEDURAL_SPECS.map((sp) => sp.name), ...LEVELLED];
+  const t = TASKS[name] ?? (levelled.some((base) => name === base || name.startsWith(`${base}:`)) ? getTask(name) : undefined);
   if (!t)
     throw usageError(
       `unknown task "${name}" in the recipe; trainable tasks: ${trainableTasks().join(', ')} (procedural ones also as name:easy|medium|hard)`,

@@ -12,6 +12,10 @@
  * - `code` / `humaneval`: `{"test": "def check(candidate): ...", "entry_point": "f", "prompt": "..."}`
  *   (HumanEval's fields; `prompt` is prepended when the completion is only the function body).
  *
+ * - `svg` / `svg-render` / `image-to-svg`: the target picture, `{"target": "..##/.##./....", "reference_length": 90}`
+ *   or a bare bitmap string ("#" ink, "." paper, rows joined by "/"), or `{"target": "data:image/png;base64,..."}`;
+ *   the response's `<svg>` is rendered (resvg) and compared: score = pixel IoU (src/tasks/svg).
+ *
  * A label string that is a JSON object with a `"task"` key picks its own verifier, so one OpenRLHF
  * batch may mix tasks: `{"task": "game24", "numbers": [4, 4, 6, 8]}`.
  *
@@ -19,6 +23,7 @@
  */
 import { getTask } from '../../tasks/registry.js';
 import type { Problem, Task } from '../../tasks/types.js';
+import { targetImage } from '../../tasks/svg/task.js';
 
 export class LabelError extends Error {}
 
@@ -34,9 +39,12 @@ export const VERIFIER_NAMES = [
   'countdown-classic',
   'code',
   'humaneval',
+  'svg',
+  'svg-render',
+  'image-to-svg',
 ] as const;
 
-type Kind = 'math' | 'game24' | 'countdown' | 'countdown-classic' | 'code';
+type Kind = 'math' | 'game24' | 'countdown' | 'countdown-classic' | 'code' | 'svg';
 
 /** verl data sources (its `default_compute_score` names) mapped to our verifiers. */
 const VERL_SOURCES: Record<string, Kind> = {
@@ -57,6 +65,7 @@ export function verifierKind(name: string): Kind | undefined {
   if (n === 'math' || n === 'gsm8k' || n === 'math500' || n === 'aime24' || n === 'amc23') return 'math';
   if (n === 'game24' || n === 'countdown' || n === 'countdown-classic') return n;
   if (n === 'code' || n === 'humaneval') return 'code';
+  if (n === 'svg' || n === 'svg-render' || n === 'image-to-svg') return 'svg';
   if (VERL_SOURCES[n]) return VERL_SOURCES[n];
   if (/gsm8k|math|aime|amc|numina|deepscaler|olympiad/.test(n)) return 'math';
   return undefined;
@@ -147,12 +156,30 @@ function codeProblem(label: unknown): Problem {
   return { id: 'reward/code', question: prompt, answer: '', data: { prompt, test, entryPoint: entry, canonicalSolution: '' } };
 }
 
+function svgProblem(label: unknown): Problem {
+  const target = isObject(label) ? label.target : label;
+  if (typeof target !== 'string' || target.trim() === '')
+    throw new LabelError('an svg label is the target picture: {"target": "<#/. bitmap rows joined by / or data:image/png;base64,...>"}');
+  if (target.length > 8 * 1024 * 1024) throw new LabelError('an svg target is limited to 8 MiB');
+  const ref = isObject(label) ? (label.reference_length ?? label.referenceLength) : undefined;
+  if (ref !== undefined && !(typeof ref === 'number' && Number.isFinite(ref) && ref > 0))
+    throw new LabelError('svg "reference_length" must be a positive number (characters of a reference SVG)');
+  const data = { target, ...(ref !== undefined ? { referenceLength: ref } : {}) };
+  try {
+    targetImage(data);
+  } catch (e) {
+    throw new LabelError(`svg target: ${(e as Error).message}`);
+  }
+  return { id: 'reward/svg', question: '', data };
+}
+
 const TASK_OF: Record<Kind, string> = {
   math: 'gsm8k',
   game24: 'game24',
   countdown: 'countdown',
   'countdown-classic': 'countdown-classic',
   code: 'humaneval',
+  svg: 'svg-render',
 };
 
 /**
@@ -172,6 +199,8 @@ export function resolveSample(source: string, rawLabel: unknown): ResolvedSample
         ? game24Problem(label)
         : kind === 'code'
           ? codeProblem(label)
-          : countdownProblem(label);
+          : kind === 'svg'
+            ? svgProblem(label)
+            : countdownProblem(label);
   return { kind, task: getTask(TASK_OF[kind]), problem };
 }

@@ -124,7 +124,8 @@ export class RewardScorer {
       details: verify.details ?? '',
     };
     const recipe = this.recipeFor(r);
-    if (!recipe) return { ...base, reward: verify.correct ? 1 : 0 };
+    // Render rewards are graded (pixel IoU), not pass/fail: without a recipe their reward is the score.
+    if (!recipe) return { ...base, reward: r.kind === 'svg' ? verify.score : verify.correct ? 1 : 0 };
     const result = await recipe.evaluate({ problem: r.problem, completion: response, answer: extracted, verify });
     return { ...base, reward: result.total, terms: result.terms };
   }
