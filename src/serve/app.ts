@@ -25,6 +25,7 @@ import { ServeState, takeSlot, type RequestScope } from './request.js';
 import { ChatRequestSchema, CompletionRequestSchema, describeIssues } from './schemas.js';
 import { samplingControls, tokenIdPrompts } from './sampling.js';
 import { TraceStore } from './traces.js';
+import { readToolReply, renderToolConversation, toolRequest } from './tools.js';
 import { streamAnswer, streamSearch, type RequestAwarePolicy } from './stream.js';
 
 // Shared with the reward server (src/serve/reward).
@@ -67,7 +68,7 @@ function sameSecret(a: string, b: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
-function validate<S extends z.ZodType>(schema: S, body: unknown): z.output<S> {
+function validate<S extends z.ZodType>(schema: S, body: unknown, supported: readonly string[] = []): z.output<S> {
   if (body === null || typeof body !== 'object' || Array.isArray(body))
     throw new HttpError(400, 'the request body must be a JSON object', 'invalid_request_error');
   const r = schema.safeParse(body);
@@ -75,7 +76,7 @@ function validate<S extends z.ZodType>(schema: S, body: unknown): z.output<S> {
     const { message, param } = describeIssues(r.error);
     throw new HttpError(400, message, 'invalid_request_error', param);
   }
-  refuseUnsupported(body as Record<string, unknown>);
+  refuseUnsupported(body as Record<string, unknown>, supported);
   return r.data;
 }
 
@@ -84,7 +85,8 @@ function normaliseStop(stop: string | string[] | null | undefined): string[] | u
   return typeof stop === 'string' ? [stop] : stop;
 }
 
-function messageText(content: string | { type: 'text'; text: string }[]): string {
+function messageText(content: string | { type: 'text'; text: string }[] | null | undefined): string {
+  if (content === null || content === undefined) return '';
   return typeof content === 'string' ? content : content.map((p) => p.text).join('');
 }
 
@@ -341,31 +343,44 @@ export function createServeApp(o: ServeAppOptions): { app: Hono; state: ServeSta
 
   app.post('/v1/chat/completions', async (c) => {
     const raw = (await readJson(c, maxBodyBytes, limits.bodyTimeoutMs)) as Record<string, unknown>;
-    const body = validate(ChatRequestSchema, raw);
+    const body = validate(ChatRequestSchema, raw, ['tools', 'tool_choice', 'parallel_tool_calls']);
+    const tools = toolRequest(body);
     const policy = await resolveModel(body.model);
+    if (tools && isRequestAware(policy))
+      throw new HttpError(
+        400,
+        `"tools": "${body.model}" runs a search; tool calling needs a plain model name`,
+        'invalid_request_error',
+        'tools',
+      );
+    // A tool conversation goes to the model in the multi-turn text protocol (tools.ts).
+    const rendered = tools ? renderToolConversation(body.messages, tools, policy.capabilities.chat) : null;
     const messages: ChatMessage[] = body.messages.map((m) => ({
-      role: m.role === 'developer' ? 'system' : m.role,
+      role: m.role === 'developer' ? 'system' : m.role === 'tool' ? 'user' : m.role,
       content: messageText(m.content),
     }));
+    const stop = [...(rendered?.stop ?? []), ...(normaliseStop(body.stop) ?? [])];
     const options: GenerateOptions = {
       n: body.n ?? 1,
       maxTokens: body.max_completion_tokens ?? body.max_tokens ?? defaultMaxTokens,
       temperature: body.temperature ?? 1,
       ...(body.top_p != null ? { topP: body.top_p } : {}),
       ...(body.top_k ? { topK: body.top_k } : {}),
-      ...(normaliseStop(body.stop) ? { stop: normaliseStop(body.stop) } : {}),
+      ...(stop.length ? { stop } : {}),
       logprobs: body.logprobs === true,
       ...(body.seed != null ? { seed: body.seed } : {}),
       ...samplingControls(policy, body),
       caller: body.user ?? 'http',
     };
-    const requests = [{ messages }];
+    const requests = [rendered ? rendered.request : { messages }];
+    const replies = (groups: Completion[][]) =>
+      tools && rendered ? groups[0].map((g) => readToolReply(g.text, tools, rendered.prefix)) : undefined;
     return answer(c, policy, raw, body, requests, options, {
       kind: 'chat',
       idPrefix: 'chatcmpl',
       chunkObject: 'chat.completion.chunk',
-      response: (groups, created) => chatResponse(body.model, groups[0], created),
-      chunks: (id, groups, created, logprobs) => [...chatChunks(id, body.model, groups[0], created, logprobs)],
+      response: (groups, created) => chatResponse(body.model, groups[0], created, replies(groups)),
+      chunks: (id, groups, created, logprobs) => [...chatChunks(id, body.model, groups[0], created, logprobs, replies(groups))],
     });
   });
 

@@ -7,6 +7,7 @@
  * field, never accepted and ignored.
  */
 import type { Budget } from '../reasoning/budget.js';
+import { settingName } from '../reasoning/strategies/index.js';
 import { HttpError } from './errors.js';
 
 export interface ServeLimits {
@@ -66,12 +67,12 @@ export function checkPlainCost(limits: ServeLimits, prompts: number, n: number, 
     );
 }
 
-/** Settings that multiply how many nodes a search may expand (whatever the strategy calls them). */
+/** Settings (parsed: camelCase fields) that multiply how many nodes a search may expand (whatever the strategy calls them). */
 const BREADTH = ['simulations', 'children', 'n', 'm', 'beamWidth', 'k', 'breadth', 'rollouts', 'maxChildren', 'initial'];
 
 /**
  * A search's size: problems x the product of its breadth settings (MCTS: simulations x children;
- * best-of-n: n; beam: beamWidth x k; ...). An upper-bound style estimate, computed from the
+ * best-of-n: n; beam: beam_width x k; ...). An upper-bound style estimate, computed from the
  * validated settings before the search starts.
  */
 export function searchNodes(problems: number, settings: Record<string, unknown>): { nodes: number; factors: string } {
@@ -81,7 +82,7 @@ export function searchNodes(problems: number, settings: Record<string, unknown>)
     const v = settings[k];
     if (typeof v === 'number' && Number.isFinite(v) && v > 1) {
       nodes *= v;
-      factors.push(`${k} (${v})`);
+      factors.push(`${settingName(k)} (${v})`);
     }
   }
   return { nodes, factors: factors.join(' x ') };
@@ -117,9 +118,9 @@ function isEmpty(v: unknown): boolean {
  */
 const REFUSED: Record<string, { why: string; ok?: (v: unknown) => boolean }> = {
   suffix: { why: 'insertion (suffix) is not supported', ok: (v) => v === '' },
-  tools: { why: 'tool calling is not supported' },
-  tool_choice: { why: 'tool calling is not supported', ok: (v) => v === 'none' },
-  parallel_tool_calls: { why: 'tool calling is not supported' },
+  tools: { why: 'tool calling is supported on /v1/chat/completions only; it is not supported' },
+  tool_choice: { why: 'tool calling is supported on /v1/chat/completions only; it is not supported', ok: (v) => v === 'none' },
+  parallel_tool_calls: { why: 'tool calling is supported on /v1/chat/completions only; it is not supported' },
   functions: { why: 'function calling is not supported' },
   function_call: { why: 'function calling is not supported', ok: (v) => v === 'none' },
   response_format: {
@@ -134,9 +135,10 @@ const REFUSED: Record<string, { why: string; ok?: (v: unknown) => boolean }> = {
   service_tier: { why: 'service tiers are not supported', ok: (v) => v === 'auto' || v === 'default' },
 };
 
-export function refuseUnsupported(body: Record<string, unknown>): void {
+/** Refuses the REFUSED fields a request sets, except those its endpoint implements (`supported`). */
+export function refuseUnsupported(body: Record<string, unknown>, supported: readonly string[] = []): void {
   for (const [field, rule] of Object.entries(REFUSED)) {
-    if (!(field in body)) continue;
+    if (!(field in body) || supported.includes(field)) continue;
     const v = body[field];
     if (isEmpty(v) || rule.ok?.(v)) continue;
     throw new HttpError(400, `"${field}": ${rule.why} by this server`, 'invalid_request_error', field, 'unsupported_parameter');

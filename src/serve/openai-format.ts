@@ -3,6 +3,7 @@
  * can be read against OpenAI's API reference in one place.
  */
 import type { Completion, FinishReason } from '../models/types.js';
+import type { ToolReply } from './tools.js';
 
 let counter = 0;
 /** Response ids: unique per server process, no randomness needed. */
@@ -125,11 +126,19 @@ export function completionResponse(model: string, groups: Completion[][], create
   return { id: responseId('cmpl'), object: 'text_completion', created, model, choices, usage: usageOf(groups) };
 }
 
-export function chatResponse(model: string, completions: Completion[], created: number) {
+/** A chat choice's finish_reason: "tool_calls" when its reply called tools. */
+function chatFinish(c: Completion, reply?: ToolReply): 'stop' | 'length' | 'tool_calls' {
+  return reply?.toolCalls.length ? 'tool_calls' : openaiFinish(c.finishReason);
+}
+
+/** `replies` (tool requests): each completion read as content or tool calls (tools.ts). */
+export function chatResponse(model: string, completions: Completion[], created: number, replies?: ToolReply[]) {
   const choices = completions.map((c, index) => ({
     index,
-    message: { role: 'assistant', content: c.text, refusal: null },
-    finish_reason: openaiFinish(c.finishReason),
+    message: replies?.[index].toolCalls.length
+      ? { role: 'assistant', content: null, refusal: null, tool_calls: replies[index].toolCalls }
+      : { role: 'assistant', content: replies ? replies[index].content : c.text, refusal: null },
+    finish_reason: chatFinish(c, replies?.[index]),
     stop_reason: c.stopSequence ?? null,
     logprobs: chatLogprobs(c),
   }));
@@ -172,9 +181,49 @@ export function* completionChunks(id: string, model: string, groups: Completion[
   }
 }
 
-export function* chatChunks(id: string, model: string, completions: Completion[], created: number, withLogprobs: boolean) {
+export function* chatChunks(
+  id: string,
+  model: string,
+  completions: Completion[],
+  created: number,
+  withLogprobs: boolean,
+  replies?: ToolReply[],
+) {
   for (let index = 0; index < completions.length; index++) {
     const c = completions[index];
+    const reply = replies?.[index];
+    if (reply?.toolCalls.length) {
+      // OpenAI's tool-call stream: the role, then per call its id and name, then its arguments.
+      yield {
+        id,
+        object: 'chat.completion.chunk',
+        created,
+        model,
+        choices: [{ index, delta: { role: 'assistant', content: null }, finish_reason: null, logprobs: null }],
+      };
+      for (let k = 0; k < reply.toolCalls.length; k++) {
+        const call = reply.toolCalls[k];
+        for (const fn of [
+          { index: k, id: call.id, type: 'function', function: { name: call.function.name, arguments: '' } },
+          { index: k, function: { arguments: call.function.arguments } },
+        ])
+          yield {
+            id,
+            object: 'chat.completion.chunk',
+            created,
+            model,
+            choices: [{ index, delta: { tool_calls: [fn] }, finish_reason: null, logprobs: null }],
+          };
+      }
+      yield {
+        id,
+        object: 'chat.completion.chunk',
+        created,
+        model,
+        choices: [{ index, delta: {}, finish_reason: 'tool_calls', stop_reason: c.stopSequence ?? null, logprobs: null }],
+      };
+      continue;
+    }
     yield {
       id,
       object: 'chat.completion.chunk',
@@ -182,7 +231,7 @@ export function* chatChunks(id: string, model: string, completions: Completion[]
       model,
       choices: [{ index, delta: { role: 'assistant', content: '' }, finish_reason: null, logprobs: null }],
     };
-    const pieces = tokenPieces(c);
+    const pieces = reply && reply.content !== c.text ? (reply.content ? [reply.content] : []) : tokenPieces(c);
     for (let t = 0; t < pieces.length; t++) {
       const logprobs =
         withLogprobs && alignedLogprobs(c, pieces)

@@ -69,11 +69,48 @@ export const CompletionRequestSchema = z.object({
 export type CompletionRequest = z.infer<typeof CompletionRequestSchema>;
 
 const textPart = z.object({ type: z.literal('text'), text: z.string() });
-const message = z.object({
-  role: z.enum(['system', 'developer', 'user', 'assistant']),
-  content: z.union([z.string().max(1_000_000), z.array(textPart).max(256)]),
-  name: z.string().max(256).nullish(),
+const content = z.union([z.string().max(1_000_000), z.array(textPart).max(256)]);
+/** OpenAI's function names: letters, digits, underscores and dashes, at most 64. */
+const functionName = z
+  .string()
+  .regex(/^[A-Za-z_][A-Za-z0-9_-]{0,63}$/, 'a function name is 1-64 letters, digits, _ or - (not starting with a digit or -)');
+
+/** An assistant message's tool call (`tool_calls[i]`), as a client sends it back in the history. */
+const toolCall = z.object({
+  id: z.string().min(1).max(256),
+  type: z.literal('function'),
+  function: z.object({ name: functionName, arguments: z.string().max(1_000_000) }),
 });
+
+const message = z.discriminatedUnion('role', [
+  z.object({ role: z.enum(['system', 'developer', 'user']), content, name: z.string().max(256).nullish() }),
+  z.object({
+    role: z.literal('assistant'),
+    /** null when the message holds only tool calls. */
+    content: content.nullish(),
+    name: z.string().max(256).nullish(),
+    tool_calls: z.array(toolCall).max(128).nullish(),
+    refusal: z.string().nullish(),
+  }),
+  /** A tool's result, answering the assistant's call with this id. */
+  z.object({ role: z.literal('tool'), content, tool_call_id: z.string().min(1).max(256) }),
+]);
+
+/** A function the model may call (`tools[i]`); `parameters` is a JSON Schema object. */
+const tool = z.object({
+  type: z.literal('function'),
+  function: z.object({
+    name: functionName,
+    description: z.string().max(100_000).nullish(),
+    parameters: z.record(z.string(), z.unknown()).nullish(),
+    strict: z.boolean().nullish(),
+  }),
+});
+
+const toolChoice = z.union([
+  z.enum(['none', 'auto', 'required']),
+  z.object({ type: z.literal('function'), function: z.object({ name: functionName }) }),
+]);
 
 export const ChatRequestSchema = z.object({
   ...sampling,
@@ -81,7 +118,14 @@ export const ChatRequestSchema = z.object({
   max_completion_tokens: z.number().int().min(1).max(1_000_000).nullish(),
   logprobs: z.boolean().nullish(),
   top_logprobs: z.number().int().min(0).max(20).nullish(),
+  /** Functions the model may call (OpenAI tool calling; see tools.ts for how a model is prompted and read). */
+  tools: z.array(tool).max(128).nullish(),
+  tool_choice: toolChoice.nullish(),
+  parallel_tool_calls: z.boolean().nullish(),
 });
+export type ChatTool = z.infer<typeof tool>;
+export type ChatToolChoice = z.infer<typeof toolChoice>;
+export type ChatRequestMessage = z.infer<typeof message>;
 export type ChatRequest = z.infer<typeof ChatRequestSchema>;
 
 /** One line per problem, naming the field: "max_tokens: Too small: expected number to be >=1". */

@@ -10,6 +10,8 @@ import * as path from 'node:path';
 import { repoRoot, tsxLoader } from '../helpers/cli.js';
 
 export const SHIPPED_POLICY = path.join(repoRoot, 'checkpoints/game24-sft/policy.safetensors');
+/** The shipped calc-tool policy: a tiny model trained on calculator-tool episodes (tool-calling tests). */
+export const CALC_POLICY = path.join(repoRoot, 'checkpoints/calc-tool-sft/policy.safetensors');
 
 export interface ServeProcess {
   /** Base URL without /v1. */

@@ -25,16 +25,17 @@ export interface ToolEnvOptions {
   ownsTools?: boolean;
 }
 
+/** One tool output as observation lines ("> " before every line). */
+export function observationText(output: string): string {
+  return output
+    .split('\n')
+    .map((l) => `> ${l}`)
+    .join('\n');
+}
+
 /** Formats tool results as observation lines ("> " before every line). */
 export function observationOf(results: readonly ToolResult[]): string {
-  return results
-    .map((r) =>
-      r.output
-        .split('\n')
-        .map((l) => `> ${l}`)
-        .join('\n'),
-    )
-    .join('\n');
+  return results.map((r) => observationText(r.output)).join('\n');
 }
 
 export class ToolEnv implements Environment {

@@ -22,7 +22,7 @@ import { Rng, inputError } from '../../core/index.js';
 import { LlamaModel, type ModelConfig, Trainer, initEngine } from '../../engine/index.js';
 import type { MultiTurnTask } from '../../tasks/multiturn/types.js';
 import type { Problem } from '../../tasks/types.js';
-import { type Matrix, aggregationWeights, computeAdvantages, matrix } from '../algos/index.js';
+import { type Matrix, aggregationWeights, computeAdvantages, dynamicSampling, matrix } from '../algos/index.js';
 import { MismatchCorrection } from '../async/mismatch.js';
 import { adamwFrom, chunk, mean, roundMetrics, StepTimer } from '../common.js';
 import { valueRegressionLoss } from '../losses.js';
@@ -260,7 +260,24 @@ export async function runMultiturnRlPhase(input: MultiturnRlInput): Promise<Mult
               }
             return [{ adv, mask }];
           }
-          return models.map((_, a) => agentAdvantages(ts, nModels === 1 ? null : a, rl, cols));
+          return models.map((_, a) => {
+            const r = agentAdvantages(ts, nModels === 1 ? null : a, rl, cols);
+            // DAPO dynamic sampling (Yu et al. 2025, sec. 3.2): groups whose episodes all scored the
+            // same carry no group-relative signal; with dynamic_sampling their rows leave the loss, so
+            // token-mean aggregation is not diluted by them.
+            const ds = dynamicSampling(
+              ts.map((t) => t.reward),
+              ts.map((t) => t.group),
+            );
+            push('zero_variance_share', ds.zeroVarianceShare);
+            if (rl.dynamic_sampling) {
+              const keep = new Set(ds.keepRows);
+              ts.forEach((_, i) => {
+                if (!keep.has(i)) r.mask.data.fill(0, i * cols, (i + 1) * cols);
+              });
+            }
+            return r;
+          });
         });
 
         // ---- 3. update each model on its own tokens
@@ -346,6 +363,7 @@ export async function runMultiturnRlPhase(input: MultiturnRlInput): Promise<Mult
             critic_abs_err: avg('critic_abs_err'),
             q_mean: avg('q_mean'),
             v_mean: avg('v_mean'),
+            zero_variance_share: avg('zero_variance_share'),
             train_tokens: trainTokens,
           }),
           ...timer.record(),
