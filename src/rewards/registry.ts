@@ -24,6 +24,7 @@ import {
   repetitionPenalty,
   shapeProcessRewards,
 } from './functions.js';
+import { consistencyReward, repetitionOnset, repetitionUnits } from './method-terms.js';
 import { renderReward, svgTargetOf } from './render.js';
 
 /** One completion to score. */
@@ -117,6 +118,24 @@ const Render = z.strictObject({
   refLength: z.number().positive().optional(),
 });
 
+const Consistency = z.strictObject({
+  type: z.literal('consistency'),
+  ...base,
+  /** Pay only when the answer is also correct (R1-Reward's (1 + 0.5 c) * accuracy). */
+  gated: z.boolean().default(true),
+});
+const AdaptiveRepetition = z.strictObject({
+  type: z.literal('adaptive-repetition'),
+  ...base,
+  n: z.number().int().positive().default(2),
+  unit: z.enum(['word', 'char', 'line']).default('line'),
+  lambda: z.number().nonnegative().default(0.5),
+  lambdaLr: z.number().nonnegative().default(0.5),
+  /** Share of repeated text tolerated per batch before lambda grows. */
+  target: z.number().min(0).max(1).default(0.05),
+  lambdaMax: z.number().positive().default(2),
+});
+
 export type TermConfig =
   | z.output<typeof Correctness>
   | z.output<typeof Format>
@@ -127,6 +146,8 @@ export type TermConfig =
   | z.output<typeof Process>
   | z.output<typeof Constraint>
   | z.output<typeof Render>
+  | z.output<typeof Consistency>
+  | z.output<typeof AdaptiveRepetition>
   | { type: 'sum'; weight: number; name?: string; terms: TermConfig[] };
 
 const Term: z.ZodType<TermConfig> = z.lazy(() =>
@@ -140,6 +161,8 @@ const Term: z.ZodType<TermConfig> = z.lazy(() =>
     Process,
     Constraint,
     Render,
+    Consistency,
+    AdaptiveRepetition,
     z.strictObject({ type: z.literal('sum'), ...base, terms: z.array(Term).min(1) }),
   ]),
 ) as unknown as z.ZodType<TermConfig>;
@@ -157,6 +180,8 @@ export const REWARD_TYPES = [
   'process',
   'constraint',
   'render',
+  'consistency',
+  'adaptive-repetition',
   'sum',
 ] as const;
 
@@ -211,6 +236,8 @@ export class CompositeReward {
     this.walk(config.terms, '', (term, name) => {
       if (term.type === 'constraint')
         this.multipliers.set(name, new LagrangeMultiplier(term.lambda, term.lambdaLr, term.threshold, term.lambdaMax));
+      if (term.type === 'adaptive-repetition')
+        this.multipliers.set(name, new LagrangeMultiplier(term.lambda, term.lambdaLr, term.target, term.lambdaMax));
     });
   }
 
@@ -249,6 +276,21 @@ export class CompositeReward {
       throw usageError('the correctness reward needs a task or a verify result on each sample', 'build the reward with { task }');
     r.verify = await this.ctx.task.verify(r.answer, r.sample.problem);
     return r.verify;
+  }
+
+  /** Does the reasoning support the extracted answer? (method-terms.ts, consistency) */
+  private consistent(r: Resolved): boolean {
+    const task = this.ctx.task;
+    if (r.answer === null || r.answer === '') return false;
+    // the reasoning: the step lines, without an "Answer:" line or an <answer> tag
+    const steps = r.steps.filter((l) => !/^(answer\s*:|<answer>)/i.test(l));
+    if (task?.checkStep && steps.length > 0) {
+      const end = task.checkStep(r.sample.problem, steps);
+      if (!end.valid || !end.terminal || !end.answer) return false;
+      return task.sameAnswer ? task.sameAnswer(end.answer, r.answer) : end.answer.replace(/\s+/g, '') === r.answer.replace(/\s+/g, '');
+    }
+    const at = r.sample.completion.lastIndexOf(r.answer);
+    return at >= 0 && r.sample.completion.indexOf(r.answer) < at;
   }
 
   private invalidStepFraction(r: Resolved): number {
@@ -308,6 +350,15 @@ export class CompositeReward {
             'use it with the svg-render task, or give each problem data.target',
           );
         return renderReward(r.answer ?? r.sample.completion, target, t).total;
+      }
+      case 'consistency': {
+        const v = await this.verified(r);
+        return consistencyReward(this.consistent(r), v.correct, t.gated);
+      }
+      case 'adaptive-repetition': {
+        const rho = repetitionOnset(repetitionUnits(r.sample.completion, t.unit), t.n);
+        costs.set(name, rho);
+        return -this.multipliers.get(name)!.lambda * rho;
       }
       case 'sum': {
         let total = 0;

@@ -6,3 +6,7 @@ export * from './loss-aggregation.js';
 export * from './policy-loss.js';
 export * from './filters.js';
 export * from './policy-losses.js';
+export * from './stable-reinforce.js';
+export * from './group-select.js';
+export * from './thought-advantages.js';
+export * from './methods-config.js';

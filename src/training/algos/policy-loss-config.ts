@@ -8,6 +8,7 @@
  *     is_low: null         # MIS lower bound (default 1 / C)
  *     is_level: token      # token | sequence
  *     gspo_clip: { low: 0.0003, high: 0.0004 }   # GSPO's sequence-ratio clip (Zheng et al. 2025)
+ *     pre_clip: null       # R1-Reward StableReinforce: log ratio clipped to [-ln d, ln d] before exp (d > 1)
  *
  * PPO's token clip range stays under `rl.clip` (ppo_clip, tis, mis, decoupled use it).
  */
@@ -20,5 +21,6 @@ export const PolicyLossSectionSchema = z.strictObject({
   is_low: z.number().gt(0).lt(1).nullable().default(null),
   is_level: z.enum(IsLevels).default('token'),
   gspo_clip: z.strictObject({ low: z.number().gt(0).lt(1).default(3e-4), high: z.number().positive().default(4e-4) }).prefault({}),
+  pre_clip: z.number().gt(1).nullable().default(null),
 });
 export type PolicyLossSection = z.output<typeof PolicyLossSectionSchema>;

@@ -7,10 +7,13 @@
  * eq. 5), with ratio rho = pi_theta / pi_old = exp(logp - oldLogp):
  *   L1 = -A rho,   L2 = -A clip(rho, 1 - eps_low, 1 + eps_high),   L = max(L1, L2)
  *   dual clip, only where A < 0:  L = min(L, -c A)   (c > 1 bounds the loss of a huge ratio)
+ * With `preClip` delta (R1-Reward's StableReinforce, ./stable-reinforce.ts) the log ratio is first
+ * clipped to [-ln delta, ln delta]: rho = exp(clip(logp - oldLogp, -ln delta, ln delta)).
  */
 import { type LossAggMode, aggregateLoss, type LossAggOptions } from './loss-aggregation.js';
 import { LOG_RATIO_CLAMP } from './kl.js';
 import { type Matrix, assertSameShape, matrix } from './matrix.js';
+import { preClipBound } from './stable-reinforce.js';
 
 export interface PpoClipOptions {
   /** eps_low: the ratio is clipped below at 1 - clipLow. */
@@ -19,6 +22,8 @@ export interface PpoClipOptions {
   clipHigh: number;
   /** The dual-clip constant c > 1; absent or null disables the dual clip. */
   dualClip?: number | null;
+  /** StableReinforce pre-clip delta > 1 (./stable-reinforce.ts): log ratio clipped to [-ln delta, ln delta] before exp; null: off. */
+  preClip?: number | null;
 }
 
 export interface PolicyLossStats {
@@ -41,7 +46,8 @@ export function ppoClipToken(
   advantage: number,
   o: PpoClipOptions,
 ): { loss: number; clipped: boolean; dualClipped: boolean } {
-  const logRatio = Math.max(-LOG_RATIO_CLAMP, Math.min(LOG_RATIO_CLAMP, logp - oldLogp));
+  const bound = preClipBound(o.preClip, LOG_RATIO_CLAMP);
+  const logRatio = Math.max(-bound, Math.min(bound, logp - oldLogp));
   const ratio = Math.exp(logRatio);
   const l1 = -advantage * ratio;
   const l2 = -advantage * Math.min(Math.max(ratio, 1 - o.clipLow), 1 + o.clipHigh);

@@ -14,6 +14,7 @@
 import { type LossFn, type ModelOutputs, type Tensor, describeLoss, ops } from '../../engine/index.js';
 import { type KlEstimatorName, LOG_RATIO_CLAMP } from './kl.js';
 import type { PolicyLossName } from './policy-losses.js';
+import { preClipBound } from './stable-reinforce.js';
 
 export interface RegistryPolicyLossSettings {
   name: PolicyLossName;
@@ -24,6 +25,8 @@ export interface RegistryPolicyLossSettings {
   gspoClipHigh: number;
   klLoss: { coef: number; estimator: KlEstimatorName } | null;
   entropyCoef: number;
+  /** StableReinforce pre-clip delta (./stable-reinforce.ts): the log ratio is clipped to +-ln delta before exp; null / absent: off. */
+  preClip?: number | null;
 }
 
 const weightedSum = (x: Tensor, w: Tensor): Tensor => ops.sum(ops.mul(x, w));
@@ -54,7 +57,8 @@ function ppoClipTokens(s: RegistryPolicyLossSettings, ratio: Tensor, adv: Tensor
 export function registryPolicyLoss(s: RegistryPolicyLossSettings): LossFn {
   const fn: LossFn = (out: ModelOutputs, b: Record<string, Tensor>) => {
     const logp = out.logprobs();
-    const logRatio = ops.clip(ops.sub(logp, b.old_logp), -LOG_RATIO_CLAMP, LOG_RATIO_CLAMP);
+    const bound = preClipBound(s.preClip, LOG_RATIO_CLAMP);
+    const logRatio = ops.clip(ops.sub(logp, b.old_logp), -bound, bound);
     // approx_kl (k1) and ratio_k3 of pi_theta vs old_logp: before the first update of a step they
     // measure the rollout-trainer mismatch itself (ppo_clip, gspo: old_logp is mu).
     const metrics: Record<string, Tensor> = {

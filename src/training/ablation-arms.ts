@@ -1,0 +1,103 @@
+/**
+ * The arms of `rlmkit bench ablation` (./ablation.ts): each arm is plain GRPO's RL section with a
+ * few keys overridden (deep merge), so every method that is a recipe option is an arm by name.
+ *
+ * Plain GRPO here is recipes/countdown-grpo.yaml's algorithm at the ablation's budget: group-relative
+ * advantages (Shao et al. 2024), PPO clip 0.2 / 0.28 (DAPO clip-higher), dynamic sampling, k3 KL in
+ * the loss at 0.001, token-mean aggregation, lr 5e-5 constant, the task verifier as the reward.
+ */
+
+export interface AblationArm {
+  name: string;
+  /** One line: the method and its paper. */
+  summary: string;
+  /** Keys of the RL section overriding plain GRPO (deep-merged; arrays and scalars replace), or a function of the budget. */
+  rl: Record<string, unknown> | ((b: AblationBudget) => Record<string, unknown>);
+}
+
+/** The baseline's RL section at a given budget (steps, prompts, group, response length). */
+export interface AblationBudget {
+  steps: number;
+  prompts: number;
+  group: number;
+  maxNewTokens: number;
+}
+
+export function plainGrpoSection(b: AblationBudget): Record<string, unknown> {
+  return {
+    steps: b.steps,
+    prompts_per_step: b.prompts,
+    group_size: b.group,
+    ppo_epochs: 1,
+    mini_batches: 2,
+    advantage: 'grpo',
+    clip: { low: 0.2, high: 0.28 },
+    loss_agg: 'token-mean',
+    kl_loss: { estimator: 'k3', coef: 0.001 },
+    dynamic_sampling: true,
+    reward: 'verifier',
+    rollout: { backend: 'onnx', temperature: 1, top_p: 1, max_new_tokens: b.maxNewTokens },
+    optim: { lr: 5e-5, schedule: 'constant', grad_clip: 1 },
+    eval_problems: 0,
+  };
+}
+
+export const BASELINE_ARM = 'grpo';
+
+export const ABLATION_ARMS: readonly AblationArm[] = [
+  { name: 'grpo', summary: 'plain GRPO + DAPO clip-higher and dynamic sampling (the baseline)', rl: {} },
+  {
+    name: 'stable-reinforce',
+    summary: "R1-Reward's StableReinforce: pre-clip of the log ratio, 3-sigma advantage filter, consistency reward",
+    rl: {
+      policy_loss: { pre_clip: 3 },
+      methods: { advantage_filter: { sigma: 3 } },
+      reward: {
+        terms: [
+          { type: 'correctness', weight: 1 },
+          { type: 'consistency', weight: 0.5, gated: true },
+        ],
+      },
+    },
+  },
+  {
+    name: 'campo-repetition',
+    summary: "MiroMind-M1 CAMPO's adaptive repetition penalty on top of the verifier reward",
+    rl: {
+      reward: {
+        terms: [
+          { type: 'correctness', weight: 1 },
+          { type: 'adaptive-repetition', weight: 1 },
+        ],
+      },
+    },
+  },
+  {
+    name: 'tp-grpo',
+    summary: 'TP-GRPO: per-thought rewards (rule PRM: step validity) turned into per-token advantages',
+    rl: { methods: { thought_rewards: { source: 'rules', alpha: 0.5 } } },
+  },
+  {
+    name: 'rest-grpo',
+    summary: "ReST-RL's ReST-GRPO: 2x prompts sampled, the half with the largest reward std (>= 0.05) trained on",
+    rl: (b) => ({ prompts_per_step: 2 * b.prompts, methods: { group_select: { min_std: 0.05, keep: b.prompts } } }),
+  },
+];
+
+/** The RL section of an arm at a budget (not yet validated). */
+export function armSection(arm: AblationArm, b: AblationBudget): Record<string, unknown> {
+  return mergeSection(plainGrpoSection(b), typeof arm.rl === 'function' ? arm.rl(b) : arm.rl);
+}
+
+export function armByName(name: string): AblationArm | undefined {
+  return ABLATION_ARMS.find((a) => a.name === name);
+}
+
+const isPlain = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Deep merge of recipe objects: objects merge key by key; arrays, scalars and null replace. */
+export function mergeSection(base: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...base };
+  for (const [k, v] of Object.entries(over)) out[k] = isPlain(v) && isPlain(out[k]) ? mergeSection(out[k], v) : v;
+  return out;
+}

@@ -1,0 +1,280 @@
+/**
+ * `rlmkit bench ablation`: plain GRPO against each method of issue 21 at one budget, on the same
+ * held-out problems, one arm after another (a background job on a shared machine).
+ *
+ * Design (paired, so that small differences are measurable on a few hundred problems):
+ *   - every arm starts from the same policy (default: the committed Game of 24 SFT policy), with
+ *     the same seeds, so steps draw the same problems and sampling seeds;
+ *   - held out: the task's test split plus `heldOut - |test|` train problems kept out of RL
+ *     (Game of 24: 100 test + 400 train = 500), the rest of the train split is RL's;
+ *   - each final policy is scored greedy (1 answer per problem) and sampled at T = 1 (`samples`
+ *     per problem, accuracy per sample); each arm is compared with the baseline by the paired
+ *     bootstrap over problems (eval/stats.ts pairedDifference), per-problem accuracy averaged over
+ *     seeds;
+ *   - cost: rollout tokens, trained tokens and wall time of the RL phase (eval excluded).
+ * Results are written after every arm (atomic JSON + markdown); a rerun skips arms already done
+ * at the same budget, so arms can be added while earlier ones are kept.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Rng, usageError, validateConfig, writeFileAtomic, writeJsonAtomic } from '../core/index.js';
+import { type HostWeights, initEngine, loadCheckpoint, tokenizerFromSpec } from '../engine/index.js';
+import { type PairedComparison, type ProblemAccuracy, pairedDifference } from '../eval/stats.js';
+import { getTask } from '../tasks/registry.js';
+import type { Problem, Task } from '../tasks/types.js';
+import { ABLATION_ARMS, type AblationBudget, BASELINE_ARM, armByName, armSection } from './ablation-arms.js';
+import { ablationMarkdown } from './ablation-report.js';
+import type { LoadedModel } from './models.js';
+import { RecipeSchema, type RlSection } from './recipe.js';
+import { resolveReward, type RewardFn } from './rewards.js';
+import { runRlPhase } from './rl.js';
+import { TrainingRun } from './run.js';
+import { makeSampler } from './rollout-sampler.js';
+import { promptIds } from './sequences.js';
+
+export interface AblationOptions extends AblationBudget {
+  task: string;
+  checkpoint: string;
+  arms: string[];
+  /** Folder for ablation.json, ablation.md, per-problem results and the runs. */
+  out: string;
+  heldOut: number;
+  /** Samples per held-out problem for the sampled accuracy (T = 1). */
+  samples: number;
+  seeds: number[];
+  progress?: 'bar' | 'log' | 'silent';
+}
+
+export interface ArmResult {
+  summary: string;
+  seeds: number[];
+  wall_s: number;
+  rollout_tokens: number;
+  train_tokens: number;
+  greedy_accuracy: number;
+  sampled_accuracy: number;
+  vs_baseline: { greedy: PairedComparison; sampled: PairedComparison } | null;
+}
+
+export interface AblationResult {
+  task: string;
+  checkpoint: string;
+  budget: AblationBudget & { heldOut: number; samples: number; seeds: number[] };
+  heldout_problems: number;
+  rl_problems: number;
+  start: { greedy_accuracy: number; sampled_accuracy: number };
+  arms: Record<string, ArmResult>;
+  note: string;
+}
+
+type PerProblem = { greedy: ProblemAccuracy[]; sampled: ProblemAccuracy[] };
+
+/** The held-out set and the RL problems: test split + train problems kept out (fixed by seed 0). */
+export async function splitProblems(task: Task<Problem>, heldOut: number): Promise<{ evalSet: Problem[]; rlProblems: Problem[] }> {
+  const test = task.splits.includes('test') ? await task.problems({ split: 'test' }) : [];
+  const train = new Rng(0).fork('ablation-split').shuffle([...(await task.problems({ split: 'train' }))]);
+  const fromTrain = Math.max(0, heldOut - test.length);
+  if (fromTrain >= train.length) throw usageError(`--held-out ${heldOut} leaves no ${task.name} problems to train on`, 'lower --held-out');
+  return { evalSet: [...test.slice(0, heldOut), ...train.slice(0, fromTrain)], rlProblems: train.slice(fromTrain) };
+}
+
+/** Per-problem correct counts of `weights` on `problems`: `n` samples at `temperature` (0: greedy, n = 1). */
+export async function scoreProblems(
+  weights: HostWeights,
+  m: LoadedModel,
+  task: Task<Problem>,
+  problems: readonly Problem[],
+  reward: RewardFn,
+  o: { maxNewTokens: number; temperature: number; n: number; seed: number },
+): Promise<ProblemAccuracy[]> {
+  const sampler = await makeSampler(weights, m.config, 'onnx');
+  try {
+    const rows: number[][] = [];
+    const owner: number[] = [];
+    problems.forEach((p, i) => {
+      const ids = promptIds(m.tokenizer, task, p);
+      for (let j = 0; j < o.n; j++) {
+        rows.push(ids);
+        owner.push(i);
+      }
+    });
+    const maxNew = Math.max(1, Math.min(o.maxNewTokens, m.config.maxSeqLen - Math.max(...rows.map((r) => r.length))));
+    const res = await sampler.sample(rows, { maxNewTokens: maxNew, temperature: o.temperature, seed: o.seed });
+    const scored = await reward(
+      res.map((r, i) => ({ problem: problems[owner[i]], completion: m.tokenizer.decode(r.tokens), tokens: r.tokens.length })),
+    );
+    const out = problems.map((p) => ({ problemId: p.id, n: 0, correct: 0 }));
+    scored.forEach((s, i) => {
+      out[owner[i]].n++;
+      if (s.correct) out[owner[i]].correct++;
+    });
+    return out;
+  } finally {
+    sampler.dispose();
+  }
+}
+
+const accuracy = (xs: readonly ProblemAccuracy[]) =>
+  xs.reduce((a, p) => a + p.correct, 0) /
+  Math.max(
+    1,
+    xs.reduce((a, p) => a + p.n, 0),
+  );
+
+/** Sums of counts over seeds, per problem (the paired comparison uses correct / n). */
+function pool(runs: ProblemAccuracy[][]): ProblemAccuracy[] {
+  const out = runs[0].map((p) => ({ ...p }));
+  for (const r of runs.slice(1))
+    r.forEach((p, i) => {
+      out[i].n += p.n;
+      out[i].correct += p.correct;
+    });
+  return out;
+}
+
+function sumMetric(metricsFile: string, key: string): number {
+  if (!fs.existsSync(metricsFile)) return 0;
+  let s = 0;
+  for (const line of fs.readFileSync(metricsFile, 'utf8').split('\n')) {
+    if (!line.trim()) continue;
+    const v = (JSON.parse(line) as Record<string, unknown>)[key];
+    if (typeof v === 'number' && Number.isFinite(v)) s += v;
+  }
+  return s;
+}
+
+function sameBudget(a: AblationResult['budget'], b: AblationResult['budget']): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+/** Validates every requested arm's RL section before any training (a typo fails in seconds, not after an hour). */
+export function armSections(o: Pick<AblationOptions, 'arms'> & AblationBudget): Record<string, RlSection> {
+  const out: Record<string, RlSection> = {};
+  for (const name of o.arms) {
+    const arm = armByName(name);
+    if (!arm) throw usageError(`unknown ablation arm "${name}"`, `known arms: ${ABLATION_ARMS.map((a) => a.name).join(', ')}`);
+    const recipe = validateConfig(
+      RecipeSchema,
+      { pipeline: 'rl', task: { name: 'game24' }, model: { init: 'unused' }, rl: armSection(arm, o) },
+      `ablation arm ${name}`,
+    );
+    out[name] = recipe.rl!;
+  }
+  return out;
+}
+
+export async function runAblation(o: AblationOptions): Promise<AblationResult> {
+  if (!o.arms.length) throw usageError('no ablation arms given', `name some of: ${ABLATION_ARMS.map((a) => a.name).join(', ')}`);
+  const arms = o.arms.includes(BASELINE_ARM) ? o.arms : [BASELINE_ARM, ...o.arms];
+  const sections = armSections({ ...o, arms });
+  await initEngine();
+  const task = getTask(o.task);
+  const ck = loadCheckpoint(o.checkpoint);
+  const start: LoadedModel = { config: ck.config, tokenizer: tokenizerFromSpec(ck.tokenizer), weights: ck.weights, source: o.checkpoint };
+  const { evalSet, rlProblems } = await splitProblems(task, o.heldOut);
+  const verifier = resolveReward('verifier', task);
+  const budget = {
+    steps: o.steps,
+    prompts: o.prompts,
+    group: o.group,
+    maxNewTokens: o.maxNewTokens,
+    heldOut: o.heldOut,
+    samples: o.samples,
+    seeds: o.seeds,
+  };
+  fs.mkdirSync(path.join(o.out, 'per-problem'), { recursive: true });
+  const jsonFile = path.join(o.out, 'ablation.json');
+  const prev = fs.existsSync(jsonFile) ? (JSON.parse(fs.readFileSync(jsonFile, 'utf8')) as AblationResult) : null;
+  const keep = prev && prev.task === o.task && prev.checkpoint === o.checkpoint && sameBudget(prev.budget, budget) ? prev : null;
+  const perFile = (arm: string) => path.join(o.out, 'per-problem', `${arm}.json`);
+  const evalOf = async (w: HostWeights, seed: number): Promise<PerProblem> => ({
+    greedy: await scoreProblems(w, start, task, evalSet, verifier, { maxNewTokens: o.maxNewTokens, temperature: 0, n: 1, seed }),
+    sampled: await scoreProblems(w, start, task, evalSet, verifier, {
+      maxNewTokens: o.maxNewTokens,
+      temperature: 1,
+      n: o.samples,
+      seed: 1000 + seed,
+    }),
+  });
+  const result: AblationResult = keep ?? {
+    task: o.task,
+    checkpoint: o.checkpoint,
+    budget,
+    heldout_problems: evalSet.length,
+    rl_problems: rlProblems.length,
+    start: { greedy_accuracy: NaN, sampled_accuracy: NaN },
+    arms: {},
+    note: 'arms run one after another on a shared 2-core machine; wall times are comparable only roughly',
+  };
+  const save = () => {
+    writeJsonAtomic(jsonFile, result);
+    writeFileAtomic(path.join(o.out, 'ablation.md'), ablationMarkdown(result));
+  };
+  if (!keep) {
+    const s = await evalOf(start.weights, o.seeds[0]);
+    result.start = { greedy_accuracy: accuracy(s.greedy), sampled_accuracy: accuracy(s.sampled) };
+    save();
+  }
+  for (const name of arms) {
+    if (result.arms[name] && fs.existsSync(perFile(name))) continue;
+    const arm = armByName(name)!;
+    const runs: PerProblem[] = [];
+    let wall = 0;
+    let rolloutTokens = 0;
+    let trainTokens = 0;
+    for (const seed of o.seeds) {
+      process.stderr.write(`ablation: ${name} seed ${seed}: ${o.steps} steps of ${sections[name].prompts_per_step}x${o.group}\n`);
+      const recipe = validateConfig(
+        RecipeSchema,
+        {
+          pipeline: 'rl',
+          run: { name: `${name}-s${seed}`, seed },
+          task: { name: o.task },
+          model: { init: o.checkpoint },
+          rl: sections[name],
+        },
+        `ablation arm ${name}`,
+      );
+      const run = TrainingRun.open(recipe, { root: path.join(o.out, 'runs'), overwrite: true, progress: o.progress ?? 'log' });
+      const t0 = performance.now();
+      const r = await runRlPhase({
+        run,
+        phase: 'rl',
+        task,
+        problems: rlProblems,
+        evalProblems: [],
+        start,
+        rl: sections[name],
+        reward: resolveReward(sections[name].reward, task),
+        seed,
+        checkpointEvery: o.steps,
+        logEvery: 1,
+      });
+      wall += (performance.now() - t0) / 1000;
+      const metrics = path.join(run.dir.dir, 'metrics.jsonl');
+      rolloutTokens += sumMetric(metrics, 'rollout_tokens');
+      trainTokens += sumMetric(metrics, 'train_tokens');
+      runs.push(await evalOf(loadCheckpoint(r.checkpoint).weights, seed));
+    }
+    const pp: PerProblem = { greedy: pool(runs.map((x) => x.greedy)), sampled: pool(runs.map((x) => x.sampled)) };
+    writeJsonAtomic(perFile(name), pp);
+    const base = name === BASELINE_ARM ? null : (JSON.parse(fs.readFileSync(perFile(BASELINE_ARM), 'utf8')) as PerProblem);
+    result.arms[name] = {
+      summary: arm.summary,
+      seeds: o.seeds,
+      wall_s: +wall.toFixed(1),
+      rollout_tokens: rolloutTokens,
+      train_tokens: trainTokens,
+      greedy_accuracy: accuracy(pp.greedy),
+      sampled_accuracy: accuracy(pp.sampled),
+      vs_baseline: base
+        ? {
+            greedy: pairedDifference(base.greedy, pp.greedy, { seed: 0 }),
+            sampled: pairedDifference(base.sampled, pp.sampled, { seed: 0 }),
+          }
+        : null,
+    };
+    save();
+  }
+  return result;
+}
