@@ -8,5 +8,16 @@ import { trainBench } from './train.js';
 import { tasksBench } from './tasks.js';
 import { rlBench } from './rl.js';
 import { rsrmBench } from './rsrm.js';
+import { renderBench } from './render.js';
 
-export const benchModules: BenchModule[] = [engineBench, searchBench, serveBench, trainBench, tasksBench, cliBench, rlBench, rsrmBench];
+export const benchModules: BenchModule[] = [
+  engineBench,
+  searchBench,
+  serveBench,
+  trainBench,
+  tasksBench,
+  cliBench,
+  rlBench,
+  rsrmBench,
+  renderBench,
+];

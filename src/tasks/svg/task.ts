@@ -87,14 +87,20 @@ export function generateSvgProblem(rng: Rng, level: SvgLevel): SvgRenderData {
   return { width: spec.side, height: spec.side, rects, level, target, referenceLength };
 }
 
-/** The SVG in a completion: from the last `<svg` to its `</svg>` (or to the end when unclosed); null when none. */
+/**
+ * The SVG in a completion: the last `<svg ...>` through its `</svg>` (or a self-closed `<svg .../>`);
+ * null when there is none or it is not closed (an unfinished picture is no answer yet, so a chain
+ * of one element per line is not cut at its first line).
+ */
 export function extractSvg(text: string): string | null {
   const lower = text.toLowerCase();
   let from = lower.lastIndexOf('<svg');
   while (from >= 0 && !/[\s>]/.test(lower[from + 4] ?? '')) from = lower.lastIndexOf('<svg', from - 1);
   if (from < 0) return null;
   const end = lower.indexOf('</svg>', from);
-  return (end < 0 ? text.slice(from) : text.slice(from, end + 6)).trim();
+  if (end >= 0) return text.slice(from, end + 6).trim();
+  const selfClosed = /^<svg\b[^<>]*\/>/i.exec(text.slice(from));
+  return selfClosed ? selfClosed[0] : null;
 }
 
 const targetCache = new WeakMap<object, InkImage>();
