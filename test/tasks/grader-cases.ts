@@ -226,6 +226,47 @@ export const CLASSES: Record<string, Case[]> = {
     ['\\begin{pmatrix}1 \\\\ 2\\end{pmatrix}', '\\\\boxed{\\\\begin{pmatrix}1 \\\\\\\\ 2\\\\end{pmatrix}}', C],
     ['\\\\sqrt{2}', '\\boxed{\\sqrt{3}}', W],
   ],
+  listsAndRegions: [
+    // A solution listed twice is still one solution (set semantics when the counts differ).
+    ['(1,2),(2,1),(3,3)', '\\boxed{(2, 1), (1, 2), (3, 3), (1,2)}', C],
+    ['(1,2),(2,1),(3,3)', '\\boxed{(2, 1), (1, 2), (1,2)}', W],
+    // Semicolons between answers and between coordinates.
+    ['-5;-4;-1', '\\boxed{\\{-1, -4, -5\\}}', C],
+    ['(1;0;2),(3;-1;0)', '\\boxed{(3, -1, 0), (1, 0, 2)}', C],
+    ['a=1,b=4;a=2,b=3', '$(2,3),(1,4)$', C],
+    ['a=1,b=4;a=2,b=3', '$(2,3),(1,5)$', W],
+    // "and" / "or" between answers.
+    ['(2,9)or(9,2)', '\\boxed{(9,2),\\ (2,9)}', C],
+    ['$4$ and $5$ and $6$', '\\boxed{4,5,6}', C],
+    ['$8,3$ or $5$', '$8,3,5$', C],
+    ['\\boxed{3 \\text{ and } 7}', '$\\boxed{3,7}$', C],
+    ['\\boxed{3 \\text{ and } 7}', '$\\boxed{3,8}$', W],
+    ['\\boxed{g(t) = 2 \\text{ and } g(t) = -2', 'g(s)=2org(s)=-2', C],
+    // Boxes of one answer joined by a short phrase; a retraction or a new sentence separates them.
+    ['4, 9', '\\boxed{4} cats and \\boxed{9} dogs', C],
+    ['(2, 2), (0, 0)', '$$\\boxed{(2, 2)} \\text{ in case (i) and } \\boxed{(0, 0)}$$', C],
+    ['9', '\\boxed{4} is not possible, so \\boxed{9}', C],
+    ['9', 'We try \\boxed{4}. Then we find \\boxed{9}', C],
+    // A reference equation whose left side is made of symbols alone stands for its value.
+    ['\\frac{PQ}{QR}=\\frac{2}{\\sqrt{5}}', '$\\frac{2}{\\sqrt{5}}$', C],
+    ['A_1:A_2=3:8', '$3:8$', C],
+    ['A_1:A_2=3:8', '$3:7$', W],
+    ['|PQ|=4', '$4$', C],
+    ['5 = 2b+c', '$2b+c$', W],
+    // A predicted equation against a plain reference: its last right-hand side.
+    ['12', '$3 \\times 4 = 12$', C],
+    ['12', '$a + b = 12$', C],
+    ['12', '$a + b = 13$', W],
+    // Sets of real numbers written as inequalities, unions or set-builder notation.
+    ['1\\le|t|\\le 4', '$t \\in [-4, -1] \\cup [1, 4]$', C],
+    ['1\\le|t|\\le 4', '$t \\in [-4, -1] \\cup [1, 5]$', W],
+    ['1\\le|t|\\le 4', '$t \\in (-4, -1] \\cup [1, 4]$', W],
+    ['(-3, 3)', '$t^2 < 9$', C],
+    ['(-\\infty, -2) \\cup (5, \\infty)', 'x < -2 \\text{ or } x > 5', C],
+    ['(-\\infty, -2) \\cup (5, \\infty)', 'x < -2 \\text{ and } x > 5', W],
+    ['(2, 6)', '$\\{y \\mid 2 < y < 6\\}$', C],
+    ['(2, 6)', '$\\{y \\mid 2 \\le y < 6\\}$', W],
+  ],
   tolerance: [
     ['\\frac{1}{3}', '0.3333', C, { relTol: 1e-3 }],
     ['\\frac{1}{3}', '0.3333', W],

@@ -7,6 +7,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { MathGrader, gradeSync } from '../../src/tasks/grader/index.js';
 import { CLASSES } from './grader-cases.js';
+import { CONVENTIONS } from './grader-public-conventions.js';
 
 describe.each(Object.entries(CLASSES))('grader class: %s', (_cls, cases) => {
   for (const [gold, pred, want, options] of cases) {
@@ -19,13 +20,28 @@ describe.each(Object.entries(CLASSES))('grader class: %s', (_cls, cases) => {
   }
 });
 
+// The answer conventions of Qwen2.5-Math's evaluator, lm-evaluation-harness, PRM800K and
+// simple-evals (test/tasks/grader-public-conventions.ts): expected true must be `correct`,
+// expected false must not be.
+describe.each(Object.entries(CONVENTIONS))('grader conventions: %s', (_cls, cases) => {
+  for (const [gold, pred, expected, options] of cases) {
+    it(`${JSON.stringify(gold)} vs ${JSON.stringify(pred.length > 80 ? `${pred.slice(0, 77)}...` : pred)} -> ${expected ? 'correct' : 'not correct'}${options ? ` ${JSON.stringify(options)}` : ''}`, () => {
+      const r = gradeSync(gold, pred, options);
+      expect(
+        r.verdict === 'correct',
+        `${r.verdict}: ${r.reason}; gold ${r.gold.normalized}, pred ${r.pred.normalized} (${r.pred.method})`,
+      ).toBe(expected);
+    });
+  }
+});
+
 describe('MathGrader agrees with gradeSync on the whole suite', () => {
   const grader = new MathGrader({ timeoutMs: 10_000 });
   afterAll(() => grader.close());
   it('same verdict for every case', async () => {
     const all = Object.values(CLASSES).flat();
     const got = await Promise.all(all.map(([g, p, , o]) => grader.grade(g, p, o)));
-    const mismatches = all.filter((c, i) => got[i].verdict !== c[2]).map((c, i) => `${c[0]} vs ${c[1]}: ${got[i]?.verdict}`);
+    const mismatches = all.flatMap((c, i) => (got[i].verdict !== c[2] ? [`${c[0]} vs ${c[1]}: ${got[i].verdict}`] : []));
     expect(mismatches).toEqual([]);
   }, 60_000);
 });

@@ -6,6 +6,8 @@
  * tolerance), then evaluation at fixed points for expressions with free variables.
  */
 import { matrixValue } from './matrix.js';
+import { splitTopLevel } from './split.js';
+import { mayBeRegion, sameRegion } from './region.js';
 import { choiceLetter } from './normalize.js';
 import { decimalCommaValue, parsePlainNumber } from './numbers.js';
 import { compareRelations, splitRelation } from './relations.js';
@@ -22,41 +24,13 @@ import {
 
 export { type Tolerance, DEFAULT_TOLERANCE, numbersClose } from './symbolic.js';
 export { parsePlainNumber } from './numbers.js';
+export { splitTopLevel } from './split.js';
 
 export interface Verdict {
   equal: boolean;
   reason: string;
   /** Neither cheap rules nor the math engine could read one side: no verdict on the maths. */
   unparseable?: boolean;
-}
-
-/** Splits at top-level occurrences of `sep` (outside (), [], {} and \left...\right pairs). */
-export function splitTopLevel(s: string, sep: string): string[] {
-  const parts: string[] = [];
-  let depth = 0;
-  let start = 0;
-  for (let i = 0; i < s.length; i++) {
-    const c = s[i];
-    if (c === '\\' && s.startsWith('\\{', i)) {
-      depth++;
-      i++;
-      continue;
-    }
-    if (c === '\\' && s.startsWith('\\}', i)) {
-      depth--;
-      i++;
-      continue;
-    }
-    if (c === '(' || c === '[' || c === '{') depth++;
-    else if (c === ')' || c === ']' || c === '}') depth--;
-    else if (depth === 0 && s.startsWith(sep, i)) {
-      parts.push(s.slice(start, i));
-      start = i + sep.length;
-      i += sep.length - 1;
-    }
-  }
-  parts.push(s.slice(start));
-  return parts;
 }
 
 /** Whether the opening bracket at 0 closes exactly at the end (so "(1,2)" but not "(1)+(2)"). */
@@ -148,8 +122,38 @@ function expandPlusMinus(s: string): string[] {
 /** Numbers written in a base ("40_9", "1011_{2}") are compared as written, not evaluated. */
 const BASE_NUMBER = /^[0-9A-Za-z]+_\{?\d+\}?$/;
 
+/**
+ * Unordered lists of different lengths: equal as sets when each element of one side equals some
+ * element of the other (a value written twice counts once, as in Math-Verify's FiniteSet
+ * comparison: `(3,17,3,7)` listed twice is still one solution).
+ */
+function sameSet(as: string[], bs: string[], tol: Tolerance, symbolic: boolean, what: string): Verdict | null {
+  const covered = (xs: string[], ys: string[], xFirst: boolean): Verdict | null => {
+    for (const x of xs) {
+      let found = false;
+      for (const y of ys) {
+        const v = xFirst ? compareNormalized(x, y, tol, symbolic) : compareNormalized(y, x, tol, symbolic);
+        if (v === null) return null;
+        if (v.equal) {
+          found = true;
+          break;
+        }
+      }
+      if (!found) return { equal: false, reason: `${what}: ${as.length} vs ${bs.length} elements (no match for ${x})` };
+    }
+    return { equal: true, reason: `${what}: same set of values (repeats counted once)` };
+  };
+  if (!symbolic && as.length * bs.length > 400) return null;
+  const ab = covered(as, bs, true);
+  if (!ab?.equal) return ab;
+  return covered(bs, as, false);
+}
+
 function compareLists(as: string[], bs: string[], ordered: boolean, tol: Tolerance, symbolic: boolean, what: string): Verdict | null {
-  if (as.length !== bs.length) return { equal: false, reason: `${what}: ${as.length} vs ${bs.length} elements` };
+  if (as.length !== bs.length) {
+    const sets = !ordered && as.length > 0 && bs.length > 0 && Math.min(as.length, bs.length) > 1;
+    return sets ? sameSet(as, bs, tol, symbolic, what) : { equal: false, reason: `${what}: ${as.length} vs ${bs.length} elements` };
+  }
   if (ordered) {
     let deferred = false;
     for (let i = 0; i < as.length; i++) {
@@ -197,11 +201,38 @@ const bracketed = (s: string) =>
  */
 export function compareNormalized(a: string, b: string, tol: Tolerance = DEFAULT_TOLERANCE, symbolic = true): Verdict | null {
   if (a === b) return { equal: true, reason: 'identical after normalisation' };
+  // Sets of real numbers written as inequalities, unions or set-builder notation (region.ts): read
+  // by membership, in the symbolic stage (it evaluates expressions).
+  const regionish = REGIONISH.test(a) || REGIONISH.test(b);
+  if (regionish && /\\lor|\\land|\\mid/.test(a + b)) {
+    if (!symbolic) return null;
+    const r = sameRegion(a, b);
+    if (r) return r;
+  }
+  const v = compareStructured(a, b, tol, symbolic);
+  if (v === null || v.equal || !regionish || !mayBeRegion(a) || !mayBeRegion(b)) return v;
+  if (!symbolic) return null;
+  const r = sameRegion(a, b);
+  return r?.equal ? r : v;
+}
+
+const REGIONISH = /<|>|\\le|\\ge|\\lor|\\land|\\mid/;
+
+function compareStructured(a: string, b: string, tol: Tolerance, symbolic: boolean): Verdict | null {
   if (a === '' || b === '') return { equal: false, reason: 'empty answer' };
 
   const ma = matrixValue(a);
   const mb = matrixValue(b);
   if (ma !== undefined || mb !== undefined) {
+    // A vector (one row or one column) against a tuple of the same entries: `(1, 2)`.
+    const vec = ma ?? mb;
+    const other = ma ? b : a;
+    if (vec && (ma === undefined || mb === undefined) && isTuple(other) && (vec.length === 1 || vec.every((r) => r.length === 1))) {
+      const entries = splitTopLevel(other.slice(1, -1), ',');
+      return ma
+        ? compareLists(vec.flat(), entries, true, tol, symbolic, 'vector')
+        : compareLists(entries, vec.flat(), true, tol, symbolic, 'vector');
+    }
     if (!ma || !mb)
       return ma === null || mb === null
         ? { equal: false, reason: 'matrix expression not understood', unparseable: true }

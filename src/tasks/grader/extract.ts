@@ -60,6 +60,12 @@ export function allBoxes(text: string): Box[] {
       else if (text[i] === '}') depth--;
     }
     if (depth === 0) out.push({ content: text.slice(start, i - 1), start: m.index, end: i });
+    // A box left open at the end of the text holds the rest of it (a truncated answer, as
+    // Math-Verify reads it); an open box followed by more boxes is not an answer.
+    else if (!/\\(?:boxed|fbox)\s*\{/.test(text.slice(start))) {
+      out.push({ content: text.slice(start).trim(), start: m.index, end: text.length });
+      break;
+    }
   }
   return out;
 }
@@ -74,12 +80,28 @@ export function lastBoxed(text: string): string | null {
 const CONNECTOR =
   /^(?:\s|[,;.:&]|\$|\b[a-zA-Z](?:_\w)?\s*=|\\[[\]()]|\\quad|\\qquad|\\,|\\text\{\s*(?:and|or|,)?\s*\}|\band\b|\bor\b|\\(?:text|mathrm)\{\s*\}|\\\\)*$/i;
 
+/** Words that take back an earlier box ("\boxed{5} is wrong, so \boxed{3}"): then only the later one counts. */
+const RETRACTION =
+  /\b(?:not|wrong|incorrect|mistake|error|wait|but|however|instead|actually|rather|recheck|redo|check|correct(?:ion|ed)?)\b/i;
+
+/**
+ * Whether the text between two boxes joins them into one answer: connectors only (spaces,
+ * punctuation, "and"/"or", `x =`), or a short phrase within one sentence that takes nothing back
+ * ("\boxed{1} papers and \boxed{2} bins", "\boxed{(3,3)} \text{ for part (a) and } \boxed{(1,1)}"),
+ * as Math-Verify joins the boxes of one answer into a set. A sentence end or a retraction separates.
+ */
+function joinsBoxes(between: string): boolean {
+  if (CONNECTOR.test(between)) return true;
+  if (between.length > 48 || /\n|[.!?](?:\s|$)/.test(between) || RETRACTION.test(between)) return false;
+  return (between.match(/[A-Za-z]{2,}/g) ?? []).filter((w) => !/^(?:text|and|or|for|part|quad|qquad)$/i.test(w)).length <= 2;
+}
+
 /** The last group of adjacent boxes, joined as a list. */
 function lastBoxGroup(text: string): Found | null {
   const boxes = allBoxes(text);
   if (boxes.length === 0) return null;
   let first = boxes.length - 1;
-  while (first > 0 && CONNECTOR.test(text.slice(boxes[first - 1].end, boxes[first].start))) first--;
+  while (first > 0 && joinsBoxes(text.slice(boxes[first - 1].end, boxes[first].start))) first--;
   const group = boxes.slice(first).map((b) => cleanBoxContent(b.content.trim()));
   return { answer: group.join(', '), method: 'boxed', at: boxes[boxes.length - 1].end, ...(group.length > 1 ? { parts: group } : {}) };
 }
@@ -265,7 +287,7 @@ const FINAL = /final\s+answer\s*(?:is|:|=)\s*(?:\*\*)?\s*([^\n]*?)(?=final\s+ans
 const HASH = /####\s*([^\n]+)/g;
 const ANSWER_IS = /answer\s+(?:is|should\s+be|would\s+be)\s*:?\s*([^\n]+)/gi;
 const ANSWER_COLON = /(?:^|\n)\s*(?:\*\*)?\s*(?:final\s+)?answer\s*(?:\*\*)?\s*:\s*(?:\*\*)?([^\n]+)/gi;
-const CHOICE_PHRASE = /(?:answer|option|choice)\s*(?:is|:)?\s*(?:\\text\{)?\(?([A-E])\)?(?![A-Za-z])/gi;
+const CHOICE_PHRASE = /(?:answer|option|choice)\s*(?:is|:)?\s*(?:\*\*|\$|\\(?:text|textbf|mathbf|boxed)\{)*\s*\(?([A-E])\)?(?![A-Za-z])/gi;
 
 function latest(...xs: Array<Found | null>): Found | null {
   let best: Found | null = null;
@@ -279,7 +301,10 @@ function isBareAnswer(t: string): boolean {
   if (s.length === 0 || s.length > 200 || s.includes('\n')) return false;
   // Several bare numbers side by side ("4 4/9 2") are text, not one answer; "1 000" and "4 4/9" are one.
   if (/\d\s+[-+]?\d/.test(s) && !/^[-+]?\d{1,3}(?:\s\d{3})+(?:[.,]\d+)?$/.test(s) && !/^[-+]?\d+\s+\d+\s*\/\s*\d+$/.test(s)) return false;
-  return proseWords(s.replace(/\\text\{[^{}]*\}|\\mbox\{[^{}]*\}|\\textnormal\{[^{}]*\}/g, ' ')).length === 0;
+  const words = s
+    .replace(/\\text\{[^{}]*\}|\\mbox\{[^{}]*\}|\\textnormal\{[^{}]*\}/g, ' ')
+    .replace(/(?<=[)\]}\d])(?:and|or)(?=[-+([\\{\dA-Za-z])/g, ' ');
+  return proseWords(words).length === 0;
 }
 
 /** Extracts the final answer; `method` says which rule found it. */
@@ -298,6 +323,9 @@ export function extractAnswer(input: string, options: { choices?: boolean } = {}
   }
 
   if (isBareAnswer(text)) return { answer: text.trim(), method: 'whole' };
+  // One word on its own is a text answer ("Tuesday", "Yes", "infinity").
+  const word = /^\s*(?:\*\*)?([A-Za-z][A-Za-z'-]*)(?:\*\*)?\.?\s*$/.exec(text);
+  if (word) return { answer: word[1], method: 'whole' };
 
   const spans = latexSpans(text);
   const lastSpan = [...spans].reverse().find((s) => s.content.trim() !== '') ?? null;

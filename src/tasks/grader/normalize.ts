@@ -236,6 +236,45 @@ function stripThousands(s: string): string {
   return out;
 }
 
+/**
+ * Other ways of writing a list of answers, read as comma lists (the conventions of Math-Verify's
+ * test cases from NuminaMath and OpenThoughts): "12 and 13", "(11,7) or (7,11)", `1 \text{ and } 2`
+ * (already unwrapped to words here) at the top level; semicolons between answers (`-12;-11;-10`,
+ * each group with commas becoming a tuple: `p=5,q=2;p=7,q=2` -> `(p=5,q=2),(p=7,q=2)`); and
+ * semicolons between coordinates inside brackets (`(0;-2;6)` -> `(0,-2,6)`).
+ */
+function listSeparators(input: string): string {
+  let s = input;
+  if (/\band\b|\bor\b|(?<=[)\]}\d])(?:and|or)(?=[-+([\\{\dA-Za-z])/.test(s)) {
+    const d = depths(s);
+    // Between inequalities "and"/"or" mean intersection/union (`x < 1 or x > 3`): kept as \land / \lor.
+    const ineq = /<|>|\\le\b|\\ge\b/.test(s);
+    s = s.replace(/\s+(?:and|or)\s+|(?<=[)\]}\d])(?:and|or)(?=[-+([\\{\dA-Za-z])/g, (m, offset: number) =>
+      d[offset] !== 0 ? m : ineq ? (/and/.test(m) ? ' \\land ' : ' \\lor ') : ', ',
+    );
+  }
+  if (!s.includes(';')) return s;
+  const d = depths(s);
+  let out = '';
+  const groups: string[] = [];
+  for (let i = 0; i < s.length; i++) {
+    if (s[i] !== ';') out += s[i];
+    else if (d[i] > 0) out += ',';
+    else {
+      groups.push(out);
+      out = '';
+    }
+  }
+  groups.push(out);
+  const parts = groups.map((g) => g.trim()).filter((g) => g !== '');
+  if (parts.length < 2) return parts[0] ?? '';
+  const topComma = (g: string) => {
+    const dg = depths(g);
+    return [...g].some((c, i) => c === ',' && dg[i] === 0);
+  };
+  return parts.map((g) => (topComma(g) ? `(${g})` : g)).join(', ');
+}
+
 /** One spelling per relation: \le \ge \ne < > (and \approx kept), so later stages see one form. */
 export function canonicalRelations(s: string): string {
   return s
@@ -287,10 +326,16 @@ export function normalizeAnswer(input: string): string {
     s = m[1].trim();
   }
   s = stripThousands(s);
+  // A number followed by a few plain words ("3 apples", "12 red marbles"): the words name what is counted.
+  const counted = /^([-+]?\d+(?:\.\d+)?)\s+[a-z]{2,}(?:\s+[a-z]{2,}){0,2}$/.exec(s);
+  if (counted && !/\b(?:and|or|to|times|plus|minus|over)\b/.test(s)) s = counted[1];
+  // Infinity in words.
+  s = s.replace(/(^|[^a-zA-Z\\])(?:infinity|inf)(?![a-zA-Z])/gi, '$1\\infty');
   // "x \in [a, b]" -> the set itself.
   s = s.replace(/^\s*[a-zA-Z](?:_\{?\w+\}?)?\s*\\in(?![a-zA-Z])\s*/, '');
   // "19, 46, and 82": the conjunction in a list.
   s = s.replace(/,\s*(?:and|or)\s+/g, ', ');
+  s = listSeparators(s);
   // "\\" is a line break except inside matrices, where it separates rows.
   if (!s.includes('\\begin')) s = s.replace(/\\\\/g, ' ');
   s = fixShorthand(s);

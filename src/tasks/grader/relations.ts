@@ -84,6 +84,27 @@ export function equationValue(r: Relation): string | null {
   return r.parts[after] ?? null;
 }
 
+/** The last part written after "=" (or `\approx`) in an equation chain. */
+function lastRhs(r: Relation): string {
+  for (let i = r.parts.length - 1; i >= 1; i--) if (r.ops[i - 1] === '=') return r.parts[i];
+  return r.parts[r.parts.length - 1];
+}
+
+/**
+ * A left-hand side made of named quantities only, with no number outside subscripts: `|AB|`,
+ * `\frac{NO}{BO}`, `S_{MBCN}:S`, `a+b`, `f(x)` (Math-Verify's "only symbols" test for assignments).
+ */
+export function symbolsOnly(p: string): boolean {
+  const t = p
+    .replace(/_\{[^{}]*\}|_\w/g, '')
+    .replace(
+      /\\(?:frac|angle|overline|bar|vec|hat|widehat|overrightarrow|triangle|mathrm|operatorname|cdot|times|left|right|mid)(?![a-zA-Z])/g,
+      ' ',
+    )
+    .replace(/[{}()|:/*+\-'\s,]/g, '');
+  return /^[A-Za-z]+$/.test(t);
+}
+
 /** lhs - rhs of an equation chain: first part against the last part after "=". */
 function equationForm(r: Relation): string {
   let last = r.parts.length - 1;
@@ -197,7 +218,11 @@ export function compareRelations(a: string, b: string, tol: Tolerance, symbolic:
   const [R, other] = A ? [A, b] : [B!, a];
   const kind = kindOf(R);
   if (kind === 'eq') {
-    const v = equationValue(R);
+    // Which side of an equation stands for the answer follows Math-Verify's convention: a predicted
+    // equation against a plain reference is read as its last right-hand side (`2x + z = 1` -> 1,
+    // `6 \times 7 = 42` -> 42); a reference equation only when its left side is made of symbols
+    // alone (`|AB| = 1`, `\frac{NO}{BO} = ...`, `V_1:V_2 = 11:21`), so `7 = 11a + c` is not `11a + c`.
+    const v = A ? (equationValue(R) ?? (symbolsOnly(R.parts[0]) ? lastRhs(R) : null)) : lastRhs(R);
     if (v === null) return { equal: false, reason: 'equation vs expression' };
     const r = cmp(v, other);
     return r && { ...r, reason: `value of the equation: ${r.reason}` };
