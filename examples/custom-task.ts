@@ -81,7 +81,7 @@ for (const strategy of ['cot', 'tot-dfs'] as const) {
   const { results } = await solveMany(problems, {
     task,
     strategy,
-    settings: strategy === 'tot-dfs' ? { k: 2, scorer: 'none', maxDepth: 40 } : { decoding: 'sample', maxDepth: 40 },
+    settings: strategy === 'tot-dfs' ? { k: 2, scorer: 'none', max_depth: 40 } : { decoding: 'sample', max_depth: 40 },
     models: { policy },
     budget: { expansions: 200 },
     seed: 1,

@@ -14,6 +14,15 @@ export * from './legal-policy.js';
 export * from './tracer.js';
 export * from './render.js';
 export * from './trace.js';
-export { strategies, getStrategy, parseSettings, parseSetFlags, describeSettings, strategyNames } from './strategies/index.js';
+export {
+  strategies,
+  getStrategy,
+  parseSettings,
+  parseSetFlags,
+  describeSettings,
+  strategyNames,
+  settingName,
+  canonicalSettings,
+} from './strategies/index.js';
 export * as operators from './operators/index.js';
 export * from './open-models.js';

@@ -31,7 +31,7 @@ import { BudgetSchema, type Budget } from './budget.js';
 import { isProblemAware } from './legal-policy.js';
 import { servedProblem, servedTask } from './served-problem.js';
 import type { Trace } from './trace.js';
-import { getStrategy, parseSettings, strategyNames } from './strategies/index.js';
+import { canonicalSettings, getStrategy, parseSettings, settingName, strategyNames } from './strategies/index.js';
 import type { Strategy } from './strategy.js';
 import type { ReasoningNode } from './structure.js';
 import { solveMany, type SolveProgress, type SolveResult } from './solve.js';
@@ -183,17 +183,20 @@ export class ReasoningPolicy implements Policy {
 
   /** Settings and budget from the request body's extra fields, over the provider's defaults. */
   settingsFrom(body: Record<string, unknown>): { settings: Record<string, unknown>; budget: Budget } {
-    const known = new Set(Object.keys((this.strategy.settings as unknown as { shape: Record<string, unknown> }).shape));
-    const raw: Record<string, unknown> = { ...(this.defaults.settings ?? {}) };
-    for (const [k, v] of Object.entries(body)) if (known.has(k) && !OPENAI_FIELDS.has(k)) raw[k] = v;
-    if (body.settings !== undefined) {
-      if (typeof body.settings !== 'object' || body.settings === null || Array.isArray(body.settings))
-        throw usageError(
-          '"settings" must be an object of strategy settings',
-          `run \`rlmkit strategies ${this.strategy.name}\` for the settings`,
-        );
-      Object.assign(raw, body.settings);
-    }
+    // Top-level body fields that name a setting (either spelling), then "settings", over the defaults.
+    const fields = Object.keys((this.strategy.settings as unknown as { shape: Record<string, unknown> }).shape);
+    const known = new Set([...fields, ...fields.map(settingName)]);
+    const topLevel = Object.fromEntries(Object.entries(body).filter(([k]) => known.has(k) && !OPENAI_FIELDS.has(k)));
+    if (body.settings !== undefined && (typeof body.settings !== 'object' || body.settings === null || Array.isArray(body.settings)))
+      throw usageError(
+        '"settings" must be an object of strategy settings',
+        `run \`rlmkit strategies ${this.strategy.name}\` for the settings`,
+      );
+    const raw = {
+      ...canonicalSettings(this.defaults.settings ?? {}),
+      ...canonicalSettings(topLevel),
+      ...canonicalSettings((body.settings as Record<string, unknown> | undefined) ?? {}),
+    };
     const settings = parseSettings(this.strategy, raw);
     const b = BudgetSchema.safeParse({ ...(this.defaults.budget ?? {}), ...((body.budget as object | undefined) ?? {}) });
     if (!b.success)

@@ -13,7 +13,7 @@ import { inputError, isRlmkitError } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
 import type { Policy, ValueModel } from '../models/types.js';
 import { solve } from '../reasoning/solve.js';
-import { getStrategy, parseSettings, describeSettings, strategies } from '../reasoning/strategies/index.js';
+import { canonicalSettings, getStrategy, parseSettings, describeSettings, strategies } from '../reasoning/strategies/index.js';
 import type { Strategy } from '../reasoning/strategy.js';
 import type { SearchContext } from '../reasoning/context.js';
 import { buildTrace, writeTrace } from '../reasoning/tracer.js';
@@ -97,7 +97,7 @@ export class Playground {
         summary: s.summary,
         structure: s.structure,
         settings: describeSettings(s),
-        defaults: parseSettings(s, {}),
+        defaults: canonicalSettings(parseSettings(s, {})),
       })),
       models: [
         MODEL_FREE[0],

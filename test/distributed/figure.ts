@@ -66,7 +66,7 @@ const args = [
   '--set',
   'simulations=64',
   '--set',
-  'stopWhenSolved=false',
+  'stop_when_solved=false',
   '--model',
   'legal-uniform',
   '--k',

@@ -120,7 +120,7 @@ describe('rlmkit worker + rlmkit eval --queue', () => {
         '--set',
         'simulations=300',
         '--set',
-        'stopWhenSolved=false',
+        'stop_when_solved=false',
         '--model',
         'legal-uniform',
         '--k',

@@ -39,7 +39,7 @@ describe('abort signals through searches', () => {
     const run = solveMany(problems, {
       task: game24Task,
       strategy: 'mcts',
-      settings: { simulations: 100000, children: 4, stopWhenSolved: false, maxDepth: 1000 },
+      settings: { simulations: 100000, children: 4, stop_when_solved: false, max_depth: 1000 },
       models: { policy },
       signal: ctl.signal,
     });

@@ -13,7 +13,7 @@ describe('solveMany', () => {
   it('lockstep merges calls across problems and gives the same results as one after another (greedy)', async () => {
     for (const [strategy, settings] of [
       ['cot', {}],
-      ['beam', { beamWidth: 2, k: 2, temperature: 0 }],
+      ['beam', { beam_width: 2, k: 2, temperature: 0 }],
       ['tot-bfs', { breadth: 2, k: 1, temperature: 0 }],
     ] as const) {
       const seqPolicy = new ScriptedPolicy(problemsMap(...problems));

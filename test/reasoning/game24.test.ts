@@ -81,7 +81,7 @@ describe('Game of 24', () => {
     const models = { policy: new TrapPolicy([puzzle]), value: new OracleValue([puzzle]) };
     const greedy = await solve(puzzle, { task, strategy: 'cot', models });
     expect(greedy.correct).toBe(false);
-    const beam = await solve(puzzle, { task, strategy: 'beam', settings: { beamWidth: 1, k: 40, scorer: 'value' }, models });
+    const beam = await solve(puzzle, { task, strategy: 'beam', settings: { beam_width: 1, k: 40, scorer: 'value' }, models });
     expect(beam.correct).toBe(true);
     expect((await task.verify(beam.answer, puzzle)).correct).toBe(true);
     expect(beam.trace!.checksUsed).toContain('rule-check');

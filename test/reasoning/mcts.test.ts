@@ -170,10 +170,10 @@ describe("MCTS (x1's form)", () => {
       solve(problem, {
         task,
         strategy: 'mcts',
-        settings: { simulations: 4, terminalCheck: 'verifier' },
+        settings: { simulations: 4, terminal_check: 'verifier' },
         models: { policy: new ScriptedPolicy(problemsMap(problem)), value: new ScriptedValue(values) },
       }),
-    ).rejects.toThrow(/terminalCheck=verifier needs the reference answer/);
+    ).rejects.toThrow(/terminal_check=verifier needs the reference answer/);
   });
 
   it('keeps its invariants on random trees (property)', async () => {

@@ -166,7 +166,7 @@ describe('reasoning proxy', () => {
     const cut = await app.request('/v1/completions', {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ model: 'cot@picky', prompt: 'Q: 2+3?\n', settings: { maxDepth: 1 } }),
+      body: JSON.stringify({ model: 'cot@picky', prompt: 'Q: 2+3?\n', settings: { max_depth: 1 } }),
     });
     expect(((await cut.json()) as { choices: { text: string }[] }).choices[0].text).toBe('carry the one');
   });

@@ -32,7 +32,7 @@ describe('strategies on the greedy-trap world', () => {
     const r = await solve(trap, {
       task,
       strategy: 'beam',
-      settings: { beamWidth: 1, k: 2, scorer: 'value' },
+      settings: { beam_width: 1, k: 2, scorer: 'value' },
       models: { policy, value: new ScriptedValue(values) },
     });
     expect(r.answer).toBe('7');
@@ -44,7 +44,7 @@ describe('strategies on the greedy-trap world', () => {
     const r = await solve(trap, {
       task,
       strategy: 'beam',
-      settings: { beamWidth: 1, k: 2, scorer: 'value' },
+      settings: { beam_width: 1, k: 2, scorer: 'value' },
       models: models({ value: true }),
     });
     expect(r.answer).toBe('7');
@@ -52,21 +52,26 @@ describe('strategies on the greedy-trap world', () => {
   });
 
   it('beam search with a PRM finds it too, and lookahead sees past a tempting first step', async () => {
-    const r = await solve(trap, { task, strategy: 'beam', settings: { beamWidth: 1, k: 2, scorer: 'prm' }, models: models({ prm: true }) });
+    const r = await solve(trap, {
+      task,
+      strategy: 'beam',
+      settings: { beam_width: 1, k: 2, scorer: 'prm' },
+      models: models({ prm: true }),
+    });
     expect(r.answer).toBe('7');
     // A value table that likes "a" at depth 1 but knows its leaves are bad: only lookahead escapes.
     const v = new ScriptedValue({ ...values, a: 0.9, b: 0.1 });
     const noLook = await solve(trap, {
       task,
       strategy: 'beam',
-      settings: { beamWidth: 1, k: 2, scorer: 'value' },
+      settings: { beam_width: 1, k: 2, scorer: 'value' },
       models: { policy: models().policy, value: v },
     });
     expect(noLook.answer).not.toBe('7');
     const look = await solve(trap, {
       task,
       strategy: 'beam',
-      settings: { beamWidth: 1, k: 2, scorer: 'value', lookahead: 1 },
+      settings: { beam_width: 1, k: 2, scorer: 'value', lookahead: 1 },
       models: { policy: new ScriptedPolicy(problemsMap(trap), { a: ['a1'], b: ['b1', 'b2'] }), value: v },
     });
     expect(look.answer).toBe('7');
@@ -155,7 +160,7 @@ describe('strategies on the greedy-trap world', () => {
     const r = await solve(trap, {
       task,
       strategy: 'tot-dfs',
-      settings: { k: 2, scorer: 'value', accept: 'threshold', acceptThreshold: 0.5 },
+      settings: { k: 2, scorer: 'value', accept: 'threshold', accept_threshold: 0.5 },
       models: m,
     });
     expect(r.answer).toBe('7');

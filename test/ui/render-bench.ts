@@ -17,7 +17,7 @@ export async function bigTrace(minNodes = 2000): Promise<Trace> {
     const t = await makeTrace({
       problem: '1 5 7 11',
       strategy: 'mcts',
-      settings: { simulations: 600, children, dedupe: false, stopWhenSolved: false },
+      settings: { simulations: 600, children, dedupe: false, stop_when_solved: false },
     });
     if (t.nodes.length >= minNodes) return t;
   }

@@ -84,7 +84,7 @@ export const solveCommand: CommandModule = {
       .option('--split <name>', 'split to pick problems from', 'test')
       .option('--data <path>', "your own copy of the task's data file")
       .option('--limit <n>', 'solve the first n problems of the split at once (solveMany) and report accuracy', intOption(1))
-      .option('--set <key=value>', 'strategy setting (repeatable; JSON values allowed)', collect, [])
+      .option('--set <key=value>', 'strategy setting, snake_case (repeatable; JSON values allowed), e.g. --set max_depth=8', collect, [])
       .option('--trace <file>', 'write the trace (JSON) here; with --limit, one file per problem (<file>-<i>.json)')
       .option('--budget-tokens <n>', 'stop after this many prompt+completion tokens', intOption(1))
       .option('--budget-calls <n>', 'stop after this many policy requests', intOption(1))

@@ -25,7 +25,10 @@ export const strategiesCommand: CommandModule = {
             for (const s of r.settings) out.push(`  ${s.name.padEnd(16)} ${s.type.padEnd(34)} default ${JSON.stringify(s.default)}`);
           }
         }
-        if (!name) out.push('\nrun `rlmkit strategies <name>` for its settings; set them with `rlmkit solve --set key=value`.');
+        if (!name)
+          out.push(
+            '\nrun `rlmkit strategies <name>` for its settings; set them by these (snake_case) names: `rlmkit solve --set max_depth=8`.',
+          );
         process.stdout.write(out.join('\n') + '\n');
       });
   },

@@ -26,7 +26,7 @@ export type DemoStrategy = z.output<typeof DemoStrategySchema>;
 export const DEFAULT_STRATEGIES: z.input<typeof DemoStrategySchema>[] = [
   { label: 'greedy CoT', strategy: 'cot', settings: { decoding: 'greedy' } },
   { label: 'best-of-8 (value model)', strategy: 'best-of-n', value: true, settings: { n: 8, scorer: 'value' } },
-  { label: 'beam 4x4 (value model)', strategy: 'beam', value: true, settings: { beamWidth: 4, k: 4, scorer: 'value' } },
+  { label: 'beam 4x4 (value model)', strategy: 'beam', value: true, settings: { beam_width: 4, k: 4, scorer: 'value' } },
   { label: 'MCTS 48 sims (value model)', strategy: 'mcts', value: true, settings: { simulations: 48, children: 4 } },
   { label: 'model-free MCTS 48 sims', strategy: 'mcts', policy: 'legal-uniform', settings: { simulations: 48, children: 4 } },
   { label: 'model-free DFS-8', strategy: 'tot-dfs', policy: 'legal-uniform', settings: { k: 8 } },

@@ -16,7 +16,14 @@ import * as path from 'node:path';
 import { RunDir, logger, Progress, readText, usageError, type RunMode } from '../../core/index.js';
 import { bootstrapMean, wilson } from '../../eval/index.js';
 import { EmbeddedPolicy, EmbeddedValueModel, type Policy, type ValueModel } from '../../models/index.js';
-import { LegalUniformPolicy, solveMany, type SolveManyOptions, type SolveResult, type Trace } from '../../reasoning/index.js';
+import {
+  LegalUniformPolicy,
+  canonicalSettings,
+  solveMany,
+  type SolveManyOptions,
+  type SolveResult,
+  type Trace,
+} from '../../reasoning/index.js';
 import { getTask } from '../../tasks/registry.js';
 import type { Problem, Task } from '../../tasks/types.js';
 import { RecipeSchema, trainRl, trainValue } from '../../training/index.js';
@@ -112,7 +119,7 @@ async function comparePolicy(
     problems,
     task,
     `${name} greedy CoT`,
-    { ...base, settings: { decoding: 'greedy', ruleCheck: false } },
+    { ...base, settings: { decoding: 'greedy', rule_check: false } },
     progress,
   );
   const solved = greedy.filter((r) => r.correct === true).length;
@@ -122,7 +129,7 @@ async function comparePolicy(
       problems,
       task,
       `${name} sampled CoT ${s + 1}/${cfg.eval.samples}`,
-      { ...base, seed: cfg.run.seed + 1000 + s, settings: { decoding: 'sample', temperature: 1, ruleCheck: false } },
+      { ...base, seed: cfg.run.seed + 1000 + s, settings: { decoding: 'sample', temperature: 1, rule_check: false } },
       progress,
     );
     sampled.forEach((r, i) => (perPuzzle[i] += r.correct === true ? 1 / cfg.eval.samples : 0));
@@ -151,7 +158,7 @@ async function evalStrategy(
     s.label,
     {
       strategy: s.strategy,
-      settings: { ruleCheck: true, ...s.settings },
+      settings: { rule_check: true, ...canonicalSettings(s.settings) },
       models: { policy, value: s.value ? models.value : undefined },
       budget: s.budget_tokens ? { tokens: s.budget_tokens } : undefined,
       seed: cfg.run.seed,

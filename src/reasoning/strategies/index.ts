@@ -30,11 +30,72 @@ export function getStrategy(name: string): Strategy {
   return s;
 }
 
-/** Validates settings (defaults filled in); a bad setting is a usage error naming the field. */
+/**
+ * Setting names: users write snake_case (`--set max_depth=4`, serve's `"settings": {"max_depth": 4}`),
+ * like recipes and OpenAI request fields; `rlmkit strategies`, help and errors show that spelling.
+ * Strategy code reads the parsed settings as camelCase TypeScript fields (`settings.maxDepth`).
+ * camelCase input (`maxDepth`) is still accepted, for compatibility; naming one setting in both
+ * spellings is a usage error.
+ */
+export function settingName(field: string): string {
+  return field.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+}
+
+function fieldName(name: string): string {
+  return name.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+}
+
+function settingsShape(strategy: Strategy): Record<string, z.ZodType> {
+  return (strategy.settings as unknown as z.ZodObject<z.ZodRawShape>).shape as Record<string, z.ZodType>;
+}
+
+/**
+ * Settings keyed by their user-facing (snake_case) names, for merging defaults and overrides
+ * written in either spelling; one setting in both spellings is a usage error.
+ */
+export function canonicalSettings(raw: Record<string, unknown>): Record<string, unknown> {
+  const writtenAs = new Map<string, string>();
+  for (const k of Object.keys(raw)) {
+    const name = settingName(fieldName(k));
+    const before = writtenAs.get(name);
+    if (before !== undefined) throw usageError(`setting ${name} is given twice (as ${before} and as ${k})`, `write it once, as ${name}`);
+    writtenAs.set(name, k);
+  }
+  return Object.fromEntries(Object.entries(raw).map(([k, v]) => [settingName(fieldName(k)), v]));
+}
+
+/** Keys renamed to the strategy's fields; unknown keys kept as written, for zod to name. */
+function toFields(strategy: Strategy, raw: Record<string, unknown>): Record<string, unknown> {
+  const shape = settingsShape(strategy);
+  const writtenAs = new Map<string, string>();
+  const entries: [string, unknown][] = [];
+  for (const [k, v] of Object.entries(raw)) {
+    const field = Object.hasOwn(shape, k) ? k : Object.hasOwn(shape, fieldName(k)) ? fieldName(k) : k;
+    const before = writtenAs.get(field);
+    if (before !== undefined)
+      throw usageError(
+        `invalid settings for strategy ${strategy.name}: ${settingName(field)} is given twice (as ${before} and as ${k})`,
+        `write it once, as ${settingName(field)}`,
+      );
+    writtenAs.set(field, k);
+    entries.push([field, v]);
+  }
+  return Object.fromEntries(entries);
+}
+
+/**
+ * Validates settings written in either spelling (defaults filled in) and returns them keyed by
+ * field (camelCase, what strategies read); a bad setting is a usage error naming it in snake_case.
+ */
 export function parseSettings(strategy: Strategy, raw: Record<string, unknown> = {}): Record<string, unknown> {
-  const r = strategy.settings.safeParse(raw);
+  const r = strategy.settings.safeParse(toFields(strategy, raw));
   if (!r.success) {
-    const issues = r.error.issues.map((i) => `${i.path.join('.') || '(settings)'}: ${i.message}`).join('; ');
+    const issues = r.error.issues
+      .map((i) => {
+        const path = i.path.map((p, n) => (n === 0 && typeof p === 'string' ? settingName(p) : String(p))).join('.');
+        return `${path || '(settings)'}: ${i.message}`;
+      })
+      .join('; ');
     throw usageError(
       `invalid settings for strategy ${strategy.name}: ${issues}`,
       `run \`rlmkit strategies ${strategy.name}\` for its settings and defaults`,
@@ -72,12 +133,11 @@ export function parseSetFlags(pairs: readonly string[]): Record<string, unknown>
   return out;
 }
 
-/** One strategy's settings as rows (name, type, default, description) for `rlmkit strategies`. */
+/** One strategy's settings as rows (snake_case name, type, default) for `rlmkit strategies`. */
 export function describeSettings(strategy: Strategy): { name: string; type: string; default: unknown }[] {
-  const shape = (strategy.settings as unknown as z.ZodObject<z.ZodRawShape>).shape;
-  return Object.entries(shape).map(([name, t]) => {
-    const def = (t as z.ZodType).safeParse(undefined);
-    return { name, type: typeName(t as z.ZodType), default: def.success ? def.data : undefined };
+  return Object.entries(settingsShape(strategy)).map(([field, t]) => {
+    const def = t.safeParse(undefined);
+    return { name: settingName(field), type: typeName(t), default: def.success ? def.data : undefined };
   });
 }
 

@@ -155,8 +155,8 @@ function verifierAtTerminals(ctx: SearchContext, mode: 'auto' | 'verifier' | 'no
   const allowed = !ctx.env.task.verifierNeedsAnswer || ctx.allowGroundTruth;
   if (mode === 'verifier' && !allowed) {
     throw usageError(
-      `terminalCheck=verifier needs the reference answer of task ${ctx.env.task.name}`,
-      'use terminalCheck=auto or none for evaluation, or --allow-ground-truth for data generation',
+      `terminal_check=verifier needs the reference answer of task ${ctx.env.task.name}`,
+      'use terminal_check=auto or none for evaluation, or --allow-ground-truth for data generation',
     );
   }
   return allowed;
