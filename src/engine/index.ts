@@ -26,6 +26,7 @@ export {
   checkTokenId,
   splitRows,
 } from './train.js';
+export { type TrainEngine, TRAIN_ENGINES, parseTrainEngine, withTrainEngine, scopedTrainEngine } from './engine-scope.js';
 export { maskedCrossEntropy, valueMse } from './losses.js';
 export { type LossInfo, type LossSource, describeLoss, lossInfo } from './loss-info.js';
 export { type AdamWOptions, type ScheduleOptions, DEFAULT_ADAMW, learningRate } from './optim.js';

@@ -19,6 +19,7 @@ import { maskedCrossEntropy } from './losses.js';
 import { LlamaModel } from './model.js';
 import { ensureRuntime } from './runtime.js';
 import { CharTokenizer, tokenizerFromSpec } from './tokenizer.js';
+import { type TrainEngine, parseTrainEngine } from './engine-scope.js';
 import { Trainer } from './train.js';
 
 export interface LmTrainOptions {
@@ -42,6 +43,8 @@ export interface LmTrainOptions {
   resume: boolean;
   overwrite?: boolean;
   progress?: 'bar' | 'log' | 'silent';
+  /** Training engine (default: onnx for float32 models). */
+  engine?: TrainEngine;
 }
 
 export interface LmTrainResult {
@@ -80,6 +83,7 @@ export async function trainLanguageModel(o: LmTrainOptions): Promise<LmTrainResu
       clipNorm: o.clipNorm,
       seed: o.seed,
       saveEvery: o.saveEvery,
+      ...(o.engine ? { engine: parseTrainEngine(o.engine, '--engine') } : {}),
     },
   };
   const run = RunDir.open(o.run, { root: o.runsRoot, mode: o.resume ? 'resume' : o.overwrite ? 'overwrite' : 'new', config: runConfig });
@@ -107,6 +111,7 @@ export async function trainLanguageModel(o: LmTrainOptions): Promise<LmTrainResu
     miniBatchRows: o.batchSize,
     seqLen,
     lossFn: maskedCrossEntropy,
+    engine: o.engine,
     optimizer: { lr: o.lr, weightDecay: o.weightDecay, clipNorm: o.clipNorm },
     schedule: { warmupSteps: o.warmup, totalSteps: o.steps, minLrRatio: 0.1 },
   });

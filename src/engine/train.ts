@@ -16,6 +16,7 @@
  */
 import * as os from 'node:os';
 import { usageError } from '../core/errors.js';
+import { type TrainEngine, scopedTrainEngine } from './engine-scope.js';
 import type { ModelConfig } from './config.js';
 import { weightShapes } from './config.js';
 import { GradComputer } from './grad.js';
@@ -61,7 +62,7 @@ export interface TrainerOptions {
   engine?: TrainEngine;
 }
 
-export type TrainEngine = 'onnx' | 'jax';
+export type { TrainEngine };
 
 export interface StepResult {
   /** Optimiser step just completed (1-based). */
@@ -117,7 +118,7 @@ export class Trainer {
     const rows = o.microBatchRows ?? o.miniBatchRows;
     if (!Number.isInteger(rows) || rows < 1) throw usageError(`micro-batch rows must be a positive integer, got ${rows}`);
     this.microBatchRows = Math.min(rows, o.miniBatchRows);
-    const engine = o.engine ?? (this.dtype === 'float32' ? 'onnx' : 'jax');
+    const engine = o.engine ?? scopedTrainEngine() ?? (this.dtype === 'float32' ? 'onnx' : 'jax');
     if (engine !== 'onnx' && engine !== 'jax') throw usageError(`training engine must be "onnx" or "jax", got ${String(engine)}`);
     if (engine === 'onnx' && this.dtype !== 'float32')
       throw usageError('the onnx training engine runs float32 models only', 'use engine: "jax" for a float64 model');

@@ -49,6 +49,12 @@ function registerTrain(lm: Command): void {
     .option('--resume', 'continue the run from its latest checkpoint', false)
     .option('--overwrite', 'start the run over (the old one is moved aside)', false)
     .option('--set <key=value>', 'model setting, e.g. --set dModel=64 (repeatable)', collect, [])
+    .addOption(
+      new Option('--engine <engine>', 'training engine: onnx (native kernels; the default) or jax (jax-js WebAssembly)').choices([
+        'onnx',
+        'jax',
+      ]),
+    )
     .option('--json', 'print the result as one JSON object', false)
     .action(async (opts) => {
       const { trainLanguageModel } = await import('../../engine/lm-train.js');
@@ -78,6 +84,7 @@ function registerTrain(lm: Command): void {
         runsRoot: opts.runsRoot,
         resume: opts.resume,
         overwrite: opts.overwrite,
+        engine: opts.engine,
       });
       if (opts.json) process.stdout.write(JSON.stringify(r) + '\n');
       else {
