@@ -13,6 +13,8 @@ export interface AblationArm {
   summary: string;
   /** Keys of the RL section overriding plain GRPO (deep-merged; arrays and scalars replace), or a function of the budget. */
   rl: Record<string, unknown> | ((b: AblationBudget) => Record<string, unknown>);
+  /** Added to every seed: a rerun of an arm with other seeds measures the seed-to-seed noise. */
+  seedOffset?: number;
 }
 
 /** The baseline's RL section at a given budget (steps, prompts, group, response length). */
@@ -46,6 +48,12 @@ export const BASELINE_ARM = 'grpo';
 
 export const ABLATION_ARMS: readonly AblationArm[] = [
   { name: 'grpo', summary: 'plain GRPO + DAPO clip-higher and dynamic sampling (the baseline)', rl: {} },
+  {
+    name: 'grpo-reseed',
+    summary: 'plain GRPO again with seeds + 100: how far two runs of the same method differ (the noise floor)',
+    rl: {},
+    seedOffset: 100,
+  },
   {
     name: 'stable-reinforce',
     summary: "R1-Reward's StableReinforce: pre-clip of the log ratio, 3-sigma advantage filter, consistency reward",

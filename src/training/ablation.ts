@@ -222,7 +222,7 @@ export async function runAblation(o: AblationOptions): Promise<AblationResult> {
     let wall = 0;
     let rolloutTokens = 0;
     let trainTokens = 0;
-    for (const seed of o.seeds) {
+    for (const seed of o.seeds.map((x) => x + (arm.seedOffset ?? 0))) {
       process.stderr.write(`ablation: ${name} seed ${seed}: ${o.steps} steps of ${sections[name].prompts_per_step}x${o.group}\n`);
       const recipe = validateConfig(
         RecipeSchema,
