@@ -9,7 +9,7 @@ import { Option } from 'commander';
 import * as path from 'node:path';
 import { RlmkitError, usageError } from '../../core/errors.js';
 import { readInputText } from '../../core/input.js';
-import { writeJsonAtomic } from '../../core/fs.js';
+import { writeFileAtomic, writeJsonAtomic } from '../../core/fs.js';
 import { logger } from '../../core/log.js';
 import { type EvalReport, type EvalStrategy, type ProblemAccuracy, pairedDifference, renderReport, runEval } from '../../eval/index.js';
 import type { EvalSample } from '../../eval/report.js';
@@ -41,6 +41,7 @@ interface EvalFlags {
   out?: string;
   json?: boolean;
   baseline?: string;
+  curve?: string;
   queue?: string;
   chunk?: number;
 }
@@ -184,6 +185,7 @@ export const evalCommand: CommandModule = {
       .option('--out <file>', 'where to write the JSON report (default runs/eval/<task>-<strategy>.json)')
       .option('--json', 'print the JSON report instead of the table')
       .option('--baseline <report.json>', 'an earlier eval report on the same problems: adds the paired accuracy difference with a 95% CI')
+      .option('--curve <file.svg>', 'also write the pass@k curve (k = 1, 2, 4 ... n) as an SVG plot; with --baseline, both policies')
       .option('--queue <url>', 'send the work to `rlmkit worker`s on this Redis (redis://host:port); same results as --chunk in process')
       .option(
         '--chunk <n>',
@@ -259,6 +261,22 @@ export const evalCommand: CommandModule = {
           }
           const out = f.out ?? path.join('runs', 'eval', `${task.name}-${strategy.name}.json`);
           writeJsonAtomic(out, report);
+          if (f.curve) {
+            const { passAtKSvg, passAtKCurve, powersOfTwoUpTo } = await import('../../eval/passk-plot.js');
+            const ks = powersOfTwoUpTo(Math.min(...report.perProblem.map((p) => p.n)));
+            const series = [{ label: f.model, points: passAtKCurve(report.perProblem, ks) }];
+            if (baseline) {
+              const bn = Math.min(...baseline.perProblem.map((p) => p.n));
+              series.unshift({
+                label: `${baseline.model} (baseline)`,
+                points: passAtKCurve(
+                  baseline.perProblem,
+                  ks.filter((k) => k <= bn),
+                ),
+              });
+            }
+            writeFileAtomic(f.curve, passAtKSvg(series, { title: `pass@k on ${task.name}/${f.split} (${report.problems} problems)` }));
+          }
           if (f.json) process.stdout.write(JSON.stringify(report) + '\n');
           else process.stdout.write(renderReport(report) + `\nreport written to ${out}\n`);
         } finally {
