@@ -4,13 +4,13 @@
  * (`trainSft`, `trainRl`, `trainValue`, ...) are what `rlmkit train` and `rlmkit demo` call.
  */
 import { runtimeError, usageError } from '../core/index.js';
-import { withTrainEngine } from '../engine/index.js';
 import type { Problem, Task } from '../tasks/types.js';
 import { type LoadedModel, startingModel } from './models.js';
 import { type Recipe, sftSection, valueSection } from './recipe.js';
 import { type RunOptions, TrainingRun } from './run.js';
 import { resolveReward } from './rewards.js';
 import { type RlResult, runRlPhase } from './rl.js';
+import { openMixture } from './rl/mixture.js';
 import { runSftPhase, type SftResult } from './sft.js';
 import { runValuePhase, valueExamplesFromRollouts, valueExamplesFromTraces, type ValueExample } from './value.js';
 import { withValueHead } from './models.js';
@@ -81,15 +81,19 @@ export async function heldOutProblems(task: Task<Problem>, n: number): Promise<P
 export async function trainRl(recipe: Recipe, o: RunOptions = {}): Promise<PipelineResult> {
   const ctx = await openPipeline(recipe, o);
   const rl = recipe.rl!;
+  // rl.mixture: several tasks stand in for task.* (src/training/rl/mixture.ts)
+  const mixture = rl.mixture ? await openMixture(rl.mixture.tasks, resolveTask, ctx.policy.tokenizer, rl.eval_problems) : undefined;
+  const task = mixture?.task ?? ctx.task;
   const r: RlResult = await runRlPhase({
     run: ctx.run,
     phase: 'rl',
-    task: ctx.task,
-    problems: ctx.problems,
-    evalProblems: await heldOutProblems(ctx.task, rl.eval_problems),
+    task,
+    problems: mixture?.problems ?? ctx.problems,
+    evalProblems: mixture?.evalProblems ?? (await heldOutProblems(ctx.task, rl.eval_problems)),
+    mixture,
     start: ctx.policy,
     rl,
-    reward: resolveReward(rl.reward, ctx.task),
+    reward: resolveReward(rl.reward, task),
     seed: recipe.run.seed,
     checkpointEvery: recipe.checkpoint_every,
     logEvery: recipe.log_every,
@@ -197,12 +201,8 @@ export async function trainX1(recipe: Recipe, o: RunOptions = {}): Promise<Pipel
   return { run: ctx.run.dir.dir, pipeline: 'x1', checkpoints: { policy: r.policy, value: r.value }, phases: { x1: r } };
 }
 
-/** Runs whatever pipeline the recipe names, its trainers on the recipe's `model.engine`. */
+/** Runs whatever pipeline the recipe names. */
 export async function runRecipe(recipe: Recipe, o: RunOptions = {}): Promise<PipelineResult> {
-  return withTrainEngine(recipe.model.engine, () => runPipeline(recipe, o));
-}
-
-async function runPipeline(recipe: Recipe, o: RunOptions): Promise<PipelineResult> {
   switch (recipe.pipeline) {
     case 'sft':
       return trainSft(recipe, o);

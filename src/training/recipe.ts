@@ -15,6 +15,7 @@ import { KlEstimatorNames } from './algos/kl.js';
 import { PolicyLossSectionSchema } from './algos/policy-loss-config.js';
 import { RewardConfigSchema } from '../rewards/index.js';
 import { RewardNames } from './rewards.js';
+import { checkRlLoop, rlLoopKeys } from './rl/loop-config.js';
 import { MULTITURN_SECTIONS, MultiturnPipelines, MultiturnSectionSchema, checkMultiturnRecipe } from './multiturn/section.js';
 
 const pos = () => z.number().positive();
@@ -32,12 +33,6 @@ export const ModelSectionSchema = z.strictObject({
   n_heads: posInt().optional(),
   d_ff: posInt().optional(),
   max_seq_len: posInt().optional(),
-  /**
-   * Training engine of every trainer in the run (policy, critic, value model): onnx (native
-   * onnxruntime kernels; the default for float32) or jax (jax-js WebAssembly, the reference).
-   * Unset or null: the default. See src/engine/README.md.
-   */
-  engine: z.enum(['onnx', 'jax']).nullable().optional(),
 });
 
 export const OptimSectionSchema = z.strictObject({
@@ -189,6 +184,8 @@ export const RlSectionSchema = z.strictObject({
   /** Problems held out to measure accuracy every eval_every steps (greedy). */
   eval_problems: nonNegInt().default(64),
   eval_every: posInt().default(10),
+  /** The loop's options of issue 21: curriculum, group_weighting, mixture, length_stages, nlpo, critical_entropy, select_checkpoint. */
+  ...rlLoopKeys,
 });
 
 /** Value / Q model regression to backed-up MCTS q (MSE), or a PRM on MCTS-derived step labels. */
@@ -372,6 +369,7 @@ function checkRl(rl: RlSection, at: (string | number)[], issue: (path: (string |
       `conflict: loss_norm_length is only used by loss_agg seq-mean-token-sum-norm (got loss_agg ${rl.loss_agg})`,
     );
   }
+  checkRlLoop(rl, at, issue);
   if (rl.mini_batches > rl.prompts_per_step * rl.group_size) {
     issue(
       [...at, 'mini_batches'],

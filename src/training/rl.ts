@@ -37,7 +37,10 @@ import { criticLoss } from './losses.js';
 import { type LoadedModel, withValueHead } from './models.js';
 import type { RlSection } from './recipe.js';
 import type { RewardFn } from './rewards.js';
-import { type ScoredBatch, type UpdateResult, rewardRollouts, rollout, sampleStepProblems, score, stepBatch, update } from './rl/steps.js';
+import { RlLoopOptions, lengthStage } from './rl/loop-options.js';
+import type { Mixture } from './rl/mixture.js';
+import { sampleMasked } from './rl/nlpo.js';
+import { type ScoreHooks, type ScoredBatch, type UpdateResult, rewardRollouts, rollout, score, stepBatch, update } from './rl/steps.js';
 import type { TrainedModel, TrainingRun } from './run.js';
 import { makeSampler } from './rollout-sampler.js';
 import { promptIds } from './sequences.js';
@@ -57,6 +60,8 @@ export interface RlPhaseInput {
   seed: number;
   checkpointEvery: number;
   logEvery: number;
+  /** rl.mixture: the tasks behind `task` / `problems` / `evalProblems` (./rl/mixture.ts openMixture). */
+  mixture?: Mixture;
 }
 
 export interface RlResult {
@@ -171,12 +176,15 @@ export async function runRlPhase(input: RlPhaseInput): Promise<RlResult> {
     const ref: Sampler | null =
       rl.kl_loss || rl.kl_reward ? await makeSampler(input.start.weights, input.start.config, rl.rollout.backend) : null;
 
-    const evalNow = () => greedyAccuracy(model.hostWeights(), config, tok, task, input.evalProblems, reward, rl.rollout.backend, maxNew);
+    const evalNow = () => evaluate(input, model.hostWeights(), config, tok, maxNew);
+    const options = new RlLoopOptions(rl, input.problems, input.mixture ?? null);
+    if (latest) options.load(latest.state, ck.dir);
     const startStep = latest ? latest.step : 0;
     let evalStart: number | null = latest ? ((latest.state.evalStart as number | null) ?? null) : null;
     if (startStep === 0 && input.evalProblems.length) {
-      evalStart = await evalNow();
-      run.log(phase, 0, { eval_accuracy: evalStart, eval_problems: input.evalProblems.length });
+      const e = await evalNow();
+      evalStart = e.eval_accuracy;
+      run.log(phase, 0, { ...e, eval_problems: input.evalProblems.length });
     }
     let evalEnd: number | null = latest ? ((latest.state.evalEnd as number | null) ?? null) : evalStart;
     const progress = run.progress(phase, rl.steps);
@@ -185,27 +193,45 @@ export async function runRlPhase(input: RlPhaseInput): Promise<RlResult> {
       policy: { kind: 'policy', model, trainer, tokenizer: tok },
       ...(critic ? { critic: { kind: 'critic', model: critic.model, trainer: critic.trainer, tokenizer: tok } } : {}),
     });
+    const hooks = scoreHooks(input, tok);
 
     try {
       for (let step = startStep + 1; step <= rl.steps; step++) {
         const timer = new StepTimer();
         const rng = new Rng(input.seed).fork(`${phase}.step.${step}`);
-        const batch = stepBatch(tok, task, sampleStepProblems(input.problems, rl.prompts_per_step, rng.fork('problems')), rl.group_size);
-        const samples = await timer.time('rollout', () =>
-          rollout(model.hostWeights(), config, batch, {
-            backend: rl.rollout.backend,
-            maxNewTokens: maxNew,
-            temperature: rl.rollout.behaviour_temperature ?? rl.rollout.temperature,
-            topP: rl.rollout.top_p,
-            seed: rng.fork('sample').nextU32(),
-          }),
+        const stage = lengthStage(rl, step, maxNew);
+        const batch = stepBatch(tok, task, options.pick(step, rng), stage.groupSize);
+        const sampling = {
+          maxNewTokens: stage.maxNewTokens,
+          temperature: rl.rollout.behaviour_temperature ?? rl.rollout.temperature,
+          seed: rng.fork('sample').nextU32(),
+        };
+        const rolled = await timer.time('rollout', async () =>
+          rl.nlpo
+            ? sampleMasked(
+                { weights: model.hostWeights(), config },
+                { weights: options.maskWeights(step, () => model.hostWeights()), config },
+                batch.rows,
+                {
+                  ...sampling,
+                  topP: rl.nlpo.top_p,
+                },
+              )
+            : {
+                samples: await rollout(model.hostWeights(), config, batch, {
+                  ...sampling,
+                  backend: rl.rollout.backend,
+                  topP: rl.rollout.top_p,
+                }),
+                offMaskMass: undefined,
+              },
         );
-        const scored = await timer.time('scoring', async () =>
-          score(rl, await rewardRollouts(rl, reward, tok, batch, samples), {
-            ref,
-            critic: critic ? { weights: critic.model.hostWeights(), config: critic.config } : null,
-          }),
-        );
+        const samples = rolled.samples;
+        const scored = await timer.time('scoring', async () => {
+          const all = await rewardRollouts(rl, reward, tok, batch, samples);
+          options.observe(batch, all);
+          return score(rl, all, { ref, critic: critic ? { weights: critic.model.hostWeights(), config: critic.config } : null }, hooks);
+        });
         let trained: UpdateResult = { metrics: {}, trainTokens: 0 };
         if (scored.adv) {
           const { kept, adv, values } = scored;
@@ -228,22 +254,44 @@ export async function runRlPhase(input: RlPhaseInput): Promise<RlResult> {
         for (const t of critic ? [trainer, critic.trainer] : [trainer])
           if (t.step < wantOptSteps) t.loadOptimizerState({ ...t.optimizerState(), step: wantOptSteps });
 
-        let evalAcc: number | undefined;
+        let evalRecord: Record<string, number> = {};
         if (input.evalProblems.length && (step % rl.eval_every === 0 || step === rl.steps)) {
-          evalAcc = await timer.time('eval', evalNow);
-          evalEnd = evalAcc;
+          evalRecord = await timer.time('eval', evalNow);
+          evalEnd = evalRecord.eval_accuracy;
         }
-        if (step % run.recipe.log_every === 0 || step === rl.steps || evalAcc !== undefined)
+        const checkpointNow = step % input.checkpointEvery === 0 || step === rl.steps;
+        const atCheckpoint =
+          checkpointNow && options.measuresEntropy
+            ? await timer.time('eval', () =>
+                options.atCheckpoint(step, model.hostWeights(), {
+                  config,
+                  tok,
+                  task,
+                  evalProblems: input.evalProblems,
+                  maxNew,
+                  dir: ck.dir,
+                }),
+              )
+            : {};
+        if (step % run.recipe.log_every === 0 || step === rl.steps || evalRecord.eval_accuracy !== undefined)
           run.log(phase, step, {
             ...roundMetrics({
               ...stepMetrics(scored, trained, samples, timer),
-              eval_accuracy: evalAcc,
+              ...evalRecord,
               ...(scored.adv ? correction.metrics() : {}),
+              ...scored.metrics,
+              ...options.metrics(step, batch, maxNew),
+              ...atCheckpoint,
+              ...(rl.nlpo ? { nlpo_off_mask_mass: rolled.offMaskMass } : {}),
             }),
             ...timer.record(),
           });
         progress.update(step, { reward: +mean(scored.all.map((r) => r.score)).toFixed(3) });
-        if (step % input.checkpointEvery === 0 || step === rl.steps) ck.save(step, models(), { evalStart, evalEnd });
+        if (checkpointNow) {
+          options.beforeSave(ck.dir, config, tok);
+          ck.save(step, models(), { evalStart, evalEnd, ...options.state() });
+          options.afterSave(ck.dir);
+        }
       }
     } finally {
       progress.stop();
@@ -251,7 +299,7 @@ export async function runRlPhase(input: RlPhaseInput): Promise<RlResult> {
       correction.dispose();
     }
     const result: RlResult = {
-      checkpoint: ck.latestFile('policy')!,
+      checkpoint: options.selected(ck.dir) ?? ck.latestFile('policy')!,
       critic: critic ? ck.latestFile('critic') : null,
       steps: rl.steps,
       evalStart,
@@ -263,6 +311,35 @@ export async function runRlPhase(input: RlPhaseInput): Promise<RlResult> {
     critic?.model.dispose();
     return result;
   });
+}
+
+/** Greedy held-out accuracy (`eval_accuracy`), and per task of a mixture (`eval_accuracy_<task>`). */
+async function evaluate(
+  input: RlPhaseInput,
+  weights: HostWeights,
+  config: ModelConfig,
+  tok: Tokenizer,
+  maxNew: number,
+): Promise<Record<string, number>> {
+  const { task, reward, rl, mixture } = input;
+  const acc = (ps: readonly Problem[]) => greedyAccuracy(weights, config, tok, task, ps, reward, rl.rollout.backend, maxNew);
+  if (!mixture) return { eval_accuracy: await acc(input.evalProblems) };
+  const out: Record<string, number> = {};
+  let correct = 0;
+  for (const [t, name] of mixture.names.entries()) {
+    const ps = input.evalProblems.filter((_, i) => mixture.evalTaskOf[i] === t);
+    if (ps.length === 0) continue;
+    out[`eval_accuracy_${name}`] = await acc(ps);
+    correct += out[`eval_accuracy_${name}`] * ps.length;
+  }
+  return { eval_accuracy: correct / input.evalProblems.length, ...out };
+}
+
+/** The optional stages of scoring the recipe switches on (issue 21's methods). */
+function scoreHooks(input: RlPhaseInput, tok: Tokenizer): ScoreHooks {
+  void input;
+  void tok;
+  return {};
 }
 
 /** The metrics.jsonl record of one step (before eval and the mismatch metrics). */

@@ -35,6 +35,7 @@ import {
   softOverlongPenalty,
 } from '../algos/index.js';
 import { chunk } from '../common.js';
+import { uncertaintyGroupWeights } from './curriculum.js';
 import type { MismatchCorrection } from '../async/mismatch.js';
 import type { RlSection } from '../recipe.js';
 import type { RewardFn } from '../rewards.js';
@@ -173,6 +174,20 @@ export interface ScoredBatch {
   values: Matrix | null;
   /** Mean KL per token when KL is in the reward. */
   klReward: number | null;
+  /** Extra per-step metrics of the options and hooks (group weights, filtered shares, ...). */
+  metrics: Record<string, number>;
+}
+
+/** Optional stages of `score` that recipes switch on (issue 21's methods); each may add metrics. */
+export interface ScoreHooks {
+  /** After dynamic sampling: the rows (indices into all rollouts) to keep, e.g. ReST-GRPO's group selection. */
+  selectRows?: (all: readonly Rollout[], keepRows: number[]) => { keepRows: number[]; metrics?: Record<string, number> };
+  /** After the advantage estimator: new advantages and loss mask of the kept rows (TP-GRPO, StableReinforce). */
+  advantages?: (
+    kept: readonly Rollout[],
+    advantages: Matrix,
+    mask: Matrix,
+  ) => Promise<{ advantages: Matrix; mask: Matrix; metrics?: Record<string, number> }>;
 }
 
 export interface ScoreModels {
@@ -188,13 +203,31 @@ export interface ScoreModels {
  * is subtracted per token when it is in the reward; the critic gives V(s_t) for GAE; overlong
  * filtering (DAPO §3.4) masks truncated responses out of the loss.
  */
-export async function score(rl: RlSection, all: Rollout[], models: ScoreModels): Promise<ScoredBatch> {
+export async function score(rl: RlSection, all: Rollout[], models: ScoreModels, hooks: ScoreHooks = {}): Promise<ScoredBatch> {
   const groupStats = computeGroupStats(rl, all);
   const ds = rl.dynamic_sampling ? groupStats : null;
   const zeroVar = groupStats ? groupStats.zeroVarianceShare : null;
-  const kept = ds ? ds.keepRows.map((i) => all[i]) : all;
+  let keepRows = ds ? ds.keepRows : all.map((_, i) => i);
+  const metrics: Record<string, number> = {};
+  if (hooks.selectRows) {
+    const sel = hooks.selectRows(all, keepRows);
+    keepRows = sel.keepRows;
+    Object.assign(metrics, sel.metrics);
+  }
+  const kept = keepRows.length === all.length ? all : keepRows.map((i) => all[i]);
   if (kept.length === 0)
-    return { all, kept, zeroVar, adv: null, mask: matrix(0, 0), oldLogp: matrix(0, 0), refLogp: null, values: null, klReward: null };
+    return {
+      all,
+      kept,
+      zeroVar,
+      adv: null,
+      mask: matrix(0, 0),
+      oldLogp: matrix(0, 0),
+      refLogp: null,
+      values: null,
+      klReward: null,
+      metrics,
+    };
   const seqs = kept.map((r) => r.seq);
   const cols = Math.max(...kept.map((r) => r.seq.ids.length - r.seq.promptLen));
   const fullMask = responseMask(seqs, cols);
@@ -247,13 +280,48 @@ export async function score(rl: RlSection, all: Rollout[], models: ScoreModels):
     gamma: rl.gamma,
     lambda: rl.lambda,
   });
+  if (rl.group_weighting) adv.advantages = weightGroups(rl.group_weighting.floor, all, kept, adv.advantages, metrics);
+  let lossMask = fullMask;
+  if (hooks.advantages) {
+    const h = await hooks.advantages(kept, adv.advantages, fullMask);
+    adv.advantages = h.advantages;
+    lossMask = h.mask;
+    Object.assign(metrics, h.metrics);
+  }
   const mask = rl.overlong.filter
     ? overlongFilter(
-        fullMask,
+        lossMask,
         kept.map((r) => r.truncated),
       )
-    : fullMask;
-  return { all, kept, zeroVar, adv, mask, oldLogp, refLogp, values, klReward };
+    : lossMask;
+  return { all, kept, zeroVar, adv, mask, oldLogp, refLogp, values, klReward, metrics };
+}
+
+/** Observe-R1's dynamic weighting (./curriculum.ts uncertaintyGroupWeights) applied to each kept row's advantages. */
+function weightGroups(
+  floor: number,
+  all: readonly Rollout[],
+  kept: readonly Rollout[],
+  adv: Matrix,
+  metrics: Record<string, number>,
+): Matrix {
+  const stats = new Map<number, { c: number; n: number }>();
+  for (const r of all) {
+    const s = stats.get(r.group) ?? { c: 0, n: 0 };
+    s.c += r.correct ? 1 : 0;
+    s.n++;
+    stats.set(r.group, s);
+  }
+  const keptGroups = new Set(kept.map((r) => r.group));
+  const w = uncertaintyGroupWeights(new Map([...keptGroups].map((g) => [g, stats.get(g)!.c / stats.get(g)!.n])), floor);
+  const out = matrix(adv.rows, adv.cols, Float32Array.from(adv.data));
+  kept.forEach((r, i) => {
+    const x = w.get(r.group)!;
+    for (let k = i * adv.cols; k < (i + 1) * adv.cols; k++) out.data[k] *= x;
+  });
+  metrics.group_weight_max = Math.max(...w.values());
+  metrics.group_weight_min = Math.min(...w.values());
+  return out;
 }
 
 function computeGroupStats(rl: RlSection, all: readonly Rollout[]): ReturnType<typeof dynamicSampling> | null {
