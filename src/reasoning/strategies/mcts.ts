@@ -19,6 +19,15 @@
  *   then read the answer by one of x1's best-path rules: the terminal with
  *   the highest value, or the most visited path.
  *
+ * The loop in `run` is these phases, one wave of `parallel` simulations at a time (1 = x1):
+ *   1. selectWave         select, with virtual visits so that a wave's paths spread out;
+ *   2. expand             expand the wave's leaves in one call; a node whose children all failed is
+ *                         widened (re-expanded, at most `widen` times; only with the verifier),
+ *   3.                    evaluate the new children: init + verify (`initialise`),
+ *   4.                    mark dead ends: a widening that brings nothing new (`markDeadEnds`, q = -1),
+ *   5.                    early stop: `stopWhenSolved` and the verifier accepted a new terminal;
+ *   6. simulateAndBackUp  simulate the best new child and back up along the path.
+ *
  * Invariants (tested): N(root) = simulations run; for every node, N(s) = Σ_c N(c) + the number
  * of simulations that ended at s; every q stays in [-1, 1].
  */
@@ -71,56 +80,21 @@ export const mcts = defineStrategy({
   },
   async run(ctx, s) {
     const g = ctx.structure('tree');
-    const qModel = resolveQModel(ctx, s.qModel);
     const overwrite = verifierAtTerminals(ctx, s.terminalCheck);
     // Widening needs to know that children failed, which only the verifier says.
-    const widen = overwrite ? s.widen : 0;
+    const search: Search = { ...s, qModel: resolveQModel(ctx, s.qModel), overwrite, widen: overwrite ? s.widen : 0 };
     let sim = 0;
     let solved = false;
     while (sim < s.simulations && ctx.meter.ok() && !solved) {
-      // Select `parallel` paths (1 = x1's sequential search). Virtual visits on the paths already
-      // chosen steer later selections elsewhere (Chaslot et al. 2008's virtual loss) and are
-      // removed before the real backup.
-      const wave = Math.min(s.parallel, s.simulations - sim);
-      const paths: ReasoningNode[][] = [];
-      for (let i = 0; i < wave; i++) {
-        const path = selectPath(ctx, g.root, s, widen);
-        for (const n of path) n.visits += 1;
-        paths.push(path);
-      }
-      for (const path of paths) for (const n of path) n.visits -= 1;
-      // Expand every distinct unexpanded leaf in one policy call; initialise all children at once.
-      const leaves = [
-        ...new Set(paths.map((p) => p[p.length - 1]).filter((n) => !n.terminal && !isDead(n) && (!n.expanded || exhausted(n)))),
-      ];
-      if (leaves.length > 0) {
-        for (const l of leaves) if (l.expanded) l.meta.widened = ((l.meta.widened as number | undefined) ?? 0) + 1;
-        const kids = await generate(ctx, leaves, { k: s.children, temperature: s.temperature, dedupe: s.dedupe });
-        await initialise(ctx, live(kids.flat()), qModel, overwrite);
-        if (overwrite && s.stopWhenSolved) solved = kids.flat().some((k) => !k.pruned && k.terminal && k.scores.verifier === 1);
-        leaves.forEach((leaf, i) => {
-          if (!leaf.expanded || live(kids[i]).length > 0) return;
-          // Every child broke the rules, or a widening found nothing new (the policy has no other
-          // move to offer here; measured on Game of 24, giving up at once leaves more simulations
-          // for other branches than retrying): a dead end.
-          leaf.q = -1;
-          leaf.meta.dead = true;
-        });
-      }
+      // 1. select a wave of paths (virtual loss between them)
+      const paths = selectWave(ctx, g.root, Math.min(s.parallel, s.simulations - sim), search);
+      // 2.-5. expand their leaves (widening exhausted ones), evaluate the children, mark dead ends
+      const leaves = expandableLeaves(paths);
+      if (leaves.length > 0) solved = await expand(ctx, leaves, search); // 5. early stop when solved
+      // 6. simulate and back up every path that got through
       const expandedNow = new Set(leaves.filter((l) => l.expanded));
-      for (const path of paths) {
-        const leaf = path[path.length - 1];
-        if (!leaf.terminal && !leaf.expanded) continue; // the budget let nothing through
-        if (expandedNow.has(leaf) && !isDead(leaf)) {
-          // Simulate the best new child (PUCT; pure q while N(leaf) <= 1).
-          const pick = selectPuct(live(leaf.children), Math.max(1, leaf.visits), s)!;
-          ctx.record('select', [pick], undefined, { by: 'puct', simulated: true });
-          path.push(pick);
-        }
-        backupX1(path, s);
-        sim++;
-        ctx.record('backpropagate', path, undefined, { simulation: sim });
-      }
+      for (const path of paths)
+        if (simulateAndBackUp(ctx, path, expandedNow, s)) ctx.record('backpropagate', path, undefined, { simulation: ++sim });
       if (leaves.length > 0 && expandedNow.size === 0) break; // nothing fits the budget any more
     }
     ctx.notes.simulations = g.root.visits;
@@ -130,6 +104,92 @@ export const mcts = defineStrategy({
     return bestPath(ctx, s.bestPath);
   },
 });
+
+/** What the phases need of one search: its settings, the resolved Q model and verifier use. */
+interface Search {
+  children: number;
+  temperature: number;
+  dedupe: boolean;
+  c1: number;
+  c2: number;
+  stopWhenSolved: boolean;
+  /** The Q model that initialises children (null: q = 0). */
+  qModel: Scorer | null;
+  /** Whether the verifier overwrites terminal q (and so says which children failed). */
+  overwrite: boolean;
+  /** Re-expansions allowed per exhausted node (0 without the verifier). */
+  widen: number;
+}
+
+/**
+ * 1. Select a wave of `wave` paths (1 = x1's sequential search). Virtual visits on the paths
+ * already chosen steer later selections elsewhere (Chaslot et al. 2008's virtual loss) and are
+ * removed before the real backup.
+ */
+function selectWave(ctx: SearchContext, root: ReasoningNode, wave: number, search: Search): ReasoningNode[][] {
+  const paths: ReasoningNode[][] = [];
+  for (let i = 0; i < wave; i++) {
+    const path = selectPath(ctx, root, search, search.widen);
+    for (const n of path) n.visits += 1;
+    paths.push(path);
+  }
+  for (const path of paths) for (const n of path) n.visits -= 1;
+  return paths;
+}
+
+/** The distinct path ends to expand: never expanded, or exhausted and up for widening. */
+function expandableLeaves(paths: ReasoningNode[][]): ReasoningNode[] {
+  return [...new Set(paths.map((p) => p[p.length - 1]).filter((n) => !n.terminal && !isDead(n) && (!n.expanded || exhausted(n))))];
+}
+
+/**
+ * 2. Expand every leaf in one policy call (an already expanded leaf is widened: M more children),
+ * 3. evaluate the new children at once (Q model, verifier at terminals), 4. mark the dead ends.
+ * Returns 5., whether to stop early: `stopWhenSolved` and the verifier accepted a new terminal.
+ */
+async function expand(ctx: SearchContext, leaves: ReasoningNode[], search: Search): Promise<boolean> {
+  for (const l of leaves) if (l.expanded) l.meta.widened = ((l.meta.widened as number | undefined) ?? 0) + 1;
+  const kids = await generate(ctx, leaves, { k: search.children, temperature: search.temperature, dedupe: search.dedupe });
+  await initialise(ctx, live(kids.flat()), search.qModel, search.overwrite);
+  const solved = search.overwrite && search.stopWhenSolved && kids.flat().some((k) => !k.pruned && k.terminal && k.scores.verifier === 1);
+  markDeadEnds(leaves, kids);
+  return solved;
+}
+
+/**
+ * 4. Dead ends: a widened leaf whose new children all broke the rules, or that found nothing new
+ * (the policy has no other move to offer here; measured on Game of 24, giving up at once leaves
+ * more simulations for other branches than retrying).
+ */
+function markDeadEnds(leaves: ReasoningNode[], kids: ReasoningNode[][]): void {
+  leaves.forEach((leaf, i) => {
+    if (!leaf.expanded || live(kids[i]).length > 0) return;
+    leaf.q = -1;
+    leaf.meta.dead = true;
+  });
+}
+
+/**
+ * 6. Simulate and back up one path of the wave: a leaf expanded just now simulates its best new
+ * child (PUCT; pure q while N(leaf) <= 1), then x1's backup runs along the path. Returns false,
+ * without a backup, when the budget let nothing through to this leaf.
+ */
+function simulateAndBackUp(
+  ctx: SearchContext,
+  path: ReasoningNode[],
+  expandedNow: ReadonlySet<ReasoningNode>,
+  k: { c1: number; c2: number; gamma: number; alpha: number },
+): boolean {
+  const leaf = path[path.length - 1];
+  if (!leaf.terminal && !leaf.expanded) return false;
+  if (expandedNow.has(leaf) && !isDead(leaf)) {
+    const pick = selectPuct(live(leaf.children), Math.max(1, leaf.visits), k)!;
+    ctx.record('select', [pick], undefined, { by: 'puct', simulated: true });
+    path.push(pick);
+  }
+  backupX1(path, k);
+  return true;
+}
 
 /**
  * Follows PUCT from the root to a node that is unexpanded, terminal or dead, or to an exhausted
