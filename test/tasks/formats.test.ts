@@ -171,3 +171,142 @@ describe('jsonl:FILE tasks', () => {
     expect(JSON.parse(r.stdout)).toMatchObject({ majority: { answer: 'Paris', votes: 2 }, verdict: { majority: 'correct' } });
   }, 60_000);
 });
+
+describe('rlmkit data export --task NAME --format reasoning-gym|verifiers', () => {
+  it('writes a procedural split as reasoning-gym rows that read back to the same problems, answers that still verify', async () => {
+    const out = path.join(dir, 'knapsack-rg.jsonl');
+    const r = runCli([
+      'data',
+      'export',
+      '--task',
+      'knapsack:easy',
+      '--format',
+      'reasoning-gym',
+      '--split',
+      'test',
+      '--limit',
+      '6',
+      '--out',
+      out,
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({
+      event: 'exported',
+      rows: 6,
+      format: 'reasoning-gym',
+      task: 'knapsack:easy',
+      split: 'test',
+    });
+    const task = getTask('knapsack:easy');
+    const problems = await task.problems({ split: 'test', limit: 6 });
+    const back = readRows(out, 'rg');
+    expect(back.map((p) => [p.question, p.answer])).toEqual(problems.map((p) => [p.question, p.answer]));
+    expect(back.every((p) => p.data.format === 'reasoning-gym')).toBe(true);
+    // The metadata carries the instance: the original checker accepts the exported answer.
+    for (const [i, p] of back.entries()) {
+      expect(p.data.meta).toMatchObject({ source_dataset: 'knapsack:easy', source_index: i, id: problems[i].id });
+      expect((await task.verify(p.answer!, problems[i])).verdict).toBe('correct');
+    }
+    // Read as a user's own task (exact verifier): the exported answers are correct, another is wrong.
+    const fileTask = getTask(`jsonl:${out}#exact`);
+    const all = await fileTask.problems({ split: 'all' });
+    expect(all).toHaveLength(6);
+    expect((await fileTask.verify(fileTask.extractAnswer(`answer: ${all[0].answer}`), all[0])).verdict).toBe('correct');
+    expect((await fileTask.verify('9,9,9', all[0])).verdict).toBe('wrong');
+    // Written again from what was read: the same lines (nothing lost).
+    const again = path.join(dir, 'knapsack-rg-again.jsonl');
+    writeRows(again, back, { name: 'knapsack:easy', renderChat: task.renderChat as any }, 'reasoning-gym');
+    const norm = (f: string) =>
+      fs
+        .readFileSync(f, 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l));
+    const a = norm(out);
+    const b = norm(again);
+    expect(b.map((row) => ({ ...row, metadata: { ...row.metadata, id: undefined } }))).toEqual(
+      a.map((row) => ({ ...row, metadata: { ...row.metadata, id: undefined } })),
+    );
+  }, 120_000);
+
+  it('writes verifiers rows whose chat prompt is the task prompt and read back as given', async () => {
+    const out = path.join(dir, 'zebra-vf.jsonl');
+    const r = runCli([
+      'data',
+      'export',
+      '--task',
+      'zebra:easy',
+      '--format',
+      'verifiers',
+      '--split',
+      'train',
+      '--limit',
+      '4',
+      '--seed',
+      '3',
+      '--out',
+      out,
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    const task = getTask('zebra:easy');
+    const problems = await task.problems({ split: 'train', limit: 4, seed: 3 });
+    const lines = fs
+      .readFileSync(out, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(lines).toHaveLength(4);
+    lines.forEach((row, i) => {
+      expect(row.prompt).toEqual(task.renderChat(problems[i]));
+      expect(row).toMatchObject({ answer: problems[i].answer, task: 'zebra:easy', info: { id: problems[i].id } });
+    });
+    const back = readRows(out, 'vf');
+    expect(back.map((p) => [p.question, p.answer, p.data.format])).toEqual(
+      problems.map((p) => [
+        task
+          .renderChat(p)
+          .filter((m) => m.role === 'user')
+          .pop()!.content,
+        p.answer,
+        'verifiers',
+      ]),
+    );
+    // The file task renders the row's own prompt, so writing it again gives the same rows.
+    const fileTask = getTask(`jsonl:${out}#exact`);
+    const again = path.join(dir, 'zebra-vf-again.jsonl');
+    writeRows(again, await fileTask.problems({ split: 'all' }), fileTask, 'verifiers');
+    const b = fs
+      .readFileSync(again, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(b.map((row) => [row.prompt, row.answer, { ...row.info, id: undefined }])).toEqual(
+      lines.map((row) => [row.prompt, row.answer, { ...row.info, id: undefined }]),
+    );
+  }, 120_000);
+
+  it('bad input: one clear error, exit 2', () => {
+    const traces = runCli(['data', 'export', '--traces', dir, '--format', 'verifiers', '--out', path.join(dir, 'not-written.jsonl')]);
+    expect(traces.code).toBe(2);
+    expect(traces.stderr).toMatch(/give --task <name>, not --traces/);
+    const split = runCli([
+      'data',
+      'export',
+      '--task',
+      'sat',
+      '--format',
+      'reasoning-gym',
+      '--split',
+      'dev',
+      '--out',
+      path.join(dir, 'not-written.jsonl'),
+    ]);
+    expect(split.code).toBe(2);
+    expect(split.stderr).toMatch(/no split "dev"[\s\S]*train, test/);
+    const ext = runCli(['data', 'export', '--task', 'sat', '--format', 'reasoning-gym', '--out', path.join(dir, 'not-written.parquet')]);
+    expect(ext.code).toBe(2);
+    expect(ext.stderr).toMatch(/must end in \.jsonl/);
+    for (const res of [traces, split, ext]) expect(res.stderr).not.toMatch(/\n\s+at /);
+    expect(fs.existsSync(path.join(dir, 'not-written.jsonl'))).toBe(false);
+  }, 120_000);
+});
