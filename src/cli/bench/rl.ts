@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { benchRl } from '../../training/async/bench.js';
+import { usageError } from '../../core/errors.js';
 import { intOption } from '../options.js';
 import type { BenchModule } from './types.js';
 
@@ -23,7 +24,15 @@ export const rlBench: BenchModule = {
       .option('--staleness <n>', 'eta of the async arm: most policy versions between generation and use', intOption(1), 1)
       .option('--segment-tokens <n>', 'async generation segment (weights may change between segments)', intOption(1), 16)
       .option('--max-new-tokens <n>', 'longest response', intOption(1), 64)
-      .option('--seed <n>', 'seed', intOption(0), 0);
+      .option('--seed <n>', 'seed', intOption(0), 0)
+      .option('--repeats <n>', 'interleaved rounds of (sync, async); medians are reported', intOption(1), 3)
+      .option('--rollout-threads <n>', 'async arm: onnxruntime threads of the rollout thread (a number or auto)', 'auto')
+      .option(
+        '--rollout-nice <n>',
+        'async arm: scheduling priority of the rollout thread, 0..19 (higher yields to the trainer)',
+        intOption(0, 19),
+        0,
+      );
   },
   async run(o) {
     return benchRl({
@@ -35,6 +44,17 @@ export const rlBench: BenchModule = {
       segmentTokens: o.segmentTokens as number,
       maxNewTokens: o.maxNewTokens as number,
       seed: o.seed as number,
+      repeats: o.repeats as number,
+      rolloutThreads: threadsOption(o.rolloutThreads as string),
+      rolloutNice: o.rolloutNice as number,
+      onArm: (a) => process.stderr.write(`bench rl: ${JSON.stringify(a)}\n`),
     });
   },
 };
+
+function threadsOption(v: string): number | 'auto' {
+  if (v === 'auto') return 'auto';
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1 || n > 64) throw usageError(`--rollout-threads must be "auto" or a whole number in 1..64, got "${v}"`);
+  return n;
+}

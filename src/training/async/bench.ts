@@ -4,11 +4,15 @@
  * Countdown SFT recipe takes about an hour here).
  *
  * Both arms run ./async-rl.ts with the same recipe, problems and seeds; only the staleness bound
- * differs (eta = 0 is the synchronous loop: generate, score, update). Reported: the training wall
- * time, samples/s and tokens/s, the trainer's wait for rollouts, the staleness reached, and greedy
- * accuracy of both final policies on 200 held-out puzzles (the ToT test split, 100, and 100 train
- * puzzles held out of the RL problems) with the paired difference and its 95% bootstrap CI.
+ * and the rollout thread's budget differ (eta = 0 is the synchronous loop: generate, score, update,
+ * each phase with every core). The machine is shared, so the arms run interleaved (`repeats`
+ * rounds, the order alternating) and the report gives per-round ratios and their median, the load
+ * average at each run, and CPU-normalised figures (samples per CPU-second of the process). Also:
+ * the trainer's wait for rollouts, the staleness reached, and greedy accuracy of the final
+ * policies on 200 held-out puzzles (the ToT test split, 100, and 100 train puzzles held out of the
+ * RL problems) with the paired difference (per puzzle, the mean over rounds) and its 95% bootstrap CI.
  */
+import { loadavg } from 'node:os';
 import { validateConfig } from '../../core/index.js';
 import { type HostWeights, initEngine, loadCheckpoint, tokenizerFromSpec } from '../../engine/index.js';
 import { type ProblemAccuracy, pairedDifference } from '../../eval/stats.js';
@@ -31,6 +35,13 @@ export interface RlBenchOptions {
   segmentTokens: number;
   maxNewTokens: number;
   seed: number;
+  /** Interleaved rounds of (sync, async). */
+  repeats: number;
+  /** The async arm's rollout thread: onnxruntime threads and scheduling priority. */
+  rolloutThreads: number | 'auto';
+  rolloutNice: number;
+  /** Called with each finished arm (progress for long runs). */
+  onArm?: (arm: Record<string, unknown>) => void;
 }
 
 async function greedyCorrect(
@@ -55,6 +66,12 @@ async function greedyCorrect(
     sampler.dispose();
   }
 }
+
+const median = (xs: number[]) => {
+  const v = [...xs].sort((a, b) => a - b);
+  return v.length % 2 ? v[(v.length - 1) / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
+};
+const r3 = (x: number) => +x.toFixed(3);
 
 export async function benchRl(o: RlBenchOptions): Promise<Record<string, unknown>> {
   await initEngine();
@@ -85,53 +102,84 @@ export async function benchRl(o: RlBenchOptions): Promise<Record<string, unknown
     'bench rl',
   );
   const reward = resolveReward('verifier', task);
-  const arms: Record<string, Record<string, unknown>> = {};
-  const perProblem: Record<string, ProblemAccuracy[]> = {};
-  perProblem.start = await greedyCorrect(start.weights, start, task, evalSet, reward, o.maxNewTokens);
-  for (const [name, eta] of [
-    ['sync', 0],
-    ['async', o.staleness],
-  ] as const) {
-    process.stderr.write(`bench rl: ${name} (eta ${eta}), ${o.steps} steps of ${o.prompts}x${o.group} samples\n`);
-    const r = await runAsyncRl({
-      phase: 'rl',
-      task,
-      problems: rlProblems,
-      start,
-      rl,
-      reward,
-      seed: o.seed,
-      async: { staleness: eta, segmentTokens: name === 'sync' ? o.maxNewTokens : o.segmentTokens },
-    });
-    perProblem[name] = await greedyCorrect(r.weights, start, task, evalSet, reward, o.maxNewTokens);
-    // Steady state: steps 2..N (step 1 pays the jit compiles of the trainer and the scorer).
-    const steady = r.stepEnds.length > 1 ? r.stepEnds[r.stepEnds.length - 1] - r.stepEnds[0] : r.wallS;
-    const steadySamples = r.stepEnds.length > 1 ? (r.samples * (r.stepEnds.length - 1)) / r.stepEnds.length : r.samples;
-    arms[name] = {
-      staleness_bound: eta,
-      wall_s: +r.wallS.toFixed(2),
-      samples: r.samples,
-      samples_per_s: +(steadySamples / steady).toFixed(2),
-      samples_per_s_including_step1: +(r.samples / r.wallS).toFixed(2),
-      steps_with_mixed_versions: r.mixedVersionSteps,
-      generated_tokens_per_s_including_step1: +(r.generatedTokens / r.wallS).toFixed(1),
-      trainer_wait_s: +r.trainerWaitS.toFixed(2),
-      mean_staleness: +r.meanStaleness.toFixed(2),
-      max_staleness: r.maxStaleness,
-      heldout_greedy_accuracy: perProblem[name].reduce((n, p) => n + p.correct, 0) / evalSet.length,
-    };
+  const startAcc = await greedyCorrect(start.weights, start, task, evalSet, reward, o.maxNewTokens);
+  const arms = {
+    sync: { staleness: 0, segmentTokens: o.maxNewTokens, rolloutThreads: 'auto' as const, rolloutNice: 0 },
+    async: { staleness: o.staleness, segmentTokens: o.segmentTokens, rolloutThreads: o.rolloutThreads, rolloutNice: o.rolloutNice },
+  };
+  const runs: Record<'sync' | 'async', Record<string, number>[]> = { sync: [], async: [] };
+  const correct: Record<'sync' | 'async', Map<string, number>> = { sync: new Map(), async: new Map() };
+  for (let round = 0; round < o.repeats; round++) {
+    const order = round % 2 === 0 ? (['sync', 'async'] as const) : (['async', 'sync'] as const);
+    for (const name of order) {
+      const a = arms[name];
+      process.stderr.write(
+        `bench rl: round ${round + 1}/${o.repeats} ${name} (eta ${a.staleness}), ${o.steps} steps of ${o.prompts}x${o.group} samples\n`,
+      );
+      const load0 = loadavg()[0];
+      const r = await runAsyncRl({ phase: 'rl', task, problems: rlProblems, start, rl, reward, seed: o.seed, async: a });
+      const load1 = loadavg()[0];
+      const acc = await greedyCorrect(r.weights, start, task, evalSet, reward, o.maxNewTokens);
+      for (const p of acc) correct[name].set(p.problemId, (correct[name].get(p.problemId) ?? 0) + p.correct);
+      // Steady state: steps 2..N (step 1 pays the jit compiles of the trainer and the scorer).
+      const steady = r.stepEnds.length > 1 ? r.stepEnds[r.stepEnds.length - 1] - r.stepEnds[0] : r.wallS;
+      const steadySamples = r.stepEnds.length > 1 ? (r.samples * (r.stepEnds.length - 1)) / r.stepEnds.length : r.samples;
+      const arm = {
+        round: round + 1,
+        wall_s: r3(r.wallS),
+        samples: r.samples,
+        samples_per_s: r3(steadySamples / steady),
+        samples_per_s_including_step1: r3(r.samples / r.wallS),
+        cpu_s: r3(r.cpuS),
+        cores_busy: r3(r.cpuS / r.wallS),
+        samples_per_cpu_s: r3(r.samples / r.cpuS),
+        load_average_1min: r3((load0 + load1) / 2),
+        trainer_wait_s: r3(r.trainerWaitS),
+        mean_staleness: r3(r.meanStaleness),
+        max_staleness: r.maxStaleness,
+        steps_with_mixed_versions: r.mixedVersionSteps,
+        heldout_greedy_accuracy: r3(acc.reduce((n, p) => n + p.correct, 0) / evalSet.length),
+      };
+      runs[name].push(arm);
+      o.onArm?.({ arm: name, ...arm });
+    }
   }
-  const diff = pairedDifference(perProblem.sync, perProblem.async, { seed: o.seed });
+  const summary = (name: 'sync' | 'async') => {
+    const rs = runs[name];
+    const med = (k: string) => r3(median(rs.map((r) => r[k])));
+    return {
+      ...arms[name],
+      median_samples_per_s: med('samples_per_s'),
+      median_wall_s: med('wall_s'),
+      median_samples_per_cpu_s: med('samples_per_cpu_s'),
+      median_cores_busy: med('cores_busy'),
+      median_trainer_wait_s: med('trainer_wait_s'),
+      median_staleness: med('mean_staleness'),
+      heldout_greedy_accuracy: med('heldout_greedy_accuracy'),
+      runs: rs,
+    };
+  };
+  const perProblem = (name: 'sync' | 'async'): ProblemAccuracy[] =>
+    evalSet.map((p) => ({ problemId: p.id, n: o.repeats, correct: correct[name].get(p.id) ?? 0 }));
+  const ratios = runs.sync.map((s, i) => (runs.async[i].samples_per_s as number) / (s.samples_per_s as number));
+  const cpuRatios = runs.sync.map((s, i) => (runs.async[i].samples_per_cpu_s as number) / (s.samples_per_cpu_s as number));
+  const loads = [...runs.sync, ...runs.async].map((r) => r.load_average_1min);
   return {
     task: 'game24',
     checkpoint: o.checkpoint,
     samples_per_arm: o.steps * o.prompts * o.group,
+    rounds: o.repeats,
     heldout_problems: evalSet.length,
-    start_heldout_greedy_accuracy: perProblem.start.reduce((n, p) => n + p.correct, 0) / evalSet.length,
-    sync: arms.sync,
-    async: arms.async,
-    throughput_ratio_async_to_sync: +((arms.async.samples_per_s as number) / (arms.sync.samples_per_s as number)).toFixed(3),
-    accuracy_difference_async_minus_sync: diff,
-    note: 'one run per arm on a shared 2-core machine, sync first; eta = 0 is the synchronous loop in the same code',
+    start_heldout_greedy_accuracy: r3(startAcc.reduce((n, p) => n + p.correct, 0) / evalSet.length),
+    sync: summary('sync'),
+    async: summary('async'),
+    throughput_ratio_async_to_sync: r3(median(ratios)),
+    throughput_ratio_per_round: ratios.map(r3),
+    samples_per_cpu_s_ratio_async_to_sync: r3(median(cpuRatios)),
+    load_average_1min: { min: r3(Math.min(...loads)), median: r3(median(loads)), max: r3(Math.max(...loads)) },
+    accuracy_difference_async_minus_sync: pairedDifference(perProblem('sync'), perProblem('async'), { seed: o.seed }),
+    note:
+      'shared 2-core machine: arms interleaved, order alternating per round; samples_per_s leaves step 1 (jit compiles) out; ' +
+      'cores_busy = process CPU seconds / wall seconds; accuracy per puzzle is the mean over rounds',
   };
 }

@@ -2,17 +2,20 @@
  * Rollout–trainer mismatch, per RL step: what the chosen policy loss needs beyond the behaviour
  * log-probs, and the measured gap between the rollout engine and the trainer.
  *
- * - Entries with a proximal policy (tis, mis, decoupled): one gradient-free forward of the trainer
- *   over the step's rollouts gives log pi_prox; the importance weights pi_prox / mu are computed on
- *   the host (./../algos/policy-losses.ts) and the loss's ratio is taken against pi_prox. The
- *   mismatch is then measured over every kept rollout token.
+ * - Entries with a proximal policy (tis, mis, decoupled): log pi_prox comes from one gradient-free
+ *   forward of the trainer's current weights over the step's rollouts (onnxruntime's forward graph,
+ *   multi-threaded; its log-probs agree with the native training graph's to 1e-4), or is handed in
+ *   precomputed (`useProximal`: the asynchronous loop's rollout thread scores it, ./rollout-worker.ts);
+ *   the importance weights pi_prox / mu are computed on the host (./../algos/policy-losses.ts) and
+ *   the loss's ratio is taken against pi_prox. The mismatch is then measured over every kept
+ *   rollout token.
  * - The others (ppo_clip, gspo) cost nothing extra: the loss's ratio metrics on the step's first
  *   mini-batch, before any update, are the mismatch of those rows (old_logp is mu there).
  *
  * Metrics: mismatch_kl (k3 estimate of KL(mu || pi_trainer)), mismatch_k1, and with a proximal
  * forward mismatch_max_abs_logratio and is_corrected_frac (tokens truncated by TIS / dropped by MIS).
  */
-import { type LlamaModel, LogprobScorer } from '../../engine/index.js';
+import { type LlamaModel, createOnnxSampler, logSoftmax } from '../../engine/index.js';
 import { registryPolicyLoss, type RegistryPolicyLossSettings } from '../algos/policy-losses-tensor.js';
 import { type PolicyLossEntry, importanceWeights, policyLossEntry, rolloutMismatch } from '../algos/policy-losses.js';
 import { type Matrix, matrix, rowLength } from '../algos/matrix.js';
@@ -30,6 +33,7 @@ export function registrySettings(rl: RlSection): RegistryPolicyLossSettings {
     gspoClipHigh: p.gspo_clip.high,
     klLoss: rl.kl_loss,
     entropyCoef: rl.entropy_coef,
+    preClip: p.pre_clip,
   };
 }
 
@@ -45,8 +49,8 @@ export interface PreparedStep {
 
 export class MismatchCorrection {
   readonly entry: PolicyLossEntry;
-  private scorer: LogprobScorer | null = null;
   private stepMetrics: Record<string, number> = {};
+  private given: Matrix | null = null;
 
   constructor(
     private readonly model: LlamaModel,
@@ -54,6 +58,11 @@ export class MismatchCorrection {
     private readonly temperature: number,
   ) {
     this.entry = policyLossEntry(rl.policy_loss.name);
+  }
+
+  /** log pi_prox of the next `prepare`'s rows (response coordinates), computed elsewhere; used once. */
+  useProximal(prox: Matrix): void {
+    this.given = prox;
   }
 
   /** Call once per step after scoring: the loss inputs for the kept rollouts. */
@@ -68,17 +77,12 @@ export class MismatchCorrection {
       }
       floats.seq_w = w;
     }
+    const given = this.given;
+    this.given = null;
     if (!this.entry.needsProximal) return { oldLogp: behaviourLogp, floats };
-    this.scorer ??= new LogprobScorer(this.model);
-    const rows = await this.scorer.tokenLogprobs(
-      seqs.map((s) => s.ids),
-      this.temperature,
-    );
-    const prox = matrix(mask.rows, mask.cols);
-    seqs.forEach((s, i) => {
-      for (let t = 0; t < mask.cols && s.promptLen - 1 + t < rows[i].length; t++)
-        prox.data[i * mask.cols + t] = rows[i][s.promptLen - 1 + t];
-    });
+    const prox = given ?? (await this.proximal(seqs, mask.cols));
+    if (prox.rows !== mask.rows || prox.cols !== mask.cols)
+      throw new Error(`proximal log-probs are ${prox.rows}x${prox.cols}, the batch ${mask.rows}x${mask.cols}`);
     const p = this.rl.policy_loss;
     const mode = this.entry.name === 'tis' ? 'truncate' : this.entry.name === 'mis' ? 'mask' : 'none';
     const { weights, corrected } = importanceWeights(prox, behaviourLogp, mask, mode, p.is_level, p.is_cap, p.is_low);
@@ -105,8 +109,28 @@ export class MismatchCorrection {
     return this.stepMetrics;
   }
 
+  /** log pi_prox at the trainer's temperature from the model's current weights (one onnx forward). */
+  private async proximal(seqs: readonly Sequence[], cols: number): Promise<Matrix> {
+    const sampler = await createOnnxSampler(this.model.hostWeights(), this.model.config);
+    try {
+      const { logits } = await sampler.forward(seqs.map((s) => s.ids));
+      const V = this.model.config.vocabSize;
+      const prox = matrix(seqs.length, cols);
+      seqs.forEach((s, i) => {
+        for (let t = 0; t < cols && s.promptLen + t < s.ids.length; t++) {
+          const l = logits[i].subarray((s.promptLen + t - 1) * V, (s.promptLen + t) * V);
+          prox.data[i * cols + t] = logSoftmax(this.temperature === 1 ? l : Array.from(l, (x) => x / this.temperature))[
+            s.ids[s.promptLen + t]
+          ];
+        }
+      });
+      return prox;
+    } finally {
+      sampler.dispose();
+    }
+  }
+
   dispose(): void {
-    this.scorer?.dispose();
-    this.scorer = null;
+    this.given = null;
   }
 }

@@ -1,26 +1,46 @@
 /**
- * The trainer's side of the rollout worker thread (./rollout-worker.ts): publish weights with a
- * version, ask for batches, get them back in order.
+ * Where the asynchronous loop's rollouts come from (`RolloutEngine`), and the in-process engine:
+ * a worker thread (./rollout-worker.ts) to which the trainer publishes weights with a version and
+ * from which it gets batches back in order. src/distributed/rl-rollout.ts is the other engine
+ * (rollout jobs on a Redis queue, for `rlmkit worker` processes on any number of machines).
  */
 import type { Worker } from 'node:worker_threads';
 import { runtimeError } from '../../core/errors.js';
 import { spawnSiblingWorker } from '../../core/worker.js';
-import type { HostWeights, ModelConfig } from '../../engine/index.js';
-import type { GenerateMessage, RolloutRow } from './rollout-worker.js';
+import type { HostWeights } from '../../engine/index.js';
+import type { RolloutWorkerData } from './rollout-worker.js';
+import type { RolloutBatch, RolloutRequest, RolloutRow, RolloutStats } from './segmented-rollout.js';
 
-export class RolloutClient {
+export type { RolloutBatch, RolloutRequest, RolloutRow, RolloutStats };
+
+/**
+ * A rollout engine: weights published with increasing versions (version 0 first), batches asked
+ * for in order. Rows carry reference log-probs when the engine was given reference weights, and
+ * proximal log-probs when the engine could score them (otherwise the trainer does).
+ */
+export interface RolloutEngine {
+  publish(weights: HostWeights, version: number): Promise<void>;
+  generate(req: RolloutRequest): Promise<RolloutBatch>;
+  close(): Promise<void>;
+}
+
+/** What an engine is opened with (the thread engine's worker data). */
+export type RolloutEngineSettings = RolloutWorkerData;
+export type OpenRolloutEngine = (s: RolloutEngineSettings) => Promise<RolloutEngine>;
+
+export class RolloutClient implements RolloutEngine {
   private readonly worker: Worker;
   private nextId = 0;
-  private readonly waiting = new Map<number, { resolve: (r: RolloutRow[]) => void; reject: (e: Error) => void }>();
+  private readonly waiting = new Map<number, { resolve: (r: RolloutBatch) => void; reject: (e: Error) => void }>();
   private failed: Error | null = null;
 
-  constructor(config: ModelConfig) {
-    this.worker = spawnSiblingWorker(import.meta.url, 'rollout-worker', { config });
-    this.worker.on('message', (m: { type: 'batch'; id: number; rows: RolloutRow[] } | { type: 'error'; id: number; message: string }) => {
+  constructor(data: RolloutWorkerData) {
+    this.worker = spawnSiblingWorker(import.meta.url, 'rollout-worker', data);
+    this.worker.on('message', (m: ({ type: 'batch'; id: number } & RolloutBatch) | { type: 'error'; id: number; message: string }) => {
       const w = this.waiting.get(m.id);
       if (!w) return;
       this.waiting.delete(m.id);
-      if (m.type === 'batch') w.resolve(m.rows);
+      if (m.type === 'batch') w.resolve({ rows: m.rows, stats: m.stats });
       else w.reject(runtimeError(`rollout worker: ${m.message}`));
     });
     const fail = (e: Error) => {
@@ -35,11 +55,12 @@ export class RolloutClient {
   }
 
   /** Weights for the batches (and the segments of running batches) from now on. */
-  publish(weights: HostWeights, version: number): void {
+  publish(weights: HostWeights, version: number): Promise<void> {
     this.worker.postMessage({ type: 'weights', version, weights });
+    return Promise.resolve();
   }
 
-  generate(req: Omit<GenerateMessage, 'type' | 'id'>): Promise<RolloutRow[]> {
+  generate(req: RolloutRequest): Promise<RolloutBatch> {
     if (this.failed) return Promise.reject(this.failed);
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
@@ -53,3 +74,5 @@ export class RolloutClient {
     await this.worker.terminate();
   }
 }
+
+export const openThreadEngine: OpenRolloutEngine = (s) => Promise.resolve(new RolloutClient(s));

@@ -1,84 +1,131 @@
 /**
  * The rollout worker thread of asynchronous RL (./async-rl.ts): an onnxruntime sampler that
- * generates batches with the latest published weights while the trainer updates.
+ * generates batches with the latest published weights while the trainer updates (interruptible,
+ * versions per token: ./segmented-rollout.ts), and scores them for the trainer, so the trainer's
+ * thread only rewards and updates:
  *
- * Interruptible generation (AReaL, Fu et al. 2025, §4.1): a batch is decoded in segments of
- * `segmentTokens`; between segments the thread takes new weights if any were published, and the
- * remaining tokens come from the new policy. Every token records the policy version that produced
- * it (with its behaviour log-prob), so the decoupled objective knows its behaviour policy.
+ * - reference log-probs (frozen weights, temperature 1, as the synchronous loop's reference
+ *   sampler) right after generation;
+ * - proximal log-probs (AReaL eq. 5's pi_prox: the trainer's policy before the update that uses
+ *   the batch, i.e. version `proxVersion`, at the trainer's temperature) as soon as that version
+ *   is published. Both use onnxruntime's forward graph, whose log-probs agree with the native
+ *   training graph's to 1e-4 (test/engine/native-train.test.ts).
  *
- * Messages in:  {type: 'weights', version, weights}  |  {type: 'generate', id, prompts, ...}
- * Messages out: {type: 'batch', id, rows: [{tokens, logprobs, versions, finishReason}]} | {type: 'error', id, message}
+ * Thread budget: the samplers run `threads` intra-op threads (the trainer keeps its own `workers`),
+ * and `nice` lowers this thread's scheduling priority (Linux: setpriority on the thread id), so
+ * on few cores the rollouts can fill the trainer's idle time instead of taking cores from it.
+ *
+ * Messages in:  {type: 'weights', version, weights}  |  {type: 'generate', id, ...RolloutRequest}
+ * Messages out: {type: 'batch', id, rows, stats} | {type: 'error', id, message}
  */
+import { readlinkSync } from 'node:fs';
+import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
-import type { HostWeights, ModelConfig, Sampler } from '../../engine/index.js';
-import { createOnnxSampler } from '../../engine/index.js';
+import type { HostWeights, ModelConfig } from '../../engine/index.js';
+import { type OnnxSampler, createOnnxSampler } from '../../engine/index.js';
+import { type RolloutBatch, type RolloutRequest, decodeSegments, responseLogprobs } from './segmented-rollout.js';
 
-export interface GenerateMessage {
-  type: 'generate';
-  id: number;
-  prompts: number[][];
-  maxNewTokens: number;
-  segmentTokens: number;
-  temperature: number;
-  topP: number;
-  seed: number;
+export interface RolloutWorkerData {
+  config: ModelConfig;
+  /** onnxruntime intra-op threads of this thread's samplers ('auto': measure 1 and 2). */
+  threads: number | 'auto';
+  /** Scheduling priority of this thread (0 = as the trainer; 1..19 = lower). */
+  nice: number;
+  /** The frozen reference policy, when the loss has a KL term. */
+  refWeights: HostWeights | null;
+  /** The trainer's temperature (the proximal log-probs are taken at it). */
+  trainerTemperature: number;
 }
 
-export interface RolloutRow {
-  tokens: number[];
-  logprobs: number[];
-  /** The policy version behind each token. */
-  versions: number[];
-  finishReason: 'eos' | 'stop' | 'length';
-}
+export type GenerateMessage = { type: 'generate'; id: number } & RolloutRequest;
 
-const config = (workerData as { config: ModelConfig }).config;
+const data = workerData as RolloutWorkerData;
+const config = data.config;
 let pending: { version: number; weights: HostWeights } | null = null;
-let sampler: Sampler | null = null;
+let sampler: OnnxSampler | null = null;
+let refSampler: OnnxSampler | null = null;
 let version = -1;
 const queue: GenerateMessage[] = [];
 let busy = false;
+let loadMs = 0;
+let wakeOnWeights: (() => void) | null = null;
+
+/** Lowers this thread's priority (Linux: /proc/thread-self names the thread id). */
+function lowerPriority(nice: number): void {
+  if (nice <= 0) return;
+  try {
+    const tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
+    if (Number.isInteger(tid)) setPriority(tid, nice);
+  } catch {
+    // Not Linux, or not permitted: the thread keeps the process's priority (only the speed differs).
+  }
+}
 
 async function applyWeights(): Promise<void> {
   if (!pending) return;
   const next = pending;
   pending = null;
+  const t = performance.now();
   sampler?.dispose();
-  sampler = await createOnnxSampler(next.weights, config);
+  sampler = await createOnnxSampler(next.weights, config, { threads: data.threads });
   version = next.version;
+  loadMs += performance.now() - t;
 }
 
-/** Lets queued 'weights' messages arrive (the thread's event loop runs between segments). */
-const yieldToMessages = () => new Promise<void>((r) => setImmediate(r));
+/** The policy for the next segment: queued 'weights' messages arrive first (the event loop runs). */
+async function policyNow(): Promise<{ sampler: OnnxSampler; version: number }> {
+  await new Promise<void>((r) => setImmediate(r));
+  await applyWeights();
+  if (!sampler) throw new Error('no weights were published before the first rollout');
+  return { sampler, version };
+}
 
-async function generate(m: GenerateMessage): Promise<RolloutRow[]> {
-  const rows: RolloutRow[] = m.prompts.map(() => ({ tokens: [], logprobs: [], versions: [], finishReason: 'length' }));
-  let active = rows.map((_, i) => i);
-  for (let seg = 0; active.length > 0; seg++) {
-    await yieldToMessages();
+async function waitForVersion(v: number): Promise<void> {
+  for (;;) {
     await applyWeights();
-    if (!sampler) throw new Error('no weights were published before the first rollout');
-    const left = m.maxNewTokens - rows[active[0]].tokens.length; // every active row has produced as many tokens
-    const n = Math.min(m.segmentTokens, left, ...active.map((i) => config.maxSeqLen - m.prompts[i].length - rows[i].tokens.length));
-    if (n < 1) break;
-    const res = await sampler.sample(
-      active.map((i) => [...m.prompts[i], ...rows[i].tokens]),
-      { maxNewTokens: n, temperature: m.temperature, topP: m.topP, seed: (m.seed + Math.imul(seg, 0x9e3779b1)) >>> 0 },
-    );
-    const still: number[] = [];
-    active.forEach((i, k) => {
-      const r = rows[i];
-      r.tokens.push(...res[k].tokens);
-      r.logprobs.push(...res[k].logprobs);
-      for (let t = 0; t < res[k].tokens.length; t++) r.versions.push(version);
-      r.finishReason = res[k].finishReason;
-      const roomLeft = r.tokens.length < m.maxNewTokens && m.prompts[i].length + r.tokens.length < config.maxSeqLen;
-      if (res[k].finishReason === 'length' && roomLeft) still.push(i);
-    });
-    active = still;
+    if (version >= v) return;
+    await new Promise<void>((r) => (wakeOnWeights = r));
   }
-  return rows;
+}
+
+async function generate(m: GenerateMessage): Promise<RolloutBatch> {
+  loadMs = 0;
+  const t0 = performance.now();
+  const rows = await decodeSegments(policyNow, m, config);
+  const genMs = performance.now() - t0;
+  let scoreMs = 0;
+  let waitMs = 0;
+  if (refSampler) {
+    const t = performance.now();
+    const lp = await responseLogprobs(refSampler, m.prompts, rows, 1);
+    rows.forEach((r, i) => (r.refLogprobs = lp[i]));
+    scoreMs += performance.now() - t;
+  }
+  if (m.proxVersion !== null) {
+    const tw = performance.now();
+    await waitForVersion(m.proxVersion);
+    waitMs = performance.now() - tw;
+    // The trainer publishes version j only after it has taken batch j, so nothing newer can be here.
+    if (version !== m.proxVersion)
+      throw new Error(`proximal version ${m.proxVersion} was superseded by ${version} before the batch was scored`);
+    // Rows that version proxVersion produced entirely, at the trainer's temperature, are on-policy:
+    // pi_prox is their behaviour policy (same weights, same engine), so only the others need a forward.
+    const sameTemp = m.temperature === data.trainerTemperature;
+    const stale = rows.map((r, i) => i).filter((i) => !sameTemp || rows[i].versions.some((v) => v !== m.proxVersion));
+    rows.forEach((r) => (r.proxLogprobs = r.logprobs));
+    if (stale.length) {
+      const t = performance.now();
+      const lp = await responseLogprobs(
+        sampler!,
+        stale.map((i) => m.prompts[i]),
+        stale.map((i) => rows[i]),
+        data.trainerTemperature,
+      );
+      stale.forEach((i, k) => (rows[i].proxLogprobs = lp[k]));
+      scoreMs += performance.now() - t;
+    }
+  }
+  return { rows, stats: { genMs, loadMs, scoreMs, waitMs } };
 }
 
 async function pump(): Promise<void> {
@@ -88,7 +135,7 @@ async function pump(): Promise<void> {
     while (queue.length) {
       const m = queue.shift()!;
       try {
-        parentPort!.postMessage({ type: 'batch', id: m.id, rows: await generate(m) });
+        parentPort!.postMessage({ type: 'batch', id: m.id, ...(await generate(m)) });
       } catch (e) {
         parentPort!.postMessage({ type: 'error', id: m.id, message: (e as Error).message });
       }
@@ -98,13 +145,22 @@ async function pump(): Promise<void> {
   }
 }
 
+lowerPriority(data.nice);
+const ready = data.refWeights ? createOnnxSampler(data.refWeights, config, { threads: data.threads }).then((s) => (refSampler = s)) : null;
+
 parentPort!.on('message', (m: { type: 'weights'; version: number; weights: HostWeights } | GenerateMessage | { type: 'close' }) => {
-  if (m.type === 'weights') pending = { version: m.version, weights: m.weights };
-  else if (m.type === 'generate') {
+  if (m.type === 'weights') {
+    pending = { version: m.version, weights: m.weights };
+    wakeOnWeights?.();
+    wakeOnWeights = null;
+  } else if (m.type === 'generate') {
     queue.push(m);
-    void pump();
+    void (ready ?? Promise.resolve()).then(pump, (e: Error) =>
+      parentPort!.postMessage({ type: 'error', id: m.id, message: `reference policy: ${e.message}` }),
+    );
   } else if (m.type === 'close') {
     sampler?.dispose();
+    refSampler?.dispose();
     parentPort!.close();
   }
 });
