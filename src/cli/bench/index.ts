@@ -9,6 +9,8 @@ import { tasksBench } from './tasks.js';
 import { rlBench } from './rl.js';
 import { rsrmBench } from './rsrm.js';
 import { renderBench } from './render.js';
+import { ablationBench } from './ablation.js';
+import { passkBench } from './passk.js';
 
 export const benchModules: BenchModule[] = [
   engineBench,
@@ -19,5 +21,7 @@ export const benchModules: BenchModule[] = [
   cliBench,
   rlBench,
   rsrmBench,
+  ablationBench,
+  passkBench,
   renderBench,
 ];
