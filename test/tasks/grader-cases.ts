@@ -257,6 +257,8 @@ export const CLASSES: Record<string, Case[]> = {
     ['12', '$3 \\times 4 = 12$', C],
     ['12', '$a + b = 12$', C],
     ['12', '$a + b = 13$', W],
+    ['0', '$2x - 3y + z + 1 = 0$', W],
+    ['0', '$k = 0$', C],
     // Sets of real numbers written as inequalities, unions or set-builder notation.
     ['1\\le|t|\\le 4', '$t \\in [-4, -1] \\cup [1, 4]$', C],
     ['1\\le|t|\\le 4', '$t \\in [-4, -1] \\cup [1, 5]$', W],

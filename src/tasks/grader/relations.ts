@@ -220,9 +220,11 @@ export function compareRelations(a: string, b: string, tol: Tolerance, symbolic:
   if (kind === 'eq') {
     // Which side of an equation stands for the answer follows Math-Verify's convention: a predicted
     // equation against a plain reference is read as its last right-hand side (`2x + z = 1` -> 1,
-    // `6 \times 7 = 42` -> 42); a reference equation only when its left side is made of symbols
+    // `6 \times 7 = 42` -> 42, but not an implicit `f = 0`); a reference equation only when its left side is made of symbols
     // alone (`|AB| = 1`, `\frac{NO}{BO} = ...`, `V_1:V_2 = 11:21`), so `7 = 11a + c` is not `11a + c`.
-    const v = A ? (equationValue(R) ?? (symbolsOnly(R.parts[0]) ? lastRhs(R) : null)) : lastRhs(R);
+    // An implicit form `f(x, y) = 0` is an equation, not the value 0 (a plane is not the answer 0).
+    const implicit = /[a-zA-Z]/.test(R.parts[0]) && lastRhs(R) === '0';
+    const v = A ? (equationValue(R) ?? (symbolsOnly(R.parts[0]) ? lastRhs(R) : null)) : implicit ? equationValue(R) : lastRhs(R);
     if (v === null) return { equal: false, reason: 'equation vs expression' };
     const r = cmp(v, other);
     return r && { ...r, reason: `value of the equation: ${r.reason}` };
