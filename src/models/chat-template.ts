@@ -24,6 +24,7 @@ import { readInputText } from '../core/input.js';
 import { readGgufHeader } from './gguf-read.js';
 import { renderChatAsText } from './text.js';
 import type { ChatMessage } from './types.js';
+import { assertTextOnly } from './multimodal.js';
 
 export interface RenderOptions {
   /** Append the template's assistant-turn header (default: true unless continuing). */
@@ -62,6 +63,7 @@ export class ChatTemplate {
 
   /** The prompt text for `messages`. */
   render(messages: readonly ChatMessage[], o: RenderOptions = {}): string {
+    assertTextOnly(`the chat template ${this.origin}`, messages); // rendered text cannot carry images
     const cont = o.continueFinalMessage === true;
     if (cont && messages[messages.length - 1]?.role !== 'assistant')
       throw inputError(

@@ -32,6 +32,7 @@ import type { HfTokenizer } from './hf-tokenizer.js';
 import { renderChatAsText, truncateAtStop } from './text.js';
 import type { ChatMessage, Completion, GenerateOptions, GenerateRequest, Policy, PolicyCapabilities } from './types.js';
 import { validateGenerateOptions, validateRequests } from './validate.js';
+import { toWireMessage } from './multimodal.js';
 
 export interface HttpPolicyConfig {
   /** Model name the server knows. */
@@ -123,6 +124,8 @@ interface RawResponse {
 
 export class HttpPolicy implements Policy {
   readonly id: string;
+  /** The model interface version implemented (./interface-version.ts). */
+  readonly specificationVersion = 'v1' as const;
   readonly capabilities: PolicyCapabilities;
   readonly baseURL: string;
   readonly model: string;
@@ -158,7 +161,16 @@ export class HttpPolicy implements Policy {
     this.templateSource = typeof cfg.template === 'string' ? cfg.template : undefined;
     this.hfTokenizer = cfg.tokenizer;
     const chat = cfg.chat ?? this.api !== 'completions';
-    this.capabilities = { logprobs: true, n: this.nativeN, tokenIds: false, prefixCaching: false, chat, maxBatch: this.concurrency };
+    this.capabilities = {
+      logprobs: true,
+      n: this.nativeN,
+      tokenIds: false,
+      prefixCaching: false,
+      chat,
+      maxBatch: this.concurrency,
+      // Image parts go unchanged to /v1/chat/completions; the server says whether its model reads them.
+      images: this.api !== 'completions' && cfg.template === undefined,
+    };
     this.declared = { dialect: cfg.dialect !== undefined, chat: cfg.chat !== undefined };
   }
 
@@ -298,7 +310,10 @@ export class HttpPolicy implements Policy {
   private async call(request: GenerateRequest, o: GenerateOptions, n: number): Promise<RawResponse> {
     const route = this.route(request);
     const built = buildBody(this.dialectInfo, this.model, o, n, route.chat, this.maxStops);
-    const body = route.chat ? { ...built.body, messages: route.messages, ...route.extra } : { ...built.body, prompt: route.prompt };
+    // Chat messages go out as role + content; image parts unchanged (multimodal.ts).
+    const body = route.chat
+      ? { ...built.body, messages: route.messages.map(toWireMessage), ...route.extra }
+      : { ...built.body, prompt: route.prompt };
     const path = route.chat ? '/chat/completions' : '/completions';
     let res: unknown;
     try {

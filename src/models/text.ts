@@ -3,6 +3,7 @@
  * same way) and the plain rendering of chat messages for models without a chat template.
  */
 import type { ChatMessage, GenerateRequest } from './types.js';
+import { assertTextOnly } from './multimodal.js';
 
 /**
  * Cuts `text` before the earliest stop sequence it contains. When two sequences start at the same
@@ -30,6 +31,7 @@ export function truncateAtStop(text: string, stops: readonly string[] | undefine
  * conversation reads as a sequence of steps. Roles are not rendered: a tiny model never saw them.
  */
 export function renderChatAsText(messages: readonly ChatMessage[]): string {
+  assertTextOnly('this model', messages); // images are refused, never dropped (multimodal.ts)
   return messages.map((m) => m.content).join('\n');
 }
 

@@ -1,12 +1,23 @@
 /**
  * The model contracts every backend implements and every strategy/trainer uses. A strategy never
  * knows which backend it talks to (embedded, OpenAI-compatible HTTP, GGUF): it calls these.
- * Shape follows the Vercel AI SDK idea: one small provider specification.
+ * Shape follows the Vercel AI SDK idea: one small provider specification, with its version
+ * (`specificationVersion`, checked where a model enters: ./interface-version.ts).
  */
+import type { ModelSpecificationVersion } from './interface-version.js';
+
+/** One part of a multimodal message, as OpenAI clients send it (src/models/multimodal.ts). */
+export type ChatContentPart =
+  | { type: 'text'; text: string }
+  | { type: 'image_url'; image_url: { url: string; detail?: string } }
+  | { type: 'input_image'; image_url: string | { url: string }; detail?: string };
 
 export interface ChatMessage {
   role: 'system' | 'user' | 'assistant';
+  /** The message's text (its text parts joined, when it has parts). */
   content: string;
+  /** The content parts as sent, images included; backends that take images send these unchanged, text-only ones refuse them. */
+  parts?: ChatContentPart[];
 }
 
 /** One prompt: plain text (completion style) or a chat message list. */
@@ -105,11 +116,15 @@ export interface PolicyCapabilities {
    * end a chain whose prompt no longer fits, instead of sending a request the backend refuses.
    */
   contextTokens?: number;
+  /** Takes image parts in chat messages (multimodal.ts); absent or false: text only. */
+  images?: boolean;
 }
 
 export interface Policy {
   /** A stable identifier, used in cache keys, traces and `/v1/models`. */
   readonly id: string;
+  /** The version of this contract the model implements (./interface-version.ts); absent: 'v1'. */
+  readonly specificationVersion?: ModelSpecificationVersion;
   readonly capabilities: PolicyCapabilities;
   /** One array of `n` completions per request, in request order. */
   generate(requests: GenerateRequest[], options?: GenerateOptions): Promise<Completion[][]>;
@@ -121,6 +136,8 @@ export interface Policy {
 /** V(s) (or Q(s,a) when the state ends with an action) in [-1, 1]. */
 export interface ValueModel {
   readonly id: string;
+  /** The version of this contract the model implements (./interface-version.ts); absent: 'v1'. */
+  readonly specificationVersion?: ModelSpecificationVersion;
   /** States are prompt + partial solution texts, as the policy sees them. */
   value(states: string[], options?: { caller?: string; signal?: AbortSignal }): Promise<number[]>;
   close?(): Promise<void>;
@@ -135,6 +152,8 @@ export interface ScoredSolution {
 
 export interface RewardModel {
   readonly id: string;
+  /** The version of this contract the model implements (./interface-version.ts); absent: 'v1'. */
+  readonly specificationVersion?: ModelSpecificationVersion;
   /** 'process': one score per step; 'outcome': one score per solution. */
   readonly kind: 'process' | 'outcome';
   /** Outcome scores in [0, 1] (or [-1, 1] for value-style models; documented per model). */

@@ -15,6 +15,7 @@ import type { z } from 'zod';
 import { logger as rootLogger, type Logger } from '../core/log.js';
 import type { Trace } from '../reasoning/trace.js';
 import type { ChatMessage, Completion, GenerateOptions, GenerateRequest, Policy } from '../models/types.js';
+import { checkContentParts, countImages, messageFromContent } from '../models/multimodal.js';
 import { readJson, requestHeader } from './body.js';
 import { HttpError, errorBody, sendError, toHttpError } from './errors.js';
 import { DEFAULT_LIMITS, checkPlainCost, checkSearchCost, refuseUnsupported, searchBudgetCap, type ServeLimits } from './limits.js';
@@ -83,11 +84,6 @@ function validate<S extends z.ZodType>(schema: S, body: unknown, supported: read
 function normaliseStop(stop: string | string[] | null | undefined): string[] | undefined {
   if (stop === null || stop === undefined) return undefined;
   return typeof stop === 'string' ? [stop] : stop;
-}
-
-function messageText(content: string | { type: 'text'; text: string }[] | null | undefined): string {
-  if (content === null || content === undefined) return '';
-  return typeof content === 'string' ? content : content.map((p) => p.text).join('');
 }
 
 function isRequestAware(p: Policy): p is RequestAwarePolicy {
@@ -355,10 +351,24 @@ export function createServeApp(o: ServeAppOptions): { app: Hono; state: ServeSta
       );
     // A tool conversation goes to the model in the multi-turn text protocol (tools.ts).
     const rendered = tools ? renderToolConversation(body.messages, tools, policy.capabilities.chat) : null;
-    const messages: ChatMessage[] = body.messages.map((m) => ({
-      role: m.role === 'developer' ? 'system' : m.role === 'tool' ? 'user' : m.role,
-      content: messageText(m.content),
-    }));
+    const messages: ChatMessage[] = body.messages.map((m) =>
+      messageFromContent(m.role === 'developer' ? 'system' : m.role === 'tool' ? 'user' : m.role, m.content),
+    );
+    // Image parts only for backends that take them (an OpenAI-compatible VLM); never dropped silently.
+    const images = countImages(messages);
+    if (images > 0) {
+      const where = body.messages.findIndex((m) => Array.isArray(m.content) && m.content.some((p) => p.type !== 'text'));
+      const bad = body.messages.flatMap((m) => (Array.isArray(m.content) ? [checkContentParts(m.content)] : [])).find((x) => x);
+      if (bad) throw new HttpError(400, `messages.${where}.content: ${bad}`, 'invalid_request_error', `messages.${where}.content`);
+      if (tools) throw new HttpError(400, '"tools" with image parts: the tool protocol is text only', 'invalid_request_error', 'tools');
+      if (!policy.capabilities.images)
+        throw new HttpError(
+          400,
+          `"${body.model}" reads text only; the messages hold ${images} image part${images === 1 ? '' : 's'}. Serve a vision-language model from an OpenAI-compatible server (--model name=http://host:port/v1#model) to send images`,
+          'invalid_request_error',
+          `messages.${where}.content`,
+        );
+    }
     const stop = [...(rendered?.stop ?? []), ...(normaliseStop(body.stop) ?? [])];
     const options: GenerateOptions = {
       n: body.n ?? 1,

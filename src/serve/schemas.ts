@@ -69,7 +69,18 @@ export const CompletionRequestSchema = z.object({
 export type CompletionRequest = z.infer<typeof CompletionRequestSchema>;
 
 const textPart = z.object({ type: z.literal('text'), text: z.string() });
-const content = z.union([z.string().max(1_000_000), z.array(textPart).max(256)]);
+/** Image parts (Chat Completions' image_url, the Responses API's input_image): passed unchanged to backends that take images. */
+const imageUrl = z.string().min(1).max(20_000_000);
+const imagePart = z.object({
+  type: z.literal('image_url'),
+  image_url: z.object({ url: imageUrl, detail: z.string().max(16).optional() }),
+});
+const inputImagePart = z.object({
+  type: z.literal('input_image'),
+  image_url: z.union([imageUrl, z.object({ url: imageUrl })]),
+  detail: z.string().max(16).optional(),
+});
+const content = z.union([z.string().max(1_000_000), z.array(z.union([textPart, imagePart, inputImagePart])).max(256)]);
 /** OpenAI's function names: letters, digits, underscores and dashes, at most 64. */
 const functionName = z
   .string()

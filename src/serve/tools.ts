@@ -46,9 +46,10 @@ export interface ToolReply {
 
 const bad = (message: string, param: string) => new HttpError(400, message, 'invalid_request_error', param);
 
-function textOf(content: string | { type: 'text'; text: string }[] | null | undefined): string {
+function textOf(content: string | ReadonlyArray<{ type: string; text?: string }> | null | undefined): string {
   if (content === null || content === undefined) return '';
-  return typeof content === 'string' ? content : content.map((p) => p.text).join('');
+  // Image parts never reach here: the chat route refuses them with tools (app.ts).
+  return typeof content === 'string' ? content : content.map((p) => (p.type === 'text' ? (p.text ?? '') : '')).join('');
 }
 
 function toSpec(t: ChatTool, i: number): ToolSpec {

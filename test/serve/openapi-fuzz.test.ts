@@ -199,8 +199,10 @@ describe('OpenAPI fuzz (fast-check over /openapi.json)', () => {
       expect(total).toBe(RUNS_PER_ROUTE);
       // Both paths were exercised: answers and refusals.
       // (Searches whose scorer cannot rank with the toy model, e.g. best-of-n judged by a character
-      // model, are refused with 400 since issue 13 instead of answering an unranked pick.)
-      expect(statuses.get(200) ?? 0).toBeGreaterThan(RUNS_PER_ROUTE / 50);
+      // model, are refused with 400 since issue 13 instead of answering an unranked pick; chat
+      // messages with image parts, valid in the schema since issue 22, are refused with 400 by the
+      // text-only toy model.)
+      expect(statuses.get(200) ?? 0).toBeGreaterThan(RUNS_PER_ROUTE / 100);
       expect([...statuses.keys()].some((s) => s >= 400 && s < 500)).toBe(true);
       const health = await fetch(`${server.url}/health`);
       expect(health.status).toBe(200);
