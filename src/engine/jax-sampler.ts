@@ -18,15 +18,14 @@ import {
   MASKED,
   type Params,
   type RopeTables,
+  addAttentionOutput,
   attend,
   embed,
-  linear,
   lmHead,
-  mergeHeadsNegated,
+  mlpBlock,
+  queryKeyValue,
   rmsNorm,
-  rope,
   ropeTables,
-  swiglu,
 } from './model.js';
 import type { HostWeights, SampleOptions, SampleResult, Sampler } from './sampler-types.js';
 import { LogprobScorer, checkSequence, lengthBucket } from './logprob-scorer.js';
@@ -62,26 +61,20 @@ type StepFn = (p: Params, cache: Cache, inp: StepInputs) => [Tensor, Cache];
 function decodeStep(cfg: ModelConfig, dtype: DType): StepFn {
   return (p, cache, inp) => {
     const [B] = inp.token.shape;
-    const H = cfg.nHeads;
-    const hd = headDim(cfg);
-    let x = embed(inp.token, p['tok_embeddings.weight'], cfg.vocabSize, dtype);
+    let x = embed(inp.token, p['tok_embeddings.weight'], cfg.vocabSize, dtype); // [B, D]
     const k: Tensor[] = [];
     const v: Tensor[] = [];
     for (let i = 0; i < cfg.nLayers; i++) {
       const l = `layers.${i}.`;
-      const h = rmsNorm(x, p[`${l}attention_norm.weight`], cfg.normEps);
-      const split = (t: Tensor) => ops.reshape(t, [B, 1, H, hd]);
-      const q = ops.transpose(rope(split(linear(h, p[`${l}attention.wq.weight`])), inp.rope), [0, 2, 1, 3]);
-      const kNew = ops.transpose(rope(split(linear(h, p[`${l}attention.wk.weight`])), inp.rope), [0, 2, 1, 3]);
-      const vNew = ops.transpose(split(linear(h, p[`${l}attention.wv.weight`])), [0, 2, 1, 3]);
-      const write = ops.greater(inp.slot, 0.5);
-      k.push(ops.where(write, kNew, cache.k[i]));
-      v.push(ops.where(write, vNew, cache.v[i]));
-      x = ops.sub(x, linear(mergeHeadsNegated(attend(q, k[i], v[i], inp.mask), B, cfg.dModel), p[`${l}attention.wo.weight`]));
-      const h2 = rmsNorm(x, p[`${l}ffn_norm.weight`], cfg.normEps);
-      x = ops.add(x, swiglu(h2, p[`${l}feed_forward.w1.weight`], p[`${l}feed_forward.w2.weight`], p[`${l}feed_forward.w3.weight`]));
+      const h = rmsNorm(x, p[`${l}attention_norm.weight`], cfg.normEps); // [B, D]
+      const { q, k: kNew, v: vNew } = queryKeyValue(p, l, cfg, h, B, 1, inp.rope); // [B, H, 1, hd] each
+      const write = ops.greater(inp.slot, 0.5); // [1, 1, L, 1]
+      k.push(ops.where(write, kNew, cache.k[i])); // [B, H, L, hd]
+      v.push(ops.where(write, vNew, cache.v[i])); // [B, H, L, hd]
+      x = addAttentionOutput(p, l, cfg, x, attend(q, k[i], v[i], inp.mask)); // [B, D]
+      x = mlpBlock(p, l, cfg, x); // [B, D]
     }
-    const logits = lmHead(p, cfg, rmsNorm(x, p['norm.weight'], cfg.normEps));
+    const logits = lmHead(p, cfg, rmsNorm(x, p['norm.weight'], cfg.normEps)); // [B, V]
     return [logits, { k, v }];
   };
 }

@@ -138,61 +138,77 @@ export function hostFromParams(params: Params, cfg: ModelConfig): HostWeights {
 }
 
 // ---------------------------------------------------------------- the math (traced only)
-
-/**
- * y = x W^T for x [N, in] and W [out, in] (PyTorch layout). The output passes a gradBarrier so
- * that the backward matmuls read a materialised cotangent (see ops.gradBarrier).
- */
-export function linear(x: Tensor, w: Tensor): Tensor {
-  return ops.gradBarrier(ops.matmul(x, ops.transpose(w)));
-}
+//
+// Shapes: B rows, T positions, D = dModel, H heads of hd = D / H, F = the MLP's hidden size,
+// V = vocabSize, N = any number of rows (B*T for a whole sequence, B for one decode step).
 
 /** rmsnorm(x) * g over the last axis: x / sqrt(mean(x^2) + eps) * g. */
 export function rmsNorm(x: Tensor, g: Tensor, eps: number): Tensor {
-  const ms = ops.mean(ops.square(x), -1, true);
+  const ms = ops.mean(ops.square(x), -1, true); // [..., 1]
   return ops.mul(ops.div(x, ops.sqrt(ops.add(ms, eps))), g);
 }
 
-/**
- * Rotary embedding on x [B, T, H, hd] with tables [B|1, T, 1, hd] (see ropeTables). The pair swap
- * is a matmul with a permutation matrix: jax-js differentiates a flip-of-reshape 10x slower.
- */
+/** Rotary embedding on x [B, T, H, hd] with tables [B|1, T, 1, hd] (see ropeTables): x cos + swapPairs(x) sinSigned. */
 export function rope(x: Tensor, r: RopeTables): Tensor {
-  return ops.add(ops.mul(x, r.cos), ops.mul(ops.matmul(x, r.swap), r.sin));
+  return ops.add(ops.mul(x, r.cos), ops.mul(swapPairs(x, r.swap), r.sin));
 }
 
-/** silu(h W1^T) * (h W3^T) W2^T. */
+/** silu(h W1^T) * (h W3^T) W2^T for h [N, D]. */
 export function swiglu(h: Tensor, w1: Tensor, w2: Tensor, w3: Tensor): Tensor {
-  return linear(ops.mul(ops.silu(linear(h, w1)), linear(h, w3)), w2);
-}
-
-/** Token embedding as one-hot @ table (vocabularies are small; this keeps the gradient a matmul). */
-export function embed(tokens: Tensor, table: Tensor, vocabSize: number, dtype: DType): Tensor {
-  const [B, T] = tokens.shape;
-  return ops.gradBarrier(ops.matmul(ops.oneHot(ops.reshape(tokens, [B * T]), vocabSize, dtype), table));
+  const gate = ops.silu(linear(h, w1)); // [N, F]
+  const up = linear(h, w3); // [N, F]
+  return linear(ops.mul(gate, up), w2); // [N, D]
 }
 
 /** softmax(q k^T / sqrt(hd) + mask) v for q [B, H, Tq, hd], k/v [B, H, S, hd], mask broadcastable to [B, H, Tq, S]. */
 export function attend(q: Tensor, k: Tensor, v: Tensor, mask: Tensor): Tensor {
   const hd = q.shape[3];
-  const scores = ops.add(ops.mul(ops.gradBarrier(ops.matmul(q, ops.transpose(k, [0, 1, 3, 2]))), 1 / Math.sqrt(hd)), mask);
-  return ops.matmul(ops.softmax(scores, -1), v);
+  const dots = ops.gradBarrier(ops.matmul(q, ops.transpose(k, [0, 1, 3, 2]))); // [B, H, Tq, S] (barrier: see below)
+  const scores = ops.add(ops.mul(dots, 1 / Math.sqrt(hd)), mask); // [B, H, Tq, S]
+  return ops.matmul(ops.softmax(scores, -1), v); // [B, H, Tq, hd]
 }
 
-/**
- * Attention output [B, H, T, hd] -> NEGATED concat of heads [B*T, D]; the caller subtracts
- * (x - (-a) Wo^T == x + a Wo^T exactly in IEEE arithmetic). Why the negation: jax-js fuses the
- * transpose + reshape view into the Wo matmul's loads, and that merged view costs a div/mod per
- * multiply-add (measured 5x slower). An elementwise op (negation is exact) makes jit materialise
- * the transposed heads contiguously first; a multiplication by 1 would be folded away.
- */
-export function mergeHeadsNegated(a: Tensor, rows: number, dModel: number): Tensor {
-  return ops.reshape(ops.neg(ops.transpose(a, [0, 2, 1, 3])), [rows, dModel]);
+/** The projections of one layer's normed input h [B*T, D] to heads, rotated: q, k, v [B, H, T, hd]. */
+export function queryKeyValue(p: Params, l: string, cfg: ModelConfig, h: Tensor, B: number, T: number, r: RopeTables) {
+  const H = cfg.nHeads;
+  const hd = headDim(cfg);
+  const heads = (y: Tensor) => ops.reshape(y, [B, T, H, hd]); // [B*T, D] -> [B, T, H, hd]
+  const headsFirst = (y: Tensor) => ops.transpose(y, [0, 2, 1, 3]); // [B, T, H, hd] -> [B, H, T, hd]
+  const q = headsFirst(rope(heads(linear(h, p[`${l}attention.wq.weight`])), r)); // [B, H, T, hd]
+  const k = headsFirst(rope(heads(linear(h, p[`${l}attention.wk.weight`])), r)); // [B, H, T, hd]
+  const v = headsFirst(heads(linear(h, p[`${l}attention.wv.weight`]))); // [B, H, T, hd]
+  return { q, k, v };
 }
 
-/** Splits [B*T, D] into heads [B, T, H, hd]. */
-function heads(x: Tensor, B: number, T: number, H: number, hd: number): Tensor {
-  return ops.reshape(x, [B, T, H, hd]);
+/** The residual add of the attention output a [B, H, T, hd] to x [B*T, D]: x + concat_heads(a) Wo^T. */
+export function addAttentionOutput(p: Params, l: string, cfg: ModelConfig, x: Tensor, a: Tensor): Tensor {
+  const merged = mergeHeadsNegated(a, x.shape[0], cfg.dModel); // [B*T, D], negated (see below)
+  const out = linear(merged, p[`${l}attention.wo.weight`]); // [B*T, D] = -(concat_heads(a) Wo^T)
+  return ops.sub(x, out); // [B*T, D]
+}
+
+/** One layer's attention block over whole sequences: x + Attention(RMSNorm(x)), x [B*T, D]. */
+export function attentionBlock(
+  p: Params,
+  l: string,
+  cfg: ModelConfig,
+  x: Tensor,
+  B: number,
+  T: number,
+  r: RopeTables,
+  mask: Tensor,
+): Tensor {
+  const h = rmsNorm(x, p[`${l}attention_norm.weight`], cfg.normEps); // [B*T, D]
+  const { q, k, v } = queryKeyValue(p, l, cfg, h, B, T, r); // [B, H, T, hd] each
+  const a = attend(q, k, v, mask); // [B, H, T, hd]
+  return addAttentionOutput(p, l, cfg, x, a); // [B*T, D]
+}
+
+/** One layer's MLP block: x + SwiGLU(RMSNorm(x)), x [N, D]. */
+export function mlpBlock(p: Params, l: string, cfg: ModelConfig, x: Tensor): Tensor {
+  const h = rmsNorm(x, p[`${l}ffn_norm.weight`], cfg.normEps); // [N, D]
+  const y = swiglu(h, p[`${l}feed_forward.w1.weight`], p[`${l}feed_forward.w2.weight`], p[`${l}feed_forward.w3.weight`]); // [N, D]
+  return ops.add(x, y); // [N, D]
 }
 
 /**
@@ -201,20 +217,13 @@ function heads(x: Tensor, B: number, T: number, H: number, hd: number): Tensor {
  */
 export function trunk(p: Params, cfg: ModelConfig, tokens: Tensor, r: RopeTables, mask: Tensor, dtype: DType): Tensor {
   const [B, T] = tokens.shape;
-  const H = cfg.nHeads;
-  const hd = headDim(cfg);
-  let x = embed(tokens, p['tok_embeddings.weight'], cfg.vocabSize, dtype);
+  let x = embed(tokens, p['tok_embeddings.weight'], cfg.vocabSize, dtype); // [B*T, D]
   for (let i = 0; i < cfg.nLayers; i++) {
     const l = `layers.${i}.`;
-    const h = rmsNorm(x, p[`${l}attention_norm.weight`], cfg.normEps);
-    const q = ops.transpose(rope(heads(linear(h, p[`${l}attention.wq.weight`]), B, T, H, hd), r), [0, 2, 1, 3]);
-    const k = ops.transpose(rope(heads(linear(h, p[`${l}attention.wk.weight`]), B, T, H, hd), r), [0, 2, 1, 3]);
-    const v = ops.transpose(heads(linear(h, p[`${l}attention.wv.weight`]), B, T, H, hd), [0, 2, 1, 3]);
-    x = ops.sub(x, linear(mergeHeadsNegated(attend(q, k, v, mask), B * T, cfg.dModel), p[`${l}attention.wo.weight`]));
-    const h2 = rmsNorm(x, p[`${l}ffn_norm.weight`], cfg.normEps);
-    x = ops.add(x, swiglu(h2, p[`${l}feed_forward.w1.weight`], p[`${l}feed_forward.w2.weight`], p[`${l}feed_forward.w3.weight`]));
+    x = attentionBlock(p, l, cfg, x, B, T, r, mask); // [B*T, D]
+    x = mlpBlock(p, l, cfg, x); // [B*T, D]
   }
-  return rmsNorm(x, p['norm.weight'], cfg.normEps);
+  return rmsNorm(x, p['norm.weight'], cfg.normEps); // [B*T, D]
 }
 
 /** LM head: [N, D] -> logits [N, V] (tied: the embedding table). */
@@ -226,6 +235,47 @@ export function lmHead(p: Params, cfg: ModelConfig, x: Tensor): Tensor {
 export function valueHead(p: Params, x: Tensor): Tensor {
   const [N] = x.shape;
   return ops.reshape(ops.tanh(ops.add(linear(x, p['value_head.weight']), p['value_head.bias'])), [N]);
+}
+
+// ---------------------------------------------------------------- speed workarounds (jax-js)
+//
+// Each function below computes exactly what its plain form would (same values, same gradients);
+// it is written this way only because jax-js 0.1.25's jit is much slower on the plain form.
+// The measurements are in README.md ("Speed notes for the jax engine").
+
+/**
+ * y = x W^T for x [N, in] and W [out, in] (PyTorch layout). The output passes a gradBarrier so
+ * that the backward matmuls read a materialised cotangent (see ops.gradBarrier); without it jit
+ * fuses elementwise producers into the matmul loads and recomputes them per multiply-add.
+ */
+export function linear(x: Tensor, w: Tensor): Tensor {
+  return ops.gradBarrier(ops.matmul(x, ops.transpose(w)));
+}
+
+/** Token embedding as one-hot @ table (vocabularies are small; this keeps the gradient a matmul, not a scatter). */
+export function embed(tokens: Tensor, table: Tensor, vocabSize: number, dtype: DType): Tensor {
+  const [B, T] = tokens.shape;
+  return ops.gradBarrier(ops.matmul(ops.oneHot(ops.reshape(tokens, [B * T]), vocabSize, dtype), table)); // [B*T, D]
+}
+
+/**
+ * swapPairs(x)[2j] = x[2j+1], swapPairs(x)[2j+1] = x[2j], as a matmul with the permutation
+ * matrix `swap` of ropeTables (exact: one 1 per column): jax-js differentiates a flip-of-reshape
+ * 10x slower.
+ */
+function swapPairs(x: Tensor, swap: Tensor): Tensor {
+  return ops.matmul(x, swap);
+}
+
+/**
+ * Attention output [B, H, T, hd] -> NEGATED concat of heads [B*T, D]; the caller subtracts
+ * (x - (-a) Wo^T == x + a Wo^T exactly in IEEE arithmetic). Why the negation: jax-js fuses the
+ * transpose + reshape view into the Wo matmul's loads, and that merged view costs a div/mod per
+ * multiply-add (measured 5x slower). An elementwise op (negation is exact) makes jit materialise
+ * the transposed heads contiguously first; a multiplication by 1 would be folded away.
+ */
+export function mergeHeadsNegated(a: Tensor, rows: number, dModel: number): Tensor {
+  return ops.reshape(ops.neg(ops.transpose(a, [0, 2, 1, 3])), [rows, dModel]);
 }
 
 // ---------------------------------------------------------------- the model object
