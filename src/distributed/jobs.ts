@@ -7,6 +7,8 @@
  *            each result mapped to an EvalSample (answer, verified correctness, score, tokens)
  *   search   solveMany over a chunk of problems: answers, verification and usage per problem
  *   rollout  completions of prompts by a policy (GenerateOptions as given; seeded for determinism)
+ *   rl-rollout  token-level rollouts of the asynchronous RL loop with the weights the trainer
+ *            published to Redis (./rl-rollout-job.ts); deterministic given the versions it used
  */
 import type { EvalSample } from '../eval/report.js';
 import type { Completion, GenerateOptions, Policy } from '../models/types.js';
@@ -14,6 +16,8 @@ import type { PromptStyle } from '../tasks/types.js';
 import { LegalUniformPolicy } from '../reasoning/legal-policy.js';
 import { solveMany } from '../reasoning/solve.js';
 import { getTask } from '../tasks/registry.js';
+import type { RolloutBatch } from '../training/async/segmented-rollout.js';
+import { type RlRolloutPayload, type RlSamplers, runRlRollout } from './rl-rollout-job.js';
 import type { Problem } from '../tasks/types.js';
 
 /** Model specs the workers open (as `rlmkit eval --model`); legal-uniform and random are model-free. */
@@ -48,9 +52,9 @@ export interface SearchResultSummary {
   usage: { promptTokens: number; completionTokens: number; calls: number };
 }
 
-export type JobName = 'eval' | 'search' | 'rollout';
-export type JobPayload = { eval: SearchPayload; search: SearchPayload; rollout: RolloutPayload };
-export type JobResult = { eval: EvalSample[]; search: SearchResultSummary[]; rollout: Completion[][] };
+export type JobName = 'eval' | 'search' | 'rollout' | 'rl-rollout';
+export type JobPayload = { eval: SearchPayload; search: SearchPayload; rollout: RolloutPayload; 'rl-rollout': RlRolloutPayload };
+export type JobResult = { eval: EvalSample[]; search: SearchResultSummary[]; rollout: Completion[][]; 'rl-rollout': RolloutBatch };
 
 /** Opens and caches policies by spec within one process (a worker serves many jobs). */
 export class PolicyCache {
@@ -98,7 +102,16 @@ async function search(p: SearchPayload, policies: PolicyCache) {
 /** Score of the final node for weighted voting, as `rlmkit eval` reads it. */
 const nodeScore = (s: Record<string, number | undefined> | undefined) => (s ? (s.orm ?? s.prm ?? s.value ?? s.judge) : undefined);
 
-export async function runJob<N extends JobName>(name: N, payload: JobPayload[N], policies: PolicyCache): Promise<JobResult[N]> {
+export async function runJob<N extends JobName>(
+  name: N,
+  payload: JobPayload[N],
+  policies: PolicyCache,
+  rl?: RlSamplers,
+): Promise<JobResult[N]> {
+  if (name === 'rl-rollout') {
+    if (!rl) throw new Error('rl-rollout jobs run on rlmkit worker processes (they need the Redis weight store)');
+    return (await runRlRollout(payload as RlRolloutPayload, rl)) as JobResult[N];
+  }
   if (name === 'rollout') {
     const p = payload as RolloutPayload;
     const policy = await policies.get(p.model, p.modelSeed);

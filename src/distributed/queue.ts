@@ -17,6 +17,7 @@ import { runtimeError } from '../core/errors.js';
 import { logger as rootLogger, type Logger } from '../core/log.js';
 import { connectRedis } from './connection.js';
 import { type JobName, type JobPayload, type JobResult, PolicyCache, runJob } from './jobs.js';
+import { RlSamplers } from './rl-rollout-job.js';
 
 export const DEFAULT_QUEUE = 'rlmkit';
 
@@ -108,6 +109,7 @@ export interface RunningWorker {
 export async function startWorker(url: string, o: WorkerOptions = {}): Promise<RunningWorker> {
   const log = (o.logger ?? rootLogger).child({ component: 'worker' });
   const policies = new PolicyCache();
+  const rlSamplers = new RlSamplers(url);
   let done = 0;
   const lockMs = o.lockMs ?? 30_000;
   const worker = new Worker(
@@ -115,7 +117,7 @@ export async function startWorker(url: string, o: WorkerOptions = {}): Promise<R
     async (job: Job) => {
       log.info('job started', { id: job.id, name: job.name, attempt: job.attemptsMade + 1 });
       const t0 = performance.now();
-      const result = await runJob(job.name as JobName, job.data as JobPayload[JobName], policies);
+      const result = await runJob(job.name as JobName, job.data as JobPayload[JobName], policies, rlSamplers);
       log.info('job done', { id: job.id, name: job.name, ms: Math.round(performance.now() - t0) });
       done++;
       return result;
@@ -136,6 +138,7 @@ export async function startWorker(url: string, o: WorkerOptions = {}): Promise<R
     async close() {
       await worker.close();
       await policies.close();
+      await rlSamplers.close();
     },
   };
 }
