@@ -190,7 +190,7 @@ export function latexSpans(text: string): Span[] {
  * glued to a preceding letter or digit-word (`AZYUK2A`, `x2`) is not one.
  */
 const NUMBER =
-  /(?<![A-Za-z0-9_.^\\/])[-+]?(?:[$€£]\s?)?(?:\d{1,3}(?:,\d{3})+(?!\d)|\d{1,3}(?:[ \u00a0]\d{3})+(?![\d/])|\d+)(?:[.,]\d+)?(?:[ \t]+\d+[ \t]*\/[ \t]*\d+|[ \t]*\/[ \t]*\d+)?(?![\d])(?:[ \t]?\\?%)?/g;
+  /(?<![A-Za-z0-9_.^\\/])[-+]?(?:[$€£]\s?)?(?:\d{1,3}(?:,\d{3})+(?!\d)|\d{1,3}(?:[ \u00a0]\d{3})+(?![\d/])|\d+)(?:[.,]\d+)?(?:[ \t]+\d+[ \t]*\/[ \t]*\d+|[ \t]*\/[ \t]*\d+)?(?![\d])(?:[ \t]?(?:\\?%|percent(?:age)?\b|pct\b))?/g;
 
 /** The last number in a text outside the given spans; null when there is none. */
 export function lastNumber(text: string, spans: readonly Span[] = []): { value: string; at: number } | null {

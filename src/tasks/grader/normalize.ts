@@ -189,11 +189,16 @@ function slashFraction(s: string): string {
   return m ? `\\frac{${m[1]}}{${m[2]}}` : s;
 }
 
-/** "4 4/9" (a mixed number) -> \frac{40}{9}; "-4 4/9" -> -\frac{40}{9}. */
+/**
+ * "4 4/9" (a mixed number) -> \frac{40}{9}; "-4 4/9" -> -\frac{40}{9}; "1 000 4/9" (spaced thousands
+ * in the whole part) -> \frac{9004}{9}. A fraction part that is not a proper fraction ("11 6/6",
+ * "4 4/0") makes no mixed number and no value (it must not match 11, 12 or 4).
+ */
 function mixedNumber(s: string): string {
-  const m = /^([-+]?)(\d+)\s+(\d+)\s*\/\s*(\d+)$/.exec(s);
-  if (!m || Number(m[4]) === 0) return s;
-  const num = BigInt(m[2]) * BigInt(m[4]) + BigInt(m[3]);
+  const m = /^([-+]?)(\d{1,3}(?: \d{3})+|\d+)\s+(\d+)\s*\/\s*(\d+)$/.exec(s);
+  if (!m) return s;
+  if (BigInt(m[3]) >= BigInt(m[4])) return '\\text{not a mixed number}';
+  const num = BigInt(m[2].replace(/ /g, '')) * BigInt(m[4]) + BigInt(m[3]);
   return `${m[1] === '-' ? '-' : ''}\\frac{${num}}{${m[4]}}`;
 }
 
