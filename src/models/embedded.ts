@@ -97,6 +97,8 @@ export async function createEngineSampler(src: EmbeddedModelSource, o: EmbeddedO
 
 export class EmbeddedPolicy implements Policy {
   readonly id: string;
+  /** The model interface version implemented (./interface-version.ts). */
+  readonly specificationVersion = 'v1' as const;
   readonly capabilities: PolicyCapabilities;
   readonly config: ModelConfig;
   readonly tokenizer: Tokenizer;
@@ -262,6 +264,8 @@ export class EmbeddedPolicy implements Policy {
 /** V(s) from a value-head checkpoint: the value at the last position of the encoded state. */
 export class EmbeddedValueModel implements ValueModel {
   readonly id: string;
+  /** The model interface version implemented (./interface-version.ts). */
+  readonly specificationVersion = 'v1' as const;
   private readonly bos: boolean;
 
   constructor(

@@ -74,6 +74,8 @@ export async function getCpuLlama(): Promise<Llama> {
 
 export class GgufPolicy implements Policy {
   readonly id: string;
+  /** The model interface version implemented (./interface-version.ts). */
+  readonly specificationVersion = 'v1' as const;
   readonly capabilities: PolicyCapabilities;
   private readonly free: LlamaContextSequence[] = [];
   private readonly waiters: ((s: LlamaContextSequence) => void)[] = [];

@@ -1,5 +1,11 @@
 /** Public API of src/models: the contracts, the backends, the scheduler and the --model parser. */
 export type * from './types.js';
+export {
+  MODEL_SPECIFICATION_VERSION,
+  MODEL_SPECIFICATION_VERSIONS,
+  type ModelSpecificationVersion,
+  checkSpecificationVersion,
+} from './interface-version.js';
 export { Scheduler, type SchedulerOptions, type SchedulerStats } from './scheduler.js';
 export { ResponseCache, cacheKey, isCacheable } from './cache.js';
 export { UsageMeter, type CallerUsage } from './usage.js';

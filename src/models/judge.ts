@@ -109,6 +109,8 @@ export function parseJudgeScore(text: string): number | null {
 
 export class LlmJudge implements RewardModel {
   readonly id: string;
+  /** The model interface version implemented (./interface-version.ts). */
+  readonly specificationVersion = 'v1' as const;
   readonly kind: 'process' | 'outcome';
   /** Verdicts that held no score (each scored `fallback`). */
   unparsed = 0;

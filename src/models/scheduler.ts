@@ -147,6 +147,8 @@ const ENQUEUE_SLICE = 64;
 
 export class Scheduler implements Policy {
   readonly id: string;
+  /** The model interface version implemented (./interface-version.ts). */
+  readonly specificationVersion = 'v1' as const;
   readonly capabilities: PolicyCapabilities;
   readonly usage = new UsageMeter();
   readonly cache?: ResponseCache;

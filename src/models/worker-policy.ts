@@ -34,6 +34,8 @@ function spawnWorker(workerData: unknown): Worker {
 
 export class WorkerPolicy implements Policy {
   readonly id: string;
+  /** The model interface version implemented (./interface-version.ts). */
+  readonly specificationVersion = 'v1' as const;
   readonly capabilities: PolicyCapabilities;
   readonly config: ModelConfig;
   readonly tokenizer: Tokenizer;

@@ -29,6 +29,8 @@ interface Known {
 
 export class LegalUniformPolicy implements Policy, ProblemAwarePolicy {
   readonly id: string;
+  /** The model interface version implemented (../models/interface-version.ts). */
+  readonly specificationVersion = 'v1' as const;
   readonly capabilities: PolicyCapabilities = {
     logprobs: true,
     n: true,

@@ -159,6 +159,8 @@ const OPENAI_FIELDS = new Set([
 
 export class ReasoningPolicy implements Policy {
   readonly id: string;
+  /** The model interface version implemented (../models/interface-version.ts). */
+  readonly specificationVersion = 'v1' as const;
   readonly capabilities: PolicyCapabilities;
   /** Marks this policy for servers that stream progress before the answer. */
   readonly streamsProgress = true;

@@ -14,6 +14,7 @@ import { isProblemAware } from './legal-policy.js';
 import { Lockstep, type LockstepStats } from './lockstep.js';
 import type { DegradedScoring } from './operators/evaluate.js';
 import { restructureJourney, type JourneyStep } from './operators/restructure.js';
+import { checkSpecificationVersion } from '../models/interface-version.js';
 import { getStrategy, parseSettings } from './strategies/index.js';
 import type { Strategy, StrategyResult } from './strategy.js';
 import type { ReasoningGraph, ReasoningNode } from './structure.js';
@@ -79,7 +80,16 @@ function chooseStyle(o: SolveOptions<any>): PromptStyle {
   return o.models.policy.capabilities.chat ? 'chat' : 'plain';
 }
 
+/** Refuses a model that implements another version of the model interface (models/interface-version.ts). */
+function checkModelVersions(m: SearchModels): void {
+  checkSpecificationVersion(m.policy, 'policy');
+  if (m.value) checkSpecificationVersion(m.value, 'value model');
+  if (m.reward) checkSpecificationVersion(m.reward, 'reward model');
+  if (m.prm) checkSpecificationVersion(m.prm, 'process reward model');
+}
+
 export async function solve<P extends Problem>(problem: P, o: SolveOptions<P>): Promise<SolveResult> {
+  checkModelVersions(o.models);
   const strategy = typeof o.strategy === 'string' ? getStrategy(o.strategy) : o.strategy;
   const settings = parseSettings(strategy, o.settings ?? {}) as Record<string, any>;
   const budgetCheck = BudgetSchema.safeParse(o.budget ?? {});

@@ -10,10 +10,16 @@
  * Providers are asked in registration order; the first that answers wins. A provider may resolve
  * other names through the registry it is given (a strategy provider resolves its inner model).
  */
+import { type ModelSpecificationVersion, checkSpecificationVersion } from '../models/interface-version.js';
 import type { Policy } from '../models/types.js';
 
 export interface ModelProvider {
   readonly name: string;
+  /**
+   * The model interface version the provider's policies implement (../models/interface-version.ts);
+   * absent: 'v1'. Checked when the provider is registered; each policy it resolves is checked too.
+   */
+  readonly specificationVersion?: ModelSpecificationVersion;
   /** Model names listed by /v1/models (a provider may resolve more names than it lists). */
   list(): string[];
   /** A policy for `model`, or undefined when this provider does not know the name. */
@@ -25,6 +31,7 @@ export class ModelRegistry {
   private readonly providers: ModelProvider[] = [];
 
   register(provider: ModelProvider): this {
+    checkSpecificationVersion(provider, 'model provider');
     this.providers.push(provider);
     return this;
   }
@@ -32,7 +39,10 @@ export class ModelRegistry {
   async resolve(model: string): Promise<Policy | undefined> {
     for (const p of this.providers) {
       const policy = await p.resolve(model, this);
-      if (policy) return policy;
+      if (policy) {
+        checkSpecificationVersion(policy, `policy from provider ${p.name}`);
+        return policy;
+      }
     }
     return undefined;
   }
