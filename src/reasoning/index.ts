@@ -26,3 +26,4 @@ export {
 } from './strategies/index.js';
 export * as operators from './operators/index.js';
 export * from './open-models.js';
+export * from './tool-agent.js';

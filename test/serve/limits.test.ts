@@ -88,8 +88,9 @@ describe('OpenAI fields rlmkit does not implement are refused by name', () => {
   const chat = { model: 'g24', messages: [{ role: 'user', content: '4 4 6 8|' }], max_tokens: 5 };
   const cases: [string, Record<string, unknown>, string][] = [
     ['/v1/completions', { model: 'g24', prompt: 'a', suffix: 'b' }, 'suffix'],
-    ['/v1/chat/completions', { ...chat, tools: [{ type: 'function', function: { name: 'f', parameters: {} } }] }, 'tools'],
-    ['/v1/chat/completions', { ...chat, tool_choice: 'required' }, 'tool_choice'],
+    // tool calling is served on chat completions (test/serve/tools.test.ts), not on completions
+    ['/v1/completions', { model: 'g24', prompt: 'a', tools: [{ type: 'function', function: { name: 'f', parameters: {} } }] }, 'tools'],
+    ['/v1/completions', { model: 'g24', prompt: 'a', tool_choice: 'required' }, 'tool_choice'],
     ['/v1/chat/completions', { ...chat, response_format: { type: 'json_object' } }, 'response_format'],
     ['/v1/chat/completions', { ...chat, functions: [{ name: 'f' }] }, 'functions'],
     ['/v1/chat/completions', { ...chat, audio: { voice: 'alloy', format: 'wav' } }, 'audio'],

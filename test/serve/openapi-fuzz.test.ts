@@ -42,7 +42,7 @@ const MODELS = ['toy', 'cot@toy', 'best-of-n@toy', 'mcts@toy', 'beam@toy', 'self
 function arbitrary(s: Schema, field = ''): fc.Arbitrary<unknown> {
   if (field === 'model')
     return fc.oneof({ weight: 8, arbitrary: fc.constantFrom(...MODELS) }, { weight: 1, arbitrary: fc.string({ maxLength: 20 }) });
-  if (s.anyOf) return fc.oneof(...(s.anyOf as Schema[]).map((x) => arbitrary(x, field)));
+  if (s.anyOf || s.oneOf) return fc.oneof(...((s.anyOf ?? s.oneOf) as Schema[]).map((x) => arbitrary(x, field)));
   if (s.const !== undefined) return fc.constant(s.const);
   if (s.enum) return fc.constantFrom(...(s.enum as unknown[]));
   const type = Array.isArray(s.type) ? s.type : [s.type];
@@ -72,9 +72,28 @@ function arbitrary(s: Schema, field = ''): fc.Arbitrary<unknown> {
     case 'string': {
       const maxLength = Math.min(s.maxLength ?? 40, 40);
       if (s.pattern === '^\\d{1,9}$') return fc.integer({ min: 0, max: 999_999_999 }).map(String);
+      if (s.pattern) return fc.oneof(fc.stringMatching(new RegExp(s.pattern as string)), fc.string({ maxLength }));
       return fc.string({ minLength: s.minLength ?? 0, maxLength: Math.max(maxLength, s.minLength ?? 0) });
     }
     case 'array': {
+      // Conversations: mostly plain text ones (a random tool message answers no call and a random
+      // image part is no image, both refused, so these keep the answering path exercised),
+      // sometimes any message kinds.
+      if (field === 'messages' && (s.items as Schema | undefined)?.oneOf) {
+        const plain = ((s.items as Schema).oneOf as Schema[]).find(
+          (b) => !(b.properties as Record<string, Schema>).tool_call_id && !(b.properties as Record<string, Schema>).tool_calls,
+        )!;
+        return fc.oneof(
+          {
+            weight: 3,
+            arbitrary: fc.array(
+              fc.record({ role: arbitrary((plain.properties as Record<string, Schema>).role), content: fc.string({ maxLength: 40 }) }),
+              { minLength: 1, maxLength: 4 },
+            ),
+          },
+          { weight: 1, arbitrary: fc.array(arbitrary(s.items as Schema), { minLength: s.minItems ?? 0, maxLength: 4 }) },
+        );
+      }
       const items = s.items ? arbitrary(s.items as Schema) : fc.jsonValue({ maxDepth: 1 });
       return fc.array(items, { minLength: s.minItems ?? 0, maxLength: Math.max(s.minItems ?? 0, Math.min(s.maxItems ?? 4, 4)) });
     }

@@ -3,8 +3,10 @@
  * trained on the calculator task's episodes): `tools` in, `tool_calls` out (whole and streamed,
  * finish_reason "tool_calls"), `role: "tool"` results accepted back, the model prompted exactly as
  * in training (its tool call is the one the in-process environment gets), tool_choice, and a 400
- * naming the field for each malformed tool declaration, tool message or tool call.
+ * naming the field for each malformed tool declaration, tool message or tool call. The official
+ * Python `openai` client runs a whole episode (whole and streamed) with its own types.
  */
+import { execFile } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildRegistry } from '../../src/serve/build.js';
 import { startServer, type RunningServer } from '../../src/serve/server.js';
@@ -191,4 +193,86 @@ describe('malformed tool requests: 400 naming the field', () => {
     expect(r.status).toBe(400);
     expect(r.body.error.param).toBe('tools');
   });
+});
+
+function python(code: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile('python3', ['-c', code], { timeout: 120_000, env: { ...process.env, BASE_URL: `${server.url}/v1` } }, (e, stdout, stderr) =>
+      e ? reject(new Error(`${e.message}\n${stderr}`)) : resolve(stdout),
+    );
+  });
+}
+
+describe('official Python openai client with tools', () => {
+  it('runs calculator episodes (whole and streamed tool calls, tool messages back) and raises BadRequestError for a bad tool message', async () => {
+    const problems = await calcToolTask.problems({ split: 'test', limit: 4 });
+    const out = await python(`
+import json, os
+from openai import OpenAI, BadRequestError
+c = OpenAI(base_url=os.environ["BASE_URL"], api_key="none", max_retries=0)
+tools = json.loads(${JSON.stringify(JSON.stringify(TOOLS))})
+def calc(expr):
+    # the client runs the tool itself: Python integer arithmetic
+    return str(eval(expr, {"__builtins__": {}}))
+res = {"episodes": [], "streamed": None, "error": None}
+for q in ${JSON.stringify(problems.map((p) => p.question))}:
+    messages = [{"role": "user", "content": q}]
+    turns = []
+    for _ in range(5):
+        r = c.chat.completions.create(model="calc", messages=messages, tools=tools, temperature=0, max_tokens=32)
+        ch = r.choices[0]
+        if ch.finish_reason == "tool_calls":
+            call = ch.message.tool_calls[0]
+            args = json.loads(call.function.arguments)
+            turns.append(["call", call.function.name, args["expression"]])
+            messages.append(ch.message.model_dump(exclude_none=True))
+            messages.append({"role": "tool", "tool_call_id": call.id, "content": calc(args["expression"])})
+        else:
+            turns.append(["content", ch.message.content, ch.finish_reason])
+            break
+    res["episodes"].append({"question": q, "turns": turns})
+stream = c.chat.completions.create(model="calc", messages=[{"role": "user", "content": ${JSON.stringify(problems[0].question)}}], tools=tools, temperature=0, stream=True)
+calls, finish = {}, None
+for chunk in stream:
+    if not chunk.choices:
+        continue
+    d = chunk.choices[0].delta
+    for tc in d.tool_calls or []:
+        e = calls.setdefault(tc.index, {"id": None, "name": "", "arguments": ""})
+        e["id"] = tc.id or e["id"]
+        if tc.function and tc.function.name:
+            e["name"] += tc.function.name
+        if tc.function and tc.function.arguments:
+            e["arguments"] += tc.function.arguments
+    finish = chunk.choices[0].finish_reason or finish
+res["streamed"] = {"calls": list(calls.values()), "finish": finish}
+try:
+    c.chat.completions.create(model="calc", messages=[{"role": "user", "content": "1+2"}, {"role": "tool", "content": "3"}], tools=tools)
+except BadRequestError as e:
+    res["error"] = {"status": e.status_code, "param": e.body.get("param") if isinstance(e.body, dict) else None, "message": str(e)}
+print(json.dumps(res))
+`);
+    const res = JSON.parse(out.trim().split('\n').pop()!) as {
+      episodes: Array<{ question: string; turns: Array<[string, string, string]> }>;
+      streamed: { calls: Array<{ id: string; name: string; arguments: string }>; finish: string };
+      error: { status: number; param: string | null; message: string } | null;
+    };
+    expect(res.episodes).toHaveLength(problems.length);
+    for (const ep of res.episodes) {
+      const calls = ep.turns.filter((t) => t[0] === 'call');
+      expect(calls.length).toBeGreaterThanOrEqual(1);
+      for (const c of calls) expect(c[1]).toBe('calculator');
+      const last = ep.turns.at(-1)!;
+      expect(last[0]).toBe('content');
+      expect(last[1]).toMatch(/^answer: /);
+    }
+    // the streamed first call is the whole reply's first call
+    const first = res.episodes[0].turns[0];
+    expect(res.streamed.finish).toBe('tool_calls');
+    expect(res.streamed.calls).toHaveLength(1);
+    expect(res.streamed.calls[0].name).toBe('calculator');
+    expect(JSON.parse(res.streamed.calls[0].arguments)).toEqual({ expression: first[2] });
+    expect(res.error?.status).toBe(400);
+    expect(res.error?.message).toContain('tool_call_id');
+  }, 180_000);
 });
