@@ -37,6 +37,7 @@ import { criticLoss } from './losses.js';
 import { type LoadedModel, withValueHead } from './models.js';
 import type { RlSection } from './recipe.js';
 import type { RewardFn } from './rewards.js';
+import { methodsFilterAdvantages, methodsSelectGroups } from './algos/methods-config.js';
 import { RlLoopOptions, lengthStage } from './rl/loop-options.js';
 import type { Mixture } from './rl/mixture.js';
 import { sampleMasked } from './rl/nlpo.js';
@@ -44,6 +45,7 @@ import { type ScoreHooks, type ScoredBatch, type UpdateResult, rewardRollouts, r
 import type { TrainedModel, TrainingRun } from './run.js';
 import { makeSampler } from './rollout-sampler.js';
 import { promptIds } from './sequences.js';
+import { thoughtLevelAdvantages, thoughtScorerFor } from './thoughts.js';
 
 export interface RlPhaseInput {
   run: TrainingRun;
@@ -335,11 +337,51 @@ async function evaluate(
   return { eval_accuracy: correct / input.evalProblems.length, ...out };
 }
 
-/** The optional stages of scoring the recipe switches on (issue 21's methods). */
+/**
+ * The optional stages of scoring that rl.methods switches on (issue 21; equations in ./algos):
+ * ReST-GRPO's group selection after dynamic sampling; TP-GRPO's thought-level advantages, then
+ * StableReinforce's advantage filter, after the estimator.
+ */
 function scoreHooks(input: RlPhaseInput, tok: Tokenizer): ScoreHooks {
-  void input;
-  void tok;
-  return {};
+  const m = input.rl.methods;
+  const hooks: ScoreHooks = {};
+  if (m.group_select)
+    hooks.selectRows = (all, rows) => {
+      const sel = methodsSelectGroups(
+        m,
+        rows.map((i) => all[i].score),
+        rows.map((i) => all[i].group),
+      )!;
+      return {
+        keepRows: sel.keepRows.map((j) => rows[j]),
+        metrics: { group_select_dropped: sel.droppedGroups, group_select_kept_std: sel.keptMeanStd, group_select_all_std: sel.allMeanStd },
+      };
+    };
+  const thoughts = m.thought_rewards ? { cfg: m.thought_rewards, scorer: thoughtScorerFor(m.thought_rewards, input.task, tok) } : null;
+  if (thoughts || m.advantage_filter)
+    hooks.advantages = async (kept, advantages, mask) => {
+      const metrics: Record<string, number> = {};
+      if (thoughts) {
+        const t = await thoughtLevelAdvantages(
+          thoughts.scorer,
+          tok,
+          kept.map((r) => ({ problem: r.problem, response: r.seq.ids.slice(r.seq.promptLen) })),
+          kept.map((r) => r.group),
+          advantages,
+          mask,
+          thoughts.cfg.alpha,
+        );
+        advantages = t.advantages;
+        Object.assign(metrics, { thoughts_per_response: t.meanThoughts, thought_reward: t.meanThoughtReward });
+      }
+      const f = methodsFilterAdvantages(m, advantages, mask);
+      if (f) {
+        mask = f.mask;
+        metrics.advantage_filtered_share = f.filteredShare;
+      }
+      return { advantages, mask, metrics };
+    };
+  return hooks;
 }
 
 /** The metrics.jsonl record of one step (before eval and the mismatch metrics). */

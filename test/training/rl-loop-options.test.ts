@@ -244,6 +244,9 @@ describe('recipe keys and their conflicts', () => {
     expect(rl.length_stages).toEqual([]);
     expect(rl.select_checkpoint).toBe('last');
     expect(issues({ curriculum: { name: 'observe_r1' }, nlpo: {}, select_checkpoint: 'entropy', group_weighting: {} })).toEqual([]);
+    // entropy selection without held-out problems measures the first training problems
+    expect(issues({ select_checkpoint: 'entropy', eval_problems: 0 })).toEqual([]);
+    expect(rl.methods).toEqual({ advantage_filter: null, group_select: null, thought_rewards: null });
   });
   it('refuses what cannot work together, naming the keys', () => {
     expect(issues({ rollout: { max_new_tokens: 32 }, length_stages: [{ steps: 2, max_new_tokens: 48 }] })[0]).toMatch(
@@ -255,7 +258,6 @@ describe('recipe keys and their conflicts', () => {
     expect(issues({ curriculum: { name: 'levels' } })[0]).toMatch(/curriculum.stages: conflict: curriculum "levels" needs stages/);
     expect(issues({ curriculum: { stages: [{ steps: 1, max_level: 1 }] } })[0]).toMatch(/only read by curriculum "levels"/);
     expect(issues({ nlpo: {}, rollout: { backend: 'jax' } })[0]).toMatch(/nlpo: conflict: NLPO masked sampling/);
-    expect(issues({ select_checkpoint: 'entropy', eval_problems: 0 })[0]).toMatch(/select_checkpoint: conflict/);
     expect(issues({ mixture: { tasks: [{ name: 'a', weight: 0 }] } })[0]).toMatch(/every mixture weight is 0/);
     expect(
       issues({

@@ -69,9 +69,18 @@ describe('issue-21 loop recipes at toy size', () => {
     expect(rates.every((x) => x === null || (x >= 0 && x <= 1))).toBe(true);
   });
 
-  it('RLCS and MaskSearch levels run; levels stays at its stage bound', async () => {
-    const a = await train('game24-rlcs', 'rlcs');
-    expect(a[2].curriculum_seen).toBeGreaterThan(0);
+  it('RLCS (with the rl.methods hooks) and MaskSearch levels run; levels stays at its stage bound', async () => {
+    const a = await train('game24-rlcs', 'rlcs', [
+      'rl.steps=3',
+      'rl.methods={group_select: {min_std: 0.01}, advantage_filter: {sigma: 3}, thought_rewards: {source: rules, alpha: 0.5}}',
+    ]);
+    expect(a[3].curriculum_seen).toBeGreaterThan(0);
+    // ReST-GRPO's selection runs every step; TP-GRPO and the 3-sigma filter on every step that trains
+    expect(a.slice(1).every((r) => typeof r.group_select_dropped === 'number')).toBe(true);
+    for (const r of a.slice(1).filter((x) => x.kept_samples! > 0)) {
+      expect(r.thoughts_per_response).toBeGreaterThan(0);
+      expect(r.advantage_filtered_share).toBeGreaterThanOrEqual(0);
+    }
     const b = await train('countdown-levels', 'levels');
     expect(b.slice(1).map((r) => r.curriculum_level)).toEqual([3, 3]);
   });

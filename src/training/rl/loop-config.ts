@@ -4,6 +4,7 @@
  * mask and critical-token entropy for checkpoint selection. Every default leaves the loop as it was.
  */
 import { z } from 'zod';
+import { RlMethodsSectionSchema } from '../algos/methods-config.js';
 import { CurriculumNames } from './curriculum.js';
 
 const posInt = () => z.number().int().positive();
@@ -42,6 +43,8 @@ export const MixtureTaskSchema = z.strictObject({
 export type MixtureTask = z.output<typeof MixtureTaskSchema>;
 
 export const rlLoopKeys = {
+  /** Per-batch methods (StableReinforce's advantage filter, ReST-GRPO's group selection, TP-GRPO's thought rewards): ../algos/methods-config.ts. */
+  methods: RlMethodsSectionSchema.prefault({}),
   /** Which problems a step draws (./curriculum.ts). */
   curriculum: CurriculumSectionSchema.prefault({}),
   /**
@@ -76,7 +79,7 @@ export const rlLoopKeys = {
       /** step_start: the first token of each reasoning step; top_fraction: the highest-entropy share of tokens. */
       tokens: z.enum(['step_start', 'top_fraction']).default('step_start'),
       fraction: z.number().gt(0).max(1).default(0.2),
-      /** Held-out problems it is measured on (the first of the eval set). */
+      /** Problems it is measured on: the first of the held-out set (the first training problems when eval_problems is 0). */
       problems: posInt().default(32),
       /** Which end select_checkpoint: entropy prefers. */
       prefer: z.enum(['high', 'low']).default('high'),
@@ -101,7 +104,6 @@ export function checkRlLoop(
     critical_entropy: unknown;
     select_checkpoint: string;
     nlpo: unknown;
-    eval_problems: number;
   },
   at: (string | number)[],
   issue: Issue,
@@ -128,8 +130,6 @@ export function checkRlLoop(
       issue([...at, 'mixture', 'tasks'], `conflict: a task appears twice in the mixture (${names.join(', ')})`);
     if (!rl.mixture.tasks.some((t) => t.weight > 0)) issue([...at, 'mixture', 'tasks'], 'conflict: every mixture weight is 0');
   }
-  if (rl.select_checkpoint === 'entropy' && rl.eval_problems === 0)
-    issue([...at, 'select_checkpoint'], 'conflict: select_checkpoint: entropy measures held-out problems, but eval_problems is 0');
   if (rl.nlpo && rl.rollout.backend !== 'onnx')
     issue([...at, 'nlpo'], 'conflict: NLPO masked sampling reads full logits from the onnx engine; set rollout.backend: onnx');
 }

@@ -153,7 +153,8 @@ export class RlLoopOptions {
   ): Promise<Record<string, number>> {
     const want = this.rl.critical_entropy ?? (this.rl.select_checkpoint === 'entropy' ? defaultsCritical : null);
     if (!want) return {};
-    const prompts = model.evalProblems.slice(0, want.problems).map((p) => promptIds(model.tok, model.task, p));
+    const on = model.evalProblems.length ? model.evalProblems : this.problems;
+    const prompts = on.slice(0, want.problems).map((p) => promptIds(model.tok, model.task, p));
     const h = await measureCriticalEntropy(weights, model.config, model.tok, prompts, model.maxNew, want.tokens, want.fraction);
     if (this.rl.select_checkpoint === 'entropy' && betterEntropy(h, this.best?.value ?? null, want.prefer)) {
       const file = path.join(model.dir, 'selected', `policy-step-${step}.safetensors`);

@@ -57,6 +57,8 @@ export type RolloutSample = Pick<SampleResult, 'tokens' | 'logprobs' | 'finishRe
 /** One sampled response and what scoring made of it. */
 export interface Rollout {
   seq: Sequence;
+  /** The problem it answers, and its group's index in the step. */
+  problem: Problem;
   group: number;
   behaviourLogp: number[];
   truncated: boolean;
@@ -126,6 +128,7 @@ export async function rewardRollouts(
     if (rl.overlong.soft) score += softOverlongPenalty(s.tokens.length, rl.overlong.soft.max_length, rl.overlong.soft.cache_length);
     return {
       seq: { ids: [...batch.rows[i], ...s.tokens], promptLen: batch.rows[i].length },
+      problem: batch.problems[batch.groups[i]],
       group: batch.groups[i],
       behaviourLogp: s.logprobs,
       truncated: s.finishReason === 'length',
