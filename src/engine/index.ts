@@ -32,6 +32,7 @@ export { type LossInfo, type LossSource, describeLoss, lossInfo } from './loss-i
 export { type AdamWOptions, type ScheduleOptions, DEFAULT_ADAMW, learningRate } from './optim.js';
 export { type HostWeights, type SampleOptions, type SampleResult, type Sampler, EOS_TOKEN } from './sampler-types.js';
 export { JaxSampler, createJaxSampler } from './jax-sampler.js';
+export { type SamplerEngine, createSampler } from './open-sampler.js';
 export { LogprobScorer } from './logprob-scorer.js';
 export { chooseToken, logSoftmax, validateSampleOptions } from './choose.js';
 export {

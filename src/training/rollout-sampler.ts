@@ -1,17 +1,16 @@
 /**
  * Samplers for rollouts and scoring, built from host weights: the onnxruntime fast path (default)
- * or the jax-js reference. Loaded lazily so that a trainer that never samples never starts
- * onnxruntime.
+ * or the jax-js reference, opened by the engine's createSampler (src/engine/open-sampler.ts,
+ * onnxruntime loaded lazily so that a trainer that never samples never starts it).
  */
 import { runtimeError } from '../core/index.js';
-import { type HostWeights, type ModelConfig, type Sampler, createJaxSampler } from '../engine/index.js';
+import { type HostWeights, type ModelConfig, type Sampler, type SamplerEngine, createSampler } from '../engine/index.js';
 
-export type RolloutBackend = 'onnx' | 'jax';
+/** The recipe's `rollout.backend`: which engine samples rollouts. */
+export type RolloutBackend = SamplerEngine;
 
-export async function makeSampler(weights: HostWeights, config: ModelConfig, backend: RolloutBackend): Promise<Sampler> {
-  if (backend === 'jax') return createJaxSampler(weights, config);
-  const { createOnnxSampler } = await import('../engine/onnx/sampler.js');
-  return createOnnxSampler(weights, config);
+export function makeSampler(weights: HostWeights, config: ModelConfig, backend: RolloutBackend): Promise<Sampler> {
+  return createSampler(backend, weights, config, 'set rollout.backend: jax in the recipe (where the section has one)');
 }
 
 /**
