@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { EOS, EOS_STEP, initHostWeights, presetConfig } from '../../src/engine/index.js';
 import { RlSectionSchema } from '../../src/training/recipe.js';
-import { archerAdvantages, archerTargets, toReplay } from '../../src/training/multiturn/archer.js';
+import { archerAdvantages, archerTargets, toReplay, turnGae } from '../../src/training/multiturn/archer.js';
 import { agentAdvantages } from '../../src/training/multiturn/rl.js';
 import { TrajectoryBuilder, type Trajectory } from '../../src/training/multiturn/trajectory.js';
 import { valuesAtAllPositions } from '../../src/training/rollout-sampler.js';
@@ -84,5 +84,26 @@ describe('multi-turn credit', () => {
     for (let k = 0; k < 3; k++) expect(adv[k]).toBeCloseTo(v[5] - v[2], 5);
     for (let k = 3; k < 6; k++) expect(adv[k]).toBe(0);
     for (let k = 6; k < 8; k++) expect(adv[k]).toBeCloseTo(v[10] - v[8], 5);
+
+    // actor_advantage 'gae': the observed turn rewards with V(s_t) as baseline, GAE over turns
+    const g = Array.from((await archerAdvantages(w, config, [t], cols, { gamma: 0.9, lambda: 0.5 })).adv);
+    const d1 = 1 - v[8]; // last turn: r_T + 0 - V(s_1)
+    const d0 = 0.25 + 0.9 * v[8] - v[2];
+    for (let k = 0; k < 3; k++) expect(g[k]).toBeCloseTo(d0 + 0.9 * 0.5 * d1, 5);
+    for (let k = 3; k < 6; k++) expect(g[k]).toBe(0);
+    for (let k = 6; k < 8; k++) expect(g[k]).toBeCloseTo(d1, 5);
+  });
+
+  it('turn GAE: lambda 1 is the observed return minus V, lambda 0 the one-step TD error', () => {
+    const v = [0.5, 0.2, 0.7];
+    const r = [0, 0.5, 1];
+    const g1 = turnGae(v, r, 1, 1);
+    expect(g1[0]).toBeCloseTo(1.5 - 0.5, 9);
+    expect(g1[1]).toBeCloseTo(1.5 - 0.2, 9);
+    expect(g1[2]).toBeCloseTo(1 - 0.7, 9);
+    const g0 = turnGae(v, r, 0.9, 0);
+    expect(g0[0]).toBeCloseTo(0 + 0.9 * 0.2 - 0.5, 9);
+    expect(g0[1]).toBeCloseTo(0.5 + 0.9 * 0.7 - 0.2, 9);
+    expect(g0[2]).toBeCloseTo(1 - 0.7, 9);
   });
 });

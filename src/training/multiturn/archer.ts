@@ -87,12 +87,29 @@ export function criticRows(
   };
 }
 
-/** Per-token advantages A_t = Q(s_t, a_t) - V(s_t) on each policy turn (response coordinates). */
+/** Turn advantages by GAE over turns from V at each state (terminal value 0); see section.ts `actor_advantage`. */
+export function turnGae(values: readonly number[], rewards: readonly number[], gamma: number, lambda: number): number[] {
+  const out = new Array<number>(values.length).fill(0);
+  let next = 0;
+  for (let k = values.length - 1; k >= 0; k--) {
+    const vNext = k + 1 < values.length ? values[k + 1] : 0;
+    const delta = rewards[k] + gamma * vNext - values[k];
+    next = delta + gamma * lambda * next;
+    out[k] = next;
+  }
+  return out;
+}
+
+/**
+ * Per-token advantages on each policy turn (response coordinates): A_t = Q(s_t, a_t) - V(s_t)
+ * (ArCHer), or with `gae` GAE over turns from the critic's V(s_t) and the observed turn rewards.
+ */
 export async function archerAdvantages(
   critic: HostWeights,
   config: ModelConfig,
   ts: readonly Trajectory[],
   cols: number,
+  gae?: { gamma: number; lambda: number },
 ): Promise<{ adv: Float32Array; meanQ: number; meanV: number }> {
   const v = await valuesAtAllPositions(
     critic,
@@ -104,7 +121,14 @@ export async function archerAdvantages(
   let vs = 0;
   let n = 0;
   ts.forEach((t, i) => {
-    const a = t.turnSpans.map((s) => v[i][s.actionEnd] - v[i][s.stateEnd]);
+    const a = gae
+      ? turnGae(
+          t.turnSpans.map((s) => v[i][s.stateEnd]),
+          t.turnRewards,
+          gae.gamma,
+          gae.lambda,
+        )
+      : t.turnSpans.map((s) => v[i][s.actionEnd] - v[i][s.stateEnd]);
     t.turnSpans.forEach((s) => {
       q += v[i][s.actionEnd];
       vs += v[i][s.stateEnd];

@@ -230,7 +230,13 @@ export async function runMultiturnRlPhase(input: MultiturnRlInput): Promise<Mult
             }
             const mask = matrix(ts.length, cols);
             ts.forEach((t, i) => t.mask.forEach((x, k) => (mask.data[i * cols + k] = x)));
-            const a = await archerAdvantages(critic.model.hostWeights(), critic.config, ts, cols);
+            const a = await archerAdvantages(
+              critic.model.hostWeights(),
+              critic.config,
+              ts,
+              cols,
+              mt.archer.actor_advantage === 'gae' ? { gamma: mt.archer.gamma, lambda: mt.archer.lambda } : undefined,
+            );
             push('q_mean', a.meanQ);
             push('v_mean', a.meanV);
             if (mt.archer.center_advantages) {

@@ -34,6 +34,16 @@ export const MultiturnSectionSchema = z.strictObject({
       warmup_steps: z.number().int().nonnegative().default(2),
       /** Subtract the batch mean of A = Q - V over policy tokens (not in the paper: a biased young critic with V > Q on average otherwise pushes every sampled action down). */
       center_advantages: z.boolean().default(false),
+      /**
+       * The actor's turn advantage. 'q-v': A_t = Q(s_t, a_t) - V(s_t), the paper's (sec. 4.2).
+       * 'gae': GAE over turns with the critic's V (Schulman et al. 2016, eq. 16, steps = turns):
+       * delta_t = r_t + gamma V(s_{t+1}) - V(s_t), A_t = sum_k (gamma lambda)^k delta_{t+k}; the
+       * observed rewards enter, so a critic that cannot yet judge an action (a young one, or one too
+       * small to check arithmetic) is a baseline, not the signal.
+       */
+      actor_advantage: z.enum(['q-v', 'gae']).default('q-v'),
+      /** GAE's lambda over turns (actor_advantage 'gae'): 1 = observed return minus V(s_t), 0 = one-step TD error. */
+      lambda: z.number().min(0).max(1).default(0.95),
     })
     .prefault({}),
   /** MARFT (Liao et al. 2025): several agents; separate weights per agent or one shared model. */
