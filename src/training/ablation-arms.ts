@@ -90,6 +90,44 @@ export const ABLATION_ARMS: readonly AblationArm[] = [
     summary: "ReST-RL's ReST-GRPO: 2x prompts sampled, the half with the largest reward std (>= 0.05) trained on",
     rl: (b) => ({ prompts_per_step: 2 * b.prompts, methods: { group_select: { min_std: 0.05, keep: b.prompts } } }),
   },
+  {
+    name: 'observe-r1',
+    summary: 'Observe-R1: difficulty-ordered curriculum from online pass rates + uncertainty weighting of groups',
+    rl: (b) => ({
+      curriculum: { name: 'observe_r1', start_fraction: 0.3, ramp_steps: Math.max(1, Math.round((b.steps * 2) / 3)) },
+      group_weighting: { name: 'uncertainty', floor: 0.25 },
+    }),
+  },
+  {
+    name: 'rlcs',
+    summary: "GLM-4.1V-Thinking's curriculum sampling (RLCS) by online pass-rate bins",
+    rl: { curriculum: { name: 'rlcs', bins: 5 } },
+  },
+  {
+    name: 'length-stages',
+    summary: 'Vision-R1 PTST / CAMPO staged lengths: the first half of the steps at 40 tokens, then the full length',
+    rl: (b) => ({
+      length_stages: [
+        { steps: Math.ceil(b.steps / 2), max_new_tokens: Math.min(40, b.maxNewTokens) },
+        { steps: b.steps - Math.ceil(b.steps / 2), max_new_tokens: b.maxNewTokens },
+      ],
+    }),
+  },
+  {
+    name: 'entropy-select',
+    summary: 'Skywork-R1V3: critical-token entropy per checkpoint (32 test prompts, no labels used) picks the final checkpoint',
+    rl: (b) => ({
+      eval_problems: 32,
+      eval_every: Math.max(1, Math.floor(b.steps / 4)),
+      critical_entropy: { tokens: 'step_start', problems: 32, prefer: 'high' },
+      select_checkpoint: 'entropy',
+    }),
+  },
+  {
+    name: 'nlpo',
+    summary: "RL4LMs' NLPO: actions masked to the top-p (0.9) of a copy synchronised every 5 steps, with TIS",
+    rl: { nlpo: { top_p: 0.9, sync_every: 5 }, policy_loss: { name: 'tis' } },
+  },
 ];
 
 /** The RL section of an arm at a budget (not yet validated). */
