@@ -35,9 +35,6 @@ import { type Rng, inputError } from '../../core/index.js';
 import type { Problem } from '../../tasks/types.js';
 import type { CurriculumSection } from './loop-config.js';
 
-export const CurriculumNames = ['uniform', 'observe_r1', 'rlcs', 'levels'] as const;
-export type CurriculumName = (typeof CurriculumNames)[number];
-
 /** Per-problem online pass rates (EMA), the state every curriculum shares. */
 export class PassRates {
   /** p_i, or NaN while problem i was never drawn. */

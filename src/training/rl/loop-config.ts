@@ -5,10 +5,13 @@
  */
 import { z } from 'zod';
 import { RlMethodsSectionSchema } from '../algos/methods-config.js';
-import { CurriculumNames } from './curriculum.js';
 
 const posInt = () => z.number().int().positive();
 const unit = () => z.number().min(0).max(1);
+
+/** The problem samplers of ./curriculum.ts. */
+export const CurriculumNames = ['uniform', 'observe_r1', 'rlcs', 'levels'] as const;
+export type CurriculumName = (typeof CurriculumNames)[number];
 
 export const CurriculumSectionSchema = z.strictObject({
   /** uniform (default: a shuffle per step), observe_r1, rlcs, levels (./curriculum.ts). */
