@@ -287,6 +287,7 @@ const FINAL = /final\s+answer\s*(?:is|:|=)\s*(?:\*\*)?\s*([^\n]*?)(?=final\s+ans
 const HASH = /####\s*([^\n]+)/g;
 const ANSWER_IS = /answer\s+(?:is|should\s+be|would\s+be)\s*:?\s*([^\n]+)/gi;
 const ANSWER_COLON = /(?:^|\n)\s*(?:\*\*)?\s*(?:final\s+)?answer\s*(?:\*\*)?\s*:\s*(?:\*\*)?([^\n]+)/gi;
+const CHOICE_LEAD = /^\s*(?:\*\*|\\text\{|\\textbf\{)*\(?([A-Ea-e])\)?(?:\}|\*\*)*(?=$|[\s.:,;)]+(?:$|[^A-Za-z]|[a-z]{2,}|[A-Z][a-z]))/;
 const CHOICE_PHRASE = /(?:answer|option|choice)\s*(?:is|:)?\s*(?:\*\*|\$|\\(?:text|textbf|mathbf|boxed)\{)*\s*\(?([A-E])\)?(?![A-Za-z])/gi;
 
 function latest(...xs: Array<Found | null>): Found | null {
@@ -300,7 +301,12 @@ function isBareAnswer(t: string): boolean {
   const s = t.trim();
   if (s.length === 0 || s.length > 200 || s.includes('\n')) return false;
   // Several bare numbers side by side ("4 4/9 2") are text, not one answer; "1 000" and "4 4/9" are one.
-  if (/\d\s+[-+]?\d/.test(s) && !/^[-+]?\d{1,3}(?:\s\d{3})+(?:[.,]\d+)?$/.test(s) && !/^[-+]?\d+\s+\d+\s*\/\s*\d+$/.test(s)) return false;
+  if (
+    /\d\s+[-+]?\d/.test(s.replace(/[_^]\{[^{}]*\}|[_^]\d/g, 'x')) &&
+    !/^[-+]?\d{1,3}(?:\s\d{3})+(?:[.,]\d+)?$/.test(s) &&
+    !/^[-+]?\d+\s+\d+\s*\/\s*\d+$/.test(s)
+  )
+    return false;
   const words = s
     .replace(/\\text\{[^{}]*\}|\\mbox\{[^{}]*\}|\\textnormal\{[^{}]*\}/g, ' ')
     .replace(/(?<=[)\]}\d])(?:and|or)(?=[-+([\\{\dA-Za-z])/g, ' ');
@@ -310,15 +316,20 @@ function isBareAnswer(t: string): boolean {
 /** Extracts the final answer; `method` says which rule found it. */
 export function extractAnswer(input: string, options: { choices?: boolean } = {}): Extraction {
   const text = fixDoubleEscapes(input);
+  // With choices, an answer that opens with a letter ("B because ...", "C) 12") is that letter.
+  const leading = (a: string) => (options.choices ? (CHOICE_LEAD.exec(a)?.[1]?.toUpperCase() ?? null) : null);
   const tier1 = latest(lastBoxGroup(text), lastMatch(text, FINAL, 'final-answer'), lastMatch(text, HASH, 'hash'));
-  if (tier1) return { answer: tier1.answer.trim(), method: tier1.method, ...(tier1.parts ? { parts: tier1.parts } : {}) };
+  if (tier1)
+    return { answer: leading(tier1.answer) ?? tier1.answer.trim(), method: tier1.method, ...(tier1.parts ? { parts: tier1.parts } : {}) };
   const tier2 = latest(lastMatch(text, ANSWER_IS, 'answer-is'), lastMatch(text, ANSWER_COLON, 'answer-colon'));
-  if (tier2) return { answer: tier2.answer.trim(), method: tier2.method };
+  if (tier2) return { answer: leading(tier2.answer) ?? tier2.answer.trim(), method: tier2.method };
 
   if (options.choices) {
     let letter: string | null = null;
     for (const m of text.matchAll(CHOICE_PHRASE)) letter = m[1].toUpperCase();
     letter ??= /(?:^|[\s(*])\(?([A-E])\)?[.)*]?\s*$/.exec(text.trim())?.[1] ?? null;
+    // A reply that opens with the option: "(B) 12 apples", "A. Because ...".
+    letter ??= /^\s*(?:\*\*)?(?:\(([A-E])\)|([A-E])[.:)])(?=\s|\*|$)/.exec(text)?.slice(1).find(Boolean) ?? null;
     if (letter) return { answer: letter, method: 'choice' };
   }
 

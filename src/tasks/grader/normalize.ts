@@ -334,6 +334,9 @@ export function normalizeAnswer(input: string): string {
   // A number followed by a few plain words ("3 apples", "12 red marbles"): the words name what is counted.
   const counted = /^([-+]?\d+(?:\.\d+)?)\s+[a-z]{2,}(?:\s+[a-z]{2,}){0,2}$/.exec(s);
   if (counted && !/\b(?:and|or|to|times|plus|minus|over)\b/.test(s)) s = counted[1];
+  // The real line, and \log without a base as the natural log (sympy's reading, which Math-Verify and
+  // Qwen2.5-Math's grader share; compute-engine would read base 10).
+  s = s.replace(/\\mathbb\s*\{\s*R\s*\}|ℝ/g, '(-\\infty,\\infty)').replace(/\\log(?![a-zA-Z_])/g, '\\ln');
   // Infinity in words.
   s = s.replace(/(^|[^a-zA-Z\\])(?:infinity|inf)(?![a-zA-Z])/gi, '$1\\infty');
   // "x \in [a, b]" -> the set itself.
