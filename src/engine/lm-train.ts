@@ -25,7 +25,7 @@ import { Trainer } from './train.js';
 export interface LmTrainOptions {
   data: string;
   preset: string;
-  /** Model config overrides (e.g. from --set dModel=64). */
+  /** Model config overrides (e.g. from --set d_model=64), by ModelConfig field. */
   model: Partial<ModelConfig>;
   steps: number;
   batchSize: number;

@@ -7,7 +7,7 @@ import { runCliAsync } from '../helpers/cli.js';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rlmkit-lm-cli-'));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
-const tinyModel = ['--set', 'dModel=16', '--set', 'nLayers=1', '--set', 'nHeads=2', '--set', 'dFF=32', '--set', 'maxSeqLen=16'];
+const tinyModel = ['--set', 'd_model=16', '--set', 'n_layers=1', '--set', 'n_heads=2', '--set', 'd_ff=32', '--set', 'max_seq_len=16'];
 
 function writeData(name: string, lines: string[]): string {
   const p = path.join(dir, name);

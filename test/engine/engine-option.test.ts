@@ -96,7 +96,7 @@ describe('training engine option', () => {
       data,
       Array.from({ length: 8 }, (_, i) => JSON.stringify({ prompt: `${i}+1=`, response: `${i + 1}` })).join('\n') + '\n',
     );
-    const tiny = ['--set', 'dModel=16', '--set', 'nLayers=1', '--set', 'nHeads=2', '--set', 'dFF=32', '--set', 'maxSeqLen=16'];
+    const tiny = ['--set', 'd_model=16', '--set', 'n_layers=1', '--set', 'n_heads=2', '--set', 'd_ff=32', '--set', 'max_seq_len=16'];
     const train = (engine: string) =>
       runCliAsync(
         ['lm', 'train', '--data', data, '--steps', '3', '--batch-size', '4', '--run', engine, '--engine', engine, '--json', ...tiny],

@@ -5,26 +5,53 @@
 import { type Command, Option } from 'commander';
 import * as path from 'node:path';
 import { usageError } from '../../core/errors.js';
+import type { ModelConfig } from '../../engine/config.js';
 import { logger } from '../../core/log.js';
 import type { CommandModule } from '../registry.js';
 import { collect, floatOption, intOption } from '../options.js';
 
+/**
+ * Model settings `--set` takes, by their user-facing snake_case names (the recipes' `model`
+ * section spells them alike) -> the ModelConfig field. The camelCase field names are accepted too,
+ * for compatibility; help and errors show the snake_case names.
+ */
+const MODEL_SETTINGS: Record<string, keyof ModelConfig> = {
+  vocab_size: 'vocabSize',
+  d_model: 'dModel',
+  n_layers: 'nLayers',
+  n_heads: 'nHeads',
+  d_ff: 'dFF',
+  max_seq_len: 'maxSeqLen',
+  rope_theta: 'ropeTheta',
+  norm_eps: 'normEps',
+  tie_embeddings: 'tieEmbeddings',
+  value_head: 'valueHead',
+};
+
 /** Parses repeated `--set key=value` into model-config overrides (numbers and booleans). */
 export function parseModelSets(sets: string[]): Record<string, number | boolean> {
-  const allowed = ['vocabSize', 'dModel', 'nLayers', 'nHeads', 'dFF', 'maxSeqLen', 'ropeTheta', 'normEps', 'tieEmbeddings', 'valueHead'];
+  const names = Object.keys(MODEL_SETTINGS);
+  const byField = new Map(Object.entries(MODEL_SETTINGS).map(([name, field]) => [field as string, name]));
   const out: Record<string, number | boolean> = {};
+  const writtenAs = new Map<string, string>();
   for (const s of sets) {
-    const m = /^([A-Za-z]+)=(.+)$/.exec(s.trim());
-    if (!m) throw usageError(`--set ${s}: expected key=value`, `keys: ${allowed.join(', ')}`);
+    const m = /^([A-Za-z_]+)=(.+)$/.exec(s.trim());
+    if (!m) throw usageError(`--set ${s}: expected key=value`, `keys: ${names.join(', ')}`);
     const [, key, raw] = m;
-    if (!allowed.includes(key)) throw usageError(`--set ${s}: unknown model setting "${key}"`, `keys: ${allowed.join(', ')}`);
-    if (key === 'tieEmbeddings' || key === 'valueHead') {
-      if (raw !== 'true' && raw !== 'false') throw usageError(`--set ${s}: ${key} must be true or false`);
-      out[key] = raw === 'true';
+    const name = Object.hasOwn(MODEL_SETTINGS, key) ? key : byField.get(key);
+    if (name === undefined) throw usageError(`--set ${s}: unknown model setting "${key}"`, `keys: ${names.join(', ')}`);
+    const before = writtenAs.get(name);
+    if (before !== undefined && before !== key)
+      throw usageError(`--set ${s}: model setting ${name} is given twice (as ${before} and as ${key})`, `write it once, as ${name}`);
+    writtenAs.set(name, key);
+    const field = MODEL_SETTINGS[name];
+    if (name === 'tie_embeddings' || name === 'value_head') {
+      if (raw !== 'true' && raw !== 'false') throw usageError(`--set ${s}: ${name} must be true or false`);
+      out[field] = raw === 'true';
     } else {
       const n = Number(raw);
-      if (!Number.isFinite(n)) throw usageError(`--set ${s}: ${key} must be a number`);
-      out[key] = n;
+      if (!Number.isFinite(n)) throw usageError(`--set ${s}: ${name} must be a number`);
+      out[field] = n;
     }
   }
   return out;
@@ -48,7 +75,7 @@ function registerTrain(lm: Command): void {
     .option('--runs-root <dir>', 'folder that holds runs', 'runs')
     .option('--resume', 'continue the run from its latest checkpoint', false)
     .option('--overwrite', 'start the run over (the old one is moved aside)', false)
-    .option('--set <key=value>', 'model setting, e.g. --set dModel=64 (repeatable)', collect, [])
+    .option('--set <key=value>', 'model setting, snake_case as in recipes, e.g. --set d_model=64 (repeatable)', collect, [])
     .addOption(
       new Option('--engine <engine>', 'training engine: onnx (native kernels; the default) or jax (jax-js WebAssembly)').choices([
         'onnx',
