@@ -9,6 +9,7 @@ import { tasksBench } from './tasks.js';
 import { rlBench } from './rl.js';
 import { rsrmBench } from './rsrm.js';
 import { renderBench } from './render.js';
+import { rlotBench } from './rlot.js';
 import { ablationBench } from './ablation.js';
 import { passkBench } from './passk.js';
 
@@ -24,4 +25,5 @@ export const benchModules: BenchModule[] = [
   ablationBench,
   passkBench,
   renderBench,
+  rlotBench,
 ];
