@@ -22,7 +22,7 @@ import { verdictOf } from '../../tasks/verdict.js';
 import type { Problem, Task } from '../../tasks/types.js';
 import { collect, intOption } from '../options.js';
 import type { CommandModule } from '../registry.js';
-import { MODEL_FREE, openSearchPolicy as openPolicy } from '../../reasoning/open-models.js';
+import { MODEL_FREE, openSearchPolicy as openPolicy, openSearchValueModel } from '../../reasoning/open-models.js';
 
 interface EvalFlags {
   task: string;
@@ -42,6 +42,7 @@ interface EvalFlags {
   json?: boolean;
   baseline?: string;
   curve?: string;
+  value?: string;
   queue?: string;
   chunk?: number;
 }
@@ -180,6 +181,7 @@ export const evalCommand: CommandModule = {
       .option('--data <path>', "your own copy of the task's data file")
       .option('--seed <n>', 'random seed', intOption(0), 0)
       .option('--set <key=value>', 'strategy setting, snake_case (repeatable), e.g. --set rule_check=false', collect, [])
+      .option('--value <spec>', 'value model guiding the search (mcts, beam...): an embedded checkpoint with a value head (e.g. VM-MCTS)')
       .option('--reward <spec>', 'outcome reward model for best-of-k and weighted voting: a value checkpoint, or judge:<policy spec>')
       .addOption(new Option('--style <style>', 'prompt style').choices(['auto', 'plain', 'chat']).default('auto'))
       .option('--out <file>', 'where to write the JSON report (default runs/eval/<task>-<strategy>.json)')
@@ -221,7 +223,10 @@ export const evalCommand: CommandModule = {
           );
         if (f.queue && !MODEL_FREE.includes(f.model)) (await import('../../models/spec.js')).parseModelSpec(f.model); // bad specs fail here, not on the workers
         const queue = f.queue ? await (await import('../../distributed/queue.js')).JobQueue.open(f.queue) : undefined;
+        if (queue && f.value)
+          throw usageError('--value cannot be combined with --queue yet', 'run the value-guided search in process (drop --queue)');
         const models: SearchModels | null = queue ? null : { policy: await openPolicy(f.model, f.seed) };
+        if (models && f.value) models.value = await openSearchValueModel(f.value);
         const reward = f.reward ? await openRewardModel(f.reward, f.seed) : undefined;
         const chunked =
           queue || f.chunk
@@ -281,6 +286,7 @@ export const evalCommand: CommandModule = {
           else process.stdout.write(renderReport(report) + `\nreport written to ${out}\n`);
         } finally {
           await models?.policy.close?.();
+          await models?.value?.close?.();
           await queue?.close();
           await reward?.close?.();
         }
