@@ -22,16 +22,16 @@ import { Rng, inputError } from '../../core/index.js';
 import { LlamaModel, type ModelConfig, Trainer, initEngine } from '../../engine/index.js';
 import type { MultiTurnTask } from '../../tasks/multiturn/types.js';
 import type { Problem } from '../../tasks/types.js';
-import { type Matrix, aggregationWeights, computeAdvantages, dynamicSampling, matrix } from '../algos/index.js';
+import { type Matrix, computeAdvantages, dynamicSampling, matrix } from '../algos/index.js';
 import { MismatchCorrection } from '../async/mismatch.js';
-import { adamwFrom, chunk, mean, roundMetrics, StepTimer } from '../common.js';
+import { adamwFrom, mean, roundMetrics, StepTimer } from '../common.js';
 import { valueRegressionLoss } from '../losses.js';
 import { type LoadedModel, withValueHead } from '../models.js';
 import type { RlSection } from '../recipe.js';
 import { policyTrainer } from '../rl.js';
 import type { TrainedModel, TrainingRun } from '../run.js';
 import { makeSampler } from '../rollout-sampler.js';
-import { tokenRows, toTrainerRows } from '../sequences.js';
+import { responseMatrix, update } from '../rl/steps.js';
 import { type ReplayEpisode, archerAdvantages, archerTargets, criticRows, toReplay } from './archer.js';
 import { evaluateEpisodes } from './eval.js';
 import { rolloutEpisodes } from './rollout.js';
@@ -205,8 +205,10 @@ export async function runMultiturnRlPhase(input: MultiturnRlInput): Promise<Mult
         const actions = ts.reduce((n, t) => n + t.turnSpans.length, 0);
         envSteps += actions;
         const { seqs, cols } = trajectoryRows(ts);
-        const oldLogp = matrix(ts.length, cols);
-        ts.forEach((t, i) => t.logprobs.forEach((x, k) => (oldLogp.data[i * cols + k] = x)));
+        const oldLogp = responseMatrix(
+          ts.map((t) => t.logprobs),
+          cols,
+        );
         const m: Record<string, number[]> = {};
         const push = (k: string, v: number | undefined) => {
           if (v !== undefined && Number.isFinite(v)) (m[k] ??= []).push(v);
@@ -293,46 +295,23 @@ export async function runMultiturnRlPhase(input: MultiturnRlInput): Promise<Mult
             if (trainAgents && nModels > 1 && !trainAgents.includes(a)) continue;
             const { adv, mask } = perModel[a];
             if (mask.data.every((x) => x === 0) || adv.data.every((x) => x === 0)) continue;
-            const prep = await corrections[a].prepare(seqs, oldLogp, mask);
-            let refLogp: Matrix | null = null;
-            if (refs) {
-              const lp = await refs[a].scoreLogprobs(
-                ts.map((t) => t.ids),
-                ts.map((t) => t.promptLen),
-              );
-              refLogp = matrix(ts.length, cols);
-              lp.forEach((row, i) =>
-                row.forEach((x, k) => {
-                  if (k < cols) refLogp!.data[i * cols + k] = x;
-                }),
-              );
-            }
-            const idx = ts.map((_, i) => i);
-            for (let epoch = 0; epoch < rl.ppo_epochs; epoch++) {
-              for (const part of chunk(idx, rl.mini_batches)) {
-                const sub = (x: Matrix) => {
-                  const o = matrix(part.length, cols);
-                  part.forEach((r, i) => o.data.set(x.data.subarray(r * cols, (r + 1) * cols), i * cols));
-                  return o;
-                };
-                const ss = part.map((i) => seqs[i]);
-                const subMask = sub(mask);
-                const rowsOf = (x: Matrix | Float32Array) => toTrainerRows(ss, x instanceof Float32Array ? x : x.data, cols, maxSeqLen - 1);
-                const floats: Record<string, number[][]> = {
-                  mask: rowsOf(subMask),
-                  weight: rowsOf(aggregationWeights(subMask, rl.loss_agg, { normLength: rl.loss_norm_length ?? mt.max_turn_tokens })),
-                  adv: rowsOf(sub(adv)),
-                  old_logp: rowsOf(sub(prep.oldLogp)),
-                };
-                for (const [k, v] of Object.entries(prep.floats)) floats[k] = rowsOf(sub(v));
-                if (refLogp) floats.ref_logp = rowsOf(sub(refLogp));
-                const r = await trainers[a].trainStep([{ ...tokenRows(ss), floats }]);
-                trainTokens += ss.reduce((n, s) => n + s.ids.length - 1, 0);
-                push('loss', r.loss);
-                push('grad_norm', r.gradNorm);
-                for (const [k, v] of Object.entries(r.metrics)) push(k, v);
-              }
-            }
+            const refLogp = refs
+              ? responseMatrix(
+                  await refs[a].scoreLogprobs(
+                    ts.map((t) => t.ids),
+                    ts.map((t) => t.promptLen),
+                  ),
+                  cols,
+                )
+              : null;
+            // the single-turn loop's update step (src/training/rl/steps.ts): ppo_epochs x mini_batches,
+            // mismatch correction, loss only where mask = 1 (policy tokens of this model's agent)
+            const r = await update(
+              { seqs, mask, advantages: adv, oldLogp, refLogp },
+              { rl, trainer: trainers[a], correction: corrections[a], seqLen: maxSeqLen - 1, normLength: mt.max_turn_tokens },
+            );
+            trainTokens += r.trainTokens;
+            for (const [k, vs] of Object.entries(r.metrics)) for (const v of vs) push(k, v);
           }
         });
         const want = step * rl.ppo_epochs * rl.mini_batches;
