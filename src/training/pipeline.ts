@@ -4,6 +4,7 @@
  * (`trainSft`, `trainRl`, `trainValue`, ...) are what `rlmkit train` and `rlmkit demo` call.
  */
 import { runtimeError, usageError } from '../core/index.js';
+import { withTrainEngine } from '../engine/index.js';
 import type { Problem, Task } from '../tasks/types.js';
 import { type LoadedModel, startingModel } from './models.js';
 import { type Recipe, sftSection, valueSection } from './recipe.js';
@@ -19,6 +20,7 @@ import { runRest } from './rest.js';
 import { runX1 } from './x1.js';
 import { resolveTask, tokenizerForTask } from './tasks.js';
 import { trainMultiturn } from './multiturn/pipeline.js';
+import { trainAsyncRl } from './async/pipeline.js';
 
 export interface PipelineContext {
   recipe: Recipe;
@@ -201,8 +203,12 @@ export async function trainX1(recipe: Recipe, o: RunOptions = {}): Promise<Pipel
   return { run: ctx.run.dir.dir, pipeline: 'x1', checkpoints: { policy: r.policy, value: r.value }, phases: { x1: r } };
 }
 
-/** Runs whatever pipeline the recipe names. */
+/** Runs whatever pipeline the recipe names, its trainers on the recipe's `model.engine`. */
 export async function runRecipe(recipe: Recipe, o: RunOptions = {}): Promise<PipelineResult> {
+  return withTrainEngine(recipe.model.engine, () => runPipeline(recipe, o));
+}
+
+async function runPipeline(recipe: Recipe, o: RunOptions): Promise<PipelineResult> {
   switch (recipe.pipeline) {
     case 'sft':
       return trainSft(recipe, o);
@@ -217,6 +223,8 @@ export async function runRecipe(recipe: Recipe, o: RunOptions = {}): Promise<Pip
       return trainRest(recipe, o);
     case 'x1':
       return trainX1(recipe, o);
+    case 'async-rl':
+      return trainAsyncRl(recipe, o);
     case 'multiturn-sft':
     case 'multiturn-grpo':
     case 'archer':

@@ -15,8 +15,9 @@ import { KlEstimatorNames } from './algos/kl.js';
 import { PolicyLossSectionSchema } from './algos/policy-loss-config.js';
 import { RewardConfigSchema } from '../rewards/index.js';
 import { RewardNames } from './rewards.js';
-import { checkRlLoop, rlLoopKeys } from './rl/loop-config.js';
+import { checkLoopOptionsUsed, checkRlLoop, rlLoopKeys } from './rl/loop-config.js';
 import { MULTITURN_SECTIONS, MultiturnPipelines, MultiturnSectionSchema, checkMultiturnRecipe } from './multiturn/section.js';
+import { ASYNC_SECTIONS, AsyncPipelines, AsyncSectionSchema, checkAsyncRecipe } from './async/section.js';
 
 const pos = () => z.number().positive();
 const posInt = () => z.number().int().positive();
@@ -33,6 +34,12 @@ export const ModelSectionSchema = z.strictObject({
   n_heads: posInt().optional(),
   d_ff: posInt().optional(),
   max_seq_len: posInt().optional(),
+  /**
+   * Training engine of every trainer in the run (policy, critic, value model): onnx (native
+   * onnxruntime kernels; the default for float32) or jax (jax-js WebAssembly, the reference).
+   * Unset or null: the default. See src/engine/README.md.
+   */
+  engine: z.enum(['onnx', 'jax']).nullable().optional(),
 });
 
 export const OptimSectionSchema = z.strictObject({
@@ -260,7 +267,7 @@ export const X1SectionSchema = z.strictObject({
     .prefault({}),
 });
 
-export const Pipelines = ['sft', 'rl', 'dpo', 'rest', 'value', 'prm', 'x1', ...MultiturnPipelines] as const;
+export const Pipelines = ['sft', 'rl', 'dpo', 'rest', 'value', 'prm', 'x1', ...MultiturnPipelines, ...AsyncPipelines] as const;
 export type Pipeline = (typeof Pipelines)[number];
 
 export const RecipeSchemaBase = z.strictObject({
@@ -282,6 +289,8 @@ export const RecipeSchemaBase = z.strictObject({
   x1: X1SectionSchema.optional(),
   /** Multi-turn pipelines (src/training/multiturn). */
   multiturn: MultiturnSectionSchema.optional(),
+  /** The asynchronous RL pipeline (src/training/async). */
+  async: AsyncSectionSchema.optional(),
 });
 
 type RecipeShape = z.output<typeof RecipeSchemaBase>;
@@ -301,6 +310,7 @@ const SECTIONS_OF: Record<Pipeline, (keyof RecipeShape)[]> = {
   prm: ['value'],
   x1: ['x1'],
   ...MULTITURN_SECTIONS,
+  ...ASYNC_SECTIONS,
 };
 const TRAINER_SECTIONS = ['sft', 'rl', 'value', 'dpo', 'rest', 'x1'] as const;
 
@@ -394,6 +404,15 @@ export const RecipeSchema = RecipeSchemaBase.superRefine((r, ctx) => {
   if (r.rl) checkRl(r.rl, ['rl'], issue);
   if (r.x1) checkRl(r.x1.phase2.policy, ['x1', 'phase2', 'policy'], issue);
   checkMultiturnRecipe(r, issue);
+  checkLoopOptionsUsed(
+    r.pipeline,
+    [
+      [['rl'], r.rl],
+      [['x1', 'phase2', 'policy'], r.x1?.phase2.policy],
+    ],
+    issue,
+  );
+  checkAsyncRecipe(r, issue);
   if (r.pipeline === 'rl' && r.model.init === null) {
     issue(
       ['model', 'init'],
