@@ -15,7 +15,7 @@ import { KlEstimatorNames } from './algos/kl.js';
 import { PolicyLossSectionSchema } from './algos/policy-loss-config.js';
 import { RewardConfigSchema } from '../rewards/index.js';
 import { RewardNames } from './rewards.js';
-import { checkLoopOptionsUsed, checkRlLoop, rlLoopKeys } from './rl/loop-config.js';
+import { checkRlLoop, rlLoopKeys } from './rl/loop-config.js';
 import { MULTITURN_SECTIONS, MultiturnPipelines, MultiturnSectionSchema, checkMultiturnRecipe } from './multiturn/section.js';
 import { ASYNC_SECTIONS, AsyncPipelines, AsyncSectionSchema, checkAsyncRecipe } from './async/section.js';
 
@@ -34,12 +34,6 @@ export const ModelSectionSchema = z.strictObject({
   n_heads: posInt().optional(),
   d_ff: posInt().optional(),
   max_seq_len: posInt().optional(),
-  /**
-   * Training engine of every trainer in the run (policy, critic, value model): onnx (native
-   * onnxruntime kernels; the default for float32) or jax (jax-js WebAssembly, the reference).
-   * Unset or null: the default. See src/engine/README.md.
-   */
-  engine: z.enum(['onnx', 'jax']).nullable().optional(),
 });
 
 export const OptimSectionSchema = z.strictObject({
@@ -404,14 +398,6 @@ export const RecipeSchema = RecipeSchemaBase.superRefine((r, ctx) => {
   if (r.rl) checkRl(r.rl, ['rl'], issue);
   if (r.x1) checkRl(r.x1.phase2.policy, ['x1', 'phase2', 'policy'], issue);
   checkMultiturnRecipe(r, issue);
-  checkLoopOptionsUsed(
-    r.pipeline,
-    [
-      [['rl'], r.rl],
-      [['x1', 'phase2', 'policy'], r.x1?.phase2.policy],
-    ],
-    issue,
-  );
   checkAsyncRecipe(r, issue);
   if (r.pipeline === 'rl' && r.model.init === null) {
     issue(
