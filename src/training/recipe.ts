@@ -15,9 +15,8 @@ import { KlEstimatorNames } from './algos/kl.js';
 import { PolicyLossSectionSchema } from './algos/policy-loss-config.js';
 import { RewardConfigSchema } from '../rewards/index.js';
 import { RewardNames } from './rewards.js';
-import { checkRlLoop, rlLoopKeys } from './rl/loop-config.js';
+import { checkLoopOptionsUsed, checkRlLoop, rlLoopKeys } from './rl/loop-config.js';
 import { MULTITURN_SECTIONS, MultiturnPipelines, MultiturnSectionSchema, checkMultiturnRecipe } from './multiturn/section.js';
-import { ASYNC_SECTIONS, AsyncPipelines, AsyncSectionSchema, checkAsyncRecipe } from './async/section.js';
 
 const pos = () => z.number().positive();
 const posInt = () => z.number().int().positive();
@@ -261,7 +260,7 @@ export const X1SectionSchema = z.strictObject({
     .prefault({}),
 });
 
-export const Pipelines = ['sft', 'rl', 'dpo', 'rest', 'value', 'prm', 'x1', ...MultiturnPipelines, ...AsyncPipelines] as const;
+export const Pipelines = ['sft', 'rl', 'dpo', 'rest', 'value', 'prm', 'x1', ...MultiturnPipelines] as const;
 export type Pipeline = (typeof Pipelines)[number];
 
 export const RecipeSchemaBase = z.strictObject({
@@ -283,8 +282,6 @@ export const RecipeSchemaBase = z.strictObject({
   x1: X1SectionSchema.optional(),
   /** Multi-turn pipelines (src/training/multiturn). */
   multiturn: MultiturnSectionSchema.optional(),
-  /** The asynchronous RL pipeline (src/training/async). */
-  async: AsyncSectionSchema.optional(),
 });
 
 type RecipeShape = z.output<typeof RecipeSchemaBase>;
@@ -304,7 +301,6 @@ const SECTIONS_OF: Record<Pipeline, (keyof RecipeShape)[]> = {
   prm: ['value'],
   x1: ['x1'],
   ...MULTITURN_SECTIONS,
-  ...ASYNC_SECTIONS,
 };
 const TRAINER_SECTIONS = ['sft', 'rl', 'value', 'dpo', 'rest', 'x1'] as const;
 
@@ -398,7 +394,14 @@ export const RecipeSchema = RecipeSchemaBase.superRefine((r, ctx) => {
   if (r.rl) checkRl(r.rl, ['rl'], issue);
   if (r.x1) checkRl(r.x1.phase2.policy, ['x1', 'phase2', 'policy'], issue);
   checkMultiturnRecipe(r, issue);
-  checkAsyncRecipe(r, issue);
+  checkLoopOptionsUsed(
+    r.pipeline,
+    [
+      [['rl'], r.rl],
+      [['x1', 'phase2', 'policy'], r.x1?.phase2.policy],
+    ],
+    issue,
+  );
   if (r.pipeline === 'rl' && r.model.init === null) {
     issue(
       ['model', 'init'],

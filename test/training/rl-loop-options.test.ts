@@ -270,5 +270,14 @@ describe('recipe keys and their conflicts', () => {
       })[0],
     ).toMatch(/appears twice/);
     expect(issues({ curriculum: { name: 'easy_first' } })[0]).toMatch(/curriculum.name/);
+    // only pipeline rl reads them: elsewhere they would be ignored silently
+    const x1 = RecipeSchema.safeParse({
+      pipeline: 'x1',
+      task: { name: 'game24' },
+      x1: { phase2: { policy: { nlpo: {}, methods: { advantage_filter: {} } } } },
+    });
+    expect(x1.success ? [] : x1.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`)).toEqual([
+      'x1.phase2.policy.nlpo: conflict: x1.phase2.policy.nlpo, x1.phase2.policy.methods.advantage_filter are read only by pipeline rl, not by pipeline x1; remove them',
+    ]);
   });
 });

@@ -136,3 +136,43 @@ export function checkRlLoop(
   if (rl.nlpo && rl.rollout.backend !== 'onnx')
     issue([...at, 'nlpo'], 'conflict: NLPO masked sampling reads full logits from the onnx engine; set rollout.backend: onnx');
 }
+
+/** The loop options a section turns on (non-default), by key. */
+export function loopOptionsSet(rl: {
+  curriculum: { name: string };
+  group_weighting: unknown;
+  mixture: unknown;
+  length_stages: unknown[];
+  nlpo: unknown;
+  critical_entropy: unknown;
+  select_checkpoint: string;
+  methods: Record<string, unknown>;
+}): string[] {
+  const on: string[] = [];
+  if (rl.curriculum.name !== 'uniform') on.push('curriculum');
+  for (const k of ['group_weighting', 'mixture', 'nlpo', 'critical_entropy'] as const) if (rl[k] !== null) on.push(k);
+  if (rl.length_stages.length) on.push('length_stages');
+  if (rl.select_checkpoint !== 'last') on.push('select_checkpoint');
+  for (const [k, v] of Object.entries(rl.methods)) if (v !== null) on.push(`methods.${k}`);
+  return on;
+}
+
+/**
+ * Only the single-turn loop (pipeline rl, ../rl.ts) reads the loop options; an RL section of another
+ * pipeline (x1's replay update, the multi-turn loops) that sets one would silently ignore it.
+ */
+export function checkLoopOptionsUsed(
+  pipeline: string,
+  sections: readonly [(string | number)[], Parameters<typeof loopOptionsSet>[0] | undefined][],
+  issue: Issue,
+): void {
+  for (const [at, rl] of sections) {
+    if (!rl || (pipeline === 'rl' && at.length === 1)) continue;
+    const on = loopOptionsSet(rl);
+    if (on.length)
+      issue(
+        [...at, on[0]],
+        `conflict: ${on.map((k) => `${at.join('.')}.${k}`).join(', ')} ${on.length > 1 ? 'are' : 'is'} read only by pipeline rl, not by pipeline ${pipeline}; remove ${on.length > 1 ? 'them' : 'it'}`,
+      );
+  }
+}
