@@ -51,6 +51,9 @@ export const CONVENTIONS: Record<string, PublicCase[]> = {
     ['A', 'A. Because B is not valid', T],
     ['B', 'The answer is (b).', T],
     ['B', 'the answer is Bob', F],
+    ['B', 'Because B is valid', T],
+    ['C', 'A car costs more, so C', T],
+    ['B', 'A car costs more', F],
   ],
   latex: [
     ['\\frac{1}{2}', '\\dfrac{1}{2}', T],

@@ -330,6 +330,10 @@ export function extractAnswer(input: string, options: { choices?: boolean } = {}
     letter ??= /(?:^|[\s(*])\(?([A-E])\)?[.)*]?\s*$/.exec(text.trim())?.[1] ?? null;
     // A reply that opens with the option: "(B) 12 apples", "A. Because ...".
     letter ??= /^\s*(?:\*\*)?(?:\(([A-E])\)|([A-E])[.:)])(?=\s|\*|$)/.exec(text)?.slice(1).find(Boolean) ?? null;
+    // Else the last option letter standing alone ("Because B is valid"); "A" before a lower-case word is the article.
+    if (letter === null)
+      for (const m of text.matchAll(/(?<![A-Za-z0-9\\_^])\(?([A-E])\)?(?![A-Za-z0-9_'(])/g))
+        if (!(m[1] === 'A' && /^\s+[a-z]/.test(text.slice(m.index! + m[0].length)))) letter = m[1];
     if (letter) return { answer: letter, method: 'choice' };
   }
 
