@@ -31,7 +31,7 @@ import type { RlSection } from '../recipe.js';
 import { policyTrainer } from '../rl.js';
 import type { TrainedModel, TrainingRun } from '../run.js';
 import { makeSampler } from '../rollout-sampler.js';
-import { responseMatrix, update } from '../rl/steps.js';
+import { responseMatrix, sampleStepProblems, update } from '../rl/steps.js';
 import { type ReplayEpisode, archerAdvantages, archerTargets, criticRows, toReplay } from './archer.js';
 import { evaluateEpisodes } from './eval.js';
 import { rolloutEpisodes } from './rollout.js';
@@ -62,12 +62,11 @@ export interface MultiturnRlResult {
   envSteps: number;
 }
 
-/** The problems of a step: the curriculum stage's levels (problem.data.level), shuffled by the step's rng. */
+/** The problems of a step: the curriculum stage's levels (problem.data.level), then the shared step sampler. */
 function pick(problems: readonly Problem[], n: number, rng: Rng, maxLevel: number | null): Problem[] {
   const pool = maxLevel === null ? problems : problems.filter((p) => ((p.data as { level?: number } | undefined)?.level ?? 1) <= maxLevel);
   if (pool.length === 0) throw inputError(`no training problems at curriculum level <= ${maxLevel}`, 'check multiturn.curriculum');
-  const idx = rng.shuffle(Array.from({ length: pool.length }, (_, i) => i));
-  return Array.from({ length: n }, (_, i) => pool[idx[i % idx.length]]);
+  return sampleStepProblems(pool, n, rng);
 }
 
 export function curriculumLevel(mt: MultiturnSection, step: number): number | null {
