@@ -26,6 +26,8 @@ import {
 } from './functions.js';
 import { consistencyReward, repetitionOnset, repetitionUnits } from './method-terms.js';
 import { renderReward, svgTargetOf } from './render.js';
+import { ContrastiveGoalReward } from './contrastive.js';
+import { openEmbeddings } from '../models/embeddings.js';
 
 /** One completion to score. */
 export interface RewardSample {
@@ -136,6 +138,18 @@ const AdaptiveRepetition = z.strictObject({
   lambdaMax: z.number().positive().default(2),
 });
 
+/** Contrastive goal reward (contrastive.ts) over an OpenAI-compatible /v1/embeddings backend. */
+const Contrastive = z.strictObject({
+  type: z.literal('contrastive'),
+  ...base,
+  /** http(s)://host:port/v1#<model> */
+  embeddings: z.string().min(1),
+  goal: z.string().min(1),
+  baseline: z.string().min(1),
+  mode: z.enum(['clg', 'projected']).default('projected'),
+  alpha: z.number().min(0).max(1).default(0.5),
+});
+
 export type TermConfig =
   | z.output<typeof Correctness>
   | z.output<typeof Format>
@@ -146,6 +160,7 @@ export type TermConfig =
   | z.output<typeof Process>
   | z.output<typeof Constraint>
   | z.output<typeof Render>
+  | z.output<typeof Contrastive>
   | z.output<typeof Consistency>
   | z.output<typeof AdaptiveRepetition>
   | { type: 'sum'; weight: number; name?: string; terms: TermConfig[] };
@@ -161,6 +176,7 @@ const Term: z.ZodType<TermConfig> = z.lazy(() =>
     Process,
     Constraint,
     Render,
+    Contrastive,
     Consistency,
     AdaptiveRepetition,
     z.strictObject({ type: z.literal('sum'), ...base, terms: z.array(Term).min(1) }),
@@ -180,6 +196,7 @@ export const REWARD_TYPES = [
   'process',
   'constraint',
   'render',
+  'contrastive',
   'consistency',
   'adaptive-repetition',
   'sum',
@@ -228,6 +245,7 @@ interface Resolved {
 
 export class CompositeReward {
   private readonly multipliers = new Map<string, LagrangeMultiplier>();
+  private readonly contrastive = new Map<string, ContrastiveGoalReward>();
 
   constructor(
     readonly config: RewardConfig,
@@ -359,6 +377,14 @@ export class CompositeReward {
         const rho = repetitionOnset(repetitionUnits(r.sample.completion, t.unit), t.n);
         costs.set(name, rho);
         return -this.multipliers.get(name)!.lambda * rho;
+      }
+      case 'contrastive': {
+        let c = this.contrastive.get(name);
+        if (!c) {
+          c = new ContrastiveGoalReward(openEmbeddings(t.embeddings), t.goal, t.baseline, { mode: t.mode, alpha: t.alpha });
+          this.contrastive.set(name, c);
+        }
+        return (await c.score([r.sample.completion]))[0];
       }
       case 'sum': {
         let total = 0;

@@ -81,6 +81,9 @@ describe('svg-render task', () => {
       '<svg viewBox="0 0 8 8"><rect/></svg>',
     );
     expect(extractSvg('no picture')).toBeNull();
+    // A sampled completion may start with "<svg" glued to other text: no element, and no endless search.
+    expect(extractSvg('<svgv viewBox="0 0 8 8"></svg>')).toBeNull();
+    expect(extractSvg('<svg"<svg>')).toBeNull();
     expect(extractSvg('<svgfoo> <svg>x</svg>')).toBe('<svg>x</svg>');
     expect(extractSvg('<svg viewBox="0 0 8 8">')).toBeNull(); // not finished: no answer yet
     expect(extractSvg('a <svg viewBox="0 0 8 8"/> b')).toBe('<svg viewBox="0 0 8 8"/>');

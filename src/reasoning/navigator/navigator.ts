@@ -11,7 +11,7 @@
  * Training is REINFORCE with a baseline (Williams 1992; Sutton & Barto 2018, §13.4): after each
  * episode with return G (1 when the problem was solved within the budget, else 0), every decision
  * (x_t, a_t) moves θ by lr·(G − b)·∇ log π(a_t | x_t) + lr·β·∇H(π(·|x_t)), b a running mean of
- * G. RLoT trains its navigator with double-dueling DQN; REINFORCE is the simpler policy-gradient
+ * G (advantages divided by their batch standard deviation). RLoT trains its navigator with double-dueling DQN; REINFORCE is the simpler policy-gradient
  * choice for episodes this short, and the paper's recipe (a small network, problem-state features,
  * logic blocks, the task's outcome as reward) is otherwise kept.
  */

@@ -82,11 +82,13 @@ export async function trainNavigator(
     done += size;
     const rate = eps.filter((e) => e.solved).length / size;
     const b = baseline ?? rate;
+    // Advantages G − b scaled by their batch standard deviation (a common REINFORCE variance control).
+    const sd = Math.sqrt(eps.reduce((u, e) => u + ((e.solved ? 1 : 0) - b) ** 2, 0) / size) || 1;
     const grad = new Float64Array(nav.size);
     const counts = new Array(BLOCKS.length).fill(0);
     let decisions = 0;
     for (const e of eps) {
-      const adv = (e.solved ? 1 : 0) - b;
+      const adv = ((e.solved ? 1 : 0) - b) / sd;
       for (const d of e.decisions) {
         nav.accumulate(grad, d.x, d.a, adv / size, ent / size, d.allowed);
         counts[d.a]++;

@@ -95,7 +95,9 @@ export function generateSvgProblem(rng: Rng, level: SvgLevel): SvgRenderData {
 export function extractSvg(text: string): string | null {
   const lower = text.toLowerCase();
   let from = lower.lastIndexOf('<svg');
-  while (from >= 0 && !/[\s>]/.test(lower[from + 4] ?? '')) from = lower.lastIndexOf('<svg', from - 1);
+  // `<svgfoo` is not an <svg> element: look further left (lastIndexOf with a negative start would
+  // find position 0 again, so position 0 ends the search).
+  while (from >= 0 && !/[\s>/]/.test(lower[from + 4] ?? '')) from = from === 0 ? -1 : lower.lastIndexOf('<svg', from - 1);
   if (from < 0) return null;
   const end = lower.indexOf('</svg>', from);
   if (end >= 0) return text.slice(from, end + 6).trim();
