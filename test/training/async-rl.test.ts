@@ -6,7 +6,8 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { validateConfig } from '../../src/core/index.js';
-import { initEngine } from '../../src/engine/index.js';
+import { LlamaModel, LogprobScorer, initEngine } from '../../src/engine/index.js';
+import { RolloutClient } from '../../src/training/async/rollout-client.js';
 import { game24Task } from '../../src/tasks/games/game24.js';
 import type { Problem } from '../../src/tasks/types.js';
 import { runAsyncRl } from '../../src/training/async/async-rl.js';
@@ -101,5 +102,48 @@ describe('asynchronous RL', () => {
         async: { staleness: 1, segmentTokens: 4 },
       }),
     ).rejects.toThrow(/decoupled policy loss/);
+  });
+
+  it('the rollout thread scores pi_ref and pi_prox: on-policy rows reuse mu, others match an independent (jax-js) forward', async () => {
+    const client = new RolloutClient({
+      config: start.config,
+      threads: 1,
+      nice: 5,
+      refWeights: start.weights,
+      trainerTemperature: 1,
+    });
+    const model = LlamaModel.fromHostWeights(start.weights, start.config);
+    const scorer = new LogprobScorer(model);
+    try {
+      await client.publish(start.weights, 0);
+      const prompts = [
+        [1, 5, 6, 7],
+        [1, 8, 9, 10, 11],
+      ];
+      const base = { prompts, maxNewTokens: 12, segmentTokens: 12, topP: 1, seed: 3, proxVersion: 0 };
+      const onPolicy = await client.generate({ ...base, temperature: 1 });
+      for (const r of onPolicy.rows) {
+        expect(r.proxLogprobs).toEqual(r.logprobs); // version 0 at the trainer's temperature: pi_prox is mu
+        expect(r.versions.every((v) => v === 0)).toBe(true);
+      }
+      const hot = await client.generate({ ...base, temperature: 1.7 });
+      const want = await scorer.tokenLogprobs(
+        hot.rows.map((r, i) => [...prompts[i], ...r.tokens]),
+        1,
+      );
+      hot.rows.forEach((r, i) => {
+        expect(r.proxLogprobs!.length).toBe(r.tokens.length);
+        r.proxLogprobs!.forEach((lp, t) => expect(lp).toBeCloseTo(want[i][prompts[i].length - 1 + t], 3));
+        // the reference is the same weights here, at temperature 1: equal to pi_prox
+        r.refLogprobs!.forEach((lp, t) => expect(lp).toBeCloseTo(r.proxLogprobs![t], 5));
+        // behaviour at T = 1.7 differs from the trainer's T = 1 somewhere
+      });
+      expect(hot.rows.some((r) => r.logprobs.some((lp, t) => Math.abs(lp - r.proxLogprobs![t]) > 1e-3))).toBe(true);
+      expect(hot.stats.scoreMs).toBeGreaterThan(0);
+    } finally {
+      scorer.dispose();
+      model.dispose();
+      await client.close();
+    }
   });
 });
