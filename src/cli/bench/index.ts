@@ -12,6 +12,7 @@ import { renderBench } from './render.js';
 import { rlotBench } from './rlot.js';
 import { ablationBench } from './ablation.js';
 import { passkBench } from './passk.js';
+import { mixtureBench } from './mixture.js';
 
 export const benchModules: BenchModule[] = [
   engineBench,
@@ -24,6 +25,7 @@ export const benchModules: BenchModule[] = [
   rsrmBench,
   ablationBench,
   passkBench,
+  mixtureBench,
   renderBench,
   rlotBench,
 ];
