@@ -13,6 +13,7 @@ import { rlotBench } from './rlot.js';
 import { ablationBench } from './ablation.js';
 import { passkBench } from './passk.js';
 import { mixtureBench } from './mixture.js';
+import { coldStartBench } from './cold-start.js';
 
 export const benchModules: BenchModule[] = [
   engineBench,
@@ -26,6 +27,7 @@ export const benchModules: BenchModule[] = [
   ablationBench,
   passkBench,
   mixtureBench,
+  coldStartBench,
   renderBench,
   rlotBench,
 ];
