@@ -40,8 +40,7 @@ import type { RewardFn } from './rewards.js';
 import { methodsFilterAdvantages, methodsSelectGroups } from './algos/methods-config.js';
 import { RlLoopOptions, lengthStage } from './rl/loop-options.js';
 import type { Mixture } from './rl/mixture.js';
-import { sampleMasked } from './rl/nlpo.js';
-import { type ScoreHooks, type ScoredBatch, type UpdateResult, rewardRollouts, rollout, score, stepBatch, update } from './rl/steps.js';
+import { type ScoreHooks, type ScoredBatch, type UpdateResult, rewardRollouts, score, stepBatch, toUpdate, update } from './rl/steps.js';
 import type { TrainedModel, TrainingRun } from './run.js';
 import { makeSampler } from './rollout-sampler.js';
 import { promptIds } from './sequences.js';
@@ -179,7 +178,7 @@ export async function runRlPhase(input: RlPhaseInput): Promise<RlResult> {
       rl.kl_loss || rl.kl_reward ? await makeSampler(input.start.weights, input.start.config, rl.rollout.backend) : null;
 
     const evalNow = () => evaluate(input, model.hostWeights(), config, tok, maxNew);
-    const options = new RlLoopOptions(rl, input.problems, input.mixture ?? null);
+    const options = new RlLoopOptions(rl, input, { config, tok, maxNew });
     if (latest) options.load(latest.state, ck.dir);
     const startStep = latest ? latest.step : 0;
     let evalStart: number | null = latest ? ((latest.state.evalStart as number | null) ?? null) : null;
@@ -201,56 +200,20 @@ export async function runRlPhase(input: RlPhaseInput): Promise<RlResult> {
       for (let step = startStep + 1; step <= rl.steps; step++) {
         const timer = new StepTimer();
         const rng = new Rng(input.seed).fork(`${phase}.step.${step}`);
-        const stage = lengthStage(rl, step, maxNew);
-        const batch = stepBatch(tok, task, options.pick(step, rng), stage.groupSize);
-        const sampling = {
-          maxNewTokens: stage.maxNewTokens,
-          temperature: rl.rollout.behaviour_temperature ?? rl.rollout.temperature,
-          seed: rng.fork('sample').nextU32(),
-        };
-        const rolled = await timer.time('rollout', async () =>
-          rl.nlpo
-            ? sampleMasked(
-                { weights: model.hostWeights(), config },
-                { weights: options.maskWeights(step, () => model.hostWeights()), config },
-                batch.rows,
-                {
-                  ...sampling,
-                  topP: rl.nlpo.top_p,
-                },
-              )
-            : {
-                samples: await rollout(model.hostWeights(), config, batch, {
-                  ...sampling,
-                  backend: rl.rollout.backend,
-                  topP: rl.rollout.top_p,
-                }),
-                offMaskMass: undefined,
-              },
+        const batch = stepBatch(tok, task, options.pick(step, rng), lengthStage(rl, step, maxNew).groupSize);
+        const rolled = await timer.time('rollout', () =>
+          options.rollout(step, () => model.hostWeights(), batch, rng.fork('sample').nextU32()),
         );
-        const samples = rolled.samples;
         const scored = await timer.time('scoring', async () => {
-          const all = await rewardRollouts(rl, reward, tok, batch, samples);
+          const all = await rewardRollouts(rl, reward, tok, batch, rolled.samples);
           options.observe(batch, all);
           return score(rl, all, { ref, critic: critic ? { weights: critic.model.hostWeights(), config: critic.config } : null }, hooks);
         });
-        let trained: UpdateResult = { metrics: {}, trainTokens: 0 };
-        if (scored.adv) {
-          const { kept, adv, values } = scored;
-          trained = await timer.time('training', () =>
-            update(
-              {
-                seqs: kept.map((r) => r.seq),
-                mask: scored.mask,
-                advantages: adv.advantages,
-                oldLogp: scored.oldLogp,
-                refLogp: scored.refLogp,
-                critic: critic && values ? { trainer: critic.trainer, returns: adv.returns, values } : null,
-              },
-              { rl, trainer, correction, seqLen, normLength: maxNew },
-            ),
-          );
-        } else logger.debug(`${phase} step ${step}: all groups had zero reward variance; no update`);
+        const toTrain = toUpdate(scored, critic?.trainer ?? null);
+        const trained: UpdateResult = toTrain
+          ? await timer.time('training', () => update(toTrain, { rl, trainer, correction, seqLen, normLength: maxNew }))
+          : { metrics: {}, trainTokens: 0 };
+        if (!toTrain) logger.debug(`${phase} step ${step}: all groups had zero reward variance; no update`);
         // keep the optimiser step count a function of the RL step even when a step had no update
         const wantOptSteps = step * rl.ppo_epochs * rl.mini_batches;
         for (const t of critic ? [trainer, critic.trainer] : [trainer])
@@ -264,36 +227,23 @@ export async function runRlPhase(input: RlPhaseInput): Promise<RlResult> {
         const checkpointNow = step % input.checkpointEvery === 0 || step === rl.steps;
         const atCheckpoint =
           checkpointNow && options.measuresEntropy
-            ? await timer.time('eval', () =>
-                options.atCheckpoint(step, model.hostWeights(), {
-                  config,
-                  tok,
-                  task,
-                  evalProblems: input.evalProblems,
-                  maxNew,
-                  dir: ck.dir,
-                }),
-              )
+            ? await timer.time('eval', () => options.atCheckpoint(step, model.hostWeights(), ck.dir))
             : {};
         if (step % run.recipe.log_every === 0 || step === rl.steps || evalRecord.eval_accuracy !== undefined)
           run.log(phase, step, {
             ...roundMetrics({
-              ...stepMetrics(scored, trained, samples, timer),
+              ...stepMetrics(scored, trained, rolled.samples, timer),
               ...evalRecord,
               ...(scored.adv ? correction.metrics() : {}),
               ...scored.metrics,
               ...options.metrics(step, batch, maxNew),
               ...atCheckpoint,
-              ...(rl.nlpo ? { nlpo_off_mask_mass: rolled.offMaskMass } : {}),
+              ...rolled.metrics,
             }),
             ...timer.record(),
           });
         progress.update(step, { reward: +mean(scored.all.map((r) => r.score)).toFixed(3) });
-        if (checkpointNow) {
-          options.beforeSave(ck.dir, config, tok);
-          ck.save(step, models(), { evalStart, evalEnd, ...options.state() });
-          options.afterSave(ck.dir);
-        }
+        if (checkpointNow) options.save(ck, step, models(), { evalStart, evalEnd });
       }
     } finally {
       progress.stop();

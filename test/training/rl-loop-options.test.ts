@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../../src/core/index.js';
+import { matrix } from '../../src/training/algos/index.js';
 import type { Problem, Task } from '../../src/tasks/types.js';
 import { RecipeSchema, RlSectionSchema } from '../../src/training/recipe.js';
 import {
@@ -15,6 +16,7 @@ import {
   openFraction,
   problemLevel,
   uncertaintyGroupWeights,
+  weightGroupAdvantages,
   weightedWithoutReplacement,
 } from '../../src/training/rl/curriculum.js';
 import { CurriculumSectionSchema } from '../../src/training/rl/loop-config.js';
@@ -133,6 +135,28 @@ describe('pass rates and the curricula', () => {
     expect(w.get(0)).toBeCloseTo(1 / m, 12);
     expect(w.get(1)).toBeCloseTo(raw[1] / m, 12);
     expect(w.get(2)).toBeCloseTo(0.25 / m, 12);
+  });
+});
+
+describe('group weighting on advantages', () => {
+  it('each kept row times its group weight; p_g from all the group rollouts, dropped ones included', () => {
+    // group 0: 1 of 2 correct (p = 0.5, raw 1); group 1: 0 of 2 (p = 0, raw floor 0.25); group 2 dropped, not weighted
+    const outcomes = [
+      { group: 0, correct: true },
+      { group: 0, correct: false },
+      { group: 1, correct: false },
+      { group: 1, correct: false },
+      { group: 2, correct: true },
+      { group: 2, correct: true },
+    ];
+    const adv = matrix(4, 2, [1, 1, -1, -1, 2, 0, 2, 0]);
+    const { advantages, weights } = weightGroupAdvantages(0.25, outcomes, [0, 0, 1, 1], adv);
+    const m = (1 + 0.25) / 2;
+    expect([...weights.keys()]).toEqual([0, 1]);
+    expect(Array.from(advantages.data)).toEqual(
+      [1 / m, 1 / m, -1 / m, -1 / m, (2 * 0.25) / m, 0, (2 * 0.25) / m, 0].map((x) => expect.closeTo(x, 6)),
+    );
+    expect(Array.from(adv.data)).toEqual([1, 1, -1, -1, 2, 0, 2, 0]); // input untouched
   });
 });
 

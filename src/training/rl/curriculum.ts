@@ -33,6 +33,7 @@
  */
 import { type Rng, inputError } from '../../core/index.js';
 import type { Problem } from '../../tasks/types.js';
+import { type Matrix, matrix } from '../algos/index.js';
 import type { CurriculumSection } from './loop-config.js';
 
 /** Per-problem online pass rates (EMA), the state every curriculum shares. */
@@ -223,4 +224,30 @@ export function uncertaintyGroupWeights(passRates: ReadonlyMap<number, number>, 
   const raw = new Map([...passRates].map(([g, p]) => [g, Math.max(floor, 4 * uncertainty(p))]));
   const m = mean([...raw.values()]);
   return new Map([...raw].map(([g, w]) => [g, m > 0 ? w / m : 1]));
+}
+
+/**
+ * The weights applied: each kept row's advantages times its group's weight, p_g being the share of
+ * correct samples among all the group's rollouts this step (before any row was dropped).
+ */
+export function weightGroupAdvantages(
+  floor: number,
+  outcomes: readonly { group: number; correct: boolean }[],
+  keptGroups: readonly number[],
+  adv: Matrix,
+): { advantages: Matrix; weights: Map<number, number> } {
+  const stats = new Map<number, { c: number; n: number }>();
+  for (const o of outcomes) {
+    const s = stats.get(o.group) ?? { c: 0, n: 0 };
+    s.c += o.correct ? 1 : 0;
+    s.n++;
+    stats.set(o.group, s);
+  }
+  const weights = uncertaintyGroupWeights(new Map([...new Set(keptGroups)].map((g) => [g, stats.get(g)!.c / stats.get(g)!.n])), floor);
+  const out = matrix(adv.rows, adv.cols, Float32Array.from(adv.data));
+  keptGroups.forEach((g, i) => {
+    const x = weights.get(g)!;
+    for (let k = i * adv.cols; k < (i + 1) * adv.cols; k++) out.data[k] *= x;
+  });
+  return { advantages: out, weights };
 }

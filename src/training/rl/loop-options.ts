@@ -7,15 +7,23 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Rng } from '../../core/index.js';
-import { type HostWeights, type ModelConfig, type Tokenizer, loadCheckpoint, saveCheckpoint } from '../../engine/index.js';
+import {
+  type HostWeights,
+  type ModelConfig,
+  type SampleResult,
+  type Tokenizer,
+  loadCheckpoint,
+  saveCheckpoint,
+} from '../../engine/index.js';
 import type { Problem, Task } from '../../tasks/types.js';
 import type { RlSection } from '../recipe.js';
 import { promptIds } from '../sequences.js';
 import { betterEntropy, measureCriticalEntropy } from './critical-entropy.js';
 import { ProblemSampler } from './curriculum.js';
 import { type Mixture, mixtureCounts } from './mixture.js';
-import { maskSyncStep } from './nlpo.js';
-import type { Rollout, StepBatch } from './steps.js';
+import type { PhaseCheckpoints, TrainedModel } from '../run.js';
+import { maskSyncStep, sampleMasked } from './nlpo.js';
+import { type Rollout, type StepBatch, rollout } from './steps.js';
 
 /** Rollout limits of a step under rl.length_stages (after the last stage: the run's own). */
 export function lengthStage(rl: RlSection, step: number, maxNew: number): { maxNewTokens: number; groupSize: number; stage: number } {
@@ -39,12 +47,51 @@ export class RlLoopOptions {
   private mask: { weights: HostWeights; step: number } | null = null;
   private best: { step: number; value: number; file: string } | null = null;
 
+  readonly problems: readonly Problem[];
+  readonly mixture: Mixture | null;
   constructor(
     readonly rl: RlSection,
-    readonly problems: readonly Problem[],
-    readonly mixture: Mixture | null,
+    readonly run: { task: Task<Problem>; problems: readonly Problem[]; evalProblems: readonly Problem[]; mixture?: Mixture },
+    /** The policy's shape and the run's response limit. */
+    readonly policy: { config: ModelConfig; tok: Tokenizer; maxNew: number },
   ) {
-    this.sampler = new ProblemSampler(problems, rl.curriculum);
+    this.problems = run.problems;
+    this.mixture = run.mixture ?? null;
+    this.sampler = new ProblemSampler(this.problems, rl.curriculum);
+  }
+
+  /**
+   * 1. rollout under the options: the step's length stage, and NLPO's masked sampling when set
+   * (else the plain sampler of ./steps.ts).
+   */
+  async rollout(
+    step: number,
+    weights: () => HostWeights,
+    batch: StepBatch,
+    seed: number,
+  ): Promise<{ samples: SampleResult[]; metrics: Record<string, number> }> {
+    const { rl } = this;
+    const { config } = this.policy;
+    const o = {
+      maxNewTokens: lengthStage(rl, step, this.policy.maxNew).maxNewTokens,
+      temperature: rl.rollout.behaviour_temperature ?? rl.rollout.temperature,
+      seed,
+    };
+    if (!rl.nlpo)
+      return {
+        samples: await rollout(weights(), config, batch, { ...o, backend: rl.rollout.backend, topP: rl.rollout.top_p }),
+        metrics: {},
+      };
+    const mask = this.maskWeights(step, weights);
+    const r = await sampleMasked({ weights: weights(), config }, { weights: mask, config }, batch.rows, { ...o, topP: rl.nlpo.top_p });
+    return { samples: r.samples, metrics: { nlpo_off_mask_mass: r.offMaskMass } };
+  }
+
+  /** Saves a checkpoint with the options' state (and NLPO's masking policy beside it). */
+  save(ck: PhaseCheckpoints, step: number, models: Record<string, TrainedModel>, state: Record<string, unknown>): void {
+    this.beforeSave(ck.dir);
+    ck.save(step, models, { ...state, ...this.state() });
+    this.afterSave(ck.dir);
   }
 
   /** Restores what the checkpoint in `dir` saved (pass rates, NLPO's masking policy, the selected checkpoint). */
@@ -57,7 +104,8 @@ export class RlLoopOptions {
   }
 
   /** Before a checkpoint: the masking policy's weights beside it (its file is named by its sync step). */
-  beforeSave(dir: string, config: ModelConfig, tok: Tokenizer): void {
+  private beforeSave(dir: string): void {
+    const { config, tok } = this.policy;
     if (!this.mask) return;
     const file = path.join(dir, maskFile(this.mask.step));
     if (!fs.existsSync(file))
@@ -69,7 +117,7 @@ export class RlLoopOptions {
   }
 
   /** After the checkpoint pointer moved: files no checkpoint names any more go. */
-  afterSave(dir: string): void {
+  private afterSave(dir: string): void {
     const keep = new Set([this.mask ? maskFile(this.mask.step) : '', this.best?.file ?? '']);
     for (const f of fs.existsSync(dir) ? fs.readdirSync(dir) : [])
       if (/^nlpo-mask-step-\d+\.safetensors$/.test(f) && !keep.has(f)) fs.rmSync(path.join(dir, f), { force: true });
@@ -77,7 +125,7 @@ export class RlLoopOptions {
     for (const f of fs.existsSync(sel) ? fs.readdirSync(sel) : []) if (!keep.has(f)) fs.rmSync(path.join(sel, f), { force: true });
   }
 
-  state(): Record<string, unknown> {
+  private state(): Record<string, unknown> {
     return {
       ...(this.sampler.state() !== null ? { curriculum: this.sampler.state() } : {}),
       ...(this.mask ? { nlpoMaskStep: this.mask.step } : {}),
@@ -131,7 +179,7 @@ export class RlLoopOptions {
   }
 
   /** NLPO: the masking policy for `step`, re-copied from the policy at every sync step. */
-  maskWeights(step: number, policy: () => HostWeights): HostWeights {
+  private maskWeights(step: number, policy: () => HostWeights): HostWeights {
     const sync = maskSyncStep(step, this.rl.nlpo!.sync_every);
     if (!this.mask || this.mask.step !== sync) this.mask = { weights: policy(), step: sync };
     return this.mask.weights;
@@ -146,25 +194,22 @@ export class RlLoopOptions {
    * At a checkpoint: critical-token entropy on held-out prompts (Skywork-R1V3), and under
    * select_checkpoint: entropy a copy of the policy when it is the best so far.
    */
-  async atCheckpoint(
-    step: number,
-    weights: HostWeights,
-    model: { config: ModelConfig; tok: Tokenizer; task: Task<Problem>; evalProblems: readonly Problem[]; maxNew: number; dir: string },
-  ): Promise<Record<string, number>> {
+  async atCheckpoint(step: number, weights: HostWeights, dir: string): Promise<Record<string, number>> {
     const want = this.rl.critical_entropy ?? (this.rl.select_checkpoint === 'entropy' ? defaultsCritical : null);
     if (!want) return {};
-    const on = model.evalProblems.length ? model.evalProblems : this.problems;
-    const prompts = on.slice(0, want.problems).map((p) => promptIds(model.tok, model.task, p));
-    const h = await measureCriticalEntropy(weights, model.config, model.tok, prompts, model.maxNew, want.tokens, want.fraction);
+    const { config, tok, maxNew } = this.policy;
+    const on = this.run.evalProblems.length ? this.run.evalProblems : this.problems;
+    const prompts = on.slice(0, want.problems).map((p) => promptIds(tok, this.run.task, p));
+    const h = await measureCriticalEntropy(weights, config, tok, prompts, maxNew, want.tokens, want.fraction);
     if (this.rl.select_checkpoint === 'entropy' && betterEntropy(h, this.best?.value ?? null, want.prefer)) {
-      const file = path.join(model.dir, 'selected', `policy-step-${step}.safetensors`);
+      const file = path.join(dir, 'selected', `policy-step-${step}.safetensors`);
       fs.mkdirSync(path.dirname(file), { recursive: true });
       saveCheckpoint(
         file,
         {
           kind: 'policy',
-          config: model.config,
-          tokenizer: model.tok.spec(),
+          config,
+          tokenizer: tok.spec(),
           step,
           extra: { bos: true, selected_by: 'critical_entropy', critical_entropy: h },
         },

@@ -35,7 +35,7 @@ import {
   softOverlongPenalty,
 } from '../algos/index.js';
 import { chunk } from '../common.js';
-import { uncertaintyGroupWeights } from './curriculum.js';
+import { weightGroupAdvantages } from './curriculum.js';
 import type { MismatchCorrection } from '../async/mismatch.js';
 import type { RlSection } from '../recipe.js';
 import type { RewardFn } from '../rewards.js';
@@ -283,7 +283,16 @@ export async function score(rl: RlSection, all: Rollout[], models: ScoreModels, 
     gamma: rl.gamma,
     lambda: rl.lambda,
   });
-  if (rl.group_weighting) adv.advantages = weightGroups(rl.group_weighting.floor, all, kept, adv.advantages, metrics);
+  if (rl.group_weighting) {
+    const w = weightGroupAdvantages(
+      rl.group_weighting.floor,
+      all,
+      kept.map((r) => r.group),
+      adv.advantages,
+    );
+    adv.advantages = w.advantages;
+    Object.assign(metrics, { group_weight_max: Math.max(...w.weights.values()), group_weight_min: Math.min(...w.weights.values()) });
+  }
   let lossMask = fullMask;
   if (hooks.advantages) {
     const h = await hooks.advantages(kept, adv.advantages, fullMask);
@@ -298,33 +307,6 @@ export async function score(rl: RlSection, all: Rollout[], models: ScoreModels, 
       )
     : lossMask;
   return { all, kept, zeroVar, adv, mask, oldLogp, refLogp, values, klReward, metrics };
-}
-
-/** Observe-R1's dynamic weighting (./curriculum.ts uncertaintyGroupWeights) applied to each kept row's advantages. */
-function weightGroups(
-  floor: number,
-  all: readonly Rollout[],
-  kept: readonly Rollout[],
-  adv: Matrix,
-  metrics: Record<string, number>,
-): Matrix {
-  const stats = new Map<number, { c: number; n: number }>();
-  for (const r of all) {
-    const s = stats.get(r.group) ?? { c: 0, n: 0 };
-    s.c += r.correct ? 1 : 0;
-    s.n++;
-    stats.set(r.group, s);
-  }
-  const keptGroups = new Set(kept.map((r) => r.group));
-  const w = uncertaintyGroupWeights(new Map([...keptGroups].map((g) => [g, stats.get(g)!.c / stats.get(g)!.n])), floor);
-  const out = matrix(adv.rows, adv.cols, Float32Array.from(adv.data));
-  kept.forEach((r, i) => {
-    const x = w.get(r.group)!;
-    for (let k = i * adv.cols; k < (i + 1) * adv.cols; k++) out.data[k] *= x;
-  });
-  metrics.group_weight_max = Math.max(...w.values());
-  metrics.group_weight_min = Math.min(...w.values());
-  return out;
 }
 
 function computeGroupStats(rl: RlSection, all: readonly Rollout[]): ReturnType<typeof dynamicSampling> | null {
@@ -346,6 +328,20 @@ export interface UpdateBatch {
   refLogp: Matrix | null;
   /** The critic's trainer with its targets (PPO). */
   critic?: { trainer: Trainer; returns: Matrix; values: Matrix } | null;
+}
+
+/** The update's input from a scored batch (null when no rollout was kept); `critic`: the critic's trainer, if any. */
+export function toUpdate(scored: ScoredBatch, critic: Trainer | null): UpdateBatch | null {
+  if (!scored.adv) return null;
+  const { kept, adv, values } = scored;
+  return {
+    seqs: kept.map((r) => r.seq),
+    mask: scored.mask,
+    advantages: adv.advantages,
+    oldLogp: scored.oldLogp,
+    refLogp: scored.refLogp,
+    critic: critic && values ? { trainer: critic, returns: adv.returns, values } : null,
+  };
 }
 
 export interface UpdateOptions {
