@@ -106,10 +106,11 @@ export const ABLATION_ARMS: readonly AblationArm[] = [
   {
     name: 'length-stages',
     summary: 'Vision-R1 PTST / CAMPO staged lengths: the first half of the steps at 40 tokens, then the full length',
+    // the second stage only when the budget leaves it a step (at 20 steps: 10 at 40 tokens, 10 at the full length)
     rl: (b) => ({
       length_stages: [
         { steps: Math.ceil(b.steps / 2), max_new_tokens: Math.min(40, b.maxNewTokens) },
-        { steps: b.steps - Math.ceil(b.steps / 2), max_new_tokens: b.maxNewTokens },
+        ...(b.steps > 1 ? [{ steps: b.steps - Math.ceil(b.steps / 2), max_new_tokens: b.maxNewTokens }] : []),
       ],
     }),
   },
