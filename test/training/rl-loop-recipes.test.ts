@@ -67,7 +67,7 @@ describe('issue-21 loop recipes at toy size', () => {
     expect(rates).toHaveLength(40);
     expect(rates.filter((x) => x !== null).length).toBe(m[2].curriculum_seen);
     expect(rates.every((x) => x === null || (x >= 0 && x <= 1))).toBe(true);
-  });
+  }, 300_000);
 
   it('RLCS (with the rl.methods hooks) and MaskSearch levels run; levels stays at its stage bound', async () => {
     const a = await train('game24-rlcs', 'rlcs', [
@@ -83,7 +83,7 @@ describe('issue-21 loop recipes at toy size', () => {
     }
     const b = await train('countdown-levels', 'levels');
     expect(b.slice(1).map((r) => r.curriculum_level)).toEqual([3, 3]);
-  });
+  }, 300_000);
 
   it('mixture: slots shared between the tasks, held-out accuracy per task', async () => {
     const m = await train('game24-countdown-mixture', 'mixture');
@@ -92,7 +92,7 @@ describe('issue-21 loop recipes at toy size', () => {
     for (const r of m.slice(1)) expect(r.mixture_share_game24! + r.mixture_share_countdown!).toBeCloseTo(1, 9);
     // 4 held-out problems of each task
     expect(m[0].eval_problems).toBe(8);
-  });
+  }, 300_000);
 
   it('length stages: the stage limits rollouts and group size', async () => {
     const m = await train('game24-length-stages', 'stages', [
@@ -102,7 +102,7 @@ describe('issue-21 loop recipes at toy size', () => {
     expect([m[2].max_new_tokens, m[2].group_size, m[2].length_stage]).toEqual([30, 4, 1]);
     expect(m[1].response_length).toBeLessThanOrEqual(12);
     expect(m[1].rollout_tokens).toBeLessThanOrEqual(4 * 2 * 12);
-  });
+  }, 300_000);
 
   it('NLPO and entropy selection: off-mask mass logged, masking policy and selected checkpoint saved', async () => {
     const n = await train('game24-nlpo', 'nlpo');
@@ -117,7 +117,7 @@ describe('issue-21 loop recipes at toy size', () => {
     const final = JSON.parse(fs.readFileSync(path.join(root, 'entropy', 'checkpoints', 'final.json'), 'utf8')) as { policy: string };
     expect(final.policy).toBe(path.join('rl', 'selected', `policy-step-${best.step}.safetensors`));
     expect(fs.readdirSync(path.join(root, 'entropy', 'checkpoints', 'rl', 'selected'))).toEqual([`policy-step-${best.step}.safetensors`]);
-  });
+  }, 300_000);
 
   it('SIGKILL and --resume with curriculum, group weights, NLPO, stages and entropy selection repeat exactly', async () => {
     const sets = [
@@ -129,6 +129,8 @@ describe('issue-21 loop recipes at toy size', () => {
       'rl.policy_loss.name=tis',
       'rl.select_checkpoint=entropy',
       'rl.length_stages=[{steps: 2, max_new_tokens: 24}]',
+      'rl.eval_problems=2',
+      'rl.critical_entropy={problems: 2}',
     ];
     const full = await runCliAsync(args('game24-observe-r1', 'r-full', sets));
     expect(full.code, full.stderr).toBe(0);
@@ -140,5 +142,5 @@ describe('issue-21 loop recipes at toy size', () => {
     expect(a.map((r) => r.step)).toEqual([0, 1, 2, 3, 4]);
     expect(comparableMetrics(root, 'r-killed')).toEqual(a);
     expect(latest('r-killed').state).toEqual(latest('r-full').state);
-  });
+  }, 600_000);
 });
