@@ -17,6 +17,7 @@ import { RewardConfigSchema } from '../rewards/index.js';
 import { RewardNames } from './rewards.js';
 import { checkLoopOptionsUsed, checkRlLoop, rlLoopKeys } from './rl/loop-config.js';
 import { MULTITURN_SECTIONS, MultiturnPipelines, MultiturnSectionSchema, checkMultiturnRecipe } from './multiturn/section.js';
+import { ASYNC_SECTIONS, AsyncPipelines, AsyncSectionSchema, checkAsyncRecipe } from './async/section.js';
 
 const pos = () => z.number().positive();
 const posInt = () => z.number().int().positive();
@@ -260,7 +261,7 @@ export const X1SectionSchema = z.strictObject({
     .prefault({}),
 });
 
-export const Pipelines = ['sft', 'rl', 'dpo', 'rest', 'value', 'prm', 'x1', ...MultiturnPipelines] as const;
+export const Pipelines = ['sft', 'rl', 'dpo', 'rest', 'value', 'prm', 'x1', ...MultiturnPipelines, ...AsyncPipelines] as const;
 export type Pipeline = (typeof Pipelines)[number];
 
 export const RecipeSchemaBase = z.strictObject({
@@ -282,6 +283,8 @@ export const RecipeSchemaBase = z.strictObject({
   x1: X1SectionSchema.optional(),
   /** Multi-turn pipelines (src/training/multiturn). */
   multiturn: MultiturnSectionSchema.optional(),
+  /** The asynchronous RL pipeline (src/training/async). */
+  async: AsyncSectionSchema.optional(),
 });
 
 type RecipeShape = z.output<typeof RecipeSchemaBase>;
@@ -301,6 +304,7 @@ const SECTIONS_OF: Record<Pipeline, (keyof RecipeShape)[]> = {
   prm: ['value'],
   x1: ['x1'],
   ...MULTITURN_SECTIONS,
+  ...ASYNC_SECTIONS,
 };
 const TRAINER_SECTIONS = ['sft', 'rl', 'value', 'dpo', 'rest', 'x1'] as const;
 
@@ -402,6 +406,7 @@ export const RecipeSchema = RecipeSchemaBase.superRefine((r, ctx) => {
     ],
     issue,
   );
+  checkAsyncRecipe(r, issue);
   if (r.pipeline === 'rl' && r.model.init === null) {
     issue(
       ['model', 'init'],
