@@ -4,7 +4,7 @@
  *
  *   npx tsx test/multiturn/measure.ts --task calc-tool --n 300 \
  *     --run sft=runs/calc-tool-sft --run rl=runs/calc-tool-grpo --run notool=runs/calc-notool-sft:notools \
- *     [--temperature 1 --samples 4] [--show 2]
+ *     [--temperature 1 --samples 4] [--show 2] [--headroom 16]
  *
  * The first --run is the baseline. A ":notools" suffix evaluates that policy without tools. A MARFT
  * run with separate weights is evaluated with each agent's own policy.
@@ -34,7 +34,15 @@ for (const spec of runs) {
   const [where, flag] = rest.split(':');
   const ck = loadCheckpoint(resolveCheckpoint(where));
   const tok = tokenizerFromSpec(ck.tokenizer);
-  const o = { tok, maxTurnTokens: 32, maxSeqLen: ck.config.maxSeqLen, tools: flag !== 'notools', temperature, samples, seed: 11 };
+  const o = {
+    tok,
+    maxTurnTokens: Number(opt('max-turn-tokens', '32')),
+    maxSeqLen: ck.config.maxSeqLen,
+    tools: flag !== 'notools',
+    temperature,
+    samples,
+    seed: 11,
+  };
   const t0 = Date.now();
   const models = [{ weights: ck.weights, config: ck.config }];
   // MARFT runs with separate weights name one policy per agent (policy, policy_<agent>)
@@ -51,6 +59,21 @@ for (const spec of runs) {
   console.log(
     `${name}: success ${(100 * r.success).toFixed(1)}% on ${problems.length} problems (T=${temperature}, ${samples} per problem), turns ${r.meanTurns.toFixed(2)}, tool calls ${r.meanToolCalls.toFixed(2)}, truncated ${(100 * r.truncatedShare).toFixed(1)}%, ${((Date.now() - t0) / 1000).toFixed(1)} s`,
   );
+  // --headroom K: what RL can reach by sampling. Of the problems the greedy policy fails, how many
+  // have at least one right episode among K samples at T=1 (a group of K then has a positive
+  // advantage to learn from); problems with none give group-relative RL no signal at all.
+  const headroom = Number(opt('headroom', '0'));
+  if (headroom) {
+    const greedy = await evaluateEpisodes(task, problems, models, { ...o, temperature: 0, samples: 1 });
+    const sampled = await evaluateEpisodes(task, problems, models, { ...o, temperature: 1, samples: headroom, seed: 3 });
+    const fails = greedy.perProblem.map((g, i) => ({ g, s: sampled.perProblem[i] })).filter((x) => x.g === 0);
+    const reachable = fails.filter((x) => x.s > 0).length;
+    const never = sampled.perProblem.filter((x) => x === 0).length;
+    const always = sampled.perProblem.filter((x) => x === 1).length;
+    console.log(
+      `${name} headroom: greedy ${(100 * greedy.success).toFixed(1)}%; T=1 ${(100 * sampled.success).toFixed(1)}% (${headroom} per problem); greedy fails ${fails.length}, of which ${reachable} have a right sample; ${never} problems with no right sample in ${headroom}, ${always} with all right`,
+    );
+  }
   const show = Number(opt('show', '0'));
   if (show) {
     const s = await makeSampler(ck.weights, ck.config, 'onnx');
