@@ -1,6 +1,28 @@
 /** The markdown table of `rlmkit bench ablation` (./ablation.ts). */
 import type { PairedComparison } from '../eval/stats.js';
-import type { AblationResult } from './ablation.js';
+import type { AblationBudget } from './ablation-arms.js';
+
+export interface ArmResult {
+  summary: string;
+  seeds: number[];
+  wall_s: number;
+  rollout_tokens: number;
+  train_tokens: number;
+  greedy_accuracy: number;
+  sampled_accuracy: number;
+  vs_baseline: { greedy: PairedComparison; sampled: PairedComparison } | null;
+}
+
+export interface AblationResult {
+  task: string;
+  checkpoint: string;
+  budget: AblationBudget & { heldOut: number; samples: number; seeds: number[] };
+  heldout_problems: number;
+  rl_problems: number;
+  start: { greedy_accuracy: number; sampled_accuracy: number };
+  arms: Record<string, ArmResult>;
+  note: string;
+}
 
 const pct = (x: number) => (Number.isFinite(x) ? `${(100 * x).toFixed(1)}%` : 'n/a');
 

@@ -19,11 +19,13 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Rng, usageError, validateConfig, writeFileAtomic, writeJsonAtomic } from '../core/index.js';
 import { type HostWeights, initEngine, loadCheckpoint, tokenizerFromSpec } from '../engine/index.js';
-import { type PairedComparison, type ProblemAccuracy, pairedDifference } from '../eval/stats.js';
+import { type ProblemAccuracy, pairedDifference } from '../eval/stats.js';
 import { getTask } from '../tasks/registry.js';
 import type { Problem, Task } from '../tasks/types.js';
 import { ABLATION_ARMS, type AblationBudget, BASELINE_ARM, armByName, armSection } from './ablation-arms.js';
-import { ablationMarkdown } from './ablation-report.js';
+import { type AblationResult, ablationMarkdown } from './ablation-report.js';
+
+export type { AblationResult, ArmResult } from './ablation-report.js';
 import type { LoadedModel } from './models.js';
 import { RecipeSchema, type RlSection } from './recipe.js';
 import { resolveReward, type RewardFn } from './rewards.js';
@@ -43,28 +45,6 @@ export interface AblationOptions extends AblationBudget {
   samples: number;
   seeds: number[];
   progress?: 'bar' | 'log' | 'silent';
-}
-
-export interface ArmResult {
-  summary: string;
-  seeds: number[];
-  wall_s: number;
-  rollout_tokens: number;
-  train_tokens: number;
-  greedy_accuracy: number;
-  sampled_accuracy: number;
-  vs_baseline: { greedy: PairedComparison; sampled: PairedComparison } | null;
-}
-
-export interface AblationResult {
-  task: string;
-  checkpoint: string;
-  budget: AblationBudget & { heldOut: number; samples: number; seeds: number[] };
-  heldout_problems: number;
-  rl_problems: number;
-  start: { greedy_accuracy: number; sampled_accuracy: number };
-  arms: Record<string, ArmResult>;
-  note: string;
 }
 
 type PerProblem = { greedy: ProblemAccuracy[]; sampled: ProblemAccuracy[] };
