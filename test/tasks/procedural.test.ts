@@ -23,7 +23,7 @@ describe.each(names)('procedural task %s', (name) => {
     const testQs = new Set((await task.problems({ split: 'test', seed: 3 })).map((p) => p.question));
     expect(train.filter((p) => testQs.has(p.question))).toEqual([]);
     expect(test.length).toBe(20);
-  }, 60_000);
+  }, 180_000);
 
   it('solver traces pass the verifier and every step check; plain prompts render', async () => {
     for (const p of await task.problems({ split: 'test', limit: 15 })) {
