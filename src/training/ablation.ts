@@ -222,7 +222,8 @@ export async function runAblation(o: AblationOptions): Promise<AblationResult> {
         phase: 'rl',
         task,
         problems: rlProblems,
-        evalProblems: [],
+        // in-run evaluation (and critical-token entropy) on the first RL problems, never the held-out set
+        evalProblems: rlProblems.slice(0, sections[name].eval_problems),
         start,
         rl: sections[name],
         reward: resolveReward(sections[name].reward, task),
