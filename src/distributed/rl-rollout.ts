@@ -75,3 +75,18 @@ export function openQueueEngine(o: QueueEngineOptions): OpenRolloutEngine {
     };
   };
 }
+
+/** Runs `fn` with a queue engine on `url` (the queue's server also holds the weights), then closes the queue. */
+export async function withQueueEngine<T>(
+  url: string,
+  o: { chunk: number; name?: string },
+  fn: (engine: OpenRolloutEngine) => Promise<T>,
+): Promise<T> {
+  const { JobQueue } = await import('./queue.js');
+  const queue = await JobQueue.open(url, o.name ? { name: o.name } : {});
+  try {
+    return await fn(openQueueEngine({ queue, url, chunk: o.chunk }));
+  } finally {
+    await queue.close();
+  }
+}

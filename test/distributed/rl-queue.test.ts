@@ -12,7 +12,7 @@ import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { validateConfig } from '../../src/core/index.js';
 import { connectRedis } from '../../src/distributed/connection.js';
-import { JobQueue } from '../../src/distributed/queue.js';
+import { JobQueue, startWorker } from '../../src/distributed/queue.js';
 import { openQueueEngine } from '../../src/distributed/rl-rollout.js';
 import { WeightStore } from '../../src/distributed/weight-store.js';
 import { initEngine, loadCheckpoint, tokenizerFromSpec } from '../../src/engine/index.js';
@@ -21,7 +21,9 @@ import { runAsyncRl } from '../../src/training/async/async-rl.js';
 import type { LoadedModel } from '../../src/training/models.js';
 import { RlSectionSchema } from '../../src/training/recipe.js';
 import { resolveReward } from '../../src/training/rewards.js';
-import { repoRoot, tsxLoader } from '../helpers/cli.js';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import { repoRoot, runCliAsync, tsxLoader } from '../helpers/cli.js';
 import { type TestRedis, startRedis } from './redis.js';
 
 const mainTs = path.join(repoRoot, 'src/cli/main.ts');
@@ -195,6 +197,58 @@ describe('asynchronous RL on the queue', () => {
       await queue.close();
       for (const w of workers) w.child.kill('SIGTERM');
       await Promise.all(workers.map((w) => w.exited));
+    }
+  }, 900_000);
+});
+
+describe('rlmkit train --queue', () => {
+  it('runs pipeline async-rl with its rollouts on a worker; refuses other pipelines and bad URLs (exit 2)', async () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'rlmkit-train-queue-'));
+    const worker = await startWorker(redis.url, { name: 'train-queue', lockMs: 2000 });
+    try {
+      const sets = [
+        'rl.steps=2',
+        'rl.prompts_per_step=4',
+        'rl.group_size=4',
+        'rl.rollout.max_new_tokens=48',
+        'rl.eval_problems=4',
+        `run.root=${root}`,
+      ];
+      const r = await runCliAsync(
+        [
+          'train',
+          '--config',
+          'recipes/game24-async-grpo.yaml',
+          '--quiet',
+          '--queue',
+          redis.url,
+          '--queue-name',
+          'train-queue',
+          '--chunk',
+          '8',
+          ...sets.flatMap((x) => ['--set', x]),
+        ],
+        { timeoutMs: 600_000 },
+      );
+      expect(r.code, r.stderr).toBe(0);
+      expect(worker.completed()).toBe(2 * 2); // 2 steps x 16 samples / 8 per job
+      const steps = fs
+        .readFileSync(path.join(root, 'game24-async-grpo', 'metrics.jsonl'), 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l))
+        .filter((m) => m.reward !== undefined);
+      expect(steps.map((m) => m.step)).toEqual([1, 2]);
+
+      const wrong = await runCliAsync(['train', '--config', 'recipes/countdown-grpo.yaml', '--queue', redis.url]);
+      expect(wrong.code).toBe(2);
+      expect(wrong.stderr).toMatch(/--queue sends the rollouts of pipeline async-rl/);
+      const bad = await runCliAsync(['train', '--config', 'recipes/game24-async-grpo.yaml', '--queue', 'http://x']);
+      expect(bad.code).toBe(2);
+      expect(bad.stderr).toMatch(/must start with redis:\/\//);
+    } finally {
+      await worker.close();
+      fs.rmSync(root, { recursive: true, force: true });
     }
   }, 900_000);
 });
