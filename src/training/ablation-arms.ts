@@ -69,6 +69,27 @@ export const ABLATION_ARMS: readonly AblationArm[] = [
     },
   },
   {
+    name: 'grpo-hot',
+    summary: 'plain GRPO pushed off-policy: lr 3e-4 (6x) and 2 PPO epochs, where ratios drift (the setting StableReinforce is for)',
+    rl: { ppo_epochs: 2, optim: { lr: 3e-4 } },
+  },
+  {
+    name: 'stable-reinforce-hot',
+    summary: 'StableReinforce (pre-clip 3, 3-sigma filter, consistency) at grpo-hot settings',
+    rl: {
+      ppo_epochs: 2,
+      optim: { lr: 3e-4 },
+      policy_loss: { pre_clip: 3 },
+      methods: { advantage_filter: { sigma: 3 } },
+      reward: {
+        terms: [
+          { type: 'correctness', weight: 1 },
+          { type: 'consistency', weight: 0.5, gated: true },
+        ],
+      },
+    },
+  },
+  {
     name: 'campo-repetition',
     summary: "MiroMind-M1 CAMPO's adaptive repetition penalty on top of the verifier reward",
     rl: {
