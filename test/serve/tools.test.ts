@@ -10,6 +10,7 @@ import { execFile } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildRegistry } from '../../src/serve/build.js';
 import { startServer, type RunningServer } from '../../src/serve/server.js';
+import { readToolReply, renderToolConversation, toolRequest } from '../../src/serve/tools.js';
 import { calcToolTask } from '../../src/tasks/multiturn/calculator-task.js';
 import { calculate } from '../../src/tasks/tools/calculator.js';
 import { CALC_POLICY, postJson } from './serve-process.js';
@@ -275,4 +276,50 @@ print(json.dumps(res))
     expect(res.error?.status).toBe(400);
     expect(res.error?.message).toContain('tool_call_id');
   }, 180_000);
+});
+
+describe('tool conversations for chat models (tools.ts)', () => {
+  const history = [
+    { role: 'system' as const, content: 'Be exact.' },
+    { role: 'user' as const, content: '692*460+561' },
+    {
+      role: 'assistant' as const,
+      content: null,
+      tool_calls: [{ id: 'c1', type: 'function' as const, function: { name: 'calculator', arguments: '{"expression":"692*460"}' } }],
+    },
+    { role: 'tool' as const, tool_call_id: 'c1', content: '318320' },
+  ];
+  it('describes the tools in the system message and replays calls and results as text turns', () => {
+    const req = toolRequest({ messages: history, tools: TOOLS as never })!;
+    const r = renderToolConversation(history, req, true);
+    const msgs = r.request.messages!;
+    expect(msgs[0].role).toBe('system');
+    expect(msgs[0].content).toContain('Be exact.');
+    expect(msgs[0].content).toContain('calculator');
+    expect(msgs.slice(1)).toEqual([
+      { role: 'user', content: '692*460+561' },
+      { role: 'assistant', content: 'calculator: 692*460' },
+      { role: 'user', content: '> 318320' },
+    ]);
+    // plain models get the training transcript
+    expect(renderToolConversation(history, req, false).request.prompt).toBe('Be exact.\n692*460+561|calculator: 692*460\n> 318320\n');
+  });
+  it("reads a chat model's OpenAI-style JSON reply as calls, and text naming no declared tool as content", () => {
+    const req = toolRequest({ messages: history, tools: TOOLS as never })!;
+    const json = readToolReply(
+      '{"tool_calls": [{"type": "function", "function": {"name": "calculator", "arguments": {"expression": "318320+561"}}}]}',
+      req,
+      '',
+    );
+    expect(json.content).toBeNull();
+    expect(JSON.parse(json.toolCalls[0].function.arguments)).toEqual({ expression: '318320+561' });
+    expect(readToolReply('Note: the result is 318881', req, '')).toEqual({ content: 'Note: the result is 318881', toolCalls: [] });
+    const single = toolRequest({ messages: history, tools: TOOLS as never, parallel_tool_calls: false })!;
+    const two = readToolReply(
+      '{"tool_calls": [{"name": "calculator", "arguments": {"expression": "1+1"}}, {"name": "calculator", "arguments": {"expression": "2+2"}}]}',
+      single,
+      '',
+    );
+    expect(two.toolCalls).toHaveLength(1);
+  });
 });
