@@ -11,8 +11,13 @@
  * pi_theta / mu is exact; with policy_loss tis / mis / decoupled the ratio is split into
  * pi_theta / pi_old (clipped) times pi_old / mu (the off-mask mass as a behaviour-policy correction).
  *
- * Decoding runs a full forward of both models per token (onnxruntime, no KV cache): fine at the
- * toy sizes rlmkit trains, quadratic in the response length.
+ * Decoding (`sampleMasked`) keeps the fast KV-cached sampler: each round samples the continuation
+ * from pi_T, then one teacher-forced forward of both models checks it token by token. A token inside
+ * M_t is kept; at the first token outside it, a replacement is drawn from mu_t and the row goes on
+ * in the next round from that prefix. Position t thus yields a in M_t with probability
+ *   pi_T(a) + (1 - Z_t) pi_T(a) / Z_t = pi_T(a) / Z_t = mu(a | s_t)
+ * (accepted directly, or drawn after an outside token), exactly the masked distribution, at the
+ * cost of about one extra round per token that fell outside a mask.
  */
 import { Rng } from '../../core/index.js';
 import { EOS, type HostWeights, type ModelConfig, type SampleResult } from '../../engine/index.js';
@@ -71,7 +76,7 @@ export interface MaskedSampleOptions {
 
 /**
  * Samples each prompt from the policy under the masking policy's nucleus; logprobs are log mu.
- * Share of the policy's probability mass that fell outside the mask is reported per sample.
+ * `offMaskMass`: the mean policy mass outside the mask over the sampled positions.
  */
 export async function sampleMasked(
   policy: { weights: HostWeights; config: ModelConfig },
@@ -86,35 +91,45 @@ export async function sampleMasked(
     const V = policy.config.vocabSize;
     const rng = new Rng(o.seed);
     const out: SampleResult[] = prompts.map(() => ({ tokens: [], logprobs: [], finishReason: 'length' }));
-    const active = prompts.map((_, i) => i);
-    const room = (i: number) => Math.min(o.maxNewTokens, policy.config.maxSeqLen - prompts[i].length);
+    const room = (i: number) => Math.max(0, Math.min(o.maxNewTokens, policy.config.maxSeqLen - prompts[i].length));
+    let pending = prompts.map((_, i) => i).filter((i) => room(i) > 0);
     let offMass = 0;
     let offN = 0;
-    for (let t = 0; active.length > 0; t++) {
-      const live = active.filter((i) => out[i].tokens.length < room(i));
-      if (live.length === 0) break;
-      const seqs = live.map((i) => [...prompts[i], ...out[i].tokens]);
-      const [a, b] = await Promise.all([pi.forward(seqs), psi.forward(seqs)]);
-      live.forEach((i, r) => {
-        const n = seqs[r].length;
-        const lp = a.logits[r].subarray((n - 1) * V, n * V);
-        const lm = b.logits[r].subarray((n - 1) * V, n * V);
-        const probs = softmax(lp, o.temperature);
-        const allowed = nucleus(softmax(lm), o.topP);
-        const mu = maskedDistribution(probs, allowed);
-        let inside = 0;
-        for (const v of allowed) inside += probs[v];
-        offMass += 1 - inside;
-        offN++;
-        const tok = drawToken(mu, rng.fork(`${i}.${t}`).next());
-        out[i].tokens.push(tok);
-        out[i].logprobs.push(Math.log(mu[tok]));
-        if (tok === EOS) out[i].finishReason = 'eos';
+    for (let round = 0; pending.length > 0; round++) {
+      const prefixes = pending.map((i) => [...prompts[i], ...out[i].tokens]);
+      const left = pending.map((i) => room(i) - out[i].tokens.length);
+      const drawn = await pi.sample(prefixes, {
+        maxNewTokens: Math.max(...left),
+        temperature: o.temperature,
+        seed: rng.fork(`round.${round}`).nextU32(),
       });
-      for (let k = active.length - 1; k >= 0; k--) {
-        const i = active[k];
-        if (out[i].finishReason === 'eos' || out[i].tokens.length >= room(i)) active.splice(k, 1);
-      }
+      const seqs = prefixes.map((p, r) => [...p, ...drawn[r].tokens.slice(0, left[r])]);
+      const [a, b] = await Promise.all([pi.forward(seqs), psi.forward(seqs)]);
+      const next: number[] = [];
+      pending.forEach((i, r) => {
+        const news = drawn[r].tokens.slice(0, left[r]);
+        for (let k = 0; k < news.length; k++) {
+          const at = prefixes[r].length + k - 1; // logits predicting the k-th new token
+          const probs = softmax(a.logits[r].subarray(at * V, (at + 1) * V), o.temperature);
+          const allowed = nucleus(softmax(b.logits[r].subarray(at * V, (at + 1) * V)), o.topP);
+          const mu = maskedDistribution(probs, allowed);
+          offMass += 1 - allowed.reduce((z, v) => z + probs[v], 0);
+          offN++;
+          const inside = mu[news[k]] > 0;
+          const tok = inside ? news[k] : drawToken(mu, rng.fork(`fix.${i}.${out[i].tokens.length}`).next());
+          out[i].tokens.push(tok);
+          out[i].logprobs.push(Math.log(mu[tok]));
+          if (tok === EOS) {
+            out[i].finishReason = 'eos';
+            return;
+          }
+          if (!inside) {
+            if (out[i].tokens.length < room(i)) next.push(i); // go on from the corrected prefix
+            return;
+          }
+        }
+      });
+      pending = next;
     }
     return { samples: out, offMaskMass: offN ? offMass / offN : 0 };
   } finally {
