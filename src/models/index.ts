@@ -26,3 +26,5 @@ export { LlmJudge, parseJudgeScore, defaultOutcomePrompt, defaultStepPrompt, typ
 export { parseModelSpec, loadPolicy, loadValueModel, MODEL_SPEC_FORMS, type ModelSpec } from './spec.js';
 export { truncateAtStop, renderChatAsText, requestText } from './text.js';
 export { shippedCheckpoint, shippedCheckpointNames } from './shipped.js';
+export { messageFromContent, toWireMessage, countImages, checkContentParts, assertTextOnly, imagesRefused } from './multimodal.js';
+export { HttpEmbeddings, openEmbeddings, type EmbeddingModel, type HttpEmbeddingsConfig } from './embeddings.js';

@@ -27,3 +27,7 @@ export {
 export * as operators from './operators/index.js';
 export * from './open-models.js';
 export * from './tool-agent.js';
+export { Navigator, type NavigatorWeights } from './navigator/navigator.js';
+export { makeRlotStrategy, navigatorChooser, fixedChooser, loadNavigator } from './navigator/strategy.js';
+export { trainNavigator, evalArms, standardArms } from './navigator/train.js';
+export { BLOCKS as RLOT_BLOCKS } from './navigator/blocks.js';

@@ -1,2 +1,4 @@
 export * from './functions.js';
 export * from './registry.js';
+export { renderReward, lengthReward, svgTargetOf, type RenderRewardOptions, type RenderRewardResult } from './render.js';
+export { ContrastiveGoalReward, contrastiveReward, type ContrastiveMode } from './contrastive.js';

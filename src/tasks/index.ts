@@ -21,3 +21,6 @@ export { humanevalTask, runHumanEval, extractCode, programFor, type CodeProblem 
 export * from './multiturn/index.js';
 export * from './tools/index.js';
 export { selectProblems, type SelectProblemsOptions } from './select.js';
+export { svgRenderTask, makeSvgRenderTask, scoreSvg, extractSvg, targetImage, type SvgProblem, type SvgTarget } from './svg/task.js';
+export { renderSvg, screenSvg, type RenderLimits } from './svg/render.js';
+export { pixelIoU, ssim, imageFromText, imageToText, type InkImage } from './svg/image.js';
