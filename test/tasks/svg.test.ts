@@ -140,6 +140,15 @@ describe('hostile SVG fails cleanly (score 0) within bounded time and memory', (
       `<svg ${NS} viewBox="0 0 8 8"><filter id="f" filterUnits="userSpaceOnUse" x="-1e7" y="-1e7" width="2e7" height="2e7"><feMorphology radius="100000"/></filter><rect width="8" height="8" filter="url(#f)"/></svg>`,
       /filter/,
     ],
+    // resvg renders a pattern tile at its own size: this one once aborted the process (6.4e17 bytes).
+    'huge pattern tile': [
+      `<svg ${NS} viewBox="0 0 8 8"><pattern id="p" width="100000" height="100000" patternUnits="userSpaceOnUse" patternTransform="scale(1000)"><rect width="1" height="1"/></pattern><rect width="8" height="8" fill="url(#p)"/></svg>`,
+      /patterns/,
+    ],
+    'marker per vertex': [
+      `<svg ${NS} viewBox="0 0 8 8"><marker id="m" markerWidth="1e7" markerHeight="1e7"><rect width="1e7" height="1e7"/></marker><path d="M0 0${' L1 1 L0 0'.repeat(2000)}" stroke="black" marker-mid="url(#m)"/></svg>`,
+      /markers/,
+    ],
     'absurd aspect': [`<svg ${NS} width="1" height="100000000"><rect width="1" height="1"/></svg>`, /aspect/],
     'too long': [`<svg ${NS}>${' '.repeat(70_000)}</svg>`, /longer than/],
     'not xml': ['<svg><<<>>>', /not a valid SVG/],
@@ -166,6 +175,13 @@ describe('hostile SVG fails cleanly (score 0) within bounded time and memory', (
       expect(pixelIoU(huge, imageFromText(Array(8).fill('########').join('/')))).toBe(1);
       expect(renderSvg(uses(3, 5), 8, 8).ok).toBe(true); // 16 uses: 125 copies
       expect(renderSvg(`<svg ${NS} viewBox="0 0 8 8"><path d="M0 0${' L8 8 L0 8'.repeat(5000)}"/></svg>`, 8, 8).ok).toBe(true);
+      // Huge masks, clip paths, transforms and nested <svg> sizes are clipped to the canvas.
+      for (const big of [
+        `<svg ${NS} viewBox="0 0 8 8"><mask id="m" x="-1e7" y="-1e7" width="2e7" height="2e7" maskUnits="userSpaceOnUse"><rect width="8" height="8" fill="white"/></mask><g transform="scale(1000)"><rect width="8" height="8" mask="url(#m)"/></g></svg>`,
+        `<svg ${NS} viewBox="0 0 8 8"><clipPath id="c"><rect width="1e9" height="1e9"/></clipPath><g clip-path="url(#c)" opacity="0.5" transform="scale(1e6)"><rect width="8" height="8"/></g></svg>`,
+        `<svg ${NS} viewBox="0 0 8 8"><svg width="1e9" height="1e9" viewBox="0 0 1 1"><rect width="1" height="1"/></svg></svg>`,
+      ])
+        expect(renderSvg(big, 8, 8).ok).toBe(true);
     }
     expect(performance.now() - t0).toBeLessThan(10_000);
     expect(process.memoryUsage().rss - rss0).toBeLessThan(200 * 1024 * 1024);

@@ -10,7 +10,9 @@
  * - no external references: every `href`/`xlink:href` and `url(...)` must be a fragment (`#id`);
  *   resvg would otherwise read files from disk (there is no network in resvg);
  * - no filter effects (their cost grows with their parameters: an feMorphology radius of 1e5 takes
- *   most of a second even on a 32×32 canvas);
+ *   most of a second even on a 32×32 canvas) and no patterns (a tile is rendered at its own size:
+ *   a huge tile made resvg abort the process on a failed allocation of 6.4e17 bytes) or markers
+ *   (drawn once per vertex: 4000 vertices with a huge marker took 0.7 s);
  * - nesting at most `maxDepth` (64) elements deep; at most `maxUses` (16) `<use>` elements, so a
  *   chain of uses (each cloning the previous group several times) cannot grow exponentially;
  * - the picture's own size must be finite and positive with an aspect within 1:`maxAspect` of the
@@ -47,6 +49,11 @@ export function screenSvg(svg: string, limits: RenderLimits = {}): string | null
   // Filter effects cost time with their parameters, not their size (feMorphology radius 1e5 takes
   // most of a second on 32×32 pixels): refused, as a picture made of shapes does not need them.
   if (/<(filter|fe[A-Z])/i.test(svg)) return 'filter effects are not allowed';
+  // A pattern's tile is rendered into its own pixmap sized by the tile, not the canvas: a tile of
+  // 1e5 units scaled by 1e3 asks for 6.4e17 bytes and resvg aborts the whole process.
+  if (/<pattern[\s>/]/i.test(svg)) return 'patterns are not allowed';
+  // Markers are drawn once per vertex: 8000 vertices with a huge marker took 0.7 s.
+  if (/<marker[\s>/]/i.test(svg)) return 'markers are not allowed';
   for (const m of svg.matchAll(/(?:xlink:)?href\s*=\s*(["'])(.*?)\1/gis)) {
     if (!m[2].trim().startsWith('#')) return `external reference "${m[2].slice(0, 60)}" (only #fragment links are allowed)`;
   }
