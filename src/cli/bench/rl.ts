@@ -22,11 +22,15 @@ export const rlBench: BenchModule = {
       .option('--prompts <n>', 'prompts per step', intOption(1), 16)
       .option('--group <n>', 'samples per prompt', intOption(2), 8)
       .option('--staleness <n>', 'eta of the async arm: most policy versions between generation and use', intOption(1), 1)
-      .option('--segment-tokens <n>', 'async generation segment (weights may change between segments)', intOption(1), 16)
+      .option(
+        '--segment-tokens <n>',
+        'async generation segment, weights may change between segments (default: --max-new-tokens)',
+        intOption(1),
+      )
       .option('--max-new-tokens <n>', 'longest response', intOption(1), 64)
       .option('--seed <n>', 'seed', intOption(0), 0)
       .option('--repeats <n>', 'interleaved rounds of (sync, async); medians are reported', intOption(1), 3)
-      .option('--rollout-threads <n>', 'async arm: onnxruntime threads of the rollout thread (a number or auto)', 'auto')
+      .option('--rollout-threads <n>', 'async arm: onnxruntime threads of the rollout thread (a number or auto)', '2')
       .option(
         '--rollout-nice <n>',
         'async arm: scheduling priority of the rollout thread, 0..19 (higher yields to the trainer)',
@@ -41,7 +45,7 @@ export const rlBench: BenchModule = {
       prompts: o.prompts as number,
       group: o.group as number,
       staleness: o.staleness as number,
-      segmentTokens: o.segmentTokens as number,
+      segmentTokens: (o.segmentTokens as number | undefined) ?? (o.maxNewTokens as number),
       maxNewTokens: o.maxNewTokens as number,
       seed: o.seed as number,
       repeats: o.repeats as number,
