@@ -69,6 +69,7 @@ export async function runChecks(): Promise<Check[]> {
     ['node-llama-cpp', false, 'running GGUF models in-process'],
     ['@cortex-js/compute-engine', true, 'math answer equivalence'],
     ['quickjs-emscripten', true, 'sandboxed JavaScript'],
+    ['@resvg/resvg-js', true, 'rendering SVG for render-feedback rewards (svg-render)'],
   ];
   // node-llama-cpp is an optional peer dependency (it brings ~600 MB of CUDA/Vulkan builds): a
   // project adds it when it wants GGUF models in-process, at the version rlmkit is tested with.
