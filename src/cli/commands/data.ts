@@ -65,7 +65,9 @@ export const dataCommand: CommandModule = {
     const data = program.command('data').description('dataset tools');
     data
       .command('export')
-      .description("convert traces (or a task split's prompts) into a dataset file")
+      .description(
+        "convert traces (or a task split's problems) into a dataset file: training data, verl Parquet, reasoning-gym or verifiers rows",
+      )
       .option('--traces <path>', 'a trace .json file, a .jsonl of traces, or a folder of them (e.g. runs/<name>/traces)')
       .option('--task <name>', 'instead of traces: the problems of a task split (verl-parquet, reasoning-gym or verifiers)')
       .addOption(new Option('--format <format>', 'what to write').choices([...ExportFormats, ...RowFormats]).makeOptionMandatory())
@@ -73,7 +75,7 @@ export const dataCommand: CommandModule = {
       .option('--max-per-problem <n>', 'sft/pairs: at most n records per problem', intOption(1))
       .option('--min-visits <n>', 'pbs: skip nodes visited fewer than n times', intOption(0))
       .addOption(new Option('--pair-level <level>', 'pairs: which pairs to mine').choices(['solution', 'step', 'both']).default('both'))
-      .option('--split <name>', 'verl-parquet: the split (with --task: the split to read) written in extra_info', 'train')
+      .option('--split <name>', 'with --task: the split to read (verl-parquet also writes it in extra_info)', 'train')
       .option('--limit <n>', 'with --task: at most n problems', intOption(1))
       .option('--seed <n>', 'with --task: the seed of generated tasks (default 0)', intOption(0))
       .action(async (opts: ExportFlags) => {
