@@ -75,7 +75,7 @@ export const dataCommand: CommandModule = {
       .option('--max-per-problem <n>', 'sft/pairs: at most n records per problem', intOption(1))
       .option('--min-visits <n>', 'pbs: skip nodes visited fewer than n times', intOption(0))
       .addOption(new Option('--pair-level <level>', 'pairs: which pairs to mine').choices(['solution', 'step', 'both']).default('both'))
-      .option('--split <name>', 'with --task: the split to read (verl-parquet also writes it in extra_info)', 'train')
+      .option('--split <name>', 'with --task: the split to read; verl-parquet writes it in extra_info', 'train')
       .option('--limit <n>', 'with --task: at most n problems', intOption(1))
       .option('--seed <n>', 'with --task: the seed of generated tasks (default 0)', intOption(0))
       .action(async (opts: ExportFlags) => {
