@@ -137,7 +137,7 @@ export const ABLATION_ARMS: readonly AblationArm[] = [
   },
   {
     name: 'entropy-select',
-    summary: 'Skywork-R1V3: critical-token entropy per checkpoint (32 test prompts, no labels used) picks the final checkpoint',
+    summary: 'Skywork-R1V3: critical-token entropy per checkpoint (measured on 32 RL-training prompts) picks the final checkpoint',
     rl: (b) => ({
       eval_problems: 32,
       eval_every: Math.max(1, Math.floor(b.steps / 4)),
