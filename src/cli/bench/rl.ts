@@ -30,7 +30,7 @@ export const rlBench: BenchModule = {
       .option('--max-new-tokens <n>', 'longest response', intOption(1), 64)
       .option('--seed <n>', 'seed', intOption(0), 0)
       .option('--repeats <n>', 'interleaved rounds of (sync, async); medians are reported', intOption(1), 3)
-      .option('--rollout-threads <n>', 'async arm: onnxruntime threads of the rollout thread (a number or auto)', '2')
+      .option('--rollout-threads <n>', 'async arm: onnxruntime threads of the rollout thread (a number or auto)', '1')
       .option(
         '--rollout-nice <n>',
         'async arm: scheduling priority of the rollout thread, 0..19 (higher yields to the trainer)',
