@@ -4,6 +4,7 @@
  * (`trainSft`, `trainRl`, `trainValue`, ...) are what `rlmkit train` and `rlmkit demo` call.
  */
 import { runtimeError, usageError } from '../core/index.js';
+import { withTrainEngine } from '../engine/index.js';
 import type { Problem, Task } from '../tasks/types.js';
 import { type LoadedModel, startingModel } from './models.js';
 import { type Recipe, sftSection, valueSection } from './recipe.js';
@@ -202,8 +203,12 @@ export async function trainX1(recipe: Recipe, o: RunOptions = {}): Promise<Pipel
   return { run: ctx.run.dir.dir, pipeline: 'x1', checkpoints: { policy: r.policy, value: r.value }, phases: { x1: r } };
 }
 
-/** Runs whatever pipeline the recipe names. */
+/** Runs whatever pipeline the recipe names, its trainers on the recipe's `model.engine`. */
 export async function runRecipe(recipe: Recipe, o: RunOptions = {}): Promise<PipelineResult> {
+  return withTrainEngine(recipe.model.engine, () => runPipeline(recipe, o));
+}
+
+async function runPipeline(recipe: Recipe, o: RunOptions): Promise<PipelineResult> {
   switch (recipe.pipeline) {
     case 'sft':
       return trainSft(recipe, o);

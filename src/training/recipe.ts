@@ -34,6 +34,12 @@ export const ModelSectionSchema = z.strictObject({
   n_heads: posInt().optional(),
   d_ff: posInt().optional(),
   max_seq_len: posInt().optional(),
+  /**
+   * Training engine of every trainer in the run (policy, critic, value model): onnx (native
+   * onnxruntime kernels; the default for float32) or jax (jax-js WebAssembly, the reference).
+   * Unset or null: the default. See src/engine/README.md.
+   */
+  engine: z.enum(['onnx', 'jax']).nullable().optional(),
 });
 
 export const OptimSectionSchema = z.strictObject({
