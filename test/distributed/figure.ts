@@ -7,36 +7,18 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { connectRedis } from '../../src/distributed/connection.js';
 import { repoRoot, runCliAsync, tsxLoader } from '../helpers/cli.js';
+import { startRedis } from './redis.js';
 
 const N = Number(process.argv[2] ?? 200);
 const W = Number(process.argv[3] ?? 3);
 const mainTs = path.join(repoRoot, 'src/cli/main.ts');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'rlmkit-figure-'));
 
-const port = await new Promise<number>((resolve) => {
-  const s = net.createServer().listen(0, '127.0.0.1', () => {
-    const p = (s.address() as net.AddressInfo).port;
-    s.close(() => resolve(p));
-  });
-});
-const redis = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', tmp], {
-  stdio: 'ignore',
-});
-const url = `redis://127.0.0.1:${port}`;
-for (let i = 0; ; i++) {
-  try {
-    (await connectRedis(url)).disconnect();
-    break;
-  } catch (e) {
-    if (i > 100) throw e;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+const redis = await startRedis();
+const url = redis.url;
 
 const logs: string[] = [];
 const workers: ChildProcess[] = [];
@@ -117,5 +99,5 @@ console.log(
   }),
 );
 for (const w of workers) w.kill('SIGTERM');
-redis.kill('SIGTERM');
+redis.stop();
 fs.rmSync(tmp, { recursive: true, force: true });

@@ -5,53 +5,29 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectRedis } from '../../src/distributed/connection.js';
 import { solveManyQueued } from '../../src/distributed/eval.js';
 import { PolicyCache, runJob } from '../../src/distributed/jobs.js';
 import { countdownTask } from '../../src/tasks/games/countdown.js';
 import { JobQueue, startWorker } from '../../src/distributed/queue.js';
 import { repoRoot, runCli, runCliAsync, tsxLoader } from '../helpers/cli.js';
+import { type TestRedis, freePort, jobIds, startRedis } from './redis.js';
 
 const mainTs = path.join(repoRoot, 'src/cli/main.ts');
-let redis: ChildProcess;
+let redis: TestRedis;
 let url: string;
 let tmp: string;
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
 beforeAll(async () => {
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'rlmkit-queue-'));
-  const port = await freePort();
-  redis = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', tmp], {
-    stdio: 'ignore',
-  });
-  url = `redis://127.0.0.1:${port}`;
-  for (let i = 0; ; i++) {
-    try {
-      (await connectRedis(url)).disconnect();
-      break;
-    } catch (e) {
-      if (i > 100) throw e;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
+  redis = await startRedis();
+  url = redis.url;
 });
 
 afterAll(() => {
-  redis?.kill('SIGTERM');
+  redis?.stop();
   fs.rmSync(tmp, { recursive: true, force: true });
 });
 
@@ -89,21 +65,6 @@ function outcome(file: string) {
   expect(r.perProblem.length).toBeGreaterThan(0);
   expect(r.metrics.length).toBeGreaterThan(0);
   return { metrics: r.metrics, perProblem: r.perProblem, tokens: r.tokensPerProblem };
-}
-
-/** Job ids a worker's JSON log says it started / finished. */
-function jobIds(log: string, msg: string): string[] {
-  return log
-    .split('\n')
-    .filter((l) => l.includes(`"${msg}"`))
-    .map((l) => {
-      try {
-        return String(JSON.parse(l).id);
-      } catch {
-        return '';
-      }
-    })
-    .filter(Boolean);
 }
 
 describe('rlmkit worker + rlmkit eval --queue', () => {

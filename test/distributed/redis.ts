@@ -48,3 +48,18 @@ export async function startRedis(): Promise<TestRedis> {
     },
   };
 }
+
+/** Job ids a worker's JSON log says it started / finished (`msg` is the log line's message). */
+export function jobIds(log: string, msg: string): string[] {
+  return log
+    .split('\n')
+    .filter((l) => l.includes(`"${msg}"`))
+    .map((l) => {
+      try {
+        return String(JSON.parse(l).id);
+      } catch {
+        return '';
+      }
+    })
+    .filter(Boolean);
+}

@@ -24,7 +24,7 @@ import { resolveReward } from '../../src/training/rewards.js';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import { repoRoot, runCliAsync, tsxLoader } from '../helpers/cli.js';
-import { type TestRedis, startRedis } from './redis.js';
+import { type TestRedis, jobIds, startRedis } from './redis.js';
 
 const mainTs = path.join(repoRoot, 'src/cli/main.ts');
 let redis: TestRedis;
@@ -64,21 +64,6 @@ function spawnWorker(queue: string): Promise<WorkerProc> {
       }
     });
   });
-}
-
-/** Job ids a worker's JSON log says it started / finished. */
-function jobIds(log: string, msg: string): string[] {
-  return log
-    .split('\n')
-    .filter((l) => l.includes(`"${msg}"`))
-    .map((l) => {
-      try {
-        return String(JSON.parse(l).id);
-      } catch {
-        return '';
-      }
-    })
-    .filter(Boolean);
 }
 
 describe('weight store', () => {
