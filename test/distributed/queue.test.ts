@@ -3,7 +3,6 @@
  * with real `rlmkit worker` processes: results equal the in-process run exactly, and a worker
  * killed with SIGKILL in the middle of a job loses nothing and counts nothing twice.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -12,10 +11,9 @@ import { solveManyQueued } from '../../src/distributed/eval.js';
 import { PolicyCache, runJob } from '../../src/distributed/jobs.js';
 import { countdownTask } from '../../src/tasks/games/countdown.js';
 import { JobQueue, startWorker } from '../../src/distributed/queue.js';
-import { repoRoot, runCli, runCliAsync, tsxLoader } from '../helpers/cli.js';
-import { type TestRedis, freePort, jobIds, startRedis } from './redis.js';
+import { repoRoot, runCli, runCliAsync } from '../helpers/cli.js';
+import { type TestRedis, firstWorkerToStartAJob, freePort, jobIds, spawnWorker, startRedis } from './redis.js';
 
-const mainTs = path.join(repoRoot, 'src/cli/main.ts');
 let redis: TestRedis;
 let url: string;
 let tmp: string;
@@ -31,34 +29,6 @@ afterAll(() => {
   fs.rmSync(tmp, { recursive: true, force: true });
 });
 
-interface WorkerProc {
-  child: ChildProcess;
-  log: () => string;
-  exited: Promise<number | null>;
-}
-
-function spawnWorker(): Promise<WorkerProc> {
-  const child = spawn(
-    process.execPath,
-    ['--import', tsxLoader, mainTs, 'worker', '--redis', url, '--lock-ms', '2000', '--log-format', 'json'],
-    { cwd: repoRoot, env: { ...process.env, NO_COLOR: '1' } },
-  );
-  let out = '';
-  child.stdout!.on('data', (d) => (out += d));
-  child.stderr!.on('data', (d) => (out += d));
-  const exited = new Promise<number | null>((r) => child.on('close', (c) => r(c)));
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`worker did not start: ${out}`)), 60_000);
-    const check = () => {
-      if (out.includes('worker-ready')) {
-        clearTimeout(timer);
-        resolve({ child, log: () => out, exited });
-      }
-    };
-    child.stdout!.on('data', check);
-  });
-}
-
 /** What must agree between runs: per-problem results and the metrics (not the wall times). */
 function outcome(file: string) {
   const r = JSON.parse(fs.readFileSync(file, 'utf8'));
@@ -69,7 +39,7 @@ function outcome(file: string) {
 
 describe('rlmkit worker + rlmkit eval --queue', () => {
   it('3 workers give exactly the in-process results; SIGKILL of a worker mid-job loses nothing', async () => {
-    const workers = await Promise.all([spawnWorker(), spawnWorker(), spawnWorker()]);
+    const workers = await Promise.all([spawnWorker(url, [], 60_000), spawnWorker(url, [], 60_000), spawnWorker(url, [], 60_000)]);
     try {
       // Slow enough jobs (MCTS over the legal moves, 2 problems each) that a kill lands inside one.
       const args = [
@@ -98,19 +68,7 @@ describe('rlmkit worker + rlmkit eval --queue', () => {
 
       const queued = runCliAsync([...args, '--queue', url, '--out', path.join(tmp, 'queued.json')], { timeoutMs: 300_000 });
       // Kill the first worker that starts a job, while it runs it.
-      const victim = await new Promise<WorkerProc>((resolve, reject) => {
-        const t0 = Date.now();
-        const poll = setInterval(() => {
-          const w = workers.find((x) => jobIds(x.log(), 'job started').length > 0);
-          if (w) {
-            clearInterval(poll);
-            resolve(w);
-          } else if (Date.now() - t0 > 120_000) {
-            clearInterval(poll);
-            reject(new Error('no worker started a job'));
-          }
-        }, 20);
-      });
+      const victim = await firstWorkerToStartAJob(workers, 120_000, 20);
       victim.child.kill('SIGKILL');
       await victim.exited;
       const r = await queued;

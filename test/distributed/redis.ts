@@ -1,10 +1,14 @@
-/** A redis-server of the test's own on a free loopback port (scripts/setup.sh installs redis-server). */
+/**
+ * For the distributed tests: a redis-server of the test's own on a free loopback port (scripts/setup.sh
+ * installs redis-server), and real `rlmkit worker` processes on it.
+ */
 import { type ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { connectRedis } from '../../src/distributed/connection.js';
+import { repoRoot, tsxLoader } from '../helpers/cli.js';
 
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -62,4 +66,62 @@ export function jobIds(log: string, msg: string): string[] {
       }
     })
     .filter(Boolean);
+}
+
+/** An `rlmkit worker` process: its combined output so far, and its exit. */
+export interface WorkerProc {
+  child: ChildProcess;
+  log: () => string;
+  exited: Promise<number | null>;
+}
+
+/** Starts `rlmkit worker --redis url ...extra` and resolves once it says it is ready. */
+export function spawnWorker(url: string, extra: string[] = [], startTimeoutMs = 120_000): Promise<WorkerProc> {
+  const child = spawn(
+    process.execPath,
+    [
+      '--import',
+      tsxLoader,
+      path.join(repoRoot, 'src/cli/main.ts'),
+      'worker',
+      '--redis',
+      url,
+      ...extra,
+      '--lock-ms',
+      '2000',
+      '--log-format',
+      'json',
+    ],
+    { cwd: repoRoot, env: { ...process.env, NO_COLOR: '1' } },
+  );
+  let out = '';
+  child.stdout!.on('data', (d) => (out += d));
+  child.stderr!.on('data', (d) => (out += d));
+  const exited = new Promise<number | null>((r) => child.on('close', (c) => r(c)));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`worker did not start: ${out}`)), startTimeoutMs);
+    child.stdout!.on('data', () => {
+      if (out.includes('worker-ready')) {
+        clearTimeout(timer);
+        resolve({ child, log: () => out, exited });
+      }
+    });
+  });
+}
+
+/** The first of `workers` whose log says it started a job (polled every `everyMs`). */
+export function firstWorkerToStartAJob(workers: WorkerProc[], timeoutMs: number, everyMs: number): Promise<WorkerProc> {
+  return new Promise<WorkerProc>((resolve, reject) => {
+    const t0 = Date.now();
+    const poll = setInterval(() => {
+      const w = workers.find((x) => jobIds(x.log(), 'job started').length > 0);
+      if (w) {
+        clearInterval(poll);
+        resolve(w);
+      } else if (Date.now() - t0 > timeoutMs) {
+        clearInterval(poll);
+        reject(new Error('no worker started a job'));
+      }
+    }, everyMs);
+  });
 }

@@ -7,7 +7,6 @@
  *   the middle of a job: every step gets all its samples, the killed job is finished by the other
  *   worker, every job is completed once, and the workers pick up each new policy version.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { validateConfig } from '../../src/core/index.js';
@@ -23,10 +22,9 @@ import { RlSectionSchema } from '../../src/training/recipe.js';
 import { resolveReward } from '../../src/training/rewards.js';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
-import { repoRoot, runCliAsync, tsxLoader } from '../helpers/cli.js';
-import { type TestRedis, jobIds, startRedis } from './redis.js';
+import { repoRoot, runCliAsync } from '../helpers/cli.js';
+import { type TestRedis, firstWorkerToStartAJob, jobIds, spawnWorker, startRedis } from './redis.js';
 
-const mainTs = path.join(repoRoot, 'src/cli/main.ts');
 let redis: TestRedis;
 let start: LoadedModel;
 
@@ -38,33 +36,6 @@ beforeAll(async () => {
 });
 
 afterAll(() => redis?.stop());
-
-interface WorkerProc {
-  child: ChildProcess;
-  log: () => string;
-  exited: Promise<number | null>;
-}
-
-function spawnWorker(queue: string): Promise<WorkerProc> {
-  const child = spawn(
-    process.execPath,
-    ['--import', tsxLoader, mainTs, 'worker', '--redis', redis.url, '--queue', queue, '--lock-ms', '2000', '--log-format', 'json'],
-    { cwd: repoRoot, env: { ...process.env, NO_COLOR: '1' } },
-  );
-  let out = '';
-  child.stdout!.on('data', (d) => (out += d));
-  child.stderr!.on('data', (d) => (out += d));
-  const exited = new Promise<number | null>((r) => child.on('close', (c) => r(c)));
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`worker did not start: ${out}`)), 120_000);
-    child.stdout!.on('data', () => {
-      if (out.includes('worker-ready')) {
-        clearTimeout(timer);
-        resolve({ child, log: () => out, exited });
-      }
-    });
-  });
-}
 
 describe('weight store', () => {
   it('versions are immutable, publishing is atomic, old versions are dropped, a dropped one is a clear error', async () => {
@@ -113,7 +84,7 @@ describe('weight store', () => {
 describe('asynchronous RL on the queue', () => {
   it('rollout jobs on 2 rlmkit workers, one SIGKILLed mid-job: all samples, each job once, new versions picked up', async () => {
     const name = 'rl-queue-test';
-    const workers = await Promise.all([spawnWorker(name), spawnWorker(name)]);
+    const workers = await Promise.all([spawnWorker(redis.url, ['--queue', name]), spawnWorker(redis.url, ['--queue', name])]);
     const queue = await JobQueue.open(redis.url, { name });
     try {
       const problems = await game24Task.problems({ split: 'train', limit: 64 });
@@ -147,19 +118,7 @@ describe('asynchronous RL on the queue', () => {
         onStep: (_s, m) => steps.push(m),
       });
       // Kill the first worker that starts a job, while it runs it (the first job also loads the weights).
-      const victim = await new Promise<WorkerProc>((resolve, reject) => {
-        const t0 = Date.now();
-        const poll = setInterval(() => {
-          const w = workers.find((x) => jobIds(x.log(), 'job started').length > 0);
-          if (w) {
-            clearInterval(poll);
-            resolve(w);
-          } else if (Date.now() - t0 > 300_000) {
-            clearInterval(poll);
-            reject(new Error('no worker started a job'));
-          }
-        }, 10);
-      });
+      const victim = await firstWorkerToStartAJob(workers, 300_000, 10);
       victim.child.kill('SIGKILL');
       await victim.exited;
       const r = await run;
