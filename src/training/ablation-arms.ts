@@ -46,6 +46,18 @@ export function plainGrpoSection(b: AblationBudget): Record<string, unknown> {
 
 export const BASELINE_ARM = 'grpo';
 
+/** R1-Reward's StableReinforce as RL-section overrides: pre-clip 3, 3-sigma advantage filter, consistency reward. */
+const STABLE_REINFORCE = {
+  policy_loss: { pre_clip: 3 },
+  methods: { advantage_filter: { sigma: 3 } },
+  reward: {
+    terms: [
+      { type: 'correctness', weight: 1 },
+      { type: 'consistency', weight: 0.5, gated: true },
+    ],
+  },
+};
+
 export const ABLATION_ARMS: readonly AblationArm[] = [
   { name: 'grpo', summary: 'plain GRPO + DAPO clip-higher and dynamic sampling (the baseline)', rl: {} },
   {
@@ -57,16 +69,7 @@ export const ABLATION_ARMS: readonly AblationArm[] = [
   {
     name: 'stable-reinforce',
     summary: "R1-Reward's StableReinforce: pre-clip of the log ratio, 3-sigma advantage filter, consistency reward",
-    rl: {
-      policy_loss: { pre_clip: 3 },
-      methods: { advantage_filter: { sigma: 3 } },
-      reward: {
-        terms: [
-          { type: 'correctness', weight: 1 },
-          { type: 'consistency', weight: 0.5, gated: true },
-        ],
-      },
-    },
+    rl: STABLE_REINFORCE,
   },
   {
     name: 'grpo-hot',
@@ -79,14 +82,7 @@ export const ABLATION_ARMS: readonly AblationArm[] = [
     rl: {
       ppo_epochs: 2,
       optim: { lr: 3e-4 },
-      policy_loss: { pre_clip: 3 },
-      methods: { advantage_filter: { sigma: 3 } },
-      reward: {
-        terms: [
-          { type: 'correctness', weight: 1 },
-          { type: 'consistency', weight: 0.5, gated: true },
-        ],
-      },
+      ...STABLE_REINFORCE,
     },
   },
   {
