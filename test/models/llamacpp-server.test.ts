@@ -196,14 +196,16 @@ describe('rlmkit HTTP backend against llama-cpp-python serving the shipped check
       const client = new OpenAI({ baseURL: `${proxy.url}/v1`, apiKey: 'none', maxRetries: 0 });
       for (const model of ['cot@g24', 'mcts@g24']) {
         const r = await client.completions.create({ model, prompt: prompts[0], max_tokens: 60, temperature: 0 });
-        expect(r.choices[0].text, model).toMatch(/^\d+[-+*/]\d+=\d+ \(/);
+        // A step line of the game: `a op b=c (remaining)`, where values may be fractions (5/4).
+        const step = /[\d/]+[-+*/][\d/]+=-?[\d/]+ \(/;
+        expect(r.choices[0].text, model).toMatch(new RegExp(`^${step.source}`));
         const c = await client.chat.completions.create({
           model,
           messages: [{ role: 'user', content: prompts[0] }],
           max_tokens: 60,
           temperature: 0,
         });
-        expect(c.choices[0].message.content, model).toMatch(/\d+[-+*/]\d+=\d+ \(/);
+        expect(c.choices[0].message.content, model).toMatch(step);
       }
     } finally {
       await proxy.close();

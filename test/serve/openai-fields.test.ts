@@ -5,6 +5,7 @@
  * controls logit_bias, presence/frequency penalties and top log-probs.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EOS } from '../../src/engine/tokenizer.js';
 import type { Scheduler } from '../../src/models/scheduler.js';
 import type { WorkerPolicy } from '../../src/models/worker-policy.js';
 import { buildRegistry } from '../../src/serve/build.js';
@@ -92,7 +93,8 @@ describe('sampling', () => {
   });
 
   it('applies presence and frequency penalties (fewer repeated tokens), and 0 changes nothing', async () => {
-    const base = { model: 'g24', prompt: '4 4 6 8|', max_tokens: 60, temperature: 0 };
+    // EOS is banned so every answer runs the full 60 tokens: repeats are then compared at equal length.
+    const base = { model: 'g24', prompt: '4 4 6 8|', max_tokens: 60, temperature: 0, logit_bias: { [String(EOS)]: -100 } };
     const plain = (await post('/v1/completions', base)).body.choices[0].text as string;
     const zero = (await post('/v1/completions', { ...base, presence_penalty: 0, frequency_penalty: 0 })).body.choices[0].text as string;
     expect(zero).toBe(plain);
