@@ -10,6 +10,7 @@
  * minus model time is the framework's own overhead.
  */
 import { z } from 'zod';
+import { usageError } from '../core/errors.js';
 import type { TraceUsage } from './trace.js';
 
 export const BudgetSchema = z.strictObject({
@@ -27,6 +28,49 @@ export const BudgetSchema = z.strictObject({
   expansions: z.number().int().positive().optional(),
 });
 export type Budget = z.infer<typeof BudgetSchema>;
+
+/** A budget field's user-facing (snake_case) name: `wallMs` -> `wall_ms`, as strategy settings are written. */
+export function budgetFieldName(field: string): string {
+  return field.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+}
+
+/**
+ * A budget as users write it (a serve request's `budget`, `solve({ budget })`): snake_case keys
+ * (`tokens`, `completion_tokens`, `calls`, `eval_calls`, `wall_ms`, `expansions`), camelCase
+ * accepted too; one field in both spellings, an unknown field or a non-positive value is a usage
+ * error naming the field in snake_case.
+ */
+export function parseBudget(raw: unknown): Budget {
+  if (raw === undefined || raw === null) return {};
+  if (typeof raw !== 'object' || Array.isArray(raw)) throw usageError('budget must be an object', `budget fields: ${BUDGET_FIELDS}`);
+  const fields: Record<string, unknown> = {};
+  const writtenAs = new Map<string, string>();
+  for (const [k, v] of Object.entries(raw)) {
+    const field = k.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+    const before = writtenAs.get(field);
+    if (before !== undefined)
+      throw usageError(
+        `budget field ${budgetFieldName(field)} is given twice (as ${before} and as ${k})`,
+        `write it once, as ${budgetFieldName(field)}`,
+      );
+    writtenAs.set(field, k);
+    fields[field] = v;
+  }
+  const b = BudgetSchema.safeParse(fields);
+  if (!b.success)
+    throw usageError(
+      `invalid budget: ${b.error.issues
+        .map((i) => {
+          const keys = 'keys' in i && Array.isArray(i.keys) ? ` (${i.keys.map((key) => budgetFieldName(String(key))).join(', ')})` : '';
+          return `${i.path.map((p) => budgetFieldName(String(p))).join('.') || 'budget'}: ${i.message}${keys}`;
+        })
+        .join('; ')}`,
+      `budget fields: ${BUDGET_FIELDS} (positive numbers)`,
+    );
+  return b.data;
+}
+
+const BUDGET_FIELDS = Object.keys(BudgetSchema.shape).map(budgetFieldName).join(', ');
 
 export type StopReason =
   'budget:tokens' | 'budget:completionTokens' | 'budget:calls' | 'budget:evalCalls' | 'budget:time' | 'budget:expansions';

@@ -17,7 +17,8 @@
  * Strategy settings come from the request's extra body (`extra_body` in the OpenAI SDKs): a
  * `settings` object (`{"settings": {"n": 8, "vote": "weighted"}}`), or top-level fields that name
  * a setting and are not OpenAI request fields (`{"simulations": 16}`; `n`, `temperature`, ... keep
- * their OpenAI meaning at the top level), plus `budget` (`{"budget": {"tokens": 20000}}`). Other
+ * their OpenAI meaning at the top level), plus `budget` (`{"budget": {"tokens": 20000, "wall_ms": 5000}}`,
+ * snake_case like the settings, camelCase accepted). Other
  * unknown fields are ignored, as OpenAI servers do.
  *
  * The provider is structural (name, list, resolve), so this file needs nothing from src/serve.
@@ -27,7 +28,7 @@ import type { ChatMessage, Completion, GenerateOptions, GenerateRequest, Policy,
 import { extractAnswer as extractMathAnswer } from '../tasks/grader/extract.js';
 import { normalizeAnswer } from '../tasks/grader/normalize.js';
 import type { Problem, Task } from '../tasks/types.js';
-import { BudgetSchema, type Budget } from './budget.js';
+import { type Budget, parseBudget } from './budget.js';
 import { isProblemAware } from './legal-policy.js';
 import { servedProblem, servedTask } from './served-problem.js';
 import type { Trace } from './trace.js';
@@ -200,13 +201,8 @@ export class ReasoningPolicy implements Policy {
       ...canonicalSettings((body.settings as Record<string, unknown> | undefined) ?? {}),
     };
     const settings = parseSettings(this.strategy, raw);
-    const b = BudgetSchema.safeParse({ ...(this.defaults.budget ?? {}), ...((body.budget as object | undefined) ?? {}) });
-    if (!b.success)
-      throw usageError(
-        `invalid budget: ${b.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
-        'budget fields: tokens, completionTokens, calls, evalCalls, wallMs, expansions (positive numbers)',
-      );
-    return { settings, budget: b.data };
+    const budget = { ...parseBudget(this.defaults.budget), ...parseBudget(body.budget) };
+    return { settings, budget };
   }
 
   async generateForRequest(requests: GenerateRequest[], options: GenerateOptions, request: RequestContext): Promise<Completion[][]> {

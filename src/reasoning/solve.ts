@@ -5,9 +5,8 @@
  * the stop reason and, on request, the trace.
  */
 import { Rng } from '../core/rng.js';
-import { usageError } from '../core/errors.js';
 import type { Problem, PromptStyle, Task, VerifyResult } from '../tasks/types.js';
-import { BudgetSchema, type Budget, isBudgetExhausted, Meter } from './budget.js';
+import { type Budget, isBudgetExhausted, Meter, parseBudget } from './budget.js';
 import { SearchContext, type SearchModels } from './context.js';
 import { Environment } from './environment.js';
 import { isProblemAware } from './legal-policy.js';
@@ -92,12 +91,7 @@ export async function solve<P extends Problem>(problem: P, o: SolveOptions<P>): 
   checkModelVersions(o.models);
   const strategy = typeof o.strategy === 'string' ? getStrategy(o.strategy) : o.strategy;
   const settings = parseSettings(strategy, o.settings ?? {}) as Record<string, any>;
-  const budgetCheck = BudgetSchema.safeParse(o.budget ?? {});
-  if (!budgetCheck.success)
-    throw usageError(
-      `invalid budget: ${budgetCheck.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
-      'budgets are positive numbers (tokens, calls, wallMs, ...)',
-    );
+  const budget = parseBudget(o.budget);
   if (isProblemAware(o.models.policy)) o.models.policy.attach(o.task, problem);
   const env = new Environment(o.task, problem, {
     style: chooseStyle(o),
@@ -105,7 +99,7 @@ export async function solve<P extends Problem>(problem: P, o: SolveOptions<P>): 
     stepMaxTokens: settings.stepMaxTokens,
     ruleCheck: settings.ruleCheck,
   });
-  const meter = new Meter(budgetCheck.data);
+  const meter = new Meter(budget);
   const rng = new Rng(o.seed ?? 0).fork(`solve:${problem.id}`);
   let lastProgress = -Infinity;
   const onModelCall = o.onProgress

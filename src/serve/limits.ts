@@ -17,7 +17,7 @@ export interface ServeLimits {
   maxSearchNodes: number;
   /** Tokens one search may use (its `budget.tokens`, filled in when absent). */
   maxSearchTokens: number;
-  /** Wall time one search may take in ms (its `budget.wallMs`, filled in when absent). */
+  /** Wall time one search may take in ms (its `budget.wall_ms`, filled in when absent). */
   maxSearchWallMs: number;
   /** Wall time of any request in ms, body excluded; past it the request is cancelled (504). */
   maxRequestMs: number;
@@ -94,9 +94,9 @@ export function checkSearchCost(limits: ServeLimits, problems: number, settings:
   if (budget.tokens !== undefined && budget.tokens > limits.maxSearchTokens)
     throw over('maxSearchTokens', 'budget.tokens', budget.tokens, limits.maxSearchTokens, 'budget.tokens');
   if (budget.completionTokens !== undefined && budget.completionTokens > limits.maxSearchTokens)
-    throw over('maxSearchTokens', 'budget.completionTokens', budget.completionTokens, limits.maxSearchTokens, 'budget.completionTokens');
+    throw over('maxSearchTokens', 'budget.completion_tokens', budget.completionTokens, limits.maxSearchTokens, 'budget.completion_tokens');
   if (budget.wallMs !== undefined && budget.wallMs > limits.maxSearchWallMs)
-    throw over('maxSearchWallMs', 'budget.wallMs', budget.wallMs, limits.maxSearchWallMs, 'budget.wallMs');
+    throw over('maxSearchWallMs', 'budget.wall_ms', budget.wallMs, limits.maxSearchWallMs, 'budget.wall_ms');
 }
 
 /** The caps a search's budget is filled in up to. */

@@ -42,10 +42,10 @@ describe('per-request cost limits (defaults)', () => {
     expect(r.body.error.param).toBe('max_tokens');
   });
 
-  it('answers budget.wallMs 5e9 with a 400 naming maxSearchWallMs, not a 500 (13.9)', async () => {
-    const r = await post('/v1/completions', { model: 'mcts@g24', prompt: '4 4 6 8|', budget: { wallMs: 5_000_000_000 } });
+  it('answers budget.wall_ms 5e9 with a 400 naming maxSearchWallMs, not a 500 (13.9)', async () => {
+    const r = await post('/v1/completions', { model: 'mcts@g24', prompt: '4 4 6 8|', budget: { wall_ms: 5_000_000_000 } });
     expect(r.status).toBe(400);
-    expect(r.body.error.message).toMatch(/budget\.wallMs = 5000000000 exceeds .*maxSearchWallMs/);
+    expect(r.body.error.message).toMatch(/budget\.wall_ms = 5000000000 exceeds .*maxSearchWallMs/);
     const tokens = await post('/v1/chat/completions', {
       model: 'best-of-n@g24',
       messages: [{ role: 'user', content: '4 4 6 8' }],
