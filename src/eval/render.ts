@@ -8,7 +8,7 @@
 import type { Policy } from '../models/types.js';
 import type { Task } from '../tasks/types.js';
 import { type SvgProblem, extractSvg, scoreSvg } from '../tasks/svg/task.js';
-import { type MeanCI, bootstrapMean } from './stats.js';
+import { type MeanCI, bootstrapMean, pairedValues } from './stats.js';
 
 export interface RenderEvalOptions {
   policy: Policy;
@@ -105,21 +105,6 @@ export interface RenderComparison {
 
 /** Paired comparison of two evaluations of the same problems (problems in only one are left out). */
 export function compareRender(baseline: RenderEvalResult, current: RenderEvalResult, seed = 0): RenderComparison {
-  const base = new Map(baseline.perProblem.map((p) => [p.problemId, p.iou]));
-  const pairs: Array<[number, number]> = [];
-  for (const p of current.perProblem) {
-    const b = base.get(p.problemId);
-    if (b !== undefined) pairs.push([b, p.iou]);
-  }
-  const diffs = pairs.map(([b, c]) => c - b);
-  const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN);
-  return {
-    problems: pairs.length,
-    baseline: mean(pairs.map(([b]) => b)),
-    current: mean(pairs.map(([, c]) => c)),
-    difference: bootstrapMean(diffs, { seed, resamples: 10_000 }),
-    better: diffs.filter((d) => d > 1e-12).length,
-    worse: diffs.filter((d) => d < -1e-12).length,
-    same: diffs.filter((d) => Math.abs(d) <= 1e-12).length,
-  };
+  const iou = (p: RenderEvalResult['perProblem'][number]) => ({ problemId: p.problemId, value: p.iou });
+  return pairedValues(baseline.perProblem.map(iou), current.perProblem.map(iou), { seed, tie: 1e-12 });
 }

@@ -102,21 +102,35 @@ export function pairedDifference(
   current: readonly ProblemAccuracy[],
   o: { seed?: number; resamples?: number } = {},
 ): PairedComparison {
-  const base = new Map(baseline.map((p) => [p.problemId, p.n > 0 ? p.correct / p.n : 0]));
+  const accuracy = (p: ProblemAccuracy) => ({ problemId: p.problemId, value: p.n > 0 ? p.correct / p.n : 0 });
+  return pairedValues(baseline.map(accuracy), current.map(accuracy), o);
+}
+
+/**
+ * The paired comparison of any per-problem score (accuracy, IoU, ...): the same paired bootstrap
+ * as `pairedDifference`; differences within `tie` of 0 count as ties.
+ */
+export function pairedValues(
+  baseline: readonly { problemId: string; value: number }[],
+  current: readonly { problemId: string; value: number }[],
+  o: { seed?: number; resamples?: number; tie?: number } = {},
+): PairedComparison {
+  const base = new Map(baseline.map((p) => [p.problemId, p.value]));
   const pairs: [number, number][] = [];
   for (const p of current) {
     const b = base.get(p.problemId);
-    if (b !== undefined) pairs.push([b, p.n > 0 ? p.correct / p.n : 0]);
+    if (b !== undefined) pairs.push([b, p.value]);
   }
-  const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN);
+  const mean = (xs: number[]) => (xs.length ? xs.reduce((x, y) => x + y, 0) / xs.length : NaN);
   const diffs = pairs.map(([b, c]) => c - b);
+  const tie = o.tie ?? 0;
   return {
     problems: pairs.length,
     baseline: mean(pairs.map(([b]) => b)),
     current: mean(pairs.map(([, c]) => c)),
     difference: bootstrapMean(diffs, { seed: o.seed, resamples: o.resamples ?? 10_000 }),
-    better: diffs.filter((d) => d > 0).length,
-    worse: diffs.filter((d) => d < 0).length,
-    same: diffs.filter((d) => d === 0).length,
+    better: diffs.filter((d) => d > tie).length,
+    worse: diffs.filter((d) => d < -tie).length,
+    same: diffs.filter((d) => Math.abs(d) <= tie).length,
   };
 }
