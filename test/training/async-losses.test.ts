@@ -8,15 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Rng, validateConfig } from '../../src/core/index.js';
-import {
-  LlamaModel,
-  LogprobScorer,
-  Trainer,
-  initEngine,
-  saveCheckpoint,
-  validateModelConfig,
-  type TrainBatch,
-} from '../../src/engine/index.js';
+import { LlamaModel, Trainer, initEngine, saveCheckpoint, validateModelConfig, type TrainBatch } from '../../src/engine/index.js';
 import { game24Task } from '../../src/tasks/games/game24.js';
 import { aggregationWeights, matrix, type LossAggMode, type Matrix } from '../../src/training/algos/index.js';
 import { registryPolicyLoss } from '../../src/training/algos/policy-losses-tensor.js';
@@ -32,6 +24,7 @@ import { startingModel } from '../../src/training/models.js';
 import { trainRl } from '../../src/training/pipeline.js';
 import { RecipeSchema } from '../../src/training/recipe.js';
 import { tokenizerForTask } from '../../src/training/tasks.js';
+import { responseLogprobs } from '../helpers/response-logprobs.js';
 
 const L = Math.log;
 const m1 = (values: number[]) => matrix(1, values.length, values);
@@ -139,20 +132,7 @@ describe('the tensor twin equals the host entries', () => {
   beforeAll(async () => {
     await initEngine();
     model = LlamaModel.init(cfg, 5);
-    const scorer = new LogprobScorer(model);
-    const lp = await scorer.logprobs(
-      seqs,
-      seqs.map(() => promptLen),
-    );
-    scorer.dispose();
-    logp = matrix(B, T);
-    mask = matrix(B, T);
-    lp.forEach((row, i) =>
-      row.forEach((x, k) => {
-        logp.data[i * T + promptLen + k - 1] = x;
-        mask.data[i * T + promptLen + k - 1] = 1;
-      }),
-    );
+    ({ logp, mask } = await responseLogprobs(model, seqs, promptLen, T));
   });
   afterAll(() => model?.dispose());
 

@@ -4,9 +4,10 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Rng } from '../../src/core/index.js';
-import { LlamaModel, LogprobScorer, Trainer, initEngine, validateModelConfig, type TrainBatch } from '../../src/engine/index.js';
+import { LlamaModel, Trainer, initEngine, validateModelConfig, type TrainBatch } from '../../src/engine/index.js';
 import { aggregationWeights, matrix, ppoClipLoss, type Matrix } from '../../src/training/algos/index.js';
 import { registryPolicyLoss } from '../../src/training/algos/policy-losses-tensor.js';
+import { responseLogprobs } from '../helpers/response-logprobs.js';
 
 describe('pre-clip: tensor twin = host', () => {
   const cfg = validateModelConfig({ vocabSize: 12, dModel: 16, nLayers: 1, nHeads: 2, dFF: 32, maxSeqLen: 16 });
@@ -23,20 +24,7 @@ describe('pre-clip: tensor twin = host', () => {
   beforeAll(async () => {
     await initEngine();
     model = LlamaModel.init(cfg, 7);
-    const scorer = new LogprobScorer(model);
-    const lp = await scorer.logprobs(
-      seqs,
-      seqs.map(() => promptLen),
-    );
-    scorer.dispose();
-    logp = matrix(B, T);
-    mask = matrix(B, T);
-    lp.forEach((row, i) =>
-      row.forEach((x, k) => {
-        logp.data[i * T + promptLen + k - 1] = x;
-        mask.data[i * T + promptLen + k - 1] = 1;
-      }),
-    );
+    ({ logp, mask } = await responseLogprobs(model, seqs, promptLen, T));
   });
   afterAll(() => model?.dispose());
 

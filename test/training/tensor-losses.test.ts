@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Rng } from '../../src/core/index.js';
-import { LlamaModel, LogprobScorer, Trainer, initEngine, ops, validateModelConfig, type TrainBatch } from '../../src/engine/index.js';
+import { LlamaModel, Trainer, initEngine, ops, validateModelConfig, type TrainBatch } from '../../src/engine/index.js';
 import {
   aggregateLoss,
   aggregationWeights,
@@ -16,6 +16,7 @@ import {
   type Matrix,
 } from '../../src/training/algos/index.js';
 import { criticLoss, dpoLoss, policyLoss, valueRegressionLoss } from '../../src/training/losses.js';
+import { responseLogprobs } from '../helpers/response-logprobs.js';
 
 const cfg = validateModelConfig({ vocabSize: 12, dModel: 16, nLayers: 1, nHeads: 2, dFF: 32, maxSeqLen: 16, valueHead: true });
 const B = 4;
@@ -49,22 +50,7 @@ const noisy = (base: Matrix, scale: number) =>
 beforeAll(async () => {
   await initEngine();
   model = LlamaModel.init(cfg, 3);
-  const scorer = new LogprobScorer(model);
-  const lp = await scorer.logprobs(
-    seqs,
-    seqs.map(() => promptLen),
-  );
-  scorer.dispose();
-  logp = matrix(B, T);
-  mask = matrix(B, T);
-  // trainer position j predicts seq[j+1]; the scorer's k-th log-prob is for seq[promptLen + k]
-  lp.forEach((row, i) =>
-    row.forEach((x, k) => {
-      const j = promptLen + k - 1;
-      logp.data[i * T + j] = x;
-      mask.data[i * T + j] = 1;
-    }),
-  );
+  ({ logp, mask } = await responseLogprobs(model, seqs, promptLen, T));
   // per-position entropy and value, read one position at a time through a probing loss
   const probe = async (what: 'entropy' | 'values') => {
     const out = matrix(B, T);
