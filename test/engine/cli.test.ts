@@ -23,27 +23,28 @@ describe('rlmkit lm', () => {
     ]),
   );
 
+  /** `lm train` on `data`: 4 steps of 4 rows, a checkpoint every 2, the tiny model; `extra` before the model settings. */
+  const trainArgs = (run: string, ...extra: string[]) => [
+    'lm',
+    'train',
+    '--data',
+    data,
+    '--steps',
+    '4',
+    '--batch-size',
+    '4',
+    '--save-every',
+    '2',
+    '--run',
+    run,
+    '--runs-root',
+    dir,
+    ...extra,
+    ...tinyModel,
+  ];
+
   it('trains with metrics and checkpoints, resumes, and samples with both engines', async () => {
-    const train = await runCliAsync(
-      [
-        'lm',
-        'train',
-        '--data',
-        data,
-        '--steps',
-        '4',
-        '--batch-size',
-        '4',
-        '--save-every',
-        '2',
-        '--run',
-        'r1',
-        '--runs-root',
-        dir,
-        ...tinyModel,
-      ],
-      { cwd: dir },
-    );
+    const train = await runCliAsync(trainArgs('r1'), { cwd: dir });
     expect(train.code, train.stderr).toBe(0);
     const ckpt = train.stdout.trim().split('\n').pop()!;
     expect(ckpt).toBe(path.join(dir, 'r1', 'checkpoints', 'step-4.safetensors'));
@@ -57,50 +58,10 @@ describe('rlmkit lm', () => {
     expect(fs.existsSync(path.join(dir, 'r1', 'checkpoints', 'step-2.optim.safetensors'))).toBe(true);
 
     // an existing run is not overwritten silently; --resume with the same settings finds nothing to do
-    const again = await runCliAsync(
-      [
-        'lm',
-        'train',
-        '--data',
-        data,
-        '--steps',
-        '4',
-        '--batch-size',
-        '4',
-        '--save-every',
-        '2',
-        '--run',
-        'r1',
-        '--runs-root',
-        dir,
-        ...tinyModel,
-      ],
-      { cwd: dir },
-    );
+    const again = await runCliAsync(trainArgs('r1'), { cwd: dir });
     expect(again.code).toBe(2);
     expect(again.stderr).toMatch(/already exists/);
-    const resumed = await runCliAsync(
-      [
-        'lm',
-        'train',
-        '--data',
-        data,
-        '--steps',
-        '4',
-        '--batch-size',
-        '4',
-        '--save-every',
-        '2',
-        '--run',
-        'r1',
-        '--runs-root',
-        dir,
-        '--resume',
-        '--json',
-        ...tinyModel,
-      ],
-      { cwd: dir },
-    );
+    const resumed = await runCliAsync([...trainArgs('r1'), '--resume', '--json'], { cwd: dir });
     expect(resumed.code, resumed.stderr).toBe(0);
     expect(JSON.parse(resumed.stdout).step).toBe(4);
 
@@ -124,25 +85,7 @@ describe('rlmkit lm', () => {
   }, 120_000);
 
   it('resumes an interrupted run bit-identically', async () => {
-    const args = (run: string) => [
-      'lm',
-      'train',
-      '--data',
-      data,
-      '--steps',
-      '4',
-      '--batch-size',
-      '4',
-      '--save-every',
-      '2',
-      '--run',
-      run,
-      '--runs-root',
-      dir,
-      '--seed',
-      '3',
-      ...tinyModel,
-    ];
+    const args = (run: string) => trainArgs(run, '--seed', '3');
     const full = await runCliAsync(args('full'), { cwd: dir });
     expect(full.code, full.stderr).toBe(0);
     // Simulate a crash after step 2: copy the run up to its step-2 checkpoint, then resume.
