@@ -30,6 +30,11 @@ export function trainArgs(
   ];
 }
 
+/** A run's metrics.jsonl rows. */
+export function runMetrics(root: string, run: string): Record<string, number | null>[] {
+  return readJsonl<Record<string, number | null>>(path.join(root, run, 'metrics.jsonl'));
+}
+
 /** A run's metrics without the wall-clock fields, which differ between runs. */
 export function comparableMetrics(root: string, run: string): Record<string, unknown>[] {
   return readJsonl<Record<string, unknown>>(path.join(root, run, 'metrics.jsonl')).map((r) =>

@@ -8,6 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCliAsync } from '../helpers/cli.js';
+import { runMetrics, trainArgs } from '../helpers/train-runs.js';
 
 let root: string;
 beforeAll(() => {
@@ -28,21 +29,9 @@ const TOY = [
   'task.limit=60',
 ];
 async function train(recipe: string, sets: string[] = []): Promise<Record<string, number | null>[]> {
-  const r = await runCliAsync([
-    'train',
-    '--config',
-    `recipes/${recipe}.yaml`,
-    '--run',
-    recipe,
-    ...[`run.root=${root}`, ...TOY, ...sets].flatMap((s) => ['--set', s]),
-    '--quiet',
-  ]);
+  const r = await runCliAsync(trainArgs(root, [], `recipes/${recipe}.yaml`, recipe, [...TOY, ...sets]));
   expect(r.code, r.stderr).toBe(0);
-  return fs
-    .readFileSync(path.join(root, recipe, 'metrics.jsonl'), 'utf8')
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l) as Record<string, number | null>);
+  return runMetrics(root, recipe);
 }
 const steps = (m: Record<string, number | null>[]) => m.filter((r) => r.step !== 0 && r.reward !== undefined);
 

@@ -9,7 +9,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCliAsync } from '../helpers/cli.js';
-import { comparableMetrics, runAndKill } from '../helpers/train-runs.js';
+import { comparableMetrics, runAndKill, runMetrics, trainArgs } from '../helpers/train-runs.js';
 
 let root: string;
 beforeAll(() => {
@@ -28,24 +28,9 @@ const TOY = [
   'checkpoint_every=2',
   'log_every=1',
 ];
-const args = (recipe: string, run: string, sets: string[] = [], extra: string[] = []) => [
-  'train',
-  '--config',
-  `recipes/${recipe}.yaml`,
-  '--run',
-  run,
-  '--set',
-  `run.root=${root}`,
-  ...[...TOY, ...sets].flatMap((s) => ['--set', s]),
-  '--quiet',
-  ...extra,
-];
-const metrics = (run: string) =>
-  fs
-    .readFileSync(path.join(root, run, 'metrics.jsonl'), 'utf8')
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l) as Record<string, number | null>);
+const args = (recipe: string, run: string, sets: string[] = [], extra: string[] = []) =>
+  trainArgs(root, [], `recipes/${recipe}.yaml`, run, [...TOY, ...sets], extra);
+const metrics = (run: string) => runMetrics(root, run);
 const latest = (run: string) =>
   JSON.parse(fs.readFileSync(path.join(root, run, 'checkpoints', 'rl', 'latest.json'), 'utf8')) as {
     step: number;
