@@ -9,26 +9,13 @@
  * bound under attack is 2 s or 3x that quiet p99, whichever is larger (both printed).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ABANDONED_SEARCH, runHostileLoad } from '../../src/serve/hostile-load.js';
+import { ABANDONED_SEARCH, HOSTILE_SERVE_FLAGS, runHostileLoad } from '../../src/serve/hostile-load.js';
 import { SHIPPED_POLICY, startServeProcess, waitIdle, type ServeProcess } from './serve-process.js';
 
 let s: ServeProcess;
 
 beforeAll(async () => {
-  s = await startServeProcess([
-    '--model',
-    `g24=embedded:${SHIPPED_POLICY}`,
-    '--api-key',
-    'K',
-    '--max-search-nodes',
-    '1000000000',
-    '--max-search-tokens',
-    '2000000000',
-    '--max-search-wall-ms',
-    '2000000000',
-    '--body-timeout-ms',
-    '4000',
-  ]);
+  s = await startServeProcess(['--model', `g24=embedded:${SHIPPED_POLICY}`, '--api-key', 'K', ...HOSTILE_SERVE_FLAGS]);
 }, 120_000);
 afterAll(async () => {
   if (s) await s.stop();

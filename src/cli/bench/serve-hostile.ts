@@ -9,28 +9,12 @@
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import { runtimeError } from '../../core/errors.js';
-import { ABANDONED_SEARCH, runHostileLoad } from '../../serve/hostile-load.js';
+import { ABANDONED_SEARCH, HOSTILE_SERVE_FLAGS, runHostileLoad } from '../../serve/hostile-load.js';
 
 export async function runHostileBench(o: Record<string, unknown>): Promise<Record<string, unknown>> {
   const model = o.model ? String(o.model) : 'embedded:checkpoints/game24-sft/policy.safetensors';
   const durationMs = Math.round(Number(o.durationS ?? 20) * 1000);
-  const args = [
-    ...process.execArgv,
-    process.argv[1],
-    'serve',
-    '--port',
-    '0',
-    '--model',
-    `g24=${model}`,
-    '--max-search-nodes',
-    '1000000000',
-    '--max-search-tokens',
-    '2000000000',
-    '--max-search-wall-ms',
-    '2000000000',
-    '--body-timeout-ms',
-    '4000',
-  ];
+  const args = [...process.execArgv, process.argv[1], 'serve', '--port', '0', '--model', `g24=${model}`, ...HOSTILE_SERVE_FLAGS];
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
   let stdout = '';
   let stderr = '';
