@@ -28,6 +28,7 @@ import { consistencyReward, repetitionOnset, repetitionUnits } from './method-te
 import { renderReward, svgTargetOf } from './render.js';
 import { ContrastiveGoalReward } from './contrastive.js';
 import { openEmbeddings } from '../models/embeddings.js';
+import { genrmScore, openGenrmJudge, type GenerativeJudge } from './genrm/index.js';
 
 /** One completion to score. */
 export interface RewardSample {
@@ -150,6 +151,19 @@ const Contrastive = z.strictObject({
   alpha: z.number().min(0).max(1).default(0.5),
 });
 
+/** Generative reward model (genrm/): a judge checkpoint writes a critique, then a verdict (RM-R1). */
+const Genrm = z.strictObject({
+  type: z.literal('genrm'),
+  ...base,
+  /** The judge: a model spec, e.g. embedded:runs/game24-genrm/checkpoints/rl/policy-step-30.safetensors */
+  judge: z.string().min(1),
+  /** `verdict`: 1 for Y, 0 for N; `probability`: the judge's P(Y) at the verdict token. */
+  score: z.enum(['verdict', 'probability']).default('verdict'),
+  /** Reward when the judge's reply has no readable verdict. */
+  onUnparseable: z.number().default(0),
+  maxTokens: z.number().int().positive().default(96),
+});
+
 export type TermConfig =
   | z.output<typeof Correctness>
   | z.output<typeof Format>
@@ -163,6 +177,7 @@ export type TermConfig =
   | z.output<typeof Contrastive>
   | z.output<typeof Consistency>
   | z.output<typeof AdaptiveRepetition>
+  | z.output<typeof Genrm>
   | { type: 'sum'; weight: number; name?: string; terms: TermConfig[] };
 
 const Term: z.ZodType<TermConfig> = z.lazy(() =>
@@ -179,6 +194,7 @@ const Term: z.ZodType<TermConfig> = z.lazy(() =>
     Contrastive,
     Consistency,
     AdaptiveRepetition,
+    Genrm,
     z.strictObject({ type: z.literal('sum'), ...base, terms: z.array(Term).min(1) }),
   ]),
 ) as unknown as z.ZodType<TermConfig>;
@@ -199,6 +215,7 @@ export const REWARD_TYPES = [
   'contrastive',
   'consistency',
   'adaptive-repetition',
+  'genrm',
   'sum',
 ] as const;
 
@@ -246,6 +263,7 @@ interface Resolved {
 export class CompositeReward {
   private readonly multipliers = new Map<string, LagrangeMultiplier>();
   private readonly contrastive = new Map<string, ContrastiveGoalReward>();
+  private readonly judges = new Map<string, Promise<GenerativeJudge>>();
 
   constructor(
     readonly config: RewardConfig,
@@ -385,6 +403,16 @@ export class CompositeReward {
           this.contrastive.set(name, c);
         }
         return (await c.score([r.sample.completion]))[0];
+      }
+      case 'genrm': {
+        const task = this.ctx.task;
+        if (!task) throw usageError('the genrm reward needs the task (to show the judge the problem)', 'build the reward with { task }');
+        let judge = this.judges.get(name);
+        if (!judge) {
+          judge = openGenrmJudge(t.judge, { maxTokens: t.maxTokens });
+          this.judges.set(name, judge);
+        }
+        return genrmScore(await judge, task.renderPlain(r.sample.problem), r.steps, t);
       }
       case 'sum': {
         let total = 0;
