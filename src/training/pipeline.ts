@@ -18,6 +18,8 @@ import { withValueHead } from './models.js';
 import { runDpoPhase } from './dpo.js';
 import { runRest } from './rest.js';
 import { runX1 } from './x1.js';
+import { openRlReward } from './rm-reward.js';
+import { trainRewardModelFrom } from './rm-pipeline.js';
 import { resolveTask, tokenizerForTask } from './tasks.js';
 import { trainMultiturn } from './multiturn/pipeline.js';
 import { trainAsyncRl } from './async/pipeline.js';
@@ -86,6 +88,8 @@ export async function trainRl(recipe: Recipe, o: RunOptions = {}): Promise<Pipel
   // rl.mixture: several tasks stand in for task.* (src/training/rl/mixture.ts)
   const mixture = rl.mixture ? await openMixture(rl.mixture.tasks, resolveTask, ctx.policy.tokenizer, rl.eval_problems) : undefined;
   const task = mixture?.task ?? ctx.task;
+  // rl.reward may be a trained reward model (RLMT, ./rm-reward.ts), opened once and closed after the run
+  const reward = openRlReward(rl.reward, task);
   const r: RlResult = await runRlPhase({
     run: ctx.run,
     phase: 'rl',
@@ -95,11 +99,11 @@ export async function trainRl(recipe: Recipe, o: RunOptions = {}): Promise<Pipel
     mixture,
     start: ctx.policy,
     rl,
-    reward: resolveReward(rl.reward, task),
+    reward,
     seed: recipe.run.seed,
     checkpointEvery: recipe.checkpoint_every,
     logEvery: recipe.log_every,
-  });
+  }).finally(() => reward.dispose());
   const checkpoints: Record<string, string> = { policy: r.checkpoint };
   if (r.critic) checkpoints.critic = r.critic;
   ctx.run.writeFinal(checkpoints);
@@ -146,6 +150,14 @@ export async function trainValue(recipe: Recipe, o: RunOptions = {}): Promise<Pi
   });
   ctx.run.writeFinal({ [kind]: r.checkpoint });
   return { run: ctx.run.dir.dir, pipeline: recipe.pipeline, checkpoints: { [kind]: r.checkpoint }, phases: { [kind]: r } };
+}
+
+/** A Bradley-Terry reward model from preference pairs (pipeline: rm; ./rm-pipeline.ts). */
+export async function trainRewardModel(recipe: Recipe, o: RunOptions = {}): Promise<PipelineResult> {
+  const ctx = await openPipeline(recipe, o);
+  const r = await trainRewardModelFrom({ ...ctx, heldOutProblems: await heldOutProblems(ctx.task, recipe.rm?.held_out_problems ?? 200) });
+  ctx.run.writeFinal({ reward: r.checkpoint });
+  return { run: ctx.run.dir.dir, pipeline: 'rm', checkpoints: { reward: r.checkpoint }, phases: { rm: r } };
 }
 
 /** DPO from preference pairs (pipeline: dpo). */
@@ -219,6 +231,8 @@ async function runPipeline(recipe: Recipe, o: RunOptions): Promise<PipelineResul
       return trainValue(recipe, o);
     case 'dpo':
       return trainDpo(recipe, o);
+    case 'rm':
+      return trainRewardModel(recipe, o);
     case 'rest':
       return trainRest(recipe, o);
     case 'x1':

@@ -15,6 +15,7 @@ import { KlEstimatorNames } from './algos/kl.js';
 import { PolicyLossSectionSchema } from './algos/policy-loss-config.js';
 import { RewardConfigSchema } from '../rewards/index.js';
 import { RewardNames } from './rewards.js';
+import { RM_VIEWS, RewardModelRewardSchema } from './reward-model-config.js';
 import { checkLoopOptionsUsed, checkRlLoop, rlLoopKeys } from './rl/loop-config.js';
 import { MULTITURN_SECTIONS, MultiturnPipelines, MultiturnSectionSchema, checkMultiturnRecipe } from './multiturn/section.js';
 import { ASYNC_SECTIONS, AsyncPipelines, AsyncSectionSchema, checkAsyncRecipe } from './async/section.js';
@@ -183,7 +184,7 @@ export const RlSectionSchema = z.strictObject({
     .prefault({}),
   /** Reward: verifier (the task's checker, 1 when correct), format-verifier, or a src/rewards
    * weighted-sum config { terms: [{ type: correctness }, { type: overlong, ... }, ...] }. */
-  reward: z.union([z.enum(RewardNames), RewardConfigSchema]).default('verifier'),
+  reward: z.union([z.enum(RewardNames), RewardConfigSchema, RewardModelRewardSchema]).default('verifier'),
   rollout: RolloutSectionSchema.prefault({}),
   /** A value model for GAE (PPO); required exactly when advantage is gae. */
   critic: CriticSchema.nullable().default(null),
@@ -217,6 +218,29 @@ export const DpoSectionSchema = z.strictObject({
   pairs: z.string(),
   beta: pos().default(0.1),
   optim: OptimSectionSchema.prefault({ lr: 2e-4 }),
+});
+
+/**
+ * Reward model (Bradley-Terry, Ouyang et al. 2022 eq. 1) from preference pairs (./reward-model.ts):
+ * the trunk of model.init with a scalar head read at the last token, r(x, y) = scale * tanh(head).
+ */
+export const RmSectionSchema = z.strictObject({
+  steps: posInt().default(300),
+  /** Pairs per optimiser step (two rows each; micro_batch_size must be even to keep pairs together). */
+  batch_size: posInt().default(32),
+  ...parallelKeys,
+  /** policy: the init policy's own samples, ranked by the task's rule checker; else a JSONL file of {prompt, chosen, rejected}. */
+  pairs: z.string().min(1).default('policy'),
+  /** What the model reads after the prompt: the response (last line, RLMT) or the whole completion. */
+  sees: z.enum(RM_VIEWS).default('response'),
+  /** beta of r = beta * tanh(head): the tanh head is bounded, the scale lets the BT probabilities reach 0/1. */
+  scale: pos().default(4),
+  /** pairs: policy — samples per training problem, pairs kept per problem, test-split problems for held-out pairs. */
+  samples_per_problem: posInt().default(8),
+  pairs_per_problem: posInt().default(4),
+  held_out_problems: nonNegInt().default(200),
+  rollout: RolloutSectionSchema.prefault({ max_new_tokens: 48 }),
+  optim: OptimSectionSchema.prefault({ lr: 3e-4 }),
 });
 
 /** Rejection sampling / ReST (Gulcehre et al. 2023): sample, keep the verified, fine-tune, repeat. */
@@ -267,7 +291,7 @@ export const X1SectionSchema = z.strictObject({
     .prefault({}),
 });
 
-export const Pipelines = ['sft', 'rl', 'dpo', 'rest', 'value', 'prm', 'x1', ...MultiturnPipelines, ...AsyncPipelines] as const;
+export const Pipelines = ['sft', 'rl', 'dpo', 'rest', 'value', 'prm', 'rm', 'x1', ...MultiturnPipelines, ...AsyncPipelines] as const;
 export type Pipeline = (typeof Pipelines)[number];
 
 export const RecipeSchemaBase = z.strictObject({
@@ -285,6 +309,8 @@ export const RecipeSchemaBase = z.strictObject({
   rl: RlSectionSchema.optional(),
   value: ValueSectionSchema.optional(),
   dpo: DpoSectionSchema.optional(),
+  /** Reward model from preference pairs (pipeline rm). */
+  rm: RmSectionSchema.optional(),
   rest: RestSectionSchema.optional(),
   x1: X1SectionSchema.optional(),
   /** Multi-turn pipelines (src/training/multiturn). */
@@ -297,6 +323,7 @@ type RecipeShape = z.output<typeof RecipeSchemaBase>;
 export type RlSection = z.output<typeof RlSectionSchema>;
 export type SftSection = z.output<typeof SftSectionSchema>;
 export type ValueSection = z.output<typeof ValueSectionSchema>;
+export type RmSection = z.output<typeof RmSectionSchema>;
 export type OptimSection = z.output<typeof OptimSectionSchema>;
 export type ModelSection = z.output<typeof ModelSectionSchema>;
 
@@ -308,11 +335,12 @@ const SECTIONS_OF: Record<Pipeline, (keyof RecipeShape)[]> = {
   rest: ['rest'],
   value: ['value'],
   prm: ['value'],
+  rm: ['rm'],
   x1: ['x1'],
   ...MULTITURN_SECTIONS,
   ...ASYNC_SECTIONS,
 };
-const TRAINER_SECTIONS = ['sft', 'rl', 'value', 'dpo', 'rest', 'x1'] as const;
+const TRAINER_SECTIONS = ['sft', 'rl', 'value', 'dpo', 'rm', 'rest', 'x1'] as const;
 
 /** Cross-field checks of one RL section; `at` is its key path. */
 function checkRl(rl: RlSection, at: (string | number)[], issue: (path: (string | number)[], message: string) => void): void {
@@ -426,6 +454,10 @@ export const RecipeSchema = RecipeSchemaBase.superRefine((r, ctx) => {
       `conflict: model.${sizeKeys.join(', model.')} set together with model.init; a checkpoint brings its own sizes, so remove these or model.init`,
     );
   }
+  if (r.rm && r.rm.micro_batch_size % 2 !== 0)
+    issue(['rm', 'micro_batch_size'], 'rm.micro_batch_size must be even: a micro-batch holds whole pairs (chosen and rejected rows)');
+  if (r.pipeline === 'rm' && r.rm?.pairs === 'policy' && r.model.init === null)
+    issue(['model', 'init'], 'conflict: rm.pairs is "policy" (pairs of the init policy\'s samples), but model.init is not set; set it to a policy checkpoint');
   if (r.pipeline === 'dpo' && r.model.init === null) {
     issue(['model', 'init'], 'conflict: DPO needs a starting policy, which is also its reference; set model.init to a checkpoint');
   }
@@ -470,4 +502,7 @@ export function valueSection(r: Recipe): ValueSection {
 }
 export function x1Section(r: Recipe): z.output<typeof X1SectionSchema> {
   return r.x1 ?? X1SectionSchema.parse({});
+}
+export function rmSection(r: Recipe): RmSection {
+  return r.rm ?? RmSectionSchema.parse({});
 }

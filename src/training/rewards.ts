@@ -59,6 +59,11 @@ export function compositeReward(task: Task<Problem>, config: unknown): RewardFn 
 export const RewardNames = ['verifier', 'format-verifier'] as const;
 
 export function resolveReward(spec: string | Record<string, unknown>, task: Task<Problem>): RewardFn {
+  if (typeof spec !== 'string' && 'reward_model' in spec)
+    throw usageError(
+      'a reward_model reward is opened by the rl pipeline (openRlReward, src/training/rm-reward.ts), not here',
+      'use pipeline: rl for RLMT, or a verifier / { terms } reward in this pipeline',
+    );
   if (typeof spec !== 'string') return compositeReward(task, spec);
   if (spec === 'verifier') return verifierReward(task);
   if (spec === 'format-verifier') return verifierReward(task, 0.1);

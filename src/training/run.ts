@@ -40,7 +40,7 @@ export interface RunOptions {
 
 /** A model a phase trains, with its optimiser; `kind` is stored in the checkpoint. */
 export interface TrainedModel {
-  kind: 'policy' | 'value' | 'critic' | 'prm';
+  kind: 'policy' | 'value' | 'critic' | 'prm' | 'reward';
   model: LlamaModel;
   trainer: Trainer;
   tokenizer: Tokenizer;
