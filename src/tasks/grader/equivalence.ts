@@ -244,7 +244,8 @@ function compareStructured(a: string, b: string, tol: Tolerance, symbolic: boole
 
   const ua = splitTopLevel(a, '\\cup');
   const ub = splitTopLevel(b, '\\cup');
-  if (ua.length > 1 || ub.length > 1) return compareLists(ua, ub, true, tol, symbolic, 'union');
+  // A union is a set of pieces: `[3,4] \cup [1,2]` is `[1,2] \cup [3,4]`.
+  if (ua.length > 1 || ub.length > 1) return compareLists(ua, ub, false, tol, symbolic, 'union');
 
   const setA = enclosed(a, '\\{', '\\}');
   const setB = enclosed(b, '\\{', '\\}');

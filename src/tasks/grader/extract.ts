@@ -113,8 +113,14 @@ function proseWords(s: string): string[] {
     .replace(/\\(?:begin|end)\{[^{}]*\}(?:\{[^{}]*\})?/g, ' ')
     .replace(/\\[a-zA-Z]+/g, ' ')
     .replace(/_\{[^}]*\}|\^\{[^}]*\}/g, ' ');
-  return (bare.match(/[A-Za-z]{2,}/g) ?? []).filter((w) => !UNIT_WORDS.has(w.toLowerCase()) && !/^(?:and|or|pi|infty|sqrt|frac)$/i.test(w));
+  return (bare.match(PROSE_WORD) ?? []).filter((w) => !UNIT_WORDS.has(w.toLowerCase()) && !/^(?:and|or|pi|infty|sqrt|frac)$/i.test(w));
 }
+
+/**
+ * A word of prose in any script: two or more letters (Latin with accents, Cyrillic, Greek, Arabic,
+ * Devanagari, ...), or one ideograph or kana (Chinese and Japanese write no spaces, so each counts).
+ */
+const PROSE_WORD = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}]|[\p{L}\p{M}]{2,}/gu;
 
 /** Box content with prose around the answer ("\boxed{The answer is 5}") is read again. */
 function cleanBoxContent(content: string): string {
@@ -193,15 +199,23 @@ const NUMBER =
   /(?<![A-Za-z0-9_.^\\/])[-+]?(?:[$€£]\s?)?(?:\d{1,3}(?:,\d{3})+(?!\d)|\d{1,3}(?:[ \u00a0]\d{3})+(?![\d/])|\d+)(?:[.,]\d+)?(?:[ \t]+\d+[ \t]*\/[ \t]*\d+|[ \t]*\/[ \t]*\d+)?(?![\d])(?:[ \t]?(?:\\?%|percent(?:age)?\b|pct\b))?/g;
 
 /** The last number in a text outside the given spans; null when there is none. */
-export function lastNumber(text: string, spans: readonly Span[] = []): { value: string; at: number } | null {
-  let best: { value: string; at: number } | null = null;
-  for (const m of text.matchAll(NUMBER)) {
-    const at = m.index!;
-    if (spans.some((s) => at >= s.start && at < s.end)) continue;
-    best = { value: m[0].replace(/[$€£]\s?/g, '').trim(), at: at + m[0].length };
-  }
-  return best;
+export function lastNumber(text: string, spans: readonly Span[] = [], first = false): { value: string; at: number } | null {
+  let best: { value: string; at: number; start: number } | null = null;
+  const outside = (at: number) => !spans.some((s) => at >= s.start && at < s.end);
+  // A numeric \frac{a}{b} written in prose without delimiters ("每份应该是 (\frac{2}{5}) 吨") is one number.
+  const fracs = [...text.matchAll(BARE_FRAC)].filter((m) => outside(m.index!));
+  const inFrac = (at: number) => fracs.some((f) => at >= f.index! && at < f.index! + f[0].length);
+  const found = [
+    ...fracs.map((m) => ({ value: m[0].trim(), at: m.index! + m[0].length, start: m.index! })),
+    ...[...text.matchAll(NUMBER)]
+      .filter((m) => outside(m.index!) && !inFrac(m.index!))
+      .map((m) => ({ value: m[0].replace(/[$€£]\s?/g, '').trim(), at: m.index! + m[0].length, start: m.index! })),
+  ];
+  for (const f of found) if (!best || (first ? f.start < best.start : f.start > best.start)) best = f;
+  return best && { value: best.value, at: best.at };
 }
+
+const BARE_FRAC = /[-+]?\\[dtc]?frac\s*\{\s*[-+]?\d+(?:\.\d+)?\s*\}\s*\{\s*\d+(?:\.\d+)?\s*\}/g;
 
 /** Cuts a captured answer at the end of its sentence: a period before a space/end, or a newline. */
 function sentence(s: string): string {
@@ -223,7 +237,8 @@ function sentence(s: string): string {
         continue;
       }
     }
-    if (t[i] === '\n' || (t[i] === '.' && (i + 1 >= t.length || /\s/.test(t[i + 1])))) {
+    // A full stop in CJK or Devanagari ("。", "।") ends a sentence with no space after it.
+    if (t[i] === '\n' || /[。！？।]/.test(t[i]) || (t[i] === '.' && (i + 1 >= t.length || /\s/.test(t[i + 1])))) {
       end = i;
       break;
     }
@@ -239,7 +254,7 @@ function sentence(s: string): string {
  * The answer inside a sentence that follows a marker: "$x = 5$" -> "x = 5", "The largest $n$ is
  * 34" -> "34", "Jane started 3 hours ago" -> "3", "12,000,023" -> itself.
  */
-export function answerFromSentence(raw: string): string | null {
+export function answerFromSentence(raw: string, first = false): string | null {
   const t = sentence(raw);
   if (!t) return null;
   const spans = latexSpans(t);
@@ -252,13 +267,15 @@ export function answerFromSentence(raw: string): string | null {
     if (isAt >= 0) {
       const rest = t.slice(isAt + 2).trim();
       if (rest && proseWords(rest).length === 0) return stripSpan(rest);
-      const inner = answerFromSentence(rest);
+      const inner = answerFromSentence(rest, first);
       if (inner) return inner;
     }
     if (proseWords(t).length >= 2 || spans.length > 0) {
-      const lastSpan = spans[spans.length - 1];
-      const num = lastNumber(t, spans);
-      if (lastSpan && (!num || lastSpan.end >= num.at)) return lastSpan.content.trim();
+      // After an answer marker the answer comes first ("Réponse: 220 $ à payer d'ici 12 mois" -> 220);
+      // elsewhere the last number or math span wins.
+      const span = first ? spans[0] : spans[spans.length - 1];
+      const num = lastNumber(t, spans, first);
+      if (span && (!num || (first ? span.start <= num.at : span.end >= num.at))) return span.content.trim();
       if (num) return num.value;
       return null;
     }
@@ -276,7 +293,7 @@ function stripSpan(raw: string): string {
 function lastMatch(text: string, re: RegExp, method: ExtractionMethod): Found | null {
   let best: Found | null = null;
   for (const m of text.matchAll(re)) {
-    const a = answerFromSentence(m[1]);
+    const a = answerFromSentence(m[1], true);
     if (a) best = { answer: a, method, at: m.index! + m[0].length };
   }
   return best;
@@ -285,10 +302,28 @@ function lastMatch(text: string, re: RegExp, method: ExtractionMethod): Found | 
 // Lazy up to the next "final answer", so two on one line are two matches (the later one wins).
 const FINAL = /final\s+answer\s*(?:is|:|=)\s*(?:\*\*)?\s*([^\n]*?)(?=final\s+answer|\n|$)/gi;
 const HASH = /####\s*([^\n]+)/g;
-const ANSWER_IS = /answer\s+(?:is|should\s+be|would\s+be)\s*:?\s*([^\n]+)/gi;
-const ANSWER_COLON = /(?:^|\n)\s*(?:\*\*)?\s*(?:final\s+)?answer\s*(?:\*\*)?\s*:\s*(?:\*\*)?([^\n]+)/gi;
+// Answer markers in the languages of multilingual benchmarks (lighteval's MGSM-style suites):
+// French, Spanish, Portuguese, Italian, German, Russian, Chinese, Japanese, Arabic, Hindi.
+const ANSWER_WORD = '(?:answer|r[ée]ponse|respuesta|resposta|risposta|antwort|ответ|答案|答え|解答|الإجابة|الجواب|उत्तर)';
+const ANSWER_IS = new RegExp(
+  `(?:answer\\s+(?:is|should\\s+be|would\\s+be)|r[ée]ponse\\s+(?:est|finale\\s+est)|respuesta\\s+es|resposta\\s+[ée]|risposta\\s+[èe]|antwort\\s+(?:ist|lautet)|(?:最终)?答案(?:是|为|為))\\s*[:：]?\\s*([^\\n]+)`,
+  'gi',
+);
+// At the start of a line, or right after a full stop in scripts that put no space there ("吨。答案：...").
+const ANSWER_COLON = new RegExp(
+  `(?:^|\\n|(?<=[。！？]))\\s*(?:\\*\\*)?\\s*(?:final\\s+|最终)?${ANSWER_WORD}\\s*(?:\\*\\*)?\\s*[:：]\\s*(?:\\*\\*)?([^\\n]+)`,
+  'gi',
+);
 const CHOICE_LEAD = /^\s*(?:\*\*|\\text\{|\\textbf\{)*\(?([A-Ea-e])\)?(?:\}|\*\*)*(?=$|[\s.:,;)]+(?:$|[^A-Za-z]|[a-z]{2,}|[A-Z][a-z]))/;
-const CHOICE_PHRASE = /(?:answer|option|choice)\s*(?:is|:)?\s*(?:\*\*|\$|\\(?:text|textbf|mathbf|boxed)\{)*\s*\(?([A-E])\)?(?![A-Za-z])/gi;
+// "answer is C", "the answer is for sure D", "réponse est C", "答案是B": the first option letter after
+// the marker, at most three lower-case words later (not after "not"); a lower-case letter only in
+// parentheses ("(b)"), so "the answer is a car" names no option.
+const CHOICE_PHRASE = new RegExp(
+  `(?:[Aa]nswer|ANSWER|[Oo]ption|[Cc]hoice|[Rr][ée]ponse|[Rr]espuesta|[Aa]ntwort|答案|选项|選項)\\s*(?:is|est|es|ist|:|：|是|为|為)?\\s*((?:(?!not\\b)[a-z]+,?\\s+){0,3}?)(?:\\*\\*|\\$|\\\\(?:text|textbf|mathbf|boxed)\\{)*\\s*(?:\\(([A-Ea-e])\\)|\\(?([A-E])\\)?)(?![A-Za-z])`,
+  'g',
+);
+/** A reply that opens with the option: "(B) 12 apples", "A. Because ...", "D. it can't be A", "B。不是 A", "B不是 A". */
+const CHOICE_OPENING = /^\s*(?:\*\*)?(?:\(([A-E])\)|([A-E])[.:)。，：]|([A-E])(?=[\u3040-\u30ff\u3400-\u9fff]))(?=\s|\*|$|[^\p{ASCII}])/u;
 
 function latest(...xs: Array<Found | null>): Found | null {
   let best: Found | null = null;
@@ -308,14 +343,15 @@ function isBareAnswer(t: string): boolean {
   )
     return false;
   const words = s
-    .replace(/\\text\{[^{}]*\}|\\mbox\{[^{}]*\}|\\textnormal\{[^{}]*\}/g, ' ')
+    .replace(/\\(?:text|mbox|textnormal|textbf|textit|mathrm|mathbf)\{[^{}]*\}/g, ' ')
     .replace(/(?<=[)\]}\d])(?:and|or)(?=[-+([\\{\dA-Za-z])/g, ' ');
   return proseWords(words).length === 0;
 }
 
 /** Extracts the final answer; `method` says which rule found it. */
 export function extractAnswer(input: string, options: { choices?: boolean } = {}): Extraction {
-  const text = fixDoubleEscapes(input);
+  // GLM-style box tokens (`<|begin_of_box|>42<|end_of_box|>`) mark the answer as \boxed{} does.
+  const text = fixDoubleEscapes(input).replace(/<\|begin_of_box\|>([\s\S]*?)<\|end_of_box\|>/g, (_m, x: string) => `\\boxed{${x}}`);
   // With choices, an answer that opens with a letter ("B because ...", "C) 12") is that letter.
   const leading = (a: string) => (options.choices ? (CHOICE_LEAD.exec(a)?.[1]?.toUpperCase() ?? null) : null);
   const tier1 = latest(lastBoxGroup(text), lastMatch(text, FINAL, 'final-answer'), lastMatch(text, HASH, 'hash'));
@@ -326,10 +362,15 @@ export function extractAnswer(input: string, options: { choices?: boolean } = {}
 
   if (options.choices) {
     let letter: string | null = null;
-    for (const m of text.matchAll(CHOICE_PHRASE)) letter = m[1].toUpperCase();
+    // A letter right after the marker ("The answer: D, ... answer to be A or B") beats one a few words later.
+    let loose: string | null = null;
+    for (const m of text.matchAll(CHOICE_PHRASE)) {
+      if (m[1] === '') letter = (m[2] ?? m[3]).toUpperCase();
+      else loose = (m[2] ?? m[3]).toUpperCase();
+    }
+    letter ??= loose;
+    letter ??= CHOICE_OPENING.exec(text)?.slice(1).find(Boolean) ?? null;
     letter ??= /(?:^|[\s(*])\(?([A-E])\)?[.)*]?\s*$/.exec(text.trim())?.[1] ?? null;
-    // A reply that opens with the option: "(B) 12 apples", "A. Because ...".
-    letter ??= /^\s*(?:\*\*)?(?:\(([A-E])\)|([A-E])[.:)])(?=\s|\*|$)/.exec(text)?.slice(1).find(Boolean) ?? null;
     // Else the last option letter standing alone ("Because B is valid"); "A" before a lower-case word is the article.
     if (letter === null)
       for (const m of text.matchAll(/(?<![A-Za-z0-9\\_^])\(?([A-E])\)?(?![A-Za-z0-9_'(])/g))
@@ -345,7 +386,12 @@ export function extractAnswer(input: string, options: { choices?: boolean } = {}
   const spans = latexSpans(text);
   const lastSpan = [...spans].reverse().find((s) => s.content.trim() !== '') ?? null;
   const num = lastNumber(text, spans);
-  if (lastSpan && (!num || lastSpan.end >= num.at)) return { answer: lastSpan.content.trim(), method: 'latex' };
+  if (lastSpan && (!num || lastSpan.end >= num.at)) {
+    // A span that holds prose ("how many $? just about 1$", a dollar sign read as a delimiter): its last number.
+    const inner = lastSpan.content.trim();
+    const n = proseWords(inner).length > 1 ? lastNumber(inner) : null;
+    return { answer: n ? n.value : inner, method: 'latex' };
+  }
   if (num) return { answer: num.value, method: 'last-number' };
   return { answer: null, method: null };
 }
@@ -357,6 +403,26 @@ export function extractAnswer(input: string, options: { choices?: boolean } = {}
 export function extractReference(input: string): Extraction {
   const text = fixDoubleEscapes(input);
   const e = extractAnswer(text);
-  if (e.method === 'boxed' || e.method === 'hash' || e.method === 'answer-is' || e.method === 'final-answer') return e;
+  if (e.method === 'boxed' || e.method === 'hash' || e.method === 'answer-is' || e.method === 'final-answer') {
+    const marked = e.method !== 'boxed' && e.answer !== null ? optionLine(e.answer) : null;
+    return marked ? { answer: marked, method: 'choice' } : e;
+  }
+  const option = optionLine(text);
+  if (option) return { answer: option, method: 'choice' };
   return { answer: text.trim(), method: 'whole' };
+}
+
+/**
+ * A reference written as an option line names its letter: "(D) Alina", "C Cecile", "... the
+ * answer is\n(C) Cecile" (the last line that opens with a letter and goes on in words), as
+ * multiple-choice harnesses store golds. Math references are never read this way.
+ */
+function optionLine(text: string): string | null {
+  if (proseWords(text).length === 0) return null;
+  let letter: string | null = null;
+  for (const line of text.split('\n')) {
+    const m = /^\s*(?:\(([A-E])\)|([A-E])[.):]?)\s+(\S.*)$/.exec(line);
+    if (m && proseWords(m[3]).length > 0 && !/[=\\^_$]/.test(m[3])) letter = m[1] ?? m[2];
+  }
+  return letter;
 }

@@ -79,7 +79,7 @@ export function preparePair(gold: string, pred: string, options: GradeOptions = 
 
 export type Decision = Omit<GradeResult, 'gold' | 'pred'>;
 
-const PERCENT = /\\?%|\bpercent(?:age)?\b|\bpct\b/i;
+const PERCENT = /\\?%|(?<![a-z])(?:percent(?:age)?|pct)(?![a-z])/i;
 
 const decided = (verdict: GradeVerdict, reason: string): Decision => ({ correct: verdict === 'correct', verdict, reason });
 
@@ -96,14 +96,18 @@ export function decidePair(pair: PreparedPair, symbolic: boolean): Decision | nu
   const v = compareNormalized(pair.gold.normalized, pair.pred.normalized, pair.tolerance, symbolic);
   if (v === null) return null;
   // One side written as a percentage, the other as a plain number: x% also equals x/100 (10% = 0.1).
-  if (!v.equal) {
-    const pg = PERCENT.test(pair.gold.extracted ?? '');
-    const pp = PERCENT.test(pair.pred.extracted ?? '');
-    const [a, b] = [parsePlainNumber(pair.gold.normalized), parsePlainNumber(pair.pred.normalized)];
-    if (pg !== pp && a && b && numbersClose(pg ? a.value / 100 : a.value, pp ? b.value / 100 : b.value, pair.tolerance)) {
-      return decided('correct', `${pair.pred.method ?? 'none'}: equal as a percentage (x% = x/100)`);
-    }
-  }
+  const pg = PERCENT.test(pair.gold.extracted ?? '');
+  const pp = PERCENT.test(pair.pred.extracted ?? '');
+  const [a, b] = [parsePlainNumber(pair.gold.normalized), parsePlainNumber(pair.pred.normalized)];
+  const scaled = pg !== pp && a && b && numbersClose(pg ? a.value / 100 : a.value, pp ? b.value / 100 : b.value, pair.tolerance);
+  if (!v.equal && scaled) return decided('correct', `${pair.pred.method ?? 'none'}: equal as a percentage (x% = x/100)`);
+  // A predicted percentage against a plain reference means x/100; read unscaled only for whole
+  // numbers ("28%" for 28, Math-Verify's convention), so "4 4/9%" is 40/900, not 40/9.
+  if (v.equal && pp && !pg && a && !Number.isInteger(a.value))
+    return decided(
+      'wrong',
+      `${pair.pred.method ?? 'none'}: a percentage is x/100 (${pair.pred.normalized}% is not ${pair.gold.normalized})`,
+    );
   const how = `${pair.pred.method ?? 'none'}: ${v.reason}`;
   return decided(v.equal ? 'correct' : v.unparseable ? 'unparseable' : 'wrong', how);
 }

@@ -142,9 +142,74 @@ export function fixDoubleEscapes(s: string): string {
     if (m[1].length % 2 === 0) even++;
     else odd++;
   }
-  if (even === 0 || odd > 0) return s;
-  return s.replace(/\\\\/g, '\\');
+  if (even === 0) return s;
+  if (odd === 0) return s.replace(/\\\\/g, '\\');
+  // Mixed ("\\dfrac{1}{2} +\frac{1}{72}", as in the MATH harness's own tests): a doubled backslash
+  // directly before a command name is that command; a row break `\\` before a space or digit stays.
+  return s.replace(DOUBLED_COMMAND, '\\');
 }
+
+const DOUBLED_COMMAND = new RegExp(
+  `(?<!\\\\)\\\\\\\\(?=(?:${[
+    'dfrac',
+    'tfrac',
+    'cfrac',
+    'frac',
+    'sqrt',
+    'text',
+    'textbf',
+    'textnormal',
+    'mathrm',
+    'mathbf',
+    'mathbb',
+    'boxed',
+    'left',
+    'right',
+    'cdot',
+    'times',
+    'div',
+    'pm',
+    'mp',
+    'infty',
+    'pi',
+    'theta',
+    'alpha',
+    'beta',
+    'gamma',
+    'le',
+    'leq',
+    'ge',
+    'geq',
+    'ne',
+    'neq',
+    'approx',
+    'in',
+    'cup',
+    'cap',
+    'emptyset',
+    'varnothing',
+    'sin',
+    'cos',
+    'tan',
+    'log',
+    'ln',
+    'exp',
+    'circ',
+    'dots',
+    'ldots',
+    'cdots',
+    'sum',
+    'prod',
+    'int',
+    'operatorname',
+    'angle',
+    'binom',
+    'begin',
+    'end',
+    'displaystyle',
+  ].join('|')})(?![a-zA-Z]))`,
+  'g',
+);
 
 /** Replaces `\cmd{...}` (braces matched) by its content, for each given command. */
 export function unwrapCommand(s: string, commands: readonly string[], spaced = false): string {
@@ -236,6 +301,8 @@ function stripThousands(s: string): string {
   out = out.replace(/(^|[^\d.,])([1-9]\d{0,2}(?:,\d{3})+)(?=$|[^\d,]|,\s)/g, (m, pre: string, num: string, offset: number) =>
     d[offset + pre.length] === 0 ? pre + num.replace(/,/g, '') : m,
   );
+  // "1.234.567" as a whole answer: points between thousands (two or more groups, so never a decimal).
+  if (/^-?[1-9]\d{0,2}(?:\.\d{3}){2,}$/.test(out.trim())) out = out.replace(/\./g, '');
   // "1 000 000" as a whole answer: spaces as separators.
   if (/^-?[1-9]\d{0,2}(?:[ \u00a0\u202f]\d{3})+(?:\.\d+)?$/.test(out.trim())) out = out.replace(/[ \u00a0\u202f]/g, '');
   return out;
@@ -313,6 +380,9 @@ export function normalizeAnswer(input: string): string {
   s = s.replace(/\\\$|\$|€|£|¥|\\euro|\\pounds|\\textdollar|\bUS\$|\bUSD\b|\bEUR\b/g, ' ');
   s = s.replace(/\\%|%/g, ' ');
   s = s.replace(/\\(?:text|textbf|textit|textnormal|textrm|mathrm|mathbf|mbox|operatorname)\s*\{\s*\}/g, '');
+  // Words in a text command after the value are its unit, whatever the unit ("\frac{1}{3} \text{x}",
+  // "5 \textbf{meters}", as Math-Verify and lighteval drop them).
+  s = s.replace(/([\d}])\s*\\(?:text|textbf|textit|textnormal|textrm|mbox)\s*\{\s*[A-Za-z][A-Za-z\s.]*\}\s*\.?\s*$/, '$1');
   // Text wrappers become spaced words, so "5\text{cm}" reads as "5 cm" for the unit rule.
   s = unwrapCommand(
     s,
@@ -321,8 +391,15 @@ export function normalizeAnswer(input: string): string {
   );
   s = canonicalRelations(s);
   s = s.replace(/\s+/g, ' ').trim();
+  // Ordinals: "5^{\mathrm{th}}" (lm-evaluation-harness's Minerva normalisation), "5^{th}", "21st".
+  s = s.replace(/(\d)\s*(?:\^\s*\{?\s*(?:th|st|nd|rd)\s*\}?|(?:th|st|nd|rd)(?![a-zA-Z]))/g, '$1');
+  // A bare approximation or equality sign before the value ("\approx 3.14", "= 5").
+  s = s.replace(/^(?:\\approx|=)\s*(?=[-+\d.\\(])/, '');
   // Trailing sentence punctuation (not an ellipsis).
   s = s.replace(/(?<!\.)\s*[.,;:!]\s*$/, '').trim();
+  // One value in square brackets ("[90]", "[45 degrees]", Geometry3K's answer format): an interval needs two ends.
+  const one = /^\[([^[\],]+)\]$/.exec(s);
+  if (one && one[1].trim() !== '') s = one[1].trim();
   // Units after a number ("5 cm", "1,000 dollars", "4 \text{ inches}^2", "28 percent").
   // (Only on short answers: the unit pattern backtracks, and answers with units are short.)
   for (let guard = 0; guard < 3 && s.length <= 200; guard++) {
@@ -357,6 +434,10 @@ export function normalizeAnswer(input: string): string {
   s = s.replace(/^(-?\d+)\.0+$/, '$1');
   // A whole answer in LaTeX grouping braces: "{1,3}" is the list 1,3.
   if (/^\{[^{}]*\}$/.test(s)) s = s.slice(1, -1);
+  // A whole answer that is one parenthesised relation ("(35 + 70 = 105)"): the parentheses group nothing.
+  const rel = /^\(([^(),]*(?:=|\\approx)[^(),]*)\)$/.exec(s.trim());
+  if (rel) s = rel[1];
+
   s = mixedNumber(slashFraction(s.trim()));
   // Spaces go, except one after a command name followed by a letter ("\pi r" must not become "\pir").
   return s

@@ -33,10 +33,11 @@ export function formatNumber(v: number): string {
 }
 
 /**
- * "1,22" read with a decimal comma (European style) -> 1.22; null unless the text is exactly
- * digits, one comma, digits. Only used against a single number on the other side.
+ * "1,22" read with a decimal comma (European style) -> 1.22, also with points between thousands
+ * ("1.234,5" -> 1234.5); null unless the text is exactly digits, one comma, digits. Only used
+ * against a single number on the other side.
  */
 export function decimalCommaValue(s: string): number | null {
-  const m = /^(-?\d+),(\d+)$/.exec(s);
-  return m ? Number(`${m[1]}.${m[2]}`) : null;
+  const m = /^(-?(?:\d{1,3}(?:\.\d{3})+|\d+)),(\d+)$/.exec(s);
+  return m ? Number(`${m[1].replace(/\./g, '')}.${m[2]}`) : null;
 }

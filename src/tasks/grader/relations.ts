@@ -226,6 +226,12 @@ export function compareRelations(a: string, b: string, tol: Tolerance, symbolic:
     const implicit = /[a-zA-Z]/.test(R.parts[0]) && lastRhs(R) === '0';
     const v = A ? (equationValue(R) ?? (symbolsOnly(R.parts[0]) ? lastRhs(R) : null)) : implicit ? equationValue(R) : lastRhs(R);
     if (v === null) return { equal: false, reason: 'equation vs expression' };
+    // "X \approx Y": X is the exact value and Y its rounding; either may match (`\frac{9.5}{3.14159} \approx 3.01`).
+    const k = R.ops.indexOf('\\approx');
+    if (k >= 0 && R.parts[k] !== v && !isSymbol(R.parts[k])) {
+      const exact = cmp(R.parts[k], other);
+      if (exact?.equal) return { ...exact, reason: `exact value before \\approx: ${exact.reason}` };
+    }
     const r = cmp(v, other);
     return r && { ...r, reason: `value of the equation: ${r.reason}` };
   }
