@@ -6,6 +6,7 @@
  * advantages (Shao et al. 2024), PPO clip 0.2 / 0.28 (DAPO clip-higher), dynamic sampling, k3 KL in
  * the loss at 0.001, token-mean aggregation, lr 5e-5 constant, the task verifier as the reward.
  */
+import { usageError } from '../core/index.js';
 
 export interface AblationArm {
   name: string;
@@ -150,11 +151,68 @@ export const ABLATION_ARMS: readonly AblationArm[] = [
 
 /** The RL section of an arm at a budget (not yet validated). */
 export function armSection(arm: AblationArm, b: AblationBudget): Record<string, unknown> {
-  return mergeSection(plainGrpoSection(b), typeof arm.rl === 'function' ? arm.rl(b) : arm.rl);
+  return mergeSection(plainGrpoSection(b), armOverrides(arm, b));
 }
 
+const armOverrides = (arm: AblationArm, b: AblationBudget) => (typeof arm.rl === 'function' ? arm.rl(b) : arm.rl);
+
+/**
+ * The arm of a name: a listed arm, or a combination `a+b+c` of listed arms (their overrides merged
+ * in order). A combination whose parts set the same key to different values is refused when its
+ * section is built (e.g. stable-reinforce+campo-repetition: both replace `reward`), and so is a
+ * part that only reruns another (grpo-reseed). Unknown names: undefined.
+ */
 export function armByName(name: string): AblationArm | undefined {
-  return ABLATION_ARMS.find((a) => a.name === name);
+  const listed = ABLATION_ARMS.find((a) => a.name === name);
+  if (listed || !name.includes('+')) return listed;
+  const names = name.split('+');
+  const parts = names.map((n) => ABLATION_ARMS.find((a) => a.name === n));
+  if (parts.some((p) => !p)) return undefined;
+  const arms = parts as AblationArm[];
+  if (new Set(names).size !== names.length) throw usageError(`ablation arm "${name}" names a part twice`, 'name each method once');
+  const rerun = arms.find((a) => a.seedOffset);
+  if (rerun)
+    throw usageError(
+      `ablation arm "${name}": ${rerun.name} reruns another arm with other seeds and cannot be combined`,
+      'combine methods only',
+    );
+  return {
+    name,
+    summary: `combination: ${names.join(' + ')}`,
+    rl: (b) => {
+      const each = arms.map((a) => ({ name: a.name, leaves: leafPaths(armOverrides(a, b)) }));
+      for (let i = 0; i < each.length; i++)
+        for (let j = i + 1; j < each.length; j++) {
+          const clash = conflict(each[i].leaves, each[j].leaves);
+          if (clash)
+            throw usageError(
+              `ablation arm "${name}": ${each[i].name} and ${each[j].name} both set rl.${clash} (to different values)`,
+              'combine methods that override different recipe keys',
+            );
+        }
+      return arms.reduce<Record<string, unknown>>((acc, a) => mergeSection(acc, armOverrides(a, b)), {});
+    },
+  };
+}
+
+/** Dotted paths of the leaves of an override (arrays and scalars are leaves), with their values. */
+function leafPaths(o: Record<string, unknown>, prefix = ''): Map<string, unknown> {
+  const out = new Map<string, unknown>();
+  for (const [k, v] of Object.entries(o)) {
+    const p = prefix ? `${prefix}.${k}` : k;
+    if (isPlain(v) && Object.keys(v).length) for (const [q, w] of leafPaths(v, p)) out.set(q, w);
+    else out.set(p, v);
+  }
+  return out;
+}
+
+/** The first path two overrides set differently: the same leaf with other values, or a leaf above the other's keys. */
+function conflict(a: Map<string, unknown>, b: Map<string, unknown>): string | null {
+  for (const [p, v] of a) {
+    if (b.has(p) && JSON.stringify(b.get(p)) !== JSON.stringify(v)) return p;
+    for (const q of b.keys()) if (q.startsWith(`${p}.`) || p.startsWith(`${q}.`)) return p.length < q.length ? p : q;
+  }
+  return null;
 }
 
 const isPlain = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);

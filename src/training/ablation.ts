@@ -12,8 +12,15 @@
  *     bootstrap over problems (eval/stats.ts pairedDifference), per-problem accuracy averaged over
  *     seeds;
  *   - cost: rollout tokens, trained tokens and wall time of the RL phase (eval excluded).
- * Results are written after every arm (atomic JSON + markdown); a rerun skips arms already done
- * at the same budget, so arms can be added while earlier ones are kept.
+ *   - seeds: each (arm, seed) is one RL run, scored and saved as per-problem/<arm>-s<seed>.json;
+ *     an arm is compared with plain GRPO per seed (same seed, so the same problem draws) and
+ *     pooled: per-problem counts summed over the seeds on both sides, then the paired bootstrap
+ *     over problems (the problem is the resampled unit; the seed-to-seed spread of the RL runs
+ *     shows in the per-seed rows, not in the pooled interval);
+ *   - arms combine: `a+b` merges the overrides of both (ablation-arms.ts armByName).
+ * Results are written after every arm (atomic JSON + markdown); a rerun skips (arm, seed) pairs
+ * already done at the same task, start and budget, so arms and seeds can be added later, and
+ * separate processes (one per seed, same --out) are merged by a last run over all seeds.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -112,30 +119,49 @@ function pool(runs: ProblemAccuracy[][]): ProblemAccuracy[] {
   return out;
 }
 
-function sumMetric(metricsFile: string, key: string): number {
-  if (!fs.existsSync(metricsFile)) return 0;
-  let s = 0;
+function metricValues(metricsFile: string, key: string): number[] {
+  if (!fs.existsSync(metricsFile)) return [];
+  const out: number[] = [];
   for (const line of fs.readFileSync(metricsFile, 'utf8').split('\n')) {
     if (!line.trim()) continue;
     const v = (JSON.parse(line) as Record<string, unknown>)[key];
-    if (typeof v === 'number' && Number.isFinite(v)) s += v;
+    if (typeof v === 'number' && Number.isFinite(v)) out.push(v);
   }
-  return s;
+  return out;
+}
+const sum = (xs: number[]) => xs.reduce((a, x) => a + x, 0);
+const mean = (xs: number[]) => (xs.length ? sum(xs) / xs.length : NaN);
+
+/** What a per-seed result is valid for: the same task, start and budget (seeds are per file). */
+type Stamp = { task: string; checkpoint: string; budget: Omit<AblationResult['budget'], 'seeds'> };
+
+/** One arm at one training seed: the held-out scores and the RL phase's cost (per-problem/<arm>-s<seed>.json). */
+interface SeedRun extends PerProblem {
+  stamp: Stamp;
+  wall_s: number;
+  rollout_tokens: number;
+  train_tokens: number;
+  /** Mean over steps of the share of groups whose rewards were all equal (all wrong or all right). */
+  zero_variance_share: number;
 }
 
-function sameBudget(a: AblationResult['budget'], b: AblationResult['budget']): boolean {
-  return JSON.stringify(a) === JSON.stringify(b);
+function readStamped<T extends { stamp: Stamp }>(file: string, stamp: Stamp): T | null {
+  if (!fs.existsSync(file)) return null;
+  const v = JSON.parse(fs.readFileSync(file, 'utf8')) as T;
+  return JSON.stringify(v.stamp) === JSON.stringify(stamp) ? v : null;
 }
 
 /** Validates every requested arm's RL section before any training (a typo fails in seconds, not after an hour). */
-export function armSections(o: Pick<AblationOptions, 'arms'> & AblationBudget): Record<string, RlSection> {
+export function armSections(
+  o: Pick<AblationOptions, 'arms'> & Partial<Pick<AblationOptions, 'task'>> & AblationBudget,
+): Record<string, RlSection> {
   const out: Record<string, RlSection> = {};
   for (const name of o.arms) {
     const arm = armByName(name);
     if (!arm) throw usageError(`unknown ablation arm "${name}"`, `known arms: ${ABLATION_ARMS.map((a) => a.name).join(', ')}`);
     const recipe = validateConfig(
       RecipeSchema,
-      { pipeline: 'rl', task: { name: 'game24' }, model: { init: 'unused' }, rl: armSection(arm, o) },
+      { pipeline: 'rl', task: { name: o.task ?? 'game24' }, model: { init: 'unused' }, rl: armSection(arm, o) },
       `ablation arm ${name}`,
     );
     out[name] = recipe.rl!;
@@ -143,8 +169,12 @@ export function armSections(o: Pick<AblationOptions, 'arms'> & AblationBudget): 
   return out;
 }
 
+/** Run-directory and file name of an arm (a combination's "+" is not allowed in run names). */
+const fileName = (arm: string) => arm.replace(/\+/g, '.');
+
 export async function runAblation(o: AblationOptions): Promise<AblationResult> {
   if (!o.arms.length) throw usageError('no ablation arms given', `name some of: ${ABLATION_ARMS.map((a) => a.name).join(', ')}`);
+  if (!o.seeds.length) throw usageError('no seeds given', 'e.g. --seeds 0,1');
   const arms = o.arms.includes(BASELINE_ARM) ? o.arms : [BASELINE_ARM, ...o.arms];
   const sections = armSections({ ...o, arms });
   await initEngine();
@@ -160,13 +190,11 @@ export async function runAblation(o: AblationOptions): Promise<AblationResult> {
     maxNewTokens: o.maxNewTokens,
     heldOut: o.heldOut,
     samples: o.samples,
-    seeds: o.seeds,
   };
+  const stamp: Stamp = { task: o.task, checkpoint: path.resolve(o.checkpoint), budget };
   fs.mkdirSync(path.join(o.out, 'per-problem'), { recursive: true });
   const jsonFile = path.join(o.out, 'ablation.json');
-  const prev = fs.existsSync(jsonFile) ? (JSON.parse(fs.readFileSync(jsonFile, 'utf8')) as AblationResult) : null;
-  const keep = prev && prev.task === o.task && prev.checkpoint === o.checkpoint && sameBudget(prev.budget, budget) ? prev : null;
-  const perFile = (arm: string) => path.join(o.out, 'per-problem', `${arm}.json`);
+  const perFile = (arm: string, seed: number) => path.join(o.out, 'per-problem', `${fileName(arm)}-s${seed}.json`);
   const evalOf = async (w: HostWeights, seed: number): Promise<PerProblem> => ({
     greedy: await scoreProblems(w, start, task, evalSet, verifier, { maxNewTokens: o.maxNewTokens, temperature: 0, n: 1, seed }),
     sampled: await scoreProblems(w, start, task, evalSet, verifier, {
@@ -176,10 +204,10 @@ export async function runAblation(o: AblationOptions): Promise<AblationResult> {
       seed: 1000 + seed,
     }),
   });
-  const result: AblationResult = keep ?? {
+  const result: AblationResult = {
     task: o.task,
     checkpoint: o.checkpoint,
-    budget,
+    budget: { ...budget, seeds: o.seeds },
     heldout_problems: evalSet.length,
     rl_problems: rlProblems.length,
     start: { greedy_accuracy: NaN, sampled_accuracy: NaN },
@@ -190,71 +218,94 @@ export async function runAblation(o: AblationOptions): Promise<AblationResult> {
     writeJsonAtomic(jsonFile, result);
     writeFileAtomic(path.join(o.out, 'ablation.md'), ablationMarkdown(result));
   };
-  if (!keep) {
-    const s = await evalOf(start.weights, o.seeds[0]);
-    result.start = { greedy_accuracy: accuracy(s.greedy), sampled_accuracy: accuracy(s.sampled) };
-    save();
+  const startFile = path.join(o.out, 'per-problem', 'start.json');
+  let s = readStamped<PerProblem & { stamp: Stamp }>(startFile, stamp);
+  if (!s) {
+    s = { stamp, ...(await evalOf(start.weights, 0)) };
+    writeJsonAtomic(startFile, s);
   }
-  for (const name of arms) {
-    if (result.arms[name] && fs.existsSync(perFile(name))) continue;
-    const arm = armByName(name)!;
-    const runs: PerProblem[] = [];
-    let wall = 0;
-    let rolloutTokens = 0;
-    let trainTokens = 0;
-    for (const seed of o.seeds.map((x) => x + (arm.seedOffset ?? 0))) {
-      process.stderr.write(`ablation: ${name} seed ${seed}: ${o.steps} steps of ${sections[name].prompts_per_step}x${o.group}\n`);
-      const recipe = validateConfig(
-        RecipeSchema,
-        {
-          pipeline: 'rl',
-          run: { name: `${name}-s${seed}`, seed },
-          task: { name: o.task },
-          model: { init: o.checkpoint },
-          rl: sections[name],
-        },
-        `ablation arm ${name}`,
-      );
-      const run = TrainingRun.open(recipe, { root: path.join(o.out, 'runs'), overwrite: true, progress: o.progress ?? 'log' });
-      const t0 = performance.now();
-      const r = await runRlPhase({
-        run,
-        phase: 'rl',
-        task,
-        problems: rlProblems,
-        // in-run evaluation (and critical-token entropy) on the first RL problems, never the held-out set
-        evalProblems: rlProblems.slice(0, sections[name].eval_problems),
-        start,
+  result.start = { greedy_accuracy: accuracy(s.greedy), sampled_accuracy: accuracy(s.sampled) };
+  save();
+  /** Trains and scores one arm at one seed, or reads the result of an earlier run at the same stamp. */
+  const seedRun = async (name: string, seed: number): Promise<SeedRun> => {
+    const done = readStamped<SeedRun>(perFile(name, seed), stamp);
+    if (done) return done;
+    process.stderr.write(`ablation: ${name} seed ${seed}: ${o.steps} steps of ${sections[name].prompts_per_step}x${o.group}\n`);
+    const recipe = validateConfig(
+      RecipeSchema,
+      {
+        pipeline: 'rl',
+        run: { name: `${fileName(name)}-s${seed}`, seed },
+        task: { name: o.task },
+        model: { init: o.checkpoint },
         rl: sections[name],
-        reward: resolveReward(sections[name].reward, task),
-        seed,
-        // checkpoints every quarter of the run: what a checkpoint-selection arm chooses among
-        checkpointEvery: Math.max(1, Math.floor(o.steps / 4)),
-        logEvery: 1,
-      });
-      wall += (performance.now() - t0) / 1000;
-      const metrics = path.join(run.dir.dir, 'metrics.jsonl');
-      rolloutTokens += sumMetric(metrics, 'rollout_tokens');
-      trainTokens += sumMetric(metrics, 'train_tokens');
-      runs.push(await evalOf(loadCheckpoint(r.checkpoint).weights, seed));
+      },
+      `ablation arm ${name}`,
+    );
+    const run = TrainingRun.open(recipe, { root: path.join(o.out, 'runs'), overwrite: true, progress: o.progress ?? 'log' });
+    const t0 = performance.now();
+    const r = await runRlPhase({
+      run,
+      phase: 'rl',
+      task,
+      problems: rlProblems,
+      // in-run evaluation (and critical-token entropy) on the first RL problems, never the held-out set
+      evalProblems: rlProblems.slice(0, sections[name].eval_problems),
+      start,
+      rl: sections[name],
+      reward: resolveReward(sections[name].reward, task),
+      seed,
+      // checkpoints every quarter of the run: what a checkpoint-selection arm chooses among
+      checkpointEvery: Math.max(1, Math.floor(o.steps / 4)),
+      logEvery: 1,
+    });
+    const wall = (performance.now() - t0) / 1000;
+    const metrics = path.join(run.dir.dir, 'metrics.jsonl');
+    const out: SeedRun = {
+      stamp,
+      wall_s: +wall.toFixed(1),
+      rollout_tokens: sum(metricValues(metrics, 'rollout_tokens')),
+      train_tokens: sum(metricValues(metrics, 'train_tokens')),
+      zero_variance_share: mean(metricValues(metrics, 'zero_variance_share')),
+      ...(await evalOf(loadCheckpoint(r.checkpoint).weights, seed)),
+    };
+    writeJsonAtomic(perFile(name, seed), out);
+    return out;
+  };
+  const baseRuns = new Map<number, SeedRun>();
+  for (const name of arms) {
+    const arm = armByName(name)!;
+    const runs: { seed: number; run: SeedRun; base: SeedRun | undefined }[] = [];
+    for (const seed of o.seeds) {
+      const run = await seedRun(name, seed + (arm.seedOffset ?? 0));
+      if (name === BASELINE_ARM) baseRuns.set(seed, run);
+      runs.push({ seed: seed + (arm.seedOffset ?? 0), run, base: name === BASELINE_ARM ? undefined : baseRuns.get(seed) });
     }
-    const pp: PerProblem = { greedy: pool(runs.map((x) => x.greedy)), sampled: pool(runs.map((x) => x.sampled)) };
-    writeJsonAtomic(perFile(name), pp);
-    const base = name === BASELINE_ARM ? null : (JSON.parse(fs.readFileSync(perFile(BASELINE_ARM), 'utf8')) as PerProblem);
+    const pp: PerProblem = { greedy: pool(runs.map((x) => x.run.greedy)), sampled: pool(runs.map((x) => x.run.sampled)) };
+    const vs = (a: PerProblem, b: PerProblem) => ({
+      greedy: pairedDifference(b.greedy, a.greedy, { seed: 0 }),
+      sampled: pairedDifference(b.sampled, a.sampled, { seed: 0 }),
+    });
     result.arms[name] = {
       summary: arm.summary,
-      seeds: o.seeds,
-      wall_s: +wall.toFixed(1),
-      rollout_tokens: rolloutTokens,
-      train_tokens: trainTokens,
+      seeds: runs.map((x) => x.seed),
+      wall_s: +sum(runs.map((x) => x.run.wall_s)).toFixed(1),
+      rollout_tokens: sum(runs.map((x) => x.run.rollout_tokens)),
+      train_tokens: sum(runs.map((x) => x.run.train_tokens)),
       greedy_accuracy: accuracy(pp.greedy),
       sampled_accuracy: accuracy(pp.sampled),
-      vs_baseline: base
-        ? {
-            greedy: pairedDifference(base.greedy, pp.greedy, { seed: 0 }),
-            sampled: pairedDifference(base.sampled, pp.sampled, { seed: 0 }),
-          }
-        : null,
+      zero_variance_share: mean(runs.map((x) => x.run.zero_variance_share)),
+      // pooled: per-problem counts summed over seeds on both sides, then the paired bootstrap over problems
+      vs_baseline:
+        name === BASELINE_ARM
+          ? null
+          : vs(pp, { greedy: pool(runs.map((x) => x.base!.greedy)), sampled: pool(runs.map((x) => x.base!.sampled)) }),
+      per_seed: runs.map((x) => ({
+        seed: x.seed,
+        greedy_accuracy: accuracy(x.run.greedy),
+        sampled_accuracy: accuracy(x.run.sampled),
+        vs_baseline: x.base ? vs(x.run, x.base) : null,
+      })),
     };
     save();
   }

@@ -9,6 +9,7 @@ import type { Command } from 'commander';
 import { ABLATION_ARMS } from '../../training/ablation-arms.js';
 import { runAblation } from '../../training/ablation.js';
 import { ablationMarkdown } from '../../training/ablation-report.js';
+import { resolveCheckpoint } from '../../training/models.js';
 import { usageError } from '../../core/index.js';
 import { intOption } from '../options.js';
 import type { BenchModule } from './types.js';
@@ -29,9 +30,16 @@ export const ablationBench: BenchModule = {
   summary: 'plain GRPO vs each RL method (issue 21) at one budget: greedy and sampled held-out accuracy, paired CIs, tokens, wall',
   configure(cmd: Command) {
     cmd
-      .option('--arms <list>', `comma-separated arms (${ABLATION_ARMS.map((a) => a.name).join(', ')}); grpo always runs first`, 'grpo')
+      .option(
+        '--arms <list>',
+        `comma-separated arms (${ABLATION_ARMS.map((a) => a.name).join(', ')}), or combinations a+b of them; grpo always runs first`,
+        'grpo',
+      )
       .option('--task <name>', 'game24 or countdown', 'game24')
-      .option('--checkpoint <file>', 'starting policy (default: the committed Game of 24 SFT policy)', committed)
+      .option(
+        '--checkpoint <file>',
+        'starting policy: a .safetensors file or a finished run directory (default for game24: the committed SFT policy)',
+      )
       .option('--out <dir>', 'where ablation.json, ablation.md and the runs go', 'runs/ablation')
       .option('--steps <n>', 'RL steps per arm', intOption(1), 20)
       .option('--prompts <n>', 'prompts per step', intOption(1), 16)
@@ -46,9 +54,15 @@ export const ablationBench: BenchModule = {
       if (!/^\d+$/.test(s)) throw usageError(`--seeds: "${s}" is not a non-negative integer`, 'e.g. --seeds 0,1');
       return Number(s);
     });
+    const task = o.task as string;
+    if (o.checkpoint === undefined && task !== 'game24')
+      throw usageError(
+        `--checkpoint is needed for ${task}: no ${task} policy ships with rlmkit`,
+        'e.g. --checkpoint runs/countdown-sft (recipes/countdown-sft.yaml)',
+      );
     return (await runAblation({
-      task: o.task as string,
-      checkpoint: o.checkpoint as string,
+      task,
+      checkpoint: o.checkpoint === undefined ? committed : resolveCheckpoint(o.checkpoint as string),
       arms: list(o.arms as string, '--arms'),
       out: o.out as string,
       steps: o.steps as number,
