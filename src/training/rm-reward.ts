@@ -11,7 +11,7 @@
  * shows reward hacking as a rising `reward` with a falling `accuracy`.
  */
 import { inputError, runtimeError, usageError } from '../core/index.js';
-import { type Tokenizer, initEngine, loadCheckpoint, tokenizerFromSpec } from '../engine/index.js';
+import { type Checkpoint, type Tokenizer, initEngine, loadCheckpoint, tokenizerFromSpec } from '../engine/index.js';
 import type { Sampler } from '../engine/index.js';
 import type { Problem, Task } from '../tasks/types.js';
 import { resolveCheckpoint } from './models.js';
@@ -38,9 +38,11 @@ export class RewardModelScorer {
     private readonly sampler: Sampler,
   ) {}
 
-  /** Opens a reward model checkpoint (a .safetensors file, or a run of pipeline rm). */
-  static async open(where: string): Promise<RewardModelScorer> {
-    await initEngine();
+  /**
+   * Reads and checks a reward model checkpoint (a .safetensors file, or a run of pipeline rm),
+   * synchronously, so a wrong path fails before any rollout.
+   */
+  static load(where: string): Checkpoint & { file: string } {
     const file = resolveCheckpoint(where, 'reward');
     const ck = loadCheckpoint(file);
     const d = ck.extra.reward_model as { scale?: unknown; sees?: unknown } | undefined;
@@ -49,8 +51,16 @@ export class RewardModelScorer {
         `${file} is not a reward model (checkpoint kind "${ck.kind}")`,
         'train one with a recipe of pipeline rm (e.g. recipes/word-sorting-rm.yaml) and point reward_model.checkpoint at its run',
       );
+    return { ...ck, file };
+  }
+
+  /** Opens a reward model for scoring (`load`, then its onnxruntime graph). */
+  static async open(where: string | (Checkpoint & { file: string })): Promise<RewardModelScorer> {
+    const ck = typeof where === 'string' ? RewardModelScorer.load(where) : where;
+    await initEngine();
+    const d = ck.extra.reward_model as { scale: number; sees: RmView };
     const sampler = await makeSampler(ck.weights, ck.config, 'onnx');
-    return new RewardModelScorer(file, tokenizerFromSpec(ck.tokenizer), d.scale, d.sees as RmView, ck.config.maxSeqLen, sampler);
+    return new RewardModelScorer(ck.file, tokenizerFromSpec(ck.tokenizer), d.scale, d.sees, ck.config.maxSeqLen, sampler);
   }
 
   /** Scores of (problem, completion) couples, in one batch. */
@@ -90,9 +100,10 @@ export class RewardModelScorer {
 export function rewardModelReward(spec: RewardModelRewardSpec, task: Task<Problem>): RewardFn & { dispose(): void } {
   const { checkpoint, think } = spec.reward_model;
   const verify = verifierReward(task);
+  const ck = RewardModelScorer.load(checkpoint); // fails now, not at the first rollout
   let scorer: Promise<RewardModelScorer> | null = null;
   const fn = async (samples: readonly RewardSampleIn[]) => {
-    scorer ??= RewardModelScorer.open(checkpoint);
+    scorer ??= RewardModelScorer.open(ck);
     const rm = await scorer;
     const thinks = samples.map((s) => {
       const { thought, response } = thoughtAndResponse(s.completion);
