@@ -62,6 +62,23 @@ export const CLASSES: Record<string, Case[]> = {
     ],
     ['10455', 'so \\boxed{200} and then \\boxed{255}; in total $10,455. Final Answer: The final answer is $10,455$.', C],
     ['12 \\text{ and } 13', 'between $\\boxed{12 $ and $13 }. $ Final Answer: The final answer is \\"$12 $ and $13 $\\".', C],
+    // Issue 16, second pass: classes found in other graders' public suites (test/tasks/grader-peer-suites.ts).
+    ['5', 'First I got \\boxed{3}. That is wrong; the correct value is \\boxed{5}.', C],
+    ['42', '<|begin_of_box|>42<|end_of_box|>', C],
+    ['\\frac{1}{2}', '<|begin_of_box|>\\frac{1}{2}<|end_of_box|> and then 7', C],
+    ['220', "Réponse : Janeth aura encore 220 $ à payer d'ici 12 mois.", C],
+    ['2/5', '所以每份应该是 (\\frac{2}{5}) 吨。', C],
+    ['13', '所以一共有3 + 10 = 13只鸟。', C],
+    ['13', '答案是13只鸟。', C],
+    ['2', 'Use version v2 of the code', U],
+    ['D', 'The answer is for sure D, it cannot be A or B', C],
+    ['D', 'D. It cannot be A or B', C],
+    ['B', 'B。不是 A', C],
+    ['(C) Cecile', 'C', C],
+    ['(A) Cecile', 'C', W],
+    ['B', 'the answer is a car', W],
+    ['B', 'The correct choice is b.', C],
+    ['42', 'Final answer is $\\sum_{k=0}^n\\bigl(k\\bigr)$. I hope. 42', U],
   ],
   numberFormats: [
     ['32349', '\\boxed{32,\\!349}', C],
@@ -90,6 +107,14 @@ export const CLASSES: Record<string, Case[]> = {
     ['16386.20', 'worth $\\boxed{\\$16,\\!386.20}$ at the end', C],
     ['14916', 'the smallest is $\\boxed{14{,}916}$', C],
     ['14916', 'Final Answer: The final answer is $14 {, }916$.', C],
+    // Issue 16, second pass: classes found in other graders' public suites (test/tasks/grader-peer-suites.ts).
+    ['1234.5', '1.234,5', C],
+    ['1234567', '1.234.567', C],
+    ['5', '５', C],
+    ['-5', '−5', C],
+    ['1102', '\\{1,102\\}', W],
+    ['5', '5^{\\mathrm{th}}', C],
+    ['21', '21st', C],
   ],
   relations: [
     ['x \\ge 5', 'Therefore $x \\geq 5$ is the solution.', C],
@@ -134,6 +159,12 @@ export const CLASSES: Record<string, Case[]> = {
     ['D = (0, 1)', '$D = (0, 1.5)$', W],
     ['x = 5', '\\boxed{5}', C],
     ['x=1, y=2', '\\boxed{y = 2, x = 1}', C],
+    // Issue 16, second pass: classes found in other graders' public suites (test/tasks/grader-peer-suites.ts).
+    ['\\frac{9.5}{3.14159}', '\\frac{9.5}{3.14159} \\approx 3.01', C],
+    ['3.02', '\\frac{9.5}{3.14159} \\approx 3.02', C],
+    ['2', '\\frac{9.5}{3.14159} \\approx 3.02', W],
+    ['105', '(35 + 70 = 105)', C],
+    ['x \\ge 2', '-x \\ge -2', W],
   ],
   structures: [
     ['\\begin{pmatrix}1 & 0 \\\\ 0 & 1\\end{pmatrix}', 'The identity matrix is $ \\begin{pmatrix}1 & 0 \\\\ 0 & 1\\end{pmatrix} $.', C],
@@ -178,6 +209,14 @@ export const CLASSES: Record<string, Case[]> = {
     ['(3, \\frac{\\pi}{2})', 'the polar coordinates are $\\boxed{\\left( 3, \\frac{\\pi}{2} \\right)}.$', C],
     ['(\\frac{3}{5},\\frac{8}{3}]', '$(0.6,2.6667]$', C, { relTol: 1e-2 }],
     ['(\\frac{3}{5},\\frac{8}{3}]', '$(0.6,2.6667]$', W],
+    // Issue 16, second pass: classes found in other graders' public suites (test/tasks/grader-peer-suites.ts).
+    ['[1,2]\\cup[3,4]', '[3,4]\\cup[1,2]', C],
+    ['[1,2]\\cup[3,4]', '[3,4]\\cup[1,3]', W],
+    ['\\emptyset', '\\{\\}', C],
+    ['\\begin{pmatrix}7\\\\15\\end{pmatrix}', '\\begin{pmatrix}1&2\\\\3&4\\end{pmatrix}\\begin{pmatrix}1\\\\3\\end{pmatrix}', C],
+    ['90', 'The angle is [90].', C],
+    ['45', '[45 degrees]', C],
+    ['[1,2]', '[1,2)', W],
   ],
   tuples: [
     ['1102', '\\boxed{(1,102)}', W],
@@ -218,6 +257,12 @@ export const CLASSES: Record<string, Case[]> = {
     ['204_5', 'a quotient of $\\boxed{204_5}$', C],
     ['1112112_3', '\\boxed{1112122_3}', W],
     ['\\text{E}', '$E$', C],
+    // Issue 16, second pass: classes found in other graders' public suites (test/tasks/grader-peer-suites.ts).
+    ['\\frac{1}{3}', '\\frac{1}{3} \\text{x}', C],
+    ['40/900', '4 4/9%', C],
+    ['40/9', '4 4/9%', W],
+    ['28', '28%', C],
+    ['40/900', '4 4/9percent', C],
   ],
   escaping: [
     ['\\\\frac{1}{2}', '\\boxed{0.5}', C],
@@ -225,6 +270,10 @@ export const CLASSES: Record<string, Case[]> = {
     ['\\\\left(\\\\frac{1}{5},\\\\frac{1}{6}\\\\right)', '$(p,q) = \\boxed{\\left( \\frac{1}{5}, \\frac{1}{6} \\right)}.$', C],
     ['\\begin{pmatrix}1 \\\\ 2\\end{pmatrix}', '\\\\boxed{\\\\begin{pmatrix}1 \\\\\\\\ 2\\\\end{pmatrix}}', C],
     ['\\\\sqrt{2}', '\\boxed{\\sqrt{3}}', W],
+    // Issue 16, second pass: classes found in other graders' public suites (test/tasks/grader-peer-suites.ts).
+    ['\\tfrac{1}{2} +\\! \\frac1{72}', '\\\\dfrac{1}{2} +\\frac{1}{72}', C],
+    ['\\frac{1}{2}+2', '\\\\frac{1}{2} + \\\\sqrt{4}', C],
+    ['\\begin{pmatrix}1\\\\2\\end{pmatrix}', '\\begin{pmatrix}1\\\\2\\end{pmatrix}', C],
   ],
   listsAndRegions: [
     // A solution listed twice is still one solution (set semantics when the counts differ).

@@ -319,7 +319,7 @@ const CHOICE_LEAD = /^\s*(?:\*\*|\\text\{|\\textbf\{)*\(?([A-Ea-e])\)?(?:\}|\*\*
 // the marker, at most three lower-case words later (not after "not"); a lower-case letter only in
 // parentheses ("(b)"), so "the answer is a car" names no option.
 const CHOICE_PHRASE = new RegExp(
-  `(?:[Aa]nswer|ANSWER|[Oo]ption|[Cc]hoice|[Rr][ée]ponse|[Rr]espuesta|[Aa]ntwort|答案|选项|選項)\\s*(?:is|est|es|ist|:|：|是|为|為)?\\s*((?:(?!not\\b)[a-z]+,?\\s+){0,3}?)(?:\\*\\*|\\$|\\\\(?:text|textbf|mathbf|boxed)\\{)*\\s*(?:\\(([A-Ea-e])\\)|\\(?([A-E])\\)?)(?![A-Za-z])`,
+  `(?:[Aa]nswer|ANSWER|[Oo]ption|[Cc]hoice|[Rr][ée]ponse|[Rr]espuesta|[Aa]ntwort|答案|选项|選項)\\s*(?:is|est|es|ist|:|：|是|为|為)?\\s*((?:(?!not\\b)[a-z]+,?\\s+){0,3}?)(?:\\*\\*|\\$|\\\\(?:text|textbf|mathbf|boxed)\\{)*\\s*(?:\\(([A-Ea-e])\\)|\\(?([A-E])\\)?|([a-e])(?=[.)]?\\s*$))(?![A-Za-z])`,
   'g',
 );
 /** A reply that opens with the option: "(B) 12 apples", "A. Because ...", "D. it can't be A", "B。不是 A", "B不是 A". */
@@ -353,7 +353,9 @@ export function extractAnswer(input: string, options: { choices?: boolean } = {}
   // GLM-style box tokens (`<|begin_of_box|>42<|end_of_box|>`) mark the answer as \boxed{} does.
   const text = fixDoubleEscapes(input).replace(/<\|begin_of_box\|>([\s\S]*?)<\|end_of_box\|>/g, (_m, x: string) => `\\boxed{${x}}`);
   // With choices, an answer that opens with a letter ("B because ...", "C) 12") is that letter.
-  const leading = (a: string) => (options.choices ? (CHOICE_LEAD.exec(a)?.[1]?.toUpperCase() ?? null) : null);
+  // "A car ..." and "a car ..." open with the article, and a bare lower-case letter before a word is no option.
+  const leading = (a: string) =>
+    options.choices && !/^\s*(?:A\s+[a-z]|[a-e]\s+\S)/.test(a) ? (CHOICE_LEAD.exec(a)?.[1]?.toUpperCase() ?? null) : null;
   const tier1 = latest(lastBoxGroup(text), lastMatch(text, FINAL, 'final-answer'), lastMatch(text, HASH, 'hash'));
   if (tier1)
     return { answer: leading(tier1.answer) ?? tier1.answer.trim(), method: tier1.method, ...(tier1.parts ? { parts: tier1.parts } : {}) };
@@ -365,8 +367,9 @@ export function extractAnswer(input: string, options: { choices?: boolean } = {}
     // A letter right after the marker ("The answer: D, ... answer to be A or B") beats one a few words later.
     let loose: string | null = null;
     for (const m of text.matchAll(CHOICE_PHRASE)) {
-      if (m[1] === '') letter = (m[2] ?? m[3]).toUpperCase();
-      else loose = (m[2] ?? m[3]).toUpperCase();
+      const l = (m[2] ?? m[3] ?? m[4]).toUpperCase();
+      if (m[1] === '') letter = l;
+      else loose = l;
     }
     letter ??= loose;
     letter ??= CHOICE_OPENING.exec(text)?.slice(1).find(Boolean) ?? null;

@@ -359,7 +359,11 @@ export function canonicalRelations(s: string): string {
 }
 
 export function normalizeAnswer(input: string): string {
-  let s = fixDoubleEscapes(input.trim());
+  // Full-width forms ("５", "１２．５") as their ASCII letters and digits; the minus sign U+2212 as "-".
+  let s = fixDoubleEscapes(input.trim())
+    .replace(/[\uFF01-\uFF5E]/g, (c) => String.fromCharCode(c.charCodeAt(0) - 0xfee0))
+    .replace(/\u3000/g, ' ')
+    .replace(/\u2212/g, '-');
   s = s.replace(/\r?\n/g, ' ');
   // Outer math delimiters (possibly several spans: "$12$ and $13$").
   s = s
@@ -432,6 +436,8 @@ export function normalizeAnswer(input: string): string {
     .trim();
   // "5.0", "5.00" -> "5" (exact zeros only).
   s = s.replace(/^(-?\d+)\.0+$/, '$1');
+  // The empty set written as empty braces.
+  if (/^(?:\\\{\s*\\\}|\{\s*\})$/.test(s)) s = '\\emptyset';
   // A whole answer in LaTeX grouping braces: "{1,3}" is the list 1,3.
   if (/^\{[^{}]*\}$/.test(s)) s = s.slice(1, -1);
   // A whole answer that is one parenthesised relation ("(35 + 70 = 105)"): the parentheses group nothing.
