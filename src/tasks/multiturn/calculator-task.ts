@@ -11,7 +11,8 @@
  *   answer: 204995                       (policy; ends the episode, reward 1 if right)
  *
  * Without tools (`createEnv(p, {tools: false})`, the baseline) the solver's episode is the answer
- * line alone. Generated: train 10000, test 500, test removed from train.
+ * line alone. A second solver strategy, `whole`, copies the question into one call
+ * (`calculator: 347*589+612`); recipes mix the two with `multiturn.solver_strategies`. Generated: train 10000, test 500, test removed from train.
  */
 import type { Rng } from '../../core/rng.js';
 import { calculate, calculatorTool } from '../tools/calculator.js';
@@ -38,9 +39,19 @@ function makeProblem(rng: Rng, split: string, i: number): CalcProblem | null {
   return { id: `calc-tool/${split}/${i}`, question, answer: calculate(question), data: { a, b, c, ops: [o1, o2] } };
 }
 
-/** The solver's tool calls: the higher-precedence (or left) operation first, then the other. */
-export function calcSolverTurns(p: CalcProblem, tools = true): string[] {
+/** The solver's strategies: `stepwise` (default) one operation per call, `whole` the expression in one call. */
+export const CALC_SOLVER_STRATEGIES = ['stepwise', 'whole'] as const;
+
+/**
+ * The solver's tool calls. `stepwise`: the higher-precedence (or left) operation first, then the
+ * other, copying the first result and the remaining operand into the second call. `whole`: the
+ * question copied into one call.
+ */
+export function calcSolverTurns(p: CalcProblem, tools = true, strategy: string = 'stepwise'): string[] {
   if (!tools) return [`answer: ${p.answer}`];
+  if (!(CALC_SOLVER_STRATEGIES as readonly string[]).includes(strategy))
+    throw new RangeError(`calc-tool has no solver strategy "${strategy}" (strategies: ${CALC_SOLVER_STRATEGIES.join(', ')})`);
+  if (strategy === 'whole') return [`calculator: ${p.question}`, `answer: ${p.answer}`];
   const { a, b, c, ops } = p.data;
   const [o1, o2] = ops;
   if (o2 === '*' && o1 !== '*') {
@@ -85,5 +96,6 @@ export const calcToolTask: MultiTurnTask<CalcProblem> = {
       },
     });
   },
-  solveTurns: (p, _rng, o = {}) => calcSolverTurns(p, o.tools !== false),
+  solveTurns: (p, _rng, o = {}) => calcSolverTurns(p, o.tools !== false, o.strategy),
+  solverStrategies: CALC_SOLVER_STRATEGIES,
 };

@@ -72,8 +72,17 @@ export interface MultiTurnTask<P extends Problem = Problem> extends Task<P> {
   readonly agents: readonly string[];
   /** A fresh environment for one problem, `tools: false` removes the tools (the no-tool baseline). */
   createEnv(problem: P, o?: { tools?: boolean }): Environment;
-  /** The actions of a correct episode (supervised data): the solver's tool calls and answer. */
-  solveTurns?(problem: P, rng?: { next(): number }, o?: { tools?: boolean }): string[] | null;
+  /**
+   * The actions of a correct episode (supervised data): the solver's tool calls and answer.
+   * `strategy` picks one of `solverStrategies` (default: the first).
+   */
+  solveTurns?(problem: P, rng?: { next(): number }, o?: { tools?: boolean; strategy?: string }): string[] | null;
+  /**
+   * Names of the solver's ways of solving a problem with tools, the default first (calc-tool:
+   * `stepwise`, one operation per call, and `whole`, the whole expression in one call). A recipe's
+   * `multiturn.solver_strategies` mixes them in the SFT data.
+   */
+  readonly solverStrategies?: readonly string[];
 }
 
 export function isMultiTurnTask(t: Task<any>): t is MultiTurnTask<any> {

@@ -29,12 +29,30 @@ export function resolveMultiturnTask(name: string): MultiTurnTask {
   return t;
 }
 
+/** multiturn.solver_strategies checked against the task's strategies (usage error naming them). */
+export function solverStrategies(task: MultiTurnTask, mix: Record<string, number> | null): { name: string; weight: number }[] | null {
+  if (!mix) return null;
+  const known = task.solverStrategies ?? [];
+  const names = Object.keys(mix);
+  const hint = known.length > 0 ? `use ${known.join(', ')}` : 'remove multiturn.solver_strategies';
+  for (const n of names)
+    if (!known.includes(n))
+      throw usageError(
+        `multiturn.solver_strategies: task ${task.name} has no solver strategy "${n}"${known.length ? ` (it has ${known.join(', ')})` : ' (it has one solver)'}`,
+        hint,
+      );
+  if (names.reduce((a, n) => a + mix[n], 0) <= 0)
+    throw usageError('multiturn.solver_strategies: the weights sum to 0', 'give at least one strategy a positive weight');
+  return names.map((name) => ({ name, weight: mix[name] }));
+}
+
 export async function trainMultiturn(
   recipe: Recipe,
   o: RunOptions = {},
 ): Promise<{ run: string; pipeline: string; checkpoints: Record<string, string>; phases: Record<string, unknown> }> {
   const task = resolveMultiturnTask(recipe.task.name);
   const mt = recipe.multiturn ?? MultiturnSectionSchema.parse({});
+  const strategies = solverStrategies(task, mt.solver_strategies);
   const problems = await task.problems({ split: recipe.task.split, limit: recipe.task.limit ?? undefined });
   if (problems.length === 0)
     throw usageError(`task ${task.name} split "${recipe.task.split}" holds no problems`, 'check task.split and task.limit');
@@ -43,7 +61,7 @@ export async function trainMultiturn(
   const common = { run, task, problems, seed: recipe.run.seed, checkpointEvery: recipe.checkpoint_every };
   if (recipe.pipeline === 'multiturn-sft') {
     const start = startingModel(recipe.model, tok, recipe.run.seed, { kind: 'policy' });
-    const r = await runMultiturnSftPhase({ ...common, phase: 'sft', start, sft: sftSection(recipe), tools: mt.tools });
+    const r = await runMultiturnSftPhase({ ...common, phase: 'sft', start, sft: sftSection(recipe), tools: mt.tools, strategies });
     run.writeFinal({ policy: r.checkpoint });
     return { run: run.dir.dir, pipeline: recipe.pipeline, checkpoints: { policy: r.checkpoint }, phases: { sft: r } };
   }

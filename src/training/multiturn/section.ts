@@ -16,6 +16,12 @@ export const MultiturnSectionSchema = z.strictObject({
   tools: z.boolean().default(true),
   /** Tokens at most per action (one line). */
   max_turn_tokens: posInt().default(40),
+  /**
+   * multiturn-sft: the share of solver episodes per solver strategy of the task (e.g. calc-tool
+   * `{ stepwise: 0.8, whole: 0.2 }`), drawn per example; null = the task's default strategy only.
+   * A demonstrator that mixes strategies gives RL a choice to learn from (src/training/README.md).
+   */
+  solver_strategies: z.record(z.string(), z.number().nonnegative()).nullable().default(null),
   /** Curriculum (MaskSearch: by number of masks): stages of `steps` RL steps on problems of at most `max_level`. */
   curriculum: z.array(z.strictObject({ steps: posInt(), max_level: posInt() })).default([]),
   /** ArCHer (Zhou et al. 2024): the utterance-level critic trained off-policy. */
@@ -80,6 +86,11 @@ export function checkMultiturnRecipe(
       );
     return;
   }
+  if (r.pipeline !== 'multiturn-sft' && r.multiturn?.solver_strategies)
+    issue(
+      ['multiturn', 'solver_strategies'],
+      `conflict: solver_strategies shapes the SFT data of pipeline multiturn-sft; pipeline "${r.pipeline}" does not read it`,
+    );
   if (r.pipeline !== 'multiturn-sft') {
     if (!r.rl) issue(['rl'], `pipeline "${r.pipeline}" needs an "rl:" section (prompts per step, group size, optimiser)`);
     if (r.model.init === null)

@@ -26,27 +26,43 @@ export interface MultiturnSftInput {
   start: LoadedModel;
   sft: SftSection;
   tools: boolean;
+  /** Solver strategies and their weights (multiturn.solver_strategies, checked); null: the task's default. */
+  strategies?: readonly { name: string; weight: number }[] | null;
   seed: number;
   checkpointEvery: number;
 }
 
-/** Solver episodes, cached by problem id (environments may run code). */
+/** One strategy drawn by weight (weights checked positive in total by the pipeline). */
+function drawStrategy(ws: readonly { name: string; weight: number }[], rng: Rng): string {
+  const total = ws.reduce((a, w) => a + w.weight, 0);
+  let u = rng.next() * total;
+  for (const w of ws) if ((u -= w.weight) < 0) return w.name;
+  return ws[ws.length - 1].name;
+}
+
+/**
+ * Solver episodes, cached by problem id and strategy (environments may run code). With several
+ * strategies, each example draws its own, so one problem may appear solved both ways.
+ */
 export class SolverEpisodes {
   private readonly cache = new Map<string, Promise<Trajectory | null>>();
   constructor(
     private readonly task: MultiTurnTask,
-    private readonly input: { start: LoadedModel; tools: boolean },
+    private readonly input: { start: LoadedModel; tools: boolean; strategies?: readonly { name: string; weight: number }[] | null },
   ) {}
   get(p: Problem, rng: Rng): Promise<Trajectory | null> {
-    let t = this.cache.get(p.id);
+    const ws = this.input.strategies;
+    const strategy = ws && ws.length > 0 ? drawStrategy(ws, rng) : undefined;
+    const key = strategy === undefined ? p.id : `${p.id}#${strategy}`;
+    let t = this.cache.get(key);
     if (!t) {
-      const actions = this.task.solveTurns?.(p, rng, { tools: this.input.tools }) ?? null;
+      const actions = this.task.solveTurns?.(p, rng, { tools: this.input.tools, strategy }) ?? null;
       t = actions
         ? solverTrajectory(this.task, this.input.start.tokenizer, p, actions, { tools: this.input.tools }).then((x) =>
             x.correct ? x : null,
           )
         : Promise.resolve(null);
-      this.cache.set(p.id, t);
+      this.cache.set(key, t);
     }
     return t;
   }
