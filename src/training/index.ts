@@ -10,6 +10,7 @@ export {
   trainRl,
   trainValue,
   trainDpo,
+  trainRewardModel,
   trainRest,
   trainX1,
   openPipeline,
@@ -23,6 +24,11 @@ export { runRlPhase, greedyAccuracy, type RlResult } from './rl.js';
 export { runValuePhase, valueExamplesFromTraces, valueExamplesFromRollouts, type ValueExample, type ValueResult } from './value.js';
 export { runDpoPhase, readPairs } from './dpo.js';
 export { runRest } from './rest.js';
+export { runRewardModelPhase, bradleyTerryLoss, rewardModelLoss, type RewardModelResult } from './reward-model.js';
+export { pairsFromPolicy, pairsFromJsonl, ruleQuality, type RmPair } from './rm-pairs.js';
+export { RewardModelScorer, rewardModelReward, openRlReward } from './rm-reward.js';
+export { thoughtAndResponse, RewardModelRewardSchema, type RewardModelRewardSpec } from './reward-model-config.js';
+export { evaluateRlmt, rlmtMarkdown, type RlmtEvalReport } from './rlmt-eval.js';
 export { runReplayPolicyPhase, stepGroupsFromTraces, type StepGroup } from './replay.js';
 export { runX1, type X1Result } from './x1.js';
 export { resolveReward, verifierReward, type RewardFn } from './rewards.js';
