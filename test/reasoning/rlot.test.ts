@@ -1,8 +1,10 @@
 /**
  * RL of Thoughts (src/reasoning/navigator): the navigator's hand-written gradient matches finite
  * differences (masked softmax, entropy term), REINFORCE moves it toward a rewarded block, the
- * blocks run on Game of 24 through rlmkit's operators within the token budget, fixed strategies
- * and the navigator are compared on the same problems, and bad weights are one clear error.
+ * learned baseline fits the returns per state, the blocks run on Game of 24 through rlmkit's
+ * operators within the token budget and follow the value model (decompose and refine move to the
+ * best-rated untried step), fixed strategies and the navigator are compared on the same problems,
+ * the transfer puzzles are solvable and never target 24, and bad weights are one clear error.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -12,18 +14,42 @@ import { LegalUniformPolicy } from '../../src/reasoning/legal-policy.js';
 import { BLOCKS, FEATURES } from '../../src/reasoning/navigator/blocks.js';
 import { Navigator } from '../../src/reasoning/navigator/navigator.js';
 import { fixedChooser, loadNavigator, navigatorChooser } from '../../src/reasoning/navigator/strategy.js';
-import { evalArms, runEpisode, trainNavigator } from '../../src/reasoning/navigator/train.js';
+import { LinearBaseline, evalArms, runEpisode, trainNavigator } from '../../src/reasoning/navigator/train.js';
+import { game24TargetProblems } from '../../src/cli/bench/rlot.js';
+import type { ValueModel } from '../../src/models/types.js';
+import { countPaths } from '../../src/tasks/games/path-sampler.js';
 import { getTask } from '../../src/tasks/registry.js';
 
+/**
+ * A value model that knows Game of 24: +1 when the numbers left in the state can still make the
+ * target (exact search), −1 otherwise. States are the policy's plain text, "4 4 6 8|4+8=12 (4 6 12)\n".
+ */
+class SolvableValue implements ValueModel {
+  readonly id = 'solvable';
+  async value(states: string[]): Promise<number[]> {
+    return states.map((s) => {
+      const [prompt, body] = s.split('|');
+      const target = /=(\d+)/.exec(prompt)?.[1];
+      const lines = body.split('\n').filter(Boolean);
+      const left = lines.length ? /\(([^)]*)\)\s*$/.exec(lines[lines.length - 1])?.[1] : prompt.replace(/=.*/, '');
+      const numbers = (left ?? '').trim().split(/\s+/).map(Number);
+      if (numbers.some((n) => !Number.isInteger(n))) return 0; // a fraction left: unknown here
+      const paths = countPaths(numbers, { target: Number(target ?? 24), useAll: true, integerOnly: false });
+      return paths === undefined ? 0 : paths > 0 ? 1 : -1;
+    });
+  }
+}
+
 describe('navigator', () => {
-  it('has under 3K parameters (229 with 8 features, 16 hidden, 5 blocks)', () => {
-    expect(new Navigator(FEATURES, 16, BLOCKS).size).toBe(229);
+  it('has under 3K parameters (293 with 12 features, 16 hidden, 5 blocks)', () => {
+    expect(new Navigator(FEATURES, 16, BLOCKS).size).toBe(12 * 16 + 16 + 16 * 5 + 5);
+    expect(new Navigator(FEATURES, 16, BLOCKS).size).toBeLessThan(3000);
   });
 
   it('its gradient of log π(a|x) + β·H, masked, matches central finite differences', () => {
     const nav = new Navigator(FEATURES, 6, BLOCKS, undefined, 3);
     for (let i = 0; i < nav.size; i++) nav.params[i] += Math.sin(i * 1.7) * 0.3; // away from the near-uniform init
-    const x = [1, 0.5, 0, 1, 0.3, 0.25, 0.6, 0.8];
+    const x = [1, 0.5, 0, 1, 0.3, 0.25, 0.6, 0.8, 0.1, 0, 1, 0.4];
     const allowed = [true, false, true, true, true];
     const a = 2;
     const beta = 0.3;
@@ -48,7 +74,7 @@ describe('navigator', () => {
 
   it('REINFORCE steps raise the probability of a rewarded block', () => {
     const nav = new Navigator(FEATURES, 16, BLOCKS, undefined, 1);
-    const x = [1, 0, 0, 0, 0, 0, 0.5, 0];
+    const x = [1, 0, 0.5, 0.5, 0, 0, 0, 1, 0, 0, 0, 0];
     const before = nav.probs(x)[2];
     for (let t = 0; t < 20; t++) {
       const grad = new Float64Array(nav.size);
@@ -56,6 +82,25 @@ describe('navigator', () => {
       nav.ascend(grad, 0.2);
     }
     expect(nav.probs(x)[2]).toBeGreaterThan(before + 0.3);
+  });
+
+  it("REINFORCE's learned baseline fits the expected return of each state", () => {
+    const critic = new LinearBaseline(3, 0.2);
+    const rng = {
+      s: 1,
+      next() {
+        return (this.s = (this.s * 16807) % 2147483647) / 2147483647;
+      },
+    };
+    for (let t = 0; t < 400; t++) {
+      const pairs = Array.from({ length: 512 }, () => {
+        const hard = rng.next() < 0.5 ? 1 : 0;
+        return { x: [1, hard, 0.5], g: rng.next() < (hard ? 0.2 : 0.8) ? 1 : 0 };
+      });
+      critic.fit(pairs);
+    }
+    expect(critic.predict([1, 0, 0.5])).toBeCloseTo(0.8, 1);
+    expect(critic.predict([1, 1, 0.5])).toBeCloseTo(0.2, 1);
   });
 
   it('round-trips its weights; unreadable or malformed files are one clear error', () => {
@@ -95,6 +140,30 @@ describe('logic blocks on Game of 24', () => {
     }
   });
 
+  it('decompose and refine move to the untried step the value model rates best; without one the value features are neutral', async () => {
+    const problems = (await task.problems({ split: 'test' })).slice(0, 4);
+    const value = new SolvableValue();
+    let compared = 0;
+    for (const p of problems) {
+      const policy = new LegalUniformPolicy(3);
+      // decompose at the root, then refine (to the next best sibling) while siblings are left
+      const choose = (x: number[], allowed: boolean[]) => {
+        expect(x).toHaveLength(FEATURES);
+        if (x[1] > 0 && x[4] > 0) {
+          // standing on a step chosen by value: no untried sibling is rated higher
+          expect(x[2]).toBeGreaterThanOrEqual(x[4]);
+          compared++;
+        }
+        return x[1] === 0 ? 1 : allowed[3] && x[4] > 0 ? 3 : 2;
+      };
+      const e = await runEpisode(p, choose, { task, policy, value, budgetTokens: 200, maxBlocks: 8 }, 2);
+      expect(e.decisions.map((d) => BLOCKS[d.a])[0]).toBe('decompose');
+      const neutral = await runEpisode(p, (x) => (expect(x[2]).toBe(0.5), 2), { task, policy, budgetTokens: 60, maxBlocks: 1 }, 2);
+      expect(neutral.decisions).toHaveLength(1);
+    }
+    expect(compared).toBeGreaterThan(0);
+  });
+
   it('trains on a few problems and compares arms on the same problems and seeds', async () => {
     const problems = (await task.problems({ split: 'test' })).slice(0, 4);
     const policy = new LegalUniformPolicy(0);
@@ -119,8 +188,30 @@ describe('logic blocks on Game of 24', () => {
       concurrency: 1,
     });
     for (const r of Object.values(arms)) {
-      expect(r.perProblem).toEqual([{ problemId: single[0].id, correct: expect.any(Number), n: 2 }]);
+      expect(r.perProblem).toEqual([{ problemId: single[0].id, correct: expect.any(Number), n: 2, completionTokens: expect.any(Number) }]);
+      expect(r.perProblem[0].completionTokens).toBeLessThanOrEqual(200);
       expect(r.completionTokensPerProblem).toBeLessThanOrEqual(100);
+      expect(Object.values(r.blockShares).reduce((a, b) => a + b, 0)).toBeCloseTo(1, 2);
+    }
+    expect(arms.debate.blockShares.debate).toBeGreaterThan(0);
+  });
+});
+
+describe('transfer puzzles (game24-targets)', () => {
+  it('are solvable, never target 24, differ from each other and are the same for the same seed', async () => {
+    const task = getTask('game24');
+    const a = game24TargetProblems(30, 4);
+    expect(game24TargetProblems(30, 4)).toEqual(a);
+    expect(game24TargetProblems(30, 5)).not.toEqual(a);
+    expect(new Set(a.map((p) => JSON.stringify(p.data))).size).toBe(30);
+    for (const p of a) {
+      const d = p.data as { numbers: number[]; target: number };
+      expect(d.target).not.toBe(24);
+      expect(task.renderPlain(p, [])).toContain(`=${d.target}|`);
+      const path = task.solve!(p);
+      expect(path).not.toBeNull();
+      const answer = task.checkStep!(p, path!).answer ?? null;
+      expect((await task.verify(answer, p)).correct).toBe(true);
     }
   });
 });

@@ -6,14 +6,15 @@
  *
  *   h = tanh(W1 x + b1),  π(a | x) = softmax(W2 h + b2),
  *
- * with 8 features, 16 hidden units and 5 blocks: 8·16 + 16 + 16·5 + 5 = 229 parameters.
+ * with 12 features, 16 hidden units and 5 blocks: 12·16 + 16 + 16·5 + 5 = 293 parameters.
  *
- * Training is REINFORCE with a baseline (Williams 1992; Sutton & Barto 2018, §13.4): after each
- * episode with return G (1 when the problem was solved within the budget, else 0), every decision
- * (x_t, a_t) moves θ by lr·(G − b)·∇ log π(a_t | x_t) + lr·β·∇H(π(·|x_t)), b a running mean of
- * G (advantages divided by their batch standard deviation). RLoT trains its navigator with double-dueling DQN; REINFORCE is the simpler policy-gradient
- * choice for episodes this short, and the paper's recipe (a small network, problem-state features,
- * logic blocks, the task's outcome as reward) is otherwise kept.
+ * Training (train.ts) is REINFORCE with a baseline (Williams 1992; Sutton & Barto 2018, §13.4):
+ * after each episode with return G (1 when the problem was solved within the budget, else 0),
+ * every decision (x_t, a_t) moves θ by lr·(G − b(x_t))·∇ log π(a_t | x_t) + lr·β·∇H(π(·|x_t)),
+ * b a learned linear function of the state. RLoT trains its navigator with double-dueling DQN;
+ * a policy gradient with a state baseline is the simpler choice for episodes this short and a
+ * reward only at the end, and the paper's recipe (a small network, features of the state as rated
+ * by an evaluator model, logic blocks, the task's outcome as reward) is otherwise kept.
  */
 import { Rng } from '../../core/rng.js';
 

@@ -1,18 +1,19 @@
 /**
  * `rlot`: a search driven by the RL-of-Thoughts navigator (navigator.ts) over the logic blocks of
  * blocks.ts, or by one fixed block (`fixed: reason | decompose | debate | refine | terminate`, the
- * baselines RLoT compares with). The episode ends when the rule verifier accepts a finished chain,
+ * baselines RLoT compares with). With a value model (`--value`) the blocks rank candidate steps by it
+ * and the navigator reads it; without one those features are neutral. The episode ends when the rule verifier accepts a finished chain,
  * when `terminate` commits, after `max_blocks` decisions, or when the budget runs out.
  *
- *   rlmkit solve --task game24 --strategy rlot --set navigator=checkpoints/rlot-game24/navigator.json \
- *     --model embedded:checkpoints/game24-sft/policy.safetensors
+ *   rlmkit solve --task game24 --strategy rlot --set navigator=navigator.json \
+ *     --model embedded:checkpoints/game24-sft/policy.safetensors --value embedded:value.safetensors
  */
 import * as fs from 'node:fs';
 import { z } from 'zod';
 import { usageError } from '../../core/errors.js';
 import type { SearchContext } from '../context.js';
 import { type Strategy, type StrategyResult, defineStrategy } from '../strategy.js';
-import { BLOCKS, type Block, type EpisodeState, allowedBlocks, applyBlock, features, startState } from './blocks.js';
+import { BLOCKS, type Block, type EpisodeState, allowedBlocks, applyBlock, features, observe, startState } from './blocks.js';
 import { Navigator } from './navigator.js';
 
 /** Picks a block index given the features and the allowed mask (a navigator, a fixed block, a sampler). */
@@ -42,10 +43,7 @@ export function loadNavigator(file: string): Navigator {
   try {
     text = fs.readFileSync(file, 'utf8');
   } catch {
-    throw usageError(
-      `cannot read navigator weights ${file}`,
-      'train one with `rlmkit bench rlot --out <file>` or give the shipped checkpoints/rlot-game24/navigator.json',
-    );
+    throw usageError(`cannot read navigator weights ${file}`, 'train one with `rlmkit bench rlot --out <file>`');
   }
   try {
     return Navigator.fromJSON(JSON.parse(text));
@@ -69,7 +67,8 @@ const settings = {
 export function makeRlotStrategy(choose: Chooser | null, onDecision?: (d: Decision) => void): Strategy {
   return defineStrategy({
     name: 'rlot',
-    summary: 'RL of Thoughts: a 229-parameter navigator picks logic blocks (reason, decompose, debate, refine, terminate)',
+    summary:
+      'RL of Thoughts: a 293-parameter navigator reads value-model and budget features and picks logic blocks (reason, decompose, debate, refine, terminate)',
     structure: 'tree',
     settings,
     async run(ctx, s): Promise<StrategyResult> {
@@ -89,6 +88,7 @@ export function makeRlotStrategy(choose: Chooser | null, onDecision?: (d: Decisi
       for (let t = 0; t < s.maxBlocks && !st.done; t++) {
         const allowed = allowedBlocks(st);
         if (!allowed.some(Boolean)) break;
+        await observe(ctx, st);
         const x = features(ctx, st, s.budgetTokens);
         const a = chooser(x, allowed);
         if (a < 0 || !allowed[a]) break;

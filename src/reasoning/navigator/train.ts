@@ -1,12 +1,15 @@
 /**
  * Training and evaluation of the RLoT navigator (navigator.ts) with a fixed policy: episodes are
  * `rlot` searches (strategy.ts) at a completion-token budget, the return is 1 when the task's rule
- * verifier accepts the answer, and the navigator learns by REINFORCE with a running-mean baseline
- * and an entropy bonus. `evalArms` runs the navigator and every fixed block on the same held-out
- * problems, seeds and budget (per-problem success rates for paired comparisons).
+ * verifier accepts the answer, and the navigator learns by REINFORCE with a learned state-dependent
+ * baseline (Williams 1992; Sutton & Barto 2018, §13.4 "REINFORCE with baseline"): a linear critic
+ * b(x) = w·x fitted to the returns by least squares, so each decision's advantage G − b(x_t) says
+ * whether the episode went better than usual *from that state*, plus an entropy bonus. `evalArms`
+ * runs the navigator and every fixed block on the same held-out problems, seeds and budget
+ * (per-problem success and tokens for paired comparisons).
  */
 import { Rng } from '../../core/rng.js';
-import type { Policy } from '../../models/types.js';
+import type { Policy, ValueModel } from '../../models/types.js';
 import type { Problem, Task } from '../../tasks/types.js';
 import { solve } from '../solve.js';
 import { BLOCKS, FEATURES } from './blocks.js';
@@ -16,6 +19,8 @@ import { type Chooser, type Decision, fixedChooser, makeRlotStrategy, navigatorC
 export interface EpisodeOptions {
   task: Task<Problem>;
   policy: Policy;
+  /** The value model the blocks rank steps with and the navigator reads (optional). */
+  value?: ValueModel;
   budgetTokens: number;
   temperature?: number;
   maxBlocks?: number;
@@ -41,7 +46,7 @@ export async function runEpisode(problem: Problem, choose: Chooser, o: EpisodeOp
       maxBlocks: o.maxBlocks ?? 40,
       stepMaxTokens: o.stepMaxTokens ?? 24,
     },
-    models: { policy: o.policy },
+    models: { policy: o.policy, value: o.value },
     budget: { completionTokens: o.budgetTokens },
     seed,
     trace: false,
@@ -59,7 +64,34 @@ export interface TrainOptions extends EpisodeOptions {
   entropy?: number;
   hidden?: number;
   seed?: number;
+  /** `baseline`: a running mean of the batch solve rates (for the log). */
   onStep?: (s: { episodes: number; solveRate: number; baseline: number; blockShares: Record<string, number> }) => void;
+}
+
+/** The linear critic b(x) = w·x of REINFORCE's baseline, fitted by SGD on the squared error to the returns. */
+export class LinearBaseline {
+  readonly w: Float64Array;
+  constructor(
+    inputs: number,
+    readonly lr = 0.1,
+  ) {
+    this.w = new Float64Array(inputs);
+  }
+  predict(x: readonly number[]): number {
+    let s = 0;
+    for (let i = 0; i < this.w.length; i++) s += this.w[i] * x[i];
+    return s;
+  }
+  /** One averaged gradient step of ½(G − w·x)² over the pairs. */
+  fit(pairs: ReadonlyArray<{ x: readonly number[]; g: number }>): void {
+    if (pairs.length === 0) return;
+    const grad = new Float64Array(this.w.length);
+    for (const { x, g } of pairs) {
+      const err = g - this.predict(x);
+      for (let i = 0; i < grad.length; i++) grad[i] += (err * x[i]) / pairs.length;
+    }
+    for (let i = 0; i < grad.length; i++) this.w[i] += this.lr * grad[i];
+  }
 }
 
 export async function trainNavigator(
@@ -70,10 +102,11 @@ export async function trainNavigator(
   const batch = o.batch ?? 16;
   const lr = o.lr ?? 0.1;
   const ent = o.entropy ?? 0.01;
-  let baseline: number | null = null;
+  const critic = new LinearBaseline(FEATURES);
   const curve: Array<{ episodes: number; solveRate: number }> = [];
-  const order = o.problems.map((_, i) => i);
-  for (let done = 0, step = 0; done < o.episodes; step++) {
+  const order = rng.shuffle(o.problems.map((_, i) => i));
+  let mean = 0;
+  for (let done = 0; done < o.episodes;) {
     const size = Math.min(batch, o.episodes - done);
     const picks = Array.from({ length: size }, (_, j) => o.problems[order[(done + j) % order.length]]);
     const eps = await Promise.all(
@@ -81,38 +114,37 @@ export async function trainNavigator(
     );
     done += size;
     const rate = eps.filter((e) => e.solved).length / size;
-    const b = baseline ?? rate;
-    // Advantages G − b scaled by their batch standard deviation (a common REINFORCE variance control).
-    const sd = Math.sqrt(eps.reduce((u, e) => u + ((e.solved ? 1 : 0) - b) ** 2, 0) / size) || 1;
+    // Per-decision advantages G − b(x_t), scaled by their batch standard deviation.
+    const pairs = eps.flatMap((e) => e.decisions.map((d) => ({ d, g: e.solved ? 1 : 0 })));
+    const advs = pairs.map(({ d, g }) => g - critic.predict(d.x));
+    const sd = Math.sqrt(advs.reduce((u, a) => u + a * a, 0) / Math.max(1, advs.length)) || 1;
     const grad = new Float64Array(nav.size);
     const counts = new Array(BLOCKS.length).fill(0);
-    let decisions = 0;
-    for (const e of eps) {
-      const adv = ((e.solved ? 1 : 0) - b) / sd;
-      for (const d of e.decisions) {
-        nav.accumulate(grad, d.x, d.a, adv / size, ent / size, d.allowed);
-        counts[d.a]++;
-        decisions++;
-      }
-    }
+    pairs.forEach(({ d }, i) => {
+      nav.accumulate(grad, d.x, d.a, advs[i] / sd / size, ent / size, d.allowed);
+      counts[d.a]++;
+    });
     nav.ascend(grad, lr);
-    baseline = baseline === null ? rate : 0.9 * baseline + 0.1 * rate;
+    critic.fit(pairs.map(({ d, g }) => ({ x: d.x, g })));
+    mean = curve.length === 0 ? rate : 0.9 * mean + 0.1 * rate;
     curve.push({ episodes: done, solveRate: rate });
     o.onStep?.({
       episodes: done,
       solveRate: rate,
-      baseline,
-      blockShares: Object.fromEntries(BLOCKS.map((k, i) => [k, decisions ? counts[i] / decisions : 0])),
+      baseline: mean,
+      blockShares: Object.fromEntries(BLOCKS.map((k, i) => [k, pairs.length ? counts[i] / pairs.length : 0])),
     });
   }
   return { navigator: nav, curve };
 }
 
 export interface ArmResult {
-  /** Per problem: solved share over the seeds. */
-  perProblem: Array<{ problemId: string; correct: number; n: number }>;
+  /** Per problem: solved runs and completion tokens spent, over `n` seeds. */
+  perProblem: Array<{ problemId: string; correct: number; n: number; completionTokens: number }>;
   solveRate: number;
   completionTokensPerProblem: number;
+  /** Share of each block among the arm's decisions. */
+  blockShares: Record<string, number>;
 }
 
 /** Runs each arm (a chooser) on the same problems and seeds at the same budget. */
@@ -135,15 +167,21 @@ export async function evalArms(
     }
     problems.forEach((p, pi) => {
       let c = 0;
+      let t = 0;
       for (let s = 0; s < o.seeds; s++) {
         const e = results[pi * o.seeds + s];
         c += e.solved ? 1 : 0;
-        tokens += e.completionTokens;
+        t += e.completionTokens;
       }
-      perProblem.push({ problemId: p.id, correct: c, n: o.seeds });
+      tokens += t;
+      perProblem.push({ problemId: p.id, correct: c, n: o.seeds, completionTokens: t });
     });
+    const counts = new Array<number>(BLOCKS.length).fill(0);
+    for (const e of results) for (const d of e.decisions) counts[d.a]++;
+    const total = counts.reduce((a, b) => a + b, 0);
     out[name] = {
       perProblem,
+      blockShares: Object.fromEntries(BLOCKS.map((b, i) => [b, total ? +(counts[i] / total).toFixed(3) : 0])),
       solveRate: perProblem.reduce((a, p) => a + p.correct / p.n, 0) / Math.max(1, perProblem.length),
       completionTokensPerProblem: tokens / Math.max(1, jobs.length),
     };
