@@ -37,7 +37,7 @@ export const commands: LazyCommand[] = [
   },
   {
     name: 'train',
-    summary: 'train models from a recipe: SFT, GRPO/PPO, DPO, ReST, value/PRM models, the x1 two-phase recipe',
+    summary: 'train models from a recipe: SFT, GRPO/PPO, DPO, ReST, value/PRM and reward models, RLMT, the x1 two-phase recipe',
     load: async () => (await import('./train.js')).trainCommand,
   },
   { name: 'lm', summary: "train and sample rlmkit's own small language models", load: async () => (await import('./lm.js')).lmCommand },

@@ -24,7 +24,7 @@ interface TrainOptions {
 
 export const trainCommand: CommandModule = {
   name: 'train',
-  summary: 'train models from a recipe: SFT, GRPO/PPO, DPO, ReST, value/PRM models, the x1 two-phase recipe',
+  summary: 'train models from a recipe: SFT, GRPO/PPO, DPO, ReST, value/PRM and reward models, RLMT, the x1 two-phase recipe',
   register(program: Command) {
     program
       .command('train')
