@@ -63,7 +63,7 @@ export interface RlmtEvalReport {
   problems: number;
   samples: number;
   temperature: number;
-  /** Held-out pairs of the baseline's samples (8 per problem), ranked by the rule; bootstrap CI over pairs. */
+  /** Held-out pairs of the baseline's samples (8 per problem), ranked by the rule; bootstrap CI over prompts. */
   rmPairAccuracy: MeanCI & { pairs: number };
   policies: RlmtPolicyReport[];
   comparisons: RlmtComparison[];
@@ -130,6 +130,31 @@ async function decode(
   };
 }
 
+/**
+ * Mean of 0/1 outcomes grouped in clusters (the pairs of one prompt are not independent) with a
+ * percentile bootstrap over clusters: each resample draws clusters with replacement, sum / count.
+ */
+export function clusterBootstrap(clusters: readonly (readonly number[])[], seed: number, resamples = 2000): MeanCI {
+  const n = clusters.reduce((a, c) => a + c.length, 0);
+  const sum = (c: readonly number[]) => c.reduce((a, b) => a + b, 0);
+  if (n === 0) return { mean: NaN, lo: NaN, hi: NaN, n: 0, method: 'bootstrap' };
+  const rng = new Rng(seed).fork('cluster-bootstrap');
+  const means = new Float64Array(resamples);
+  for (let b = 0; b < resamples; b++) {
+    let s = 0;
+    let k = 0;
+    for (let i = 0; i < clusters.length; i++) {
+      const c = clusters[Math.floor(rng.next() * clusters.length)];
+      s += sum(c);
+      k += c.length;
+    }
+    means[b] = k > 0 ? s / k : 0;
+  }
+  means.sort();
+  const at = (q: number) => means[Math.min(resamples - 1, Math.max(0, Math.floor(q * (resamples - 1))))];
+  return { mean: clusters.reduce((a, c) => a + sum(c), 0) / n, lo: at(0.025), hi: at(0.975), n, method: 'bootstrap' };
+}
+
 export async function evaluateRlmt(o: RlmtEvalOptions): Promise<RlmtEvalReport> {
   if (o.policies.length === 0) throw usageError('no policy to evaluate', 'give at least one --run name=checkpoint');
   await initEngine();
@@ -159,6 +184,8 @@ export async function evaluateRlmt(o: RlmtEvalOptions): Promise<RlmtEvalReport> 
     });
     const r = await scorer.scoreIds([...pairs.map((q) => q.chosen), ...pairs.map((q) => q.rejected)]);
     const right = pairs.map((_, i) => (r[i] > r[pairs.length + i] ? 1 : 0));
+    const byPrompt = new Map<string, number[]>();
+    pairs.forEach((q, i) => byPrompt.set(q.promptId, [...(byPrompt.get(q.promptId) ?? []), right[i]]));
     const comparisons = policies.slice(1).map((p) => ({
       name: p.name,
       baseline: policies[0].name,
@@ -172,7 +199,7 @@ export async function evaluateRlmt(o: RlmtEvalOptions): Promise<RlmtEvalReport> 
       problems: o.problems.length,
       samples: o.samples,
       temperature: o.temperature,
-      rmPairAccuracy: { ...meanWithCI(right), pairs: pairs.length },
+      rmPairAccuracy: { ...clusterBootstrap([...byPrompt.values()], o.seed), pairs: pairs.length },
       policies,
       comparisons,
     };

@@ -20,6 +20,7 @@ import { type RmPair, rmIds, ruleQuality, splitByPrompt } from '../../src/traini
 import { RewardModelScorer, openRlReward, rewardModelReward } from '../../src/training/rm-reward.js';
 import { resolveReward } from '../../src/training/rewards.js';
 import { tokenizerForTask } from '../../src/training/tasks.js';
+import { clusterBootstrap, evaluateRlmt, rlmtMarkdown } from '../../src/training/rlmt-eval.js';
 
 describe('Bradley-Terry loss (Ouyang et al. 2022, eq. 1) by hand', () => {
   it('equals -log sigmoid(scale (r_c - r_r)) averaged over pairs', () => {
@@ -171,6 +172,13 @@ describe('the reward_model reward (RLMT)', () => {
       { kind: 'value', config, tokenizer: tok.spec(), step: 0, extra: {} },
       initHostWeights(config, 3),
     );
+    // a (random) policy with the same tokenizer
+    const pconfig = { ...config, valueHead: false };
+    saveCheckpoint(
+      path.join(root, 'policy.safetensors'),
+      { kind: 'policy', config: pconfig, tokenizer: tok.spec(), step: 0, extra: { bos: true } },
+      initHostWeights(pconfig, 4),
+    );
   });
   afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
 
@@ -257,5 +265,47 @@ describe('the reward_model reward (RLMT)', () => {
         'r',
       ),
     ).toThrow();
+  });
+
+  it('evaluateRlmt: a policy against itself differs by exactly 0 (same problems, same seeds), and the report is complete', async () => {
+    const pol = path.join(root, 'policy.safetensors');
+    const r = await evaluateRlmt({
+      task,
+      problems,
+      policies: [
+        { name: 'a', checkpoint: pol },
+        { name: 'b', checkpoint: pol },
+      ],
+      rm: rmFile,
+      think: { min_thought_lines: 1, penalty: -5 },
+      samples: 2,
+      temperature: 1,
+      maxNewTokens: 24,
+      seed: 0,
+    });
+    expect(r.policies.map((p) => p.name)).toEqual(['a', 'b']);
+    expect(r.policies[0].greedy.perProblem).toHaveLength(problems.length);
+    for (const k of ['greedy', 'sampled', 'rmGreedy', 'rmSampled'] as const) {
+      expect(r.comparisons[0][k].difference.mean).toBe(0);
+      expect(r.comparisons[0][k].same).toBe(problems.length);
+    }
+    for (const p of r.policies) {
+      expect(p.sampled.thinkShare).toBeGreaterThanOrEqual(0);
+      expect(p.sampled.thinkShare).toBeLessThanOrEqual(1);
+      // a random policy rarely thinks: its reward is mostly the penalty, never above the RM's scale
+      expect(p.sampled.rmReward.mean).toBeLessThanOrEqual(4);
+      expect(p.sampled.rmReward.mean).toBeGreaterThanOrEqual(-5);
+    }
+    expect(rlmtMarkdown(r)).toMatch(/\| b - a \| \+0\.0 \[/);
+  });
+
+  it('clusterBootstrap: the mean over all outcomes, an interval from resampled clusters', () => {
+    const c = clusterBootstrap([[1, 1], [0], [1, 0, 1], [0, 0]], 0);
+    expect(c.mean).toBeCloseTo(4 / 8, 12);
+    expect(c.n).toBe(8);
+    expect(c.lo).toBeLessThan(c.mean);
+    expect(c.hi).toBeGreaterThan(c.mean);
+    const all = clusterBootstrap([[1, 1], [1]], 0);
+    expect([all.mean, all.lo, all.hi]).toEqual([1, 1, 1]);
   });
 });
