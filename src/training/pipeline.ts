@@ -23,6 +23,7 @@ import { trainRewardModelFrom } from './rm-pipeline.js';
 import { resolveTask, tokenizerForTask } from './tasks.js';
 import { trainMultiturn } from './multiturn/pipeline.js';
 import { trainAsyncRl } from './async/pipeline.js';
+import { trainGenrm } from './genrm/pipeline.js';
 
 export interface PipelineContext {
   recipe: Recipe;
@@ -237,6 +238,8 @@ async function runPipeline(recipe: Recipe, o: RunOptions): Promise<PipelineResul
       return trainRest(recipe, o);
     case 'x1':
       return trainX1(recipe, o);
+    case 'genrm':
+      return trainGenrm(recipe, o);
     case 'async-rl':
       return trainAsyncRl(recipe, o);
     case 'multiturn-sft':

@@ -16,6 +16,7 @@ import { PolicyLossSectionSchema } from './algos/policy-loss-config.js';
 import { RewardConfigSchema } from '../rewards/index.js';
 import { RewardNames } from './rewards.js';
 import { RM_VIEWS, RewardModelRewardSchema } from './reward-model-config.js';
+import { GenrmSectionSchema } from './genrm/config.js';
 import { checkLoopOptionsUsed, checkRlLoop, rlLoopKeys } from './rl/loop-config.js';
 import { MULTITURN_SECTIONS, MultiturnPipelines, MultiturnSectionSchema, checkMultiturnRecipe } from './multiturn/section.js';
 import { ASYNC_SECTIONS, AsyncPipelines, AsyncSectionSchema, checkAsyncRecipe } from './async/section.js';
@@ -291,7 +292,19 @@ export const X1SectionSchema = z.strictObject({
     .prefault({}),
 });
 
-export const Pipelines = ['sft', 'rl', 'dpo', 'rest', 'value', 'prm', 'rm', 'x1', ...MultiturnPipelines, ...AsyncPipelines] as const;
+export const Pipelines = [
+  'sft',
+  'rl',
+  'dpo',
+  'rest',
+  'value',
+  'prm',
+  'rm',
+  'genrm',
+  'x1',
+  ...MultiturnPipelines,
+  ...AsyncPipelines,
+] as const;
 export type Pipeline = (typeof Pipelines)[number];
 
 export const RecipeSchemaBase = z.strictObject({
@@ -317,6 +330,8 @@ export const RecipeSchemaBase = z.strictObject({
   multiturn: MultiturnSectionSchema.optional(),
   /** The asynchronous RL pipeline (src/training/async). */
   async: AsyncSectionSchema.optional(),
+  /** The generative reward model (pipeline: genrm, src/training/genrm). */
+  genrm: GenrmSectionSchema.optional(),
 });
 
 type RecipeShape = z.output<typeof RecipeSchemaBase>;
@@ -337,10 +352,11 @@ const SECTIONS_OF: Record<Pipeline, (keyof RecipeShape)[]> = {
   prm: ['value'],
   rm: ['rm'],
   x1: ['x1'],
+  genrm: ['sft', 'rl', 'value', 'genrm'],
   ...MULTITURN_SECTIONS,
   ...ASYNC_SECTIONS,
 };
-const TRAINER_SECTIONS = ['sft', 'rl', 'value', 'dpo', 'rm', 'rest', 'x1'] as const;
+const TRAINER_SECTIONS = ['sft', 'rl', 'value', 'dpo', 'rm', 'rest', 'x1', 'genrm'] as const;
 
 /** Cross-field checks of one RL section; `at` is its key path. */
 function checkRl(rl: RlSection, at: (string | number)[], issue: (path: (string | number)[], message: string) => void): void {
@@ -457,7 +473,10 @@ export const RecipeSchema = RecipeSchemaBase.superRefine((r, ctx) => {
   if (r.rm && r.rm.micro_batch_size % 2 !== 0)
     issue(['rm', 'micro_batch_size'], 'rm.micro_batch_size must be even: a micro-batch holds whole pairs (chosen and rejected rows)');
   if (r.pipeline === 'rm' && r.rm?.pairs === 'policy' && r.model.init === null)
-    issue(['model', 'init'], 'conflict: rm.pairs is "policy" (pairs of the init policy\'s samples), but model.init is not set; set it to a policy checkpoint');
+    issue(
+      ['model', 'init'],
+      'conflict: rm.pairs is "policy" (pairs of the init policy\'s samples), but model.init is not set; set it to a policy checkpoint',
+    );
   if (r.pipeline === 'dpo' && r.model.init === null) {
     issue(['model', 'init'], 'conflict: DPO needs a starting policy, which is also its reference; set model.init to a checkpoint');
   }

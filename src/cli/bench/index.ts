@@ -14,6 +14,7 @@ import { ablationBench } from './ablation.js';
 import { passkBench } from './passk.js';
 import { mixtureBench } from './mixture.js';
 import { coldStartBench } from './cold-start.js';
+import { genrmBench } from './genrm.js';
 
 export const benchModules: BenchModule[] = [
   engineBench,
@@ -30,4 +31,5 @@ export const benchModules: BenchModule[] = [
   coldStartBench,
   renderBench,
   rlotBench,
+  genrmBench,
 ];
