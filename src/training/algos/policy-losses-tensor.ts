@@ -8,12 +8,14 @@
  *   old_logp       the ratio's denominator: mu (ppo_clip, gspo) or pi_prox (tis, mis, decoupled)
  *   seq_w          gspo: mask / |y_i| (the length-normalised sequence log-ratio is sum(seq_w * l))
  *   is_w           tis, mis, decoupled: the importance weights, computed on the host (constants)
+ *   behav_logp     tis, mis, decoupled with proximal 'current': log mu; pi_prox is then
+ *                  stopGradient(log pi_theta) and the weights are computed here (no extra forward)
  *   ref_logp       with a KL term in the loss
  *   loss = sum(w * [is_w *] L) + beta * sum(w * KL) - entropy_coef * sum(w * H)
  */
 import { type LossFn, type ModelOutputs, type Tensor, describeLoss, ops } from '../../engine/index.js';
 import { type KlEstimatorName, LOG_RATIO_CLAMP } from './kl.js';
-import type { PolicyLossName } from './policy-losses.js';
+import type { IsLevel, PolicyLossName, ProximalMode } from './policy-losses.js';
 import { preClipBound } from './stable-reinforce.js';
 
 export interface RegistryPolicyLossSettings {
@@ -27,6 +29,12 @@ export interface RegistryPolicyLossSettings {
   entropyCoef: number;
   /** StableReinforce pre-clip delta (./stable-reinforce.ts): the log ratio is clipped to +-ln delta before exp; null / absent: off. */
   preClip?: number | null;
+  /** tis / mis / decoupled: pi_prox from `old_logp` (recompute, default) or the forward itself (current). */
+  proximal?: ProximalMode;
+  /** With proximal 'current': the importance weights' cap C, MIS lower bound and level (./policy-losses.ts). */
+  isCap?: number;
+  isLow?: number | null;
+  isLevel?: IsLevel;
 }
 
 const weightedSum = (x: Tensor, w: Tensor): Tensor => ops.sum(ops.mul(x, w));
@@ -54,17 +62,53 @@ function ppoClipTokens(s: RegistryPolicyLossSettings, ratio: Tensor, adv: Tensor
   return perToken;
 }
 
+/**
+ * proximal 'current' (./policy-losses.ts): pi_prox = stopGradient(pi_theta), importance weights
+ * pi_prox / mu truncated (tis), masked (mis) or raw (decoupled), per token or per sequence, as the
+ * host's importanceWeights; the mismatch metrics of ./../async/mismatch.ts from the same values.
+ */
+function currentProximal(
+  s: RegistryPolicyLossSettings,
+  logp: Tensor,
+  b: Record<string, Tensor>,
+  m: Record<string, Tensor>,
+): { prox: Tensor; isW: Tensor } {
+  const prox = ops.stopGradient(logp);
+  const tokenLog = ops.clip(ops.sub(prox, b.behav_logp), -LOG_RATIO_CLAMP, LOG_RATIO_CLAMP);
+  const level = s.isLevel ?? 'token';
+  const logRho =
+    level === 'sequence' ? ops.clip(ops.sum(ops.mul(tokenLog, b.mask), -1, true), -LOG_RATIO_CLAMP, LOG_RATIO_CLAMP) : tokenLog;
+  const rho = ops.exp(logRho);
+  const cap = s.isCap ?? 2;
+  const low = s.isLow ?? 1 / cap;
+  let isW = rho;
+  let corrected: Tensor | null = null;
+  if (s.name === 'tis') {
+    corrected = ops.greater(rho, cap);
+    isW = ops.minimum(rho, cap);
+  } else if (s.name === 'mis') {
+    const outside = ops.where(ops.greater(rho, cap), 1, ops.where(ops.less(rho, low), 1, 0));
+    corrected = ops.greater(outside, 0.5);
+    isW = ops.where(corrected, 0, rho);
+  }
+  m.mismatch_kl = ops.maskedMean(ops.sub(ops.sub(ops.exp(tokenLog), 1), tokenLog), b.mask);
+  m.mismatch_k1 = ops.maskedMean(ops.neg(tokenLog), b.mask);
+  m.mismatch_max_abs_logratio = ops.max(ops.mul(ops.abs(tokenLog), b.mask));
+  m.is_corrected_frac = corrected ? maskedShare(corrected, b.mask) : ops.mul(ops.sum(b.mask), 0);
+  return { prox, isW: ops.mul(isW, b.mask) };
+}
+
 export function registryPolicyLoss(s: RegistryPolicyLossSettings): LossFn {
   const fn: LossFn = (out: ModelOutputs, b: Record<string, Tensor>) => {
     const logp = out.logprobs();
     const bound = preClipBound(s.preClip, LOG_RATIO_CLAMP);
-    const logRatio = ops.clip(ops.sub(logp, b.old_logp), -bound, bound);
+    const metrics: Record<string, Tensor> = {};
+    const current = s.proximal === 'current' && s.name !== 'ppo_clip' && s.name !== 'gspo' ? currentProximal(s, logp, b, metrics) : null;
+    const logRatio = ops.clip(ops.sub(logp, current ? current.prox : b.old_logp), -bound, bound);
     // approx_kl (k1) and ratio_k3 of pi_theta vs old_logp: before the first update of a step they
     // measure the rollout-trainer mismatch itself (ppo_clip, gspo: old_logp is mu).
-    const metrics: Record<string, Tensor> = {
-      approx_kl: ops.maskedMean(ops.neg(logRatio), b.mask),
-      ratio_k3: ops.maskedMean(ops.sub(ops.sub(ops.exp(logRatio), 1), logRatio), b.mask),
-    };
+    metrics.approx_kl = ops.maskedMean(ops.neg(logRatio), b.mask);
+    metrics.ratio_k3 = ops.maskedMean(ops.sub(ops.sub(ops.exp(logRatio), 1), logRatio), b.mask);
     let perToken: Tensor;
     if (s.name === 'gspo') {
       // s_i = exp(sum_t seq_w * l): one ratio per row, broadcast over its tokens (Zheng et al. 2025, eq. 7 / 13)
@@ -78,7 +122,7 @@ export function registryPolicyLoss(s: RegistryPolicyLossSettings): LossFn {
       const ratio = ops.exp(logRatio);
       metrics.ratio_mean = ops.maskedMean(ratio, b.mask);
       perToken = ppoClipTokens(s, ratio, b.adv, b.mask, metrics);
-      if (s.name !== 'ppo_clip') perToken = ops.mul(perToken, b.is_w);
+      if (s.name !== 'ppo_clip') perToken = ops.mul(perToken, current ? current.isW : b.is_w);
     }
     const pg = weightedSum(perToken, b.weight);
     metrics.pg_loss = pg;

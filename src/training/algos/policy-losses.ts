@@ -29,6 +29,15 @@
  *
  * `is_level: sequence` uses one weight per response, rho_i = prod_t pi_prox / mu (Liu et al.'s
  * sequence-level TIS/MIS), applied to every token of it. The weights are constants (no gradient).
+ *
+ * Where pi_prox comes from (`proximal`, tis / mis / decoupled):
+ *   recompute   one gradient-free forward of the trainer's weights before the step's updates (AReaL).
+ *   current     pi_prox = the trainer's own log-probs at each mini-batch's forward, without gradient:
+ *               no extra forward. On a step's first mini-batch (of its first epoch) this IS AReaL's
+ *               pi_prox; on later ones it is the policy after the step's earlier optimiser steps, so
+ *               PPO's ratio is 1 there and only the truncated weight min(pi_theta / mu, C) acts: the
+ *               policy gradient of IMPALA (Espeholt et al. 2018, eq. 4: rho_s = min(rho_bar, pi / mu)
+ *               with pi the learner's current policy), with mu of any age.
  */
 import { type LossAggOptions, type LossAggMode, aggregateLoss } from './loss-aggregation.js';
 import { LOG_RATIO_CLAMP } from './kl.js';
@@ -39,6 +48,8 @@ export const PolicyLossNames = ['ppo_clip', 'gspo', 'tis', 'mis', 'decoupled'] a
 export type PolicyLossName = (typeof PolicyLossNames)[number];
 export const IsLevels = ['token', 'sequence'] as const;
 export type IsLevel = (typeof IsLevels)[number];
+export const ProximalModes = ['recompute', 'current'] as const;
+export type ProximalMode = (typeof ProximalModes)[number];
 
 export interface PolicyLossInput {
   /** log pi_theta of each response token. */
@@ -61,6 +72,8 @@ export interface PolicyLossConfig extends PpoClipOptions, LossAggOptions {
   /** MIS drops weights below this (default 1 / C). */
   isLow?: number | null;
   isLevel: IsLevel;
+  /** Where pi_prox comes from (tis, mis, decoupled): `proxLogp` (recompute, default) or `logp` itself (current). */
+  proximal?: ProximalMode;
 }
 
 export interface PolicyLossResult extends PolicyLossStats {
@@ -175,7 +188,9 @@ function gspo(input: PolicyLossInput, c: PolicyLossConfig): PolicyLossResult {
 
 function weighted(mode: 'truncate' | 'mask' | 'none') {
   return (input: PolicyLossInput, c: PolicyLossConfig): PolicyLossResult => {
-    const { logp, proxLogp, behaviourLogp, advantages, mask } = input;
+    const { logp, behaviourLogp, advantages, mask } = input;
+    // proximal 'current': pi_prox is pi_theta's own value (held constant), so PPO's ratio is 1
+    const proxLogp = c.proximal === 'current' ? logp : input.proxLogp;
     if (!proxLogp) throw new RangeError("this policy loss needs the trainer's proximal log-probs (proxLogp)");
     assertSameShape({ logp, proxLogp, behaviourLogp, advantages, mask });
     const { weights, corrected } = importanceWeights(proxLogp, behaviourLogp, mask, mode, c.isLevel, c.isCap, c.isLow);

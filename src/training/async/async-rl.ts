@@ -144,7 +144,8 @@ export async function runAsyncRl(input: AsyncRlInput): Promise<AsyncRlResult> {
       temperature: rl.rollout.behaviour_temperature ?? rl.rollout.temperature,
       topP: rl.rollout.top_p,
       seed: rng.fork('sample').nextU32(),
-      proxVersion: j - 1, // the trainer's version when it takes batch j
+      // the trainer's version when it takes batch j (none when the loss takes pi_prox from its own forward)
+      proxVersion: correction.needsProximalLogprobs ? j - 1 : null,
     });
     out.catch(() => undefined); // awaited in order below
     batches.set(j, { batch, out });

@@ -9,6 +9,10 @@
  *   the importance weights pi_prox / mu are computed on the host (./../algos/policy-losses.ts) and
  *   the loss's ratio is taken against pi_prox. The mismatch is then measured over every kept
  *   rollout token.
+ * - With `policy_loss.proximal: current` the proximal entries need no forward either: the loss takes
+ *   pi_prox = stopGradient(pi_theta) at each mini-batch and computes the weights from log mu (batch
+ *   float `behav_logp`, ../algos/policy-losses-tensor.ts); the mismatch is then measured on the
+ *   step's first mini-batch, before any update (where pi_theta is exactly the pre-update policy).
  * - The others (ppo_clip, gspo) cost nothing extra: the loss's ratio metrics on the step's first
  *   mini-batch, before any update, are the mismatch of those rows (old_logp is mu there).
  *
@@ -34,6 +38,10 @@ export function registrySettings(rl: RlSection): RegistryPolicyLossSettings {
     klLoss: rl.kl_loss,
     entropyCoef: rl.entropy_coef,
     preClip: p.pre_clip,
+    proximal: p.proximal,
+    isCap: p.is_cap,
+    isLow: p.is_low,
+    isLevel: p.is_level,
   };
 }
 
@@ -43,7 +51,7 @@ export const rlPolicyLoss = (rl: RlSection) => registryPolicyLoss(registrySettin
 export interface PreparedStep {
   /** The ratio's denominator for the loss: pi_prox (proximal entries) or mu. */
   oldLogp: Matrix;
-  /** Extra batch floats in response coordinates (is_w or seq_w). */
+  /** Extra batch floats in response coordinates (is_w, behav_logp or seq_w). */
   floats: Record<string, Matrix>;
 }
 
@@ -58,6 +66,16 @@ export class MismatchCorrection {
     private readonly temperature: number,
   ) {
     this.entry = policyLossEntry(rl.policy_loss.name);
+  }
+
+  /** The loss takes pi_prox from its own forward (proximal: current): no proximal log-probs are needed. */
+  get selfProximal(): boolean {
+    return this.entry.needsProximal && this.rl.policy_loss.proximal === 'current';
+  }
+
+  /** Whether the step's rollouts need log pi_prox computed before the update (by useProximal or a forward here). */
+  get needsProximalLogprobs(): boolean {
+    return this.entry.needsProximal && !this.selfProximal;
   }
 
   /** log pi_prox of the next `prepare`'s rows (response coordinates), computed elsewhere; used once. */
@@ -80,6 +98,7 @@ export class MismatchCorrection {
     const given = this.given;
     this.given = null;
     if (!this.entry.needsProximal) return { oldLogp: behaviourLogp, floats };
+    if (this.selfProximal) return { oldLogp: behaviourLogp, floats: { ...floats, behav_logp: behaviourLogp } };
     const prox = given ?? (await this.proximal(seqs, mask.cols));
     if (prox.rows !== mask.rows || prox.cols !== mask.cols)
       throw new Error(`proximal log-probs are ${prox.rows}x${prox.cols}, the batch ${mask.rows}x${mask.cols}`);
@@ -99,6 +118,11 @@ export class MismatchCorrection {
 
   /** Call with the metrics of the step's first optimiser step (pre-update) for the free measure. */
   firstUpdate(metrics: Record<string, number>): void {
+    if (this.selfProximal) {
+      for (const k of ['mismatch_kl', 'mismatch_k1', 'mismatch_max_abs_logratio', 'is_corrected_frac'])
+        if (Number.isFinite(metrics[k])) this.stepMetrics[k] = metrics[k];
+      return;
+    }
     if (this.entry.needsProximal) return;
     if (Number.isFinite(metrics.ratio_k3)) this.stepMetrics.mismatch_kl = metrics.ratio_k3;
     if (Number.isFinite(metrics.approx_kl)) this.stepMetrics.mismatch_k1 = metrics.approx_kl;
