@@ -22,6 +22,7 @@
  * already done at the same task, start and budget, so arms and seeds can be added later, and
  * separate processes (one per seed, same --out) are merged by a last run over all seeds.
  */
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Rng, usageError, validateConfig, writeFileAtomic, writeJsonAtomic } from '../core/index.js';
@@ -132,8 +133,8 @@ function metricValues(metricsFile: string, key: string): number[] {
 const sum = (xs: number[]) => xs.reduce((a, x) => a + x, 0);
 const mean = (xs: number[]) => (xs.length ? sum(xs) / xs.length : NaN);
 
-/** What a per-seed result is valid for: the same task, start and budget (seeds are per file). */
-type Stamp = { task: string; checkpoint: string; budget: Omit<AblationResult['budget'], 'seeds'> };
+/** What a per-seed result is valid for: the same task, start (path and content) and budget (seeds are per file). */
+type Stamp = { task: string; checkpoint: string; checkpoint_sha256: string; budget: Omit<AblationResult['budget'], 'seeds'> };
 
 /** One arm at one training seed: the held-out scores and the RL phase's cost (per-problem/<arm>-s<seed>.json). */
 interface SeedRun extends PerProblem {
@@ -191,7 +192,13 @@ export async function runAblation(o: AblationOptions): Promise<AblationResult> {
     heldOut: o.heldOut,
     samples: o.samples,
   };
-  const stamp: Stamp = { task: o.task, checkpoint: path.resolve(o.checkpoint), budget };
+  const stamp: Stamp = {
+    task: o.task,
+    checkpoint: path.resolve(o.checkpoint),
+    // a retrained start policy at the same path makes every earlier result stale
+    checkpoint_sha256: createHash('sha256').update(fs.readFileSync(o.checkpoint)).digest('hex'),
+    budget,
+  };
   fs.mkdirSync(path.join(o.out, 'per-problem'), { recursive: true });
   const jsonFile = path.join(o.out, 'ablation.json');
   const perFile = (arm: string, seed: number) => path.join(o.out, 'per-problem', `${fileName(arm)}-s${seed}.json`);

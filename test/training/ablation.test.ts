@@ -3,6 +3,7 @@
  * plain GRPO, and a toy run (one RL step per arm) writes the JSON and markdown table with the
  * paired comparison against plain GRPO, and a rerun keeps finished arms.
  */
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -71,7 +72,10 @@ describe('ablation run (toy size)', () => {
     const md = fs.readFileSync(path.join(tmp, 'ablation.md'), 'utf8');
     expect(md).toContain('| campo-repetition |');
     expect(md).toContain('104 held-out problems');
-    const before = fs.statSync(path.join(tmp, 'per-problem', 'grpo-s0.json')).mtimeMs;
+    const grpoFile = path.join(tmp, 'per-problem', 'grpo-s0.json');
+    const sha = createHash('sha256').update(fs.readFileSync(checkpoint)).digest('hex');
+    expect((JSON.parse(fs.readFileSync(grpoFile, 'utf8')) as { stamp: { checkpoint_sha256: string } }).stamp.checkpoint_sha256).toBe(sha);
+    const before = fs.statSync(grpoFile).mtimeMs;
     const again = await runAblation({ ...o, arms: ['grpo'] });
     expect(again.arms.grpo.greedy_accuracy).toBe(r.arms.grpo.greedy_accuracy);
     expect(fs.statSync(path.join(tmp, 'per-problem', 'grpo-s0.json')).mtimeMs).toBe(before);
