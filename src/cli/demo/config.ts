@@ -27,8 +27,8 @@ export const DEFAULT_STRATEGIES: z.input<typeof DemoStrategySchema>[] = [
   { label: 'greedy CoT', strategy: 'cot', settings: { decoding: 'greedy' } },
   { label: 'best-of-8 (value model)', strategy: 'best-of-n', value: true, settings: { n: 8, scorer: 'value' } },
   { label: 'beam 4x4 (value model)', strategy: 'beam', value: true, settings: { beam_width: 4, k: 4, scorer: 'value' } },
-  { label: 'MCTS 48 sims (value model)', strategy: 'mcts', value: true, settings: { simulations: 48, children: 4 } },
-  { label: 'model-free MCTS 48 sims', strategy: 'mcts', policy: 'legal-uniform', settings: { simulations: 48, children: 4 } },
+  { label: 'MCTS 48 sims (value model)', strategy: 'mcts', value: true, settings: { simulations: 48, children: 6 } },
+  { label: 'model-free MCTS 48 sims', strategy: 'mcts', policy: 'legal-uniform', settings: { simulations: 48, children: 6 } },
   { label: 'model-free DFS-8', strategy: 'tot-dfs', policy: 'legal-uniform', settings: { k: 8 } },
 ];
 
@@ -48,10 +48,10 @@ export const DemoConfigSchema = z.strictObject({
     .prefault({}),
   rl: z
     .strictObject({
-      steps: posInt().default(20),
+      steps: posInt().default(80),
       prompts_per_step: posInt().default(16),
       group_size: posInt().default(8),
-      lr: z.number().positive().default(5e-5),
+      lr: z.number().positive().default(1e-4),
     })
     .prefault({}),
   value: z
