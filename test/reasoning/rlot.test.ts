@@ -215,3 +215,17 @@ describe('transfer puzzles (game24-targets)', () => {
     }
   });
 });
+
+describe('bench rlot options', () => {
+  it('an unknown arm, or a --reuse file from other settings, is one clear usage error', async () => {
+    const { rlotBench } = await import('../../src/cli/bench/rlot.js');
+    const base = { value: 'none', valueSteps: 1, episodes: 0, batch: 1, lr: 0.1, entropy: 0, budget: 60, seeds: 1, limit: 1, extra: 0 };
+    const o = { ...base, transfer: 'none', transferLimit: 1, seed: 0 };
+    await expect(rlotBench.run({ ...o, arms: 'fixed:nope' })).rejects.toThrow(/unknown arm "fixed:nope"/);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rlot-reuse-'));
+    const file = path.join(dir, 'earlier.json');
+    fs.writeFileSync(file, JSON.stringify({ budget: { completionTokens: 240, seeds: 1, seed: 0 }, game24: { raw: {} } }));
+    await expect(rlotBench.run({ ...o, arms: 'fixed:terminate', reuse: file })).rejects.toThrow(/another budget/);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+});

@@ -26,7 +26,8 @@ import { Scheduler } from '../../models/scheduler.js';
 import { loadPolicy, loadValueModel } from '../../models/spec.js';
 import type { Policy, ValueModel } from '../../models/types.js';
 import type { Navigator } from '../../reasoning/navigator/navigator.js';
-import { type ArmResult, evalArms, standardArms, trainNavigator } from '../../reasoning/navigator/train.js';
+import type { Chooser } from '../../reasoning/navigator/strategy.js';
+import { type ArmResult, FIXED_ARMS, evalArms, standardArms, trainNavigator } from '../../reasoning/navigator/train.js';
 import { countPaths } from '../../tasks/games/path-sampler.js';
 import { getTask } from '../../tasks/registry.js';
 import type { Problem, Task } from '../../tasks/types.js';
@@ -49,8 +50,9 @@ function compare(arms: Arms, seed: number, only?: ReadonlySet<string>) {
   };
   const fixed = Object.keys(arms).filter((k) => k !== 'navigator');
   const best = fixed.reduce((a, k) => (rate(arms[k]) > rate(arms[a]) ? k : a), fixed[0]);
+  const nav = arms.navigator;
   return {
-    problems: pick(arms.navigator).length,
+    problems: pick(Object.values(arms)[0]).length,
     arms: Object.fromEntries(
       Object.entries(arms).map(([k, v]) => [
         k,
@@ -59,12 +61,36 @@ function compare(arms: Arms, seed: number, only?: ReadonlySet<string>) {
     ),
     bestFixed: best,
     navigatorMinus: Object.fromEntries(
-      fixed.map((k) => {
-        const d = pairedDifference(pick(arms[k]), pick(arms.navigator), { seed });
+      (nav ? fixed : []).map((k) => {
+        const d = pairedDifference(pick(arms[k]), pick(nav), { seed });
         return [k, { difference: d.difference, better: d.better, worse: d.worse, same: d.same }];
       }),
     ),
   };
+}
+
+/**
+ * The arms to report: those run here (`--arms`, default all), plus those of an earlier run at the
+ * same settings (`--reuse`: its `raw` results) for arms not run here. The earlier run must cover
+ * exactly the same problems, budget, seeds and seed.
+ */
+async function runArms(
+  all: Record<string, Chooser>,
+  wanted: ReadonlySet<string> | null,
+  reused: Arms | undefined,
+  problems: readonly Problem[],
+  o: Parameters<typeof evalArms>[2],
+): Promise<Arms> {
+  const here = Object.fromEntries(Object.entries(all).filter(([k]) => !wanted || wanted.has(k)));
+  const got = await evalArms(here, problems, o);
+  const ids = problems.map((p) => p.id).join('\n');
+  for (const [k, v] of Object.entries(reused ?? {})) {
+    if (k in got) continue;
+    if (v.perProblem.map((p) => p.problemId).join('\n') !== ids)
+      throw usageError(`--reuse: arm ${k} was run on other problems`, 'reuse a run with the same --limit, --extra, --transfer and --seed');
+    got[k] = v;
+  }
+  return got;
 }
 
 /** The Game of 24 rules with other targets: `count` solvable puzzles, numbers in 1..13, target in 1..100 but not 24. */
@@ -152,6 +178,14 @@ export const rlotBench: BenchModule = {
       .option('--transfer <task>', 'second task: game24-targets, a task name, or "none"', 'game24-targets')
       .option('--transfer-limit <n>', 'problems of the second task', intOption(1), 200)
       .option('--transfer-model <spec>', 'policy for the second task (default: the same policy and value model)')
+      .option(
+        '--arms <list>',
+        'arms to run, comma-separated (navigator, fixed:reason, fixed:decompose, fixed:debate, fixed:terminate; none: only --reuse; default all)',
+      )
+      .option(
+        '--reuse <file>',
+        'JSONs of earlier `bench rlot --json` runs at the same settings, comma-separated: arms not run here are taken from them',
+      )
       .option('--navigator <file>', 'evaluate these weights instead of training')
       .option('--out <file>', 'write the trained navigator weights here')
       .option('--seed <n>', 'seed', intOption(0), 0);
@@ -195,10 +229,37 @@ export const rlotBench: BenchModule = {
         closers.push(() => value!.close?.());
       }
       const valueMs = performance.now() - t0;
+      const wanted =
+        typeof o.arms === 'string'
+          ? new Set(
+              o.arms
+                .split(',')
+                .map((a) => a.trim())
+                .filter((a) => a && a !== 'none'),
+            )
+          : null;
+      const known = ['navigator', ...FIXED_ARMS.map((b) => `fixed:${b}`)];
+      for (const a of wanted ?? [])
+        if (!known.includes(a)) throw usageError(`--arms: unknown arm "${a}"`, `use some of ${known.join(', ')}, or none`);
+      const reuse: { game24?: Arms; transfer?: Arms } = {};
+      for (const file of typeof o.reuse === 'string' ? o.reuse.split(',') : []) {
+        let earlier: { game24?: { raw?: Arms }; transfer?: { raw?: Arms }; budget?: unknown };
+        try {
+          earlier = JSON.parse(fs.readFileSync(file, 'utf8'));
+        } catch (e) {
+          throw usageError(`--reuse: cannot read ${file}: ${(e as Error).message}`, 'give JSON written by `rlmkit bench rlot --json`');
+        }
+        if (JSON.stringify(earlier.budget) !== JSON.stringify({ completionTokens: budgetTokens, seeds: o.seeds, seed }))
+          throw usageError(`--reuse: ${file} was run at another budget, seeds or seed`, 'give the same --budget, --seeds and --seed');
+        reuse.game24 = { ...earlier.game24?.raw, ...reuse.game24 };
+        reuse.transfer = { ...earlier.transfer?.raw, ...reuse.transfer };
+      }
       const t1 = performance.now();
-      let navigator: Navigator;
+      let navigator: Navigator | null = null;
       let curve: Array<{ episodes: number; solveRate: number }> = [];
-      if (typeof o.navigator === 'string') {
+      if (wanted && !wanted.has('navigator')) {
+        // only fixed arms: nothing to train
+      } else if (typeof o.navigator === 'string') {
         const { loadNavigator } = await import('../../reasoning/navigator/strategy.js');
         navigator = loadNavigator(o.navigator);
       } else {
@@ -233,11 +294,11 @@ export const rlotBench: BenchModule = {
       const held = [...test, ...extra];
       const common = { task, policy, value, budgetTokens, seeds: o.seeds as number };
       const t2 = performance.now();
-      const main = await evalArms(arms, held, common);
+      const main = await runArms(arms, wanted, reuse.game24, held, common);
       const result: Record<string, unknown> = {
         policy: spec,
         value: typeof o.value === 'string' ? o.value : { trainedHere: 'exact step labels of the training puzzles', ...prm },
-        navigator: {
+        navigator: navigator && {
           parameters: navigator.size,
           blocks: navigator.blocks,
           trainedOn: `${train.length} training puzzles of 24.csv (the held-out ones removed)`,
@@ -249,6 +310,7 @@ export const rlotBench: BenchModule = {
           heldOut: `ToT test split (${test.length}) + the last ${extra.length} puzzles of the train split`,
           ...compare(main, seed),
           testSplitOnly: compare(main, seed, new Set(test.map((p) => p.id))),
+          raw: main,
         },
       };
       if (o.transfer !== 'none') {
@@ -269,12 +331,13 @@ export const rlotBench: BenchModule = {
           tPolicy = new Scheduler(other, { maxWaitMs: 2 });
           tValue = undefined;
         }
-        const got = await evalArms(arms, probs, { ...common, task: t2task, policy: tPolicy, value: tValue });
+        const got = await runArms(arms, wanted, reuse.transfer, probs, { ...common, task: t2task, policy: tPolicy, value: tValue });
         result.transfer = {
           task: name,
           policy: typeof o.transferModel === 'string' ? o.transferModel : spec,
           valueModel: tValue !== undefined,
           ...compare(got, seed),
+          raw: got,
         };
       }
       result.evalMs = Math.round(performance.now() - t2);

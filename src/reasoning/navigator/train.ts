@@ -192,10 +192,10 @@ export async function evalArms(
 /** The blocks that make a strategy on their own (refine alone only backs up). */
 export const FIXED_ARMS = BLOCKS.filter((b) => b !== 'refine');
 
-/** The navigator (greedy) and every fixed block, as arms. */
-export function standardArms(nav: Navigator): Record<string, Chooser> {
+/** The navigator (greedy; left out when null) and every fixed block, as arms. */
+export function standardArms(nav: Navigator | null): Record<string, Chooser> {
   return {
-    navigator: navigatorChooser(nav),
+    ...(nav ? { navigator: navigatorChooser(nav) } : {}),
     ...Object.fromEntries(FIXED_ARMS.map((b) => [`fixed:${b}`, fixedChooser(b)])),
   };
 }
