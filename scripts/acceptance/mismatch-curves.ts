@@ -40,18 +40,17 @@ function panel(
   runs: Run[],
   pick: (r: Run) => [number, number][],
   x0: number,
-  o: { w: number; h: number; yLabel: string; yMax: number; percent: boolean; seeds: string[] },
+  o: { w: number; h: number; yLabel: string; yMax: number; percent: boolean; seeds: string[]; xMax: number },
 ): string[] {
   const m = { l: 56, r: 12, t: 44, b: 46 };
-  const steps = runs.flatMap((r) => pick(r).map((p) => p[0]));
-  const xMax = Math.max(1, ...steps);
+  const xMax = o.xMax;
   const X = (s: number) => x0 + m.l + (s / xMax) * (o.w - m.l - m.r);
   const Y = (v: number) => o.h - m.b - (Math.min(v, o.yMax) / o.yMax) * (o.h - m.t - m.b);
   const out: string[] = [];
   for (let k = 0; k <= 5; k++) {
     const v = (o.yMax * k) / 5;
     out.push(`<line x1="${x0 + m.l}" x2="${x0 + o.w - m.r}" y1="${Y(v).toFixed(1)}" y2="${Y(v).toFixed(1)}" stroke="#ddd"/>`);
-    const label = o.percent ? `${Math.round(v * 100)}%` : v.toPrecision(2);
+    const label = o.percent ? `${Math.round(v * 100)}%` : v.toFixed(3);
     out.push(`<text x="${x0 + m.l - 6}" y="${(Y(v) + 4).toFixed(1)}" text-anchor="end">${label}</text>`);
   }
   for (let s = 0; s <= xMax; s += 5) out.push(`<text x="${X(s).toFixed(1)}" y="${o.h - m.b + 16}" text-anchor="middle">${s}</text>`);
@@ -92,6 +91,7 @@ function main(): void {
   const W = 900;
   const H = 380;
   const maxAcc = Math.max(0.1, ...runs.flatMap((r) => r.accuracy.map((p) => p[1])));
+  const xMax = Math.max(1, ...runs.flatMap((r) => [...r.accuracy, ...r.mismatch].map((p) => p[0])));
   const maxKl = Math.max(1e-4, ...runs.flatMap((r) => r.mismatch.map((p) => p[1])));
   const svg: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H + 40}" viewBox="0 0 ${W} ${H + 40}" font-family="sans-serif" font-size="11">`,
@@ -104,6 +104,7 @@ function main(): void {
       yMax: Math.ceil(maxAcc * 10) / 10,
       percent: true,
       seeds,
+      xMax,
     }),
     ...panel(runs, (r) => r.mismatch, W / 2, {
       w: W / 2,

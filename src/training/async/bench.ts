@@ -1,7 +1,7 @@
 /**
  * `rlmkit bench rl`: synchronous (eta = 0) against asynchronous (eta >= 1) GRPO on the same
- * samples, from the committed Game of 24 SFT policy (no committed Countdown policy exists; the
- * Countdown SFT recipe takes about an hour here).
+ * samples, on Countdown (from a Countdown SFT policy: recipes/countdown-sft.yaml's run, or any
+ * checkpoint) or Game of 24 (from the committed SFT policy).
  *
  * Both arms run ./async-rl.ts with the same recipe, problems and seeds; only the staleness bound
  * and the rollout thread's budget differ (eta = 0 is the synchronous loop: generate, score, update,
@@ -9,8 +9,10 @@
  * rounds, the order alternating) and the report gives per-round ratios and their median, the load
  * average at each run, and CPU-normalised figures (samples per CPU-second of the process). Also:
  * the trainer's wait for rollouts, the staleness reached, and greedy accuracy of the final
- * policies on 200 held-out puzzles (the ToT test split, 100, and 100 train puzzles held out of the
- * RL problems) with the paired difference (per puzzle, the mean over rounds) and its 95% bootstrap CI.
+ * policies on held-out problems (Countdown: its 500 test problems; Game of 24: the ToT test split, 100,
+ * and 100 train puzzles held out of the RL problems) with the paired difference (per problem, the
+ * mean over rounds) and its 95% bootstrap CI. The report starts with every setting of the run and
+ * the command line that repeats it.
  */
 import { loadavg } from 'node:os';
 import { validateConfig } from '../../core/index.js';
@@ -20,13 +22,19 @@ import { getTask } from '../../tasks/registry.js';
 import type { Problem, Task } from '../../tasks/types.js';
 import { Rng } from '../../core/rng.js';
 import type { LoadedModel } from '../models.js';
+import type { ProximalMode } from '../algos/policy-losses.js';
 import { RlSectionSchema } from '../recipe.js';
 import { resolveReward, type RewardFn } from '../rewards.js';
 import { makeSampler } from '../rollout-sampler.js';
 import { promptIds } from '../sequences.js';
 import { runAsyncRl } from './async-rl.js';
 
+export const RlBenchTasks = ['countdown', 'game24'] as const;
+export type RlBenchTask = (typeof RlBenchTasks)[number];
+
 export interface RlBenchOptions {
+  task: RlBenchTask;
+  /** The starting policy's .safetensors file. */
   checkpoint: string;
   steps: number;
   prompts: number;
@@ -40,6 +48,12 @@ export interface RlBenchOptions {
   /** The async arm's rollout thread: onnxruntime threads and scheduling priority. */
   rolloutThreads: number | 'auto';
   rolloutNice: number;
+  /** The async arm's trainer threads ('auto': one per core). */
+  trainerWorkers: number | 'auto';
+  /** Where pi_prox comes from, both arms (policy_loss.proximal: recompute | current). */
+  proximal: ProximalMode;
+  /** The policy loss of both arms (a decoupled one). */
+  loss: 'decoupled' | 'tis' | 'mis';
   /** Called with each finished arm (progress for long runs). */
   onArm?: (arm: Record<string, unknown>) => void;
 }
@@ -54,10 +68,9 @@ async function greedyCorrect(
 ): Promise<ProblemAccuracy[]> {
   const sampler = await makeSampler(weights, m.config, 'onnx');
   try {
-    const res = await sampler.sample(
-      problems.map((p) => promptIds(m.tokenizer, task, p)),
-      { maxNewTokens: maxNew, temperature: 0 },
-    );
+    const prompts = problems.map((p) => promptIds(m.tokenizer, task, p));
+    const room = Math.min(maxNew, m.config.maxSeqLen - Math.max(...prompts.map((p) => p.length)));
+    const res = await sampler.sample(prompts, { maxNewTokens: room, temperature: 0 });
     const scored = await reward(
       problems.map((p, i) => ({ problem: p, completion: m.tokenizer.decode(res[i].tokens), tokens: res[i].tokens.length })),
     );
@@ -73,14 +86,34 @@ const median = (xs: number[]) => {
 };
 const r3 = (x: number) => +x.toFixed(3);
 
+/** Held-out and RL problems: Countdown's 500 test problems; Game of 24's 100 plus 100 train puzzles kept out of RL. */
+async function benchProblems(task: Task<Problem>, name: RlBenchTask, seed: number): Promise<{ evalSet: Problem[]; rlProblems: Problem[] }> {
+  const train = new Rng(seed).fork('bench-rl').shuffle([...(await task.problems({ split: 'train' }))]);
+  const test = await task.problems({ split: 'test' });
+  if (name === 'countdown') return { evalSet: [...test], rlProblems: train };
+  return { evalSet: [...test, ...train.slice(0, 100)], rlProblems: train.slice(100) };
+}
+
+/** The command line that repeats a run with these options. */
+export function rlBenchCommand(o: RlBenchOptions): string {
+  return [
+    'rlmkit bench rl --json',
+    `--task ${o.task}`,
+    `--checkpoint ${o.checkpoint}`,
+    `--steps ${o.steps} --prompts ${o.prompts} --group ${o.group}`,
+    `--max-new-tokens ${o.maxNewTokens} --staleness ${o.staleness} --segment-tokens ${o.segmentTokens}`,
+    `--loss ${o.loss} --proximal ${o.proximal}`,
+    `--rollout-threads ${o.rolloutThreads} --rollout-nice ${o.rolloutNice} --trainer-workers ${o.trainerWorkers}`,
+    `--repeats ${o.repeats} --seed ${o.seed}`,
+  ].join(' ');
+}
+
 export async function benchRl(o: RlBenchOptions): Promise<Record<string, unknown>> {
   await initEngine();
-  const task = getTask('game24');
+  const task = getTask(o.task);
   const ck = loadCheckpoint(o.checkpoint);
   const start: LoadedModel = { config: ck.config, tokenizer: tokenizerFromSpec(ck.tokenizer), weights: ck.weights, source: o.checkpoint };
-  const train = new Rng(o.seed).fork('bench-rl').shuffle([...(await task.problems({ split: 'train' }))]);
-  const evalSet = [...(await task.problems({ split: 'test' })), ...train.slice(0, 100)];
-  const rlProblems = train.slice(100);
+  const { evalSet, rlProblems } = await benchProblems(task, o.task, o.seed);
   const rl = validateConfig(
     RlSectionSchema,
     {
@@ -94,7 +127,7 @@ export async function benchRl(o: RlBenchOptions): Promise<Record<string, unknown
       loss_agg: 'token-mean',
       kl_loss: { estimator: 'k3', coef: 0.001 },
       dynamic_sampling: true,
-      policy_loss: { name: 'decoupled' },
+      policy_loss: { name: o.loss, proximal: o.proximal },
       rollout: { backend: 'onnx', temperature: 1, top_p: 1, max_new_tokens: o.maxNewTokens },
       optim: { lr: 5e-5, schedule: 'constant', grad_clip: 1 },
       eval_problems: 0,
@@ -102,10 +135,25 @@ export async function benchRl(o: RlBenchOptions): Promise<Record<string, unknown
     'bench rl',
   );
   const reward = resolveReward('verifier', task);
+  const settings = {
+    command: rlBenchCommand(o),
+    task: o.task,
+    checkpoint: o.checkpoint,
+    rl_problems: rlProblems.length,
+    heldout_problems: evalSet.length,
+    rl_section: rl,
+  };
+  process.stderr.write(`bench rl: ${settings.command}\n`);
   const startAcc = await greedyCorrect(start.weights, start, task, evalSet, reward, o.maxNewTokens);
   const arms = {
-    sync: { staleness: 0, segmentTokens: o.maxNewTokens, rolloutThreads: 'auto' as const, rolloutNice: 0 },
-    async: { staleness: o.staleness, segmentTokens: o.segmentTokens, rolloutThreads: o.rolloutThreads, rolloutNice: o.rolloutNice },
+    sync: { staleness: 0, segmentTokens: o.maxNewTokens, rolloutThreads: 'auto' as const, rolloutNice: 0, trainerWorkers: 'auto' as const },
+    async: {
+      staleness: o.staleness,
+      segmentTokens: o.segmentTokens,
+      rolloutThreads: o.rolloutThreads,
+      rolloutNice: o.rolloutNice,
+      trainerWorkers: o.trainerWorkers,
+    },
   };
   const runs: Record<'sync' | 'async', Record<string, number>[]> = { sync: [], async: [] };
   const correct: Record<'sync' | 'async', Map<string, number>> = { sync: new Map(), async: new Map() };
@@ -117,7 +165,16 @@ export async function benchRl(o: RlBenchOptions): Promise<Record<string, unknown
         `bench rl: round ${round + 1}/${o.repeats} ${name} (eta ${a.staleness}), ${o.steps} steps of ${o.prompts}x${o.group} samples\n`,
       );
       const load0 = loadavg()[0];
-      const r = await runAsyncRl({ phase: 'rl', task, problems: rlProblems, start, rl, reward, seed: o.seed, async: a });
+      const r = await runAsyncRl({
+        phase: 'rl',
+        task,
+        problems: rlProblems,
+        start,
+        rl: { ...rl, workers: a.trainerWorkers },
+        reward,
+        seed: o.seed,
+        async: a,
+      });
       const load1 = loadavg()[0];
       const acc = await greedyCorrect(r.weights, start, task, evalSet, reward, o.maxNewTokens);
       for (const p of acc) correct[name].set(p.problemId, (correct[name].get(p.problemId) ?? 0) + p.correct);
@@ -165,7 +222,8 @@ export async function benchRl(o: RlBenchOptions): Promise<Record<string, unknown
   const cpuRatios = runs.sync.map((s, i) => (runs.async[i].samples_per_cpu_s as number) / (s.samples_per_cpu_s as number));
   const loads = [...runs.sync, ...runs.async].map((r) => r.load_average_1min);
   return {
-    task: 'game24',
+    settings,
+    task: o.task,
     checkpoint: o.checkpoint,
     samples_per_arm: o.steps * o.prompts * o.group,
     rounds: o.repeats,
