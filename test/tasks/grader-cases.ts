@@ -78,7 +78,8 @@ export const CLASSES: Record<string, Case[]> = {
     ['(A) Cecile', 'C', W],
     ['B', 'the answer is a car', W],
     ['B', 'The correct choice is b.', C],
-    ['42', 'Final answer is $\\sum_{k=0}^n\\bigl(k\\bigr)$. I hope. 42', U],
+    ['42', 'Final answer is $\\sum_{k=0}^n\\bigl(k\\bigr)$. I hope. 42', C],
+    ['42', 'Final answer is $\\sum_{k=0}^n\\bigl(k\\bigr)$. I hope.', U],
   ],
   numberFormats: [
     ['32349', '\\boxed{32,\\!349}', C],

@@ -450,12 +450,8 @@ export const PEER_DISAGREEMENTS: Record<string, string> = {
   ['math-verify-main/mixed-numbers' + '|' + '5' + '|' + '11\n5/6']:
     "a number on its own line before a fraction: rlmkit reads the last number 5/6; Math-Verify's test keeps an older reading that matches 5",
   ['math-verify-main/mixed-numbers' + '|' + '5' + '|' + '11\r\n5/6']: 'the same as the line-feed case',
-  ['math-verify-main/failed-latex-span' + '|' + '42' + '|' + 'Final answer is ' + SUM + '. I hope. 42']:
-    'the final-answer marker names an unreadable span: rlmkit reports unparseable (three-way verdict) instead of reaching for a number after the marker',
-  ['math-verify-main/failed-latex-span' + '|' + '42' + '|' + 'Final answer is ' + SUM + '. I hope. $42$']: 'the same',
-  ['math-verify-main/failed-latex-span' + '|' + '1/2' + '|' + 'Final answer is ' + SUM + '. I hope. 1/2']: 'the same',
   ['math-verify-main/failed-latex-span' + '|' + '42' + '|' + SUM + ' and $42$']:
-    "two spans joined by 'and' are read as a list of two answers, one unreadable, not as the readable one alone",
+    "two spans joined by 'and' are read as a list of two answers, one unreadable, not as the readable one alone (after a marker, an unreadable answer does give way to a later readable one)",
   ['math-verify-main/failed-latex-span' + '|' + '42' + '|' + '$42$ and ' + SUM]: 'the same',
   ['lighteval/multilingual' +
   '|' +

@@ -234,11 +234,12 @@ export const CONVENTIONS: Record<string, PublicCase[]> = {
     ['0.28', '28%', T],
   ],
   unreadableSpans: [
-    // A span whose maths is not understood gives no answer, not a number found inside it. (Math-Verify
-    // also falls back to a later answer when the final one fails to parse; here `\\sum_{k=0}^n(k)` is
-    // read, so its comparison is unparseable instead: a documented difference, see src/tasks/README.md.)
+    // A span whose maths is not understood gives no answer, not a number found inside it; after a
+    // marker, an answer that cannot be read gives way to one written after it (as Math-Verify does).
     ['0', '$\\sum_{k=0}^n\\bigl(k\\bigr)$', F],
     ['42', '$\\sum_{k=0}^n\\bigl(k\\bigr)$', F],
+    ['42', 'Final answer is $\\sum_{k=0}^n\\bigl(k\\bigr)$. I hope. $42$', T],
+    ['0', 'Final answer is $\\sum_{k=0}^n\\bigl(k\\bigr)$. I hope.', F],
   ],
   multipleAnswers: [
     ['2, 3', '\\boxed{2}, \\boxed{3}', T],

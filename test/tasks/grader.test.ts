@@ -14,18 +14,23 @@ describe('answer extraction', () => {
     expect(lastBoxed('no box')).toBeNull();
   });
 
+  // The answer and the rule that found it (`rest`, the text after a marked answer, is checked below).
+  const am = (e: { answer: string | null; method: string | null }) => ({ answer: e.answer, method: e.method });
   it('follows the preference order: boxed / final answer / ####, the answer is, Answer:, choice, whole, last span or number', () => {
-    expect(extractAnswer('so 3 + 4 = 7\n#### 7')).toEqual({ answer: '7', method: 'hash' });
-    expect(extractAnswer('We get 10. The answer is $\\frac{3}{4}$.')).toEqual({ answer: '\\frac{3}{4}', method: 'answer-is' });
-    expect(extractAnswer('Therefore, the final answer is 12.5. I hope')).toEqual({ answer: '12.5', method: 'final-answer' });
-    expect(extractAnswer('\\boxed{3} at first; the final answer is 4.')).toEqual({ answer: '4', method: 'final-answer' });
-    expect(extractAnswer('(1, 4.5)')).toEqual({ answer: '(1, 4.5)', method: 'whole' });
-    expect(extractAnswer('so we get $x = 2$ and then 7 apples')).toEqual({ answer: '7', method: 'last-number' });
-    expect(extractAnswer('7 apples, so we get $x = 2$')).toEqual({ answer: 'x = 2', method: 'latex' });
-    expect(extractAnswer('blah\nAnswer: 42')).toEqual({ answer: '42', method: 'answer-colon' });
-    expect(extractAnswer('I pick (C)', { choices: true })).toEqual({ answer: 'C', method: 'choice' });
-    expect(extractAnswer('there were 3 cats and 1,250 dogs')).toEqual({ answer: '1,250', method: 'last-number' });
-    expect(extractAnswer('nothing here')).toEqual({ answer: null, method: null });
+    expect(am(extractAnswer('so 3 + 4 = 7\n#### 7'))).toEqual({ answer: '7', method: 'hash' });
+    expect(am(extractAnswer('We get 10. The answer is $\\frac{3}{4}$.'))).toEqual({ answer: '\\frac{3}{4}', method: 'answer-is' });
+    expect(am(extractAnswer('Therefore, the final answer is 12.5. I hope'))).toEqual({ answer: '12.5', method: 'final-answer' });
+    expect(am(extractAnswer('\\boxed{3} at first; the final answer is 4.'))).toEqual({ answer: '4', method: 'final-answer' });
+    expect(am(extractAnswer('(1, 4.5)'))).toEqual({ answer: '(1, 4.5)', method: 'whole' });
+    expect(am(extractAnswer('so we get $x = 2$ and then 7 apples'))).toEqual({ answer: '7', method: 'last-number' });
+    expect(am(extractAnswer('7 apples, so we get $x = 2$'))).toEqual({ answer: 'x = 2', method: 'latex' });
+    expect(am(extractAnswer('blah\nAnswer: 42'))).toEqual({ answer: '42', method: 'answer-colon' });
+    expect(am(extractAnswer('I pick (C)', { choices: true }))).toEqual({ answer: 'C', method: 'choice' });
+    expect(am(extractAnswer('there were 3 cats and 1,250 dogs'))).toEqual({ answer: '1,250', method: 'last-number' });
+    expect(am(extractAnswer('nothing here'))).toEqual({ answer: null, method: null });
+    // After a marked answer, the rest of the text is kept for the fallback when that answer cannot be read.
+    expect(extractAnswer('Final answer is $\\sum_{k=0}^n k$. I hope. 42').rest).toBe('. I hope. 42');
+    expect(extractAnswer('The answer is 5.').rest).toBe('.');
   });
 });
 

@@ -22,6 +22,9 @@ export interface Extraction {
   method: ExtractionMethod | null;
   /** Adjacent boxes joined into `answer` ("\\boxed{1} and \\boxed{2}"), one entry per box. */
   parts?: string[];
+  /** For a marked answer (box, "final answer", "the answer is"): the text after it, where a
+   * readable answer may follow an unreadable one (Math-Verify's fallback). */
+  rest?: string;
 }
 
 interface Found {
@@ -30,6 +33,8 @@ interface Found {
   parts?: string[];
   /** Where the marker ends in the text (later wins within a tier). */
   at: number;
+  /** Where the answer itself ends (the text after it is `rest`); `at` when not known. */
+  restAt?: number;
 }
 
 interface Box {
@@ -294,7 +299,8 @@ function lastMatch(text: string, re: RegExp, method: ExtractionMethod): Found | 
   let best: Found | null = null;
   for (const m of text.matchAll(re)) {
     const a = answerFromSentence(m[1], true);
-    if (a) best = { answer: a, method, at: m.index! + m[0].length };
+    const i = a ? text.indexOf(a, m.index!) : -1;
+    if (a) best = { answer: a, method, at: m.index! + m[0].length, restAt: i >= 0 ? i + a.length : m.index! + m[0].length };
   }
   return best;
 }
@@ -357,10 +363,20 @@ export function extractAnswer(input: string, options: { choices?: boolean } = {}
   const leading = (a: string) =>
     options.choices && !/^\s*(?:A\s+[a-z]|[a-e]\s+\S)/.test(a) ? (CHOICE_LEAD.exec(a)?.[1]?.toUpperCase() ?? null) : null;
   const tier1 = latest(lastBoxGroup(text), lastMatch(text, FINAL, 'final-answer'), lastMatch(text, HASH, 'hash'));
+  // The text after the answer, without the delimiter that closed it.
+  const rest = (f: Found) => {
+    const r = text.slice(f.restAt ?? f.at).replace(/^(?:\$\$?|\\\)|\\\]|\})/, '');
+    return r.trim() === '' ? {} : { rest: r };
+  };
   if (tier1)
-    return { answer: leading(tier1.answer) ?? tier1.answer.trim(), method: tier1.method, ...(tier1.parts ? { parts: tier1.parts } : {}) };
+    return {
+      answer: leading(tier1.answer) ?? tier1.answer.trim(),
+      method: tier1.method,
+      ...rest(tier1),
+      ...(tier1.parts ? { parts: tier1.parts } : {}),
+    };
   const tier2 = latest(lastMatch(text, ANSWER_IS, 'answer-is'), lastMatch(text, ANSWER_COLON, 'answer-colon'));
-  if (tier2) return { answer: leading(tier2.answer) ?? tier2.answer.trim(), method: tier2.method };
+  if (tier2) return { answer: leading(tier2.answer) ?? tier2.answer.trim(), method: tier2.method, ...rest(tier2) };
 
   if (options.choices) {
     let letter: string | null = null;

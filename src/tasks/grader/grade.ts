@@ -48,6 +48,9 @@ export interface PreparedPair {
   gold: AnswerForms;
   pred: AnswerForms;
   tolerance: Tolerance;
+  /** The prediction's text after its marked answer (see `fallbackPair`). */
+  predRest?: string;
+  options: GradeOptions;
 }
 
 /**
@@ -74,8 +77,24 @@ export function preparePair(gold: string, pred: string, options: GradeOptions = 
     gold: { raw: gold, extracted: g.answer, normalized: normalizeBounded(g.answer), method: g.method },
     pred: { raw: pred, extracted: p.answer, normalized: normalizeBounded(p.answer), method: p.method },
     tolerance: { relTol: options.relTol ?? DEFAULT_TOLERANCE.relTol, absTol: options.absTol ?? DEFAULT_TOLERANCE.absTol },
+    ...(p.rest !== undefined && p.rest.trim() !== '' ? { predRest: p.rest } : {}),
+    options,
   };
 }
+
+/**
+ * When the marked answer could not be read at all ("Final answer is $\sum_{k=0}^n\bigl(k\bigr)$. I
+ * hope. 42"), the answer written after it is graded instead (Math-Verify reads the first candidate
+ * that parses). Null when there is nothing after it, or the marked answer was read.
+ */
+export function fallbackPair(pair: PreparedPair, d: Decision): PreparedPair | null {
+  if (d.verdict !== 'unparseable' || d.timedOut || !pair.predRest || !pair.pred.normalized || !pair.gold.normalized) return null;
+  const next = preparePair(pair.gold.raw, pair.predRest, pair.options);
+  return next.pred.normalized ? next : null;
+}
+
+/** A decision made on the fallback pair says so. */
+export const fellBack = (d: Decision): Decision => ({ ...d, reason: `the marked answer could not be read; after it, ${d.reason}` });
 
 export type Decision = Omit<GradeResult, 'gold' | 'pred'>;
 
@@ -116,11 +135,19 @@ export function decidePair(pair: PreparedPair, symbolic: boolean): Decision | nu
 export function gradeSync(gold: string, pred: string, options: GradeOptions = {}): GradeResult {
   const t0 = performance.now();
   const pair = preparePair(gold, pred, options);
-  let verdict: Decision;
-  try {
-    verdict = decidePair(pair, true)!;
-  } catch (e) {
-    verdict = decided('unparseable', `comparison failed: ${(e as Error).message}`);
+  const decide = (p: PreparedPair): Decision => {
+    try {
+      return decidePair(p, true)!;
+    } catch (e) {
+      return decided('unparseable', `comparison failed: ${(e as Error).message}`);
+    }
+  };
+  let verdict = decide(pair);
+  let used = pair;
+  const next = fallbackPair(pair, verdict);
+  if (next) {
+    const again = decide(next);
+    if (again.verdict !== 'unparseable') [verdict, used] = [fellBack(again), next];
   }
-  return { ...verdict, gold: pair.gold, pred: pair.pred, ms: performance.now() - t0 };
+  return { ...verdict, gold: used.gold, pred: used.pred, ms: performance.now() - t0 };
 }

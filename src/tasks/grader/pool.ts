@@ -6,7 +6,16 @@
  * calling thread. Idle workers are unref'd so they never keep the process alive.
  */
 import { Worker } from 'node:worker_threads';
-import { type Decision, type GradeOptions, type GradeResult, type PreparedPair, decidePair, preparePair } from './grade.js';
+import {
+  type Decision,
+  type GradeOptions,
+  type GradeResult,
+  type PreparedPair,
+  decidePair,
+  fallbackPair,
+  fellBack,
+  preparePair,
+} from './grade.js';
 
 interface Job {
   id: number;
@@ -55,9 +64,15 @@ export class MathGrader {
   async grade(gold: string, pred: string, options: GradeOptions = {}): Promise<GradeResult> {
     const t0 = performance.now();
     const pair = preparePair(gold, pred, { ...this.options, ...options });
-    let verdict = decidePair(pair, false);
-    if (verdict === null) verdict = await this.runSymbolic(pair);
-    return { ...verdict, gold: pair.gold, pred: pair.pred, ms: performance.now() - t0 };
+    const decide = async (p: PreparedPair) => decidePair(p, false) ?? (await this.runSymbolic(p));
+    let verdict = await decide(pair);
+    let used = pair;
+    const next = fallbackPair(pair, verdict);
+    if (next) {
+      const again = await decide(next);
+      if (again.verdict !== 'unparseable') [verdict, used] = [fellBack(again), next];
+    }
+    return { ...verdict, gold: used.gold, pred: used.pred, ms: performance.now() - t0 };
   }
 
   private runSymbolic(pair: PreparedPair): Promise<Decision> {
