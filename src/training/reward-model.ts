@@ -181,7 +181,16 @@ export async function runRewardModelPhase(input: {
     try {
       if (trainer.step === 0) {
         last = await validate();
-        run.log(phase, 0, roundMetrics({ val_pair_accuracy: last.accuracy ?? undefined, val_loss: last.loss ?? undefined }));
+        run.log(
+          phase,
+          0,
+          roundMetrics({
+            train_pairs: train.length,
+            held_out_pairs: heldOut.length,
+            val_pair_accuracy: last.accuracy ?? undefined,
+            val_loss: last.loss ?? undefined,
+          }),
+        );
       }
       while (trainer.step < rm.steps) {
         const timer = new StepTimer();

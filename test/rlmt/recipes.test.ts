@@ -43,6 +43,8 @@ describe('RLMT recipes at toy size', () => {
     expect(rm.code, rm.stderr).toBe(0);
     const rmMetrics = runMetrics(root, 'rm');
     expect(rmMetrics.map((r) => r.step)).toEqual([0, 1, 2, 3]);
+    expect(rmMetrics[0].train_pairs).toBeGreaterThan(0);
+    expect(rmMetrics[0].held_out_pairs).toBeGreaterThan(0);
     for (const r of [rmMetrics[0], rmMetrics[3]]) {
       expect(r.val_pair_accuracy).toBeGreaterThanOrEqual(0);
       expect(r.val_pair_accuracy).toBeLessThanOrEqual(1);
