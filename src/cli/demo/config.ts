@@ -27,8 +27,20 @@ export const DEFAULT_STRATEGIES: z.input<typeof DemoStrategySchema>[] = [
   { label: 'greedy CoT', strategy: 'cot', settings: { decoding: 'greedy' } },
   { label: 'best-of-8 (value model)', strategy: 'best-of-n', value: true, settings: { n: 8, scorer: 'value' } },
   { label: 'beam 4x4 (value model)', strategy: 'beam', value: true, settings: { beam_width: 4, k: 4, scorer: 'value' } },
-  { label: 'MCTS 48 sims (value model)', strategy: 'mcts', value: true, settings: { simulations: 48, children: 6 } },
-  { label: 'model-free MCTS 48 sims', strategy: 'mcts', policy: 'legal-uniform', settings: { simulations: 48, children: 6 } },
+  // MCTS widened (x1's form expands a node once): 8 children at T = 1.3 and up to 8 re-expansions of a node whose
+  // children all failed, so that a sharp RL policy still proposes the rarer steps (measured: README.md).
+  {
+    label: 'MCTS 96 sims (value model)',
+    strategy: 'mcts',
+    value: true,
+    settings: { simulations: 96, children: 8, temperature: 1.3, widen: 8 },
+  },
+  {
+    label: 'model-free MCTS 96 sims',
+    strategy: 'mcts',
+    policy: 'legal-uniform',
+    settings: { simulations: 96, children: 8, temperature: 1.3, widen: 8 },
+  },
   { label: 'model-free DFS-8', strategy: 'tot-dfs', policy: 'legal-uniform', settings: { k: 8 } },
 ];
 
