@@ -28,6 +28,8 @@ export { runRewardModelPhase, bradleyTerryLoss, rewardModelLoss, type RewardMode
 export { pairsFromPolicy, pairsFromJsonl, ruleQuality, type RmPair } from './rm-pairs.js';
 export { RewardModelScorer, rewardModelReward, openRlReward } from './rm-reward.js';
 export { thoughtAndResponse, RewardModelRewardSchema, type RewardModelRewardSpec } from './reward-model-config.js';
+export { trainGenrm, type GenrmResult } from './genrm/pipeline.js';
+export { runGenrmBench, type GenrmBenchOptions, type GenrmBenchResult } from './genrm/bench.js';
 export { evaluateRlmt, rlmtMarkdown, type RlmtEvalReport } from './rlmt-eval.js';
 export { runReplayPolicyPhase, stepGroupsFromTraces, type StepGroup } from './replay.js';
 export { runX1, type X1Result } from './x1.js';

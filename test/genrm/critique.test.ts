@@ -11,8 +11,10 @@ import {
   judgePrompt,
   parseJudgement,
   teacherCritique,
+  verdictProbability,
   wellFormedCritique,
 } from '../../src/rewards/genrm/index.js';
+import type { Completion } from '../../src/models/types.js';
 import { countdownClassicTask, countdownTask } from '../../src/tasks/games/countdown.js';
 import { game24Task } from '../../src/tasks/games/game24.js';
 import type { Problem, Task } from '../../src/tasks/types.js';
@@ -165,5 +167,43 @@ describe('verdict parser', () => {
       expect(j.verdict).toBe(verdict);
       expect(j.entries).toEqual(entries);
     }
+  });
+});
+
+describe('verdict probability', () => {
+  const completion = (tokens: string[], top: { token: string; logprob: number }[][]): Completion => ({
+    text: tokens.join(''),
+    tokens,
+    topLogprobs: top,
+    finishReason: 'eos',
+    usage: { promptTokens: 1, completionTokens: tokens.length },
+  });
+
+  it('is P(Y) / (P(Y) + P(N)) at the verdict token', () => {
+    const c = completion(
+      ['?', ' ', 'n', 'o', '#', 'N'],
+      [
+        [],
+        [],
+        [],
+        [],
+        [],
+        [
+          { token: 'N', logprob: Math.log(0.6) },
+          { token: 'Y', logprob: Math.log(0.3) },
+          { token: '1', logprob: Math.log(0.1) },
+        ],
+      ],
+    );
+    expect(verdictProbability(c, parseJudgement(c.text))).toBeCloseTo(1 / 3, 6);
+  });
+
+  it('is NaN for an unreadable verdict, and the verdict itself without top log-probs', () => {
+    const bad = completion(['1', '2'], [[], []]);
+    expect(verdictProbability(bad, parseJudgement(bad.text))).toBeNaN();
+    const plain: Completion = { text: '? no#N', finishReason: 'eos', usage: { promptTokens: 1, completionTokens: 6 } };
+    expect(verdictProbability(plain, parseJudgement(plain.text))).toBe(0);
+    const missingN = completion(['#', 'Y'], [[], [{ token: 'Y', logprob: Math.log(0.9) }]]);
+    expect(verdictProbability(missingN, parseJudgement(missingN.text))).toBe(1);
   });
 });
