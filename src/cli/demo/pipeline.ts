@@ -19,6 +19,8 @@ import { EmbeddedPolicy, EmbeddedValueModel, type Policy, type ValueModel } from
 import {
   LegalUniformPolicy,
   canonicalSettings,
+  getStrategy,
+  parseSettings,
   solveMany,
   type SolveManyOptions,
   type SolveResult,
@@ -232,6 +234,8 @@ export function formatTable(summary: DemoSummary): string {
 export async function runDemo(cfg: DemoConfig, o: DemoOptions): Promise<DemoSummary> {
   const print = o.print ?? ((l: string) => process.stdout.write(l + '\n'));
   cfg = { ...cfg, checkpoint: resolveDemoCheckpoint(cfg.checkpoint) };
+  // A bad strategy row is refused now, not after minutes of RL and value training.
+  for (const s of cfg.strategies) parseSettings(getStrategy(s.strategy), { rule_check: true, ...canonicalSettings(s.settings) });
   const run = RunDir.open(cfg.run.name, { root: cfg.run.root, mode: o.mode, config: cfg });
   const resume = run.resumed;
   const stages: Record<string, number> = {};
