@@ -80,6 +80,12 @@ export const CLASSES: Record<string, Case[]> = {
     ['B', 'The correct choice is b.', C],
     ['42', 'Final answer is $\\sum_{k=0}^n\\bigl(k\\bigr)$. I hope. 42', C],
     ['42', 'Final answer is $\\sum_{k=0}^n\\bigl(k\\bigr)$. I hope.', U],
+    // <answer> tags (reasoning-gym, Open-R1, TinyZero): the last one is the answer, read by the same rules.
+    ['42', '<think>41 or 42?</think><answer>42</answer> I first thought 41', C],
+    ['42', '<answer>x = 42</answer>\nLet me check 7 more things', C],
+    ['5', '<answer>The answer is 5</answer>', C],
+    ['5', '<answer>4</answer> no wait <answer>5</answer>', C],
+    ['5', '<answer>\\boxed{6}</answer>', W],
   ],
   numberFormats: [
     ['32349', '\\boxed{32,\\!349}', C],

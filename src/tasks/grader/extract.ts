@@ -15,7 +15,7 @@
 import { UNIT_WORDS, fixDoubleEscapes } from './normalize.js';
 
 export type ExtractionMethod =
-  'boxed' | 'final-answer' | 'hash' | 'answer-is' | 'answer-colon' | 'choice' | 'whole' | 'latex' | 'last-number';
+  'answer-tag' | 'boxed' | 'final-answer' | 'hash' | 'answer-is' | 'answer-colon' | 'choice' | 'whole' | 'latex' | 'last-number';
 
 export interface Extraction {
   answer: string | null;
@@ -358,6 +358,14 @@ function isBareAnswer(t: string): boolean {
 export function extractAnswer(input: string, options: { choices?: boolean } = {}): Extraction {
   // GLM-style box tokens (`<|begin_of_box|>42<|end_of_box|>`) mark the answer as \boxed{} does.
   const text = fixDoubleEscapes(input).replace(/<\|begin_of_box\|>([\s\S]*?)<\|end_of_box\|>/g, (_m, x: string) => `\\boxed{${x}}`);
+  // `<answer>...</answer>` (reasoning-gym, Open-R1 and TinyZero's format) is the answer's own channel:
+  // the last one wins (one left open at the end holds the rest), read with the same rules inside.
+  const tags = [...text.matchAll(/<answer>([\s\S]*?)(?:<\/answer>|$)/gi)];
+  const tagged = tags.length ? tags[tags.length - 1][1].trim() : '';
+  if (tagged !== '') {
+    const inner = extractAnswer(tagged, options);
+    if (inner.answer !== null) return { ...inner, method: inner.method === 'whole' ? 'answer-tag' : inner.method };
+  }
   // With choices, an answer that opens with a letter ("B because ...", "C) 12") is that letter.
   // "A car ..." and "a car ..." open with the article, and a bare lower-case letter before a word is no option.
   const leading = (a: string) =>
