@@ -2,6 +2,7 @@
  * Final-answer extraction from a model's solution text, in tiers (the conventions of the MATH and
  * GSM8K harnesses, Hendrycks et al. 2021 and Cobbe et al. 2021, Qwen2.5-Math's evaluator and
  * Math-Verify's documentation):
+ *   0. the last `<answer>...</answer>` (reasoning-gym, Open-R1), read by the tiers below;
  *   1. markers: the last group of `\boxed{}`/`\fbox{}` (adjacent boxes joined: `\boxed{1}, \boxed{2}`
  *      is the list 1, 2), "final answer is ..." / "Final Answer: ...", GSM8K's `#### n`; whichever
  *      comes last in the text wins;
