@@ -222,6 +222,7 @@ describe('bench rlot options', () => {
     const base = { value: 'none', valueSteps: 1, episodes: 0, batch: 1, lr: 0.1, entropy: 0, budget: 60, seeds: 1, limit: 1, extra: 0 };
     const o = { ...base, transfer: 'none', transferLimit: 1, seed: 0 };
     await expect(rlotBench.run({ ...o, arms: 'fixed:nope' })).rejects.toThrow(/unknown arm "fixed:nope"/);
+    await expect(rlotBench.run({ ...o, episodes: 1, trainOn: 'nope' })).rejects.toThrow(/--train-on: unknown set "nope"/);
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rlot-reuse-'));
     const file = path.join(dir, 'earlier.json');
     fs.writeFileSync(file, JSON.stringify({ budget: { completionTokens: 240, seeds: 1, seed: 0 }, game24: { raw: {} } }));

@@ -186,6 +186,11 @@ export const rlotBench: BenchModule = {
         '--reuse <file>',
         'JSONs of earlier `bench rlot --json` runs at the same settings, comma-separated: arms not run here are taken from them',
       )
+      .option(
+        '--train-on <set>',
+        'navigator training puzzles: game24 (24.csv train split, held-out removed) or game24-targets (other targets, never the transfer ones)',
+        'game24',
+      )
       .option('--navigator <file>', 'evaluate these weights instead of training')
       .option('--out <file>', 'write the trained navigator weights here')
       .option('--seed <n>', 'seed', intOption(0), 0);
@@ -264,11 +269,16 @@ export const rlotBench: BenchModule = {
         navigator = loadNavigator(o.navigator);
       } else {
         if ((o.episodes as number) < 1) throw usageError('--episodes must be at least 1 when no --navigator is given');
+        let navTrain: Problem[] = train;
+        if (o.trainOn === 'game24-targets') {
+          const transferKeys = new Set(game24TargetProblems(o.transferLimit as number, seed + 1).map((p) => JSON.stringify(p.data)));
+          navTrain = game24TargetProblems(4000, seed + 2).filter((p) => !transferKeys.has(JSON.stringify(p.data)));
+        } else if (o.trainOn !== 'game24') throw usageError(`--train-on: unknown set "${o.trainOn}"`, 'use game24 or game24-targets');
         const trained = await trainNavigator({
           task,
           policy,
           value,
-          problems: train,
+          problems: navTrain,
           budgetTokens,
           episodes: o.episodes as number,
           batch: o.batch as number,
@@ -301,7 +311,10 @@ export const rlotBench: BenchModule = {
         navigator: navigator && {
           parameters: navigator.size,
           blocks: navigator.blocks,
-          trainedOn: `${train.length} training puzzles of 24.csv (the held-out ones removed)`,
+          trainedOn:
+            o.trainOn === 'game24-targets'
+              ? 'generated puzzles with targets other than 24 (not the transfer ones)'
+              : `${train.length} training puzzles of 24.csv (the held-out ones removed)`,
         },
         budget: { completionTokens: budgetTokens, seeds: o.seeds, seed },
         valueMs: Math.round(valueMs),
