@@ -4,7 +4,7 @@
  *
  *   npx tsx test/multiturn/measure.ts --task calc-tool --n 300 \
  *     --run sft=runs/calc-tool-sft --run rl=runs/calc-tool-grpo --run notool=runs/calc-notool-sft:notools \
- *     [--temperature 1 --samples 4] [--show 2] [--headroom 16]
+ *     [--temperature 1 --samples 4] [--show 2] [--headroom 16] [--by-calls 4]
  *
  * The first --run is the baseline. A ":notools" suffix evaluates that policy without tools. A MARFT
  * run with separate weights is evaluated with each agent's own policy.
@@ -73,6 +73,30 @@ for (const spec of runs) {
     console.log(
       `${name} headroom: greedy ${(100 * greedy.success).toFixed(1)}%; T=1 ${(100 * sampled.success).toFixed(1)}% (${headroom} per problem); greedy fails ${fails.length}, of which ${reachable} have a right sample; ${never} problems with no right sample in ${headroom}, ${always} with all right`,
     );
+  }
+  // --by-calls K: K episodes per problem at T=1, success grouped by the number of tool calls (on
+  // calc-tool, 1 call = the `whole` strategy, 2 = `stepwise`): which way the policy chooses, and
+  // how often each way is right.
+  const byCalls = Number(opt('by-calls', '0'));
+  if (byCalls) {
+    const s = await makeSampler(ck.weights, ck.config, 'onnx');
+    const rep = problems.flatMap((p) => Array<typeof p>(byCalls).fill(p));
+    const ts = await rolloutEpisodes(
+      task,
+      rep,
+      rep.map((_, i) => Math.floor(i / byCalls)),
+      { ...o, temperature: 1, seed: 7, samplers: [s] },
+    );
+    s.dispose();
+    const groups = new Map<number, { n: number; right: number }>();
+    for (const t of ts) {
+      const g = groups.get(t.toolCalls) ?? { n: 0, right: 0 };
+      g.n++;
+      g.right += t.correct ? 1 : 0;
+      groups.set(t.toolCalls, g);
+    }
+    const parts = [...groups.entries()].sort((a, b) => a[0] - b[0]).map(([k, g]) => `${k} calls: ${g.n} episodes, ${g.right} right`);
+    console.log(`${name} by tool calls (T=1, ${byCalls} per problem): ${parts.join('; ')}`);
   }
   const show = Number(opt('show', '0'));
   if (show) {
