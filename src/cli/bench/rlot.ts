@@ -167,16 +167,16 @@ export const rlotBench: BenchModule = {
         'state evaluator (embedded:<value checkpoint>); "none" for none; default: train one on exact step labels of the training puzzles (--value-steps)',
       )
       .option('--value-steps <n>', 'training steps of the state evaluator when --value is not given', intOption(1), 300)
-      .option('--episodes <n>', 'training episodes', intOption(0), 1536)
-      .option('--batch <n>', 'episodes per REINFORCE step', intOption(1), 32)
-      .option('--lr <x>', 'navigator learning rate', floatOption(0), 0.3)
+      .option('--episodes <n>', 'training episodes', intOption(0), 640)
+      .option('--batch <n>', 'episodes per REINFORCE step', intOption(1), 16)
+      .option('--lr <x>', 'navigator learning rate', floatOption(0), 0.5)
       .option('--entropy <x>', 'entropy bonus', floatOption(0), 0.01)
       .option('--budget <n>', 'completion tokens per problem', intOption(32), 240)
       .option('--seeds <n>', 'evaluation runs per problem', intOption(1, 64), 1)
       .option('--limit <n>', 'ToT test puzzles (at most 100)', intOption(1), 100)
       .option('--extra <n>', 'held-out training puzzles of 24.csv added to the evaluation (never trained on)', intOption(0), 150)
       .option('--transfer <task>', 'second task: game24-targets, a task name, or "none"', 'game24-targets')
-      .option('--transfer-limit <n>', 'problems of the second task', intOption(1), 200)
+      .option('--transfer-limit <n>', 'problems of the second task', intOption(1), 150)
       .option('--transfer-model <spec>', 'policy for the second task (default: the same policy and value model)')
       .option(
         '--arms <list>',
