@@ -113,6 +113,7 @@ function main(): void {
       yMax: maxKl * 1.1,
       percent: false,
       seeds,
+      xMax,
     }),
   ];
   losses.forEach((l, i) => {
