@@ -48,19 +48,24 @@ export interface GenrmBenchResult {
   seconds: { sample: number; total: number };
 }
 
-function fromRun(run: string | null, kind: string, given: string | null): string | null {
+/** A checkpoint given on the command line, else the run's final `kind` (optional kinds: null when the run has none). */
+function fromRun(run: string | null, kind: string, given: string | null, optional = true): string | null {
   if (given) return given;
   if (!run) return null;
   try {
     return resolveCheckpoint(run, kind);
-  } catch {
-    return null;
+  } catch (e) {
+    if (optional) {
+      logger.warn(`bench genrm: no ${kind} from ${run} (${(e as Error).message}); measuring without it`);
+      return null;
+    }
+    throw e;
   }
 }
 
 export async function runGenrmBench(o: GenrmBenchOptions): Promise<GenrmBenchResult> {
   const t0 = performance.now();
-  const judgeFile = fromRun(o.run, 'judge', o.judge);
+  const judgeFile = fromRun(o.run, 'judge', o.judge, false);
   if (!judgeFile) throw usageError('bench genrm needs a judge', 'give --run <genrm run dir> or --judge <checkpoint>');
   const stage1 = fromRun(o.run, 'judge_sft', o.judgeSft);
   const ormFile = fromRun(o.run, 'orm', o.orm);
