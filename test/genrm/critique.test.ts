@@ -207,3 +207,15 @@ describe('verdict probability', () => {
     expect(verdictProbability(missingN, parseJudgement(missingN.text))).toBe(1);
   });
 });
+
+describe('critique style "operation"', () => {
+  it('restates each step before the true result, and is still well formed', () => {
+    const t = teacherCritique([4, 4, 6, 8], ['4+8=12 (4 6 12)', '6-4=2 (12 2)', '12+2=24 (24)'], rules24, 'operation');
+    expect(t.text).toBe('4+8=12 (4 6 12) ok;6-4=2 (12 2) ok;12+2=14 (14) no#N');
+    expect(wellFormedCritique(parseJudgement(t.text))).toBe(true);
+    expect(teacherCritique([2, 2, 3, 6], ['2*6=12 (2 3 12)', '2/12=1/6 (3 1/6)', '3/1/6=24 (24)'], rules24, 'operation').text).toBe(
+      '2*6=12 (2 3 12) ok;2/12=1/6 (3 1/6) ok;3/1/6=18 (18) no#N',
+    );
+    expect(teacherCritique([4, 4, 6, 8], ['7+8=15 (4 4 6 15)'], rules24, 'operation').text).toBe('? no#N');
+  });
+});

@@ -80,13 +80,24 @@ function removeOne(xs: readonly Rational[], x: Rational): Rational[] | null {
 }
 
 /** One step checked against the true state: the entry and the state after it (null when the step fails). */
-function checkOne(state: readonly Rational[], step: string, rules: GameRules): { entry: CritiqueEntry; next: Rational[] | null } {
+/** How an entry opens: `result` writes the true result only; `operation` restates the step's operation first (`4*8=32 ...`). */
+export type CritiqueStyle = 'result' | 'operation';
+
+const opText = (s: { a: Rational; op: string; b: Rational }) => `${formatRational(s.a)}${s.op}${formatRational(s.b)}=`;
+
+function checkOne(
+  state: readonly Rational[],
+  step: string,
+  rules: GameRules,
+  style: CritiqueStyle,
+): { entry: CritiqueEntry; next: Rational[] | null } {
   const unreadable = { entry: { text: '? no', ok: false }, next: null };
   const outcome = applyStep(state, step, rules);
   if (outcome.valid && outcome.state && outcome.step) {
     // claimed numbers left equal the true ones as a multiset: write them as the candidate did
     const shown = outcome.step.claimedRest ?? outcome.state;
-    return { entry: { text: `${formatRational(outcome.step.claimed)} (${formatList(shown)}) ok`, ok: true }, next: outcome.state };
+    const head = style === 'operation' ? opText(outcome.step) : '';
+    return { entry: { text: `${head}${formatRational(outcome.step.claimed)} (${formatList(shown)}) ok`, ok: true }, next: outcome.state };
   }
   // Invalid: recompute from the first reading whose operands are available.
   for (const s of parseStep(step)) {
@@ -96,7 +107,8 @@ function checkOne(state: readonly Rational[], step: string, rules: GameRules): {
     const r = apply(s.op, s.a, s.b);
     if (r === null) return unreadable;
     if (rules.integerOnly && !(r.d === 1n && r.n > 0n)) return unreadable;
-    return { entry: { text: `${formatRational(r)} (${formatList([...afterB, r])}) no`, ok: false }, next: null };
+    const head = style === 'operation' ? opText(s) : '';
+    return { entry: { text: `${head}${formatRational(r)} (${formatList([...afterB, r])}) no`, ok: false }, next: null };
   }
   return unreadable;
 }
@@ -105,12 +117,17 @@ function checkOne(state: readonly Rational[], step: string, rules: GameRules): {
  * The rule checker as RM-R1's teacher: the critique of `steps` for the puzzle `numbers` → target
  * under `rules`. Its verdict equals the game's rule verifier on a step transcript.
  */
-export function teacherCritique(numbers: readonly number[], steps: readonly string[], rules: GameRules): TeacherCritique {
+export function teacherCritique(
+  numbers: readonly number[],
+  steps: readonly string[],
+  rules: GameRules,
+  style: CritiqueStyle = 'result',
+): TeacherCritique {
   let state: Rational[] = numbers.map((n) => rat(n));
   const entries: CritiqueEntry[] = [];
   let failed = false;
   for (const step of steps) {
-    const { entry, next } = checkOne(state, step, rules);
+    const { entry, next } = checkOne(state, step, rules, style);
     entries.push(entry);
     if (!next) {
       failed = true;
@@ -139,7 +156,8 @@ export interface ParsedJudgement {
   reason?: string;
 }
 
-const ENTRY = /^(?:\? no|-?\d+(?:\/\d+)? \([^()]*\) (?:ok|no))$/;
+const NUM = '-?\\d+(?:/\\d+)?';
+const ENTRY = new RegExp(`^(?:\\? no|(?:${NUM}[-+*/]${NUM}=)?${NUM} \\([^()]*\\) (?:ok|no))$`);
 
 /**
  * Reads a judge reply: the critique, then "#" and exactly one verdict token (Y or N) at the end.

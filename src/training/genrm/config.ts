@@ -18,6 +18,8 @@ export const GenrmSectionSchema = z.strictObject({
   validation: z.number().int().nonnegative().default(200),
   /** The judge's context: candidate and critique together. */
   max_seq_len: z.number().int().positive().default(160),
+  /** Critique entries: `result` ("32 (32) no") or `operation`, restating the step first ("4*8=32 (32) no"). */
+  critique: z.enum(['result', 'operation']).default('result'),
   /** Train the outcome reward model (value head, +1/-1 labels) on the same candidates, as the baseline. */
   orm: z.boolean().default(true),
 });

@@ -10,7 +10,7 @@
  */
 import { Rng, logger } from '../../core/index.js';
 import type { HostWeights, ModelConfig, Tokenizer } from '../../engine/index.js';
-import { type Verdict, genrmRules, judgePrompt, teacherCritique } from '../../rewards/genrm/index.js';
+import { type CritiqueStyle, type Verdict, genrmRules, judgePrompt, teacherCritique } from '../../rewards/genrm/index.js';
 import type { Problem, Task } from '../../tasks/types.js';
 import { makeSampler } from '../rollout-sampler.js';
 import { promptIds } from '../sequences.js';
@@ -61,6 +61,7 @@ export interface SampleCandidatesOptions {
   seed: number;
   /** Keep identical completions of one puzzle once (default true). */
   dedupe?: boolean;
+  critique?: CritiqueStyle;
 }
 
 export interface CandidatePool {
@@ -98,7 +99,7 @@ export async function sampleCandidates(
           continue;
         }
         seen.add(key);
-        const c = await labelCandidate(task, p, completionSteps(text));
+        const c = await labelCandidate(task, p, completionSteps(text), o.critique);
         if (c) out.push(c);
         else teacherDisagreements++;
       }
@@ -112,11 +113,16 @@ export async function sampleCandidates(
 }
 
 /** One candidate with its verifier label and teacher critique; null when they disagree. */
-export async function labelCandidate(task: Task<Problem>, problem: NumberProblem, steps: string[]): Promise<JudgeCandidate | null> {
+export async function labelCandidate(
+  task: Task<Problem>,
+  problem: NumberProblem,
+  steps: string[],
+  style: CritiqueStyle = 'result',
+): Promise<JudgeCandidate | null> {
   const text = steps.join('\n');
   const v = await task.verify(task.extractAnswer(text, problem), problem);
   const label: Verdict = v.correct ? 'correct' : 'wrong';
-  const teacher = teacherCritique(problem.data.numbers, steps, genrmRules(task.name, problem.data.target));
+  const teacher = teacherCritique(problem.data.numbers, steps, genrmRules(task.name, problem.data.target), style);
   if (teacher.verdict !== label) return null;
   return { problem, steps, label, prompt: judgePrompt(task.renderPlain(problem), steps), critique: teacher.text };
 }

@@ -75,6 +75,7 @@ export async function trainGenrm(recipe: Recipe, o: RunOptions = {}): Promise<Ge
       temperature: g.temperature,
       maxNewTokens: g.max_new_tokens,
       seed,
+      critique: g.critique,
     });
     const balanced = balance(pool.candidates, seed);
     // validation by puzzle: the last puzzles' candidates
