@@ -7,8 +7,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Rng, validateConfig } from '../../src/core/index.js';
-import { LlamaModel, Trainer, initEngine, saveCheckpoint, validateModelConfig, type TrainBatch } from '../../src/engine/index.js';
+import { validateConfig } from '../../src/core/index.js';
+import { LlamaModel, Trainer, initEngine, saveCheckpoint, type TrainBatch } from '../../src/engine/index.js';
 import { game24Task } from '../../src/tasks/games/game24.js';
 import { aggregationWeights, matrix, type LossAggMode, type Matrix } from '../../src/training/algos/index.js';
 import { registryPolicyLoss } from '../../src/training/algos/policy-losses-tensor.js';
@@ -24,7 +24,7 @@ import { startingModel } from '../../src/training/models.js';
 import { trainRl } from '../../src/training/pipeline.js';
 import { RecipeSchema } from '../../src/training/recipe.js';
 import { tokenizerForTask } from '../../src/training/tasks.js';
-import { responseLogprobs } from '../helpers/response-logprobs.js';
+import { lossFixture } from '../helpers/response-logprobs.js';
 
 const L = Math.log;
 const m1 = (values: number[]) => matrix(1, values.length, values);
@@ -106,33 +106,16 @@ describe('policy losses by hand', () => {
 });
 
 describe('the tensor twin equals the host entries', () => {
-  const cfg = validateModelConfig({ vocabSize: 12, dModel: 16, nLayers: 1, nHeads: 2, dFF: 32, maxSeqLen: 16 });
-  const seqs = [
-    [1, 5, 6, 7, 8, 9, 2],
-    [1, 4, 4, 10, 11, 5, 6, 7, 8, 2],
-    [1, 6, 7, 5, 2],
-  ];
-  const B = seqs.length;
-  const T = 10;
   const promptLen = 3;
-  const rng = new Rng(11);
+  const fx = lossFixture({ modelSeed: 5, rngSeed: 11, promptLen });
+  const { seqs, B, T, rng } = fx;
+  const rowsOf = fx.rowsOf;
+  const noisy = fx.noisy;
   let model: LlamaModel;
   let logp: Matrix;
   let mask: Matrix;
-  const rowsOf = (m: Matrix | Float32Array) => {
-    const d = m instanceof Float32Array ? m : m.data;
-    return Array.from({ length: B }, (_, i) => Array.from(d.slice(i * T, (i + 1) * T)));
-  };
-  const noisy = (scale: number) =>
-    matrix(
-      B,
-      T,
-      logp.data.map((x, k) => (mask.data[k] ? x + scale * (rng.next() * 2 - 1) : 0)),
-    );
   beforeAll(async () => {
-    await initEngine();
-    model = LlamaModel.init(cfg, 5);
-    ({ logp, mask } = await responseLogprobs(model, seqs, promptLen, T));
+    ({ model, logp, mask } = await fx.load());
   });
   afterAll(() => model?.dispose());
 

@@ -7,8 +7,8 @@
  * for no proximal forward.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Rng, validateConfig } from '../../src/core/index.js';
-import { LlamaModel, Trainer, initEngine, validateModelConfig, type TrainBatch } from '../../src/engine/index.js';
+import { validateConfig } from '../../src/core/index.js';
+import { LlamaModel, Trainer, initEngine, type TrainBatch } from '../../src/engine/index.js';
 import { game24Task } from '../../src/tasks/games/game24.js';
 import type { Problem } from '../../src/tasks/types.js';
 import { aggregationWeights, matrix, type Matrix } from '../../src/training/algos/index.js';
@@ -20,7 +20,7 @@ import { type LoadedModel, startingModel } from '../../src/training/models.js';
 import { RlSectionSchema } from '../../src/training/recipe.js';
 import { resolveReward } from '../../src/training/rewards.js';
 import { tokenizerForTask } from '../../src/training/tasks.js';
-import { responseLogprobs } from '../helpers/response-logprobs.js';
+import { lossFixture } from '../helpers/response-logprobs.js';
 
 const L = Math.log;
 const m1 = (values: number[]) => matrix(1, values.length, values);
@@ -70,28 +70,13 @@ describe('proximal: current in the recipe', () => {
 });
 
 describe('proximal: current, tensor twin', () => {
-  const cfg = validateModelConfig({ vocabSize: 12, dModel: 16, nLayers: 1, nHeads: 2, dFF: 32, maxSeqLen: 16 });
-  const seqs = [
-    [1, 5, 6, 7, 8, 9, 2],
-    [1, 4, 4, 10, 11, 5, 6, 7, 8, 2],
-    [1, 6, 7, 5, 2],
-  ];
-  const B = seqs.length;
-  const T = 10;
-  const rng = new Rng(23);
+  const fx = lossFixture({ modelSeed: 7, rngSeed: 23, promptLen: 3 });
+  const { cfg, seqs, B, T, rng } = fx;
+  const rowsOf = fx.rowsOf;
+  const noisy = fx.noisy;
   let model: LlamaModel;
   let logp: Matrix;
   let mask: Matrix;
-  const rowsOf = (m: Matrix | Float32Array) => {
-    const d = m instanceof Float32Array ? m : m.data;
-    return Array.from({ length: B }, (_, i) => Array.from(d.slice(i * T, (i + 1) * T)));
-  };
-  const noisy = (scale: number) =>
-    matrix(
-      B,
-      T,
-      logp.data.map((x, k) => (mask.data[k] ? x + scale * (rng.next() * 2 - 1) : 0)),
-    );
   const batchOf = (floats: Record<string, number[][]>): TrainBatch => ({
     tokens: seqs.map((s) => [...s.slice(0, -1), ...Array(T + 1 - s.length).fill(0)]),
     targets: seqs.map((s) => [...s.slice(1), ...Array(T + 1 - s.length).fill(0)]),
@@ -116,9 +101,7 @@ describe('proximal: current, tensor twin', () => {
     isLevel: c.isLevel,
   });
   beforeAll(async () => {
-    await initEngine();
-    model = LlamaModel.init(cfg, 7);
-    ({ logp, mask } = await responseLogprobs(model, seqs, 3, T));
+    ({ model, logp, mask } = await fx.load());
   });
   afterAll(() => model?.dispose());
 
