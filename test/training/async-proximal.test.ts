@@ -8,7 +8,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { validateConfig } from '../../src/core/index.js';
-import { LlamaModel, Trainer, initEngine, type TrainBatch } from '../../src/engine/index.js';
+import { LlamaModel, Trainer, type TrainBatch } from '../../src/engine/index.js';
 import { game24Task } from '../../src/tasks/games/game24.js';
 import type { Problem } from '../../src/tasks/types.js';
 import { aggregationWeights, matrix, type Matrix } from '../../src/training/algos/index.js';
@@ -16,11 +16,11 @@ import { registryPolicyLoss, type RegistryPolicyLossSettings } from '../../src/t
 import { importanceWeights, policyLosses, type PolicyLossConfig } from '../../src/training/algos/policy-losses.js';
 import { runAsyncRl } from '../../src/training/async/async-rl.js';
 import { type OpenRolloutEngine, openThreadEngine } from '../../src/training/async/rollout-client.js';
-import { type LoadedModel, startingModel } from '../../src/training/models.js';
+import type { LoadedModel } from '../../src/training/models.js';
 import { RlSectionSchema } from '../../src/training/recipe.js';
 import { resolveReward } from '../../src/training/rewards.js';
-import { tokenizerForTask } from '../../src/training/tasks.js';
 import { lossFixture } from '../helpers/response-logprobs.js';
+import { tinyGame24Start } from '../helpers/async-start.js';
 
 const L = Math.log;
 const m1 = (values: number[]) => matrix(1, values.length, values);
@@ -187,10 +187,7 @@ describe('proximal: current in the asynchronous loop', () => {
   let problems: Problem[];
   let start: LoadedModel;
   beforeAll(async () => {
-    await initEngine();
-    problems = await game24Task.problems({ split: 'generated', limit: 12, seed: 4 });
-    const tok = tokenizerForTask(game24Task as never, problems, 1, ['?']);
-    start = startingModel({ preset: 'tiny', init: null, d_model: 32, n_layers: 1, n_heads: 2, d_ff: 64, max_seq_len: 64 } as never, tok, 3);
+    ({ problems, start } = await tinyGame24Start());
   });
 
   it('asks the rollout thread for no proximal forward, and logs the mismatch from the first mini-batch', async () => {

@@ -6,24 +6,21 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { validateConfig } from '../../src/core/index.js';
-import { LlamaModel, LogprobScorer, initEngine } from '../../src/engine/index.js';
+import { LlamaModel, LogprobScorer } from '../../src/engine/index.js';
 import { RolloutClient } from '../../src/training/async/rollout-client.js';
 import { game24Task } from '../../src/tasks/games/game24.js';
 import type { Problem } from '../../src/tasks/types.js';
 import { runAsyncRl } from '../../src/training/async/async-rl.js';
-import { type LoadedModel, startingModel } from '../../src/training/models.js';
+import type { LoadedModel } from '../../src/training/models.js';
 import { RlSectionSchema } from '../../src/training/recipe.js';
 import { resolveReward } from '../../src/training/rewards.js';
-import { tokenizerForTask } from '../../src/training/tasks.js';
+import { tinyGame24Start } from '../helpers/async-start.js';
 
 let problems: Problem[];
 let start: LoadedModel;
 
 beforeAll(async () => {
-  await initEngine();
-  problems = await game24Task.problems({ split: 'generated', limit: 12, seed: 4 });
-  const tok = tokenizerForTask(game24Task as never, problems, 1, ['?']);
-  start = startingModel({ preset: 'tiny', init: null, d_model: 32, n_layers: 1, n_heads: 2, d_ff: 64, max_seq_len: 64 } as never, tok, 3);
+  ({ problems, start } = await tinyGame24Start());
 });
 
 const rlOf = (extra: Record<string, unknown> = {}) =>
