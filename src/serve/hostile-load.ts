@@ -14,19 +14,20 @@
 import * as net from 'node:net';
 
 /**
- * `rlmkit serve` flags for the hostile load: search limits high enough that the abandoned search
- * really runs (only its abandonment can end it), and a 4 s body deadline for the slow uploads.
+ * `rlmkit serve` search limits high enough that the abandoned search really runs (only its
+ * abandonment can end it): the hostile load and the hostile-client tests.
  */
-export const HOSTILE_SERVE_FLAGS: readonly string[] = [
+export const UNCAPPED_SEARCH_FLAGS: readonly string[] = [
   '--max-search-nodes',
   '1000000000',
   '--max-search-tokens',
   '2000000000',
   '--max-search-wall-ms',
   '2000000000',
-  '--body-timeout-ms',
-  '4000',
 ];
+
+/** `rlmkit serve` flags for the hostile load: uncapped searches and a 4 s body deadline for the slow uploads. */
+export const HOSTILE_SERVE_FLAGS: readonly string[] = [...UNCAPPED_SEARCH_FLAGS, '--body-timeout-ms', '4000'];
 
 /**
  * The search request of issue 13's first reproduction: an MCTS over the Game of 24 policy far too

@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SHIPPED_POLICY, health, postJson, slowUpload, startServeProcess, waitIdle, type ServeProcess } from './serve-process.js';
-import { ABANDONED_SEARCH } from '../../src/serve/hostile-load.js';
+import { ABANDONED_SEARCH, UNCAPPED_SEARCH_FLAGS } from '../../src/serve/hostile-load.js';
 
 const KEY = 'K';
 /** The issue's request, verbatim. */
@@ -31,12 +31,7 @@ beforeAll(async () => {
     `g24=embedded:${SHIPPED_POLICY}`,
     '--api-key',
     KEY,
-    '--max-search-nodes',
-    '1000000000',
-    '--max-search-tokens',
-    '2000000000',
-    '--max-search-wall-ms',
-    '2000000000',
+    ...UNCAPPED_SEARCH_FLAGS,
     '--max-request-tokens',
     '100000000',
     '--body-timeout-ms',
