@@ -3,8 +3,6 @@
  * methods at one budget, paired on the same held-out problems (src/training/ablation.ts). Writes
  * ablation.json and ablation.md under --out after every arm; a rerun skips finished arms.
  */
-import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { ABLATION_ARMS } from '../../training/ablation-arms.js';
 import { runAblation } from '../../training/ablation.js';
@@ -13,8 +11,7 @@ import { resolveCheckpoint } from '../../training/models.js';
 import { usageError } from '../../core/index.js';
 import { intOption } from '../options.js';
 import type { BenchModule } from './types.js';
-
-const committed = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../checkpoints/game24-sft/policy.safetensors');
+import { shippedCheckpoint } from '../../models/shipped.js';
 
 function list(v: string, what: string): string[] {
   const xs = v
@@ -62,7 +59,7 @@ export const ablationBench: BenchModule = {
       );
     return (await runAblation({
       task,
-      checkpoint: o.checkpoint === undefined ? committed : resolveCheckpoint(o.checkpoint as string),
+      checkpoint: o.checkpoint === undefined ? shippedCheckpoint('game24-sft') : resolveCheckpoint(o.checkpoint as string),
       arms: list(o.arms as string, '--arms'),
       out: o.out as string,
       steps: o.steps as number,

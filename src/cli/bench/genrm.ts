@@ -3,15 +3,12 @@
  * puzzles: agreement with the rule verifier after stage 1 and stage 2 (bootstrap CIs over puzzles),
  * and best-of-N with the judge against the ORM trained on the same candidates (paired CIs).
  */
-import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { usageError } from '../../core/errors.js';
 import { runGenrmBench } from '../../training/genrm/bench.js';
 import { intOption } from '../options.js';
 import type { BenchModule } from './types.js';
-
-const committed = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../checkpoints/game24-sft/policy.safetensors');
+import { shippedCheckpoint } from '../../models/shipped.js';
 
 function parseNs(text: unknown): number[] {
   const ns = String(text)
@@ -46,7 +43,7 @@ export const genrmBench: BenchModule = {
       judge: typeof o.judge === 'string' ? o.judge : null,
       judgeSft: typeof o.judgeSft === 'string' ? o.judgeSft : null,
       orm: typeof o.orm === 'string' ? o.orm : null,
-      policy: typeof o.policy === 'string' ? o.policy : committed,
+      policy: typeof o.policy === 'string' ? o.policy : shippedCheckpoint('game24-sft'),
       task: o.task as string,
       puzzles: o.puzzles as number,
       ns: parseNs(o.n),

@@ -2,20 +2,18 @@
  * `rlmkit bench rl [--json]`: synchronous vs asynchronous (AReaL-style) GRPO on the same samples:
  * wall time, throughput, staleness and held-out accuracy with a paired CI (src/training/async/bench.ts).
  */
-import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { type RlBenchTask, RlBenchTasks, benchRl } from '../../training/async/bench.js';
 import { resolveCheckpoint } from '../../training/models.js';
 import { usageError } from '../../core/errors.js';
 import { intOption } from '../options.js';
 import type { BenchModule } from './types.js';
+import { shippedCheckpoint } from '../../models/shipped.js';
 
-const committed = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../checkpoints/game24-sft/policy.safetensors');
 /** Per task: the starting policy, and the sizes of its RL recipe (Countdown: recipes/countdown-grpo.yaml's answers). */
-const TASK_DEFAULTS: Record<RlBenchTask, { checkpoint: string; prompts: number; maxNewTokens: number }> = {
-  countdown: { checkpoint: 'runs/countdown-sft', prompts: 32, maxNewTokens: 80 },
-  game24: { checkpoint: committed, prompts: 16, maxNewTokens: 64 },
+const TASK_DEFAULTS: Record<RlBenchTask, { checkpoint: () => string; prompts: number; maxNewTokens: number }> = {
+  countdown: { checkpoint: () => 'runs/countdown-sft', prompts: 32, maxNewTokens: 80 },
+  game24: { checkpoint: () => shippedCheckpoint('game24-sft'), prompts: 16, maxNewTokens: 64 },
 };
 
 export const rlBench: BenchModule = {
@@ -68,7 +66,7 @@ export const rlBench: BenchModule = {
     const trainerWorkers = threadsOption(o.trainerWorkers as string, '--trainer-workers');
     return benchRl({
       task: task as RlBenchTask,
-      checkpoint: startingPolicy(o.checkpoint as string | undefined, d.checkpoint, task),
+      checkpoint: startingPolicy(o.checkpoint as string | undefined, d.checkpoint(), task),
       steps: o.steps as number,
       prompts: (o.prompts as number | undefined) ?? d.prompts,
       group: o.group as number,

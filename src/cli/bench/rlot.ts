@@ -16,7 +16,6 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { Rng } from '../../core/rng.js';
 import { writeFileAtomic } from '../../core/fs.js';
@@ -33,8 +32,7 @@ import { getTask } from '../../tasks/registry.js';
 import type { Problem, Task } from '../../tasks/types.js';
 import { floatOption, intOption } from '../options.js';
 import type { BenchModule } from './types.js';
-
-const committed = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../checkpoints/game24-sft/policy.safetensors');
+import { shippedCheckpoint } from '../../models/shipped.js';
 
 type Arms = Record<string, ArmResult>;
 
@@ -196,7 +194,7 @@ export const rlotBench: BenchModule = {
       .option('--seed <n>', 'seed', intOption(0), 0);
   },
   async run(o) {
-    const spec = typeof o.model === 'string' ? o.model : `embedded:${committed}`;
+    const spec = typeof o.model === 'string' ? o.model : `embedded:${shippedCheckpoint('game24-sft')}`;
     const seed = o.seed as number;
     const budgetTokens = o.budget as number;
     const closers: Array<() => Promise<void> | void> = [];
